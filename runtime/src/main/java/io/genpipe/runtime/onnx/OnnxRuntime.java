@@ -1,0 +1,141 @@
+package io.genpipe.runtime.onnx;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession.SessionOptions;
+import io.genpipe.api.GenpipeException;
+import io.genpipe.api.data.DType;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The process's ONNX Runtime: its environment (one per process; ONNX Runtime itself enforces
+ * that), what it can run on, and a count of the native values genpipe holds open, which tests
+ * and benchmarks use to prove nothing leaks.
+ */
+public final class OnnxRuntime {
+
+    private final OrtEnvironment environment;
+    private final AtomicLong liveNativeValues = new AtomicLong();
+    private final Map<Integer, CudaStatus> cudaProbes = new ConcurrentHashMap<>();
+
+    public OnnxRuntime() {
+        try {
+            this.environment = OrtEnvironment.getEnvironment();
+        } catch (RuntimeException | LinkageError e) {
+            throw new GenpipeException("ONNX Runtime's native library could not be loaded on "
+                    + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ": " + e.getMessage(), e);
+        }
+    }
+
+    OrtEnvironment environment() {
+        return environment;
+    }
+
+    /** ONNX Runtime's own version, e.g. {@code 1.29.0}. */
+    public String version() {
+        return environment.getVersion();
+    }
+
+    /**
+     * Execution providers compiled into the native library, lower-case (e.g. {@code cpu},
+     * {@code cuda}). A listed provider may still fail to load: see {@link #probeCuda(int)}.
+     */
+    public Set<String> compiledProviders() {
+        Set<String> names = new TreeSet<>();
+        for (OrtProvider p : OrtEnvironment.getAvailableProviders()) {
+            names.add(p.name().toLowerCase(Locale.ROOT).replace("_execution_provider", ""));
+        }
+        return names;
+    }
+
+    /**
+     * Whether the CUDA provider really loads for device {@code index}, decided by attempting it
+     * (the GPU build lists CUDA even where it cannot load). Cached per device.
+     */
+    public CudaStatus probeCuda(int index) {
+        return cudaProbes.computeIfAbsent(index, i -> {
+            try (SessionOptions options = new SessionOptions()) {
+                options.addCUDA(i);
+                return new CudaStatus(true, "CUDA execution provider loaded for device " + i);
+            } catch (OrtException | RuntimeException | LinkageError e) {
+                return new CudaStatus(false, oneLine(e));
+            }
+        });
+    }
+
+    /** Native values (inputs wrapped for a run, outputs handed out) currently open. */
+    public long liveNativeValues() {
+        return liveNativeValues.get();
+    }
+
+    void opened() {
+        liveNativeValues.incrementAndGet();
+    }
+
+    void closed() {
+        liveNativeValues.decrementAndGet();
+    }
+
+    static DType dtypeOf(OnnxJavaType type) {
+        switch (type) {
+            case FLOAT:
+                return DType.FLOAT32;
+            case DOUBLE:
+                return DType.FLOAT64;
+            case INT8:
+                return DType.INT8;
+            case UINT8:
+                return DType.UINT8;
+            case INT32:
+                return DType.INT32;
+            case INT64:
+                return DType.INT64;
+            case BOOL:
+                return DType.BOOL;
+            default:
+                return null;
+        }
+    }
+
+    static OnnxJavaType ortTypeOf(DType type) {
+        switch (type) {
+            case FLOAT32:
+                return OnnxJavaType.FLOAT;
+            case FLOAT64:
+                return OnnxJavaType.DOUBLE;
+            case INT8:
+                return OnnxJavaType.INT8;
+            case UINT8:
+                return OnnxJavaType.UINT8;
+            case INT32:
+                return OnnxJavaType.INT32;
+            case INT64:
+                return OnnxJavaType.INT64;
+            case BOOL:
+                return OnnxJavaType.BOOL;
+            default:
+                throw new IllegalArgumentException("no ONNX type for " + type);
+        }
+    }
+
+    static String oneLine(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message.replaceAll("\\s+", " ").trim();
+    }
+
+    /**
+     * Result of attempting the CUDA provider.
+     *
+     * @param available whether {@code addCUDA} succeeded
+     * @param detail what happened, e.g. the native error when it failed
+     */
+    public record CudaStatus(boolean available, String detail) {
+    }
+}
