@@ -1,0 +1,332 @@
+package io.genpipe.runtime;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.Module;
+import com.google.inject.Stage;
+import com.google.inject.multibindings.MapBinder;
+import io.genpipe.api.Component;
+import io.genpipe.api.Encoder;
+import io.genpipe.api.Generator;
+import io.genpipe.api.GenpipeException;
+import io.genpipe.api.RandomSource;
+import io.genpipe.api.Role;
+import io.genpipe.api.Sampler;
+import io.genpipe.api.Scorer;
+import io.genpipe.api.spi.Model;
+import io.genpipe.runtime.component.ComponentRegistry;
+import io.genpipe.runtime.component.RegisteredFactory;
+import io.genpipe.runtime.onnx.DeviceSpec;
+import io.genpipe.runtime.onnx.MissingDevicePolicy;
+import io.genpipe.runtime.onnx.ModelSource;
+import io.genpipe.runtime.onnx.OnnxRuntime;
+import io.genpipe.runtime.onnx.OptimizationLevel;
+import io.genpipe.runtime.onnx.SessionRegistry;
+import io.genpipe.runtime.onnx.SessionSettings;
+import io.genpipe.runtime.plugin.LoadedPlugin;
+import io.genpipe.runtime.plugin.PluginManager;
+import io.genpipe.runtime.plugin.PluginSet;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedDeque;
+
+/**
+ * A genpipe runtime: plugins, components by name, ONNX Runtime sessions. Thread-safe.
+ *
+ * <pre>{@code
+ * try (Genpipe genpipe = Genpipe.builder()
+ *         .pluginsDir(Path.of("plugins-dir"))   // optional: third-party plugin jars
+ *         .device("auto")
+ *         .seed(7)
+ *         .build()) {
+ *     Encoder encoder = genpipe.encoder("onnx-model", Map.of("model", "my-model.onnx"));
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Ownership: components created here are closed by {@link #close()} if the caller has not
+ * closed them; models are owned by the runtime's session registry, which waits for runs in
+ * flight before closing sessions.
+ */
+public final class Genpipe implements AutoCloseable {
+
+    private final OnnxRuntime onnx;
+    private final SessionRegistry sessions;
+    private final SessionSettings settings;
+    private final PluginSet plugins;
+    private final ComponentRegistry components;
+    private final long seed;
+    private final Path baseDir;
+    private final Deque<Component> created = new ConcurrentLinkedDeque<>();
+    private volatile boolean closed;
+
+    private Genpipe(Builder b, OnnxRuntime onnx, PluginSet plugins) {
+        this.onnx = onnx;
+        this.settings = b.settings;
+        this.plugins = plugins;
+        this.seed = b.seed;
+        this.baseDir = b.baseDir;
+        this.sessions = new SessionRegistry(onnx);
+        List<Module> modules = new ArrayList<>();
+        modules.add(new OnnxModule(onnx, sessions, settings));
+        // declares the map even when no plugin contributes, so the registry can always be built
+        modules.add(binder -> MapBinder.newMapBinder(binder, String.class, RegisteredFactory.class));
+        for (LoadedPlugin plugin : plugins.plugins()) {
+            modules.add(new PluginModule(plugin));
+        }
+        Injector injector = Guice.createInjector(Stage.PRODUCTION, modules);
+        this.components = injector.getInstance(ComponentRegistry.class);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Generator generator(String name, Map<String, ?> parameters) {
+        return create(Role.GENERATOR, name, parameters);
+    }
+
+    public Encoder encoder(String name, Map<String, ?> parameters) {
+        return create(Role.ENCODER, name, parameters);
+    }
+
+    public Sampler sampler(String name, Map<String, ?> parameters) {
+        return create(Role.SAMPLER, name, parameters);
+    }
+
+    public Scorer scorer(String name, Map<String, ?> parameters) {
+        return create(Role.SCORER, name, parameters);
+    }
+
+    /**
+     * Builds the component {@code name} of {@code role}, checking its parameters first.
+     *
+     * @throws GenpipeException for an unknown name (listing the known ones), bad parameters (all
+     *     listed) or a factory that fails (naming the plugin)
+     */
+    public <T extends Component> T create(Role role, String name, Map<String, ?> parameters) {
+        requireOpen();
+        T component = components.create(role, name, parameters, baseDir, settings, seed);
+        created.push(component);
+        return component;
+    }
+
+    /** Loads a model file under this runtime's session settings (owned by the runtime). */
+    public Model model(Path file) {
+        requireOpen();
+        return sessions.load(ModelSource.file(baseDir.resolve(file)), settings);
+    }
+
+    /** A random source derived from this runtime's seed and {@code purpose} only. */
+    public RandomSource random(String purpose) {
+        return new RandomSource(seed).fork(purpose);
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public ComponentRegistry components() {
+        return components;
+    }
+
+    public List<LoadedPlugin> plugins() {
+        return plugins.plugins();
+    }
+
+    public OnnxRuntime onnx() {
+        return onnx;
+    }
+
+    public SessionSettings sessionSettings() {
+        return settings;
+    }
+
+    /**
+     * Closes components the caller left open, then every session (after in-flight runs finish),
+     * then the plugins' class loaders. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<Throwable> failures = new ArrayList<>();
+        Component c;
+        while ((c = created.poll()) != null) {
+            try {
+                c.close();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        try {
+            sessions.close();
+        } catch (RuntimeException e) {
+            failures.add(e);
+        }
+        plugins.close();
+        if (!failures.isEmpty()) {
+            GenpipeException e = new GenpipeException("genpipe runtime closed with " + failures.size() + " failure(s)",
+                    failures.get(0));
+            failures.subList(1, failures.size()).forEach(e::addSuppressed);
+            throw e;
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new GenpipeException("this genpipe runtime is closed");
+        }
+    }
+
+    /** Configures and builds a {@link Genpipe}. */
+    public static final class Builder {
+        private SessionSettings settings = SessionSettings.defaults();
+        private Path pluginsDir;
+        private boolean classPathPlugins = true;
+        private long seed = 0;
+        private Path baseDir = Path.of("").toAbsolutePath();
+
+        private Builder() {
+        }
+
+        /** A directory of third-party plugins: one jar, or one folder of jars, per plugin. */
+        public Builder pluginsDir(Path dir) {
+            this.pluginsDir = dir;
+            return this;
+        }
+
+        /** Whether plugins on the class path (the builtin one, the family plugins) load. Default true. */
+        public Builder classPathPlugins(boolean enabled) {
+            this.classPathPlugins = enabled;
+            return this;
+        }
+
+        /** {@code cpu}, {@code cuda}, {@code cuda:N} or {@code auto}. Default cpu. */
+        public Builder device(String device) {
+            settings = settings.withDevice(DeviceSpec.parse(device));
+            return this;
+        }
+
+        /** {@code fail} (default) or {@code fallback}. */
+        public Builder onMissingDevice(String policy) {
+            settings = settings.withOnMissingDevice(MissingDevicePolicy.parse(policy));
+            return this;
+        }
+
+        /** Intra- and inter-operator threads per session; 0 lets ONNX Runtime decide. */
+        public Builder threads(int intraOp, int interOp) {
+            settings = settings.withThreads(intraOp, interOp);
+            return this;
+        }
+
+        /** {@code none}, {@code basic}, {@code extended} or {@code all} (default). */
+        public Builder optimization(String level) {
+            settings = settings.withOptimization(OptimizationLevel.parse(level));
+            return this;
+        }
+
+        /** A folder to cache optimized graphs in, cutting later start-ups. */
+        public Builder optimizedModelCache(Path folder) {
+            settings = settings.withOptimizedModelCache(folder);
+            return this;
+        }
+
+        public Builder sessionSettings(SessionSettings sessionSettings) {
+            this.settings = Objects.requireNonNull(sessionSettings, "sessionSettings is null");
+            return this;
+        }
+
+        /** The seed every random source of this runtime derives from. Default 0. */
+        public Builder seed(long newSeed) {
+            this.seed = newSeed;
+            return this;
+        }
+
+        /** Folder relative path parameters resolve against. Default: the working directory. */
+        public Builder baseDir(Path dir) {
+            this.baseDir = dir.toAbsolutePath().normalize();
+            return this;
+        }
+
+        /**
+         * Applies string settings, as a CLI or a properties file has them: {@code device},
+         * {@code onMissingDevice}, {@code intraOpThreads}, {@code interOpThreads},
+         * {@code optimization}, {@code optimizedModelCache}, {@code pluginsDir}, {@code seed}.
+         *
+         * @throws GenpipeException for an unknown key (with a did-you-mean) or a bad value
+         */
+        public Builder configure(Map<String, String> values) {
+            List<String> known = List.of("device", "onMissingDevice", "intraOpThreads", "interOpThreads",
+                    "optimization", "optimizedModelCache", "pluginsDir", "seed");
+            for (Map.Entry<String, String> e : values.entrySet()) {
+                String v = e.getValue();
+                switch (e.getKey()) {
+                    case "device":
+                        device(v);
+                        break;
+                    case "onMissingDevice":
+                        onMissingDevice(v);
+                        break;
+                    case "intraOpThreads":
+                        threads(integer(e.getKey(), v), settings.interOpThreads());
+                        break;
+                    case "interOpThreads":
+                        threads(settings.intraOpThreads(), integer(e.getKey(), v));
+                        break;
+                    case "optimization":
+                        optimization(v);
+                        break;
+                    case "optimizedModelCache":
+                        optimizedModelCache(Path.of(v));
+                        break;
+                    case "pluginsDir":
+                        pluginsDir(Path.of(v));
+                        break;
+                    case "seed":
+                        seed(integer(e.getKey(), v));
+                        break;
+                    default:
+                        throw new GenpipeException("Unknown setting '" + e.getKey() + "'"
+                                + io.genpipe.runtime.component.DidYouMean.hint(e.getKey(), known)
+                                + "; known settings: " + String.join(", ", known));
+                }
+            }
+            return this;
+        }
+
+        private static int integer(String key, String value) {
+            try {
+                int n = Integer.parseInt(value.trim());
+                if (n < 0) {
+                    throw new NumberFormatException();
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                throw new GenpipeException("Setting '" + key + "' must be a non-negative integer, got '" + value + "'");
+            }
+        }
+
+        /**
+         * Loads plugins and wires the runtime.
+         *
+         * @throws io.genpipe.runtime.plugin.PluginLoadException listing every broken plugin
+         */
+        public Genpipe build() {
+            OnnxRuntime onnx = new OnnxRuntime();
+            PluginSet plugins = PluginManager.forHost().load(classPathPlugins, pluginsDir);
+            try {
+                return new Genpipe(this, onnx, plugins);
+            } catch (RuntimeException e) {
+                plugins.close();
+                throw e;
+            }
+        }
+    }
+}
