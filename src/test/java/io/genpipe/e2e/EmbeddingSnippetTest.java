@@ -1,0 +1,59 @@
+package io.genpipe.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.genpipe.api.RandomSource;
+import io.genpipe.runtime.testing.Fixtures;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's embedding snippet, compiled and run as a user would from the repository root. */
+class EmbeddingSnippetTest {
+
+    @Test
+    void readmeSnippetCompilesRunsAndPrintsTheModelsOutput(@TempDir Path dir) throws Exception {
+        String readme = Files.readString(Repo.root().resolve("README.md"));
+        int start = readme.indexOf("<!-- embedding-snippet:start -->");
+        int end = readme.indexOf("<!-- embedding-snippet:end -->");
+        assertTrue(start >= 0 && end > start, "README.md lacks the embedding-snippet markers");
+        String block = readme.substring(start, end);
+        String code = block.substring(block.indexOf("```java") + "```java".length(), block.lastIndexOf("```"));
+        Path source = dir.resolve("EmbedGenpipe.java");
+        Files.writeString(source, code);
+
+        String classPath = System.getProperty("java.class.path");
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        int rc = ToolProvider.getSystemJavaCompiler().run(null, errors, errors, "--release", "17", "-proc:none",
+                "-d", dir.toString(), "-cp", classPath, source.toString());
+        assertEquals(0, rc, "README snippet does not compile:\n" + errors);
+
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", dir + java.io.File.pathSeparator + classPath, "EmbedGenpipe")
+                .directory(Repo.root().toFile()).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "snippet did not finish");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertEquals(0, p.exitValue(), out);
+
+        // what the snippet must print, computed independently: the prior's first row through affine.onnx
+        RandomSource prior = new RandomSource(42).fork("prior");
+        float[] z = new float[32];
+        for (int i = 0; i < z.length; i++) {
+            z[i] = (float) prior.nextGaussian();
+        }
+        float[] y = Fixtures.affineY(z);
+        float expectedSum = y[0] + y[1] + y[2] + y[3];
+        List<String> lines = out.lines().filter(l -> l.startsWith("y: ")).toList();
+        assertEquals(1, lines.size(), out);
+        String prefix = "y: float32[8,4], first row sum ";
+        assertTrue(lines.get(0).startsWith(prefix), out);
+        assertEquals(expectedSum, Float.parseFloat(lines.get(0).substring(prefix.length())), 1e-5f);
+    }
+}
