@@ -125,6 +125,23 @@ class GenpipeTest {
     }
 
     @Test
+    void manyRunsLeaveNoNativeValueOpen() throws Exception {
+        Path file = dir.resolve("affine.onnx");
+        Files.write(file, Fixtures.affineBytes());
+        try (Genpipe genpipe = Genpipe.builder().build();
+             BufferTensor x = BufferTensor.ofFloats(new float[32], 8, 4)) {
+            Encoder encoder = genpipe.encoder("onnx-model", Map.of("model", file.toString()));
+            for (int i = 0; i < 20_000; i++) {
+                try (Batch in = Batch.builder(8).borrow("x", x).build(); Batch out = encoder.encode(in)) {
+                    out.column("s").toFloatArray();
+                }
+            }
+            assertEquals(0, genpipe.onnx().liveNativeValues());
+            assertFalse(x.isClosed(), "a borrowed column must stay open");
+        }
+    }
+
+    @Test
     void modelPortsThatDoNotFitNameThePortTheExpectedAndTheFound() throws Exception {
         Path file = dir.resolve("affine.onnx");
         Files.write(file, Fixtures.affineBytes());
