@@ -1,0 +1,2 @@
+/** Evaluation metrics computed by genpipe itself (AUROC, ...), with documented tie handling. */
+package io.genpipe.runtime.eval;
