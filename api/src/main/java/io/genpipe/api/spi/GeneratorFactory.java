@@ -2,6 +2,9 @@ package io.genpipe.api.spi;
 
 import io.genpipe.api.Generator;
 import io.genpipe.api.Role;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.BiFunction;
 
 /** Builds {@link Generator}s. */
 public interface GeneratorFactory extends ComponentFactory<Generator> {
@@ -9,5 +12,47 @@ public interface GeneratorFactory extends ComponentFactory<Generator> {
     @Override
     default Role role() {
         return Role.GENERATOR;
+    }
+
+    /**
+     * A factory from its parts, for the common case of a factory that is just a name, a line of
+     * help, parameters and a constructor call:
+     *
+     * <pre>{@code
+     * GeneratorFactory.of("my-generator", "what it does", List.of(...), MyGenerator::new)
+     * }</pre>
+     */
+    static GeneratorFactory of(String name, String description, List<ParameterSpec> parameters,
+                          BiFunction<Parameters, PluginContext, ? extends Generator> create) {
+        Objects.requireNonNull(name, "name is null");
+        Objects.requireNonNull(description, "description is null");
+        List<ParameterSpec> specs = List.copyOf(parameters);
+        Objects.requireNonNull(create, "create is null");
+        return new GeneratorFactory() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String description() {
+                return description;
+            }
+
+            @Override
+            public List<ParameterSpec> parameters() {
+                return specs;
+            }
+
+            @Override
+            public Generator create(Parameters p, PluginContext context) {
+                return create.apply(p, context);
+            }
+
+            @Override
+            public String toString() {
+                return "GeneratorFactory(" + name + ")";
+            }
+        };
     }
 }

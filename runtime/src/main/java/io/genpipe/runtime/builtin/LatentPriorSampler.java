@@ -8,8 +8,6 @@ import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
-import io.genpipe.api.spi.Parameters;
-import io.genpipe.api.spi.PluginContext;
 import io.genpipe.api.spi.SamplerFactory;
 import io.genpipe.api.GenpipeException;
 import java.nio.FloatBuffer;
@@ -66,83 +64,41 @@ public final class LatentPriorSampler implements Sampler {
     }
 
     static SamplerFactory gaussianFactory() {
-        return new Factory("gaussian", "standard normal latents N(0, I)", List.of(DIM, COLUMN)) {
-            @Override
-            Draw draw(Parameters p) {
-                return r -> (float) r.nextGaussian();
-            }
-        };
+        return SamplerFactory.of("gaussian", "standard normal latents N(0, I)", List.of(DIM, COLUMN),
+                (p, context) -> new LatentPriorSampler(p.getString("column"), p.getInt("dim"), r -> (float) r.nextGaussian()));
     }
 
     static SamplerFactory truncatedGaussianFactory() {
         ParameterSpec threshold = ParameterSpec.optional("threshold", ParameterType.NUMBER, "2.0",
                 "each coordinate is redrawn until |z| <= threshold");
-        return new Factory("truncated-gaussian", "standard normal latents truncated to [-threshold, threshold]",
-                List.of(DIM, COLUMN, threshold)) {
-            @Override
-            Draw draw(Parameters p) {
-                double t = p.getDouble("threshold");
-                if (!(t > 0)) {
-                    throw new GenpipeException("threshold must be > 0, got " + t);
-                }
-                return r -> {
-                    double v;
-                    do {
-                        v = r.nextGaussian();
-                    } while (Math.abs(v) > t);
-                    return (float) v;
-                };
-            }
-        };
+        return SamplerFactory.of("truncated-gaussian", "standard normal latents truncated to [-threshold, threshold]",
+                List.of(DIM, COLUMN, threshold), (p, context) -> {
+                    double t = p.getDouble("threshold");
+                    if (!(t > 0)) {
+                        throw new GenpipeException("threshold must be > 0, got " + t);
+                    }
+                    return new LatentPriorSampler(p.getString("column"), p.getInt("dim"), r -> {
+                        double v;
+                        do {
+                            v = r.nextGaussian();
+                        } while (Math.abs(v) > t);
+                        return (float) v;
+                    });
+                });
     }
 
     static SamplerFactory uniformFactory() {
         ParameterSpec low = ParameterSpec.optional("low", ParameterType.NUMBER, "-1.0", "lower bound (inclusive)");
         ParameterSpec high = ParameterSpec.optional("high", ParameterType.NUMBER, "1.0", "upper bound (exclusive)");
-        return new Factory("uniform", "uniform latents in [low, high)", List.of(DIM, COLUMN, low, high)) {
-            @Override
-            Draw draw(Parameters p) {
-                double lo = p.getDouble("low");
-                double hi = p.getDouble("high");
-                if (!(hi > lo)) {
-                    throw new GenpipeException("high must be greater than low, got low=" + lo + " high=" + hi);
-                }
-                return r -> (float) (lo + (hi - lo) * r.nextDouble());
-            }
-        };
-    }
-
-    private abstract static class Factory implements SamplerFactory {
-        private final String name;
-        private final String description;
-        private final List<ParameterSpec> parameters;
-
-        Factory(String name, String description, List<ParameterSpec> parameters) {
-            this.name = name;
-            this.description = description;
-            this.parameters = parameters;
-        }
-
-        abstract Draw draw(Parameters p);
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String description() {
-            return description;
-        }
-
-        @Override
-        public List<ParameterSpec> parameters() {
-            return parameters;
-        }
-
-        @Override
-        public Sampler create(Parameters p, PluginContext context) {
-            return new LatentPriorSampler(p.getString("column"), p.getInt("dim"), draw(p));
-        }
+        return SamplerFactory.of("uniform", "uniform latents in [low, high)", List.of(DIM, COLUMN, low, high),
+                (p, context) -> {
+                    double lo = p.getDouble("low");
+                    double hi = p.getDouble("high");
+                    if (!(hi > lo)) {
+                        throw new GenpipeException("high must be greater than low, got low=" + lo + " high=" + hi);
+                    }
+                    return new LatentPriorSampler(p.getString("column"), p.getInt("dim"),
+                            r -> (float) (lo + (hi - lo) * r.nextDouble()));
+                });
     }
 }

@@ -9,8 +9,6 @@ import io.genpipe.api.spi.Model;
 import io.genpipe.api.spi.ModelOutputs;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
-import io.genpipe.api.spi.Parameters;
-import io.genpipe.api.spi.PluginContext;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,26 +55,9 @@ public final class OnnxModelEncoder implements Encoder {
     }
 
     static EncoderFactory factory() {
-        return new EncoderFactory() {
-            @Override
-            public String name() {
-                return "onnx-model";
-            }
-
-            @Override
-            public String description() {
-                return "runs any ONNX model: input columns by the graph's input names, outputs as columns";
-            }
-
-            @Override
-            public List<ParameterSpec> parameters() {
-                return List.of(ParameterSpec.required("model", ParameterType.PATH, "the .onnx file"));
-            }
-
-            @Override
-            public Encoder create(Parameters parameters, PluginContext context) {
-                return new OnnxModelEncoder(context.loadModel(parameters.getPath("model")));
-            }
-        };
+        return EncoderFactory.of("onnx-model",
+                "runs any ONNX model: input columns by the graph's input names, outputs as columns",
+                List.of(ParameterSpec.required("model", ParameterType.PATH, "the .onnx file")),
+                (parameters, context) -> new OnnxModelEncoder(context.loadModel(parameters.getPath("model"))));
     }
 }

@@ -92,21 +92,11 @@ public final class PluginManager {
 
     private void scanClassPath(List<LoadedPlugin> plugins, List<String> problems) {
         Map<String, List<ServiceLoader.Provider<GenpipePlugin>>> byLocation = new LinkedHashMap<>();
-        Iterator<ServiceLoader.Provider<GenpipePlugin>> it = ServiceLoader.load(GenpipePlugin.class, hostLoader)
-                .stream().iterator();
-        while (true) {
-            ServiceLoader.Provider<GenpipePlugin> provider;
-            try {
-                if (!it.hasNext()) {
-                    break;
-                }
-                provider = it.next();
-            } catch (ServiceConfigurationError e) {
-                problems.add("A class-path plugin is broken: " + oneLine(e));
-                continue;
-            }
+        List<ServiceConfigurationError> errors = new ArrayList<>();
+        for (ServiceLoader.Provider<GenpipePlugin> provider : providers(hostLoader, errors)) {
             byLocation.computeIfAbsent(locationOf(provider.type()), k -> new ArrayList<>()).add(provider);
         }
+        errors.forEach(e -> problems.add("A class-path plugin is broken: " + oneLine(e)));
         for (Map.Entry<String, List<ServiceLoader.Provider<GenpipePlugin>>> entry : byLocation.entrySet()) {
             String location = entry.getKey();
             Properties props = readClassPathDescriptor(location);
@@ -210,21 +200,15 @@ public final class PluginManager {
         }
         PluginClassLoader loader = new PluginClassLoader(descriptor.name(), urls(jars), hostLoader);
         loaders.add(loader);
+        List<ServiceConfigurationError> errors = new ArrayList<>();
+        List<ServiceLoader.Provider<GenpipePlugin>> providers = providers(loader, errors);
+        if (!errors.isEmpty()) {
+            problems.add("Plugin '" + descriptor.name() + "' (" + location + "): " + SERVICE_ENTRY
+                    + " names a class that cannot be loaded as a GenpipePlugin: " + oneLine(errors.get(0)));
+            return;
+        }
         List<GenpipePlugin> instances = new ArrayList<>();
-        Iterator<ServiceLoader.Provider<GenpipePlugin>> it = ServiceLoader.load(GenpipePlugin.class, loader)
-                .stream().iterator();
-        while (true) {
-            ServiceLoader.Provider<GenpipePlugin> provider;
-            try {
-                if (!it.hasNext()) {
-                    break;
-                }
-                provider = it.next();
-            } catch (ServiceConfigurationError e) {
-                problems.add("Plugin '" + descriptor.name() + "' (" + location + "): " + SERVICE_ENTRY
-                        + " names a class that cannot be loaded as a GenpipePlugin: " + oneLine(e));
-                return;
-            }
+        for (ServiceLoader.Provider<GenpipePlugin> provider : providers) {
             GenpipePlugin instance = instantiate(descriptor, location, provider.type().getName(), provider::get,
                     problems);
             if (instance == null) {
@@ -233,6 +217,24 @@ public final class PluginManager {
             instances.add(instance);
         }
         finish(descriptor, location, loader, instances, plugins, problems);
+    }
+
+    /** The providers {@code loader} lists, without instantiating them; broken entries go to {@code errors}. */
+    private static List<ServiceLoader.Provider<GenpipePlugin>> providers(ClassLoader loader,
+                                                                        List<ServiceConfigurationError> errors) {
+        List<ServiceLoader.Provider<GenpipePlugin>> providers = new ArrayList<>();
+        Iterator<ServiceLoader.Provider<GenpipePlugin>> it = ServiceLoader.load(GenpipePlugin.class, loader)
+                .stream().iterator();
+        while (true) {
+            try {
+                if (!it.hasNext()) {
+                    return providers;
+                }
+                providers.add(it.next());
+            } catch (ServiceConfigurationError e) {
+                errors.add(e);
+            }
+        }
     }
 
     private GenpipePlugin instantiate(PluginDescriptor descriptor, String location, String className,

@@ -110,6 +110,15 @@ class PluginManagerTest {
     }
 
     @Test
+    void serviceEntryNamingAMissingClass() {
+        plugin("demo").source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum"))
+                .serviceEntry("demo.Missing").build(dir.resolve("demo.jar"));
+        assertEquals("Plugin 'demo' (" + dir.resolve("demo.jar") + "): META-INF/services/io.genpipe.api.spi.GenpipePlugin"
+                + " names a class that cannot be loaded as a GenpipePlugin: io.genpipe.api.spi.GenpipePlugin: Provider"
+                + " demo.Missing not found", onlyProblem());
+    }
+
+    @Test
     void duplicateComponentName() {
         plugin("alpha").source("alpha.AlphaPlugin", scorerPlugin("alpha", "AlphaPlugin", "shared-sum"))
                 .build(dir.resolve("alpha.jar"));

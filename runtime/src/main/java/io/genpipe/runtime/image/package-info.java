@@ -1,0 +1,2 @@
+/** Writing images: grayscale tensors to PNG grids. */
+package io.genpipe.runtime.image;
