@@ -121,6 +121,19 @@ public final class Genpipe implements AutoCloseable {
         return sessions.load(ModelSource.file(baseDir.resolve(file)), settings);
     }
 
+    /** Models loaded so far, for provenance: name, sha256, device. */
+    public List<Map<String, Object>> loadedModels() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (SessionRegistry.LoadedModel m : sessions.loaded()) {
+            Map<String, Object> entry = new java.util.LinkedHashMap<>();
+            entry.put("name", m.name());
+            entry.put("sha256", m.sha256());
+            entry.put("device", m.device());
+            out.add(entry);
+        }
+        return out;
+    }
+
     /** A random source derived from this runtime's seed and {@code purpose} only. */
     public RandomSource random(String purpose) {
         return new RandomSource(seed).fork(purpose);
@@ -295,7 +308,7 @@ public final class Genpipe implements AutoCloseable {
                     default:
                         throw new GenpipeException("Unknown setting '" + e.getKey() + "'"
                                 + io.genpipe.runtime.component.DidYouMean.hint(e.getKey(), known)
-                                + "; known settings: " + String.join(", ", known));
+                                + " (known settings: " + String.join(", ", known) + ")");
                 }
             }
             return this;

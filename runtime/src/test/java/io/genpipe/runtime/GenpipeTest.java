@@ -33,8 +33,8 @@ class GenpipeTest {
     void unknownComponentListsTheKnownOnesWithASuggestion() {
         try (Genpipe genpipe = Genpipe.builder().build()) {
             GenpipeException e = assertThrows(GenpipeException.class, () -> genpipe.sampler("gausian", Map.of()));
-            assertEquals("Unknown sampler 'gausian'; did you mean 'gaussian'?; known samplers: gaussian,"
-                    + " truncated-gaussian, uniform", e.getMessage());
+            assertEquals("Unknown sampler 'gausian'; did you mean 'gaussian'? (known samplers: gaussian,"
+                    + " truncated-gaussian, uniform)", e.getMessage());
             GenpipeException role = assertThrows(GenpipeException.class, () -> genpipe.scorer("gaussian", Map.of()));
             assertTrue(role.getMessage().startsWith("'gaussian' is a sampler, not a scorer (from plugin 'builtin'"),
                     role.getMessage());
@@ -160,8 +160,8 @@ class GenpipeTest {
     void unknownSettingSuggestsTheRightOne() {
         GenpipeException e = assertThrows(GenpipeException.class,
                 () -> Genpipe.builder().configure(Map.of("devcie", "cpu")));
-        assertEquals("Unknown setting 'devcie'; did you mean 'device'?; known settings: device, onMissingDevice,"
-                + " intraOpThreads, interOpThreads, optimization, optimizedModelCache, pluginsDir, seed", e.getMessage());
+        assertEquals("Unknown setting 'devcie'; did you mean 'device'? (known settings: device, onMissingDevice,"
+                + " intraOpThreads, interOpThreads, optimization, optimizedModelCache, pluginsDir, seed)", e.getMessage());
     }
 
     @Test

@@ -83,6 +83,31 @@ public final class Batch implements AutoCloseable {
         return meta.get(row);
     }
 
+    /**
+     * A builder holding this batch's columns (with their ownership) and metadata, to add columns
+     * to: the columns move to the builder, and this batch is left closed without closing them.
+     *
+     * <pre>{@code
+     * Batch scored = input.extend().column("score", scores).build();   // input is now spent
+     * }</pre>
+     */
+    public Builder extend() {
+        if (closed) {
+            throw new IllegalStateException("batch is closed");
+        }
+        Builder b = new Builder(rows);
+        for (Map.Entry<String, Tensor> e : columns.entrySet()) {
+            if (borrowed.contains(e.getKey())) {
+                b.borrow(e.getKey(), e.getValue());
+            } else {
+                b.column(e.getKey(), e.getValue());
+            }
+        }
+        b.meta(meta);
+        closed = true;
+        return b;
+    }
+
     /** Closes every column this batch owns. Idempotent. */
     @Override
     public void close() {
@@ -138,6 +163,15 @@ public final class Batch implements AutoCloseable {
             column(name, tensor);
             borrowed.add(name);
             return this;
+        }
+
+        /** Replaces a column (closing the one it replaces if owned) or adds it. */
+        public Builder replace(String name, Tensor tensor) {
+            Tensor old = columns.remove(name);
+            if (old != null && !borrowed.remove(name)) {
+                old.close();
+            }
+            return column(name, tensor);
         }
 
         /** Row metadata; defaults to ids "0", "1", ... */

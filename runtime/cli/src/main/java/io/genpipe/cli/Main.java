@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code genpipe} command. */
 @Command(name = "genpipe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Runs generative models exported to ONNX and chains them with pipeline files.",
-        subcommands = {DoctorCommand.class, PluginsCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {PipelineCommands.Run.class, PipelineCommands.Validate.class, DoctorCommand.class,
+            PluginsCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 a check or run failed, 2 invalid input."})
 public final class Main implements Runnable {
 

@@ -59,7 +59,7 @@ public final class ComponentRegistry {
         List<String> known = factories.values().stream().filter(f -> f.factory().role() == role)
                 .map(RegisteredFactory::name).collect(Collectors.toList());
         throw new GenpipeException("Unknown " + role.label() + " '" + name + "'" + DidYouMean.hint(name, known)
-                + "; known " + role.label() + "s: " + (known.isEmpty() ? "none" : String.join(", ", known)));
+                + " (known " + role.label() + "s: " + (known.isEmpty() ? "none" : String.join(", ", known)) + ")");
     }
 
     /**

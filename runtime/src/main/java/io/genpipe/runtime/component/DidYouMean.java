@@ -22,7 +22,7 @@ public final class DidYouMean {
             }
         }
         int allowed = Math.max(2, typed.length() / 3);
-        return best != null && bestDistance <= allowed ? Optional.of(best) : Optional.empty();
+        return best != null && bestDistance <= allowed && bestDistance < typed.length() ? Optional.of(best) : Optional.empty();
     }
 
     /** "; did you mean 'x'?" or the empty string. */

@@ -30,14 +30,23 @@ public final class ParameterBinder {
      * @throws ParameterException listing every problem, each naming the component and parameter
      */
     public static Parameters bind(ComponentFactory<?> factory, Map<String, ?> raw, Path baseDir) {
+        return bind(factory.parameters(), factory.role().label() + " '" + factory.name() + "'", raw, baseDir);
+    }
+
+    /**
+     * Binds against a list of parameter specs; {@code who} names the owner in messages, e.g.
+     * {@code built-in step 'idx-source'}.
+     */
+    public static Parameters bind(List<ParameterSpec> declared, String who, Map<String, ?> raw, Path baseDir) {
         List<String> problems = new ArrayList<>();
+        List<String> concerned = new ArrayList<>();
         Map<String, ParameterSpec> specs = new LinkedHashMap<>();
-        for (ParameterSpec spec : factory.parameters()) {
+        for (ParameterSpec spec : declared) {
             specs.put(spec.name(), spec);
         }
-        String who = factory.role().label() + " '" + factory.name() + "'";
         for (String key : raw.keySet()) {
             if (!specs.containsKey(key)) {
+                concerned.add(key);
                 problems.add("unknown parameter '" + key + "' for " + who + DidYouMean.hint(key, specs.keySet())
                         + " (its parameters: " + (specs.isEmpty() ? "none" : String.join(", ", specs.keySet())) + ")");
             }
@@ -54,6 +63,7 @@ public final class ParameterBinder {
                     }
                     values.put(spec.name(), converted);
                 } else if (spec.required()) {
+                    concerned.add(spec.name());
                     problems.add("missing required parameter '" + spec.name() + "' (" + spec.type().label()
                             + (spec.description().isEmpty() ? "" : ": " + spec.description()) + ") for " + who);
                 }
@@ -61,6 +71,7 @@ public final class ParameterBinder {
             }
             Object converted = convert(spec, value, baseDir);
             if (converted == null) {
+                concerned.add(spec.name());
                 problems.add("parameter '" + spec.name() + "' of " + who + " must be " + expectation(spec) + ", got "
                         + show(value));
             } else {
@@ -68,9 +79,9 @@ public final class ParameterBinder {
             }
         }
         if (!problems.isEmpty()) {
-            throw new ParameterException(problems);
+            throw new ParameterException(problems, concerned);
         }
-        return new Parameters(factory.parameters(), values);
+        return new Parameters(declared, values);
     }
 
     private static String expectation(ParameterSpec spec) {

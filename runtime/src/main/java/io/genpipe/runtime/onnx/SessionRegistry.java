@@ -29,6 +29,7 @@ public final class SessionRegistry implements AutoCloseable {
 
     private final OnnxRuntime runtime;
     private final Map<Key, ManagedSession> sessions = new ConcurrentHashMap<>();
+    private final Map<String, LoadedModel> loaded = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     public SessionRegistry(OnnxRuntime runtime) {
@@ -51,7 +52,26 @@ public final class SessionRegistry implements AutoCloseable {
         }
         Key key = new Key(source.sha256(), settings);
         ManagedSession session = sessions.computeIfAbsent(key, k -> create(source, settings));
+        loaded.putIfAbsent(source.name() + "|" + session.device(),
+                new LoadedModel(source.name(), source.sha256(), session.device()));
         return new OnnxModel(source.name(), session, runtime);
+    }
+
+    /** Every model loaded so far (name, sha256, device), sorted by name: provenance for run records. */
+    public List<LoadedModel> loaded() {
+        List<LoadedModel> list = new ArrayList<>(loaded.values());
+        list.sort(java.util.Comparator.comparing(LoadedModel::name).thenComparing(LoadedModel::device));
+        return list;
+    }
+
+    /**
+     * A model a registry loaded.
+     *
+     * @param name plugin resource or file
+     * @param sha256 of its bytes
+     * @param device where its session runs
+     */
+    public record LoadedModel(String name, String sha256, String device) {
     }
 
     /** Sessions currently open. */

@@ -1,0 +1,143 @@
+package io.genpipe.cli;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.runtime.Genpipe;
+import io.genpipe.runtime.pipeline.Overrides;
+import io.genpipe.runtime.pipeline.PipelineDefinition;
+import io.genpipe.runtime.pipeline.PipelineException;
+import io.genpipe.runtime.pipeline.PipelinePlan;
+import io.genpipe.runtime.pipeline.PipelineReader;
+import io.genpipe.runtime.pipeline.PipelineRunner;
+import io.genpipe.runtime.pipeline.PipelineValidator;
+import io.genpipe.runtime.pipeline.Problem;
+import io.genpipe.runtime.pipeline.RunResult;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code genpipe run} and {@code genpipe validate}. */
+final class PipelineCommands {
+
+    private PipelineCommands() {
+    }
+
+    /** Options both commands share. */
+    static class Common {
+        @Parameters(index = "0", paramLabel = "FILE", description = "the pipeline file (YAML or JSON)")
+        Path file;
+
+        @Option(names = "--set", paramLabel = "STEP.PARAM=VALUE",
+                description = "override a step parameter, e.g. --set test.limit=100 (repeatable)")
+        List<String> sets = new ArrayList<>();
+
+        @Option(names = "--seed", paramLabel = "N", description = "override the pipeline's seed")
+        Long seed;
+
+        @Option(names = "--device", paramLabel = "D", description = "override the device: cpu, cuda, cuda:N or auto")
+        String device;
+
+        @Mixin
+        PluginOptions plugins;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        /** Reads, overrides, builds the runtime and validates; problems go to stderr and exit 2. */
+        PipelinePlan plan(Genpipe[] holder) {
+            PipelineReader.Result read = new PipelineReader().readAll(file);
+            PipelineDefinition d = Overrides.apply(read.definition(), sets);
+            if (seed != null || device != null) {
+                d = new PipelineDefinition(d.file(), d.sha256(), d.name(), seed != null ? seed : d.seed(),
+                        device != null ? device : d.device(), d.onMissingDevice(), d.batchSize(), d.out(), d.steps());
+            }
+            Genpipe genpipe;
+            try {
+                genpipe = Genpipe.builder().pluginsDir(plugins.resolve()).device(d.device())
+                        .onMissingDevice(d.onMissingDevice()).seed(d.seed()).baseDir(d.folder()).build();
+            } catch (GenpipeException e) {
+                throw new PipelineException(List.of(new Problem(new io.genpipe.runtime.pipeline.Location(d.file(), 0, 0),
+                        null, e.getMessage())));
+            }
+            holder[0] = genpipe;
+            return new PipelineValidator(genpipe).validate(d, read.problems());
+        }
+
+        int invalid(PipelineException e) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.printf("genpipe: %s is invalid (%d problem%s); nothing was run%n", file, e.problems().size(),
+                    e.problems().size() == 1 ? "" : "s");
+            e.problems().forEach(p -> err.println("  " + p));
+            err.flush();
+            return Main.INVALID_INPUT;
+        }
+    }
+
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = {"Checks a pipeline file without running it: syntax, keys, components, parameters,",
+                    "inputs, cycles and the columns connected steps pass each other. Exits 2 listing every problem."})
+    static final class Validate extends Common implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            Genpipe[] holder = new Genpipe[1];
+            try {
+                PipelinePlan plan = plan(holder);
+                spec.commandLine().getOut().printf("%s is valid: %d steps%n", file, plan.steps().size());
+                return 0;
+            } catch (PipelineException e) {
+                return invalid(e);
+            } finally {
+                if (holder[0] != null) {
+                    holder[0].close();
+                }
+            }
+        }
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = {"Validates and runs a pipeline. Outputs and run.json go to the pipeline's out: folder",
+                    "(or --out), which appears only when every step succeeded.",
+                    "Exit codes: 0 ok, 1 a step failed (nothing written), 2 invalid pipeline (nothing run)."})
+    static final class Run extends Common implements Callable<Integer> {
+        @Option(names = "--out", paramLabel = "DIR", description = "output folder (default: the pipeline's out:)")
+        Path out;
+
+        @Override
+        public Integer call() {
+            Genpipe[] holder = new Genpipe[1];
+            PrintWriter err = spec.commandLine().getErr();
+            try {
+                PipelinePlan plan = plan(holder);
+                Path target = out != null ? out : Path.of(plan.definition().out());
+                RunResult result = new PipelineRunner(holder[0], line -> {
+                    err.println("genpipe: " + line);
+                    err.flush();
+                }).run(plan, target);
+                PrintWriter o = spec.commandLine().getOut();
+                o.printf("wrote %s in %.1f s%n", result.outputFolder(), result.seconds());
+                for (Map.Entry<String, Object> m : result.metrics().entrySet()) {
+                    o.printf("  %s: %s%n", m.getKey(), m.getValue());
+                }
+                o.flush();
+                return 0;
+            } catch (PipelineException e) {
+                return invalid(e);
+            } catch (GenpipeException e) {
+                err.println("genpipe: " + e.getMessage());
+                err.flush();
+                return Main.FAILED;
+            } finally {
+                if (holder[0] != null) {
+                    holder[0].close();
+                }
+            }
+        }
+    }
+}

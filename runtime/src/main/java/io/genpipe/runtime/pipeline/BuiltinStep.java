@@ -1,0 +1,26 @@
+package io.genpipe.runtime.pipeline;
+
+import io.genpipe.api.spi.ParameterSpec;
+import io.genpipe.api.spi.Parameters;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.BiFunction;
+
+/**
+ * A built-in step kind: a source, transform, sink or evaluation.
+ *
+ * @param name what a pipeline's {@code use:} names
+ * @param kind source, transform, sink or eval (for listings)
+ * @param description one line of help
+ * @param parameters what {@code with:} accepts
+ * @param minInputs fewest inputs
+ * @param maxInputs most inputs
+ * @param create builds the step from checked parameters and the pipeline's folder
+ */
+public record BuiltinStep(String name, String kind, String description, List<ParameterSpec> parameters, int minInputs,
+                          int maxInputs, BiFunction<Parameters, Path, Step> create) {
+
+    public BuiltinStep {
+        parameters = List.copyOf(parameters);
+    }
+}

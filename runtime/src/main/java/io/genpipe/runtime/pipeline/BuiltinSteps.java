@@ -1,0 +1,351 @@
+package io.genpipe.runtime.pipeline;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.BufferTensor;
+import io.genpipe.api.data.DType;
+import io.genpipe.api.data.PortSpec;
+import io.genpipe.api.data.RowMeta;
+import io.genpipe.api.data.Tensor;
+import io.genpipe.api.spi.ParameterSpec;
+import io.genpipe.api.spi.ParameterType;
+import io.genpipe.runtime.data.IdxFile;
+import io.genpipe.runtime.eval.Auroc;
+import io.genpipe.runtime.image.ImageGrid;
+import java.io.BufferedWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The steps every pipeline can use besides plugin components. */
+public final class BuiltinSteps {
+
+    private BuiltinSteps() {
+    }
+
+    /** All built-in steps by name. */
+    public static Map<String, BuiltinStep> all() {
+        Map<String, BuiltinStep> steps = new LinkedHashMap<>();
+        for (BuiltinStep s : List.of(idxSource(), take(), auroc(), imageGrid(), jsonlSink())) {
+            steps.put(s.name(), s);
+        }
+        return steps;
+    }
+
+    // ---- sources ------------------------------------------------------------------------------
+
+    static BuiltinStep idxSource() {
+        return new BuiltinStep("idx-source", "source", "images (and labels) from IDX / IDX.gz files as float32[batch,1,h,w] in [0, 1]",
+                List.of(ParameterSpec.required("images", ParameterType.PATH, "IDX file of uint8 images [n, h, w]"),
+                        ParameterSpec.optional("labels", ParameterType.PATH, null, "IDX file of uint8 labels [n]"),
+                        ParameterSpec.optional("limit", ParameterType.INTEGER, null, "read at most this many images")),
+                0, 0, (p, folder) -> {
+                    IdxFile images = IdxFile.read(p.getPath("images"));
+                    long[] dims = images.dims();
+                    if (images.dtype() != DType.UINT8 || dims.length != 3) {
+                        throw new GenpipeException("images: " + images.path() + " holds " + images.dtype()
+                                + java.util.Arrays.toString(dims) + ", not uint8 images [n, height, width]");
+                    }
+                    int[] labels = p.findPath("labels").map(l -> IdxFile.read(l).toLabels()).orElse(null);
+                    if (labels != null && labels.length != images.count()) {
+                        throw new GenpipeException("labels: " + p.getPath("labels") + " holds " + labels.length
+                                + " labels for " + images.count() + " images");
+                    }
+                    int limit = p.has("limit") ? (int) Math.min(p.getLong("limit"), images.count()) : images.count();
+                    String source = images.path().getFileName().toString();
+                    return new Step() {
+                        @Override
+                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                            return List.of(PortSpec.of("image", DType.FLOAT32, "batch", 1, dims[1], dims[2]));
+                        }
+
+                        @Override
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                            for (int from = 0; from < limit; from += context.batchSize()) {
+                                int to = Math.min(limit, from + context.batchSize());
+                                List<RowMeta> meta = new ArrayList<>(to - from);
+                                for (int i = from; i < to; i++) {
+                                    RowMeta m = RowMeta.of(context.stepId() + "-" + i).withSource(source);
+                                    meta.add(labels == null ? m : m.withLabel(labels[i]));
+                                }
+                                output.emit(Batch.builder(to - from).column("image", images.toImages(from, to)).meta(meta).build());
+                            }
+                        }
+                    };
+                });
+    }
+
+    // ---- transforms ---------------------------------------------------------------------------
+
+    static BuiltinStep take() {
+        return new BuiltinStep("take", "transform", "passes the first n rows on and drops the rest",
+                List.of(ParameterSpec.required("n", ParameterType.INTEGER, "rows to keep")), 1, 1, (p, folder) -> {
+                    long n = p.getLong("n");
+                    if (n < 0) {
+                        throw new GenpipeException("n must be >= 0, got " + n);
+                    }
+                    return new Step() {
+                        @Override
+                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                            return inputs.get(0);
+                        }
+
+                        @Override
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                            long kept = 0;
+                            for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                                if (kept >= n) {
+                                    b.close();
+                                } else if (kept + b.rows() <= n) {
+                                    kept += b.rows();
+                                    output.emit(b);
+                                } else {
+                                    int k = (int) (n - kept);
+                                    kept = n;
+                                    output.emit(slice(b, k));
+                                }
+                            }
+                        }
+                    };
+                });
+    }
+
+    /** The first {@code k} rows of {@code b} (copied to Java); closes {@code b}. */
+    static Batch slice(Batch b, int k) {
+        try (b) {
+            Batch.Builder out = Batch.builder(k).meta(b.meta().subList(0, k));
+            for (String name : b.columnNames()) {
+                Tensor t = b.column(name);
+                long[] shape = t.shape();
+                long rowBytes = t.size() / Math.max(1, shape[0]) * t.dtype().byteSize();
+                shape[0] = k;
+                BufferTensor part = BufferTensor.allocate(t.dtype(), shape);
+                java.nio.ByteBuffer src = java.nio.ByteBuffer.wrap(t.toByteArray(), 0, (int) (rowBytes * k));
+                part.buffer().put(src);
+                out.column(name, part);
+            }
+            return out.build();
+        }
+    }
+
+    // ---- evaluation ---------------------------------------------------------------------------
+
+    static BuiltinStep auroc() {
+        return new BuiltinStep("auroc", "eval",
+                "AUROC of score columns, each against the rows whose label is its normal class; metrics.auroc.<normal>, and .mean",
+                List.of(ParameterSpec.required("scores", ParameterType.STRING_LIST,
+                                "score columns (higher = more anomalous), one per normal class"),
+                        ParameterSpec.required("normal", ParameterType.STRING_LIST,
+                                "the normal label of each score column; other labels are the anomalies")),
+                1, 1, (p, folder) -> {
+                    List<String> scores = p.getStringList("scores");
+                    List<Integer> normal = new ArrayList<>();
+                    for (String n : p.getStringList("normal")) {
+                        try {
+                            normal.add(Integer.parseInt(n.trim()));
+                        } catch (NumberFormatException e) {
+                            throw new GenpipeException("normal lists integer labels; '" + n + "' is not one");
+                        }
+                    }
+                    if (scores.size() != normal.size() || scores.isEmpty()) {
+                        throw new GenpipeException("scores and normal must pair up: " + scores.size() + " score columns, "
+                                + normal.size() + " normal labels");
+                    }
+                    return new Step() {
+                        @Override
+                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                            for (String s : scores) {
+                                Columns.require(PortSpec.of(s, DType.FLOAT64, "batch"), inputs.get(0), "input");
+                            }
+                            return List.of();
+                        }
+
+                        @Override
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                            List<double[]> values = new ArrayList<>();
+                            List<Integer> labels = new ArrayList<>();
+                            for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                                try (Batch b = next) {
+                                    double[][] cols = new double[scores.size()][];
+                                    for (int i = 0; i < scores.size(); i++) {
+                                        cols[i] = b.column(scores.get(i)).toDoubleArray();
+                                    }
+                                    for (int r = 0; r < b.rows(); r++) {
+                                        RowMeta m = b.meta(r);
+                                        if (m.label() == null) {
+                                            throw new GenpipeException("row " + m.id() + " has no label; AUROC needs labelled rows");
+                                        }
+                                        labels.add(m.label());
+                                        double[] row = new double[scores.size()];
+                                        for (int i = 0; i < row.length; i++) {
+                                            row[i] = cols[i][r];
+                                        }
+                                        values.add(row);
+                                    }
+                                }
+                            }
+                            double sum = 0;
+                            for (int i = 0; i < scores.size(); i++) {
+                                double[] s = new double[values.size()];
+                                boolean[] anomaly = new boolean[values.size()];
+                                for (int r = 0; r < s.length; r++) {
+                                    s[r] = values.get(r)[i];
+                                    anomaly[r] = labels.get(r) != normal.get(i).intValue();
+                                }
+                                double a = Auroc.compute(s, anomaly);
+                                sum += a;
+                                context.metric("auroc", Integer.toString(normal.get(i)), round(a));
+                            }
+                            if (scores.size() > 1) {
+                                context.metric("auroc", "mean", round(sum / scores.size()));
+                            }
+                        }
+                    };
+                });
+    }
+
+    static double round(double v) {
+        return Math.round(v * 1e6) / 1e6;
+    }
+
+    // ---- sinks --------------------------------------------------------------------------------
+
+    static BuiltinStep imageGrid() {
+        return new BuiltinStep("image-grid", "sink", "a PNG grid of the first images of a column, in the output folder",
+                List.of(ParameterSpec.optional("column", ParameterType.STRING, "image", "image column, float32[batch,1,h,w] in [0, 1]"),
+                        ParameterSpec.optional("file", ParameterType.STRING, null, "file name in the output folder (default: <step>.png)"),
+                        ParameterSpec.optional("columns", ParameterType.INTEGER, "10", "images per grid row"),
+                        ParameterSpec.optional("limit", ParameterType.INTEGER, "100", "most images shown"),
+                        ParameterSpec.optional("scale", ParameterType.INTEGER, "2", "pixel scale")),
+                1, 1, (p, folder) -> new Step() {
+                    final String column = p.getString("column");
+
+                    @Override
+                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                        Columns.require(PortSpec.of(column, DType.FLOAT32, "batch", 1, "height", "width"), inputs.get(0), "input");
+                        return List.of();
+                    }
+
+                    @Override
+                    public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        int limit = p.getInt("limit");
+                        List<Tensor> kept = new ArrayList<>();
+                        int have = 0;
+                        try {
+                            for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                                if (have < limit) {
+                                    Batch part = b.rows() <= limit - have ? b : slice(b, limit - have);
+                                    try (part) {
+                                        kept.add(part.column(column).copyToJava());
+                                        have += part.rows();
+                                    }
+                                } else {
+                                    b.close();
+                                }
+                            }
+                            String file = p.findString("file").orElse(context.stepId() + ".png");
+                            if (!kept.isEmpty()) {
+                                ImageGrid.write(kept, p.getInt("columns"), p.getInt("scale"), context.outputFolder().resolve(file));
+                            }
+                        } finally {
+                            kept.forEach(Tensor::close);
+                        }
+                    }
+                });
+    }
+
+    static BuiltinStep jsonlSink() {
+        return new BuiltinStep("jsonl-sink", "sink", "one JSON line per row: id, label, source, score and every one-number-per-row column",
+                List.of(ParameterSpec.optional("file", ParameterType.STRING, null, "file name in the output folder (default: <step>.jsonl)")),
+                1, 1, (p, folder) -> new Step() {
+                    @Override
+                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                        return List.of();
+                    }
+
+                    @Override
+                    public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        Path file = context.outputFolder().resolve(p.findString("file").orElse(context.stepId() + ".jsonl"));
+                        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                            for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                                try (Batch b = next) {
+                                    Map<String, double[]> scalars = new LinkedHashMap<>();
+                                    for (String name : b.columnNames()) {
+                                        Tensor t = b.column(name);
+                                        if (t.shape().length == 1) {
+                                            scalars.put(name, toDoubles(t));
+                                        }
+                                    }
+                                    for (int r = 0; r < b.rows(); r++) {
+                                        RowMeta m = b.meta(r);
+                                        StringBuilder line = new StringBuilder("{\"id\":").append(quote(m.id()));
+                                        if (m.label() != null) {
+                                            line.append(",\"label\":").append(m.label());
+                                        }
+                                        if (m.source() != null) {
+                                            line.append(",\"source\":").append(quote(m.source()));
+                                        }
+                                        if (m.score() != null) {
+                                            line.append(",\"score\":").append(number(m.score()));
+                                        }
+                                        for (Map.Entry<String, double[]> e : scalars.entrySet()) {
+                                            line.append(',').append(quote(e.getKey())).append(':').append(number(e.getValue()[r]));
+                                        }
+                                        w.write(line.append('}').append('\n').toString());
+                                    }
+                                }
+                            }
+                        }
+                    }
+                });
+    }
+
+    private static double[] toDoubles(Tensor t) {
+        switch (t.dtype()) {
+            case FLOAT64:
+                return t.toDoubleArray();
+            case FLOAT32: {
+                float[] f = t.toFloatArray();
+                double[] d = new double[f.length];
+                for (int i = 0; i < f.length; i++) {
+                    d[i] = f[i];
+                }
+                return d;
+            }
+            case INT64:
+                return java.util.Arrays.stream(t.toLongArray()).asDoubleStream().toArray();
+            case INT32:
+                return java.util.Arrays.stream(t.toIntArray()).asDoubleStream().toArray();
+            default:
+                byte[] b = t.toByteArray();
+                double[] d = new double[b.length];
+                for (int i = 0; i < b.length; i++) {
+                    d[i] = t.dtype() == DType.INT8 ? b[i] : b[i] & 0xFF;
+                }
+                return d;
+        }
+    }
+
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20) {
+                sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.append('"').toString();
+    }
+
+    static String number(double v) {
+        return Double.isFinite(v) ? Double.toString(v) : "null";
+    }
+}

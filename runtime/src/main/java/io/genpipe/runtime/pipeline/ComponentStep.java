@@ -1,0 +1,115 @@
+package io.genpipe.runtime.pipeline;
+
+import io.genpipe.api.Component;
+import io.genpipe.api.Encoder;
+import io.genpipe.api.Generator;
+import io.genpipe.api.GenpipeException;
+import io.genpipe.api.Role;
+import io.genpipe.api.Sampler;
+import io.genpipe.api.Scorer;
+import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.BufferTensor;
+import io.genpipe.api.data.DType;
+import io.genpipe.api.data.PortSpec;
+import io.genpipe.api.data.RowMeta;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A plugin component as a pipeline step. Rows flow through: the step's output batch carries the
+ * input's columns plus the component's outputs (a Scorer adds a float64 column named after the
+ * step and sets each row's score). A Sampler with no input is a source of {@code rows} draws.
+ */
+final class ComponentStep implements Step {
+
+    private final String id;
+    private final Role role;
+    private final Component component;
+    private final long rows;
+
+    ComponentStep(String id, Role role, Component component, long rows) {
+        this.id = id;
+        this.role = role;
+        this.component = component;
+        this.rows = rows;
+    }
+
+    @Override
+    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+        if (inputs.isEmpty()) {
+            if (role != Role.SAMPLER) {
+                throw new GenpipeException("a " + role.label() + " needs an input step (inputs: [step-id])");
+            }
+            if (rows <= 0) {
+                throw new GenpipeException("a sampler with no input needs rows: N (how many draws to make)");
+            }
+            return component.outputs();
+        }
+        List<PortSpec> in = inputs.get(0);
+        for (PortSpec needed : component.inputs()) {
+            Columns.require(needed, in, "input");
+        }
+        List<PortSpec> added = role == Role.SCORER ? List.of(PortSpec.of(id, DType.FLOAT64, "batch")) : component.outputs();
+        return Columns.merge(in, added);
+    }
+
+    @Override
+    public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+        if (inputs.isEmpty()) {
+            long emitted = 0;
+            int index = 0;
+            while (emitted < rows) {
+                int n = (int) Math.min(context.batchSize(), rows - emitted);
+                List<RowMeta> meta = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    meta.add(RowMeta.of(id + "-" + (emitted + i)).withSource(id));
+                }
+                output.emit(((Sampler) component).sample(Batch.builder(n).meta(meta).build(),
+                        context.random().fork("batch-" + index++)));
+                emitted += n;
+            }
+            return;
+        }
+        BatchInput in = inputs.get(0);
+        int index = 0;
+        for (Batch batch = in.next(); batch != null; batch = in.next()) {
+            try {
+                output.emit(apply(batch, context, index++));
+            } catch (RuntimeException e) {
+                batch.close();
+                throw e;
+            }
+        }
+    }
+
+    private Batch apply(Batch batch, StepContext context, int index) {
+        switch (role) {
+            case SCORER: {
+                double[] scores = ((Scorer) component).score(batch);
+                List<RowMeta> meta = new ArrayList<>(batch.rows());
+                for (int i = 0; i < batch.rows(); i++) {
+                    meta.add(batch.meta(i).withScore(scores[i]));
+                }
+                return batch.extend().replace(id, BufferTensor.ofDoubles(scores, scores.length)).meta(meta).build();
+            }
+            case ENCODER:
+                return merge(batch, ((Encoder) component).encode(batch));
+            case GENERATOR:
+                return merge(batch, ((Generator) component).generate(batch, context.random().fork("batch-" + index)));
+            case SAMPLER:
+                return merge(batch, ((Sampler) component).sample(batch, context.random().fork("batch-" + index)));
+            default:
+                throw new IllegalStateException(role.toString());
+        }
+    }
+
+    /** The input batch with the component's columns added; both batches are spent. */
+    private static Batch merge(Batch input, Batch produced) {
+        Batch.Builder out = input.extend();
+        for (String name : produced.columnNames()) {
+            out.replace(name, produced.column(name));
+        }
+        produced.extend(); // the columns now belong to the output batch
+        return out.build();
+    }
+}

@@ -1,0 +1,373 @@
+package io.genpipe.runtime.pipeline;
+
+import io.genpipe.runtime.component.DidYouMean;
+import java.io.IOException;
+import java.io.StringReader;
+import java.math.BigInteger;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.commons.configuration2.interpol.ConfigurationInterpolator;
+import org.apache.commons.configuration2.interpol.InterpolatorSpecification;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * Reads a pipeline file (YAML; JSON is YAML too) into a {@link PipelineDefinition}, keeping the
+ * line and column of everything so each problem can point at it. Strings may use
+ * {@code ${env:NAME}} and {@code ${sys:property}}, resolved through Apache Commons Configuration's
+ * interpolator. Every problem of the file is collected before failing.
+ */
+public final class PipelineReader {
+
+    static final List<String> TOP_LEVEL = List.of("name", "description", "seed", "device", "onMissingDevice",
+            "batchSize", "out", "steps");
+    static final List<String> STEP_KEYS = List.of("id", "use", "inputs", "with", "description");
+    private static final Pattern STEP_ID = Pattern.compile("[a-z0-9][a-z0-9-]*");
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]*)}");
+    private static final int DEFAULT_BATCH = 256;
+
+    private final ConfigurationInterpolator interpolator = ConfigurationInterpolator.fromSpecification(
+            new InterpolatorSpecification.Builder()
+                    .withPrefixLookups(ConfigurationInterpolator.getDefaultPrefixLookups())
+                    .create());
+
+    /**
+     * Reads and checks the file's structure (not its components).
+     *
+     * @throws PipelineException listing every problem with file, line and column
+     */
+    public PipelineDefinition read(Path file) {
+        Result result = readAll(file);
+        if (!result.problems().isEmpty()) {
+            throw new PipelineException(result.problems());
+        }
+        return result.definition();
+    }
+
+    /**
+     * The file as far as it could be read, and the problems found; the validator goes on from it so
+     * that every problem of a file is reported at once. Fails only when the file cannot be parsed
+     * at all (unreadable, YAML syntax, not a mapping).
+     *
+     * @param definition the pipeline, without the steps that lack an id or a use
+     * @param problems structural problems found
+     */
+    public record Result(PipelineDefinition definition, List<Problem> problems) {
+    }
+
+    /**
+     * @throws PipelineException when the file cannot be parsed at all
+     */
+    public Result readAll(Path file) {
+        Path path = file.toAbsolutePath().normalize();
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(path);
+        } catch (IOException e) {
+            throw new PipelineException(List.of(new Problem(new Location(path, 0, 0), null,
+                    Files.exists(path) ? "cannot read the pipeline file: " + e.getMessage()
+                            : "pipeline file does not exist")));
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new PipelineException(List.of(new Problem(new Location(path, 0, 0), null,
+                    "the pipeline file is not UTF-8 text")));
+        }
+        Context ctx = new Context(path);
+        Node root;
+        try {
+            LoaderOptions options = new LoaderOptions();
+            options.setAllowDuplicateKeys(true); // reported below with both lines
+            root = new Yaml(options).compose(new StringReader(text));
+        } catch (MarkedYAMLException e) {
+            Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            String what = e.getProblem() != null ? e.getProblem() : e.getMessage();
+            String context = "";
+            if (e.getContext() != null) {
+                Mark start = e.getContextMark();
+                context = " (" + e.getContext() + (start != null && start != mark
+                        ? " that starts at line " + (start.getLine() + 1) + ", column " + (start.getColumn() + 1) : "") + ")";
+            }
+            throw new PipelineException(List.of(new Problem(ctx.at(mark), null, "YAML syntax error: " + what + context)));
+        } catch (YAMLException e) {
+            throw new PipelineException(List.of(new Problem(new Location(path, 0, 0), null,
+                    "YAML syntax error: " + e.getMessage())));
+        }
+        if (root == null) {
+            throw new PipelineException(List.of(new Problem(new Location(path, 1, 1), null,
+                    "the pipeline file is empty; it needs at least a steps: list")));
+        }
+        if (!(root instanceof MappingNode)) {
+            throw new PipelineException(List.of(new Problem(ctx.at(root), null,
+                    "a pipeline file is a mapping with name:, steps: and settings; found " + kind(root))));
+        }
+        Map<String, NodeTuple> top = ctx.mapping((MappingNode) root, TOP_LEVEL, null, "pipeline key");
+        String fileName = path.getFileName().toString().replaceFirst("\\.(ya?ml|json)$", "");
+        String name = ctx.string(top.get("name"), null, fileName);
+        long seed = ctx.integer(top.get("seed"), null, 0, Long.MIN_VALUE);
+        String device = ctx.string(top.get("device"), null, "cpu");
+        String onMissing = ctx.string(top.get("onMissingDevice"), null, "fail");
+        int batchSize = (int) ctx.integer(top.get("batchSize"), null, DEFAULT_BATCH, 1);
+        String out = ctx.string(top.get("out"), null, "runs/" + name);
+        List<StepDefinition> steps = new ArrayList<>();
+        NodeTuple stepsTuple = top.get("steps");
+        if (stepsTuple == null) {
+            ctx.problem(root, null, "missing steps: the list of steps to run");
+        } else if (!(stepsTuple.getValueNode() instanceof SequenceNode)
+                || ((SequenceNode) stepsTuple.getValueNode()).getValue().isEmpty()) {
+            ctx.problem(stepsTuple.getValueNode(), null, "steps must be a non-empty list of steps (- id: ..., use: ...)");
+        } else {
+            Map<String, Location> ids = new LinkedHashMap<>();
+            for (Node stepNode : ((SequenceNode) stepsTuple.getValueNode()).getValue()) {
+                StepDefinition step = step(ctx, stepNode, ids);
+                if (step != null) {
+                    steps.add(step);
+                }
+            }
+        }
+        return new Result(new PipelineDefinition(path, sha256(bytes), name, seed, device, onMissing, batchSize, out, steps),
+                List.copyOf(ctx.problems));
+    }
+
+    private StepDefinition step(Context ctx, Node node, Map<String, Location> ids) {
+        if (!(node instanceof MappingNode)) {
+            ctx.problem(node, null, "a step is a mapping with id: and use: (and inputs:, with:); found " + kind(node));
+            return null;
+        }
+        MappingNode map = (MappingNode) node;
+        String hint = null;
+        for (NodeTuple t : map.getValue()) {
+            if (t.getKeyNode() instanceof ScalarNode && ((ScalarNode) t.getKeyNode()).getValue().equals("id")
+                    && t.getValueNode() instanceof ScalarNode) {
+                hint = ((ScalarNode) t.getValueNode()).getValue();
+            }
+        }
+        Map<String, NodeTuple> keys = ctx.mapping(map, STEP_KEYS, hint, "step key");
+        String id = ctx.string(keys.get("id"), hint, null);
+        if (keys.get("id") == null) {
+            ctx.problem(node, null, "step without id: every step needs a unique id: (lower-case letters, digits, dashes)");
+        } else if (id != null && !STEP_ID.matcher(id).matches()) {
+            ctx.problem(keys.get("id").getValueNode(), null, "step id '" + id
+                    + "' is invalid; use lower-case letters, digits and dashes, e.g. score-test");
+        } else if (id != null && ids.containsKey(id)) {
+            ctx.problem(keys.get("id").getValueNode(), id, "duplicate step id '" + id + "' (first defined at line "
+                    + ids.get(id).line() + "); step ids must be unique");
+        } else if (id != null) {
+            ids.put(id, ctx.at(node));
+        }
+        String use = ctx.string(keys.get("use"), id, null);
+        if (keys.get("use") == null) {
+            ctx.problem(node, id, "missing use: the component or built-in step to run (genpipe plugins lists them)");
+        }
+        List<String> inputs = new ArrayList<>();
+        NodeTuple inputsTuple = keys.get("inputs");
+        if (inputsTuple != null) {
+            Node value = inputsTuple.getValueNode();
+            if (value instanceof ScalarNode) {
+                inputs.add(((ScalarNode) value).getValue());
+            } else if (value instanceof SequenceNode) {
+                for (Node item : ((SequenceNode) value).getValue()) {
+                    if (item instanceof ScalarNode) {
+                        inputs.add(((ScalarNode) item).getValue());
+                    } else {
+                        ctx.problem(item, id, "inputs lists step ids; found " + kind(item));
+                    }
+                }
+            } else {
+                ctx.problem(value, id, "inputs must be a step id or a list of step ids; found " + kind(value));
+            }
+        }
+        Map<String, Object> with = new LinkedHashMap<>();
+        Map<String, Location> locations = new LinkedHashMap<>();
+        NodeTuple withTuple = keys.get("with");
+        if (withTuple != null) {
+            Node value = withTuple.getValueNode();
+            if (value instanceof MappingNode) {
+                Map<String, NodeTuple> params = ctx.mapping((MappingNode) value, null, id, "parameter");
+                for (Map.Entry<String, NodeTuple> e : params.entrySet()) {
+                    with.put(e.getKey(), ctx.value(e.getValue().getValueNode(), id));
+                    locations.put(e.getKey(), ctx.at(e.getValue().getKeyNode()));
+                }
+            } else if (!(value instanceof ScalarNode && ((ScalarNode) value).getTag() == Tag.NULL)) {
+                ctx.problem(value, id, "with must be a mapping of parameter: value; found " + kind(value));
+            }
+        }
+        if (id == null || use == null || ids.get(id) == null || !ids.get(id).equals(ctx.at(node))) {
+            return null;
+        }
+        return new StepDefinition(id, use, inputs, with, ctx.at(node), locations);
+    }
+
+    private static String kind(Node node) {
+        if (node instanceof MappingNode) {
+            return "a mapping";
+        }
+        if (node instanceof SequenceNode) {
+            return "a list";
+        }
+        ScalarNode s = (ScalarNode) node;
+        return s.getTag() == Tag.NULL ? "nothing" : "'" + s.getValue() + "'";
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Problems found so far and helpers that add to them. */
+    private final class Context {
+        final Path file;
+        final List<Problem> problems = new ArrayList<>();
+
+        Context(Path file) {
+            this.file = file;
+        }
+
+        Location at(Mark mark) {
+            return mark == null ? new Location(file, 0, 0) : new Location(file, mark.getLine() + 1, mark.getColumn() + 1);
+        }
+
+        Location at(Node node) {
+            return at(node.getStartMark());
+        }
+
+        void problem(Node node, String step, String message) {
+            problems.add(new Problem(at(node), step, message));
+        }
+
+        /** Keys of a mapping; unknown (when {@code allowed} is given), duplicate and non-scalar keys are problems. */
+        Map<String, NodeTuple> mapping(MappingNode map, List<String> allowed, String step, String what) {
+            Map<String, NodeTuple> out = new LinkedHashMap<>();
+            for (NodeTuple t : map.getValue()) {
+                if (!(t.getKeyNode() instanceof ScalarNode)) {
+                    problem(t.getKeyNode(), step, what + " must be a plain name; found " + kind(t.getKeyNode()));
+                    continue;
+                }
+                String key = ((ScalarNode) t.getKeyNode()).getValue();
+                if (allowed != null && !allowed.contains(key)) {
+                    problem(t.getKeyNode(), step, "unknown " + what + " '" + key + "'" + DidYouMean.hint(key, allowed)
+                            + " (known: " + String.join(", ", allowed) + ")");
+                    continue;
+                }
+                NodeTuple first = out.putIfAbsent(key, t);
+                if (first != null) {
+                    problem(t.getKeyNode(), step, "duplicate " + what + " '" + key + "' (first at line "
+                            + at(first.getKeyNode()).line() + ")");
+                }
+            }
+            return out;
+        }
+
+        String string(NodeTuple tuple, String step, String fallback) {
+            if (tuple == null) {
+                return fallback;
+            }
+            Node v = tuple.getValueNode();
+            if (!(v instanceof ScalarNode) || ((ScalarNode) v).getTag() == Tag.NULL) {
+                problem(v, step, ((ScalarNode) tuple.getKeyNode()).getValue() + " must be text; found " + kind(v));
+                return fallback;
+            }
+            Object value = value(v, step);
+            return value == null ? fallback : value.toString();
+        }
+
+        long integer(NodeTuple tuple, String step, long fallback, long min) {
+            if (tuple == null) {
+                return fallback;
+            }
+            Node v = tuple.getValueNode();
+            Object value = v instanceof ScalarNode ? value(v, step) : null;
+            String key = ((ScalarNode) tuple.getKeyNode()).getValue();
+            if (value instanceof String) {
+                try {
+                    value = Long.parseLong(((String) value).trim());
+                } catch (NumberFormatException e) {
+                    // reported below
+                }
+            }
+            if (!(value instanceof Long) || (Long) value < min) {
+                problem(v, step, key + " must be " + (min == 1 ? "a positive integer" : "an integer") + "; found " + kind(v));
+                return fallback;
+            }
+            return (Long) value;
+        }
+
+        /** A YAML value as Java: Long, Double, Boolean, String (interpolated), List, Map, or null. */
+        Object value(Node node, String step) {
+            if (node instanceof SequenceNode) {
+                List<Object> list = new ArrayList<>();
+                for (Node item : ((SequenceNode) node).getValue()) {
+                    list.add(value(item, step));
+                }
+                return list;
+            }
+            if (node instanceof MappingNode) {
+                Map<String, Object> map = new LinkedHashMap<>();
+                for (NodeTuple t : ((MappingNode) node).getValue()) {
+                    map.put(String.valueOf(value(t.getKeyNode(), step)), value(t.getValueNode(), step));
+                }
+                return map;
+            }
+            ScalarNode s = (ScalarNode) node;
+            Tag tag = s.getTag();
+            String text = s.getValue();
+            try {
+                if (tag == Tag.NULL) {
+                    return null;
+                } else if (tag == Tag.BOOL) {
+                    return Boolean.parseBoolean(text.toLowerCase(java.util.Locale.ROOT).replace("yes", "true").replace("on", "true"));
+                } else if (tag == Tag.INT) {
+                    BigInteger big = new BigInteger(text.replace("_", ""));
+                    return big.bitLength() < 64 ? (Object) big.longValue() : text;
+                } else if (tag == Tag.FLOAT) {
+                    return Double.parseDouble(text.replace("_", ""));
+                }
+            } catch (NumberFormatException e) {
+                return text;
+            }
+            return interpolate(text, node, step);
+        }
+
+        private String interpolate(String text, Node node, String step) {
+            if (!text.contains("${")) {
+                return text;
+            }
+            Object resolved = interpolator.interpolate(text);
+            String result = resolved == null ? "" : resolved.toString();
+            Matcher left = VARIABLE.matcher(result);
+            while (left.find()) {
+                String variable = left.group(1);
+                String why = variable.startsWith("env:") ? "environment variable " + variable.substring(4) + " is not set"
+                        : variable.startsWith("sys:") ? "system property " + variable.substring(4) + " is not set"
+                        : "unknown variable; use ${env:NAME} or ${sys:property}";
+                problem(node, step, "cannot resolve ${" + variable + "}: " + why);
+            }
+            return result;
+        }
+    }
+}

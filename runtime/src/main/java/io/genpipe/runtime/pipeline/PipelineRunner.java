@@ -1,0 +1,340 @@
+package io.genpipe.runtime.pipeline;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.api.RandomSource;
+import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.BufferTensor;
+import io.genpipe.api.data.Tensor;
+import io.genpipe.runtime.BuildInfo;
+import io.genpipe.runtime.Genpipe;
+import io.genpipe.runtime.plugin.LoadedPlugin;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Runs a validated pipeline: one thread per step, connected by bounded queues (so memory stays
+ * flat whatever the data size; a full queue makes the producer wait), a batch fanned out to
+ * several consumers is copied for all but the first. Outputs go to a temporary folder beside the
+ * target, renamed into place only when every step succeeded; a failing step (or an interrupt)
+ * stops the others and leaves no output folder behind.
+ */
+public final class PipelineRunner {
+
+    private static final int QUEUE_CAPACITY = 4;
+    private static final Object END = new Object();
+
+    private final Genpipe genpipe;
+    private final Consumer<String> log;
+
+    /**
+     * @param log receives one line per finished step
+     */
+    public PipelineRunner(Genpipe genpipe, Consumer<String> log) {
+        this.genpipe = genpipe;
+        this.log = log;
+    }
+
+    /**
+     * @param out the output folder; replaced if it exists, only after the run succeeded
+     * @throws GenpipeException naming the step that failed; nothing is left behind
+     */
+    public RunResult run(PipelinePlan plan, Path out) {
+        Path target = out.toAbsolutePath().normalize();
+        Path temp;
+        try {
+            Files.createDirectories(target.getParent());
+            temp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".partial-");
+        } catch (IOException e) {
+            throw new GenpipeException("cannot create the output folder next to " + target + ": " + e.getMessage(), e);
+        }
+        long start = System.nanoTime();
+        Map<String, Object> metrics = new TreeMap<>();
+        Map<String, StepStats> stats = new LinkedHashMap<>();
+        try {
+            execute(plan, temp, metrics, stats);
+            writeRunJson(plan, temp, metrics, stats, (System.nanoTime() - start) / 1e9);
+            replace(temp, target);
+        } catch (RuntimeException | Error e) {
+            deleteTree(temp);
+            throw e;
+        }
+        return new RunResult(target, metrics, (System.nanoTime() - start) / 1e9);
+    }
+
+    private void execute(PipelinePlan plan, Path folder, Map<String, Object> metrics, Map<String, StepStats> stats) {
+        Map<String, BlockingQueue<Object>> inboxes = new LinkedHashMap<>(); // key: consumer/producer
+        for (PipelinePlan.Planned p : plan.steps()) {
+            for (String input : p.definition().inputs()) {
+                inboxes.put(p.id() + "/" + input, new ArrayBlockingQueue<>(QUEUE_CAPACITY));
+            }
+            stats.put(p.id(), new StepStats(p.definition().use()));
+        }
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicReference<String> failedStep = new AtomicReference<>();
+        List<Thread> threads = new ArrayList<>();
+        RandomSource root = new RandomSource(plan.definition().seed());
+        for (PipelinePlan.Planned p : plan.steps()) {
+            List<BatchInput> inputs = new ArrayList<>();
+            for (String input : p.definition().inputs()) {
+                BlockingQueue<Object> q = inboxes.get(p.id() + "/" + input);
+                inputs.add(() -> {
+                    Object o = q.take();
+                    if (o == END) {
+                        q.put(END); // later calls see the end too
+                        return null;
+                    }
+                    return (Batch) o;
+                });
+            }
+            List<BlockingQueue<Object>> outboxes = new ArrayList<>();
+            p.consumers().forEach(c -> outboxes.add(inboxes.get(c + "/" + p.id())));
+            StepStats st = stats.get(p.id());
+            BatchOutput output = batch -> {
+                st.rows.addAndGet(batch.rows());
+                if (outboxes.isEmpty()) {
+                    batch.close();
+                    return;
+                }
+                for (int i = 1; i < outboxes.size(); i++) {
+                    outboxes.get(i).put(copy(batch));
+                }
+                outboxes.get(0).put(batch);
+            };
+            StepContext context = new RunContext(p.id(), plan.definition(), folder, root.fork(p.id()), metrics);
+            Thread t = new Thread(() -> {
+                long t0 = System.nanoTime();
+                try {
+                    p.step().run(inputs, output, context);
+                    for (BlockingQueue<Object> q : outboxes) {
+                        q.put(END);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Throwable e) {
+                    if (failure.compareAndSet(null, e)) {
+                        failedStep.set(p.id());
+                        threads.forEach(Thread::interrupt);
+                    }
+                } finally {
+                    st.seconds = (System.nanoTime() - t0) / 1e9;
+                }
+            }, "genpipe-step-" + p.id());
+            threads.add(t);
+        }
+        threads.forEach(Thread::start);
+        try {
+            for (Thread t : threads) {
+                t.join();
+            }
+        } catch (InterruptedException e) {
+            threads.forEach(Thread::interrupt);
+            joinQuietly(threads);
+            drain(inboxes);
+            Thread.currentThread().interrupt();
+            throw new GenpipeException("run interrupted; no output was written");
+        }
+        drain(inboxes);
+        Throwable f = failure.get();
+        if (f != null) {
+            String message = f instanceof GenpipeException ? f.getMessage() : f.toString();
+            throw new GenpipeException("step '" + failedStep.get() + "' failed: " + message
+                    + "; no output was written", f);
+        }
+        stats.forEach((id, st) -> log.accept(String.format(java.util.Locale.ROOT, "step %-20s %8d rows %8.2f s",
+                id, st.rows.get(), st.seconds)));
+    }
+
+    private static Batch copy(Batch batch) {
+        Batch.Builder b = Batch.builder(batch.rows()).meta(batch.meta());
+        for (String name : batch.columnNames()) {
+            Tensor t = batch.column(name);
+            BufferTensor c = t.copyToJava();
+            b.column(name, c);
+        }
+        return b.build();
+    }
+
+    private static void drain(Map<String, BlockingQueue<Object>> inboxes) {
+        for (BlockingQueue<Object> q : inboxes.values()) {
+            Object o;
+            while ((o = q.poll()) != null) {
+                if (o instanceof Batch) {
+                    ((Batch) o).close();
+                }
+            }
+        }
+    }
+
+    private static void joinQuietly(List<Thread> threads) {
+        for (Thread t : threads) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void writeRunJson(PipelinePlan plan, Path folder, Map<String, Object> metrics, Map<String, StepStats> stats,
+                              double seconds) {
+        Map<String, Object> run = new LinkedHashMap<>();
+        PipelineDefinition d = plan.definition();
+        Map<String, Object> pipeline = new LinkedHashMap<>();
+        pipeline.put("name", d.name());
+        pipeline.put("file", d.file().toString());
+        pipeline.put("sha256", d.sha256());
+        run.put("pipeline", pipeline);
+        run.put("seed", d.seed());
+        run.put("device", genpipe.sessionSettings().device().toString());
+        run.put("genpipe", BuildInfo.current().version());
+        run.put("onnxruntime", genpipe.onnx().version());
+        List<Object> plugins = new ArrayList<>();
+        for (LoadedPlugin p : genpipe.plugins()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("name", p.name());
+            entry.put("version", p.descriptor().version());
+            plugins.add(entry);
+        }
+        run.put("plugins", plugins);
+        run.put("models", genpipe.loadedModels());
+        List<Object> steps = new ArrayList<>();
+        stats.forEach((id, st) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", id);
+            m.put("use", st.use);
+            m.put("rows", st.rows.get());
+            m.put("seconds", Math.round(st.seconds * 1000) / 1000.0);
+            steps.add(m);
+        });
+        run.put("steps", steps);
+        run.put("metrics", metrics);
+        run.put("seconds", Math.round(seconds * 1000) / 1000.0);
+        try {
+            Files.writeString(folder.resolve("run.json"), Json.write(run) + "\n", StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new GenpipeException("cannot write run.json: " + e.getMessage(), e);
+        }
+    }
+
+    private static void replace(Path temp, Path target) {
+        try {
+            Path old = null;
+            if (Files.exists(target)) {
+                old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old-");
+                Files.delete(old);
+                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            if (old != null) {
+                deleteTree(old);
+            }
+        } catch (IOException e) {
+            throw new GenpipeException("cannot move the finished run into " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    static void deleteTree(Path folder) {
+        if (!Files.exists(folder)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(folder)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // best effort: a file we cannot delete stays
+                }
+            });
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+
+    private static final class StepStats {
+        final String use;
+        final AtomicLong rows = new AtomicLong();
+        volatile double seconds;
+
+        StepStats(String use) {
+            this.use = use;
+        }
+    }
+
+    private static final class RunContext implements StepContext {
+        private final String id;
+        private final PipelineDefinition definition;
+        private final Path folder;
+        private final RandomSource random;
+        private final Map<String, Object> metrics;
+
+        RunContext(String id, PipelineDefinition definition, Path folder, RandomSource random, Map<String, Object> metrics) {
+            this.id = id;
+            this.definition = definition;
+            this.folder = folder;
+            this.random = random;
+            this.metrics = metrics;
+        }
+
+        @Override
+        public String stepId() {
+            return id;
+        }
+
+        @Override
+        public Path pipelineFolder() {
+            return definition.folder();
+        }
+
+        @Override
+        public Path outputFolder() {
+            return folder;
+        }
+
+        @Override
+        public int batchSize() {
+            return definition.batchSize();
+        }
+
+        @Override
+        public RandomSource random() {
+            return random;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void metric(String group, String key, Object value) {
+            synchronized (metrics) {
+                if (key == null) {
+                    metrics.put(group, value);
+                } else {
+                    ((Map<String, Object>) metrics.computeIfAbsent(group, g -> new TreeMap<String, Object>(
+                            Comparator.comparing((String k) -> k.equals("mean") ? 1 : 0).thenComparing(k -> k.length())
+                                    .thenComparing(k -> k)))).put(key, value);
+                }
+            }
+        }
+
+        @Override
+        public Map<String, Object> metrics() {
+            synchronized (metrics) {
+                return Map.copyOf(metrics);
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.genpipe.runtime.pipeline;
+
+import io.genpipe.api.RandomSource;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * What a running step may use: its id, the pipeline's folder (for relative input paths), the
+ * run's output folder (a temporary folder until the run succeeds), its own random source and
+ * the run's metrics.
+ */
+public interface StepContext {
+
+    String stepId();
+
+    /** Folder of the pipeline file; relative input paths resolve against it. */
+    Path pipelineFolder();
+
+    /** The run's output folder; files written here appear only if the whole run succeeds. */
+    Path outputFolder();
+
+    /** Rows per batch, from the pipeline's batchSize. */
+    int batchSize();
+
+    /** A random source derived from the run's seed and this step's id only. */
+    RandomSource random();
+
+    /**
+     * Records a metric in run.json under {@code metrics.<group>.<key>} (or {@code metrics.<group>}
+     * when key is null).
+     */
+    void metric(String group, String key, Object value);
+
+    /** Metrics recorded so far, for steps that summarise. */
+    Map<String, Object> metrics();
+}

@@ -1,0 +1,87 @@
+package io.genpipe.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every pipeline file in pipelines/ runs through the CLI and its outputs are checked. */
+class PipelinesTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyPipelineFileIsCoveredHere() throws Exception {
+        try (Stream<Path> files = Files.walk(Repo.root().resolve("pipelines"))) {
+            List<String> found = files.filter(p -> p.toString().endsWith(".yaml"))
+                    .map(p -> Repo.root().relativize(p).toString()).sorted().collect(Collectors.toList());
+            assertEquals(List.of("pipelines/bench/vae-one-class.yaml"), found,
+                    "a pipeline file without an end-to-end test here");
+        }
+    }
+
+    @Test
+    void vaeOneClassBenchmarkReportsEveryClassAndTheMean() throws Exception {
+        Path out = dir.resolve("vae-one-class");
+        Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/bench/vae-one-class.yaml", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode json = new ObjectMapper().readTree(out.resolve("run.json").toFile());
+        JsonNode auroc = json.at("/metrics/auroc");
+        double sum = 0;
+        for (int c = 0; c < 10; c++) {
+            double a = auroc.get(Integer.toString(c)).asDouble();
+            assertTrue(a > 0.8 && a <= 1, "class " + c + ": " + a);
+            sum += a;
+        }
+        assertEquals(sum / 10, auroc.get("mean").asDouble(), 1e-5);
+        // the shipped one-class models' documented figure (docs/BENCHMARKS.md): mean 0.926
+        assertTrue(auroc.get("mean").asDouble() >= 0.90, auroc.toString());
+        assertEquals(10_000, json.at("/steps/0/rows").asInt());
+        assertEquals(20, json.get("models").size());
+        assertTrue(run.out().startsWith("wrote " + out), run.out());
+    }
+
+    @Test
+    void validateAcceptsAGoodFileAndRejectsATypoWithExitTwo() throws Exception {
+        Repo.Run ok = Repo.genpipe(Map.of(), "validate", "pipelines/bench/vae-one-class.yaml");
+        assertEquals(0, ok.exitCode(), ok.err());
+        assertEquals("pipelines/bench/vae-one-class.yaml is valid: 12 steps\n", ok.out());
+
+        Path typo = dir.resolve("typo.yaml");
+        Files.writeString(typo, Files.readString(Repo.root().resolve("pipelines/bench/vae-one-class.yaml"))
+                .replace("../../data", Repo.root().resolve("data").toString())
+                .replace("use: vae-anomaly-scorer\n    inputs: [score-2]", "use: vae-anomaly-scorr\n    inputs: [score-2]")
+                .replace("class: 5, method", "class: 5, methd"));
+        Path out = dir.resolve("never");
+        Repo.Run bad = Repo.genpipe(Map.of(), "run", typo.toString(), "--out", out.toString());
+        assertEquals(2, bad.exitCode(), bad.err());
+        assertEquals(typo + " is invalid (2 problems); nothing was run", bad.err().lines().findFirst().orElseThrow()
+                .replace("genpipe: ", ""));
+        assertTrue(bad.err().contains("  " + typo + ":27:5: step 'score-3': unknown component or step"
+                + " 'vae-anomaly-scorr'; did you mean 'vae-anomaly-scorer'?"), bad.err());
+        assertTrue(bad.err().contains("  " + typo + ":38:42: step 'score-5': unknown parameter 'methd' for scorer"
+                + " 'vae-anomaly-scorer'; did you mean 'method'?"), bad.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void setOverridesAParameter() throws Exception {
+        Path out = dir.resolve("small");
+        Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/bench/vae-one-class.yaml", "--out", out.toString(),
+                "--set", "test.limit=1000");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode json = new ObjectMapper().readTree(out.resolve("run.json").toFile());
+        assertEquals(1000, json.at("/steps/0/rows").asInt());
+    }
+}

@@ -1,0 +1,163 @@
+package io.genpipe.e2e.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.genpipe.api.Scorer;
+import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.BufferTensor;
+import io.genpipe.api.data.RowMeta;
+import io.genpipe.runtime.Genpipe;
+import io.genpipe.runtime.data.IdxFile;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * VAE anomaly scoring throughput on the 10,000 Fashion-MNIST test images, three ways in one run, on
+ * the same model (the class-0 one-class conv VAE), batch (256) and threads (2 intra-op):
+ * (a) genpipe's vae-anomaly-scorer (method reconstruction); (b) a bare ONNX Runtime Java loop doing
+ * the same two runs and the same arithmetic; (c) the same model in PyTorch eager (Debian's torch,
+ * plugins/vae/train/bench_torch.py). Each is timed as the best of 3 passes after one warm-up pass;
+ * the three checksums (sum of all scores) must agree.
+ *
+ * <pre>./mvnw -B -q -Pbench -pl src/test -am verify -DskipTests -Dbench=VaeSpeedBench</pre>
+ */
+public final class VaeSpeedBench {
+
+    private static final int BATCH = 256;
+    private static final int THREADS = 2;
+    private static final int REPEAT = 3;
+    private static final String MODEL = "plugins/vae/src/main/resources/io/genpipe/vae/models/one-class/one-class-0";
+
+    public static void main(String[] args) throws Exception {
+        IdxFile images = IdxFile.read(Path.of("data/fashion-mnist/t10k-images-idx3-ubyte.gz"));
+        int n = images.count();
+        List<BufferTensor> inputs = new ArrayList<>();
+        for (int from = 0; from < n; from += BATCH) {
+            inputs.add(images.toImages(from, Math.min(n, from + BATCH)));
+        }
+        double[] genpipe = genpipe(inputs);
+        double[] bare = bare(inputs);
+        double[] torch = torch();
+        System.out.printf(Locale.ROOT, "%-28s %12s %10s %16s%n", "", "images/s", "seconds", "checksum");
+        print("(a) genpipe scorer", n, genpipe);
+        print("(b) bare ONNX Runtime loop", n, bare);
+        print("(c) PyTorch eager", n, torch);
+        System.out.printf(Locale.ROOT, "genpipe / bare ORT = %.3f (target >= 0.9); genpipe / PyTorch eager = %.2f"
+                + " (target >= 1.5)%n", bare[0] / genpipe[0], torch[0] / genpipe[0]);
+        double tolerance = Math.abs(bare[1]) * 1e-4;
+        if (Math.abs(genpipe[1] - bare[1]) > tolerance || Math.abs(torch[1] - bare[1]) > tolerance) {
+            System.out.println("CHECKSUMS DISAGREE: the three did not compute the same scores");
+        }
+        inputs.forEach(BufferTensor::close);
+    }
+
+    private static void print(String name, int n, double[] secondsAndChecksum) {
+        System.out.printf(Locale.ROOT, "%-28s %12.0f %10.3f %16.3f%n", name, n / secondsAndChecksum[0],
+                secondsAndChecksum[0], secondsAndChecksum[1]);
+    }
+
+    /** Best seconds and checksum through genpipe. */
+    private static double[] genpipe(List<BufferTensor> inputs) {
+        try (Genpipe genpipe = Genpipe.builder().threads(THREADS, 1).build()) {
+            Scorer scorer = genpipe.scorer("vae-anomaly-scorer",
+                    Map.of("variant", "one-class", "class", 0, "method", "reconstruction"));
+            List<Batch> batches = new ArrayList<>();
+            int id = 0;
+            for (BufferTensor t : inputs) {
+                List<RowMeta> meta = new ArrayList<>();
+                for (int i = 0; i < t.rows(); i++) {
+                    meta.add(RowMeta.of("test-" + id++));
+                }
+                batches.add(Batch.builder((int) t.rows()).borrow("image", t).meta(meta).build());
+            }
+            double best = Double.MAX_VALUE;
+            double checksum = 0;
+            for (int pass = 0; pass <= REPEAT; pass++) {
+                long start = System.nanoTime();
+                double sum = 0;
+                for (Batch b : batches) {
+                    for (double s : scorer.score(b)) {
+                        sum += s;
+                    }
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                if (pass > 0) {
+                    best = Math.min(best, seconds);
+                }
+                checksum = sum;
+            }
+            return new double[] {best, checksum};
+        }
+    }
+
+    /** Best seconds and checksum with ONNX Runtime's Java API alone. */
+    private static double[] bare(List<BufferTensor> inputs) throws OrtException, IOException {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(THREADS);
+            options.setInterOpNumThreads(1);
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            try (OrtSession encoder = env.createSession(Files.readAllBytes(Path.of(MODEL + "-encoder.onnx")), options);
+                 OrtSession decoder = env.createSession(Files.readAllBytes(Path.of(MODEL + "-decoder.onnx")), options)) {
+                double best = Double.MAX_VALUE;
+                double checksum = 0;
+                for (int pass = 0; pass <= REPEAT; pass++) {
+                    long start = System.nanoTime();
+                    double sum = 0;
+                    for (BufferTensor t : inputs) {
+                        FloatBuffer pixels = t.floatBuffer();
+                        try (OnnxTensor x = OnnxTensor.createTensor(env, pixels, t.shape());
+                             OrtSession.Result enc = encoder.run(Map.of("image", x))) {
+                            OnnxTensor mu = (OnnxTensor) enc.get("mu").orElseThrow();
+                            try (OrtSession.Result dec = decoder.run(Map.of("z", mu))) {
+                                float[] in = t.toFloatArray();
+                                float[] out = new float[in.length];
+                                ((OnnxTensor) dec.get("image").orElseThrow()).getFloatBuffer().get(out);
+                                for (int i = 0; i < in.length; i++) {
+                                    double d = in[i] - out[i];
+                                    sum += d * d;
+                                }
+                            }
+                        }
+                    }
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    if (pass > 0) {
+                        best = Math.min(best, seconds);
+                    }
+                    checksum = sum;
+                }
+                return new double[] {best, checksum};
+            }
+        }
+    }
+
+    /** Best seconds and checksum from the PyTorch eager script. */
+    private static double[] torch() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("/usr/bin/python3", "plugins/vae/train/bench_torch.py", "--variant", "one-class",
+                "--cls", "0", "--batch", Integer.toString(BATCH), "--threads", Integer.toString(THREADS),
+                "--repeat", Integer.toString(REPEAT), "--data", "data/fashion-mnist")
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("bench_torch.py failed (needs Debian's python3-torch and python3-onnx): " + out);
+        }
+        return new double[] {number(out, "seconds"), number(out, "checksum")};
+    }
+
+    private static double number(String json, String key) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + key + "\": ([-0-9.eE+]+)").matcher(json);
+        if (!m.find()) {
+            throw new IllegalStateException("no " + key + " in " + json);
+        }
+        return Double.parseDouble(m.group(1));
+    }
+}
