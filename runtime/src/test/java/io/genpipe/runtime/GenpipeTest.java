@@ -33,7 +33,7 @@ class GenpipeTest {
     void unknownComponentListsTheKnownOnesWithASuggestion() {
         try (Genpipe genpipe = Genpipe.builder().build()) {
             GenpipeException e = assertThrows(GenpipeException.class, () -> genpipe.sampler("gausian", Map.of()));
-            assertEquals("Unknown sampler 'gausian'; did you mean 'gaussian'? (known samplers: gaussian,"
+            assertEquals("Unknown sampler 'gausian'; did you mean 'gaussian'? (known samplers: gaussian, latent-walk,"
                     + " truncated-gaussian, uniform)", e.getMessage());
             GenpipeException role = assertThrows(GenpipeException.class, () -> genpipe.scorer("gaussian", Map.of()));
             assertTrue(role.getMessage().startsWith("'gaussian' is a sampler, not a scorer (from plugin 'builtin'"),

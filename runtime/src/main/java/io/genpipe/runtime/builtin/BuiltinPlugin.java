@@ -11,7 +11,7 @@ public final class BuiltinPlugin implements GenpipePlugin {
     @Override
     public List<SamplerFactory> samplers() {
         return List.of(LatentPriorSampler.gaussianFactory(), LatentPriorSampler.truncatedGaussianFactory(),
-                LatentPriorSampler.uniformFactory());
+                LatentPriorSampler.uniformFactory(), LatentWalkSampler.factory());
     }
 
     @Override

@@ -31,7 +31,8 @@ public final class BuiltinSteps {
     /** All built-in steps by name. */
     public static Map<String, BuiltinStep> all() {
         Map<String, BuiltinStep> steps = new LinkedHashMap<>();
-        for (BuiltinStep s : List.of(idxSource(), take(), auroc(), imageGrid(), jsonlSink())) {
+        for (BuiltinStep s : List.of(idxSource(), take(), relabel(), auroc(), accuracy(), frechetDistance(), imageGrid(),
+                jsonlSink())) {
             steps.put(s.name(), s);
         }
         return steps;
@@ -133,7 +134,128 @@ public final class BuiltinSteps {
         }
     }
 
+    static BuiltinStep relabel() {
+        return new BuiltinStep("relabel", "transform",
+                "sets each row's label: to a fixed class (to: c) or cycling through classes (cycle: k gives 0, 1, ..., k-1, 0, ...)",
+                List.of(ParameterSpec.optional("to", ParameterType.INTEGER, null, "the label every row gets"),
+                        ParameterSpec.optional("cycle", ParameterType.INTEGER, null, "labels 0..cycle-1 in turn, row by row")),
+                1, 1, (p, folder) -> {
+                    if (p.has("to") == p.has("cycle")) {
+                        throw new GenpipeException("relabel needs exactly one of to: (a fixed label) or cycle: (a number of classes)");
+                    }
+                    long cycle = p.has("cycle") ? p.getLong("cycle") : 0;
+                    if (p.has("cycle") && cycle < 1) {
+                        throw new GenpipeException("cycle must be >= 1, got " + cycle);
+                    }
+                    return new Step() {
+                        @Override
+                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                            return inputs.get(0);
+                        }
+
+                        @Override
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                            long row = 0;
+                            for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                                List<RowMeta> meta = new ArrayList<>(b.rows());
+                                for (int r = 0; r < b.rows(); r++, row++) {
+                                    int label = p.has("to") ? p.getInt("to") : (int) (row % cycle);
+                                    meta.add(b.meta(r).withLabel(label));
+                                }
+                                output.emit(b.extend().meta(meta).build());
+                            }
+                        }
+                    };
+                });
+    }
+
     // ---- evaluation ---------------------------------------------------------------------------
+
+    static BuiltinStep accuracy() {
+        return new BuiltinStep("accuracy", "eval",
+                "share of rows whose predicted class equals their label: metrics.<metric> and metrics.<metric>PerClass"
+                        + " (label fidelity when the rows are generated images and their requested labels)",
+                List.of(ParameterSpec.optional("predicted", ParameterType.STRING, "predicted", "int64 column of predicted classes"),
+                        ParameterSpec.optional("metric", ParameterType.STRING, "accuracy", "metric name in run.json")),
+                1, 1, (p, folder) -> new Step() {
+                    @Override
+                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                        Columns.require(PortSpec.of(p.getString("predicted"), DType.INT64, "batch"), inputs.get(0), "input");
+                        return List.of();
+                    }
+
+                    @Override
+                    public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        Map<Integer, long[]> perClass = new java.util.TreeMap<>();
+                        long right = 0;
+                        long total = 0;
+                        for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                            try (Batch b = next) {
+                                long[] predicted = b.column(p.getString("predicted")).toLongArray();
+                                for (int r = 0; r < b.rows(); r++) {
+                                    RowMeta m = b.meta(r);
+                                    if (m.label() == null) {
+                                        throw new GenpipeException("row " + m.id() + " has no label; accuracy needs labelled rows");
+                                    }
+                                    long[] counts = perClass.computeIfAbsent(m.label(), k -> new long[2]);
+                                    boolean hit = predicted[r] == m.label();
+                                    counts[0] += hit ? 1 : 0;
+                                    counts[1]++;
+                                    right += hit ? 1 : 0;
+                                    total++;
+                                }
+                            }
+                        }
+                        if (total == 0) {
+                            throw new GenpipeException("no rows reached this step; accuracy needs at least one");
+                        }
+                        String metric = p.getString("metric");
+                        context.metric(metric, null, round((double) right / total));
+                        perClass.forEach((label, c) -> context.metric(metric + "PerClass", Integer.toString(label),
+                                round((double) c[0] / c[1])));
+                    }
+                });
+    }
+
+    static BuiltinStep frechetDistance() {
+        return new BuiltinStep("frechet-distance", "eval",
+                "Frechet distance between the feature columns of two inputs (FD on classifier features: FD-clf); metrics.<metric>",
+                List.of(ParameterSpec.optional("column", ParameterType.STRING, "features", "float32[batch,d] feature column"),
+                        ParameterSpec.optional("metric", ParameterType.STRING, "fdClf", "metric name in run.json")),
+                2, 2, (p, folder) -> new Step() {
+                    @Override
+                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                        for (List<PortSpec> in : inputs) {
+                            Columns.require(PortSpec.of(p.getString("column"), DType.FLOAT32, "batch", "d"), in, "input");
+                        }
+                        return List.of();
+                    }
+
+                    @Override
+                    public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        // both inputs are drained at once: they may share an upstream step, which
+                        // would block on one full queue while this step waited on the other
+                        Features second = new Features();
+                        Thread other = new Thread(() -> second.drain(inputs.get(1), p.getString("column")),
+                                "genpipe-step-" + context.stepId() + "-second-input");
+                        other.start();
+                        Features first = new Features();
+                        try {
+                            first.drain(inputs.get(0), p.getString("column"));
+                        } finally {
+                            joinHelper(other, first.failure != null);
+                        }
+                        first.rethrow();
+                        second.rethrow();
+                        if (first.d != second.d) {
+                            throw new GenpipeException("the two inputs' feature columns differ in size: " + first.d
+                                    + " and " + second.d);
+                        }
+                        context.metric(p.getString("metric"), null, round(io.genpipe.runtime.eval.FrechetDistance.compute(
+                                first.values(), first.rows, second.values(), second.rows, first.d)));
+                    }
+                });
+    }
 
     static BuiltinStep auroc() {
         return new BuiltinStep("auroc", "eval",
@@ -211,6 +333,72 @@ public final class BuiltinSteps {
 
     static double round(double v) {
         return Math.round(v * 1e6) / 1e6;
+    }
+
+    /** Waits for a helper thread; interrupts it first when this step failed or is being cancelled. */
+    private static void joinHelper(Thread helper, boolean failed) {
+        boolean interrupted = Thread.interrupted();
+        if (interrupted || failed) {
+            helper.interrupt();
+        }
+        while (true) {
+            try {
+                helper.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+                helper.interrupt();
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Feature rows collected from one input. */
+    private static final class Features {
+        final List<float[]> parts = new ArrayList<>();
+        int rows;
+        int d = -1;
+        Throwable failure;
+
+        void drain(BatchInput input, String column) {
+            try {
+                for (Batch next = input.next(); next != null; next = input.next()) {
+                    try (Batch b = next) {
+                        Tensor t = b.column(column);
+                        d = (int) t.shape()[1];
+                        parts.add(t.toFloatArray());
+                        rows += b.rows();
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = e;
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+        }
+
+        void rethrow() throws InterruptedException {
+            if (failure instanceof InterruptedException) {
+                throw (InterruptedException) failure;
+            }
+            if (failure != null) {
+                throw (RuntimeException) failure;
+            }
+        }
+
+        double[] values() {
+            double[] all = new double[rows * Math.max(d, 0)];
+            int at = 0;
+            for (float[] part : parts) {
+                for (float v : part) {
+                    all[at++] = v;
+                }
+            }
+            return all;
+        }
     }
 
     // ---- sinks --------------------------------------------------------------------------------

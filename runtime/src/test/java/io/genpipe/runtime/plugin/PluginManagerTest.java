@@ -228,7 +228,7 @@ class PluginManagerTest {
         try (PluginSet set = PluginManager.forHost().load(true, null)) {
             LoadedPlugin builtin = set.plugins().stream().filter(p -> p.name().equals("builtin")).findFirst().orElseThrow();
             assertEquals(ApiVersion.CURRENT, builtin.descriptor().apiVersion());
-            assertEquals(List.of("gaussian", "onnx-model", "truncated-gaussian", "uniform"),
+            assertEquals(List.of("gaussian", "latent-walk", "onnx-model", "truncated-gaussian", "uniform"),
                     builtin.factories().stream().map(ComponentFactory::name).sorted().collect(Collectors.toList()));
         }
     }
