@@ -26,7 +26,7 @@ class PipelinesTest {
         try (Stream<Path> files = Files.walk(Repo.root().resolve("pipelines"))) {
             List<String> found = files.filter(p -> p.toString().endsWith(".yaml"))
                     .map(p -> Repo.root().relativize(p).toString()).sorted().collect(Collectors.toList());
-            assertEquals(List.of("pipelines/bench/vae-one-class.yaml"), found,
+            assertEquals(List.of("pipelines/bench/vae-one-class.yaml", "pipelines/latent-walk.yaml"), found,
                     "a pipeline file without an end-to-end test here");
         }
     }
@@ -50,6 +50,25 @@ class PipelinesTest {
         assertEquals(10_000, json.at("/steps/0/rows").asInt());
         assertEquals(20, json.get("models").size());
         assertTrue(run.out().startsWith("wrote " + out), run.out());
+    }
+
+    @Test
+    void latentWalkDecodesTenStepsPerPairIntoAGrid() throws Exception {
+        Path out = dir.resolve("walk");
+        Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/latent-walk.yaml", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode json = new ObjectMapper().readTree(out.resolve("run.json").toFile());
+        assertEquals(20, json.at("/steps/0/rows").asInt());
+        assertEquals(100, json.at("/steps/3/rows").asInt());
+        java.awt.image.BufferedImage grid = javax.imageio.ImageIO.read(out.resolve("latent-walk.png").toFile());
+        // 10 x 10 cells of 28 px at scale 2 with 2 px borders
+        assertEquals(10 * (56 + 2) + 2, grid.getWidth());
+        assertEquals(10 * (56 + 2) + 2, grid.getHeight());
+        // the same seed gives the same picture, byte for byte
+        Path again = dir.resolve("walk-again");
+        assertEquals(0, Repo.genpipe(Map.of(), "run", "pipelines/latent-walk.yaml", "--out", again.toString()).exitCode());
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(out.resolve("latent-walk.png")),
+                Files.readAllBytes(again.resolve("latent-walk.png"))));
     }
 
     @Test
