@@ -50,6 +50,9 @@ class PipelinesTest {
         assertEquals(10_000, json.at("/steps/0/rows").asInt());
         assertEquals(20, json.get("models").size());
         assertTrue(run.out().startsWith("wrote " + out), run.out());
+        String report = Files.readString(out.resolve("report.html"));
+        assertTrue(report.contains("<img src=\"auroc-roc.png\""), report);
+        assertTrue(Files.size(out.resolve("auroc-roc.png")) > 10_000);
     }
 
     @Test
@@ -75,7 +78,7 @@ class PipelinesTest {
     void validateAcceptsAGoodFileAndRejectsATypoWithExitTwo() throws Exception {
         Repo.Run ok = Repo.genpipe(Map.of(), "validate", "pipelines/bench/vae-one-class.yaml");
         assertEquals(0, ok.exitCode(), ok.err());
-        assertEquals("pipelines/bench/vae-one-class.yaml is valid: 12 steps\n", ok.out());
+        assertEquals("pipelines/bench/vae-one-class.yaml is valid: 13 steps\n", ok.out());
 
         Path typo = dir.resolve("typo.yaml");
         Files.writeString(typo, Files.readString(Repo.root().resolve("pipelines/bench/vae-one-class.yaml"))

@@ -14,6 +14,49 @@ public final class Auroc {
     }
 
     /**
+     * The ROC curve as (false positive rate, true positive rate) pairs, flattened, from (0, 0) to
+     * (1, 1), thresholds at every distinct score (at most {@code maxPoints} kept, evenly).
+     */
+    public static double[] curve(double[] scores, boolean[] positive, int maxPoints) {
+        compute(scores, positive); // same checks
+        Integer[] order = IntStream.range(0, scores.length).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, Comparator.comparingDouble((Integer i) -> scores[i]).reversed());
+        long nPos = 0;
+        for (boolean p : positive) {
+            nPos += p ? 1 : 0;
+        }
+        long nNeg = positive.length - nPos;
+        java.util.List<double[]> points = new java.util.ArrayList<>();
+        points.add(new double[] {0, 0});
+        long tp = 0;
+        long fp = 0;
+        for (int i = 0; i < order.length; i++) {
+            if (positive[order[i]]) {
+                tp++;
+            } else {
+                fp++;
+            }
+            if (i + 1 == order.length || scores[order[i + 1]] != scores[order[i]]) {
+                points.add(new double[] {(double) fp / nNeg, (double) tp / nPos});
+            }
+        }
+        int step = Math.max(1, points.size() / Math.max(2, maxPoints));
+        java.util.List<double[]> kept = new java.util.ArrayList<>();
+        for (int i = 0; i < points.size(); i += step) {
+            kept.add(points.get(i));
+        }
+        if (kept.get(kept.size() - 1) != points.get(points.size() - 1)) {
+            kept.add(points.get(points.size() - 1));
+        }
+        double[] flat = new double[kept.size() * 2];
+        for (int i = 0; i < kept.size(); i++) {
+            flat[2 * i] = kept.get(i)[0];
+            flat[2 * i + 1] = kept.get(i)[1];
+        }
+        return flat;
+    }
+
+    /**
      * @param scores one score per sample, higher meaning "more positive"
      * @param positive whether each sample is a positive (e.g. an anomaly)
      * @throws IllegalArgumentException when lengths differ or a class is empty, or a score is NaN

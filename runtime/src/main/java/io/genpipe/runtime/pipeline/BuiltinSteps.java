@@ -31,8 +31,11 @@ public final class BuiltinSteps {
     /** All built-in steps by name. */
     public static Map<String, BuiltinStep> all() {
         Map<String, BuiltinStep> steps = new LinkedHashMap<>();
-        for (BuiltinStep s : List.of(idxSource(), take(), relabel(), interpolate(), auroc(), accuracy(), frechetDistance(), imageGrid(),
-                jsonlSink())) {
+        List<BuiltinStep> list = new ArrayList<>(List.of(idxSource(), take(), relabel(), interpolate()));
+        list.addAll(DatasetSteps.all());
+        list.addAll(List.of(auroc(), accuracy(), frechetDistance(), imageGrid(), jsonlSink()));
+        list.addAll(ReportSteps.all());
+        for (BuiltinStep s : list) {
             steps.put(s.name(), s);
         }
         return steps;
@@ -332,7 +335,8 @@ public final class BuiltinSteps {
                 List.of(ParameterSpec.required("scores", ParameterType.STRING_LIST,
                                 "score columns (higher = more anomalous), one per normal class"),
                         ParameterSpec.required("normal", ParameterType.STRING_LIST,
-                                "the normal label of each score column; other labels are the anomalies")),
+                                "the normal label of each score column; other labels are the anomalies"),
+                        ParameterSpec.optional("plot", ParameterType.BOOLEAN, "false", "also write <step>-roc.png")),
                 1, 1, (p, folder) -> {
                     List<String> scores = p.getStringList("scores");
                     List<Integer> normal = new ArrayList<>();
@@ -381,6 +385,8 @@ public final class BuiltinSteps {
                                 }
                             }
                             double sum = 0;
+                            List<double[]> curves = new ArrayList<>();
+                            List<String> names = new ArrayList<>();
                             for (int i = 0; i < scores.size(); i++) {
                                 double[] s = new double[values.size()];
                                 boolean[] anomaly = new boolean[values.size()];
@@ -390,10 +396,17 @@ public final class BuiltinSteps {
                                 }
                                 double a = Auroc.compute(s, anomaly);
                                 sum += a;
+                                if (p.getBoolean("plot")) {
+                                    curves.add(Auroc.curve(s, anomaly, 400));
+                                    names.add(String.format(Locale.ROOT, "normal %d (AUROC %.3f)", normal.get(i), a));
+                                }
                                 context.metric("auroc", Integer.toString(normal.get(i)), round(a));
                             }
                             if (scores.size() > 1) {
                                 context.metric("auroc", "mean", round(sum / scores.size()));
+                            }
+                            if (!curves.isEmpty()) {
+                                ReportSteps.roc(curves, names, context.outputFolder().resolve(context.stepId() + "-roc.png"));
                             }
                         }
                     };

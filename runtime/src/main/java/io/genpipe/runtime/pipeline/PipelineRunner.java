@@ -67,7 +67,16 @@ public final class PipelineRunner {
         Map<String, StepStats> stats = new LinkedHashMap<>();
         try {
             execute(plan, temp, metrics, stats);
-            writeRunJson(plan, temp, metrics, stats, (System.nanoTime() - start) / 1e9);
+            List<Map<String, Object>> steps = writeRunJson(plan, temp, metrics, stats, (System.nanoTime() - start) / 1e9);
+            for (PipelinePlan.Planned p : plan.steps()) {
+                if (p.step() instanceof ReportSteps.ReportStep) {
+                    try {
+                        ((ReportSteps.ReportStep) p.step()).write(temp, plan.definition().name(), metrics, steps);
+                    } catch (IOException e) {
+                        throw new GenpipeException("step '" + p.id() + "' failed: cannot write report.html: " + e.getMessage(), e);
+                    }
+                }
+            }
             replace(temp, target);
         } catch (RuntimeException | Error e) {
             deleteTree(temp);
@@ -191,8 +200,8 @@ public final class PipelineRunner {
         }
     }
 
-    private void writeRunJson(PipelinePlan plan, Path folder, Map<String, Object> metrics, Map<String, StepStats> stats,
-                              double seconds) {
+    private List<Map<String, Object>> writeRunJson(PipelinePlan plan, Path folder, Map<String, Object> metrics,
+                                                   Map<String, StepStats> stats, double seconds) {
         Map<String, Object> run = new LinkedHashMap<>();
         PipelineDefinition d = plan.definition();
         Map<String, Object> pipeline = new LinkedHashMap<>();
@@ -213,7 +222,7 @@ public final class PipelineRunner {
         }
         run.put("plugins", plugins);
         run.put("models", genpipe.loadedModels());
-        List<Object> steps = new ArrayList<>();
+        List<Map<String, Object>> steps = new ArrayList<>();
         stats.forEach((id, st) -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", id);
@@ -230,6 +239,7 @@ public final class PipelineRunner {
         } catch (IOException e) {
             throw new GenpipeException("cannot write run.json: " + e.getMessage(), e);
         }
+        return steps;
     }
 
     private static void replace(Path temp, Path target) {

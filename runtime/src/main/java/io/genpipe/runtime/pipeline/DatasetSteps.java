@@ -1,0 +1,420 @@
+package io.genpipe.runtime.pipeline;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.BufferTensor;
+import io.genpipe.api.data.DType;
+import io.genpipe.api.data.PortSpec;
+import io.genpipe.api.data.RowMeta;
+import io.genpipe.api.data.Tensor;
+import io.genpipe.api.spi.ParameterSpec;
+import io.genpipe.api.spi.ParameterType;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Built-in steps that shape datasets: flag the most anomalous share per class, filter by flag, gate
+ * by per-class thresholds, take a per-class quota, concatenate streams, write IDX.
+ */
+final class DatasetSteps {
+
+    static final String FLAGGED = "flagged";
+
+    private DatasetSteps() {
+    }
+
+    static List<BuiltinStep> all() {
+        return List.of(flag(), filter(), gate(), quota(), concat(), idxSink());
+    }
+
+    static BuiltinStep flag() {
+        return new BuiltinStep("flag-quantile", "transform",
+                "tags (flagged=true) the rows whose score is in the top `fraction` of their class (or overall with by: none);"
+                        + " records metrics.<metric> (count), <metric>PerClass and <metric>Thresholds. Holds all rows until"
+                        + " its input ends: quantiles need every score",
+                List.of(ParameterSpec.required("fraction", ParameterType.NUMBER, "share of rows to flag, in (0, 1)"),
+                        ParameterSpec.choice("by", "label", "flag per class (label) or over all rows (none)", "label", "none"),
+                        ParameterSpec.optional("metric", ParameterType.STRING, "flagged", "metric name in run.json")),
+                1, 1, (p, folder) -> {
+                    double fraction = p.getDouble("fraction");
+                    if (!(fraction > 0 && fraction < 1)) {
+                        throw new GenpipeException("fraction must be in (0, 1), got " + fraction);
+                    }
+                    boolean perClass = p.getString("by").equals("label");
+                    String metric = p.getString("metric");
+                    return new Step() {
+                        @Override
+                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                            return inputs.get(0);
+                        }
+
+                        @Override
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                            List<Batch> held = new ArrayList<>();
+                            Map<Integer, List<Double>> scores = new TreeMap<>();
+                            try {
+                                for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                                    held.add(b);
+                                    for (RowMeta m : b.meta()) {
+                                        if (m.score() == null) {
+                                            throw new GenpipeException("row " + m.id() + " has no score; put a scorer step before"
+                                                    + " flag-quantile");
+                                        }
+                                        if (perClass && m.label() == null) {
+                                            throw new GenpipeException("row " + m.id() + " has no label; by: label needs labelled rows");
+                                        }
+                                        scores.computeIfAbsent(perClass ? m.label() : -1, k -> new ArrayList<>()).add(m.score());
+                                    }
+                                }
+                                Map<Integer, Double> thresholds = new HashMap<>();
+                                Map<Integer, Integer> quota = new HashMap<>();
+                                for (Map.Entry<Integer, List<Double>> e : scores.entrySet()) {
+                                    List<Double> sorted = new ArrayList<>(e.getValue());
+                                    sorted.sort(null);
+                                    int k = (int) Math.round(fraction * sorted.size());
+                                    quota.put(e.getKey(), k);
+                                    // rows strictly above the (n-k)-th score are flagged; ties at it fill the quota in row order
+                                    thresholds.put(e.getKey(), k == 0 ? Double.POSITIVE_INFINITY : sorted.get(sorted.size() - k));
+                                }
+                                Map<Integer, Integer> flagged = new TreeMap<>();
+                                int total = 0;
+                                for (Batch b : new ArrayList<>(held)) {
+                                    List<RowMeta> meta = new ArrayList<>(b.rows());
+                                    for (RowMeta m : b.meta()) {
+                                        int group = perClass ? m.label() : -1;
+                                        int have = flagged.getOrDefault(group, 0);
+                                        boolean flag = m.score() >= thresholds.get(group) && have < quota.get(group);
+                                        if (flag) {
+                                            flagged.put(group, have + 1);
+                                            total++;
+                                        }
+                                        Map<String, String> tags = new LinkedHashMap<>(m.tags());
+                                        tags.put(FLAGGED, Boolean.toString(flag));
+                                        meta.add(new RowMeta(m.id(), m.label(), m.source(), m.score(), tags));
+                                    }
+                                    held.remove(b);
+                                    output.emit(b.extend().meta(meta).build());
+                                }
+                                context.metric(metric, null, total);
+                                for (Map.Entry<Integer, Integer> e : flagged.entrySet()) {
+                                    String key = perClass ? Integer.toString(e.getKey()) : "all";
+                                    context.metric(metric + "PerClass", key, e.getValue());
+                                }
+                                thresholds.forEach((g, t) -> context.metric(metric + "Thresholds",
+                                        perClass ? Integer.toString(g) : "all", t));
+                            } finally {
+                                held.forEach(Batch::close);
+                            }
+                        }
+                    };
+                });
+    }
+
+    static BuiltinStep filter() {
+        return new BuiltinStep("filter", "transform", "keeps the rows whose tag `tag` equals `equals` (e.g. flagged = true)",
+                List.of(ParameterSpec.optional("tag", ParameterType.STRING, FLAGGED, "row tag to test"),
+                        ParameterSpec.optional("equals", ParameterType.STRING, "true", "value that keeps a row")),
+                1, 1, (p, folder) -> new Step() {
+                    @Override
+                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                        return inputs.get(0);
+                    }
+
+                    @Override
+                    public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        String tag = p.getString("tag");
+                        String want = p.getString("equals");
+                        for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                            List<Integer> keep = new ArrayList<>();
+                            for (int r = 0; r < b.rows(); r++) {
+                                if (want.equals(b.meta(r).tags().get(tag))) {
+                                    keep.add(r);
+                                }
+                            }
+                            Batch kept = select(b, keep);
+                            if (kept.rows() > 0) {
+                                output.emit(kept);
+                            } else {
+                                kept.close();
+                            }
+                        }
+                    }
+                });
+    }
+
+    static BuiltinStep gate() {
+        return new BuiltinStep("gate", "transform",
+                "keeps rows whose score is at most their class's threshold from metrics.<thresholds> (written by an earlier"
+                        + " flag-quantile); counts the others in metrics.<metric>",
+                List.of(ParameterSpec.optional("thresholds", ParameterType.STRING, "flaggedThresholds",
+                                "metric group holding a threshold per class"),
+                        ParameterSpec.optional("metric", ParameterType.STRING, "rejected", "metric counting rejected rows")),
+                1, 1, (p, folder) -> new Step() {
+                    @Override
+                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                        return inputs.get(0);
+                    }
+
+                    @Override
+                    @SuppressWarnings("unchecked")
+                    public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        long rejected = 0;
+                        for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                            Object group = context.metrics().get(p.getString("thresholds"));
+                            if (!(group instanceof Map)) {
+                                b.close();
+                                throw new GenpipeException("metrics." + p.getString("thresholds") + " is not set when rows arrive;"
+                                        + " the step that writes it (flag-quantile) must come before this one");
+                            }
+                            Map<String, Object> thresholds = (Map<String, Object>) group;
+                            List<Integer> keep = new ArrayList<>();
+                            for (int r = 0; r < b.rows(); r++) {
+                                RowMeta m = b.meta(r);
+                                Object t = thresholds.get(m.label() == null ? "all" : Integer.toString(m.label()));
+                                if (t == null) {
+                                    t = thresholds.get("all");
+                                }
+                                if (m.score() == null || t == null) {
+                                    b.close();
+                                    throw new GenpipeException("row " + m.id() + (m.score() == null ? " has no score"
+                                            : " has label " + m.label() + ", for which metrics." + p.getString("thresholds")
+                                            + " has no threshold"));
+                                }
+                                if (m.score() <= ((Number) t).doubleValue()) {
+                                    keep.add(r);
+                                } else {
+                                    rejected++;
+                                }
+                            }
+                            Batch kept = select(b, keep);
+                            if (kept.rows() > 0) {
+                                output.emit(kept);
+                            } else {
+                                kept.close();
+                            }
+                        }
+                        context.metric(p.getString("metric"), null, rejected);
+                    }
+                });
+    }
+
+    static BuiltinStep quota() {
+        return new BuiltinStep("take-per-class", "transform",
+                "passes on at most as many rows of each class as metrics.<counts> says (e.g. refill exactly what was flagged)",
+                List.of(ParameterSpec.optional("counts", ParameterType.STRING, "flaggedPerClass", "metric group: count per class")),
+                1, 1, (p, folder) -> new Step() {
+                    @Override
+                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                        return inputs.get(0);
+                    }
+
+                    @Override
+                    @SuppressWarnings("unchecked")
+                    public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        Map<Integer, Integer> taken = new HashMap<>();
+                        for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                            Object group = context.metrics().get(p.getString("counts"));
+                            Map<String, Object> counts = group instanceof Map ? (Map<String, Object>) group : Map.of();
+                            List<Integer> keep = new ArrayList<>();
+                            for (int r = 0; r < b.rows(); r++) {
+                                Integer label = b.meta(r).label();
+                                Object limit = counts.get(String.valueOf(label));
+                                int have = taken.getOrDefault(label, 0);
+                                if (limit != null && have < ((Number) limit).intValue()) {
+                                    taken.put(label, have + 1);
+                                    keep.add(r);
+                                }
+                            }
+                            Batch kept = select(b, keep);
+                            if (kept.rows() > 0) {
+                                output.emit(kept);
+                            } else {
+                                kept.close();
+                            }
+                        }
+                    }
+                });
+    }
+
+    static BuiltinStep concat() {
+        return new BuiltinStep("concat", "transform",
+                "the rows of all its inputs, as they arrive; the inputs must carry the same columns (dtype and shape)",
+                List.of(), 2, 8, (p, folder) -> new Step() {
+                    @Override
+                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                        List<PortSpec> first = inputs.get(0);
+                        for (int i = 1; i < inputs.size(); i++) {
+                            for (PortSpec port : first) {
+                                Columns.require(port, inputs.get(i), "input");
+                            }
+                            if (inputs.get(i).size() != first.size()) {
+                                throw new GenpipeException("inputs carry different columns: " + first + " and " + inputs.get(i));
+                            }
+                        }
+                        return first;
+                    }
+
+                    @Override
+                    public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        // every input is drained by its own thread: inputs may share an upstream step
+                        BlockingQueue<Object> merged = new ArrayBlockingQueue<>(4);
+                        Object end = new Object();
+                        List<Thread> readers = new ArrayList<>();
+                        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+                        for (BatchInput in : inputs) {
+                            Thread t = new Thread(() -> {
+                                try {
+                                    for (Batch b = in.next(); b != null; b = in.next()) {
+                                        merged.put(b);
+                                    }
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                } catch (RuntimeException e) {
+                                    failures.add(e);
+                                } finally {
+                                    try {
+                                        merged.put(end);
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                    }
+                                }
+                            }, "genpipe-step-" + context.stepId() + "-reader");
+                            readers.add(t);
+                            t.start();
+                        }
+                        int ended = 0;
+                        try {
+                            while (ended < inputs.size()) {
+                                Object o = merged.take();
+                                if (o == end) {
+                                    ended++;
+                                } else {
+                                    output.emit((Batch) o);
+                                }
+                            }
+                        } finally {
+                            readers.forEach(Thread::interrupt);
+                            for (Thread t : readers) {
+                                t.join(5000);
+                            }
+                            Object o;
+                            while ((o = merged.poll()) != null) {
+                                if (o instanceof Batch) {
+                                    ((Batch) o).close();
+                                }
+                            }
+                        }
+                        if (!failures.isEmpty()) {
+                            throw (RuntimeException) failures.get(0);
+                        }
+                    }
+                });
+    }
+
+    static BuiltinStep idxSink() {
+        return new BuiltinStep("idx-sink", "sink",
+                "writes an image column as IDX uint8 [n,h,w] (pixels x 255, rounded) and the labels as IDX uint8 [n], gzipped",
+                List.of(ParameterSpec.optional("column", ParameterType.STRING, "image", "float32[batch,1,h,w] in [0, 1]"),
+                        ParameterSpec.optional("images", ParameterType.STRING, "images-idx3-ubyte.gz", "file name for the images"),
+                        ParameterSpec.optional("labels", ParameterType.STRING, "labels-idx1-ubyte.gz", "file name for the labels")),
+                1, 1, (p, folder) -> new Step() {
+                    @Override
+                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                        Columns.require(PortSpec.of(p.getString("column"), DType.FLOAT32, "batch", 1, "height", "width"),
+                                inputs.get(0), "input");
+                        return List.of();
+                    }
+
+                    @Override
+                    public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        // rows stream to a body file; the header (which needs the count) is written at the end
+                        Path body = Files.createTempFile(context.outputFolder(), ".idx-", ".body");
+                        java.io.ByteArrayOutputStream labels = new java.io.ByteArrayOutputStream();
+                        int n = 0;
+                        long h = 0;
+                        long w = 0;
+                        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(body))) {
+                            for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                                try (Batch b = next) {
+                                    Tensor t = b.column(p.getString("column"));
+                                    long[] shape = t.shape();
+                                    h = shape[2];
+                                    w = shape[3];
+                                    float[] pixels = t.toFloatArray();
+                                    byte[] bytes = new byte[pixels.length];
+                                    for (int i = 0; i < pixels.length; i++) {
+                                        bytes[i] = (byte) Math.round(Math.min(1f, Math.max(0f, pixels[i])) * 255);
+                                    }
+                                    out.write(bytes);
+                                    for (RowMeta m : b.meta()) {
+                                        if (m.label() == null || m.label() < 0 || m.label() > 255) {
+                                            throw new GenpipeException("row " + m.id() + " has " + (m.label() == null ? "no label"
+                                                    : "label " + m.label()) + "; IDX labels are 0-255");
+                                        }
+                                        labels.write(m.label());
+                                    }
+                                    n += b.rows();
+                                }
+                            }
+                        }
+                        try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(
+                                Files.newOutputStream(context.outputFolder().resolve(p.getString("images")))))) {
+                            out.writeInt(0x00000803);
+                            out.writeInt(n);
+                            out.writeInt((int) h);
+                            out.writeInt((int) w);
+                            Files.copy(body, out);
+                        } finally {
+                            Files.deleteIfExists(body);
+                        }
+                        try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(
+                                Files.newOutputStream(context.outputFolder().resolve(p.getString("labels")))))) {
+                            out.writeInt(0x00000801);
+                            out.writeInt(n);
+                            labels.writeTo(out);
+                        } catch (IOException e) {
+                            throw new GenpipeException("cannot write " + p.getString("labels") + ": " + e.getMessage(), e);
+                        }
+                    }
+                });
+    }
+
+    /** The listed rows of {@code b}: {@code b} itself when all are listed, else a copy (and {@code b} is closed). */
+    static Batch select(Batch b, List<Integer> rows) {
+        if (rows.size() == b.rows()) {
+            return b;
+        }
+        try (b) {
+            List<RowMeta> meta = new ArrayList<>(rows.size());
+            rows.forEach(r -> meta.add(b.meta(r)));
+            Batch.Builder out = Batch.builder(rows.size()).meta(meta);
+            for (String name : b.columnNames()) {
+                Tensor t = b.column(name);
+                long[] shape = t.shape();
+                int rowBytes = (int) (t.size() / Math.max(1, shape[0]) * t.dtype().byteSize());
+                byte[] all = t.toByteArray();
+                shape[0] = rows.size();
+                BufferTensor part = BufferTensor.allocate(t.dtype(), shape);
+                java.nio.ByteBuffer buffer = part.buffer();
+                for (int r : rows) {
+                    buffer.put(all, r * rowBytes, rowBytes);
+                }
+                out.column(name, part);
+            }
+            return out.build();
+        }
+    }
+
+}
