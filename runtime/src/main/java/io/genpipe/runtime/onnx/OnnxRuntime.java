@@ -25,13 +25,48 @@ public final class OnnxRuntime {
     private final AtomicLong liveNativeValues = new AtomicLong();
     private final Map<Integer, CudaStatus> cudaProbes = new ConcurrentHashMap<>();
 
+    /** Stack size of the thread that loads the native library; see {@link #loadEnvironment()}. */
+    private static final long NATIVE_INIT_STACK = 64L << 20;
+
     public OnnxRuntime() {
-        try {
-            this.environment = OrtEnvironment.getEnvironment();
-        } catch (RuntimeException | LinkageError e) {
-            throw new GenpipeException("ONNX Runtime's native library could not be loaded on "
-                    + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ": " + e.getMessage(), e);
+        this.environment = loadEnvironment();
+    }
+
+    /**
+     * Loading ONNX Runtime's native library runs its static initialisers, which need close to the
+     * JVM's default 1 MiB thread stack: on the main thread of an application with a long class
+     * path it can overflow and kill the JVM with SIGSEGV (seen here). The first load therefore runs
+     * on a thread of its own with a large stack; later calls find the environment already there.
+     */
+    private static OrtEnvironment loadEnvironment() {
+        java.util.concurrent.atomic.AtomicReference<Object> result = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread loader = new Thread(null, () -> {
+            try {
+                result.set(OrtEnvironment.getEnvironment());
+            } catch (RuntimeException | LinkageError e) {
+                result.set(e);
+            }
+        }, "genpipe-onnxruntime-init", NATIVE_INIT_STACK);
+        loader.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                loader.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
         }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        Object r = result.get();
+        if (r instanceof OrtEnvironment) {
+            return (OrtEnvironment) r;
+        }
+        Throwable e = (Throwable) r;
+        throw new GenpipeException("ONNX Runtime's native library could not be loaded on "
+                + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ": " + e.getMessage(), e);
     }
 
     OrtEnvironment environment() {
