@@ -116,10 +116,22 @@ final class PipelineCommands {
             try {
                 PipelinePlan plan = plan(holder);
                 Path target = out != null ? out : Path.of(plan.definition().out());
-                RunResult result = new PipelineRunner(holder[0], line -> {
+                PipelineRunner runner = new PipelineRunner(holder[0], line -> {
                     err.println("genpipe: " + line);
                     err.flush();
-                }).run(plan, target);
+                });
+                StatusLine status = System.console() != null ? new StatusLine(err, plan) : null;
+                if (status != null) {
+                    runner.progress(status);
+                }
+                RunResult result;
+                try {
+                    result = runner.run(plan, target);
+                } finally {
+                    if (status != null) {
+                        status.close();
+                    }
+                }
                 PrintWriter o = spec.commandLine().getOut();
                 o.printf("wrote %s in %.1f s%n", result.outputFolder(), result.seconds());
                 for (Map.Entry<String, Object> m : result.metrics().entrySet()) {

@@ -33,6 +33,7 @@ public final class BuiltinSteps {
         Map<String, BuiltinStep> steps = new LinkedHashMap<>();
         List<BuiltinStep> list = new ArrayList<>(List.of(idxSource(), take(), relabel(), interpolate()));
         list.addAll(DatasetSteps.all());
+        list.addAll(MoreSteps.all());
         list.addAll(List.of(auroc(), accuracy(), frechetDistance(), imageGrid(), jsonlSink()));
         list.addAll(ReportSteps.all());
         for (BuiltinStep s : list) {
@@ -245,7 +246,8 @@ public final class BuiltinSteps {
 
     static BuiltinStep accuracy() {
         return new BuiltinStep("accuracy", "eval",
-                "share of rows whose predicted class equals their label: metrics.<metric> and metrics.<metric>PerClass"
+                "share of rows whose predicted class equals their label: metrics.<metric>, <metric>PerClass and"
+                        + " <metric>Confusion (label -> predicted -> rows)"
                         + " (label fidelity when the rows are generated images and their requested labels)",
                 List.of(ParameterSpec.optional("predicted", ParameterType.STRING, "predicted", "int64 column of predicted classes"),
                         ParameterSpec.optional("metric", ParameterType.STRING, "accuracy", "metric name in run.json")),
@@ -259,6 +261,7 @@ public final class BuiltinSteps {
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
                         Map<Integer, long[]> perClass = new java.util.TreeMap<>();
+                        Map<Integer, Map<Long, Long>> confusion = new java.util.TreeMap<>();
                         long right = 0;
                         long total = 0;
                         for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
@@ -271,6 +274,8 @@ public final class BuiltinSteps {
                                     }
                                     long[] counts = perClass.computeIfAbsent(m.label(), k -> new long[2]);
                                     boolean hit = predicted[r] == m.label();
+                                    confusion.computeIfAbsent(m.label(), k -> new java.util.TreeMap<>())
+                                            .merge(predicted[r], 1L, Long::sum);
                                     counts[0] += hit ? 1 : 0;
                                     counts[1]++;
                                     right += hit ? 1 : 0;
@@ -285,6 +290,11 @@ public final class BuiltinSteps {
                         context.metric(metric, null, round((double) right / total));
                         perClass.forEach((label, c) -> context.metric(metric + "PerClass", Integer.toString(label),
                                 round((double) c[0] / c[1])));
+                        confusion.forEach((label, row) -> {
+                            Map<String, Object> counts = new java.util.LinkedHashMap<>();
+                            row.forEach((pred, n) -> counts.put(Long.toString(pred), n));
+                            context.metric(metric + "Confusion", Integer.toString(label), counts);
+                        });
                     }
                 });
     }
@@ -573,6 +583,10 @@ public final class BuiltinSteps {
                         }
                     }
                 });
+    }
+
+    static double[] toDoublesOf(Tensor t) {
+        return toDoubles(t);
     }
 
     private static double[] toDoubles(Tensor t) {

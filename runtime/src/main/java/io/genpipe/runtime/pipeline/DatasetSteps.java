@@ -36,7 +36,7 @@ final class DatasetSteps {
     }
 
     static List<BuiltinStep> all() {
-        return List.of(flag(), filter(), gate(), quota(), concat(), idxSink());
+        return List.of(flag(), filter(), gate(), quota(), repeat(), selectColumns(), count(), concat(), idxSink());
     }
 
     static BuiltinStep flag() {
@@ -88,9 +88,12 @@ final class DatasetSteps {
                                     // rows strictly above the (n-k)-th score are flagged; ties at it fill the quota in row order
                                     thresholds.put(e.getKey(), k == 0 ? Double.POSITIVE_INFINITY : sorted.get(sorted.size() - k));
                                 }
+                                // decide every row first, record the metrics, then emit: steps downstream
+                                // (gate, take-per-class) read the thresholds and counts as rows arrive
                                 Map<Integer, Integer> flagged = new TreeMap<>();
+                                List<List<RowMeta>> decided = new ArrayList<>();
                                 int total = 0;
-                                for (Batch b : new ArrayList<>(held)) {
+                                for (Batch b : held) {
                                     List<RowMeta> meta = new ArrayList<>(b.rows());
                                     for (RowMeta m : b.meta()) {
                                         int group = perClass ? m.label() : -1;
@@ -104,16 +107,18 @@ final class DatasetSteps {
                                         tags.put(FLAGGED, Boolean.toString(flag));
                                         meta.add(new RowMeta(m.id(), m.label(), m.source(), m.score(), tags));
                                     }
-                                    held.remove(b);
-                                    output.emit(b.extend().meta(meta).build());
+                                    decided.add(meta);
                                 }
                                 context.metric(metric, null, total);
-                                for (Map.Entry<Integer, Integer> e : flagged.entrySet()) {
-                                    String key = perClass ? Integer.toString(e.getKey()) : "all";
-                                    context.metric(metric + "PerClass", key, e.getValue());
+                                for (Integer group : scores.keySet()) {
+                                    String key = perClass ? Integer.toString(group) : "all";
+                                    context.metric(metric + "PerClass", key, flagged.getOrDefault(group, 0));
+                                    context.metric(metric + "Thresholds", key, thresholds.get(group));
                                 }
-                                thresholds.forEach((g, t) -> context.metric(metric + "Thresholds",
-                                        perClass ? Integer.toString(g) : "all", t));
+                                while (!held.isEmpty()) {
+                                    Batch b = held.remove(0);
+                                    output.emit(b.extend().meta(decided.remove(0)).build());
+                                }
                             } finally {
                                 held.forEach(Batch::close);
                             }
@@ -246,6 +251,119 @@ final class DatasetSteps {
                         }
                     }
                 });
+    }
+
+    static BuiltinStep repeat() {
+        return new BuiltinStep("repeat", "transform", "each row `times` times in a row (ids get #1, #2, ...): e.g. to"
+                + " generate more candidates than needed before a gate",
+                List.of(ParameterSpec.required("times", ParameterType.INTEGER, "copies of each row")), 1, 1, (p, folder) -> {
+                    int times = p.getInt("times");
+                    if (times < 1) {
+                        throw new GenpipeException("times must be >= 1, got " + times);
+                    }
+                    return new Step() {
+                        @Override
+                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                            return inputs.get(0);
+                        }
+
+                        @Override
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                            for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                                try (Batch b = next) {
+                                    List<RowMeta> meta = new ArrayList<>();
+                                    List<Integer> rows = new ArrayList<>();
+                                    for (int r = 0; r < b.rows(); r++) {
+                                        for (int k = 1; k <= times; k++) {
+                                            RowMeta m = b.meta(r);
+                                            meta.add(new RowMeta(m.id() + "#" + k, m.label(), m.source(), m.score(), m.tags()));
+                                            rows.add(r);
+                                        }
+                                    }
+                                    Batch.Builder out = Batch.builder(rows.size()).meta(meta);
+                                    for (String name : b.columnNames()) {
+                                        out.column(name, gather(b.column(name), rows));
+                                    }
+                                    output.emit(out.build());
+                                }
+                            }
+                        }
+                    };
+                });
+    }
+
+    static BuiltinStep selectColumns() {
+        return new BuiltinStep("select-columns", "transform", "keeps only the listed columns (row metadata stays)",
+                List.of(ParameterSpec.required("columns", ParameterType.STRING_LIST, "columns to keep")), 1, 1, (p, folder) -> {
+                    List<String> keep = p.getStringList("columns");
+                    return new Step() {
+                        @Override
+                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                            List<PortSpec> out = new ArrayList<>();
+                            for (String c : keep) {
+                                PortSpec found = inputs.get(0).stream().filter(x -> x.name().equals(c)).findFirst()
+                                        .orElseThrow(() -> new GenpipeException("needs column '" + c + "' but its input 'input'"
+                                                + " provides " + inputs.get(0)));
+                                out.add(found);
+                            }
+                            return out;
+                        }
+
+                        @Override
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                            for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                                Batch.Builder out = Batch.builder(b.rows()).meta(b.meta());
+                                Batch.Builder all = b.extend();
+                                Batch owned = all.build();
+                                for (String c : keep) {
+                                    out.column(c, owned.column(c));
+                                }
+                                // the kept columns now belong to `out`; close the others
+                                for (String name : owned.columnNames()) {
+                                    if (!keep.contains(name)) {
+                                        owned.column(name).close();
+                                    }
+                                }
+                                output.emit(out.build());
+                            }
+                        }
+                    };
+                });
+    }
+
+    static BuiltinStep count() {
+        return new BuiltinStep("count", "transform", "passes rows on and records how many in metrics.<metric>",
+                List.of(ParameterSpec.required("metric", ParameterType.STRING, "metric name in run.json")), 1, 1,
+                (p, folder) -> new Step() {
+                    @Override
+                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                        return inputs.get(0);
+                    }
+
+                    @Override
+                    public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        long n = 0;
+                        for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                            n += b.rows();
+                            output.emit(b);
+                        }
+                        context.metric(p.getString("metric"), null, n);
+                    }
+                });
+    }
+
+    /** Rows {@code rows} of {@code t} (repeats allowed) as a new Java tensor. */
+    static BufferTensor gather(Tensor t, List<Integer> rows) {
+        long[] shape = t.shape();
+        int rowBytes = (int) (t.size() / Math.max(1, shape[0]) * t.dtype().byteSize());
+        byte[] all = t.toByteArray();
+        shape[0] = rows.size();
+        BufferTensor part = BufferTensor.allocate(t.dtype(), shape);
+        java.nio.ByteBuffer buffer = part.buffer();
+        for (int r : rows) {
+            buffer.put(all, r * rowBytes, rowBytes);
+        }
+        return part;
     }
 
     static BuiltinStep concat() {
@@ -401,17 +519,7 @@ final class DatasetSteps {
             rows.forEach(r -> meta.add(b.meta(r)));
             Batch.Builder out = Batch.builder(rows.size()).meta(meta);
             for (String name : b.columnNames()) {
-                Tensor t = b.column(name);
-                long[] shape = t.shape();
-                int rowBytes = (int) (t.size() / Math.max(1, shape[0]) * t.dtype().byteSize());
-                byte[] all = t.toByteArray();
-                shape[0] = rows.size();
-                BufferTensor part = BufferTensor.allocate(t.dtype(), shape);
-                java.nio.ByteBuffer buffer = part.buffer();
-                for (int r : rows) {
-                    buffer.put(all, r * rowBytes, rowBytes);
-                }
-                out.column(name, part);
+                out.column(name, gather(b.column(name), rows));
             }
             return out.build();
         }

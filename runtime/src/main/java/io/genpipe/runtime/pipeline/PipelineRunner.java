@@ -40,6 +40,18 @@ public final class PipelineRunner {
 
     private final Genpipe genpipe;
     private final Consumer<String> log;
+    private volatile Progress progress = (step, rows) -> { };
+
+    /** Told the running row count of a step each time it emits a batch (from the step's thread). */
+    public interface Progress {
+        void rows(String stepId, long rows);
+    }
+
+    /** Sets the progress listener (e.g. a terminal status line). */
+    public PipelineRunner progress(Progress listener) {
+        this.progress = listener;
+        return this;
+    }
 
     /**
      * @param log receives one line per finished step
@@ -65,6 +77,10 @@ public final class PipelineRunner {
         long start = System.nanoTime();
         Map<String, Object> metrics = new TreeMap<>();
         Map<String, StepStats> stats = new LinkedHashMap<>();
+        // Ctrl-C (SIGINT, SIGTERM) runs shutdown hooks: the partial folder must not survive the JVM
+        Path partial = temp;
+        Thread cleanup = new Thread(() -> deleteTree(partial), "genpipe-run-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             execute(plan, temp, metrics, stats);
             List<Map<String, Object>> steps = writeRunJson(plan, temp, metrics, stats, (System.nanoTime() - start) / 1e9);
@@ -81,6 +97,12 @@ public final class PipelineRunner {
         } catch (RuntimeException | Error e) {
             deleteTree(temp);
             throw e;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting; the hook deletes what is left
+            }
         }
         return new RunResult(target, metrics, (System.nanoTime() - start) / 1e9);
     }
@@ -114,7 +136,7 @@ public final class PipelineRunner {
             p.consumers().forEach(c -> outboxes.add(inboxes.get(c + "/" + p.id())));
             StepStats st = stats.get(p.id());
             BatchOutput output = batch -> {
-                st.rows.addAndGet(batch.rows());
+                progress.rows(p.id(), st.rows.addAndGet(batch.rows()));
                 if (outboxes.isEmpty()) {
                     batch.close();
                     return;
