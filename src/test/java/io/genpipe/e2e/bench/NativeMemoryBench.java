@@ -51,7 +51,7 @@ public final class NativeMemoryBench {
                 oneStep.run();
             }
             System.gc();
-            long base = rssKiB();
+            long base = BenchSupport.rssKiB();
             long start = System.nanoTime();
             System.out.printf("runs-after-warmup  rss-MiB  growth-MiB  live-native-values%n");
             System.out.printf("%17d  %7.1f  %10.1f  %18d%n", 0, base / 1024.0, 0.0, genpipe.onnx().liveNativeValues());
@@ -59,14 +59,14 @@ public final class NativeMemoryBench {
             for (int i = 1; i <= RUNS; i++) {
                 oneStep.run();
                 if (i % 10_000 == 0) {
-                    long rss = rssKiB();
+                    long rss = BenchSupport.rssKiB();
                     peak = Math.max(peak, rss);
                     System.out.printf("%17d  %7.1f  %10.1f  %18d%n", i, rss / 1024.0, (rss - base) / 1024.0,
                             genpipe.onnx().liveNativeValues());
                 }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            long end = rssKiB();
+            long end = BenchSupport.rssKiB();
             // each step is three session runs (encoder, then a chained pair)
             System.out.printf("%d steps (%d session runs) in %.1f s; RSS after warm-up %.1f MiB, at end %.1f MiB,"
                     + " growth %.1f MiB (peak growth %.1f MiB); native values open at end: %d%n",
@@ -75,23 +75,14 @@ public final class NativeMemoryBench {
             System.out.println((end - base) < 50 * 1024 ? "PASS: growth under 50 MB" : "MISS: growth 50 MB or more");
 
             // Control: the same runs with outputs never closed, to show the measurement sees a leak.
-            long before = rssKiB();
+            long before = BenchSupport.rssKiB();
             for (int i = 0; i < CONTROL_RUNS; i++) {
                 direct.run(Map.of("x", input)).get("s");
             }
-            long after = rssKiB();
+            long after = BenchSupport.rssKiB();
             System.out.printf("control: %d runs leaving their outputs open grew RSS by %.1f MiB"
                     + " (native values open: %d)%n", CONTROL_RUNS, (after - before) / 1024.0,
                     genpipe.onnx().liveNativeValues());
         }
-    }
-
-    private static long rssKiB() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        throw new IllegalStateException("no VmRSS in /proc/self/status (Linux only)");
     }
 }

@@ -40,11 +40,11 @@ public final class PipelineMemoryBench {
         AtomicLong atTenth = new AtomicLong();
         try (Genpipe genpipe = Genpipe.builder().threads(1, 1).baseDir(dir).build()) {
             PipelinePlan plan = new PipelineValidator(genpipe).validate(d);
-            long before = rssKiB();
+            long before = BenchSupport.rssKiB();
             long start = System.nanoTime();
             RunResult result = new PipelineRunner(genpipe, line -> { }).progress((step, rows) -> {
                 if (step.equals("images")) {
-                    long rss = rssKiB();
+                    long rss = BenchSupport.rssKiB();
                     peak.accumulateAndGet(rss, Math::max);
                     if (rows >= n / 10 && atTenth.get() == 0) {
                         atTenth.set(rss);
@@ -57,18 +57,5 @@ public final class PipelineMemoryBench {
                     before / 1024.0, atTenth.get() / 1024.0, peak.get() / 1024.0, (peak.get() - atTenth.get()) / 1024.0,
                     result.metrics());
         }
-    }
-
-    private static long rssKiB() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        throw new IllegalStateException("no VmRSS (Linux only)");
     }
 }

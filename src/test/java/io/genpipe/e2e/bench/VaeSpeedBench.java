@@ -100,7 +100,7 @@ public final class VaeSpeedBench {
                 }
                 double sum = 0;
                 for (String line : Files.readAllLines(dir.resolve("out/scores.jsonl"))) {
-                    sum += number(line, "score");
+                    sum += BenchSupport.number(line, "score");
                 }
                 checksum = sum;
             }
@@ -193,14 +193,6 @@ public final class VaeSpeedBench {
         if (p.waitFor() != 0) {
             throw new IllegalStateException("bench_torch.py failed (needs Debian's python3-torch and python3-onnx): " + out);
         }
-        return new double[] {number(out, "seconds"), number(out, "checksum")};
-    }
-
-    private static double number(String json, String key) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + key + "\": ?([-0-9.eE+]+)").matcher(json);
-        if (!m.find()) {
-            throw new IllegalStateException("no " + key + " in " + json);
-        }
-        return Double.parseDouble(m.group(1));
+        return new double[] {BenchSupport.number(out, "seconds"), BenchSupport.number(out, "checksum")};
     }
 }

@@ -530,7 +530,21 @@ public final class BuiltinSteps {
                             }
                             String file = p.findString("file").orElse(context.stepId() + ".png");
                             if (!kept.isEmpty()) {
-                                ImageGrid.write(kept, p.getInt("columns"), p.getInt("scale"), context.outputFolder().resolve(file));
+                                // one tensor, so the cells run on across batch boundaries
+                                long[] shape = kept.get(0).shape();
+                                int cell = (int) (shape[1] * shape[2] * shape[3]);
+                                float[] all = new float[have * cell];
+                                int at = 0;
+                                for (Tensor t : kept) {
+                                    float[] part = t.toFloatArray();
+                                    System.arraycopy(part, 0, all, at, part.length);
+                                    at += part.length;
+                                }
+                                shape[0] = have;
+                                try (BufferTensor grid = BufferTensor.ofFloats(all, shape)) {
+                                    ImageGrid.write(List.of(grid), p.getInt("columns"), p.getInt("scale"),
+                                            context.outputFolder().resolve(file));
+                                }
                             }
                         } finally {
                             kept.forEach(Tensor::close);

@@ -131,31 +131,10 @@ final class DatasetSteps {
         return new BuiltinStep("filter", "transform", "keeps the rows whose tag `tag` equals `equals` (e.g. flagged = true)",
                 List.of(ParameterSpec.optional("tag", ParameterType.STRING, FLAGGED, "row tag to test"),
                         ParameterSpec.optional("equals", ParameterType.STRING, "true", "value that keeps a row")),
-                1, 1, (p, folder) -> new Step() {
-                    @Override
-                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                        return inputs.get(0);
-                    }
-
-                    @Override
-                    public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                        String tag = p.getString("tag");
-                        String want = p.getString("equals");
-                        for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
-                            List<Integer> keep = new ArrayList<>();
-                            for (int r = 0; r < b.rows(); r++) {
-                                if (want.equals(b.meta(r).tags().get(tag))) {
-                                    keep.add(r);
-                                }
-                            }
-                            Batch kept = select(b, keep);
-                            if (kept.rows() > 0) {
-                                output.emit(kept);
-                            } else {
-                                kept.close();
-                            }
-                        }
-                    }
+                1, 1, (p, folder) -> {
+                    String tag = p.getString("tag");
+                    String want = p.getString("equals");
+                    return new RowFilter(() -> (row, context) -> want.equals(row.tags().get(tag)));
                 });
     }
 
@@ -166,91 +145,68 @@ final class DatasetSteps {
                 List.of(ParameterSpec.optional("thresholds", ParameterType.STRING, "flaggedThresholds",
                                 "metric group holding a threshold per class"),
                         ParameterSpec.optional("metric", ParameterType.STRING, "rejected", "metric counting rejected rows")),
-                1, 1, (p, folder) -> new Step() {
-                    @Override
-                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                        return inputs.get(0);
-                    }
+                1, 1, (p, folder) -> new RowFilter(() -> new RowFilter.Test() {
+                    Map<String, Object> thresholds;
+                    long rejected;
 
                     @Override
                     @SuppressWarnings("unchecked")
-                    public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                        long rejected = 0;
-                        for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                    public boolean keep(RowMeta m, StepContext context) {
+                        if (thresholds == null) {
+                            // written by flag-quantile before it emits its first row
                             Object group = context.metrics().get(p.getString("thresholds"));
                             if (!(group instanceof Map)) {
-                                b.close();
-                                throw new GenpipeException("metrics." + p.getString("thresholds") + " is not set when rows arrive;"
-                                        + " the step that writes it (flag-quantile) must come before this one");
+                                throw new GenpipeException("metrics." + p.getString("thresholds") + " is not set when rows"
+                                        + " arrive; the step that writes it (flag-quantile) must come before this one");
                             }
-                            Map<String, Object> thresholds = (Map<String, Object>) group;
-                            List<Integer> keep = new ArrayList<>();
-                            for (int r = 0; r < b.rows(); r++) {
-                                RowMeta m = b.meta(r);
-                                Object t = thresholds.get(m.label() == null ? "all" : Integer.toString(m.label()));
-                                if (t == null) {
-                                    t = thresholds.get("all");
-                                }
-                                if (m.score() == null || t == null) {
-                                    b.close();
-                                    throw new GenpipeException("row " + m.id() + (m.score() == null ? " has no score"
-                                            : " has label " + m.label() + ", for which metrics." + p.getString("thresholds")
-                                            + " has no threshold"));
-                                }
-                                if (m.score() <= ((Number) t).doubleValue()) {
-                                    keep.add(r);
-                                } else {
-                                    rejected++;
-                                }
-                            }
-                            Batch kept = select(b, keep);
-                            if (kept.rows() > 0) {
-                                output.emit(kept);
-                            } else {
-                                kept.close();
-                            }
+                            thresholds = (Map<String, Object>) group;
                         }
+                        Object t = thresholds.get(m.label() == null ? "all" : Integer.toString(m.label()));
+                        if (t == null) {
+                            t = thresholds.get("all");
+                        }
+                        if (m.score() == null || t == null) {
+                            throw new GenpipeException("row " + m.id() + (m.score() == null ? " has no score"
+                                    : " has label " + m.label() + ", for which metrics." + p.getString("thresholds")
+                                    + " has no threshold"));
+                        }
+                        boolean keep = m.score() <= ((Number) t).doubleValue();
+                        rejected += keep ? 0 : 1;
+                        return keep;
+                    }
+
+                    @Override
+                    public void finish(StepContext context) {
                         context.metric(p.getString("metric"), null, rejected);
                     }
-                });
+                }));
     }
 
     static BuiltinStep quota() {
         return new BuiltinStep("take-per-class", "transform",
                 "passes on at most as many rows of each class as metrics.<counts> says (e.g. refill exactly what was flagged)",
                 List.of(ParameterSpec.optional("counts", ParameterType.STRING, "flaggedPerClass", "metric group: count per class")),
-                1, 1, (p, folder) -> new Step() {
-                    @Override
-                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                        return inputs.get(0);
-                    }
+                1, 1, (p, folder) -> new RowFilter(() -> new RowFilter.Test() {
+                    final Map<Integer, Integer> taken = new HashMap<>();
+                    Map<String, Object> counts;
 
                     @Override
                     @SuppressWarnings("unchecked")
-                    public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                        Map<Integer, Integer> taken = new HashMap<>();
-                        for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                    public boolean keep(RowMeta m, StepContext context) {
+                        if (counts == null) {
+                            // written by flag-quantile before it emits its first row
                             Object group = context.metrics().get(p.getString("counts"));
-                            Map<String, Object> counts = group instanceof Map ? (Map<String, Object>) group : Map.of();
-                            List<Integer> keep = new ArrayList<>();
-                            for (int r = 0; r < b.rows(); r++) {
-                                Integer label = b.meta(r).label();
-                                Object limit = counts.get(String.valueOf(label));
-                                int have = taken.getOrDefault(label, 0);
-                                if (limit != null && have < ((Number) limit).intValue()) {
-                                    taken.put(label, have + 1);
-                                    keep.add(r);
-                                }
-                            }
-                            Batch kept = select(b, keep);
-                            if (kept.rows() > 0) {
-                                output.emit(kept);
-                            } else {
-                                kept.close();
-                            }
+                            counts = group instanceof Map ? (Map<String, Object>) group : Map.of();
                         }
+                        Object limit = counts.get(String.valueOf(m.label()));
+                        int have = taken.getOrDefault(m.label(), 0);
+                        if (limit != null && have < ((Number) limit).intValue()) {
+                            taken.put(m.label(), have + 1);
+                            return true;
+                        }
+                        return false;
                     }
-                });
+                }));
     }
 
     static BuiltinStep repeat() {

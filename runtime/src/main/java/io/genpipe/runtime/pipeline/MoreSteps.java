@@ -116,7 +116,7 @@ final class MoreSteps {
                     }
                     double min = p.has("min") ? p.getDouble("min") : Double.NEGATIVE_INFINITY;
                     double max = p.has("max") ? p.getDouble("max") : Double.POSITIVE_INFINITY;
-                    return rowFilter((m, context) -> {
+                    return new RowFilter(() -> (m, context) -> {
                         if (m.score() == null) {
                             throw new GenpipeException("row " + m.id() + " has no score; put a scorer step before threshold");
                         }
@@ -134,45 +134,8 @@ final class MoreSteps {
                     if (fraction < 0 || fraction > 1) {
                         throw new GenpipeException("fraction must be in [0, 1], got " + fraction);
                     }
-                    return rowFilter((m, context) -> context.random().fork(m.id()).nextDouble() < fraction);
+                    return new RowFilter(() -> (m, context) -> context.random().fork(m.id()).nextDouble() < fraction);
                 });
-    }
-
-    /** A row-wise filter step. */
-    private interface RowTest {
-        boolean keep(RowMeta row, StepContext context);
-    }
-
-    private static Step rowFilter(RowTest test) {
-        return new Step() {
-            @Override
-            public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                return inputs.get(0);
-            }
-
-            @Override
-            public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
-                    List<Integer> keep = new ArrayList<>();
-                    try {
-                        for (int r = 0; r < b.rows(); r++) {
-                            if (test.keep(b.meta(r), context)) {
-                                keep.add(r);
-                            }
-                        }
-                    } catch (RuntimeException e) {
-                        b.close();
-                        throw e;
-                    }
-                    Batch kept = DatasetSteps.select(b, keep);
-                    if (kept.rows() > 0) {
-                        output.emit(kept);
-                    } else {
-                        kept.close();
-                    }
-                }
-            }
-        };
     }
 
     static BuiltinStep topK() {
