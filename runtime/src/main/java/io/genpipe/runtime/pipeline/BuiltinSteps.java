@@ -34,6 +34,7 @@ public final class BuiltinSteps {
         List<BuiltinStep> list = new ArrayList<>(List.of(idxSource(), take(), relabel(), interpolate()));
         list.addAll(DatasetSteps.all());
         list.addAll(MoreSteps.all());
+        list.addAll(TextSteps.all());
         list.addAll(List.of(auroc(), accuracy(), frechetDistance(), imageGrid(), jsonlSink()));
         list.addAll(ReportSteps.all());
         for (BuiltinStep s : list) {
