@@ -26,7 +26,8 @@ class PipelinesTest {
         try (Stream<Path> files = Files.walk(Repo.root().resolve("pipelines"))) {
             List<String> found = files.filter(p -> p.toString().endsWith(".yaml"))
                     .map(p -> Repo.root().relativize(p).toString()).sorted().collect(Collectors.toList());
-            assertEquals(List.of("pipelines/bench/vae-one-class.yaml", "pipelines/latent-walk.yaml"), found,
+            assertEquals(List.of("pipelines/anomaly-augment.yaml", "pipelines/bench/gan-quality.yaml",
+                    "pipelines/bench/vae-one-class.yaml", "pipelines/latent-walk.yaml"), found,
                     "a pipeline file without an end-to-end test here");
         }
     }
@@ -53,6 +54,54 @@ class PipelinesTest {
         String report = Files.readString(out.resolve("report.html"));
         assertTrue(report.contains("<img src=\"auroc-roc.png\""), report);
         assertTrue(Files.size(out.resolve("auroc-roc.png")) > 10_000);
+    }
+
+    @Test
+    void anomalyAugmentFlagsRegeneratesGatesAndWritesTheDataset() throws Exception {
+        Path out = dir.resolve("augment");
+        Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/anomaly-augment.yaml", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode m = new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("metrics");
+        // 5% of each class of 1000 test images
+        assertEquals(500, m.get("flagged").asInt());
+        for (int c = 0; c < 10; c++) {
+            assertEquals(50, m.at("/flaggedPerClass/" + c).asInt());
+        }
+        assertEquals(1000, m.get("generated").asInt());
+        int rejected = m.get("rejected").asInt();
+        assertTrue(rejected >= 0 && rejected <= 1000, m.toString());
+        double fidelity = m.get("labelFidelity").asDouble();
+        assertTrue(fidelity > 0.5 && fidelity <= 1, m.toString());
+        // kept rows plus refills: every class back to its size unless the gate rejected more than half
+        int augmented = m.get("augmented").asInt();
+        assertTrue(augmented > 9500 && augmented <= 10000, m.toString());
+        io.genpipe.runtime.data.IdxFile images = io.genpipe.runtime.data.IdxFile.read(out.resolve("augmented-images-idx3-ubyte.gz"));
+        int[] labels = io.genpipe.runtime.data.IdxFile.read(out.resolve("augmented-labels-idx1-ubyte.gz")).toLabels();
+        assertEquals(augmented, images.count());
+        assertEquals(augmented, labels.length);
+        for (String file : List.of("report.html", "flagged.png", "generated.png", "scores.png")) {
+            assertTrue(Files.size(out.resolve(file)) > 1000, file);
+        }
+        assertTrue(Files.readString(out.resolve("report.html")).contains("labelFidelity"));
+    }
+
+    @Test
+    void ganQualityReportsFidelityDistanceAndItsFloor() throws Exception {
+        Path out = dir.resolve("gan");
+        Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/bench/gan-quality.yaml", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode m = new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("metrics");
+        // documented in docs/BENCHMARKS.md: 0.899, FD-clf 13.3 against a floor of 0.45
+        assertTrue(m.get("labelFidelity").asDouble() > 0.85, m.toString());
+        for (int c = 0; c < 10; c++) {
+            assertTrue(m.at("/labelFidelityPerClass/" + c).isNumber(), m.toString());
+        }
+        double fd = m.get("fdClf").asDouble();
+        double floor = m.get("fdClfFloor").asDouble();
+        assertTrue(floor > 0 && floor < fd, m.toString());
+        assertEquals(10_000, new ObjectMapper().readTree(out.resolve("run.json").toFile()).at("/steps/0/rows").asInt());
+        java.awt.image.BufferedImage grid = javax.imageio.ImageIO.read(out.resolve("gan-grid.png").toFile());
+        assertEquals(10 * (56 + 2) + 2, grid.getWidth());
     }
 
     @Test
