@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class PipelineMemoryBench {
 
     public static void main(String[] args) throws Exception {
-        for (long n : new long[] {100_000, 1_000_000}) {
+        for (long n : new long[] {100_000, 1_000_000, 3_000_000}) {
             run(n);
         }
     }
