@@ -166,7 +166,12 @@ def main():
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--out", default=None, help="write models, reference and card here instead of the plugin")
     args = p.parse_args()
+    if args.out:
+        global MODELS, REFERENCE, HERE
+        MODELS = REFERENCE = HERE = args.out
+        os.makedirs(args.out, exist_ok=True)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
