@@ -26,12 +26,31 @@ final class ComponentStep implements Step {
     private final Role role;
     private final Component component;
     private final long rows;
+    private final int batchSize;
 
-    ComponentStep(String id, Role role, Component component, long rows) {
+    /**
+     * @param batchSize rows per call of the component: 0 takes batches as they come, unless the
+     *     component's first input has a fixed leading dimension (a model exported for a fixed
+     *     batch), which then sets it; the last batch of a stream may be shorter
+     */
+    ComponentStep(String id, Role role, Component component, long rows, int batchSize) {
         this.id = id;
         this.role = role;
         this.component = component;
         this.rows = rows;
+        int fixed = 0;
+        if (!component.inputs().isEmpty()) {
+            io.genpipe.api.data.Dim first = component.inputs().get(0).shape().isEmpty() ? null
+                    : component.inputs().get(0).shape().get(0);
+            if (first != null && first.isFixed()) {
+                fixed = (int) first.size();
+            }
+        }
+        if (batchSize > 0 && fixed > 0 && batchSize != fixed) {
+            throw new io.genpipe.api.GenpipeException("batchSize " + batchSize + " does not fit the component, whose input '"
+                    + component.inputs().get(0).name() + "' takes batches of exactly " + fixed);
+        }
+        this.batchSize = batchSize > 0 ? batchSize : fixed;
     }
 
     @Override
@@ -70,7 +89,7 @@ final class ComponentStep implements Step {
             }
             return;
         }
-        BatchInput in = inputs.get(0);
+        BatchInput in = batchSize > 0 ? new Rebatcher(inputs.get(0), batchSize) : inputs.get(0);
         int index = 0;
         for (Batch batch = in.next(); batch != null; batch = in.next()) {
             try {

@@ -30,6 +30,8 @@ public final class PipelineValidator {
 
     private static final ParameterSpec ROWS = ParameterSpec.optional("rows", ParameterType.INTEGER, null,
             "for a sampler with no input: how many draws to make");
+    private static final ParameterSpec BATCH_SIZE = ParameterSpec.optional("batchSize", ParameterType.INTEGER, null,
+            "rows per call of this component (micro-batching), whatever the pipeline's batchSize");
 
     private final Genpipe genpipe;
 
@@ -174,8 +176,18 @@ public final class PipelineValidator {
                 throw new GenpipeException("rows must be a positive number of draws, got " + rows);
             }
         }
+        int batchSize = 0;
+        if (with.containsKey("batchSize")) {
+            Parameters b = ParameterBinder.bind(List.of(BATCH_SIZE), role.label() + " '" + factory.name() + "'",
+                    Map.of("batchSize", with.remove("batchSize")), definition.folder());
+            long value = b.getLong("batchSize");
+            if (value <= 0 || value > Integer.MAX_VALUE) {
+                throw new GenpipeException("batchSize must be a positive number of rows, got " + value);
+            }
+            batchSize = (int) value;
+        }
         Component component = genpipe.create(role, factory.name(), with);
-        return new ComponentStep(s.id(), role, component, rows);
+        return new ComponentStep(s.id(), role, component, rows, batchSize);
     }
 
     private static String arity(int min, int max) {
