@@ -95,12 +95,7 @@ public final class BuiltinSteps {
                     if (n < 0) {
                         throw new GenpipeException("n must be >= 0, got " + n);
                     }
-                    return new Step() {
-                        @Override
-                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                            return inputs.get(0);
-                        }
-
+                    return new PassThroughStep() {
                         @Override
                         public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
                             long kept = 0;
@@ -152,12 +147,7 @@ public final class BuiltinSteps {
                     if (p.has("cycle") && cycle < 1) {
                         throw new GenpipeException("cycle must be >= 1, got " + cycle);
                     }
-                    return new Step() {
-                        @Override
-                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                            return inputs.get(0);
-                        }
-
+                    return new PassThroughStep() {
                         @Override
                         public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
                             long row = 0;

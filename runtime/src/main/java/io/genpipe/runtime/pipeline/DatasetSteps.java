@@ -54,12 +54,7 @@ final class DatasetSteps {
                     }
                     boolean perClass = p.getString("by").equals("label");
                     String metric = p.getString("metric");
-                    return new Step() {
-                        @Override
-                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                            return inputs.get(0);
-                        }
-
+                    return new PassThroughStep() {
                         @Override
                         public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
                             List<Batch> held = new ArrayList<>();
@@ -217,12 +212,7 @@ final class DatasetSteps {
                     if (times < 1) {
                         throw new GenpipeException("times must be >= 1, got " + times);
                     }
-                    return new Step() {
-                        @Override
-                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                            return inputs.get(0);
-                        }
-
+                    return new PassThroughStep() {
                         @Override
                         public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
                             for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
@@ -290,12 +280,7 @@ final class DatasetSteps {
     static BuiltinStep count() {
         return new BuiltinStep("count", "transform", "passes rows on and records how many in metrics.<metric>",
                 List.of(ParameterSpec.required("metric", ParameterType.STRING, "metric name in run.json")), 1, 1,
-                (p, folder) -> new Step() {
-                    @Override
-                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                        return inputs.get(0);
-                    }
-
+                (p, folder) -> new PassThroughStep() {
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
                         long n = 0;

@@ -146,12 +146,7 @@ final class MoreSteps {
                     if (k < 1) {
                         throw new GenpipeException("k must be >= 1, got " + k);
                     }
-                    return new Step() {
-                        @Override
-                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                            return inputs.get(0);
-                        }
-
+                    return new PassThroughStep() {
                         @Override
                         public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
                             // a min-heap of single-row batches: memory is k rows whatever the input size
