@@ -36,8 +36,8 @@ class RebatcherTest {
         List<Integer> sizes = new ArrayList<>();
         List<Float> values = new ArrayList<>();
         List<String> ids = new ArrayList<>();
-        for (Batch b = r.next(); b != null; b = r.next()) {
-            try (b) {
+        for (Batch next = r.next(); next != null; next = r.next()) {
+            try (Batch b = next) {
                 sizes.add(b.rows());
                 for (float v : b.column("x").toFloatArray()) {
                     values.add(v);
