@@ -91,7 +91,7 @@ class PipelinesTest {
         Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/bench/gan-quality.yaml", "--out", out.toString());
         assertEquals(0, run.exitCode(), run.err());
         JsonNode m = new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("metrics");
-        // documented in docs/BENCHMARKS.md: 0.899, FD-clf 13.3 against a floor of 0.45
+        // documented in docs/BENCHMARKS.md: 0.914, FD-clf 9.26 against a floor of 0.45
         assertTrue(m.get("labelFidelity").asDouble() > 0.85, m.toString());
         for (int c = 0; c < 10; c++) {
             assertTrue(m.at("/labelFidelityPerClass/" + c).isNumber(), m.toString());
