@@ -3,7 +3,6 @@ package io.genpipe.api.spi;
 import io.genpipe.api.Encoder;
 import io.genpipe.api.Role;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.BiFunction;
 
 /** Builds {@link Encoder}s. */
@@ -24,35 +23,11 @@ public interface EncoderFactory extends ComponentFactory<Encoder> {
      */
     static EncoderFactory of(String name, String description, List<ParameterSpec> parameters,
                           BiFunction<Parameters, PluginContext, ? extends Encoder> create) {
-        Objects.requireNonNull(name, "name is null");
-        Objects.requireNonNull(description, "description is null");
-        List<ParameterSpec> specs = List.copyOf(parameters);
-        Objects.requireNonNull(create, "create is null");
-        return new EncoderFactory() {
-            @Override
-            public String name() {
-                return name;
+        class Of extends SimpleFactory<Encoder> implements EncoderFactory {
+            Of() {
+                super(name, description, parameters, create);
             }
-
-            @Override
-            public String description() {
-                return description;
-            }
-
-            @Override
-            public List<ParameterSpec> parameters() {
-                return specs;
-            }
-
-            @Override
-            public Encoder create(Parameters p, PluginContext context) {
-                return create.apply(p, context);
-            }
-
-            @Override
-            public String toString() {
-                return "EncoderFactory(" + name + ")";
-            }
-        };
+        }
+        return new Of();
     }
 }

@@ -3,7 +3,6 @@ package io.genpipe.api.spi;
 import io.genpipe.api.Generator;
 import io.genpipe.api.Role;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.BiFunction;
 
 /** Builds {@link Generator}s. */
@@ -24,35 +23,11 @@ public interface GeneratorFactory extends ComponentFactory<Generator> {
      */
     static GeneratorFactory of(String name, String description, List<ParameterSpec> parameters,
                           BiFunction<Parameters, PluginContext, ? extends Generator> create) {
-        Objects.requireNonNull(name, "name is null");
-        Objects.requireNonNull(description, "description is null");
-        List<ParameterSpec> specs = List.copyOf(parameters);
-        Objects.requireNonNull(create, "create is null");
-        return new GeneratorFactory() {
-            @Override
-            public String name() {
-                return name;
+        class Of extends SimpleFactory<Generator> implements GeneratorFactory {
+            Of() {
+                super(name, description, parameters, create);
             }
-
-            @Override
-            public String description() {
-                return description;
-            }
-
-            @Override
-            public List<ParameterSpec> parameters() {
-                return specs;
-            }
-
-            @Override
-            public Generator create(Parameters p, PluginContext context) {
-                return create.apply(p, context);
-            }
-
-            @Override
-            public String toString() {
-                return "GeneratorFactory(" + name + ")";
-            }
-        };
+        }
+        return new Of();
     }
 }

@@ -3,7 +3,6 @@ package io.genpipe.api.spi;
 import io.genpipe.api.Sampler;
 import io.genpipe.api.Role;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.BiFunction;
 
 /** Builds {@link Sampler}s. */
@@ -24,35 +23,11 @@ public interface SamplerFactory extends ComponentFactory<Sampler> {
      */
     static SamplerFactory of(String name, String description, List<ParameterSpec> parameters,
                           BiFunction<Parameters, PluginContext, ? extends Sampler> create) {
-        Objects.requireNonNull(name, "name is null");
-        Objects.requireNonNull(description, "description is null");
-        List<ParameterSpec> specs = List.copyOf(parameters);
-        Objects.requireNonNull(create, "create is null");
-        return new SamplerFactory() {
-            @Override
-            public String name() {
-                return name;
+        class Of extends SimpleFactory<Sampler> implements SamplerFactory {
+            Of() {
+                super(name, description, parameters, create);
             }
-
-            @Override
-            public String description() {
-                return description;
-            }
-
-            @Override
-            public List<ParameterSpec> parameters() {
-                return specs;
-            }
-
-            @Override
-            public Sampler create(Parameters p, PluginContext context) {
-                return create.apply(p, context);
-            }
-
-            @Override
-            public String toString() {
-                return "SamplerFactory(" + name + ")";
-            }
-        };
+        }
+        return new Of();
     }
 }

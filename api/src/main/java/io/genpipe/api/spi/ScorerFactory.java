@@ -3,7 +3,6 @@ package io.genpipe.api.spi;
 import io.genpipe.api.Scorer;
 import io.genpipe.api.Role;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.BiFunction;
 
 /** Builds {@link Scorer}s. */
@@ -24,35 +23,11 @@ public interface ScorerFactory extends ComponentFactory<Scorer> {
      */
     static ScorerFactory of(String name, String description, List<ParameterSpec> parameters,
                           BiFunction<Parameters, PluginContext, ? extends Scorer> create) {
-        Objects.requireNonNull(name, "name is null");
-        Objects.requireNonNull(description, "description is null");
-        List<ParameterSpec> specs = List.copyOf(parameters);
-        Objects.requireNonNull(create, "create is null");
-        return new ScorerFactory() {
-            @Override
-            public String name() {
-                return name;
+        class Of extends SimpleFactory<Scorer> implements ScorerFactory {
+            Of() {
+                super(name, description, parameters, create);
             }
-
-            @Override
-            public String description() {
-                return description;
-            }
-
-            @Override
-            public List<ParameterSpec> parameters() {
-                return specs;
-            }
-
-            @Override
-            public Scorer create(Parameters p, PluginContext context) {
-                return create.apply(p, context);
-            }
-
-            @Override
-            public String toString() {
-                return "ScorerFactory(" + name + ")";
-            }
-        };
+        }
+        return new Of();
     }
 }
