@@ -79,6 +79,5 @@ class BuiltinStepsTest {
         assertEquals(3, Math.sqrt(mid[0] * mid[0] + mid[1] * mid[1] + mid[2] * mid[2]), 1e-6);
         float[] lerp = io.genpipe.runtime.builtin.Walks.interpolate(a, b, 0.5, false);
         assertEquals(3 / Math.sqrt(2), Math.sqrt(lerp[0] * lerp[0] + lerp[1] * lerp[1]), 1e-6);
-        assertEquals(Map.of(), Map.of());
     }
 }
