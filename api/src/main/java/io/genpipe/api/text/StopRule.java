@@ -1,0 +1,69 @@
+package io.genpipe.api.text;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.api.spi.ParameterSpec;
+import io.genpipe.api.spi.ParameterType;
+import io.genpipe.api.spi.Parameters;
+import java.util.List;
+
+/**
+ * When a row's generation ends, besides sampling end of text: after {@code maxTokens} generated
+ * tokens, or as soon as the generated text contains one of {@code stopSequences} (the matched
+ * sequence and anything after it are not part of the result).
+ */
+public record StopRule(int maxTokens, List<String> stopSequences) {
+
+    /** The parameters every token generator declares, with these names and defaults. */
+    public static final List<ParameterSpec> PARAMETERS = List.of(
+            ParameterSpec.optional("maxTokens", ParameterType.INTEGER, "200", "most tokens generated per row"),
+            ParameterSpec.optional("stop", ParameterType.STRING_LIST, null,
+                    "stop sequences: generation ends before the first one that appears (e.g. [\"\\n\\n\"])"));
+
+    public StopRule {
+        if (maxTokens < 1) {
+            throw new GenpipeException("maxTokens must be at least 1, found " + maxTokens);
+        }
+        stopSequences = List.copyOf(stopSequences);
+        for (String s : stopSequences) {
+            if (s.isEmpty()) {
+                throw new GenpipeException("a stop sequence cannot be empty");
+            }
+        }
+    }
+
+    public static StopRule maxTokens(int maxTokens) {
+        return new StopRule(maxTokens, List.of());
+    }
+
+    /** The rule a pipeline step configured through {@link #PARAMETERS}. */
+    public static StopRule fromParameters(Parameters p) {
+        return new StopRule(p.getInt("maxTokens"), p.has("stop") ? p.getStringList("stop") : List.of());
+    }
+
+    /** Where the first stop sequence starts in {@code text} at or after {@code from}, or -1. */
+    int firstStop(CharSequence text, int from) {
+        String s = text.toString();
+        int best = -1;
+        for (String stop : stopSequences) {
+            int at = s.indexOf(stop, Math.max(0, from));
+            if (at >= 0 && (best < 0 || at < best)) {
+                best = at;
+            }
+        }
+        return best;
+    }
+
+    /** How many trailing characters of {@code text} could still begin a stop sequence. */
+    int heldBack(CharSequence text) {
+        int hold = 0;
+        for (String stop : stopSequences) {
+            for (int k = Math.min(stop.length() - 1, text.length()); k > hold; k--) {
+                if (stop.regionMatches(0, text.toString(), text.length() - k, k)) {
+                    hold = k;
+                    break;
+                }
+            }
+        }
+        return hold;
+    }
+}

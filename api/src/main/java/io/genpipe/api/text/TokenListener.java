@@ -1,0 +1,23 @@
+package io.genpipe.api.text;
+
+/**
+ * Receives generated text as it is produced, piece by piece, before the batch completes. Called
+ * from the generating thread; implementations must be quick and must not throw.
+ */
+@FunctionalInterface
+public interface TokenListener {
+
+    /** Ignores everything. */
+    TokenListener NONE = (row, piece) -> { };
+
+    /**
+     * @param row the row's index in the batch being generated
+     * @param piece new text for that row (text held back while it might start a stop sequence is
+     *     delivered once it cannot)
+     */
+    void onText(int row, String piece);
+
+    /** Called once per row when its generation ends; {@code reason} as in {@link Generation#finish()}. */
+    default void onFinish(int row, String reason) {
+    }
+}

@@ -1,0 +1,128 @@
+package io.genpipe.api.text;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.api.RandomSource;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The loop's bookkeeping, driven by a model that spells out a fixed script one character per step
+ * (the real models are tested in their plugins).
+ */
+class DecodeLoopTest {
+
+    private static final CharVocabulary V = CharVocabulary.printableAscii();
+
+    /** Puts all mass on the script's next character, then on end of text. */
+    private static final class Script implements DecodeLoop.StepModel {
+        final String[] scripts;
+        final int[] position;
+        int steps;
+
+        Script(String... scripts) {
+            this.scripts = scripts;
+            this.position = new int[scripts.length];
+        }
+
+        float[] logits() {
+            float[] l = new float[scripts.length * 97];
+            java.util.Arrays.fill(l, -20f);
+            for (int r = 0; r < scripts.length; r++) {
+                int t = position[r] < scripts[r].length() ? V.encode(scripts[r].substring(position[r], position[r] + 1))[0] : 0;
+                l[r * 97 + t] = 20f;
+            }
+            return l;
+        }
+
+        @Override
+        public float[] start(int[][] prompts) {
+            return logits();
+        }
+
+        @Override
+        public float[] step(int[] tokens, boolean[] active) {
+            steps++;
+            for (int r = 0; r < tokens.length; r++) {
+                if (active[r]) {
+                    position[r]++;
+                }
+            }
+            return logits();
+        }
+    }
+
+    private static RandomSource[] randoms(int n) {
+        RandomSource[] r = new RandomSource[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = new RandomSource(1).fork("row-" + i);
+        }
+        return r;
+    }
+
+    @Test
+    void stopsAtEndOfTextMaxTokensAndStopSequences() {
+        Script model = new Script("hello world\n\nbye", "hi", "abcdefgh");
+        List<StringBuilder> streamed = List.of(new StringBuilder(), new StringBuilder(), new StringBuilder());
+        List<String> finishes = new ArrayList<>(List.of("", "", ""));
+        List<Generation> out = DecodeLoop.run(new int[][] {{0}, {0}, {0}}, model, V, TokenSampler.greedy(),
+                new StopRule(5, List.of("\n\n", "ld\n")), randoms(3), new TokenListener() {
+                    @Override
+                    public void onText(int row, String piece) {
+                        streamed.get(row).append(piece);
+                    }
+
+                    @Override
+                    public void onFinish(int row, String reason) {
+                        finishes.set(row, reason);
+                    }
+                });
+        assertEquals("hello", out.get(0).text());
+        assertEquals("max-tokens", out.get(0).finish());
+        assertEquals("hi", out.get(1).text());
+        assertEquals("end-of-text", out.get(1).finish());
+        assertArrayEquals(V.encode("hi"), out.get(1).tokens());
+        assertEquals("abcde", out.get(2).text());
+        for (int r = 0; r < 3; r++) {
+            assertEquals(out.get(r).text(), streamed.get(r).toString());
+            assertEquals(out.get(r).finish(), finishes.get(r));
+        }
+    }
+
+    @Test
+    void aStopSequenceIsCutAndNeverStreamed() {
+        Script model = new Script("hello world\n\nbye");
+        List<String> pieces = new ArrayList<>();
+        List<Generation> out = DecodeLoop.run(new int[][] {{0}}, model, V, TokenSampler.greedy(),
+                new StopRule(100, List.of("\n\n")), randoms(1), (row, piece) -> pieces.add(piece));
+        assertEquals("hello world", out.get(0).text());
+        assertEquals("stop-sequence", out.get(0).finish());
+        assertArrayEquals(V.encode("hello world"), out.get(0).tokens());
+        assertEquals("hello world", String.join("", pieces));
+        // the newline that might have begun "\n\n" was held back, then dropped with the stop sequence
+        assertEquals("d", pieces.get(pieces.size() - 1));
+        assertEquals(12, model.steps, "one step per token up to the stop sequence's last character");
+    }
+
+    @Test
+    void heldBackTextIsReleasedWhenItTurnsOutNotToStop() {
+        Script model = new Script("a\nb");
+        List<String> pieces = new ArrayList<>();
+        List<Generation> out = DecodeLoop.run(new int[][] {{0}}, model, V, TokenSampler.greedy(),
+                new StopRule(100, List.of("\n\n")), randoms(1), (row, piece) -> pieces.add(piece));
+        assertEquals("a\nb", out.get(0).text());
+        assertEquals(List.of("a", "\nb"), pieces);
+    }
+
+    @Test
+    void vocabularyRoundTripsAndNamesWhatItCannotEncode() {
+        String text = "Q: What's 2+2?\n\tA: ~4";
+        assertEquals(text.replace("\t", "    "), V.decode(V.encode(text), 0, V.encode(text).length));
+        assertEquals("character 'é' (U+00E9) at position 3 cannot be encoded: vocabulary printable-ascii-97 holds newline,"
+                + " tab and printable ASCII ' '..'~'", assertThrows(GenpipeException.class, () -> V.encode("caf\u00e9")).getMessage());
+    }
+}
