@@ -109,6 +109,10 @@ final class PipelineCommands {
         @Option(names = "--out", paramLabel = "DIR", description = "output folder (default: the pipeline's out:)")
         Path out;
 
+        @Option(names = "--stream", negatable = true, description = {"print generated text to standard output as it is"
+                + " generated (the first row of the first text step); default: on when attached to a terminal"})
+        Boolean stream;
+
         @Override
         public Integer call() {
             Genpipe[] holder = new Genpipe[1];
@@ -121,7 +125,10 @@ final class PipelineCommands {
                     err.flush();
                 });
                 StatusLine status = System.console() != null ? new StatusLine(err, plan) : null;
-                if (status != null) {
+                boolean streaming = stream != null ? stream : System.console() != null;
+                if (streaming) {
+                    runner.progress(new TextStream(spec.commandLine().getOut(), status));
+                } else if (status != null) {
                     runner.progress(status);
                 }
                 RunResult result;

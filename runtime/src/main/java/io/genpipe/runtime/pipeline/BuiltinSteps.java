@@ -544,8 +544,10 @@ public final class BuiltinSteps {
                 });
     }
 
+    private static final java.util.Set<String> JSONL_FIXED = java.util.Set.of("id", "label", "source", "score");
+
     static BuiltinStep jsonlSink() {
-        return new BuiltinStep("jsonl-sink", "sink", "one JSON line per row: id, label, source, score and every one-number-per-row column",
+        return new BuiltinStep("jsonl-sink", "sink", "one JSON line per row: id, label, source, score, the row's tags (e.g. text) and every one-number-per-row column",
                 List.of(ParameterSpec.optional("file", ParameterType.STRING, null, "file name in the output folder (default: <step>.jsonl)")),
                 1, 1, (p, folder) -> new Step() {
                     @Override
@@ -577,6 +579,11 @@ public final class BuiltinSteps {
                                         }
                                         if (m.score() != null) {
                                             line.append(",\"score\":").append(number(m.score()));
+                                        }
+                                        for (String tag : new java.util.TreeSet<>(m.tags().keySet())) {
+                                            if (!JSONL_FIXED.contains(tag) && !scalars.containsKey(tag)) {
+                                                line.append(',').append(quote(tag)).append(':').append(quote(m.tags().get(tag)));
+                                            }
                                         }
                                         for (Map.Entry<String, double[]> e : scalars.entrySet()) {
                                             line.append(',').append(quote(e.getKey())).append(':').append(number(e.getValue()[r]));

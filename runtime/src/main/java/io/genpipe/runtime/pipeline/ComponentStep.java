@@ -7,11 +7,13 @@ import io.genpipe.api.GenpipeException;
 import io.genpipe.api.Role;
 import io.genpipe.api.Sampler;
 import io.genpipe.api.Scorer;
+import io.genpipe.api.text.TextGenerator;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.RowMeta;
+import io.genpipe.api.text.TextGenerator;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -114,6 +116,10 @@ final class ComponentStep implements Step {
             case ENCODER:
                 return merge(batch, ((Encoder) component).encode(batch));
             case GENERATOR:
+                if (component instanceof TextGenerator) {
+                    return merge(batch, ((TextGenerator) component).generate(batch, context.random().fork("batch-" + index),
+                            context.tokens(batch.meta())));
+                }
                 return merge(batch, ((Generator) component).generate(batch, context.random().fork("batch-" + index)));
             case SAMPLER:
                 return merge(batch, ((Sampler) component).sample(batch, context.random().fork("batch-" + index)));
@@ -122,13 +128,29 @@ final class ComponentStep implements Step {
         }
     }
 
-    /** The input batch with the component's columns added; both batches are spent. */
+    /**
+     * The input batch with the component's columns added; both batches are spent. The produced
+     * rows' metadata (labels a generator chose, tags of generated text) replaces the input's when it
+     * describes the same rows, as the role contracts ask.
+     */
     private static Batch merge(Batch input, Batch produced) {
         Batch.Builder out = input.extend();
+        if (produced.rows() == input.rows() && sameIds(input.meta(), produced.meta())) {
+            out.meta(produced.meta());
+        }
         for (String name : produced.columnNames()) {
             out.replace(name, produced.column(name));
         }
         produced.extend(); // the columns now belong to the output batch
         return out.build();
+    }
+
+    private static boolean sameIds(List<RowMeta> a, List<RowMeta> b) {
+        for (int i = 0; i < a.size(); i++) {
+            if (!a.get(i).id().equals(b.get(i).id())) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -16,6 +16,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import io.genpipe.api.data.RowMeta;
+import io.genpipe.api.text.TokenListener;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -45,6 +47,19 @@ public final class PipelineRunner {
     /** Told the running row count of a step each time it emits a batch (from the step's thread). */
     public interface Progress {
         void rows(String stepId, long rows);
+
+        /** Whether this listener wants generated text as it streams (see {@link #text}). */
+        default boolean wantsText() {
+            return false;
+        }
+
+        /** A piece of a row's generated text, as a text generator produces it (from the step's thread). */
+        default void text(String stepId, String rowId, String piece) {
+        }
+
+        /** A row's generated text is complete. */
+        default void textDone(String stepId, String rowId, String finish) {
+        }
     }
 
     /** Sets the progress listener (e.g. a terminal status line). */
@@ -146,7 +161,7 @@ public final class PipelineRunner {
                 }
                 outboxes.get(0).put(batch);
             };
-            StepContext context = new RunContext(p.id(), plan.definition(), folder, root.fork(p.id()), metrics);
+            StepContext context = new RunContext(p.id(), plan.definition(), folder, root.fork(p.id()), metrics, progress);
             Thread t = new Thread(() -> {
                 long t0 = System.nanoTime();
                 try {
@@ -314,9 +329,12 @@ public final class PipelineRunner {
         private final Path folder;
         private final RandomSource random;
         private final Map<String, Object> metrics;
+        private final Progress progress;
 
-        RunContext(String id, PipelineDefinition definition, Path folder, RandomSource random, Map<String, Object> metrics) {
+        RunContext(String id, PipelineDefinition definition, Path folder, RandomSource random, Map<String, Object> metrics,
+                   Progress progress) {
             this.id = id;
+            this.progress = progress;
             this.definition = definition;
             this.folder = folder;
             this.random = random;
@@ -367,6 +385,24 @@ public final class PipelineRunner {
             synchronized (metrics) {
                 return Map.copyOf(metrics);
             }
+        }
+
+        @Override
+        public TokenListener tokens(List<RowMeta> rows) {
+            if (!progress.wantsText()) {
+                return TokenListener.NONE;
+            }
+            return new TokenListener() {
+                @Override
+                public void onText(int row, String piece) {
+                    progress.text(id, rows.get(row).id(), piece);
+                }
+
+                @Override
+                public void onFinish(int row, String reason) {
+                    progress.textDone(id, rows.get(row).id(), reason);
+                }
+            };
         }
     }
 }

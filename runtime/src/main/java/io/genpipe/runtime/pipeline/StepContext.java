@@ -1,7 +1,10 @@
 package io.genpipe.runtime.pipeline;
 
 import io.genpipe.api.RandomSource;
+import io.genpipe.api.data.RowMeta;
+import io.genpipe.api.text.TokenListener;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -33,4 +36,12 @@ public interface StepContext {
 
     /** Metrics recorded so far, for steps that summarise. */
     Map<String, Object> metrics();
+
+    /**
+     * Where a text generator streams the pieces of {@code rows}' texts: the run's progress
+     * listener when it wants text, otherwise {@link TokenListener#NONE}.
+     */
+    default TokenListener tokens(List<RowMeta> rows) {
+        return TokenListener.NONE;
+    }
 }

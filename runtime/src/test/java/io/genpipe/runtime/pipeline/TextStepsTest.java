@@ -35,7 +35,8 @@ class TextStepsTest {
                 + "  - id: texts\n    use: text-sink\n    inputs: [c]\n"
                 + "  - id: j\n    use: jsonl-source\n    with: {file: rows.jsonl, values: [b, a], label: cls, id: name}\n"
                 + "  - id: out-j\n    use: csv-sink\n    inputs: [j]\n");
-        assertEquals(List.of("{\"id\":\"first\",\"label\":3,\"source\":\"c\"}", "{\"id\":\"second\",\"label\":7,\"source\":\"c\"}"),
+        assertEquals(List.of("{\"id\":\"first\",\"label\":3,\"source\":\"c\",\"text\":\"hello, world\"}",
+                        "{\"id\":\"second\",\"label\":7,\"source\":\"c\",\"text\":\"plain\"}"),
                 Files.readAllLines(dir.resolve("out/out-c.jsonl")));
         assertEquals(List.of("hello, world", "plain"), Files.readAllLines(dir.resolve("out/texts.txt")));
         assertEquals(List.of("id,label,source,score", "x,1,j,", "y,2,j,"), Files.readAllLines(dir.resolve("out/out-j.csv")));
