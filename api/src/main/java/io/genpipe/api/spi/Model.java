@@ -55,6 +55,14 @@ public interface Model {
     void runInto(Map<String, ? extends Tensor> inputs, Map<String, BufferTensor> outputs);
 
     /**
+     * Runs the graph writing the outputs named in {@code into} into those preallocated Java tensors
+     * (nothing is allocated for them) and returning every other output as a native tensor the
+     * caller closes — e.g. a decoder's logits into one reused buffer while its KV cache stays native
+     * for the next step.
+     */
+    ModelOutputs run(Map<String, ? extends Tensor> inputs, Map<String, BufferTensor> into);
+
+    /**
      * Checks that this model has the inputs and outputs a component needs (by name, dtype and
      * shape; symbolic dimensions fit any size).
      *

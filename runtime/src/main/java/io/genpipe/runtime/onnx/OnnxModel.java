@@ -73,7 +73,7 @@ final class OnnxModel implements Model {
         try {
             Map<String, OnnxTensorLike> ortInputs = toOrt(inputs, temporaries);
             OrtSession.Result result = session.session().run(ortInputs);
-            return collect(result);
+            return collect(result, java.util.Set.of());
         } catch (OrtException e) {
             throw failure(inputs, e);
         } finally {
@@ -83,8 +83,34 @@ final class OnnxModel implements Model {
     }
 
     @Override
-    public void runInto(Map<String, ? extends Tensor> inputs, Map<String, BufferTensor> outputs) {
+    public ModelOutputs run(Map<String, ? extends Tensor> inputs, Map<String, BufferTensor> into) {
+        checkPinned(into);
         checkInputs(inputs);
+        List<OnnxTensor> temporaries = new ArrayList<>();
+        session.enter(name);
+        try {
+            Map<String, OnnxTensorLike> ortInputs = toOrt(inputs, temporaries);
+            Map<String, OnnxValue> pinned = new LinkedHashMap<>();
+            for (Map.Entry<String, BufferTensor> e : into.entrySet()) {
+                pinned.put(e.getKey(), wrap(e.getValue(), temporaries));
+            }
+            java.util.Set<String> requested = new java.util.LinkedHashSet<>();
+            for (PortSpec p : outputs()) {
+                if (!into.containsKey(p.name())) {
+                    requested.add(p.name());
+                }
+            }
+            OrtSession.Result result = session.session().run(ortInputs, requested, pinned);
+            return collect(result, into.keySet());
+        } catch (OrtException e) {
+            throw failure(inputs, e);
+        } finally {
+            closeAll(temporaries);
+            session.exit();
+        }
+    }
+
+    private void checkPinned(Map<String, BufferTensor> outputs) {
         Map<String, PortSpec> byName = outputs().stream().collect(Collectors.toMap(PortSpec::name, p -> p));
         for (Map.Entry<String, BufferTensor> e : outputs.entrySet()) {
             PortSpec port = byName.get(e.getKey());
@@ -95,6 +121,12 @@ final class OnnxModel implements Model {
                 throw new GenpipeException("model " + name + ": preallocated output " + m);
             });
         }
+    }
+
+    @Override
+    public void runInto(Map<String, ? extends Tensor> inputs, Map<String, BufferTensor> outputs) {
+        checkInputs(inputs);
+        checkPinned(outputs);
         List<OnnxTensor> temporaries = new ArrayList<>();
         session.enter(name);
         try {
@@ -175,10 +207,13 @@ final class OnnxModel implements Model {
         }
     }
 
-    private OnnxOutputs collect(OrtSession.Result result) {
+    private OnnxOutputs collect(OrtSession.Result result, java.util.Set<String> pinned) {
         LinkedHashMap<String, NativeTensor> tensors = new LinkedHashMap<>();
         try {
             for (Map.Entry<String, OnnxValue> e : result) {
+                if (pinned.contains(e.getKey())) {
+                    continue; // written into the caller's buffer, owned by the caller
+                }
                 if (!(e.getValue() instanceof OnnxTensor)) {
                     throw new GenpipeException("model " + name + ": output '" + e.getKey() + "' is not a tensor");
                 }

@@ -35,6 +35,7 @@ public final class BuiltinSteps {
         list.addAll(DatasetSteps.all());
         list.addAll(MoreSteps.all());
         list.addAll(TextSteps.all());
+        list.addAll(NoveltySteps.all());
         list.addAll(List.of(auroc(), accuracy(), frechetDistance(), imageGrid(), jsonlSink()));
         list.addAll(ReportSteps.all());
         for (BuiltinStep s : list) {
@@ -332,14 +333,17 @@ public final class BuiltinSteps {
 
     static BuiltinStep auroc() {
         return new BuiltinStep("auroc", "eval",
-                "AUROC of score columns, each against the rows whose label is its normal class; metrics.auroc.<normal>, and .mean",
+                "AUROC of score columns, each against the rows whose label is its normal class; metrics.auroc.<normal>, and .mean (group set by metric:)",
                 List.of(ParameterSpec.required("scores", ParameterType.STRING_LIST,
                                 "score columns (higher = more anomalous), one per normal class"),
                         ParameterSpec.required("normal", ParameterType.STRING_LIST,
                                 "the normal label of each score column; other labels are the anomalies"),
-                        ParameterSpec.optional("plot", ParameterType.BOOLEAN, "false", "also write <step>-roc.png")),
+                        ParameterSpec.optional("plot", ParameterType.BOOLEAN, "false", "also write <step>-roc.png"),
+                        ParameterSpec.optional("metric", ParameterType.STRING, "auroc",
+                                "the run.json group the figures go under: metrics.<metric>.<normal> and .mean")),
                 1, 1, (p, folder) -> {
                     List<String> scores = p.getStringList("scores");
+                    String group = p.getString("metric");
                     List<Integer> normal = new ArrayList<>();
                     for (String n : p.getStringList("normal")) {
                         try {
@@ -401,10 +405,10 @@ public final class BuiltinSteps {
                                     curves.add(Auroc.curve(s, anomaly, 400));
                                     names.add(String.format(Locale.ROOT, "normal %d (AUROC %.3f)", normal.get(i), a));
                                 }
-                                context.metric("auroc", Integer.toString(normal.get(i)), round(a));
+                                context.metric(group, Integer.toString(normal.get(i)), round(a));
                             }
                             if (scores.size() > 1) {
-                                context.metric("auroc", "mean", round(sum / scores.size()));
+                                context.metric(group, "mean", round(sum / scores.size()));
                             }
                             if (!curves.isEmpty()) {
                                 ReportSteps.roc(curves, names, context.outputFolder().resolve(context.stepId() + "-roc.png"));
@@ -562,10 +566,14 @@ public final class BuiltinSteps {
                             for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
                                 try (Batch b = next) {
                                     Map<String, double[]> scalars = new LinkedHashMap<>();
+                                    java.util.Set<String> whole = new java.util.HashSet<>();
                                     for (String name : b.columnNames()) {
                                         Tensor t = b.column(name);
                                         if (t.shape().length == 1) {
                                             scalars.put(name, toDoubles(t));
+                                            if (t.dtype() != DType.FLOAT32 && t.dtype() != DType.FLOAT64) {
+                                                whole.add(name);
+                                            }
                                         }
                                     }
                                     for (int r = 0; r < b.rows(); r++) {
@@ -586,7 +594,9 @@ public final class BuiltinSteps {
                                             }
                                         }
                                         for (Map.Entry<String, double[]> e : scalars.entrySet()) {
-                                            line.append(',').append(quote(e.getKey())).append(':').append(number(e.getValue()[r]));
+                                            double v = e.getValue()[r];
+                                            line.append(',').append(quote(e.getKey())).append(':')
+                                                    .append(whole.contains(e.getKey()) ? Long.toString((long) v) : number(v));
                                         }
                                         w.write(line.append('}').append('\n').toString());
                                     }
@@ -632,6 +642,10 @@ public final class BuiltinSteps {
         for (char c : s.toCharArray()) {
             if (c == '"' || c == '\\') {
                 sb.append('\\').append(c);
+            } else if (c == '\n') {
+                sb.append("\\n");
+            } else if (c == '\t') {
+                sb.append("\\t");
             } else if (c < 0x20) {
                 sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
             } else {
