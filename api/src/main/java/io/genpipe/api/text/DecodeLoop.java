@@ -59,6 +59,9 @@ public final class DecodeLoop {
                     continue;
                 }
                 Row row = state[r];
+                if (row.generated < stop.minTokens()) {
+                    logits[r * vocab + eot] = Float.NEGATIVE_INFINITY;
+                }
                 int t = sampler.next(logits, r * vocab, vocab, row.context, row.contextLength, randoms[r]);
                 tokens[r] = t;
                 String finish = null;

@@ -7,21 +7,27 @@ import io.genpipe.api.spi.Parameters;
 import java.util.List;
 
 /**
- * When a row's generation ends, besides sampling end of text: after {@code maxTokens} generated
- * tokens, or as soon as the generated text contains one of {@code stopSequences} (the matched
- * sequence and anything after it are not part of the result).
+ * When a row's generation ends: when it samples end of text (never before {@code minTokens}
+ * tokens: until then end of text gets no probability), after {@code maxTokens} generated tokens, or
+ * as soon as the generated text contains one of {@code stopSequences} (the matched sequence and
+ * anything after it are not part of the result).
  */
-public record StopRule(int maxTokens, List<String> stopSequences) {
+public record StopRule(int maxTokens, List<String> stopSequences, int minTokens) {
 
     /** The parameters every token generator declares, with these names and defaults. */
     public static final List<ParameterSpec> PARAMETERS = List.of(
             ParameterSpec.optional("maxTokens", ParameterType.INTEGER, "200", "most tokens generated per row"),
             ParameterSpec.optional("stop", ParameterType.STRING_LIST, null,
-                    "stop sequences: generation ends before the first one that appears (e.g. [\"\\n\\n\"])"));
+                    "stop sequences: generation ends before the first one that appears (e.g. [\"\\n\\n\"])"),
+            ParameterSpec.optional("minTokens", ParameterType.INTEGER, "0",
+                    "end of text is not sampled before this many tokens (fixed-length runs: minTokens = maxTokens)"));
 
     public StopRule {
         if (maxTokens < 1) {
             throw new GenpipeException("maxTokens must be at least 1, found " + maxTokens);
+        }
+        if (minTokens < 0 || minTokens > maxTokens) {
+            throw new GenpipeException("minTokens must be between 0 and maxTokens (" + maxTokens + "), found " + minTokens);
         }
         stopSequences = List.copyOf(stopSequences);
         for (String s : stopSequences) {
@@ -31,13 +37,17 @@ public record StopRule(int maxTokens, List<String> stopSequences) {
         }
     }
 
+    public StopRule(int maxTokens, List<String> stopSequences) {
+        this(maxTokens, stopSequences, 0);
+    }
+
     public static StopRule maxTokens(int maxTokens) {
         return new StopRule(maxTokens, List.of());
     }
 
     /** The rule a pipeline step configured through {@link #PARAMETERS}. */
     public static StopRule fromParameters(Parameters p) {
-        return new StopRule(p.getInt("maxTokens"), p.has("stop") ? p.getStringList("stop") : List.of());
+        return new StopRule(p.getInt("maxTokens"), p.has("stop") ? p.getStringList("stop") : List.of(), p.getInt("minTokens"));
     }
 
     /** Where the first stop sequence starts in {@code text} at or after {@code from}, or -1. */

@@ -119,6 +119,18 @@ class DecodeLoopTest {
     }
 
     @Test
+    void endOfTextIsNotSampledBeforeMinTokens() {
+        Script model = new Script("hi");
+        List<Generation> out = DecodeLoop.run(new int[][] {{0}}, model, V, TokenSampler.greedy(),
+                new StopRule(10, List.of(), 4), randoms(1), TokenListener.NONE);
+        // after "hi" the model wants end of text; held off, the next best (lowest id on a tie) is newline
+        assertEquals("hi\n\n", out.get(0).text());
+        assertEquals("end-of-text", out.get(0).finish());
+        assertEquals("minTokens must be between 0 and maxTokens (3), found 4",
+                assertThrows(GenpipeException.class, () -> new StopRule(3, List.of(), 4)).getMessage());
+    }
+
+    @Test
     void vocabularyRoundTripsAndNamesWhatItCannotEncode() {
         String text = "Q: What's 2+2?\n\tA: ~4";
         assertEquals(text.replace("\t", "    "), V.decode(V.encode(text), 0, V.encode(text).length));
