@@ -27,7 +27,8 @@ class PipelinesTest {
             List<String> found = files.filter(p -> p.toString().endsWith(".yaml"))
                     .map(p -> Repo.root().relativize(p).toString()).sorted().collect(Collectors.toList());
             assertEquals(List.of("pipelines/anomaly-augment.yaml", "pipelines/bench/gan-quality.yaml",
-                    "pipelines/bench/vae-one-class.yaml", "pipelines/latent-walk.yaml"), found,
+                    "pipelines/bench/vae-one-class.yaml", "pipelines/latent-walk.yaml",
+                    "pipelines/ood-likelihood.yaml", "pipelines/text-generate.yaml"), found,
                     "a pipeline file without an end-to-end test here");
         }
     }
@@ -154,5 +155,80 @@ class PipelinesTest {
         assertEquals(0, run.exitCode(), run.err());
         JsonNode json = new ObjectMapper().readTree(out.resolve("run.json").toFile());
         assertEquals(1000, json.at("/steps/0/rows").asInt());
+    }
+
+    private static List<JsonNode> jsonLines(Path file) throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        List<JsonNode> rows = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(file)) {
+            rows.add(mapper.readTree(line));
+        }
+        return rows;
+    }
+
+    @Test
+    void textGenerateWritesEveryPromptsTextWithItsScoresReproducibly() throws Exception {
+        Path out = dir.resolve("text");
+        Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/text-generate.yaml", "--out", out.toString(), "--no-stream");
+        assertEquals(0, run.exitCode(), run.err());
+        List<String> prompts = Files.readAllLines(Repo.root().resolve("pipelines/text/prompts.txt"));
+        List<JsonNode> rows = jsonLines(out.resolve("texts.jsonl"));
+        assertEquals(prompts.size(), rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            JsonNode r = rows.get(i);
+            assertEquals(prompts.get(i), r.get("prompt").asText());
+            assertEquals(r.get("prompt").asText() + r.get("completion").asText(), r.get("text").asText());
+            assertTrue(List.of("end-of-text", "stop-sequence", "max-tokens").contains(r.get("finish").asText()), r.toString());
+            assertTrue(!r.get("completion").asText().contains("\n\n\n"), r.toString());
+            int tokens = r.get("tokens").asInt();
+            assertTrue(tokens <= 400 && tokens == r.get("completion").asText().length(), r.toString());
+            double bits = r.get("bits-per-char").asDouble();
+            double ll = r.get("log-likelihood").asDouble();
+            assertTrue(bits > 0.3 && bits < 5, r.toString());
+            // both scores describe the same text: bits = -ll / (chars + 1) / ln 2
+            assertEquals(-ll / (r.get("text").asText().length() + 1) / Math.log(2), bits, 1e-9);
+        }
+        Path again = dir.resolve("text-again");
+        assertEquals(0, Repo.genpipe(Map.of(), "run", "pipelines/text-generate.yaml", "--out", again.toString(), "--no-stream")
+                .exitCode());
+        assertEquals(Files.readString(out.resolve("texts.jsonl")), Files.readString(again.resolve("texts.jsonl")));
+        Path other = dir.resolve("text-other");
+        assertEquals(0, Repo.genpipe(Map.of(), "run", "pipelines/text-generate.yaml", "--out", other.toString(), "--no-stream",
+                "--seed", "8").exitCode());
+        assertFalse(Files.readString(out.resolve("texts.jsonl")).equals(Files.readString(other.resolve("texts.jsonl"))));
+    }
+
+    @Test
+    void runStreamsTheTextOfAOnePromptPipelineAsItIsGenerated() throws Exception {
+        Path prompt = dir.resolve("one.txt");
+        Files.writeString(prompt, "Q: What is a computer?\n");
+        Path out = dir.resolve("stream");
+        Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/text-generate.yaml", "--out", out.toString(), "--stream",
+                "--set", "prompts.file=" + prompt);
+        assertEquals(0, run.exitCode(), run.err());
+        String completion = jsonLines(out.resolve("texts.jsonl")).get(0).get("completion").asText();
+        assertTrue(run.out().startsWith(completion + "\nwrote " + out), run.out());
+    }
+
+    @Test
+    void oodLikelihoodReportsPixelCnnAndVaeAurocPerClass() throws Exception {
+        Path out = dir.resolve("ood");
+        Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/ood-likelihood.yaml", "--out", out.toString(),
+                "--set", "test.limit=500");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode m = new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("metrics");
+        for (String group : List.of("auroc-pixelcnn", "auroc-pixelcnn-ratio", "auroc-vae-elbo")) {
+            double sum = 0;
+            for (int c = 0; c < 10; c++) {
+                double a = m.at("/" + group + "/" + c).asDouble();
+                assertTrue(a > 0 && a <= 1, group + " " + c + ": " + m);
+                sum += a;
+            }
+            assertEquals(sum / 10, m.at("/" + group + "/mean").asDouble(), 1e-5);
+            // both density models separate a class from the rest better than chance on average
+            assertTrue(m.at("/" + group + "/mean").asDouble() > 0.6, m.toString());
+        }
+        // the likelihood ratio cancels what raw likelihood mostly measures (how simple an image is)
+        assertTrue(m.at("/auroc-pixelcnn-ratio/mean").asDouble() > m.at("/auroc-pixelcnn/mean").asDouble(), m.toString());
     }
 }

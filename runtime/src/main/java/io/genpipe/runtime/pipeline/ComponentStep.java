@@ -117,8 +117,8 @@ final class ComponentStep implements Step {
                 return merge(batch, ((Encoder) component).encode(batch));
             case GENERATOR:
                 if (component instanceof TextGenerator) {
-                    return merge(batch, ((TextGenerator) component).generate(batch, context.random().fork("batch-" + index),
-                            context.tokens(batch.meta())));
+                    // text generators fork per row id: the step's own source keeps texts independent of batching
+                    return merge(batch, ((TextGenerator) component).generate(batch, context.random(), context.tokens(batch.meta())));
                 }
                 return merge(batch, ((Generator) component).generate(batch, context.random().fork("batch-" + index)));
             case SAMPLER:
