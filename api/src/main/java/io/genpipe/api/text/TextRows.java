@@ -1,6 +1,7 @@
 package io.genpipe.api.text;
 
 import io.genpipe.api.GenpipeException;
+import io.genpipe.api.RandomSource;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.RowMeta;
@@ -47,6 +48,43 @@ public final class TextRows {
             }
         }
         return ids;
+    }
+
+    /**
+     * Each row's prompt ids as a model reads them: end of text first (as every training document
+     * began), then the encoded text (or {@code fallback} for rows without one).
+     */
+    public static int[][] prompts(Batch batch, String[] texts, Vocabulary vocabulary) {
+        int[][] ids = encode(batch, texts, vocabulary);
+        for (int r = 0; r < ids.length; r++) {
+            int[] withStart = new int[ids[r].length + 1];
+            withStart[0] = vocabulary.endOfText();
+            System.arraycopy(ids[r], 0, withStart, 1, ids[r].length);
+            ids[r] = withStart;
+        }
+        return ids;
+    }
+
+    /** One random source per row, forked from {@code random} by row id. */
+    public static RandomSource[] randoms(Batch batch, RandomSource random) {
+        RandomSource[] out = new RandomSource[batch.rows()];
+        for (int r = 0; r < out.length; r++) {
+            out[r] = random.fork(batch.meta(r).id());
+        }
+        return out;
+    }
+
+    /** log softmax(logits[offset .. offset + size))[target], computed stably. */
+    public static double logProbability(float[] logits, int offset, int size, int target) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < size; j++) {
+            max = Math.max(max, logits[offset + j]);
+        }
+        double sum = 0;
+        for (int j = 0; j < size; j++) {
+            sum += Math.exp(logits[offset + j] - max);
+        }
+        return logits[offset + target] - max - Math.log(sum);
     }
 
     /** The result rows of a text generator: the input rows' metadata with the generation's tags. */

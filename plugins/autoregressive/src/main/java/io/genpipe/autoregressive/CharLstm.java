@@ -13,6 +13,7 @@ import io.genpipe.api.spi.Parameters;
 import io.genpipe.api.spi.PluginContext;
 import io.genpipe.api.text.CharVocabulary;
 import io.genpipe.api.text.DecodeLoop;
+import io.genpipe.api.text.TextRows;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -57,14 +58,6 @@ final class CharLstm {
         return new CharLstm(model, layers, hidden);
     }
 
-    /** Ids as the model reads them: end of text first, as every fortune began in training. */
-    static int[] withStart(int[] body) {
-        int[] ids = new int[body.length + 1];
-        System.arraycopy(body, 0, ids, 1, body.length);
-        ids[0] = VOCABULARY.endOfText();
-        return ids;
-    }
-
     /** Runs {@code ids} (rows of equal length) from the given state; the caller owns the outputs. */
     ModelOutputs run(long[] ids, int rows, Tensor h, Tensor c) {
         try (BufferTensor tokens = BufferTensor.ofLongs(ids, rows, ids.length / rows)) {
@@ -102,7 +95,7 @@ final class CharLstm {
                 double sum = 0;
                 for (int i = 0; i < n; i++) {
                     int target = i < texts[r].length ? texts[r][i] : VOCABULARY.endOfText();
-                    sum += logSoftmax(logits, (r * longest + i) * vocab, vocab, target);
+                    sum += TextRows.logProbability(logits, (r * longest + i) * vocab, vocab, target);
                 }
                 ll[r] = sum;
             }
@@ -110,20 +103,8 @@ final class CharLstm {
         return ll;
     }
 
-    static double logSoftmax(float[] logits, int offset, int size, int target) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < size; j++) {
-            max = Math.max(max, logits[offset + j]);
-        }
-        double sum = 0;
-        for (int j = 0; j < size; j++) {
-            sum += Math.exp(logits[offset + j] - max);
-        }
-        return logits[offset + target] - max - Math.log(sum);
-    }
-
     /** A step model that carries each row's (h, c) between steps as native tensors, never recomputing. */
-    DecodeLoop.StepModel carried() {
+    Carried carried() {
         return new Carried();
     }
 

@@ -52,17 +52,12 @@ final class CharLstmGenerator implements TextGenerator {
 
     @Override
     public Batch generate(Batch conditions, RandomSource random, TokenListener listener) {
-        int rows = conditions.rows();
         String[] prompts = TextRows.texts(conditions, defaultPrompt, "char-lstm-generator");
-        int[][] ids = TextRows.encode(conditions, prompts, CharLstm.VOCABULARY);
-        RandomSource[] randoms = new RandomSource[rows];
-        for (int r = 0; r < rows; r++) {
-            ids[r] = CharLstm.withStart(ids[r]);
-            randoms[r] = random.fork(conditions.meta(r).id());
-        }
+        int[][] ids = TextRows.prompts(conditions, prompts, CharLstm.VOCABULARY);
+        RandomSource[] randoms = TextRows.randoms(conditions, random);
         List<Generation> out;
         if (carryState) {
-            try (CharLstm.Carried model = (CharLstm.Carried) lstm.carried()) {
+            try (CharLstm.Carried model = lstm.carried()) {
                 out = DecodeLoop.run(ids, model, CharLstm.VOCABULARY, sampler, stop, randoms, listener);
             }
         } else {
