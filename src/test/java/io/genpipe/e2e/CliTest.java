@@ -34,7 +34,7 @@ class CliTest {
         assertEquals("1.0", json.at("/genpipe/apiVersion").asText());
         List<String> names = new ArrayList<>();
         json.get("plugins").forEach(p -> names.add(p.get("name").asText()));
-        assertEquals(List.of("autoregressive", "builtin", "classifier", "demo", "gan", "vae"), names.stream().sorted().toList());
+        assertEquals(List.of("autoregressive", "builtin", "classifier", "demo", "gan", "transformer", "vae"), names.stream().sorted().toList());
         JsonNode demo = json.at("/plugins/" + names.indexOf("demo"));
         assertEquals("demo", demo.get("name").asText());
         assertEquals("1.0.0", demo.get("version").asText());

@@ -27,8 +27,8 @@ class PipelinesTest {
             List<String> found = files.filter(p -> p.toString().endsWith(".yaml"))
                     .map(p -> Repo.root().relativize(p).toString()).sorted().collect(Collectors.toList());
             assertEquals(List.of("pipelines/anomaly-augment.yaml", "pipelines/bench/gan-quality.yaml",
-                    "pipelines/bench/vae-one-class.yaml", "pipelines/latent-walk.yaml",
-                    "pipelines/ood-likelihood.yaml", "pipelines/text-generate.yaml"), found,
+                    "pipelines/bench/vae-one-class.yaml", "pipelines/gpt-generate.yaml", "pipelines/latent-walk.yaml",
+                    "pipelines/ood-likelihood.yaml", "pipelines/text-generate.yaml", "pipelines/text-novelty.yaml"), found,
                     "a pipeline file without an end-to-end test here");
         }
     }
@@ -230,5 +230,34 @@ class PipelinesTest {
         }
         // the likelihood ratio cancels what raw likelihood mostly measures (how simple an image is)
         assertTrue(m.at("/auroc-pixelcnn-ratio/mean").asDouble() > m.at("/auroc-pixelcnn/mean").asDouble(), m.toString());
+    }
+
+    @Test
+    void gptGenerateDecodesAllPromptsTogetherAndScoresTheirPerplexity() throws Exception {
+        Path out = dir.resolve("gpt");
+        Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/gpt-generate.yaml", "--out", out.toString(), "--no-stream");
+        assertEquals(0, run.exitCode(), run.err());
+        List<JsonNode> rows = jsonLines(out.resolve("texts.jsonl"));
+        assertEquals(Files.readAllLines(Repo.root().resolve("pipelines/text/prompts.txt")).size(), rows.size());
+        for (JsonNode r : rows) {
+            assertEquals(r.get("prompt").asText() + r.get("completion").asText(), r.get("text").asText());
+            double ppl = r.get("perplexity").asDouble();
+            assertTrue(ppl > 1 && ppl < 97, r.toString());
+            assertTrue(r.get("tokens").asInt() <= 300, r.toString());
+        }
+    }
+
+    @Test
+    void textNoveltyReportsTheAurocOfBothDetectors() throws Exception {
+        Path out = dir.resolve("novelty");
+        Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/text-novelty.yaml", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode m = new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("metrics");
+        assertEquals(772, m.at("/mahalanobis/referenceRows").asInt());
+        for (String group : List.of("auroc-mahalanobis", "auroc-knn")) {
+            double a = m.at("/" + group + "/0").asDouble();
+            assertTrue(a > 0.5 && a <= 1, group + ": " + m);
+        }
+        assertEquals(258 + 149, jsonLines(out.resolve("scores.jsonl")).size());
     }
 }

@@ -110,6 +110,28 @@ class SessionRegistryTest {
     }
 
     @Test
+    void runWithPreallocatedOutputsReturnsTheRestNative() {
+        Model model = affine();
+        long before = onnx.liveNativeValues();
+        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4); BufferTensor y = BufferTensor.allocate(DType.FLOAT32, 2, 4);
+             io.genpipe.api.spi.ModelOutputs rest = model.run(Map.of("x", x), Map.of("y", y))) {
+            assertArrayEquals(Fixtures.affineY(X), y.toFloatArray(), 1e-6f);
+            assertEquals(java.util.Set.of("s"), rest.names());
+            assertTrue(rest.get("s").isNative());
+            float[] ys = Fixtures.affineY(X);
+            assertArrayEquals(new float[] {ys[0] + ys[1] + ys[2] + ys[3], ys[4] + ys[5] + ys[6] + ys[7]},
+                    rest.get("s").toFloatArray(), 1e-5f);
+        }
+        assertEquals(before, onnx.liveNativeValues());
+        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4); BufferTensor wrong = BufferTensor.allocate(DType.FLOAT32, 3, 4)) {
+            // the batch dimension is symbolic, so only the run itself can tell; ONNX Runtime's words are kept
+            String message = assertThrows(GenpipeException.class, () -> model.run(Map.of("x", x), Map.of("y", wrong))).getMessage();
+            assertTrue(message.startsWith("model affine.onnx (sha256 ") && message.contains("has shape {3,4} but the computed"
+                    + " output shape for this run is {2,4}"), message);
+        }
+    }
+
+    @Test
     void wrongInputsAreNamedBeforeTheRun() {
         Model model = affine();
         try (BufferTensor x = BufferTensor.ofFloats(new float[6], 2, 3)) {
