@@ -206,8 +206,10 @@ class PipelinesTest {
         Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/text-generate.yaml", "--out", out.toString(), "--stream",
                 "--set", "prompts.file=" + prompt);
         assertEquals(0, run.exitCode(), run.err());
-        String completion = jsonLines(out.resolve("texts.jsonl")).get(0).get("completion").asText();
-        assertTrue(run.out().startsWith(completion + "\nwrote " + out), run.out());
+        JsonNode row = jsonLines(out.resolve("texts.jsonl")).get(0);
+        // the prompt, then the completion as it was generated, then the run's summary
+        assertEquals("Q: What is a computer?", row.get("prompt").asText());
+        assertTrue(run.out().startsWith(row.get("prompt").asText() + row.get("completion").asText() + "\nwrote " + out), run.out());
     }
 
     @Test

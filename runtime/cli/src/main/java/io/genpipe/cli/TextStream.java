@@ -5,7 +5,7 @@ import java.io.PrintWriter;
 
 /**
  * Prints generated text to standard output as a text generator produces it: the first row that
- * streams is followed to its end (a pipeline with one prompt shows its whole text); other rows
+ * streams is followed to its end, its prompt first (a pipeline with one prompt shows its whole text); other rows
  * appear only in the run's output files. Once text flows, the status line (if any) is cleared and
  * stays off so the two do not overwrite each other.
  */
@@ -35,15 +35,21 @@ final class TextStream implements PipelineRunner.Progress {
     }
 
     @Override
-    public synchronized void text(String stepId, String rowId, String piece) {
+    public synchronized void textStart(String stepId, String rowId, String prompt) {
         if (step == null) {
             if (status != null) {
                 status.close();
             }
             step = stepId;
             row = rowId;
+            out.print(prompt);
+            out.flush();
         }
-        if (!done && step.equals(stepId) && row.equals(rowId)) {
+    }
+
+    @Override
+    public synchronized void text(String stepId, String rowId, String piece) {
+        if (!done && step != null && step.equals(stepId) && row.equals(rowId)) {
             out.print(piece);
             out.flush();
         }

@@ -53,6 +53,10 @@ public final class PipelineRunner {
             return false;
         }
 
+        /** A row's text generation begins from {@code prompt} (its text tag; empty when it has none). */
+        default void textStart(String stepId, String rowId, String prompt) {
+        }
+
         /** A piece of a row's generated text, as a text generator produces it (from the step's thread). */
         default void text(String stepId, String rowId, String piece) {
         }
@@ -392,14 +396,24 @@ public final class PipelineRunner {
             if (!progress.wantsText()) {
                 return TokenListener.NONE;
             }
+            boolean[] started = new boolean[rows.size()];
             return new TokenListener() {
                 @Override
                 public void onText(int row, String piece) {
+                    begin(row);
                     progress.text(id, rows.get(row).id(), piece);
+                }
+
+                private void begin(int row) {
+                    if (!started[row]) {
+                        started[row] = true;
+                        progress.textStart(id, rows.get(row).id(), rows.get(row).tags().getOrDefault("text", ""));
+                    }
                 }
 
                 @Override
                 public void onFinish(int row, String reason) {
+                    begin(row);
                     progress.textDone(id, rows.get(row).id(), reason);
                 }
             };
