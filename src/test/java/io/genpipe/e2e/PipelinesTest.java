@@ -199,6 +199,18 @@ class PipelinesTest {
     }
 
     @Test
+    void anOutOfRangeSamplerValueIsReportedAtItsOwnLine() throws Exception {
+        Path bad = dir.resolve("hot.yaml");
+        Files.writeString(bad, Files.readString(Repo.root().resolve("pipelines/text-generate.yaml"))
+                .replace("text/prompts.txt", Repo.root().resolve("pipelines/text/prompts.txt").toString())
+                .replace("topP: 0.95", "topP: 1.5"));
+        Repo.Run run = Repo.genpipe(Map.of(), "validate", bad.toString());
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().contains("  " + bad + ":22:7: step 'generate': parameter 'topP' of generator"
+                + " 'char-lstm-generator': topP must be in (0, 1] (1: off), found 1.5"), run.err());
+    }
+
+    @Test
     void runStreamsTheTextOfAOnePromptPipelineAsItIsGenerated() throws Exception {
         Path prompt = dir.resolve("one.txt");
         Files.writeString(prompt, "Q: What is a computer?\n");

@@ -1,6 +1,6 @@
 package io.genpipe.api.text;
 
-import io.genpipe.api.GenpipeException;
+import io.genpipe.api.spi.InvalidParameterException;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.spi.Parameters;
@@ -24,15 +24,15 @@ public record StopRule(int maxTokens, List<String> stopSequences, int minTokens)
 
     public StopRule {
         if (maxTokens < 1) {
-            throw new GenpipeException("maxTokens must be at least 1, found " + maxTokens);
+            throw new InvalidParameterException("maxTokens", "maxTokens must be at least 1, found " + maxTokens);
         }
         if (minTokens < 0 || minTokens > maxTokens) {
-            throw new GenpipeException("minTokens must be between 0 and maxTokens (" + maxTokens + "), found " + minTokens);
+            throw new InvalidParameterException("minTokens", "minTokens must be between 0 and maxTokens (" + maxTokens + "), found " + minTokens);
         }
         stopSequences = List.copyOf(stopSequences);
         for (String s : stopSequences) {
             if (s.isEmpty()) {
-                throw new GenpipeException("a stop sequence cannot be empty");
+                throw new InvalidParameterException("stop", "a stop sequence cannot be empty");
             }
         }
     }

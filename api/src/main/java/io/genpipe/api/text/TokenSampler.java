@@ -1,7 +1,7 @@
 package io.genpipe.api.text;
 
-import io.genpipe.api.GenpipeException;
 import io.genpipe.api.RandomSource;
+import io.genpipe.api.spi.InvalidParameterException;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.spi.Parameters;
@@ -69,7 +69,7 @@ public final class TokenSampler {
     /**
      * The chain a pipeline step configured through {@link #PARAMETERS}.
      *
-     * @throws GenpipeException naming the parameter and the allowed range when a value is out of range
+     * @throws InvalidParameterException naming the parameter and the allowed range when a value is out of range
      */
     public static TokenSampler fromParameters(Parameters p) {
         return builder().greedy(p.getString("sampling").equals("greedy"))
@@ -228,7 +228,7 @@ public final class TokenSampler {
 
         public Builder temperature(double value) {
             if (!(value > 0) || Double.isInfinite(value)) {
-                throw new GenpipeException("temperature must be a number > 0 (use sampling: greedy for the most probable"
+                throw new InvalidParameterException("temperature", "temperature must be a number > 0 (use sampling: greedy for the most probable"
                         + " token), found " + value);
             }
             this.temperature = value;
@@ -237,7 +237,7 @@ public final class TokenSampler {
 
         public Builder topK(int value) {
             if (value < 0) {
-                throw new GenpipeException("topK must be 0 (off) or a positive count of tokens, found " + value);
+                throw new InvalidParameterException("topK", "topK must be 0 (off) or a positive count of tokens, found " + value);
             }
             this.topK = value;
             return this;
@@ -245,7 +245,7 @@ public final class TokenSampler {
 
         public Builder topP(double value) {
             if (!(value > 0 && value <= 1)) {
-                throw new GenpipeException("topP must be in (0, 1] (1: off), found " + value);
+                throw new InvalidParameterException("topP", "topP must be in (0, 1] (1: off), found " + value);
             }
             this.topP = value;
             return this;
@@ -253,7 +253,7 @@ public final class TokenSampler {
 
         public Builder repetitionPenalty(double value) {
             if (!(value > 0) || Double.isInfinite(value)) {
-                throw new GenpipeException("repetitionPenalty must be a number > 0 (1: off; above 1 discourages"
+                throw new InvalidParameterException("repetitionPenalty", "repetitionPenalty must be a number > 0 (1: off; above 1 discourages"
                         + " repeats), found " + value);
             }
             this.repetitionPenalty = value;

@@ -73,7 +73,7 @@ final class PixelCnn {
                     } catch (NumberFormatException e) {
                         // reported below
                     }
-                    throw new GenpipeException("label must be none, row or a class number 0.." + (noClass - 1) + ", found '" + value + "'");
+                    throw new io.genpipe.api.spi.InvalidParameterException("label", "label must be none, row or a class number 0.." + (noClass - 1) + ", found '" + value + "'");
             }
         }
 

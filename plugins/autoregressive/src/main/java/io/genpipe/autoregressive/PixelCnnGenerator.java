@@ -84,7 +84,7 @@ final class PixelCnnGenerator implements Generator {
                 (p, context) -> {
                     double t = p.getDouble("temperature");
                     if (!(t > 0) || Double.isInfinite(t)) {
-                        throw new io.genpipe.api.GenpipeException("temperature must be a number > 0, found " + t);
+                        throw new io.genpipe.api.spi.InvalidParameterException("temperature", "temperature must be a number > 0, found " + t);
                     }
                     PixelCnn model = PixelCnn.load(p, context);
                     return new PixelCnnGenerator(model, PixelCnn.Labels.parse(p.getString("label"), model.noClass), t);

@@ -112,7 +112,7 @@ final class PixelCnnScorer implements Scorer {
                     PixelCnn.Labels labels = PixelCnn.Labels.parse(p.getString("label"), model.noClass);
                     boolean ratio = p.getString("measure").equals("ratio");
                     if (ratio && !labels.conditional()) {
-                        throw new GenpipeException("measure: ratio compares a class with all classes; give label: row or a"
+                        throw new io.genpipe.api.spi.InvalidParameterException("measure", "measure: ratio compares a class with all classes; give label: row or a"
                                 + " class number");
                     }
                     return new PixelCnnScorer(model, labels, p.getString("unit").equals("bits-per-dim"), ratio);

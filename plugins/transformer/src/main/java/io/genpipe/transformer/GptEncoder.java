@@ -87,7 +87,7 @@ final class GptEncoder implements Encoder {
                 params, (p, context) -> {
                     int max = p.getInt("maxTokens");
                     if (max < 2) {
-                        throw new GenpipeException("maxTokens must be at least 2, found " + max);
+                        throw new io.genpipe.api.spi.InvalidParameterException("maxTokens", "maxTokens must be at least 2, found " + max);
                     }
                     return new GptEncoder(Gpt.load(p, context), max);
                 });

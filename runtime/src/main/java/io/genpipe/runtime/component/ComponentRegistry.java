@@ -77,6 +77,9 @@ public final class ComponentRegistry {
         Component component;
         try {
             component = factory.create(parameters, new RuntimePluginContext(registered.plugin(), sessions, settings, seed));
+        } catch (io.genpipe.api.spi.InvalidParameterException e) {
+            throw new ParameterException(List.of("parameter '" + e.parameter() + "' of " + role.label() + " '" + name + "': "
+                    + e.getMessage()), List.of(e.parameter()));
         } catch (GenpipeException e) {
             throw new GenpipeException(role.label() + " '" + name + "' could not be created: " + e.getMessage(), e);
         } catch (RuntimeException | LinkageError e) {
