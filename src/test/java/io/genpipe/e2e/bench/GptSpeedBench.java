@@ -171,23 +171,10 @@ public final class GptSpeedBench {
     private static List<List<Integer>> modelDecode(io.genpipe.api.spi.Model prefill, io.genpipe.api.spi.Model decode,
                                                    List<String> prompts) {
         int rows = prompts.size();
-        int len = 0;
-        int[][] seqs = new int[rows][];
-        for (int r = 0; r < rows; r++) {
-            int[] body = CharVocabulary.printableAscii().encode(prompts.get(r));
-            seqs[r] = new int[body.length + 1];
-            System.arraycopy(body, 0, seqs[r], 1, body.length);
-            len = Math.max(len, seqs[r].length);
-        }
-        long[] idArr = new long[rows * len];
-        long[] mask = new long[rows * len];
-        for (int r = 0; r < rows; r++) {
-            int pad = len - seqs[r].length;
-            for (int i = 0; i < seqs[r].length; i++) {
-                idArr[r * len + pad + i] = seqs[r][i];
-                mask[r * len + pad + i] = 1;
-            }
-        }
+        Padded padded = Padded.of(prompts);
+        int len = padded.length;
+        long[] idArr = padded.ids;
+        long[] mask = padded.mask;
         List<List<Integer>> out = new ArrayList<>();
         for (int r = 0; r < rows; r++) {
             out.add(new ArrayList<>());
@@ -205,26 +192,11 @@ public final class GptSpeedBench {
         int total = len;
         try {
             for (int step = 0; step < N; step++) {
-                long[] next = new long[rows];
-                for (int r = 0; r < rows; r++) {
-                    int best = 1;
-                    for (int j = 2; j < 97; j++) {
-                        if (logits[r * 97 + j] > logits[r * 97 + best]) {
-                            best = j;
-                        }
-                    }
-                    next[r] = best;
-                    out.get(r).add(best);
-                }
+                long[] next = greedy(logits, out);
                 if (step == N - 1) {
                     break;
                 }
-                long[] grown = new long[rows * (total + 1)];
-                for (int r = 0; r < rows; r++) {
-                    System.arraycopy(mask, r * total, grown, r * (total + 1), total);
-                    grown[r * (total + 1) + total] = 1;
-                }
-                mask = grown;
+                mask = grow(mask, rows, total);
                 total++;
                 Map<String, io.genpipe.api.data.Tensor> in = new HashMap<>();
                 try (io.genpipe.api.data.BufferTensor ids = io.genpipe.api.data.BufferTensor.ofLongs(next, rows, 1);
@@ -252,23 +224,10 @@ public final class GptSpeedBench {
     private static List<List<Integer>> bareDecode(OrtEnvironment env, OrtSession prefill, OrtSession decode, List<String> prompts)
             throws Exception {
         int rows = prompts.size();
-        int[][] seqs = new int[rows][];
-        int len = 0;
-        for (int r = 0; r < rows; r++) {
-            int[] body = CharVocabulary.printableAscii().encode(prompts.get(r));
-            seqs[r] = new int[body.length + 1];
-            System.arraycopy(body, 0, seqs[r], 1, body.length);
-            len = Math.max(len, seqs[r].length);
-        }
-        long[] idArr = new long[rows * len];
-        long[] mask = new long[rows * len];
-        for (int r = 0; r < rows; r++) {
-            int pad = len - seqs[r].length;
-            for (int i = 0; i < seqs[r].length; i++) {
-                idArr[r * len + pad + i] = seqs[r][i];
-                mask[r * len + pad + i] = 1;
-            }
-        }
+        Padded padded = Padded.of(prompts);
+        int len = padded.length;
+        long[] idArr = padded.ids;
+        long[] mask = padded.mask;
         List<List<Integer>> out = new ArrayList<>();
         for (int r = 0; r < rows; r++) {
             out.add(new ArrayList<>());
@@ -287,26 +246,11 @@ public final class GptSpeedBench {
         int total = len;
         try {
             for (int step = 0; step < N; step++) {
-                long[] next = new long[rows];
-                for (int r = 0; r < rows; r++) {
-                    int best = 1;
-                    for (int j = 2; j < 97; j++) {
-                        if (logits[r * 97 + j] > logits[r * 97 + best]) {
-                            best = j;
-                        }
-                    }
-                    next[r] = best;
-                    out.get(r).add(best);
-                }
+                long[] next = greedy(logits, out);
                 if (step == N - 1) {
                     break;
                 }
-                long[] grown = new long[rows * (total + 1)];
-                for (int r = 0; r < rows; r++) {
-                    System.arraycopy(mask, r * total, grown, r * (total + 1), total);
-                    grown[r * (total + 1) + total] = 1;
-                }
-                mask = grown;
+                mask = grow(mask, rows, total);
                 total++;
                 Map<String, OnnxTensor> in = new HashMap<>();
                 try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(next), new long[] {rows, 1});
@@ -329,6 +273,67 @@ public final class GptSpeedBench {
             previous.close();
         }
         return out;
+    }
+
+    /** Prompts left-padded to one length (end of text first), as the generator lays them out. */
+    private static final class Padded {
+        final long[] ids;
+        final long[] mask;
+        final int length;
+
+        private Padded(long[] ids, long[] mask, int length) {
+            this.ids = ids;
+            this.mask = mask;
+            this.length = length;
+        }
+
+        static Padded of(List<String> prompts) {
+            int rows = prompts.size();
+            int[][] seqs = new int[rows][];
+            int len = 0;
+            for (int r = 0; r < rows; r++) {
+                int[] body = CharVocabulary.printableAscii().encode(prompts.get(r));
+                seqs[r] = new int[body.length + 1];
+                System.arraycopy(body, 0, seqs[r], 1, body.length);
+                len = Math.max(len, seqs[r].length);
+            }
+            long[] ids = new long[rows * len];
+            long[] mask = new long[rows * len];
+            for (int r = 0; r < rows; r++) {
+                int pad = len - seqs[r].length;
+                for (int i = 0; i < seqs[r].length; i++) {
+                    ids[r * len + pad + i] = seqs[r][i];
+                    mask[r * len + pad + i] = 1;
+                }
+            }
+            return new Padded(ids, mask, len);
+        }
+    }
+
+    /** Each row's most probable token other than end of text (lowest id on ties), appended to out. */
+    private static long[] greedy(float[] logits, List<List<Integer>> out) {
+        long[] next = new long[out.size()];
+        for (int r = 0; r < next.length; r++) {
+            int best = 1;
+            for (int j = 2; j < 97; j++) {
+                if (logits[r * 97 + j] > logits[r * 97 + best]) {
+                    best = j;
+                }
+            }
+            next[r] = best;
+            out.get(r).add(best);
+        }
+        return next;
+    }
+
+    /** The attention mask with one more attended position per row. */
+    private static long[] grow(long[] mask, int rows, int total) {
+        long[] grown = new long[rows * (total + 1)];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(mask, r * total, grown, r * (total + 1), total);
+            grown[r * (total + 1) + total] = 1;
+        }
+        return grown;
     }
 
     private static Result torch(List<String> prompts) throws Exception {
