@@ -16,8 +16,8 @@ public final class DecodeLoop {
     private DecodeLoop() {
     }
 
-    /** A model seen one step at a time. */
-    public interface StepModel {
+    /** A model seen one step at a time; closed when its batch is done (release caches and buffers there). */
+    public interface StepModel extends AutoCloseable {
 
         /**
          * Logits of the token after each prompt, {@code float[rows * vocab]}. Each prompt includes
@@ -31,6 +31,10 @@ public final class DecodeLoop {
          * ignored, so a model may skip them.
          */
         float[] step(int[] tokens, boolean[] active);
+
+        @Override
+        default void close() {
+        }
     }
 
     /**
@@ -52,6 +56,7 @@ public final class DecodeLoop {
         int going = rows;
         float[] logits = rows == 0 ? new float[0] : model.start(prompts);
         int[] tokens = new int[rows];
+        int longest = longestStop(stop);
         while (going > 0) {
             for (int r = 0; r < rows; r++) {
                 if (!active[r]) {
@@ -69,9 +74,9 @@ public final class DecodeLoop {
                     finish = "end-of-text";
                 } else {
                     row.append(t, vocabulary.decode(t));
-                    int at = stop.firstStop(row.text, row.text.length() - row.lastPiece - longestStop(stop) + 1);
+                    int at = stop.firstStop(row.text, row.text.length() - row.lastPiece - longest + 1);
                     if (at >= 0) {
-                        row.cut(at, vocabulary);
+                        row.cut(at);
                         finish = "stop-sequence";
                     } else if (row.generated == stop.maxTokens()) {
                         finish = "max-tokens";
@@ -145,7 +150,7 @@ public final class DecodeLoop {
         }
 
         /** Keeps the text before {@code at} and the tokens wholly inside it. */
-        void cut(int at, Vocabulary vocabulary) {
+        void cut(int at) {
             int keep = 0;
             while (keep < pieceEnds.size() && pieceEnds.get(keep) <= at) {
                 keep++;

@@ -51,11 +51,10 @@ public record StopRule(int maxTokens, List<String> stopSequences, int minTokens)
     }
 
     /** Where the first stop sequence starts in {@code text} at or after {@code from}, or -1. */
-    int firstStop(CharSequence text, int from) {
-        String s = text.toString();
+    int firstStop(StringBuilder text, int from) {
         int best = -1;
         for (String stop : stopSequences) {
-            int at = s.indexOf(stop, Math.max(0, from));
+            int at = text.indexOf(stop, Math.max(0, from));
             if (at >= 0 && (best < 0 || at < best)) {
                 best = at;
             }
@@ -64,16 +63,27 @@ public record StopRule(int maxTokens, List<String> stopSequences, int minTokens)
     }
 
     /** How many trailing characters of {@code text} could still begin a stop sequence. */
-    int heldBack(CharSequence text) {
+    int heldBack(StringBuilder text) {
         int hold = 0;
         for (String stop : stopSequences) {
             for (int k = Math.min(stop.length() - 1, text.length()); k > hold; k--) {
-                if (stop.regionMatches(0, text.toString(), text.length() - k, k)) {
+                if (endsWithPrefix(text, stop, k)) {
                     hold = k;
                     break;
                 }
             }
         }
         return hold;
+    }
+
+    /** Whether the last {@code k} characters of {@code text} are the first {@code k} of {@code stop}. */
+    private static boolean endsWithPrefix(StringBuilder text, String stop, int k) {
+        int base = text.length() - k;
+        for (int i = 0; i < k; i++) {
+            if (text.charAt(base + i) != stop.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

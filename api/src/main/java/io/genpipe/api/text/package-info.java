@@ -11,8 +11,8 @@
  * List<Generation> out = DecodeLoop.run(prompts, model, vocabulary, sampler, stop, randoms, TokenListener.NONE);
  * }</pre>
  *
- * <p>A plugin declares {@link io.genpipe.api.text.TokenSampler#PARAMETERS} and
- * {@link io.genpipe.api.text.StopRule#PARAMETERS} among its factory's parameters and builds both
- * with {@code fromParameters}, so every generator is tuned from a pipeline file the same way.
+ * <p>A plugin's generator extends {@link io.genpipe.api.text.TokenGenerator}, declares
+ * {@link io.genpipe.api.text.TokenGenerator#parameters()} among its factory's parameters and supplies
+ * only a step model, so every generator is tuned from a pipeline file the same way.
  */
 package io.genpipe.api.text;

@@ -114,9 +114,10 @@ final class CharLstm {
     }
 
     /** State for the whole batch; {@link #close()} releases the native tensors. */
-    final class Carried implements DecodeLoop.StepModel, AutoCloseable {
+    final class Carried implements DecodeLoop.StepModel {
         private Tensor h;
         private Tensor c;
+        private BufferTensor ids;
 
         @Override
         public float[] start(int[][] prompts) {
@@ -140,16 +141,20 @@ final class CharLstm {
             close();
             h = BufferTensor.ofFloats(hs, layers, rows, hidden);
             c = BufferTensor.ofFloats(cs, layers, rows, hidden);
+            ids = BufferTensor.allocate(DType.INT64, rows, 1);
             return logits;
         }
 
         @Override
         public float[] step(int[] tokens, boolean[] active) {
-            long[] ids = Arrays.stream(tokens).asLongStream().toArray();
-            try (ModelOutputs out = run(ids, tokens.length, h, c)) {
+            for (int r = 0; r < tokens.length; r++) {
+                ids.longBuffer().put(r, tokens[r]);
+            }
+            try (ModelOutputs out = model.run(Map.of("tokens", ids, "h", h, "c", c))) {
                 Tensor nh = out.take("h_out");
                 Tensor nc = out.take("c_out");
-                close();
+                h.close();
+                c.close();
                 h = nh;
                 c = nc;
                 return out.get("logits").toFloatArray();
@@ -158,12 +163,14 @@ final class CharLstm {
 
         @Override
         public void close() {
-            if (h != null) {
-                h.close();
-                c.close();
-                h = null;
-                c = null;
+            for (Tensor t : new Tensor[] {h, c, ids}) {
+                if (t != null) {
+                    t.close();
+                }
             }
+            h = null;
+            c = null;
+            ids = null;
         }
     }
 

@@ -145,7 +145,7 @@ final class Gpt {
      * buffer. The logits are read from the run's outputs: writing them into a preallocated buffer
      * ({@code Model.run(inputs, into)}) measured slower with ONNX Runtime 1.29 (docs/BENCHMARKS.md).
      */
-    final class Cached implements DecodeLoop.StepModel, AutoCloseable {
+    final class Cached implements DecodeLoop.StepModel {
         private final Tensor[] cache = new Tensor[2 * layers];
         private long[] mask;
         private int rows;
