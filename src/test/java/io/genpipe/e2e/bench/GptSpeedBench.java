@@ -30,7 +30,8 @@ import java.util.Map;
  * (plugins/transformer/train/bench_torch.py, weights read from the same ONNX file). (a), (c) and (c2)
  * take turns for 5 rounds, each round opening its own sessions, warming up, timing 4 passes and
  * closing them again, so no other contender's sessions are alive while one is timed; each reports its
- * best pass. The uncached loop runs once after a warm-up; PyTorch best of 3 after a warm-up. Greedy decoding makes the outputs comparable: the bench reports
+ * best pass. The uncached loop runs once after a warm-up; PyTorch best of 3 after a warm-up. (e) runs
+ * (a), (c) and (c2) again, each alone in a fresh JVM (mean of 50 passes). Greedy decoding makes the outputs comparable: the bench reports
  * whether the token ids agree.
  *
  * <pre>./mvnw -B -q -Pbench -pl src/test -am verify -DskipTests -Dbench=GptSpeedBench</pre>
@@ -63,6 +64,10 @@ public final class GptSpeedBench {
     private static final int PASSES = 4;
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 3 && args[0].equals("alone")) {
+            alone(args[1], Integer.parseInt(args[2]));
+            return;
+        }
         System.out.printf(Locale.ROOT, "%-40s %10s %10s %8s%n", "", "tokens/s", "seconds", "tokens");
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         for (int batch : new int[] {1, 8}) {
@@ -71,33 +76,8 @@ public final class GptSpeedBench {
             // Only one contender's sessions exist at a time: idle ONNX Runtime thread pools of another
             // contender's sessions (they spin after each run) would otherwise take cores from the one
             // being timed. The contenders take turns, round after round; each keeps its best pass.
-            List<Contender> contenders = List.of(
-                    slot -> {
-                        Genpipe genpipe = Genpipe.builder().threads(2, 1).build();
-                        TextGenerator g = generator(genpipe, true);
-                        slot.add(() -> generate(g, prompts));
-                        return genpipe;
-                    },
-                    slot -> {
-                        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-                        options.setIntraOpNumThreads(2);
-                        options.setInterOpNumThreads(1);
-                        OrtSession prefill = env.createSession(Files.readAllBytes(MODELS.resolve("gpt-prefill.onnx")), options);
-                        OrtSession decode = env.createSession(Files.readAllBytes(MODELS.resolve("gpt-decode.onnx")), options);
-                        slot.add(() -> bareDecode(env, prefill, decode, prompts));
-                        return () -> {
-                            prefill.close();
-                            decode.close();
-                            options.close();
-                        };
-                    },
-                    slot -> {
-                        Genpipe genpipe = Genpipe.builder().threads(2, 1).build();
-                        io.genpipe.api.spi.Model mPrefill = genpipe.model(MODELS.resolve("gpt-prefill.onnx"));
-                        io.genpipe.api.spi.Model mDecode = genpipe.model(MODELS.resolve("gpt-decode.onnx"));
-                        slot.add(() -> modelDecode(mPrefill, mDecode, prompts));
-                        return genpipe;
-                    });
+            List<Contender> contenders = List.of(contender("generator", prompts, env), contender("bare", prompts, env),
+                    contender("model", prompts, env));
             double[] best = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
             List<List<List<Integer>>> ids = new ArrayList<>(List.of(List.of(), List.of(), List.of()));
             for (int round = 0; round < ROUNDS; round++) {
@@ -136,6 +116,88 @@ public final class GptSpeedBench {
             System.out.printf("batch %d ids agree: cached=uncached %s, cached=bare %s, cached=Model layer %s, cached=torch %s%n",
                     batch, cached.ids.equals(uncached.ids), cached.ids.equals(bare.ids), cached.ids.equals(modelLayer.ids),
                     cached.ids.equals(torch.ids));
+        }
+        freshJvms();
+    }
+
+    /** (a) "generator", (c) "bare" or (c2) "model": opens its sessions when asked, closes them with the result. */
+    private static Contender contender(String loop, List<String> prompts, OrtEnvironment env) {
+        switch (loop) {
+            case "generator":
+                return slot -> {
+                    Genpipe genpipe = Genpipe.builder().threads(2, 1).build();
+                    TextGenerator g = generator(genpipe, true);
+                    slot.add(() -> generate(g, prompts));
+                    return genpipe;
+                };
+            case "bare":
+                return slot -> {
+                    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+                    options.setIntraOpNumThreads(2);
+                    options.setInterOpNumThreads(1);
+                    OrtSession prefill = env.createSession(Files.readAllBytes(MODELS.resolve("gpt-prefill.onnx")), options);
+                    OrtSession decode = env.createSession(Files.readAllBytes(MODELS.resolve("gpt-decode.onnx")), options);
+                    slot.add(() -> bareDecode(env, prefill, decode, prompts));
+                    return () -> {
+                        prefill.close();
+                        decode.close();
+                        options.close();
+                    };
+                };
+            default:
+                return slot -> {
+                    Genpipe genpipe = Genpipe.builder().threads(2, 1).build();
+                    io.genpipe.api.spi.Model mPrefill = genpipe.model(MODELS.resolve("gpt-prefill.onnx"));
+                    io.genpipe.api.spi.Model mDecode = genpipe.model(MODELS.resolve("gpt-decode.onnx"));
+                    slot.add(() -> modelDecode(mPrefill, mDecode, prompts));
+                    return genpipe;
+                };
+        }
+    }
+
+    private static final int ALONE_PASSES = 50;
+
+    /**
+     * (e) Each of (a), (c), (c2) alone in its own JVM, no other sessions in the process: mean of 50
+     * passes after 5 warm-up passes. The cross-check that the in-process rounds above are not
+     * skewed by other sessions' thread pools.
+     */
+    private static void freshJvms() throws Exception {
+        System.out.println("(e) each loop alone in a fresh JVM, mean of " + ALONE_PASSES + " passes:");
+        for (int batch : new int[] {1, 8}) {
+            double[] seconds = new double[3];
+            String[] loops = {"generator", "bare", "model"};
+            for (int k = 0; k < loops.length; k++) {
+                Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms256m",
+                        "-Xmx256m", "-cp", System.getProperty("java.class.path"), GptSpeedBench.class.getName(), "alone", loops[k],
+                        Integer.toString(batch)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+                if (p.waitFor() != 0) {
+                    throw new IllegalStateException("child " + loops[k] + " failed: " + out);
+                }
+                seconds[k] = Double.parseDouble(out);
+            }
+            System.out.printf(Locale.ROOT, "batch %d: gpt-generator %.4f s, bare ORT %.4f s, Model layer %.4f s per pass;"
+                    + " genpipe / bare ORT = %.3f, Model layer / bare ORT = %.3f%n", batch, seconds[0], seconds[1], seconds[2],
+                    seconds[1] / seconds[0], seconds[1] / seconds[2]);
+        }
+    }
+
+    /** Child process: one loop, mean seconds per pass on standard output. */
+    private static void alone(String loop, int batch) throws Exception {
+        List<String> prompts = PROMPTS.subList(0, batch);
+        List<Decode> slot = new ArrayList<>();
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        Contender contender = contender(loop, prompts, env);
+        try (AutoCloseable resources = contender.open(slot)) {
+            for (int i = 0; i < 5; i++) {
+                slot.get(0).run();
+            }
+            long start = System.nanoTime();
+            for (int i = 0; i < ALONE_PASSES; i++) {
+                slot.get(0).run();
+            }
+            System.out.println((System.nanoTime() - start) / 1e9 / ALONE_PASSES);
         }
     }
 
