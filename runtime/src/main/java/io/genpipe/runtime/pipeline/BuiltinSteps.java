@@ -553,12 +553,7 @@ public final class BuiltinSteps {
     static BuiltinStep jsonlSink() {
         return new BuiltinStep("jsonl-sink", "sink", "one JSON line per row: id, label, source, score, the row's tags (e.g. text) and every one-number-per-row column",
                 List.of(ParameterSpec.optional("file", ParameterType.STRING, null, "file name in the output folder (default: <step>.jsonl)")),
-                1, 1, (p, folder) -> new Step() {
-                    @Override
-                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                        return List.of();
-                    }
-
+                1, 1, (p, folder) -> new SinkStep() {
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
                         Path file = context.outputFolder().resolve(p.findString("file").orElse(context.stepId() + ".jsonl"));

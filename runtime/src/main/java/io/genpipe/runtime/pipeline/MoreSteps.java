@@ -234,12 +234,7 @@ final class MoreSteps {
     static BuiltinStep csvSink() {
         return new BuiltinStep("csv-sink", "sink", "a CSV with a header: id, label, source, score and every one-number-per-row column",
                 List.of(ParameterSpec.optional("file", ParameterType.STRING, null, "file name (default <step>.csv)")),
-                1, 1, (p, folder) -> new Step() {
-                    @Override
-                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                        return List.of();
-                    }
-
+                1, 1, (p, folder) -> new SinkStep() {
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
                         Path file = context.outputFolder().resolve(p.findString("file").orElse(context.stepId() + ".csv"));

@@ -45,12 +45,7 @@ final class ReportSteps {
                         ParameterSpec.optional("bins", ParameterType.INTEGER, "50", "number of bins"),
                         ParameterSpec.optional("title", ParameterType.STRING, "Scores", "chart title"),
                         ParameterSpec.optional("file", ParameterType.STRING, null, "file name (default <step>.png)")),
-                1, 1, (p, folder) -> new Step() {
-                    @Override
-                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                        return List.of();
-                    }
-
+                1, 1, (p, folder) -> new SinkStep() {
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
                         String by = p.getString("by");
@@ -136,16 +131,11 @@ final class ReportSteps {
     }
 
     /** Marks a run for a report; the runner writes it when every other step has finished. */
-    static final class ReportStep implements Step {
+    static final class ReportStep extends SinkStep {
         final String title;
 
         ReportStep(String title) {
             this.title = title;
-        }
-
-        @Override
-        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-            return List.of();
         }
 
         @Override

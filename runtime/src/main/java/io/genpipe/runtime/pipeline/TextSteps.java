@@ -226,12 +226,7 @@ final class TextSteps {
     static BuiltinStep textSink() {
         return new BuiltinStep("text-sink", "sink", "the rows' text tags, one per line (newlines inside a text become spaces)",
                 List.of(ParameterSpec.optional("file", ParameterType.STRING, null, "file name (default <step>.txt)")), 1, 1,
-                (p, folder) -> new Step() {
-                    @Override
-                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                        return List.of();
-                    }
-
+                (p, folder) -> new SinkStep() {
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
                         Path file = context.outputFolder().resolve(p.findString("file").orElse(context.stepId() + ".txt"));
