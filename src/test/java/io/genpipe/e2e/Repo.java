@@ -32,10 +32,15 @@ final class Repo {
      * the reactor; GENPIPE_NO_BUILD keeps the launcher from starting a nested build.
      */
     static Run genpipe(Map<String, String> env, String... args) {
+        return genpipeIn(root(), env, args);
+    }
+
+    /** Runs {@code ./genpipe args...} with {@code workingDir} as the working directory. */
+    static Run genpipeIn(Path workingDir, Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>();
         command.add(root().resolve("genpipe").toString());
         command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(root().toFile());
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workingDir.toFile());
         pb.environment().put("GENPIPE_NO_BUILD", "1");
         pb.environment().remove("GENPIPE_PLUGINS_DIR");
         pb.environment().putAll(env);

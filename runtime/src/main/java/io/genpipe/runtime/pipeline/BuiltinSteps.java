@@ -36,7 +36,7 @@ public final class BuiltinSteps {
         list.addAll(MoreSteps.all());
         list.addAll(TextSteps.all());
         list.addAll(NoveltySteps.all());
-        list.addAll(List.of(auroc(), accuracy(), frechetDistance(), imageGrid(), jsonlSink()));
+        list.addAll(List.of(auroc(), accuracy(), frechetDistance(), imageGrid().writes("file"), jsonlSink().writes("file")));
         list.addAll(ReportSteps.all());
         for (BuiltinStep s : list) {
             steps.put(s.name(), s);
@@ -538,7 +538,7 @@ public final class BuiltinSteps {
                                 shape[0] = have;
                                 try (BufferTensor grid = BufferTensor.ofFloats(all, shape)) {
                                     ImageGrid.write(List.of(grid), p.getInt("columns"), p.getInt("scale"),
-                                            context.outputFolder().resolve(file));
+                                            OutputPaths.resolve(context.outputFolder(), file));
                                 }
                             }
                         } finally {
@@ -556,7 +556,7 @@ public final class BuiltinSteps {
                 1, 1, (p, folder) -> new SinkStep() {
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                        Path file = context.outputFolder().resolve(p.findString("file").orElse(context.stepId() + ".jsonl"));
+                        Path file = OutputPaths.resolve(context.outputFolder(), p.findString("file").orElse(context.stepId() + ".jsonl"));
                         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
                             for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
                                 try (Batch b = next) {

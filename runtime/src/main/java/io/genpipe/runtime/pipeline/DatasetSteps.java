@@ -36,7 +36,7 @@ final class DatasetSteps {
     }
 
     static List<BuiltinStep> all() {
-        return List.of(flag(), filter(), gate(), quota(), repeat(), selectColumns(), count(), concat(), idxSink());
+        return List.of(flag(), filter(), gate(), quota(), repeat(), selectColumns(), count(), concat(), idxSink().writes("images", "labels"));
     }
 
     static BuiltinStep flag() {
@@ -429,7 +429,7 @@ final class DatasetSteps {
                             }
                         }
                         try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(
-                                Files.newOutputStream(context.outputFolder().resolve(p.getString("images")))))) {
+                                Files.newOutputStream(OutputPaths.resolve(context.outputFolder(), p.getString("images")))))) {
                             out.writeInt(0x00000803);
                             out.writeInt(n);
                             out.writeInt((int) h);
@@ -439,7 +439,7 @@ final class DatasetSteps {
                             Files.deleteIfExists(body);
                         }
                         try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(
-                                Files.newOutputStream(context.outputFolder().resolve(p.getString("labels")))))) {
+                                Files.newOutputStream(OutputPaths.resolve(context.outputFolder(), p.getString("labels")))))) {
                             out.writeInt(0x00000801);
                             out.writeInt(n);
                             labels.writeTo(out);

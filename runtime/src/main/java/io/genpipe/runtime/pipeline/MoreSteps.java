@@ -28,7 +28,7 @@ final class MoreSteps {
     }
 
     static List<BuiltinStep> all() {
-        return List.of(pngSource(), threshold(), topK(), sample(), pngSink(), csvSink());
+        return List.of(pngSource(), threshold(), topK(), sample(), pngSink().writes("folder"), csvSink().writes("file"));
     }
 
     static BuiltinStep pngSource() {
@@ -206,7 +206,7 @@ final class MoreSteps {
 
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                        Path dir = context.outputFolder().resolve(p.findString("folder").orElse(context.stepId()));
+                        Path dir = OutputPaths.resolve(context.outputFolder(), p.findString("folder").orElse(context.stepId()));
                         Files.createDirectories(dir);
                         for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
                             try (Batch b = next) {
@@ -237,7 +237,7 @@ final class MoreSteps {
                 1, 1, (p, folder) -> new SinkStep() {
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                        Path file = context.outputFolder().resolve(p.findString("file").orElse(context.stepId() + ".csv"));
+                        Path file = OutputPaths.resolve(context.outputFolder(), p.findString("file").orElse(context.stepId() + ".csv"));
                         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
                             List<String> header = null;
                             for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {

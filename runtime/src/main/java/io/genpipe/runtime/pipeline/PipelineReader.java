@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.commons.configuration2.interpol.ConfigurationInterpolator;
+import org.apache.commons.configuration2.interpol.DefaultLookups;
 import org.apache.commons.configuration2.interpol.InterpolatorSpecification;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -44,11 +45,18 @@ public final class PipelineReader {
     static final List<String> STEP_KEYS = List.of("id", "use", "inputs", "with", "description");
     private static final Pattern STEP_ID = Pattern.compile("[a-z0-9][a-z0-9-]*");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]*)}");
+    /** Every dollar-brace prefix and colon in a text, nested ones included. */
+    private static final Pattern PREFIX = Pattern.compile("\\$\\{([^:}${]*):");
     private static final int DEFAULT_BATCH = 256;
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    /** The only lookups a pipeline file may use: a pipeline file must never read a file, a URL or a constant. */
+    static final List<String> LOOKUPS = List.of("env", "sys");
 
     private final ConfigurationInterpolator interpolator = ConfigurationInterpolator.fromSpecification(
             new InterpolatorSpecification.Builder()
-                    .withPrefixLookups(ConfigurationInterpolator.getDefaultPrefixLookups())
+                    .withPrefixLookup("env", DefaultLookups.ENVIRONMENT.getLookup())
+                    .withPrefixLookup("sys", DefaultLookups.SYSTEM_PROPERTIES.getLookup())
                     .create());
 
     /**
@@ -126,11 +134,24 @@ public final class PipelineReader {
         Map<String, NodeTuple> top = ctx.mapping((MappingNode) root, TOP_LEVEL, null, "pipeline key");
         String fileName = path.getFileName().toString().replaceFirst("\\.(ya?ml|json)$", "");
         String name = ctx.string(top.get("name"), null, fileName);
+        if (!NAME.matcher(name).matches()) {
+            if (top.get("name") != null) {
+                ctx.problem(top.get("name").getValueNode(), null, "name '" + name + "' is invalid; a pipeline's name"
+                        + " names its default output folder runs/NAME, so use letters, digits, dots, dashes and"
+                        + " underscores (no / or ..), at most 128 characters");
+            }
+            name = NAME.matcher(fileName).matches() ? fileName : "pipeline";
+        }
         long seed = ctx.integer(top.get("seed"), null, 0, Long.MIN_VALUE);
         String device = ctx.string(top.get("device"), null, "cpu");
         String onMissing = ctx.string(top.get("onMissingDevice"), null, "fail");
         int batchSize = (int) ctx.integer(top.get("batchSize"), null, DEFAULT_BATCH, 1);
         String out = ctx.string(top.get("out"), null, "runs/" + name);
+        if (top.get("out") != null && out.isBlank()) {
+            ctx.problem(top.get("out").getValueNode(), null, "out is empty; name the folder the run writes,"
+                    + " e.g. out: runs/" + name);
+            out = "runs/" + name;
+        }
         List<StepDefinition> steps = new ArrayList<>();
         NodeTuple stepsTuple = top.get("steps");
         if (stepsTuple == null) {
@@ -356,6 +377,19 @@ public final class PipelineReader {
         private String interpolate(String text, Node node, String step) {
             if (!text.contains("${")) {
                 return text;
+            }
+            boolean refused = false;
+            Matcher each = PREFIX.matcher(text);
+            while (each.find()) {
+                String prefix = each.group(1);
+                if (!LOOKUPS.contains(prefix)) {
+                    problem(node, step, "${" + prefix + ":...} is not allowed: a pipeline file may use only ${env:NAME}"
+                            + " and ${sys:property} (allowed prefixes: " + String.join(", ", LOOKUPS) + ")");
+                    refused = true;
+                }
+            }
+            if (refused) {
+                return text; // never evaluated
             }
             Object resolved = interpolator.interpolate(text);
             String result = resolved == null ? "" : resolved.toString();

@@ -81,52 +81,89 @@ public final class PipelineRunner {
     }
 
     /**
-     * @param out the output folder; replaced if it exists, only after the run succeeded
+     * @param out the output folder: a new path, or a previous genpipe run's folder, which is
+     *     replaced atomically only after the run succeeded (see {@link OutputFolder})
+     * @throws PipelineException when {@code out} may not be written (nothing ran)
      * @throws GenpipeException naming the step that failed; nothing is left behind
      */
     public RunResult run(PipelinePlan plan, Path out) {
-        Path target = out.toAbsolutePath().normalize();
-        Path temp;
-        try {
-            Files.createDirectories(target.getParent());
-            temp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".partial-");
-        } catch (IOException e) {
-            throw new GenpipeException("cannot create the output folder next to " + target + ": " + e.getMessage(), e);
-        }
         long start = System.nanoTime();
         Map<String, Object> metrics = new TreeMap<>();
         Map<String, StepStats> stats = new LinkedHashMap<>();
-        // Ctrl-C (SIGINT, SIGTERM) runs shutdown hooks: the partial folder must not survive the JVM
-        Path partial = temp;
-        Thread cleanup = new Thread(() -> deleteTree(partial), "genpipe-run-cleanup");
-        Runtime.getRuntime().addShutdownHook(cleanup);
+        Stop stop = new Stop();
+        // SIGINT / SIGTERM run shutdown hooks while step threads may be inside a native run: the
+        // hook stops the steps and waits until they have left native code and the temporary
+        // folder is gone, so the JVM never exits under a running session and nothing stays behind
+        Thread hook = new Thread(stop::onShutdown, "genpipe-run-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Path target;
         try {
-            execute(plan, temp, metrics, stats);
-            List<Map<String, Object>> steps = writeRunJson(plan, temp, metrics, stats, (System.nanoTime() - start) / 1e9);
-            for (PipelinePlan.Planned p : plan.steps()) {
-                if (p.step() instanceof ReportSteps.ReportStep) {
-                    try {
-                        ((ReportSteps.ReportStep) p.step()).write(temp, plan.definition().name(), metrics, steps);
-                    } catch (IOException e) {
-                        throw new GenpipeException("step '" + p.id() + "' failed: cannot write report.html: " + e.getMessage(), e);
+            try (OutputFolder folder = OutputFolder.claim(out, plan.definition().file(), log)) {
+                target = folder.target();
+                Path temp = folder.temp();
+                execute(plan, temp, metrics, stats, stop);
+                stop.check();
+                List<Map<String, Object>> steps = writeRunJson(plan, temp, metrics, stats, (System.nanoTime() - start) / 1e9);
+                for (PipelinePlan.Planned p : plan.steps()) {
+                    if (p.step() instanceof ReportSteps.ReportStep) {
+                        try {
+                            ((ReportSteps.ReportStep) p.step()).write(temp, plan.definition().name(), metrics, steps);
+                        } catch (IOException e) {
+                            throw new GenpipeException("step '" + p.id() + "' failed: cannot write report.html: " + e.getMessage(), e);
+                        }
                     }
                 }
+                stop.check();
+                folder.commit();
             }
-            replace(temp, target);
-        } catch (RuntimeException | Error e) {
-            deleteTree(temp);
-            throw e;
         } finally {
+            stop.finished();
             try {
-                Runtime.getRuntime().removeShutdownHook(cleanup);
+                Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
-                // the JVM is exiting; the hook deletes what is left
+                // the JVM is exiting; the hook has waited for this run
             }
         }
         return new RunResult(target, metrics, (System.nanoTime() - start) / 1e9);
     }
 
-    private void execute(PipelinePlan plan, Path folder, Map<String, Object> metrics, Map<String, StepStats> stats) {
+    /** Stops a run from a shutdown hook and waits for it to have cleaned up. */
+    private static final class Stop {
+        private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile boolean stopped;
+
+        void add(Thread t) {
+            threads.add(t);
+        }
+
+        void onShutdown() {
+            stopped = true;
+            threads.forEach(Thread::interrupt);
+            try {
+                done.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        boolean stopped() {
+            return stopped;
+        }
+
+        void check() {
+            if (stopped) {
+                throw new GenpipeException("run stopped by a signal; no output was written");
+            }
+        }
+
+        void finished() {
+            done.countDown();
+        }
+    }
+
+    private void execute(PipelinePlan plan, Path folder, Map<String, Object> metrics, Map<String, StepStats> stats,
+                         Stop stop) {
         Map<String, BlockingQueue<Object>> inboxes = new LinkedHashMap<>(); // key: consumer/producer
         for (PipelinePlan.Planned p : plan.steps()) {
             for (String input : p.definition().inputs()) {
@@ -185,6 +222,7 @@ public final class PipelineRunner {
                 }
             }, "genpipe-step-" + p.id());
             threads.add(t);
+            stop.add(t);
         }
         threads.forEach(Thread::start);
         try {
@@ -199,6 +237,7 @@ public final class PipelineRunner {
             throw new GenpipeException("run interrupted; no output was written");
         }
         drain(inboxes);
+        stop.check();
         Throwable f = failure.get();
         if (f != null) {
             String message = f instanceof GenpipeException ? f.getMessage() : f.toString();
@@ -281,40 +320,6 @@ public final class PipelineRunner {
             throw new GenpipeException("cannot write run.json: " + e.getMessage(), e);
         }
         return steps;
-    }
-
-    private static void replace(Path temp, Path target) {
-        try {
-            Path old = null;
-            if (Files.exists(target)) {
-                old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old-");
-                Files.delete(old);
-                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-            }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            if (old != null) {
-                deleteTree(old);
-            }
-        } catch (IOException e) {
-            throw new GenpipeException("cannot move the finished run into " + target + ": " + e.getMessage(), e);
-        }
-    }
-
-    static void deleteTree(Path folder) {
-        if (!Files.exists(folder)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(folder)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // best effort: a file we cannot delete stays
-                }
-            });
-        } catch (IOException e) {
-            // best effort
-        }
     }
 
     private static final class StepStats {

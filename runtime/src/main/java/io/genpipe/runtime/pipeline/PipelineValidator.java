@@ -98,6 +98,7 @@ public final class PipelineValidator {
                 if (builtin != null) {
                     Parameters p = ParameterBinder.bind(builtin.parameters(), "built-in step '" + builtin.name() + "'",
                             s.with(), definition.folder());
+                    OutputPaths.check(p, builtin.outputPaths(), "built-in step '" + builtin.name() + "'");
                     Step step = builtin.create().apply(p, definition.folder());
                     if (connected) {
                         built.put(s.id(), step);

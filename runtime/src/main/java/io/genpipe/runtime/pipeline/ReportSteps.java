@@ -35,7 +35,7 @@ final class ReportSteps {
     }
 
     static List<BuiltinStep> all() {
-        return List.of(histogram(), report());
+        return List.of(histogram().writes("file"), report());
     }
 
     static BuiltinStep histogram() {
@@ -80,7 +80,7 @@ final class ReportSteps {
                         JFreeChart chart = ChartFactory.createHistogram(p.getString("title"), "score", "rows", data,
                                 PlotOrientation.VERTICAL, groups.size() > 1, false, false);
                         style(chart);
-                        save(chart, context.outputFolder().resolve(p.findString("file").orElse(context.stepId() + ".png")));
+                        save(chart, OutputPaths.resolve(context.outputFolder(), p.findString("file").orElse(context.stepId() + ".png")));
                     }
                 });
     }

@@ -31,7 +31,7 @@ final class TextSteps {
     }
 
     static List<BuiltinStep> all() {
-        return List.of(csvSource(), jsonlSource(), textSource(), textSink());
+        return List.of(csvSource(), jsonlSource(), textSource(), textSink().writes("file"));
     }
 
     /** One parsed record: id, label, numeric values, text. */
@@ -229,7 +229,7 @@ final class TextSteps {
                 (p, folder) -> new SinkStep() {
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                        Path file = context.outputFolder().resolve(p.findString("file").orElse(context.stepId() + ".txt"));
+                        Path file = OutputPaths.resolve(context.outputFolder(), p.findString("file").orElse(context.stepId() + ".txt"));
                         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
                             for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
                                 try (Batch b = next) {

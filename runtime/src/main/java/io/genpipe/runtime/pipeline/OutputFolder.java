@@ -1,0 +1,263 @@
+package io.genpipe.runtime.pipeline;
+
+import io.genpipe.api.GenpipeException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The folder one run writes, and the only place it writes. genpipe never deletes or overwrites
+ * anything it did not write itself: a run's target must be a new path or the folder of a previous
+ * genpipe run (recognised by its {@code run.json}), which is then replaced atomically once the new
+ * run has succeeded. Everything else is refused before anything runs: the working directory or
+ * one of its parents, the pipeline file's folder or one of its parents, an existing file, a
+ * symbolic link, any other existing folder.
+ *
+ * <p>A claimed folder holds a lock ({@code .NAME.lock} beside the target) so that two runs cannot
+ * write the same target at once, and writes into a temporary sibling ({@code .NAME.partial-*})
+ * that {@link #commit()} renames into place. Temporary folders left by a run that was killed are
+ * removed by the next run of the same target, which says so.
+ */
+public final class OutputFolder implements AutoCloseable {
+
+    private static final String PARTIAL = ".partial-";
+    private static final String OLD = ".old-";
+
+    private final Path target;
+    private final Path temp;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private boolean committed;
+    private boolean closed;
+
+    private OutputFolder(Path target, Path temp, FileChannel lockChannel, FileLock lock) {
+        this.target = target;
+        this.temp = temp;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+    }
+
+    /**
+     * Why {@code target} may not be a run's output folder, or empty when it may.
+     *
+     * @param target the requested output folder
+     * @param pipelineFile the pipeline being run (its folder and parents are refused)
+     * @param workingDir the working directory (it and its parents are refused)
+     */
+    public static Optional<String> refusal(Path target, Path pipelineFile, Path workingDir) {
+        Path t = target.toAbsolutePath().normalize();
+        Path cwd = workingDir.toAbsolutePath().normalize();
+        Path file = pipelineFile.toAbsolutePath().normalize();
+        String what = "output folder " + t;
+        if (t.getParent() == null) {
+            return Optional.of(what + " is the root of the file system; name a new folder such as runs/NAME");
+        }
+        if (cwd.equals(t)) {
+            return Optional.of(what + " is the working directory; genpipe replaces its output folder, so name a new"
+                    + " folder such as runs/NAME");
+        }
+        if (cwd.startsWith(t)) {
+            return Optional.of(what + " is a parent of the working directory; name a new folder such as runs/NAME");
+        }
+        if (file.startsWith(t)) {
+            return Optional.of(what + " holds the pipeline file " + file + "; name a new folder such as runs/NAME");
+        }
+        if (Files.isSymbolicLink(t)) {
+            return Optional.of(what + " is a symbolic link; name a new folder, or a previous run's folder itself");
+        }
+        if (Files.exists(t, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(t, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.of(what + " is an existing file; genpipe writes a folder and never replaces a file, so"
+                    + " name a new folder");
+        }
+        if (Files.isDirectory(t, LinkOption.NOFOLLOW_LINKS) && !isPreviousRun(t)) {
+            return Optional.of(what + " already exists and is not the output of a previous genpipe run (it has no"
+                    + " genpipe run.json); genpipe replaces only its own runs, so name a new folder or remove this one"
+                    + " yourself");
+        }
+        return Optional.empty();
+    }
+
+    /** Whether {@code folder} holds the output of a genpipe run: a run.json that genpipe wrote. */
+    public static boolean isPreviousRun(Path folder) {
+        Path runJson = folder.resolve("run.json");
+        if (!Files.isRegularFile(runJson, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try {
+            if (Files.size(runJson) > 16 << 20) {
+                return false;
+            }
+            String text = Files.readString(runJson, StandardCharsets.UTF_8).strip();
+            return text.startsWith("{\n  \"pipeline\": {") && text.contains("\n  \"genpipe\": ")
+                    && text.contains("\n  \"steps\": [") && text.endsWith("}");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Checks {@code target}, takes its lock, removes temporary folders that a killed run of the same
+     * target left, and creates the temporary folder the run writes into.
+     *
+     * @param log told about each stale temporary folder removed
+     * @throws PipelineException when the target is refused (see {@link #refusal})
+     * @throws GenpipeException when another run holds the target, or the folder cannot be created
+     */
+    public static OutputFolder claim(Path target, Path pipelineFile, Consumer<String> log) {
+        Path t = target.toAbsolutePath().normalize();
+        Optional<String> refused = refusal(t, pipelineFile, Path.of(""));
+        if (refused.isPresent()) {
+            throw new PipelineException(List.of(new Problem(new Location(pipelineFile.toAbsolutePath(), 0, 0), null,
+                    refused.get())));
+        }
+        Path parent = t.getParent();
+        String name = t.getFileName().toString();
+        Path lockFile = parent.resolve("." + name + ".lock");
+        FileChannel channel = null;
+        try {
+            Files.createDirectories(parent);
+            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new GenpipeException("another genpipe run is writing " + t + " (it holds " + lockFile
+                        + "); wait for it to finish or choose another --out");
+            }
+            removeStale(parent, name, log);
+            // checked again under the lock: the folder may have changed since the first look
+            refused = refusal(t, pipelineFile, Path.of(""));
+            if (refused.isPresent()) {
+                lock.release();
+                throw new PipelineException(List.of(new Problem(new Location(pipelineFile.toAbsolutePath(), 0, 0), null,
+                        refused.get())));
+            }
+            Path temp = Files.createTempDirectory(parent, "." + name + PARTIAL);
+            return new OutputFolder(t, temp, channel, lock);
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new GenpipeException("cannot create the output folder " + t + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    private static void removeStale(Path parent, String name, Consumer<String> log) throws IOException {
+        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(parent, "." + name + ".*")) {
+            for (Path p : siblings) {
+                String n = p.getFileName().toString();
+                String rest = n.substring(name.length() + 1);
+                if ((rest.startsWith(PARTIAL) || rest.startsWith(OLD)) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    deleteTree(p);
+                    log.accept("removed " + p + ", left by an earlier run of " + parent.resolve(name)
+                            + " that was killed");
+                }
+            }
+        }
+    }
+
+    /** The final folder. */
+    public Path target() {
+        return target;
+    }
+
+    /** Where the run writes until {@link #commit()}. */
+    public Path temp() {
+        return temp;
+    }
+
+    /**
+     * Moves the finished run into place, replacing the previous run's folder if there is one.
+     *
+     * @throws GenpipeException when the target stopped being replaceable or the move fails
+     */
+    public synchronized void commit() {
+        if (closed || committed) {
+            throw new IllegalStateException("output folder " + target + " is already " + (committed ? "committed" : "closed"));
+        }
+        try {
+            Path old = null;
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS) || !isPreviousRun(target)) {
+                    throw new GenpipeException("output folder " + target + " appeared during the run and is not a previous"
+                            + " genpipe run; it was left as it is and nothing was written");
+                }
+                old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + OLD);
+                Files.delete(old);
+                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            committed = true;
+            if (old != null) {
+                deleteTree(old);
+            }
+        } catch (IOException e) {
+            throw new GenpipeException("cannot move the finished run into " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes the temporary folder unless committed, and releases the lock. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (!committed) {
+            deleteTree(temp);
+        }
+        // the lock file itself stays: deleting it would let a run that opened it meanwhile lock a
+        // file no longer in the folder while a third run locks a new one
+        try {
+            lock.release();
+        } catch (IOException e) {
+            // the lock goes with the channel
+        }
+        closeQuietly(lockChannel);
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // nothing to do
+            }
+        }
+    }
+
+    /** Deletes a folder genpipe created, without following symbolic links out of it. */
+    static void deleteTree(Path folder) {
+        if (!Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(folder)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // best effort: a file we cannot delete stays
+                }
+            });
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+}
