@@ -113,8 +113,28 @@ final class PipelineCommands {
                 + " generated (the first row of the first text step); default: on when attached to a terminal"})
         Boolean stream;
 
+        /** The runner of the run in progress, for the signal handler. */
+        private volatile PipelineRunner running;
+
         @Override
         public Integer call() {
+            // SIGINT / SIGTERM would start the JVM's shutdown at once, and ONNX Runtime's own
+            // shutdown hook releases its environment while a step may still be inside a native
+            // run (a crash). So a signal first stops the run, which waits for every step to leave
+            // native code and removes the temporary folder; the command then exits 128 + signal.
+            Signals signals = Signals.install(() -> {
+                PipelineRunner r = running;
+                return r != null && r.cancel();
+            });
+            try {
+                int code = runOnce();
+                return signals.received() != 0 ? 128 + signals.received() : code;
+            } finally {
+                signals.uninstall();
+            }
+        }
+
+        private Integer runOnce() {
             Genpipe[] holder = new Genpipe[1];
             PrintWriter err = spec.commandLine().getErr();
             try {
@@ -124,6 +144,7 @@ final class PipelineCommands {
                     err.println("genpipe: " + line);
                     err.flush();
                 });
+                running = runner;
                 StatusLine status = System.console() != null ? new StatusLine(err, plan) : null;
                 boolean streaming = stream != null ? stream : System.console() != null;
                 if (streaming) {

@@ -43,6 +43,7 @@ public final class PipelineRunner {
     private final Genpipe genpipe;
     private final Consumer<String> log;
     private volatile Progress progress = (step, rows) -> { };
+    private volatile Stop current;
 
     /** Told the running row count of a step each time it emits a batch (from the step's thread). */
     public interface Progress {
@@ -91,6 +92,7 @@ public final class PipelineRunner {
         Map<String, Object> metrics = new TreeMap<>();
         Map<String, StepStats> stats = new LinkedHashMap<>();
         Stop stop = new Stop();
+        current = stop;
         // SIGINT / SIGTERM run shutdown hooks while step threads may be inside a native run: the
         // hook stops the steps and waits until they have left native code and the temporary
         // folder is gone, so the JVM never exits under a running session and nothing stays behind
@@ -117,6 +119,7 @@ public final class PipelineRunner {
                 folder.commit();
             }
         } finally {
+            current = null;
             stop.finished();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -127,7 +130,23 @@ public final class PipelineRunner {
         return new RunResult(target, metrics, (System.nanoTime() - start) / 1e9);
     }
 
-    /** Stops a run from a shutdown hook and waits for it to have cleaned up. */
+    /**
+     * Stops the run in progress, if any, from any thread (e.g. a signal handler) and returns at
+     * once: its steps are interrupted, and {@link #run} ends with "run stopped by a signal" after
+     * every step has left native code and the temporary folder is gone.
+     *
+     * @return whether a run was in progress
+     */
+    public boolean cancel() {
+        Stop stop = current;
+        if (stop == null) {
+            return false;
+        }
+        stop.cancel();
+        return true;
+    }
+
+    /** Stops a run from a shutdown hook or {@link #cancel()}, and waits for it to have cleaned up. */
     private static final class Stop {
         private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -137,9 +156,13 @@ public final class PipelineRunner {
             threads.add(t);
         }
 
-        void onShutdown() {
+        void cancel() {
             stopped = true;
             threads.forEach(Thread::interrupt);
+        }
+
+        void onShutdown() {
+            cancel();
             try {
                 done.await(60, java.util.concurrent.TimeUnit.SECONDS);
             } catch (InterruptedException e) {
