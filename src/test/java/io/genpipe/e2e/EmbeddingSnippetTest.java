@@ -1,5 +1,6 @@
 package io.genpipe.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,9 +43,10 @@ class EmbeddingSnippetTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         assertEquals(0, p.exitValue(), out);
 
-        // what the snippet must print, computed independently: the prior's first row through affine.onnx
-        RandomSource prior = new RandomSource(42).fork("prior");
-        float[] z = new float[32];
+        // what the snippet must print, computed independently: the prior's first row (id "0", its own
+        // stream forked from the prior's) through affine.onnx
+        RandomSource prior = new RandomSource(42).fork("prior").fork("0");
+        float[] z = new float[4];
         for (int i = 0; i < z.length; i++) {
             z[i] = (float) prior.nextGaussian();
         }
@@ -55,5 +57,47 @@ class EmbeddingSnippetTest {
         String prefix = "y: float32[8,4], first row sum ";
         assertTrue(lines.get(0).startsWith(prefix), out);
         assertEquals(expectedSum, Float.parseFloat(lines.get(0).substring(prefix.length())), 1e-5f);
+    }
+
+    @Test
+    void readmePipelineSnippetGivesTheMetricsOfGenpipeRun(@TempDir Path dir) throws Exception {
+        String readme = Files.readString(Repo.root().resolve("README.md"));
+        int start = readme.indexOf("<!-- pipeline-snippet:start -->");
+        int end = readme.indexOf("<!-- pipeline-snippet:end -->");
+        assertTrue(start >= 0 && end > start, "README.md lacks the pipeline-snippet markers");
+        String block = readme.substring(start, end);
+        String code = block.substring(block.indexOf("```java") + "```java".length(), block.lastIndexOf("```"));
+        Path source = dir.resolve("RunPipeline.java");
+        Files.writeString(source, code);
+        String classPath = System.getProperty("java.class.path");
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        int rc = ToolProvider.getSystemJavaCompiler().run(null, errors, errors, "--release", "17", "-proc:none",
+                "-d", dir.toString(), "-cp", classPath, source.toString());
+        assertEquals(0, rc, "README pipeline snippet does not compile:\n" + errors);
+        Path out = dir.resolve("from-java");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", dir + java.io.File.pathSeparator + classPath, "RunPipeline", out.toString())
+                .directory(Repo.root().toFile()).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "snippet did not finish");
+        String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), printed);
+
+        Path cliOut = dir.resolve("from-cli");
+        Repo.Run cli = Repo.genpipe(java.util.Map.of(), "run", "pipelines/anomaly-augment.yaml", "--set", "test.limit=2000",
+                "--out", cliOut.toString());
+        assertEquals(0, cli.exitCode(), cli.err());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode fromCli = json.readTree(cliOut.resolve("run.json").toFile());
+        com.fasterxml.jackson.databind.JsonNode fromJava = json.readTree(out.resolve("run.json").toFile());
+        assertEquals(fromCli.get("metrics"), fromJava.get("metrics"));
+        assertEquals(fromCli.get("seed"), fromJava.get("seed"));
+        assertTrue(printed.contains("test emitted 2000 rows\n"), printed);
+        fromCli.get("metrics").fields().forEachRemaining(m -> {
+            if (m.getValue().isNumber()) {
+                assertTrue(printed.contains(m.getKey() + ": " + m.getValue().asText() + "\n"), m.getKey() + " in " + printed);
+            }
+        });
+        assertArrayEquals(Files.readAllBytes(cliOut.resolve("augmented-images-idx3-ubyte.gz")),
+                Files.readAllBytes(out.resolve("augmented-images-idx3-ubyte.gz")));
     }
 }

@@ -16,6 +16,8 @@ import io.genpipe.api.Scorer;
 import io.genpipe.api.spi.Model;
 import io.genpipe.runtime.component.ComponentRegistry;
 import io.genpipe.runtime.component.RegisteredFactory;
+import io.genpipe.runtime.pipeline.PipelineDefinition;
+import io.genpipe.runtime.pipeline.PipelineHost;
 import io.genpipe.runtime.onnx.DeviceSpec;
 import io.genpipe.runtime.onnx.MissingDevicePolicy;
 import io.genpipe.runtime.onnx.ModelSource;
@@ -29,6 +31,7 @@ import io.genpipe.runtime.plugin.PluginSet;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -52,7 +55,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * closed them; models are owned by the runtime's session registry, which waits for runs in
  * flight before closing sessions.
  */
-public final class Genpipe implements AutoCloseable {
+public final class Genpipe implements PipelineHost, AutoCloseable {
 
     private final OnnxRuntime onnx;
     private final SessionRegistry sessions;
@@ -113,6 +116,53 @@ public final class Genpipe implements AutoCloseable {
         T component = components.create(role, name, parameters, baseDir, settings, seed);
         created.push(component);
         return component;
+    }
+
+    /**
+     * Builds a component for a pipeline run: the pipeline's folder, seed and device, whatever this
+     * runtime was built with (the pipeline file, with its overrides, is the one place that decides).
+     */
+    @Override
+    public <T extends Component> T create(Role role, String name, Map<String, ?> parameters, PipelineDefinition pipeline) {
+        requireOpen();
+        SessionSettings forPipeline = settings.withDevice(DeviceSpec.parse(pipeline.device()))
+                .withOnMissingDevice(MissingDevicePolicy.parse(pipeline.onMissingDevice()));
+        T component = components.create(role, name, parameters, pipeline.folder(), forPipeline, pipeline.seed());
+        created.push(component);
+        return component;
+    }
+
+    @Override
+    public Map<String, Object> provenance(PipelineDefinition pipeline) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("device", DeviceSpec.parse(pipeline.device()).toString());
+        p.put("genpipe", BuildInfo.current().version());
+        p.put("onnxruntime", onnx.version());
+        List<Object> list = new ArrayList<>();
+        for (LoadedPlugin plugin : plugins()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("name", plugin.name());
+            entry.put("version", plugin.descriptor().version());
+            list.add(entry);
+        }
+        p.put("plugins", list);
+        p.put("models", loadedModels());
+        return p;
+    }
+
+    /**
+     * A pipeline file, ready to override, validate and run with this runtime's plugins. Its seed,
+     * device and batch size come from the file unless overridden on the returned object.
+     *
+     * <pre>{@code
+     * RunResult result = genpipe.pipeline(Path.of("pipelines/latent-walk.yaml"))
+     *         .set("images.limit", 10)
+     *         .run(Path.of("runs/walk"));
+     * }</pre>
+     */
+    public Pipeline pipeline(Path file) {
+        requireOpen();
+        return new Pipeline(this, baseDir.resolve(file));
     }
 
     /** Loads a model file under this runtime's session settings (owned by the runtime). */

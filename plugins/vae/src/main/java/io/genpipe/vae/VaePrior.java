@@ -44,12 +44,15 @@ final class VaePrior implements Sampler {
         int rows = distribution.rows();
         BufferTensor z = BufferTensor.allocate(DType.FLOAT32, rows, latent);
         FloatBuffer data = z.floatBuffer();
-        for (int i = 0; i < rows * latent; i++) {
-            double v;
-            do {
-                v = random.nextGaussian();
-            } while (truncation > 0 && Math.abs(v) > truncation);
-            data.put(i, (float) v);
+        for (int r = 0; r < rows; r++) {
+            RandomSource row = random.fork(distribution.meta(r).id()); // a row's draws are its own
+            for (int j = 0; j < latent; j++) {
+                double v;
+                do {
+                    v = row.nextGaussian();
+                } while (truncation > 0 && Math.abs(v) > truncation);
+                data.put(r * latent + j, (float) v);
+            }
         }
         return Batch.builder(rows).meta(distribution.meta()).column("z", z).build();
     }

@@ -2,13 +2,9 @@ package io.genpipe.cli;
 
 import io.genpipe.api.GenpipeException;
 import io.genpipe.runtime.Genpipe;
-import io.genpipe.runtime.pipeline.Overrides;
-import io.genpipe.runtime.pipeline.PipelineDefinition;
+import io.genpipe.runtime.Pipeline;
 import io.genpipe.runtime.pipeline.PipelineException;
 import io.genpipe.runtime.pipeline.PipelinePlan;
-import io.genpipe.runtime.pipeline.PipelineReader;
-import io.genpipe.runtime.pipeline.PipelineRunner;
-import io.genpipe.runtime.pipeline.PipelineValidator;
 import io.genpipe.runtime.pipeline.Problem;
 import io.genpipe.runtime.pipeline.RunResult;
 import java.io.PrintWriter;
@@ -50,24 +46,25 @@ final class PipelineCommands {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        /** Reads, overrides, builds the runtime and validates; problems go to stderr and exit 2. */
-        PipelinePlan plan(Genpipe[] holder) {
-            PipelineReader.Result read = new PipelineReader().readAll(file);
-            PipelineDefinition d = Overrides.apply(read.definition(), sets);
-            if (seed != null || device != null) {
-                d = new PipelineDefinition(d.file(), d.sha256(), d.name(), seed != null ? seed : d.seed(),
-                        device != null ? device : d.device(), d.onMissingDevice(), d.batchSize(), d.out(), d.steps());
-            }
+        /** The runtime (held for closing) and the file with this command's overrides. */
+        Pipeline pipeline(Genpipe[] holder) {
             Genpipe genpipe;
             try {
-                genpipe = Genpipe.builder().pluginsDir(plugins.resolve()).device(d.device())
-                        .onMissingDevice(d.onMissingDevice()).seed(d.seed()).baseDir(d.folder()).build();
+                genpipe = Genpipe.builder().pluginsDir(plugins.resolve()).build();
             } catch (GenpipeException e) {
-                throw new PipelineException(List.of(new Problem(new io.genpipe.runtime.pipeline.Location(d.file(), 0, 0),
-                        null, e.getMessage())));
+                throw new PipelineException(List.of(new Problem(new io.genpipe.runtime.pipeline.Location(
+                        file.toAbsolutePath(), 0, 0), null, e.getMessage())));
             }
             holder[0] = genpipe;
-            return new PipelineValidator(genpipe).validate(d, read.problems());
+            Pipeline p = genpipe.pipeline(file);
+            sets.forEach(p::set);
+            if (seed != null) {
+                p.seed(seed);
+            }
+            if (device != null) {
+                p.device(device);
+            }
+            return p;
         }
 
         int invalid(PipelineException e) {
@@ -88,7 +85,7 @@ final class PipelineCommands {
         public Integer call() {
             Genpipe[] holder = new Genpipe[1];
             try {
-                PipelinePlan plan = plan(holder);
+                PipelinePlan plan = pipeline(holder).plan();
                 spec.commandLine().getOut().printf("%s is valid: %d steps%n", file, plan.steps().size());
                 return 0;
             } catch (PipelineException e) {
@@ -114,7 +111,7 @@ final class PipelineCommands {
         Boolean stream;
 
         /** The runner of the run in progress, for the signal handler. */
-        private volatile PipelineRunner running;
+        private volatile Pipeline running;
 
         @Override
         public Integer call() {
@@ -123,7 +120,7 @@ final class PipelineCommands {
             // run (a crash). So a signal first stops the run, which waits for every step to leave
             // native code and removes the temporary folder; the command then exits 128 + signal.
             Signals signals = Signals.install(() -> {
-                PipelineRunner r = running;
+                Pipeline r = running;
                 return r != null && r.cancel();
             });
             try {
@@ -138,23 +135,23 @@ final class PipelineCommands {
             Genpipe[] holder = new Genpipe[1];
             PrintWriter err = spec.commandLine().getErr();
             try {
-                PipelinePlan plan = plan(holder);
-                Path target = out != null ? out : Path.of(plan.definition().out());
-                PipelineRunner runner = new PipelineRunner(holder[0], line -> {
+                Pipeline pipeline = pipeline(holder).log(line -> {
                     err.println("genpipe: " + line);
                     err.flush();
                 });
-                running = runner;
+                PipelinePlan plan = pipeline.plan();
+                Path target = out != null ? out : Path.of(plan.definition().out());
+                running = pipeline;
                 StatusLine status = System.console() != null ? new StatusLine(err, plan) : null;
                 boolean streaming = stream != null ? stream : System.console() != null;
                 if (streaming) {
-                    runner.progress(new TextStream(spec.commandLine().getOut(), status));
+                    pipeline.progress(new TextStream(spec.commandLine().getOut(), status));
                 } else if (status != null) {
-                    runner.progress(status);
+                    pipeline.progress(status);
                 }
                 RunResult result;
                 try {
-                    result = runner.run(plan, target);
+                    result = pipeline.run(plan, target);
                 } finally {
                     if (status != null) {
                         status.close();

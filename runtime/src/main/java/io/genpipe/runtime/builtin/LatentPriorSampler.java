@@ -57,8 +57,13 @@ public final class LatentPriorSampler implements Sampler {
         int rows = distribution.rows();
         BufferTensor z = BufferTensor.allocate(DType.FLOAT32, rows, dim);
         FloatBuffer data = z.floatBuffer();
-        for (int i = 0; i < rows * dim; i++) {
-            data.put(i, draw.next(random));
+        // each row draws from its own stream, forked by its id: a row's latent does not depend on
+        // its neighbours or on how rows were batched
+        for (int r = 0; r < rows; r++) {
+            RandomSource row = random.fork(distribution.meta(r).id());
+            for (int j = 0; j < dim; j++) {
+                data.put(r * dim + j, draw.next(row));
+            }
         }
         return Batch.builder(rows).column(column, z).meta(distribution.meta()).build();
     }

@@ -31,7 +31,8 @@ public final class BuiltinSteps {
     /** All built-in steps by name. */
     public static Map<String, BuiltinStep> all() {
         Map<String, BuiltinStep> steps = new LinkedHashMap<>();
-        List<BuiltinStep> list = new ArrayList<>(List.of(idxSource(), take(), relabel(), interpolate()));
+        List<BuiltinStep> list = new ArrayList<>(List.of(idxSource(), take().global("the first n rows in row order"), relabel(),
+                interpolate().global("walks between consecutive pairs of rows (1st with 2nd, 3rd with 4th, ...)")));
         list.addAll(DatasetSteps.all());
         list.addAll(MoreSteps.all());
         list.addAll(TextSteps.all());
@@ -307,19 +308,12 @@ public final class BuiltinSteps {
 
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                        // both inputs are drained at once: they may share an upstream step, which
-                        // would block on one full queue while this step waited on the other
-                        Features second = new Features();
-                        Thread other = new Thread(() -> second.drain(inputs.get(1), p.getString("column")),
-                                "genpipe-step-" + context.stepId() + "-second-input");
-                        other.start();
+                        // the runner buffers the second input while the first is read
                         Features first = new Features();
-                        try {
-                            first.drain(inputs.get(0), p.getString("column"));
-                        } finally {
-                            joinHelper(other, first.failure != null);
-                        }
+                        first.drain(inputs.get(0), p.getString("column"));
                         first.rethrow();
+                        Features second = new Features();
+                        second.drain(inputs.get(1), p.getString("column"));
                         second.rethrow();
                         if (first.d != second.d) {
                             throw new GenpipeException("the two inputs' feature columns differ in size: " + first.d
@@ -420,26 +414,6 @@ public final class BuiltinSteps {
 
     static double round(double v) {
         return Math.round(v * 1e6) / 1e6;
-    }
-
-    /** Waits for a helper thread; interrupts it first when this step failed or is being cancelled. */
-    private static void joinHelper(Thread helper, boolean failed) {
-        boolean interrupted = Thread.interrupted();
-        if (interrupted || failed) {
-            helper.interrupt();
-        }
-        while (true) {
-            try {
-                helper.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-                helper.interrupt();
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** Feature rows collected from one input. */

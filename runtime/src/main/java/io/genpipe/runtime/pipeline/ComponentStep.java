@@ -78,24 +78,21 @@ final class ComponentStep implements Step {
     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
         if (inputs.isEmpty()) {
             long emitted = 0;
-            int index = 0;
             while (emitted < rows) {
                 int n = (int) Math.min(context.batchSize(), rows - emitted);
                 List<RowMeta> meta = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     meta.add(RowMeta.of(id + "-" + (emitted + i)).withSource(id));
                 }
-                output.emit(((Sampler) component).sample(Batch.builder(n).meta(meta).build(),
-                        context.random().fork("batch-" + index++)));
+                output.emit(((Sampler) component).sample(Batch.builder(n).meta(meta).build(), context.random()));
                 emitted += n;
             }
             return;
         }
         BatchInput in = batchSize > 0 ? new Rebatcher(inputs.get(0), batchSize) : inputs.get(0);
-        int index = 0;
         for (Batch batch = in.next(); batch != null; batch = in.next()) {
             try {
-                output.emit(apply(batch, context, index++));
+                output.emit(apply(batch, context));
             } catch (RuntimeException e) {
                 batch.close();
                 throw e;
@@ -103,7 +100,7 @@ final class ComponentStep implements Step {
         }
     }
 
-    private Batch apply(Batch batch, StepContext context, int index) {
+    private Batch apply(Batch batch, StepContext context) {
         switch (role) {
             case SCORER: {
                 double[] scores = ((Scorer) component).score(batch);
@@ -116,13 +113,14 @@ final class ComponentStep implements Step {
             case ENCODER:
                 return merge(batch, ((Encoder) component).encode(batch));
             case GENERATOR:
+                // every component gets the step's own source and forks it per row id (the role
+                // contracts), so no row's draws depend on its neighbours or on the batch size
                 if (component instanceof TextGenerator) {
-                    // text generators fork per row id: the step's own source keeps texts independent of batching
                     return merge(batch, ((TextGenerator) component).generate(batch, context.random(), context.tokens(batch.meta())));
                 }
-                return merge(batch, ((Generator) component).generate(batch, context.random().fork("batch-" + index)));
+                return merge(batch, ((Generator) component).generate(batch, context.random()));
             case SAMPLER:
-                return merge(batch, ((Sampler) component).sample(batch, context.random().fork("batch-" + index)));
+                return merge(batch, ((Sampler) component).sample(batch, context.random()));
             default:
                 throw new IllegalStateException(role.toString());
         }

@@ -20,8 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -36,14 +34,38 @@ final class DatasetSteps {
     }
 
     static List<BuiltinStep> all() {
-        return List.of(flag(), filter(), gate(), quota(), repeat(), selectColumns(), count(), concat(), idxSink().writes("images", "labels"));
+        return List.of(
+                flag().global("a quantile of the scores per class (or overall): flags the rows above it, ties broken"
+                        + " by row order").publishes(THRESHOLDS, COUNTS),
+                filter(),
+                gate().reads(new SideValue.Input("thresholds", "thresholds", SideValue.Type.NUMBER_PER_CLASS)),
+                quota().global("the first rows of each class, in row order, up to its count")
+                        .reads(new SideValue.Input("counts", "counts", SideValue.Type.COUNT_PER_CLASS)),
+                repeat(), selectColumns(),
+                count().global("the number of rows"),
+                concat().global("the order of rows: all of the first input, then the second's, ..."),
+                idxSink().writes("images", "labels"));
+    }
+
+    /** flag-quantile's per-class score thresholds (keys: labels as text, or "all"). */
+    static final SideValue THRESHOLDS = new SideValue("thresholds", SideValue.Type.NUMBER_PER_CLASS,
+            "the score at or above which a row is flagged, per class");
+    /** flag-quantile's per-class counts of flagged rows. */
+    static final SideValue COUNTS = new SideValue("counts", SideValue.Type.COUNT_PER_CLASS,
+            "how many rows of each class were flagged");
+
+    /** The per-class value for a row's label, falling back to the overall ("all") one. */
+    static Object perClass(Map<String, ?> values, Integer label) {
+        Object v = values.get(label == null ? "all" : Integer.toString(label));
+        return v != null ? v : values.get("all");
     }
 
     static BuiltinStep flag() {
         return new BuiltinStep("flag-quantile", "transform",
                 "tags (flagged=true) the rows whose score is in the top `fraction` of their class (or overall with by: none);"
-                        + " records metrics.<metric> (count), <metric>PerClass and <metric>Thresholds. Holds all rows until"
-                        + " its input ends: quantiles need every score",
+                        + " publishes thresholds and counts (per class) for gate / take-per-class, and records metrics.<metric>"
+                        + " (count), <metric>PerClass and <metric>Thresholds. Holds all rows until its input ends: quantiles"
+                        + " need every score",
                 List.of(ParameterSpec.required("fraction", ParameterType.NUMBER, "share of rows to flag, in (0, 1)"),
                         ParameterSpec.choice("by", "label", "flag per class (label) or over all rows (none)", "label", "none"),
                         ParameterSpec.optional("metric", ParameterType.STRING, "flagged", "metric name in run.json")),
@@ -105,11 +127,17 @@ final class DatasetSteps {
                                     decided.add(meta);
                                 }
                                 context.metric(metric, null, total);
+                                Map<String, Double> published = new TreeMap<>();
+                                Map<String, Long> counts = new TreeMap<>();
                                 for (Integer group : scores.keySet()) {
                                     String key = perClass ? Integer.toString(group) : "all";
                                     context.metric(metric + "PerClass", key, flagged.getOrDefault(group, 0));
                                     context.metric(metric + "Thresholds", key, thresholds.get(group));
+                                    published.put(key, thresholds.get(group));
+                                    counts.put(key, (long) flagged.getOrDefault(group, 0));
                                 }
+                                context.publish(THRESHOLDS.name(), java.util.Collections.unmodifiableMap(published));
+                                context.publish(COUNTS.name(), java.util.Collections.unmodifiableMap(counts));
                                 while (!held.isEmpty()) {
                                     Batch b = held.remove(0);
                                     output.emit(b.extend().meta(decided.remove(0)).build());
@@ -135,35 +163,26 @@ final class DatasetSteps {
 
     static BuiltinStep gate() {
         return new BuiltinStep("gate", "transform",
-                "keeps rows whose score is at most their class's threshold from metrics.<thresholds> (written by an earlier"
-                        + " flag-quantile); counts the others in metrics.<metric>",
-                List.of(ParameterSpec.optional("thresholds", ParameterType.STRING, "flaggedThresholds",
-                                "metric group holding a threshold per class"),
+                "keeps rows whose score is at most their class's threshold, as published by the flag-quantile step named"
+                        + " in thresholds:; counts the others in metrics.<metric>",
+                List.of(ParameterSpec.required("thresholds", ParameterType.STRING,
+                                "the step whose per-class thresholds to apply (a flag-quantile step, e.g. flag)"),
                         ParameterSpec.optional("metric", ParameterType.STRING, "rejected", "metric counting rejected rows")),
                 1, 1, (p, folder) -> new RowFilter(() -> new RowFilter.Test() {
-                    Map<String, Object> thresholds;
+                    Map<String, ?> thresholds;
                     long rejected;
 
                     @Override
                     @SuppressWarnings("unchecked")
-                    public boolean keep(RowMeta m, StepContext context) {
+                    public boolean keep(RowMeta m, StepContext context) throws InterruptedException {
                         if (thresholds == null) {
-                            // written by flag-quantile before it emits its first row
-                            Object group = context.metrics().get(p.getString("thresholds"));
-                            if (!(group instanceof Map)) {
-                                throw new GenpipeException("metrics." + p.getString("thresholds") + " is not set when rows"
-                                        + " arrive; the step that writes it (flag-quantile) must come before this one");
-                            }
-                            thresholds = (Map<String, Object>) group;
+                            thresholds = (Map<String, ?>) context.side(p.getString("thresholds"), THRESHOLDS.name());
                         }
-                        Object t = thresholds.get(m.label() == null ? "all" : Integer.toString(m.label()));
-                        if (t == null) {
-                            t = thresholds.get("all");
-                        }
+                        Object t = perClass(thresholds, m.label());
                         if (m.score() == null || t == null) {
-                            throw new GenpipeException("row " + m.id() + (m.score() == null ? " has no score"
-                                    : " has label " + m.label() + ", for which metrics." + p.getString("thresholds")
-                                    + " has no threshold"));
+                            throw new GenpipeException("row " + m.id() + (m.score() == null ? " has no score; put a scorer"
+                                    + " step before gate" : " has label " + m.label() + ", for which step '"
+                                    + p.getString("thresholds") + "' published no threshold"));
                         }
                         boolean keep = m.score() <= ((Number) t).doubleValue();
                         rejected += keep ? 0 : 1;
@@ -179,23 +198,23 @@ final class DatasetSteps {
 
     static BuiltinStep quota() {
         return new BuiltinStep("take-per-class", "transform",
-                "passes on at most as many rows of each class as metrics.<counts> says (e.g. refill exactly what was flagged)",
-                List.of(ParameterSpec.optional("counts", ParameterType.STRING, "flaggedPerClass", "metric group: count per class")),
+                "passes on the first rows of each class, as many as the flag-quantile step named in counts: flagged"
+                        + " (e.g. refill exactly what was flagged)",
+                List.of(ParameterSpec.required("counts", ParameterType.STRING,
+                        "the step whose per-class counts to take (a flag-quantile step, e.g. flag)")),
                 1, 1, (p, folder) -> new RowFilter(() -> new RowFilter.Test() {
-                    final Map<Integer, Integer> taken = new HashMap<>();
-                    Map<String, Object> counts;
+                    final Map<Integer, Long> taken = new HashMap<>();
+                    Map<String, ?> counts;
 
                     @Override
                     @SuppressWarnings("unchecked")
-                    public boolean keep(RowMeta m, StepContext context) {
+                    public boolean keep(RowMeta m, StepContext context) throws InterruptedException {
                         if (counts == null) {
-                            // written by flag-quantile before it emits its first row
-                            Object group = context.metrics().get(p.getString("counts"));
-                            counts = group instanceof Map ? (Map<String, Object>) group : Map.of();
+                            counts = (Map<String, ?>) context.side(p.getString("counts"), COUNTS.name());
                         }
-                        Object limit = counts.get(String.valueOf(m.label()));
-                        int have = taken.getOrDefault(m.label(), 0);
-                        if (limit != null && have < ((Number) limit).intValue()) {
+                        Object limit = perClass(counts, m.label());
+                        long have = taken.getOrDefault(m.label(), 0L);
+                        if (limit != null && have < ((Number) limit).longValue()) {
                             taken.put(m.label(), have + 1);
                             return true;
                         }
@@ -309,7 +328,7 @@ final class DatasetSteps {
 
     static BuiltinStep concat() {
         return new BuiltinStep("concat", "transform",
-                "the rows of all its inputs, as they arrive; the inputs must carry the same columns (dtype and shape)",
+                "all rows of its first input in their order, then the second's, and so on; the inputs must carry the same columns (dtype and shape)",
                 List.of(), 2, 8, (p, folder) -> new Step() {
                     @Override
                     public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
@@ -327,56 +346,12 @@ final class DatasetSteps {
 
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                        // every input is drained by its own thread: inputs may share an upstream step
-                        BlockingQueue<Object> merged = new ArrayBlockingQueue<>(4);
-                        Object end = new Object();
-                        List<Thread> readers = new ArrayList<>();
-                        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+                        // all rows of the first input in their order, then the second's, ...: the runner
+                        // buffers the inputs not read yet, so the order never depends on thread timing
                         for (BatchInput in : inputs) {
-                            Thread t = new Thread(() -> {
-                                try {
-                                    for (Batch b = in.next(); b != null; b = in.next()) {
-                                        merged.put(b);
-                                    }
-                                } catch (InterruptedException e) {
-                                    Thread.currentThread().interrupt();
-                                } catch (RuntimeException e) {
-                                    failures.add(e);
-                                } finally {
-                                    try {
-                                        merged.put(end);
-                                    } catch (InterruptedException e) {
-                                        Thread.currentThread().interrupt();
-                                    }
-                                }
-                            }, "genpipe-step-" + context.stepId() + "-reader");
-                            readers.add(t);
-                            t.start();
-                        }
-                        int ended = 0;
-                        try {
-                            while (ended < inputs.size()) {
-                                Object o = merged.take();
-                                if (o == end) {
-                                    ended++;
-                                } else {
-                                    output.emit((Batch) o);
-                                }
+                            for (Batch b = in.next(); b != null; b = in.next()) {
+                                output.emit(b);
                             }
-                        } finally {
-                            readers.forEach(Thread::interrupt);
-                            for (Thread t : readers) {
-                                t.join(5000);
-                            }
-                            Object o;
-                            while ((o = merged.poll()) != null) {
-                                if (o instanceof Batch) {
-                                    ((Batch) o).close();
-                                }
-                            }
-                        }
-                        if (!failures.isEmpty()) {
-                            throw (RuntimeException) failures.get(0);
                         }
                     }
                 });

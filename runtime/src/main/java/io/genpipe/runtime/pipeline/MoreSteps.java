@@ -28,7 +28,8 @@ final class MoreSteps {
     }
 
     static List<BuiltinStep> all() {
-        return List.of(pngSource(), threshold(), topK(), sample(), pngSink().writes("folder"), csvSink().writes("file"));
+        return List.of(pngSource(), threshold(), topK().global("the k rows with the highest scores, ties broken by row order"),
+                sample(), pngSink().writes("folder"), csvSink().writes("file"));
     }
 
     static BuiltinStep pngSource() {

@@ -55,82 +55,57 @@ final class NoveltySteps {
 
                         @Override
                         public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                            // the query input is drained alongside, so a shared upstream step never blocks
-                            List<Batch> queries = java.util.Collections.synchronizedList(new ArrayList<>());
-                            Throwable[] failure = new Throwable[1];
-                            Thread reader = new Thread(() -> {
-                                try {
-                                    for (Batch b = inputs.get(1).next(); b != null; b = inputs.get(1).next()) {
-                                        queries.add(b);
+                            // the runner buffers the query input while the reference input is read
+                            List<double[]> rows = new ArrayList<>();
+                            int d = -1;
+                            for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                                try (Batch b = next) {
+                                    Tensor t = b.column(column);
+                                    d = (int) t.shape()[1];
+                                    float[] v = t.toFloatArray();
+                                    for (int r = 0; r < b.rows(); r++) {
+                                        double[] row = new double[d];
+                                        for (int j = 0; j < d; j++) {
+                                            row[j] = v[r * d + j];
+                                        }
+                                        rows.add(row);
                                     }
-                                } catch (InterruptedException e) {
-                                    Thread.currentThread().interrupt();
-                                } catch (RuntimeException e) {
-                                    failure[0] = e;
                                 }
-                            }, "genpipe-" + context.stepId() + "-query");
-                            reader.start();
+                            }
+                            if (rows.isEmpty()) {
+                                throw new GenpipeException("the reference input sent no rows; novelty needs vectors to fit on");
+                            }
+                            double[] ref = new double[rows.size() * d];
+                            for (int r = 0; r < rows.size(); r++) {
+                                System.arraycopy(rows.get(r), 0, ref, r * d, d);
+                            }
+                            Novelty.Detector detector;
                             try {
-                                List<double[]> rows = new ArrayList<>();
-                                int d = -1;
-                                for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
-                                    try (Batch b = next) {
-                                        Tensor t = b.column(column);
-                                        d = (int) t.shape()[1];
-                                        float[] v = t.toFloatArray();
-                                        for (int r = 0; r < b.rows(); r++) {
-                                            double[] row = new double[d];
-                                            for (int j = 0; j < d; j++) {
-                                                row[j] = v[r * d + j];
-                                            }
-                                            rows.add(row);
-                                        }
-                                    }
-                                }
-                                reader.join();
-                                if (failure[0] != null) {
-                                    throw (RuntimeException) failure[0];
-                                }
-                                if (rows.isEmpty()) {
-                                    throw new GenpipeException("the reference input sent no rows; novelty needs vectors to fit on");
-                                }
-                                double[] ref = new double[rows.size() * d];
-                                for (int r = 0; r < rows.size(); r++) {
-                                    System.arraycopy(rows.get(r), 0, ref, r * d, d);
-                                }
-                                Novelty.Detector detector;
+                                detector = p.getString("method").equals("knn") ? Novelty.knn(ref, rows.size(), d, p.getInt("k"))
+                                        : Novelty.mahalanobis(ref, rows.size(), d, shrinkage);
+                            } catch (IllegalArgumentException e) {
+                                throw new GenpipeException(e.getMessage(), e);
+                            }
+                            context.metric(context.stepId(), "referenceRows", rows.size());
+                            for (Batch b = inputs.get(1).next(); b != null; b = inputs.get(1).next()) {
+                                double[] scores = new double[b.rows()];
+                                List<RowMeta> meta = new ArrayList<>();
                                 try {
-                                    detector = p.getString("method").equals("knn") ? Novelty.knn(ref, rows.size(), d, p.getInt("k"))
-                                            : Novelty.mahalanobis(ref, rows.size(), d, shrinkage);
-                                } catch (IllegalArgumentException e) {
-                                    throw new GenpipeException(e.getMessage(), e);
-                                }
-                                context.metric(context.stepId(), "referenceRows", rows.size());
-                                while (!queries.isEmpty()) {
-                                    Batch b = queries.remove(0);
-                                    double[] scores = new double[b.rows()];
-                                    List<RowMeta> meta = new ArrayList<>();
-                                    try {
-                                        float[] v = b.column(column).toFloatArray();
-                                        double[] x = new double[v.length];
-                                        for (int i = 0; i < v.length; i++) {
-                                            x[i] = v[i];
-                                        }
-                                        for (int r = 0; r < b.rows(); r++) {
-                                            scores[r] = detector.score(x, r * d);
-                                            meta.add(b.meta(r).withScore(scores[r]));
-                                        }
-                                    } catch (RuntimeException e) {
-                                        b.close();
-                                        throw e;
+                                    float[] v = b.column(column).toFloatArray();
+                                    double[] x = new double[v.length];
+                                    for (int i = 0; i < v.length; i++) {
+                                        x[i] = v[i];
                                     }
-                                    output.emit(b.extend().replace(scoreColumn, BufferTensor.ofDoubles(scores, scores.length))
-                                            .meta(meta).build());
+                                    for (int r = 0; r < b.rows(); r++) {
+                                        scores[r] = detector.score(x, r * d);
+                                        meta.add(b.meta(r).withScore(scores[r]));
+                                    }
+                                } catch (RuntimeException e) {
+                                    b.close();
+                                    throw e;
                                 }
-                            } finally {
-                                reader.interrupt();
-                                reader.join();
-                                queries.forEach(Batch::close);
+                                output.emit(b.extend().replace(scoreColumn, BufferTensor.ofDoubles(scores, scores.length))
+                                        .meta(meta).build());
                             }
                         }
                     };

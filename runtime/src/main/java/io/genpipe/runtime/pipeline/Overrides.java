@@ -9,11 +9,15 @@ import java.util.Map;
 /** Applies {@code --set step.param=value} overrides to a read pipeline. */
 public final class Overrides {
 
+    /** Pipeline settings {@code --set} can override besides step parameters. */
+    static final List<String> SETTINGS = List.of("batchSize", "seed");
+
     private Overrides() {
     }
 
     /**
-     * @param sets each {@code step.param=value}; the value is text, converted by the parameter's type
+     * @param sets each {@code step.param=value} (the value is text, converted by the parameter's
+     *     type) or {@code batchSize=N} / {@code seed=N} for the pipeline's own settings
      * @throws PipelineException naming each override that does not fit the file
      */
     public static PipelineDefinition apply(PipelineDefinition definition, List<String> sets) {
@@ -24,11 +28,33 @@ public final class Overrides {
         definition.steps().forEach(s -> steps.put(s.id(), s));
         List<Problem> problems = new ArrayList<>();
         Location where = new Location(definition.file(), 0, 0);
+        int batchSize = definition.batchSize();
+        long seed = definition.seed();
         for (String set : sets) {
             int eq = set.indexOf('=');
             int dot = set.indexOf('.');
+            if (eq > 0 && (dot < 0 || dot > eq) && SETTINGS.contains(set.substring(0, eq))) {
+                String value = set.substring(eq + 1).trim();
+                try {
+                    if (set.startsWith("batchSize=")) {
+                        long n = Long.parseLong(value);
+                        if (n < 1 || n > PipelineReader.MAX_BATCH) {
+                            throw new NumberFormatException();
+                        }
+                        batchSize = (int) n;
+                    } else {
+                        seed = Long.parseLong(value);
+                    }
+                } catch (NumberFormatException e) {
+                    problems.add(new Problem(where, null, "--set " + set + ": " + (set.startsWith("batchSize=")
+                            ? "batchSize must be a whole number from 1 to " + PipelineReader.MAX_BATCH
+                            : "seed must be a whole number from " + Long.MIN_VALUE + " to " + Long.MAX_VALUE)));
+                }
+                continue;
+            }
             if (eq < 0 || dot < 0 || dot > eq) {
-                problems.add(new Problem(where, null, "--set " + set + ": expected step.parameter=value, e.g. --set test.limit=100"));
+                problems.add(new Problem(where, null, "--set " + set + ": expected step.parameter=value (e.g. --set"
+                        + " test.limit=100) or a pipeline setting (" + String.join(", ", SETTINGS) + "), e.g. --set batchSize=64"));
                 continue;
             }
             String id = set.substring(0, dot);
@@ -47,8 +73,8 @@ public final class Overrides {
         if (!problems.isEmpty()) {
             throw new PipelineException(problems);
         }
-        return new PipelineDefinition(definition.file(), definition.sha256(), definition.name(), definition.seed(),
-                definition.device(), definition.onMissingDevice(), definition.batchSize(), definition.out(),
+        return new PipelineDefinition(definition.file(), definition.sha256(), definition.name(), seed,
+                definition.device(), definition.onMissingDevice(), batchSize, definition.out(),
                 new ArrayList<>(steps.values()));
     }
 }

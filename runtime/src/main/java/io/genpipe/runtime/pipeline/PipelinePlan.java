@@ -24,12 +24,18 @@ public record PipelinePlan(PipelineDefinition definition, List<Planned> steps) {
      * @param step the built step
      * @param outputs the columns its batches carry
      * @param consumers ids of the steps reading its output
+     * @param execution how it executes
+     * @param publishes the side values it publishes
+     * @param sideInputs the steps whose side values it reads
      */
-    public record Planned(StepDefinition definition, String kind, Step step, List<PortSpec> outputs, List<String> consumers) {
+    public record Planned(StepDefinition definition, String kind, Step step, List<PortSpec> outputs, List<String> consumers,
+                          StepKind execution, List<SideValue> publishes, List<String> sideInputs) {
 
         public Planned {
             outputs = List.copyOf(outputs);
             consumers = List.copyOf(consumers);
+            publishes = List.copyOf(publishes);
+            sideInputs = List.copyOf(sideInputs);
         }
 
         public String id() {

@@ -48,6 +48,8 @@ public final class PipelineReader {
     /** Every dollar-brace prefix and colon in a text, nested ones included. */
     private static final Pattern PREFIX = Pattern.compile("\\$\\{([^:}${]*):");
     private static final int DEFAULT_BATCH = 256;
+    /** The largest top-level batchSize: rows moved between steps at once. */
+    static final int MAX_BATCH = 1_000_000;
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     /** The only lookups a pipeline file may use: a pipeline file must never read a file, a URL or a constant. */
@@ -145,7 +147,13 @@ public final class PipelineReader {
         long seed = ctx.integer(top.get("seed"), null, 0, Long.MIN_VALUE);
         String device = ctx.string(top.get("device"), null, "cpu");
         String onMissing = ctx.string(top.get("onMissingDevice"), null, "fail");
-        int batchSize = (int) ctx.integer(top.get("batchSize"), null, DEFAULT_BATCH, 1);
+        long batch = ctx.integer(top.get("batchSize"), null, DEFAULT_BATCH, 1);
+        if (batch > MAX_BATCH) {
+            ctx.problem(top.get("batchSize").getValueNode(), null, "batchSize must be at most " + MAX_BATCH
+                    + " rows; found " + batch);
+            batch = DEFAULT_BATCH;
+        }
+        int batchSize = (int) batch;
         String out = ctx.string(top.get("out"), null, "runs/" + name);
         if (top.get("out") != null && out.isBlank()) {
             ctx.problem(top.get("out").getValueNode(), null, "out is empty; name the folder the run writes,"

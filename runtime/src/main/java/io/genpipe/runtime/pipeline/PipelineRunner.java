@@ -5,9 +5,6 @@ import io.genpipe.api.RandomSource;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.Tensor;
-import io.genpipe.runtime.BuildInfo;
-import io.genpipe.runtime.Genpipe;
-import io.genpipe.runtime.plugin.LoadedPlugin;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,7 +37,7 @@ public final class PipelineRunner {
     private static final int QUEUE_CAPACITY = 4;
     private static final Object END = new Object();
 
-    private final Genpipe genpipe;
+    private final PipelineHost genpipe;
     private final Consumer<String> log;
     private volatile Progress progress = (step, rows) -> { };
     private volatile Stop current;
@@ -76,8 +73,8 @@ public final class PipelineRunner {
     /**
      * @param log receives one line per finished step
      */
-    public PipelineRunner(Genpipe genpipe, Consumer<String> log) {
-        this.genpipe = genpipe;
+    public PipelineRunner(PipelineHost host, Consumer<String> log) {
+        this.genpipe = host;
         this.log = log;
     }
 
@@ -127,7 +124,10 @@ public final class PipelineRunner {
                 // the JVM is exiting; the hook has waited for this run
             }
         }
-        return new RunResult(target, metrics, (System.nanoTime() - start) / 1e9);
+        List<RunResult.StepResult> steps = new ArrayList<>();
+        stats.forEach((id, st) -> steps.add(new RunResult.StepResult(id, st.use, st.rows.get(),
+                Math.round(st.seconds * 1000) / 1000.0)));
+        return new RunResult(target, metrics, steps, (System.nanoTime() - start) / 1e9);
     }
 
     /**
@@ -189,8 +189,15 @@ public final class PipelineRunner {
                          Stop stop) {
         Map<String, BlockingQueue<Object>> inboxes = new LinkedHashMap<>(); // key: consumer/producer
         for (PipelinePlan.Planned p : plan.steps()) {
+            // a step with several inputs reads them one after the other (first input to its end,
+            // then the next), which fixes the order of its rows; the inputs it is not reading yet
+            // buffer without bound, so an upstream step they share is never blocked by them
+            // a step reading side values waits for them with its input unread: that input buffers
+            // too, so the step producing the side value is never held up by it
+            boolean several = p.definition().inputs().size() > 1 || !p.sideInputs().isEmpty();
             for (String input : p.definition().inputs()) {
-                inboxes.put(p.id() + "/" + input, new ArrayBlockingQueue<>(QUEUE_CAPACITY));
+                inboxes.put(p.id() + "/" + input, several ? new java.util.concurrent.LinkedBlockingQueue<>()
+                        : new ArrayBlockingQueue<>(QUEUE_CAPACITY));
             }
             stats.put(p.id(), new StepStats(p.definition().use()));
         }
@@ -198,6 +205,10 @@ public final class PipelineRunner {
         AtomicReference<String> failedStep = new AtomicReference<>();
         List<Thread> threads = new ArrayList<>();
         RandomSource root = new RandomSource(plan.definition().seed());
+        SideValues sides = new SideValues();
+        for (PipelinePlan.Planned p : plan.steps()) {
+            p.publishes().forEach(v -> sides.declare(p.id(), v.name()));
+        }
         for (PipelinePlan.Planned p : plan.steps()) {
             List<BatchInput> inputs = new ArrayList<>();
             for (String input : p.definition().inputs()) {
@@ -225,7 +236,8 @@ public final class PipelineRunner {
                 }
                 outboxes.get(0).put(batch);
             };
-            StepContext context = new RunContext(p.id(), plan.definition(), folder, root.fork(p.id()), metrics, progress);
+            StepContext context = new RunContext(p.id(), plan.definition(), folder, root.fork(p.id()), metrics, progress,
+                    sides);
             Thread t = new Thread(() -> {
                 long t0 = System.nanoTime();
                 try {
@@ -241,6 +253,7 @@ public final class PipelineRunner {
                         threads.forEach(Thread::interrupt);
                     }
                 } finally {
+                    sides.ended(p.id());
                     st.seconds = (System.nanoTime() - t0) / 1e9;
                 }
             }, "genpipe-step-" + p.id());
@@ -313,18 +326,7 @@ public final class PipelineRunner {
         pipeline.put("sha256", d.sha256());
         run.put("pipeline", pipeline);
         run.put("seed", d.seed());
-        run.put("device", genpipe.sessionSettings().device().toString());
-        run.put("genpipe", BuildInfo.current().version());
-        run.put("onnxruntime", genpipe.onnx().version());
-        List<Object> plugins = new ArrayList<>();
-        for (LoadedPlugin p : genpipe.plugins()) {
-            Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("name", p.name());
-            entry.put("version", p.descriptor().version());
-            plugins.add(entry);
-        }
-        run.put("plugins", plugins);
-        run.put("models", genpipe.loadedModels());
+        run.putAll(genpipe.provenance(d));
         List<Map<String, Object>> steps = new ArrayList<>();
         stats.forEach((id, st) -> {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -363,8 +365,11 @@ public final class PipelineRunner {
         private final Map<String, Object> metrics;
         private final Progress progress;
 
+        private final SideValues sides;
+
         RunContext(String id, PipelineDefinition definition, Path folder, RandomSource random, Map<String, Object> metrics,
-                   Progress progress) {
+                   Progress progress, SideValues sides) {
+            this.sides = sides;
             this.id = id;
             this.progress = progress;
             this.definition = definition;
@@ -417,6 +422,16 @@ public final class PipelineRunner {
             synchronized (metrics) {
                 return Map.copyOf(metrics);
             }
+        }
+
+        @Override
+        public void publish(String name, Object value) {
+            sides.publish(id, name, value);
+        }
+
+        @Override
+        public Object side(String producer, String name) throws InterruptedException {
+            return sides.get(producer, name);
         }
 
         @Override

@@ -7,7 +7,6 @@ import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.spi.Parameters;
-import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.component.DidYouMean;
 import io.genpipe.runtime.component.ParameterBinder;
 import io.genpipe.runtime.component.ParameterException;
@@ -33,10 +32,10 @@ public final class PipelineValidator {
     private static final ParameterSpec BATCH_SIZE = ParameterSpec.optional("batchSize", ParameterType.INTEGER, null,
             "rows per call of this component (micro-batching), whatever the pipeline's batchSize");
 
-    private final Genpipe genpipe;
+    private final PipelineHost genpipe;
 
-    public PipelineValidator(Genpipe genpipe) {
-        this.genpipe = genpipe;
+    public PipelineValidator(PipelineHost host) {
+        this.genpipe = host;
     }
 
     /**
@@ -59,6 +58,13 @@ public final class PipelineValidator {
         Map<String, BuiltinStep> builtins = BuiltinSteps.all();
         Map<String, Step> built = new LinkedHashMap<>();
         Map<String, String> kinds = new HashMap<>();
+        Map<String, StepKind> executions = new HashMap<>();
+        Map<String, List<SideValue>> publishes = new HashMap<>();
+        Map<String, List<String>> sideInputs = new LinkedHashMap<>();
+        for (StepDefinition s : definition.steps()) {
+            BuiltinStep b = builtins.get(s.use());
+            publishes.put(s.id(), b != null ? b.publishes() : List.of());
+        }
 
         for (StepDefinition s : definition.steps()) {
             int before = problems.size();
@@ -93,6 +99,9 @@ public final class PipelineValidator {
                 problems.add(new Problem(s.location(), s.id(), what + " takes " + arity(min, max) + ", got "
                         + s.inputs().size() + (s.inputs().isEmpty() ? "" : " " + s.inputs())));
             }
+            if (builtin != null) {
+                sideInputs.put(s.id(), sideInputs(s, builtin, byId, builtins, problems));
+            }
             boolean connected = problems.size() == before;
             try {
                 if (builtin != null) {
@@ -103,12 +112,14 @@ public final class PipelineValidator {
                     if (connected) {
                         built.put(s.id(), step);
                         kinds.put(s.id(), builtin.kind());
+                        executions.put(s.id(), builtin.execution());
                     }
                 } else {
                     Step step = component(s, component.get(), definition);
                     if (connected) {
                         built.put(s.id(), step);
                         kinds.put(s.id(), component.get().factory().role().label());
+                        executions.put(s.id(), s.inputs().isEmpty() ? StepKind.SOURCE : StepKind.ROW_WISE);
                     }
                 }
             } catch (ParameterException e) {
@@ -125,7 +136,7 @@ public final class PipelineValidator {
             }
         }
 
-        List<String> order = topologicalOrder(definition, byId, problems);
+        List<String> order = topologicalOrder(definition, byId, sideInputs, problems);
         Map<String, List<PortSpec>> ports = new HashMap<>();
         Map<String, List<String>> consumers = new LinkedHashMap<>();
         definition.steps().forEach(s -> consumers.put(s.id(), new ArrayList<>()));
@@ -146,7 +157,8 @@ public final class PipelineValidator {
                 try {
                     List<PortSpec> out = step.outputs(inputs);
                     ports.put(id, out);
-                    planned.add(new PipelinePlan.Planned(s, kinds.get(id), step, out, consumers.get(id)));
+                    planned.add(new PipelinePlan.Planned(s, kinds.get(id), step, out, consumers.get(id), executions.get(id),
+                            publishes.get(id), sideInputs.getOrDefault(id, List.of())));
                 } catch (GenpipeException e) {
                     String message = e.getMessage();
                     if (s.inputs().size() == 1) {
@@ -187,8 +199,64 @@ public final class PipelineValidator {
             }
             batchSize = (int) value;
         }
-        Component component = genpipe.create(role, factory.name(), with);
+        Component component = genpipe.create(role, factory.name(), with, definition);
         return new ComponentStep(s.id(), role, component, rows, batchSize);
+    }
+
+    /**
+     * The producers of the side values {@code s} reads, each named by one of its parameters; a
+     * missing step, or one that does not publish that value with that type, is a problem at the
+     * parameter's line.
+     */
+    private static List<String> sideInputs(StepDefinition s, BuiltinStep builtin, Map<String, StepDefinition> byId,
+                                           Map<String, BuiltinStep> builtins, List<Problem> problems) {
+        List<String> producers = new ArrayList<>();
+        for (SideValue.Input in : builtin.reads()) {
+            Object raw = s.with().get(in.parameter());
+            Location at = s.parameterLocations().getOrDefault(in.parameter(), s.location());
+            if (!(raw instanceof String)) {
+                if (raw != null) {
+                    problems.add(new Problem(at, s.id(), "parameter '" + in.parameter() + "' names the step that publishes"
+                            + " the " + in.value() + " (e.g. " + in.parameter() + ": flag); found " + raw));
+                }
+                continue; // a missing required parameter is reported by the binder
+            }
+            String producer = (String) raw;
+            List<String> publishers = new ArrayList<>();
+            byId.values().forEach(d -> {
+                BuiltinStep b = builtins.get(d.use());
+                if (b != null && b.publishes().stream().anyMatch(v -> v.name().equals(in.value()) && v.type() == in.type())) {
+                    publishers.add(d.id());
+                }
+            });
+            String which = publishers.isEmpty() ? "no step of this pipeline publishes " + in.value() + " ("
+                    + in.type().label() + "); flag-quantile does"
+                    : "steps publishing " + in.value() + ": " + String.join(", ", publishers);
+            StepDefinition target = byId.get(producer);
+            if (target == null) {
+                String formerly = producer.endsWith("Thresholds") || producer.endsWith("PerClass")
+                        ? "; " + in.parameter() + ": names the producing step now, not a metric" : "";
+                problems.add(new Problem(at, s.id(), in.parameter() + ": no step '" + producer + "' in this pipeline"
+                        + DidYouMean.hint(producer, publishers.isEmpty() ? byId.keySet() : publishers) + " (" + in.parameter()
+                        + ": names the step whose " + in.value() + " this step reads; " + which + ")" + formerly));
+                continue;
+            }
+            BuiltinStep b = builtins.get(target.use());
+            java.util.Optional<SideValue> value = b == null ? java.util.Optional.empty()
+                    : b.publishes().stream().filter(v -> v.name().equals(in.value())).findFirst();
+            if (value.isEmpty()) {
+                problems.add(new Problem(at, s.id(), in.parameter() + ": step '" + producer + "' (" + target.use()
+                        + ") publishes no " + in.value() + " (" + which + ")"));
+            } else if (value.get().type() != in.type()) {
+                problems.add(new Problem(at, s.id(), in.parameter() + ": step '" + producer + "' publishes " + in.value()
+                        + " as a " + value.get().type().label() + ", but this step needs a " + in.type().label()));
+            } else if (producer.equals(s.id())) {
+                problems.add(new Problem(at, s.id(), in.parameter() + ": a step cannot read its own " + in.value()));
+            } else {
+                producers.add(producer);
+            }
+        }
+        return producers;
     }
 
     private static String arity(int min, int max) {
@@ -198,44 +266,65 @@ public final class PipelineValidator {
         return min + " to " + max + " inputs";
     }
 
-    /** Step ids with inputs first; null (and a problem) when the steps form a cycle. */
+    /**
+     * Step ids with inputs (and the producers of side values a step reads) first; null (and a
+     * problem) when the steps form a cycle. Iterative, so a pipeline of any depth is ordered
+     * without exhausting the stack.
+     */
     private static List<String> topologicalOrder(PipelineDefinition definition, Map<String, StepDefinition> byId,
-                                                 List<Problem> problems) {
+                                                 Map<String, List<String>> sideInputs, List<Problem> problems) {
         List<String> order = new ArrayList<>();
-        Map<String, Integer> state = new HashMap<>();
-        for (StepDefinition s : definition.steps()) {
+        Map<String, Integer> state = new HashMap<>(); // 1: on the current path, 2: ordered
+        for (StepDefinition start : definition.steps()) {
+            if (state.containsKey(start.id())) {
+                continue;
+            }
             List<String> path = new ArrayList<>();
-            if (!visit(s.id(), byId, state, order, path)) {
-                int start = path.indexOf(path.get(path.size() - 1));
-                List<String> cycle = path.subList(start, path.size());
-                problems.add(new Problem(byId.get(cycle.get(0)).location(), cycle.get(0),
-                        "steps form a cycle: " + String.join(" -> ", cycle) + "; a pipeline is a DAG"));
-                return null;
+            List<Integer> next = new ArrayList<>(); // per path entry: index of the next dependency to visit
+            path.add(start.id());
+            next.add(0);
+            state.put(start.id(), 1);
+            while (!path.isEmpty()) {
+                int top = path.size() - 1;
+                String id = path.get(top);
+                List<String> deps = dependencies(byId.get(id), sideInputs);
+                int i = next.get(top);
+                if (i == deps.size()) {
+                    state.put(id, 2);
+                    order.add(id);
+                    path.remove(top);
+                    next.remove(top);
+                    continue;
+                }
+                next.set(top, i + 1);
+                String dep = deps.get(i);
+                if (!byId.containsKey(dep)) {
+                    continue;
+                }
+                Integer st = state.get(dep);
+                if (st == null) {
+                    state.put(dep, 1);
+                    path.add(dep);
+                    next.add(0);
+                } else if (st == 1) {
+                    List<String> cycle = new ArrayList<>(path.subList(path.indexOf(dep), path.size()));
+                    cycle.add(dep);
+                    problems.add(new Problem(byId.get(cycle.get(0)).location(), cycle.get(0),
+                            "steps form a cycle: " + String.join(" -> ", cycle) + "; a pipeline is a DAG"));
+                    return null;
+                }
             }
         }
         return order;
     }
 
-    private static boolean visit(String id, Map<String, StepDefinition> byId, Map<String, Integer> state,
-                                 List<String> order, List<String> path) {
-        Integer st = state.get(id);
-        path.add(id);
-        if (st != null && st == 2) {
-            path.remove(path.size() - 1);
-            return true;
+    private static List<String> dependencies(StepDefinition s, Map<String, List<String>> sideInputs) {
+        List<String> side = sideInputs.getOrDefault(s.id(), List.of());
+        if (side.isEmpty()) {
+            return s.inputs();
         }
-        if (st != null && st == 1) {
-            return false;
-        }
-        state.put(id, 1);
-        for (String in : byId.get(id).inputs()) {
-            if (byId.containsKey(in) && !visit(in, byId, state, order, path)) {
-                return false;
-            }
-        }
-        state.put(id, 2);
-        order.add(id);
-        path.remove(path.size() - 1);
-        return true;
+        List<String> all = new ArrayList<>(s.inputs());
+        all.addAll(side);
+        return all;
     }
 }

@@ -15,7 +15,7 @@ final class RowFilter implements Step {
 
     /** Decides for one row; a fresh one serves each run, so it may keep counts. */
     interface Test {
-        boolean keep(RowMeta row, StepContext context);
+        boolean keep(RowMeta row, StepContext context) throws InterruptedException;
 
         /** Called once the input has ended, e.g. to record a count. */
         default void finish(StepContext context) {
@@ -44,7 +44,7 @@ final class RowFilter implements Step {
                         keep.add(r);
                     }
                 }
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | InterruptedException e) {
                 b.close();
                 throw e;
             }

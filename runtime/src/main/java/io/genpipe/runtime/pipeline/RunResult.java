@@ -1,6 +1,7 @@
 package io.genpipe.runtime.pipeline;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -8,7 +9,23 @@ import java.util.Map;
  *
  * @param outputFolder the folder now holding the outputs and run.json
  * @param metrics the metrics recorded, as in run.json
+ * @param steps rows and seconds of every step, in the order run.json lists them
  * @param seconds wall time of the run
  */
-public record RunResult(Path outputFolder, Map<String, Object> metrics, double seconds) {
+public record RunResult(Path outputFolder, Map<String, Object> metrics, List<StepResult> steps, double seconds) {
+
+    public RunResult {
+        steps = List.copyOf(steps);
+    }
+
+    /**
+     * One step of a finished run.
+     *
+     * @param id the step's id
+     * @param use the component or built-in step it ran
+     * @param rows rows it emitted
+     * @param seconds time its thread ran
+     */
+    public record StepResult(String id, String use, long rows, double seconds) {
+    }
 }

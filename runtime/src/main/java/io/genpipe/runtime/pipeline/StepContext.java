@@ -38,6 +38,26 @@ public interface StepContext {
     Map<String, Object> metrics();
 
     /**
+     * Publishes a side value this step declared ({@link BuiltinStep#publishes}); steps reading it
+     * wait until it is published.
+     *
+     * @throws IllegalStateException when this step did not declare {@code name}
+     */
+    default void publish(String name, Object value) {
+        throw new IllegalStateException("step '" + stepId() + "' declares no side value '" + name + "'");
+    }
+
+    /**
+     * The side value {@code name} published by step {@code producer}, waiting until it is
+     * published. The validator has checked that the producer declares it with the right type.
+     *
+     * @throws io.genpipe.api.GenpipeException when the producer ended without publishing it
+     */
+    default Object side(String producer, String name) throws InterruptedException {
+        throw new IllegalStateException("no side values in this context");
+    }
+
+    /**
      * Where a text generator streams the pieces of {@code rows}' texts: the run's progress
      * listener when it wants text, otherwise {@link TokenListener#NONE}.
      */
