@@ -76,8 +76,8 @@ class PipelinesTest {
         // kept rows plus refills: every class back to its size unless the gate rejected more than half
         int augmented = m.get("augmented").asInt();
         assertTrue(augmented > 9500 && augmented <= 10000, m.toString());
-        io.genpipe.runtime.data.IdxFile images = io.genpipe.runtime.data.IdxFile.read(out.resolve("augmented-images-idx3-ubyte.gz"));
-        int[] labels = io.genpipe.runtime.data.IdxFile.read(out.resolve("augmented-labels-idx1-ubyte.gz")).toLabels();
+        io.genpipe.runtime.io.IdxFile images = io.genpipe.runtime.io.IdxFile.read(out.resolve("augmented-images-idx3-ubyte.gz"));
+        int[] labels = io.genpipe.runtime.io.IdxFile.read(out.resolve("augmented-labels-idx1-ubyte.gz")).toLabels();
         assertEquals(augmented, images.count());
         assertEquals(augmented, labels.length);
         for (String file : List.of("report.html", "flagged.png", "generated.png", "scores.png")) {

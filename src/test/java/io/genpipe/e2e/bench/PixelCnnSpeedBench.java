@@ -6,7 +6,7 @@ import io.genpipe.api.Scorer;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.runtime.Genpipe;
-import io.genpipe.runtime.data.IdxFile;
+import io.genpipe.runtime.io.IdxFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

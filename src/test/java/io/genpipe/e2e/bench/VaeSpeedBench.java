@@ -9,7 +9,7 @@ import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.runtime.Genpipe;
-import io.genpipe.runtime.data.IdxFile;
+import io.genpipe.runtime.io.IdxFile;
 import io.genpipe.runtime.pipeline.PipelineDefinition;
 import io.genpipe.runtime.pipeline.PipelinePlan;
 import io.genpipe.runtime.pipeline.PipelineReader;

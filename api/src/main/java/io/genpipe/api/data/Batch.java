@@ -108,6 +108,150 @@ public final class Batch implements AutoCloseable {
         return b;
     }
 
+    /**
+     * The rows {@code rows} of this batch (in that order; a row may repeat) with their metadata,
+     * as a new batch of Java tensors. This batch is left as it is, still owned by the caller.
+     *
+     * <pre>{@code
+     * try (Batch firstAndLast = batch.select(List.of(0, batch.rows() - 1))) { ... }
+     * }</pre>
+     */
+    public Batch select(List<Integer> rowIndices) {
+        requireOpen();
+        List<RowMeta> m = new ArrayList<>(rowIndices.size());
+        for (int r : rowIndices) {
+            Objects.checkIndex(r, rows);
+            m.add(meta.get(r));
+        }
+        Builder out = builder(rowIndices.size()).meta(m);
+        for (Map.Entry<String, Tensor> e : columns.entrySet()) {
+            out.column(e.getKey(), gather(e.getValue(), rowIndices));
+        }
+        return out.build();
+    }
+
+    /** Rows {@code from} (inclusive) to {@code to} (exclusive), as a new batch; this one is unchanged. */
+    public Batch slice(int from, int to) {
+        Objects.checkFromToIndex(from, to, rows);
+        List<Integer> range = new ArrayList<>(to - from);
+        for (int r = from; r < to; r++) {
+            range.add(r);
+        }
+        return select(range);
+    }
+
+    /** A deep copy into Java tensors (metadata shared: it is immutable); this batch is unchanged. */
+    public Batch copy() {
+        requireOpen();
+        Builder out = builder(rows).meta(meta);
+        for (Map.Entry<String, Tensor> e : columns.entrySet()) {
+            out.column(e.getKey(), e.getValue().copyToJava());
+        }
+        return out.build();
+    }
+
+    /**
+     * Only {@code names} go on, in that order: their tensors move to the returned batch, the other
+     * columns are closed, and this batch is spent.
+     *
+     * @throws IllegalArgumentException naming a column this batch does not have (nothing is spent)
+     */
+    public Batch retain(List<String> names) {
+        requireOpen();
+        for (String n : names) {
+            if (!columns.containsKey(n)) {
+                throw new IllegalArgumentException("no column '" + n + "' in " + this);
+            }
+        }
+        Builder out = builder(rows).meta(meta);
+        for (String n : names) {
+            if (borrowed.contains(n)) {
+                out.borrow(n, columns.get(n));
+            } else {
+                out.column(n, columns.get(n));
+            }
+        }
+        closed = true;
+        for (Map.Entry<String, Tensor> e : columns.entrySet()) {
+            if (!names.contains(e.getKey()) && !borrowed.contains(e.getKey())) {
+                e.getValue().close();
+            }
+        }
+        return out.build();
+    }
+
+    /**
+     * The rows of {@code batches} one after the other, as a new batch of Java tensors; the
+     * batches must carry the same columns with the same dtypes and row shapes. They are left as
+     * they are.
+     *
+     * @throws IllegalArgumentException naming the column that differs
+     */
+    public static Batch concat(List<Batch> batches) {
+        if (batches.isEmpty()) {
+            return ofRows(0);
+        }
+        Batch first = batches.get(0);
+        int total = 0;
+        List<RowMeta> m = new ArrayList<>();
+        for (Batch b : batches) {
+            b.requireOpen();
+            if (!b.columns.keySet().equals(first.columns.keySet())) {
+                throw new IllegalArgumentException("cannot concatenate " + first + " and " + b + ": other columns");
+            }
+            total += b.rows;
+            m.addAll(b.meta);
+        }
+        Builder out = builder(total).meta(m);
+        for (Map.Entry<String, Tensor> e : first.columns.entrySet()) {
+            Tensor t = e.getValue();
+            long[] shape = t.shape();
+            long rowElements = rowElements(shape);
+            shape[0] = total;
+            BufferTensor joined = BufferTensor.allocate(t.dtype(), shape);
+            java.nio.ByteBuffer buffer = joined.buffer();
+            for (Batch b : batches) {
+                Tensor part = b.columns.get(e.getKey());
+                long[] ps = part.shape();
+                if (part.dtype() != t.dtype() || ps.length != shape.length || rowElements(ps) != rowElements) {
+                    throw new IllegalArgumentException("cannot concatenate column '" + e.getKey() + "': "
+                            + t.typeString() + " and " + part.typeString());
+                }
+                buffer.put(part.toByteArray());
+            }
+            out.column(e.getKey(), joined);
+        }
+        return out.build();
+    }
+
+    private static BufferTensor gather(Tensor t, List<Integer> rowIndices) {
+        long[] shape = t.shape();
+        int rowBytes = Math.toIntExact(rowElements(shape) * t.dtype().byteSize());
+        byte[] all = t.toByteArray();
+        shape[0] = rowIndices.size();
+        BufferTensor part = BufferTensor.allocate(t.dtype(), shape);
+        java.nio.ByteBuffer buffer = part.buffer();
+        for (int r : rowIndices) {
+            buffer.put(all, r * rowBytes, rowBytes);
+        }
+        return part;
+    }
+
+    /** Elements in one row: the product of every dimension after the first. */
+    private static long rowElements(long[] shape) {
+        long n = 1;
+        for (int i = 1; i < shape.length; i++) {
+            n = Math.multiplyExact(n, shape[i]);
+        }
+        return n;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("batch is closed");
+        }
+    }
+
     /** Closes every column this batch owns. Idempotent. */
     @Override
     public void close() {

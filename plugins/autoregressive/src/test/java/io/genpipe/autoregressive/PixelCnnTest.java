@@ -18,7 +18,7 @@ import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.Model;
 import io.genpipe.api.spi.ModelOutputs;
 import io.genpipe.runtime.Genpipe;
-import io.genpipe.runtime.data.IdxFile;
+import io.genpipe.runtime.io.IdxFile;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;

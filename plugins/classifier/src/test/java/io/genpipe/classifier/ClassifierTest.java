@@ -14,7 +14,7 @@ import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.runtime.Genpipe;
-import io.genpipe.runtime.data.IdxFile;
+import io.genpipe.runtime.io.IdxFile;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,11 @@
 package io.genpipe.runtime.pipeline;
 
+import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.BatchInput;
+import io.genpipe.runtime.step.BatchOutput;
+import io.genpipe.runtime.io.Json;
+import io.genpipe.runtime.step.sink.ReportSink;
+
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.RandomSource;
 import io.genpipe.api.data.Batch;
@@ -104,9 +110,9 @@ public final class PipelineRunner {
                 stop.check();
                 List<Map<String, Object>> steps = writeRunJson(plan, temp, metrics, stats, (System.nanoTime() - start) / 1e9);
                 for (PipelinePlan.Planned p : plan.steps()) {
-                    if (p.step() instanceof ReportSteps.ReportStep) {
+                    if (p.step() instanceof ReportSink.ReportStep) {
                         try {
-                            ((ReportSteps.ReportStep) p.step()).write(temp, plan.definition().name(), metrics, steps);
+                            ((ReportSink.ReportStep) p.step()).write(temp, plan.definition().name(), metrics, steps);
                         } catch (IOException e) {
                             throw new GenpipeException("step '" + p.id() + "' failed: cannot write report.html: " + e.getMessage(), e);
                         }

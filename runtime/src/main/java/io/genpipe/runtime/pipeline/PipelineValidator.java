@@ -1,5 +1,13 @@
 package io.genpipe.runtime.pipeline;
 
+import io.genpipe.runtime.step.Step;
+import io.genpipe.runtime.step.StepKind;
+import io.genpipe.runtime.step.SideValue;
+import io.genpipe.runtime.step.BuiltinStep;
+import io.genpipe.runtime.step.BuiltinSteps;
+import io.genpipe.runtime.step.ComponentStep;
+import io.genpipe.runtime.step.OutputPaths;
+
 import io.genpipe.api.Component;
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.Role;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genpipe.runtime.Genpipe;
-import io.genpipe.runtime.data.IdxFile;
+import io.genpipe.runtime.io.IdxFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,5 +1,7 @@
 package io.genpipe.runtime.pipeline;
 
+import io.genpipe.runtime.step.OutputPaths;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,0 +1,196 @@
+package io.genpipe.runtime.io;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.api.data.BufferTensor;
+import io.genpipe.api.data.DType;
+import io.genpipe.api.data.Tensor;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * An IDX file (the MNIST / Fashion-MNIST format), plain or gzipped: a big-endian header (two zero
+ * bytes, a type code, the rank, one 32-bit size per dimension) and the data.
+ *
+ * <pre>{@code
+ * IdxFile images = IdxFile.read(Path.of("data/fashion-mnist/t10k-images-idx3-ubyte.gz"));
+ * try (BufferTensor x = images.toImages()) {   // float32[10000,1,28,28] in [0, 1]
+ *     ...
+ * }
+ * int[] labels = IdxFile.read(Path.of("data/fashion-mnist/t10k-labels-idx1-ubyte.gz")).toLabels();
+ * }</pre>
+ */
+public final class IdxFile {
+
+    private final Path path;
+    private final DType dtype;
+    private final long[] dims;
+    private final byte[] data;
+
+    private IdxFile(Path path, DType dtype, long[] dims, byte[] data) {
+        this.path = path;
+        this.dtype = dtype;
+        this.dims = dims;
+        this.data = data;
+    }
+
+    /**
+     * Reads the whole file.
+     *
+     * @throws GenpipeException naming the file when it is missing, not IDX, of an unsupported
+     *     element type, or shorter than its header says
+     */
+    public static IdxFile read(Path path) {
+        Path file = path.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(file)) {
+            throw new GenpipeException("IDX file " + file + " does not exist");
+        }
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file))) {
+            raw.mark(2);
+            int b0 = raw.read();
+            int b1 = raw.read();
+            raw.reset();
+            InputStream in = b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(raw, 1 << 16) : raw;
+            DataInputStream data = new DataInputStream(new BufferedInputStream(in, 1 << 16));
+            int zero = data.readUnsignedShort();
+            int type = data.readUnsignedByte();
+            int rank = data.readUnsignedByte();
+            if (zero != 0 || rank == 0) {
+                throw new GenpipeException("IDX file " + file + " is not an IDX file: it starts with 0x"
+                        + String.format("%04x%02x%02x", zero, type, rank)
+                        + "; IDX starts with two zero bytes, a type code and the number of dimensions");
+            }
+            DType dtype = dtypeOf(type, file);
+            long[] dims = new long[rank];
+            for (int i = 0; i < rank; i++) {
+                dims[i] = Integer.toUnsignedLong(data.readInt());
+            }
+            long bytes = Tensor.elementCount(dims) * dtype.byteSize();
+            if (bytes > Integer.MAX_VALUE - 8) {
+                throw new GenpipeException("IDX file " + file + " holds " + bytes + " bytes; genpipe reads IDX files up to 2 GiB");
+            }
+            byte[] body = new byte[(int) bytes];
+            try {
+                data.readFully(body);
+            } catch (EOFException e) {
+                throw new GenpipeException("IDX file " + file + " is truncated: its header says " + Arrays.toString(dims)
+                        + " " + dtype + " (" + bytes + " bytes of data) but fewer bytes follow");
+            }
+            if (dtype.byteSize() > 1) {
+                swapToNativeOrder(body, dtype.byteSize());
+            }
+            return new IdxFile(file, dtype, dims, body);
+        } catch (IOException e) {
+            throw new GenpipeException("IDX file " + file + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    private static DType dtypeOf(int type, Path file) {
+        switch (type) {
+            case 0x08:
+                return DType.UINT8;
+            case 0x09:
+                return DType.INT8;
+            case 0x0C:
+                return DType.INT32;
+            case 0x0D:
+                return DType.FLOAT32;
+            case 0x0E:
+                return DType.FLOAT64;
+            default:
+                throw new GenpipeException("IDX file " + file + " has element type 0x" + Integer.toHexString(type)
+                        + ", which genpipe does not read (supported: 0x08 uint8, 0x09 int8, 0x0c int32, 0x0d float32,"
+                        + " 0x0e float64)");
+        }
+    }
+
+    private static void swapToNativeOrder(byte[] body, int width) {
+        if (java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.BIG_ENDIAN) {
+            return;
+        }
+        for (int i = 0; i < body.length; i += width) {
+            for (int a = i, b = i + width - 1; a < b; a++, b--) {
+                byte t = body[a];
+                body[a] = body[b];
+                body[b] = t;
+            }
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** Dimensions as the header gives them, e.g. {@code [10000, 28, 28]}. */
+    public long[] dims() {
+        return dims.clone();
+    }
+
+    /** Number of items: the first dimension. */
+    public int count() {
+        return (int) dims[0];
+    }
+
+    /** The raw contents as a tensor of the file's own dtype and dimensions (the caller closes it). */
+    public BufferTensor toTensor() {
+        BufferTensor t = BufferTensor.allocate(dtype, dims);
+        t.buffer().put(data);
+        return t;
+    }
+
+    /**
+     * A {@code uint8} file of {@code [n, h, w]} images as {@code float32[n,1,h,w]} in [0, 1]
+     * (pixel / 255), the layout genpipe's image models take. The caller closes it.
+     */
+    public BufferTensor toImages() {
+        return toImages(0, count());
+    }
+
+    /** Images {@code [from, to)} as {@code float32[to-from,1,h,w]} in [0, 1]. */
+    public BufferTensor toImages(int from, int to) {
+        if (dtype != DType.UINT8 || dims.length != 3) {
+            throw new GenpipeException("IDX file " + path + " holds " + dtype + Arrays.toString(dims)
+                    + ", not uint8 images [n, height, width]");
+        }
+        if (from < 0 || to > count() || from > to) {
+            throw new IllegalArgumentException("image range [" + from + ", " + to + ") outside [0, " + count() + ")");
+        }
+        int pixels = (int) (dims[1] * dims[2]);
+        BufferTensor t = BufferTensor.allocate(DType.FLOAT32, to - from, 1, dims[1], dims[2]);
+        java.nio.FloatBuffer out = t.floatBuffer();
+        int offset = from * pixels;
+        for (int i = 0; i < (to - from) * pixels; i++) {
+            out.put(i, (data[offset + i] & 0xFF) / 255f);
+        }
+        return t;
+    }
+
+    /** A one-dimensional {@code uint8} file (labels) as ints. */
+    public int[] toLabels() {
+        if (dtype != DType.UINT8 || dims.length != 1) {
+            throw new GenpipeException("IDX file " + path + " holds " + dtype + Arrays.toString(dims)
+                    + ", not uint8 labels [n]");
+        }
+        int[] labels = new int[data.length];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = data[i] & 0xFF;
+        }
+        return labels;
+    }
+
+    /** The raw bytes of items {@code [from, to)} (uint8 files), for writers and tests. */
+    public ByteBuffer bytes() {
+        return ByteBuffer.wrap(data).asReadOnlyBuffer();
+    }
+}

@@ -1,0 +1,69 @@
+package io.genpipe.runtime.report;
+
+import io.genpipe.api.GenpipeException;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.data.statistics.HistogramDataset;
+import org.jfree.data.statistics.HistogramType;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/** Charts in genpipe's reports (JFreeChart): one look for every plot, written as PNG. */
+public final class Charts {
+
+    private Charts() {
+    }
+
+    /** A ROC curve PNG from scores and positives; used by the auroc step when asked to plot. */
+    public static void roc(List<double[]> curves, List<String> names, Path file) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        for (int i = 0; i < curves.size(); i++) {
+            XYSeries s = new XYSeries(names.get(i), false);
+            double[] c = curves.get(i);
+            for (int k = 0; k + 1 < c.length; k += 2) {
+                s.add(c[k], c[k + 1]);
+            }
+            data.addSeries(s);
+        }
+        JFreeChart chart = ChartFactory.createXYLineChart("ROC", "false positive rate", "true positive rate", data,
+                PlotOrientation.VERTICAL, curves.size() > 1, false, false);
+        style(chart);
+        save(chart, file);
+    }
+
+    public static void style(JFreeChart chart) {
+        chart.setBackgroundPaint(Color.WHITE);
+        if (chart.getPlot() instanceof XYPlot) {
+            XYPlot plot = (XYPlot) chart.getPlot();
+            plot.setBackgroundPaint(new Color(248, 248, 248));
+            plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+            plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+            for (int i = 0; i < plot.getSeriesCount(); i++) {
+                plot.getRenderer().setSeriesStroke(i, new BasicStroke(1.5f));
+            }
+        }
+    }
+
+    public static void save(JFreeChart chart, Path file) {
+        try {
+            ChartUtils.saveChartAsPNG(file.toFile(), chart, 720, 420);
+        } catch (IOException e) {
+            throw new GenpipeException("cannot write plot " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+package io.genpipe.runtime.step;
+
+import io.genpipe.api.data.Batch;
+
+/** Where a step sends its batches; blocks while downstream queues are full (back-pressure). */
+public interface BatchOutput {
+
+    /**
+     * Hands {@code batch} downstream; ownership goes with it.
+     *
+     * @throws InterruptedException when the run is being cancelled
+     */
+    void emit(Batch batch) throws InterruptedException;
+}

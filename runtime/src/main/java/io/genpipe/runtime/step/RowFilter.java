@@ -1,0 +1,70 @@
+package io.genpipe.runtime.step;
+
+import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.PortSpec;
+import io.genpipe.api.data.RowMeta;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * A step that keeps or drops rows one by one and passes the columns through unchanged: the shape
+ * of filter, gate, take-per-class, threshold and sample.
+ */
+public final class RowFilter implements Step {
+
+    /** Decides for one row; a fresh one serves each run, so it may keep counts. */
+    public interface Test {
+        boolean keep(RowMeta row, StepContext context) throws InterruptedException;
+
+        /** Called once the input has ended, e.g. to record a count. */
+        default void finish(StepContext context) {
+        }
+    }
+
+    private final Supplier<Test> tests;
+
+    public RowFilter(Supplier<Test> tests) {
+        this.tests = tests;
+    }
+
+    @Override
+    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+        return inputs.get(0);
+    }
+
+    @Override
+    public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+        Test test = tests.get();
+        for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+            List<Integer> keep = new ArrayList<>();
+            try {
+                for (int r = 0; r < b.rows(); r++) {
+                    if (test.keep(b.meta(r), context)) {
+                        keep.add(r);
+                    }
+                }
+            } catch (RuntimeException | InterruptedException e) {
+                b.close();
+                throw e;
+            }
+            Batch kept = select(b, keep);
+            if (kept.rows() > 0) {
+                output.emit(kept);
+            } else {
+                kept.close();
+            }
+        }
+        test.finish(context);
+    }
+
+    /** The listed rows of {@code b}: {@code b} itself when all are listed, else a copy (and {@code b} is closed). */
+    private static Batch select(Batch b, List<Integer> rows) {
+        if (rows.size() == b.rows()) {
+            return b;
+        }
+        try (b) {
+            return b.select(rows);
+        }
+    }
+}

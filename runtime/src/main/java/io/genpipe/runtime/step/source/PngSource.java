@@ -1,0 +1,108 @@
+package io.genpipe.runtime.step.source;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.BufferTensor;
+import io.genpipe.api.data.DType;
+import io.genpipe.api.data.PortSpec;
+import io.genpipe.api.data.RowMeta;
+import io.genpipe.api.spi.ParameterSpec;
+import io.genpipe.api.spi.ParameterType;
+import io.genpipe.runtime.step.BatchInput;
+import io.genpipe.runtime.step.BatchOutput;
+import io.genpipe.runtime.step.BuiltinStep;
+import io.genpipe.runtime.step.Step;
+import io.genpipe.runtime.step.StepContext;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+
+/**
+ * The {@code png-source} built-in step: grayscale images from a folder of PNG files, sorted by name, as float32[batch,1,h,w] in [0, 1].
+ */
+public final class PngSource {
+
+    private PngSource() {
+    }
+
+    private static BufferedImage read(Path file) {
+        try {
+            BufferedImage img = ImageIO.read(file.toFile());
+            if (img == null) {
+                throw new GenpipeException(file + " is not a readable PNG");
+            }
+            return img;
+        } catch (IOException e) {
+            throw new GenpipeException(file + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /** The step as a pipeline\'s {@code use:} finds it. */
+    public static BuiltinStep definition() {
+        return new BuiltinStep("png-source", "source",
+                "grayscale images from a folder of PNG files (sorted by name) as float32[batch,1,h,w] in [0, 1]; all the same size",
+                List.of(ParameterSpec.required("folder", ParameterType.PATH, "folder of .png files"),
+                        ParameterSpec.optional("label", ParameterType.INTEGER, null, "label for every row")),
+                0, 0, (p, folder) -> {
+                    Path dir = p.getPath("folder");
+                    List<Path> files = new ArrayList<>();
+                    try (DirectoryStream<Path> list = Files.newDirectoryStream(dir, "*.png")) {
+                        list.forEach(files::add);
+                    } catch (IOException e) {
+                        throw new GenpipeException("folder: " + dir + " cannot be listed (" + e.getMessage() + ")");
+                    }
+                    if (files.isEmpty()) {
+                        throw new GenpipeException("folder: " + dir + " holds no .png files");
+                    }
+                    files.sort(null);
+                    BufferedImage first = read(files.get(0));
+                    int h = first.getHeight();
+                    int w = first.getWidth();
+                    return new Step() {
+                        @Override
+                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                            return List.of(PortSpec.of("image", DType.FLOAT32, "batch", 1, h, w));
+                        }
+
+                        @Override
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                            for (int from = 0; from < files.size(); from += context.batchSize()) {
+                                int to = Math.min(files.size(), from + context.batchSize());
+                                float[] pixels = new float[(to - from) * h * w];
+                                List<RowMeta> meta = new ArrayList<>();
+                                for (int i = from; i < to; i++) {
+                                    BufferedImage img = read(files.get(i));
+                                    if (img.getHeight() != h || img.getWidth() != w) {
+                                        throw new GenpipeException(files.get(i) + " is " + img.getWidth() + "x" + img.getHeight()
+                                                + "; the folder's images must all be " + w + "x" + h);
+                                    }
+                                    // gray PNGs are read from the raster: getRGB would convert linear gray to sRGB
+                                    boolean gray = img.getType() == BufferedImage.TYPE_BYTE_GRAY;
+                                    for (int y = 0; y < h; y++) {
+                                        for (int x = 0; x < w; x++) {
+                                            int v;
+                                            if (gray) {
+                                                v = img.getRaster().getSample(x, y, 0);
+                                            } else {
+                                                int rgb = img.getRGB(x, y);
+                                                v = (((rgb >> 16) & 0xFF) + ((rgb >> 8) & 0xFF) + (rgb & 0xFF)) / 3;
+                                            }
+                                            pixels[(i - from) * h * w + y * w + x] = v / 255f;
+                                        }
+                                    }
+                                    RowMeta m = RowMeta.of(files.get(i).getFileName().toString()).withSource(dir.toString());
+                                    meta.add(p.has("label") ? m.withLabel(p.getInt("label")) : m);
+                                }
+                                output.emit(Batch.builder(to - from).meta(meta)
+                                        .column("image", BufferTensor.ofFloats(pixels, to - from, 1, h, w)).build());
+                            }
+                        }
+                    };
+                });
+    }
+}

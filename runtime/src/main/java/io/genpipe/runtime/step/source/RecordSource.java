@@ -1,0 +1,158 @@
+package io.genpipe.runtime.step.source;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.BufferTensor;
+import io.genpipe.api.data.DType;
+import io.genpipe.api.data.PortSpec;
+import io.genpipe.api.data.RowMeta;
+import io.genpipe.api.spi.ParameterSpec;
+import io.genpipe.api.spi.ParameterType;
+import io.genpipe.api.text.TextRows;
+import io.genpipe.runtime.step.BatchInput;
+import io.genpipe.runtime.step.BatchOutput;
+import io.genpipe.runtime.step.Step;
+import io.genpipe.runtime.step.StepContext;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** What csv-source and jsonl-source share: records parsed one by one, batched into rows. */
+final class RecordSource {
+
+    private RecordSource() {
+    }
+
+    /** One parsed record: id, label, numeric values, text. */
+    record Record(String id, Integer label, float[] values, String text) {
+    }
+
+    /** Streams records as batches; the reader is opened when the step runs. */
+    interface Reader {
+        Record next(int index) throws IOException;
+
+        void close() throws IOException;
+    }
+
+    interface Opener {
+        Reader open() throws IOException;
+    }
+
+    static Step step(String column, int width, Opener opener) {
+        return new Step() {
+            @Override
+            public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                return width == 0 ? List.of() : List.of(PortSpec.of(column, DType.FLOAT32, "batch", width));
+            }
+
+            @Override
+            public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                Reader reader = opener.open();
+                try {
+                    int index = 0;
+                    while (true) {
+                        List<Record> records = new ArrayList<>();
+                        Record r;
+                        while (records.size() < context.batchSize() && (r = reader.next(index)) != null) {
+                            records.add(r);
+                            index++;
+                        }
+                        if (records.isEmpty()) {
+                            return;
+                        }
+                        List<RowMeta> meta = new ArrayList<>();
+                        float[] values = new float[records.size() * width];
+                        for (int i = 0; i < records.size(); i++) {
+                            Record rec = records.get(i);
+                            Map<String, String> tags = rec.text() == null ? Map.of() : Map.of(TextRows.TEXT, rec.text());
+                            meta.add(new RowMeta(rec.id() != null ? rec.id() : context.stepId() + "-" + (index - records.size() + i),
+                                    rec.label(), context.stepId(), null, tags));
+                            if (width > 0) {
+                                System.arraycopy(rec.values(), 0, values, i * width, width);
+                            }
+                        }
+                        Batch.Builder b = Batch.builder(records.size()).meta(meta);
+                        if (width > 0) {
+                            b.column(column, BufferTensor.ofFloats(values, records.size(), width));
+                        }
+                        output.emit(b.build());
+                        if (records.size() < context.batchSize()) {
+                            return;
+                        }
+                    }
+                } finally {
+                    reader.close();
+                }
+            }
+        };
+    }
+
+    static final List<ParameterSpec> FIELDS = List.of(
+            ParameterSpec.optional("values", ParameterType.STRING_LIST, null, "numeric fields packed into one column, in order"),
+            ParameterSpec.optional("column", ParameterType.STRING, "x", "name of that column"),
+            ParameterSpec.optional("label", ParameterType.STRING, null, "field holding an integer label"),
+            ParameterSpec.optional("id", ParameterType.STRING, null, "field holding the row id (default <step>-<n>)"),
+            ParameterSpec.optional("text", ParameterType.STRING, null, "field holding a text, kept as the row's text tag"));
+
+    /** Which fields are what, checked against a CSV header when there is one. */
+    static final class Fields {
+        final String[] values;
+        final String label;
+        final String id;
+        final String text;
+
+        private Fields(String[] values, String label, String id, String text) {
+            this.values = values;
+            this.label = label;
+            this.id = id;
+            this.text = text;
+        }
+
+        static Fields of(io.genpipe.api.spi.Parameters p, List<String> header, Path file) {
+            String[] values = p.has("values") ? p.getStringList("values").toArray(new String[0]) : new String[0];
+            String label = p.findString("label").orElse(null);
+            String id = p.findString("id").orElse(null);
+            String text = p.findString("text").orElse(null);
+            if (header != null) {
+                List<String> wanted = new ArrayList<>(List.of(values));
+                for (String f : new String[] {label, id, text}) {
+                    if (f != null) {
+                        wanted.add(f);
+                    }
+                }
+                for (String w : wanted) {
+                    if (!header.contains(w)) {
+                        throw new GenpipeException("file: " + file + " has no column '" + w + "'; its header: " + header);
+                    }
+                }
+            }
+            return new Fields(values, label, id, text);
+        }
+
+        Record record(java.util.function.Function<String, String> get, String where) {
+            float[] v = new float[values.length];
+            for (int i = 0; i < values.length; i++) {
+                String cell = get.apply(values[i]);
+                try {
+                    v[i] = Float.parseFloat(cell == null ? "" : cell.trim());
+                } catch (NumberFormatException e) {
+                    throw new GenpipeException(where + ": field '" + values[i] + "' is " + (cell == null ? "missing" : "'" + cell + "'")
+                            + ", not a number");
+                }
+            }
+            Integer l = null;
+            if (label != null) {
+                String cell = get.apply(label);
+                try {
+                    l = Integer.parseInt(cell == null ? "" : cell.trim());
+                } catch (NumberFormatException e) {
+                    throw new GenpipeException(where + ": label field '" + label + "' is " + (cell == null ? "missing" : "'" + cell + "'")
+                            + ", not an integer");
+                }
+            }
+            return new Record(id == null ? null : get.apply(id), l, v, text == null ? null : get.apply(text));
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package io.genpipe.runtime.step.source;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.api.spi.ParameterSpec;
+import io.genpipe.api.spi.ParameterType;
+import io.genpipe.runtime.step.BuiltinStep;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The {@code text-source} built-in step: one row per non-empty line of a UTF-8 text file, the line as the row's text.
+ */
+public final class TextSource {
+
+    private TextSource() {
+    }
+
+    /** The step as a pipeline\'s {@code use:} finds it. */
+    public static BuiltinStep definition() {
+        return new BuiltinStep("text-source", "source", "one row per non-empty line of a UTF-8 text file, the line as its text tag",
+                List.of(ParameterSpec.required("file", ParameterType.PATH, "text file")), 0, 0, (p, folder) -> {
+                    Path file = p.getPath("file");
+                    if (!Files.isRegularFile(file)) {
+                        throw new GenpipeException("file: " + file + " does not exist");
+                    }
+                    return RecordSource.step("x", 0, () -> {
+                        BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+                        return new RecordSource.Reader() {
+                            @Override
+                            public RecordSource.Record next(int index) throws IOException {
+                                String text;
+                                do {
+                                    text = r.readLine();
+                                } while (text != null && text.isBlank());
+                                return text == null ? null : new RecordSource.Record(null, null, new float[0], text);
+                            }
+
+                            @Override
+                            public void close() throws IOException {
+                                r.close();
+                            }
+                        };
+                    });
+                });
+    }
+}

@@ -1,0 +1,134 @@
+package io.genpipe.runtime.step.transform;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.RowMeta;
+import io.genpipe.api.spi.ParameterSpec;
+import io.genpipe.api.spi.ParameterType;
+import io.genpipe.runtime.step.BatchInput;
+import io.genpipe.runtime.step.BatchOutput;
+import io.genpipe.runtime.step.BuiltinStep;
+import io.genpipe.runtime.step.PassThroughStep;
+import io.genpipe.runtime.step.SideValue;
+import io.genpipe.runtime.step.StepContext;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The {@code flag-quantile} built-in step: tags the rows whose score is in the top fraction of their class as flagged, and publishes the per-class thresholds and counts (global).
+ */
+public final class FlagQuantile {
+
+    private FlagQuantile() {
+    }
+
+    public static final String FLAGGED = "flagged";
+
+    /** flag-quantile's per-class score thresholds (keys: labels as text, or "all"). */
+    public static final SideValue THRESHOLDS = new SideValue("thresholds", SideValue.Type.NUMBER_PER_CLASS,
+            "the score at or above which a row is flagged, per class");
+
+    /** flag-quantile's per-class counts of flagged rows. */
+    public static final SideValue COUNTS = new SideValue("counts", SideValue.Type.COUNT_PER_CLASS,
+            "how many rows of each class were flagged");
+
+    /** The step as a pipeline's {@code use:} finds it. */
+    public static BuiltinStep definition() {
+        return base().global("a quantile of the scores per class (or overall): flags the rows above it, ties broken by row order")
+                .publishes(THRESHOLDS, COUNTS);
+    }
+
+    private static BuiltinStep base() {
+        return new BuiltinStep("flag-quantile", "transform",
+                "tags (flagged=true) the rows whose score is in the top `fraction` of their class (or overall with by: none);"
+                        + " publishes thresholds and counts (per class) for gate / take-per-class, and records metrics.<metric>"
+                        + " (count), <metric>PerClass and <metric>Thresholds. Holds all rows until its input ends: quantiles"
+                        + " need every score",
+                List.of(ParameterSpec.required("fraction", ParameterType.NUMBER, "share of rows to flag, in (0, 1)"),
+                        ParameterSpec.choice("by", "label", "flag per class (label) or over all rows (none)", "label", "none"),
+                        ParameterSpec.optional("metric", ParameterType.STRING, "flagged", "metric name in run.json")),
+                1, 1, (p, folder) -> {
+                    double fraction = p.getDouble("fraction");
+                    if (!(fraction > 0 && fraction < 1)) {
+                        throw new GenpipeException("fraction must be in (0, 1), got " + fraction);
+                    }
+                    boolean perClass = p.getString("by").equals("label");
+                    String metric = p.getString("metric");
+                    return new PassThroughStep() {
+                        @Override
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                            List<Batch> held = new ArrayList<>();
+                            Map<Integer, List<Double>> scores = new TreeMap<>();
+                            try {
+                                for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                                    held.add(b);
+                                    for (RowMeta m : b.meta()) {
+                                        if (m.score() == null) {
+                                            throw new GenpipeException("row " + m.id() + " has no score; put a scorer step before"
+                                                    + " flag-quantile");
+                                        }
+                                        if (perClass && m.label() == null) {
+                                            throw new GenpipeException("row " + m.id() + " has no label; by: label needs labelled rows");
+                                        }
+                                        scores.computeIfAbsent(perClass ? m.label() : -1, k -> new ArrayList<>()).add(m.score());
+                                    }
+                                }
+                                Map<Integer, Double> thresholds = new HashMap<>();
+                                Map<Integer, Integer> quota = new HashMap<>();
+                                for (Map.Entry<Integer, List<Double>> e : scores.entrySet()) {
+                                    List<Double> sorted = new ArrayList<>(e.getValue());
+                                    sorted.sort(null);
+                                    int k = (int) Math.round(fraction * sorted.size());
+                                    quota.put(e.getKey(), k);
+                                    // rows strictly above the (n-k)-th score are flagged; ties at it fill the quota in row order
+                                    thresholds.put(e.getKey(), k == 0 ? Double.POSITIVE_INFINITY : sorted.get(sorted.size() - k));
+                                }
+                                // decide every row first, record the metrics, then emit: steps downstream
+                                // (gate, take-per-class) read the thresholds and counts as rows arrive
+                                Map<Integer, Integer> flagged = new TreeMap<>();
+                                List<List<RowMeta>> decided = new ArrayList<>();
+                                int total = 0;
+                                for (Batch b : held) {
+                                    List<RowMeta> meta = new ArrayList<>(b.rows());
+                                    for (RowMeta m : b.meta()) {
+                                        int group = perClass ? m.label() : -1;
+                                        int have = flagged.getOrDefault(group, 0);
+                                        boolean flag = m.score() >= thresholds.get(group) && have < quota.get(group);
+                                        if (flag) {
+                                            flagged.put(group, have + 1);
+                                            total++;
+                                        }
+                                        Map<String, String> tags = new LinkedHashMap<>(m.tags());
+                                        tags.put(FLAGGED, Boolean.toString(flag));
+                                        meta.add(new RowMeta(m.id(), m.label(), m.source(), m.score(), tags));
+                                    }
+                                    decided.add(meta);
+                                }
+                                context.metric(metric, null, total);
+                                Map<String, Double> published = new TreeMap<>();
+                                Map<String, Long> counts = new TreeMap<>();
+                                for (Integer group : scores.keySet()) {
+                                    String key = perClass ? Integer.toString(group) : "all";
+                                    context.metric(metric + "PerClass", key, flagged.getOrDefault(group, 0));
+                                    context.metric(metric + "Thresholds", key, thresholds.get(group));
+                                    published.put(key, thresholds.get(group));
+                                    counts.put(key, (long) flagged.getOrDefault(group, 0));
+                                }
+                                context.publish(THRESHOLDS.name(), java.util.Collections.unmodifiableMap(published));
+                                context.publish(COUNTS.name(), java.util.Collections.unmodifiableMap(counts));
+                                while (!held.isEmpty()) {
+                                    Batch b = held.remove(0);
+                                    output.emit(b.extend().meta(decided.remove(0)).build());
+                                }
+                            } finally {
+                                held.forEach(Batch::close);
+                            }
+                        }
+                    };
+                });
+    }
+}

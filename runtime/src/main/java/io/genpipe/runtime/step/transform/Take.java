@@ -1,0 +1,62 @@
+package io.genpipe.runtime.step.transform;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.BufferTensor;
+import io.genpipe.api.data.Tensor;
+import io.genpipe.api.spi.ParameterSpec;
+import io.genpipe.api.spi.ParameterType;
+import io.genpipe.runtime.step.BatchInput;
+import io.genpipe.runtime.step.BatchOutput;
+import io.genpipe.runtime.step.BuiltinStep;
+import io.genpipe.runtime.step.PassThroughStep;
+import io.genpipe.runtime.step.StepContext;
+import java.util.List;
+
+/**
+ * The {@code take} built-in step: passes the first n rows on and drops the rest (global: it depends on row order).
+ */
+public final class Take {
+
+    private Take() {
+    }
+
+    /** The first {@code k} rows of {@code b}, copied; {@code b} is closed. */
+    private static Batch slice(Batch b, int k) {
+        try (b) {
+            return b.slice(0, k);
+        }
+    }
+
+    /** The step as a pipeline's {@code use:} finds it. */
+    public static BuiltinStep definition() {
+        return base().global("the first n rows in row order");
+    }
+    private static BuiltinStep base() {
+        return new BuiltinStep("take", "transform", "passes the first n rows on and drops the rest",
+                List.of(ParameterSpec.required("n", ParameterType.INTEGER, "rows to keep")), 1, 1, (p, folder) -> {
+                    long n = p.getLong("n");
+                    if (n < 0) {
+                        throw new GenpipeException("n must be >= 0, got " + n);
+                    }
+                    return new PassThroughStep() {
+                        @Override
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                            long kept = 0;
+                            for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                                if (kept >= n) {
+                                    b.close();
+                                } else if (kept + b.rows() <= n) {
+                                    kept += b.rows();
+                                    output.emit(b);
+                                } else {
+                                    int k = (int) (n - kept);
+                                    kept = n;
+                                    output.emit(slice(b, k));
+                                }
+                            }
+                        }
+                    };
+                });
+    }
+}

@@ -1,0 +1,54 @@
+package io.genpipe.runtime.step.transform;
+
+import io.genpipe.api.data.RowMeta;
+import io.genpipe.api.spi.ParameterSpec;
+import io.genpipe.api.spi.ParameterType;
+import io.genpipe.runtime.step.BuiltinStep;
+import io.genpipe.runtime.step.RowFilter;
+import io.genpipe.runtime.step.SideValue;
+import io.genpipe.runtime.step.StepContext;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code take-per-class} built-in step: passes the first rows of each class, as many as a flag-quantile step flagged (global).
+ */
+public final class TakePerClass {
+
+    private TakePerClass() {
+    }
+
+    /** The step as a pipeline's {@code use:} finds it. */
+    public static BuiltinStep definition() {
+        return base().global("the first rows of each class, in row order, up to its count")
+                .reads(new SideValue.Input("counts", "counts", SideValue.Type.COUNT_PER_CLASS));
+    }
+
+    private static BuiltinStep base() {
+        return new BuiltinStep("take-per-class", "transform",
+                "passes on the first rows of each class, as many as the flag-quantile step named in counts: flagged"
+                        + " (e.g. refill exactly what was flagged)",
+                List.of(ParameterSpec.required("counts", ParameterType.STRING,
+                        "the step whose per-class counts to take (a flag-quantile step, e.g. flag)")),
+                1, 1, (p, folder) -> new RowFilter(() -> new RowFilter.Test() {
+                    final Map<Integer, Long> taken = new HashMap<>();
+                    Map<String, ?> counts;
+
+                    @Override
+                    @SuppressWarnings("unchecked")
+                    public boolean keep(RowMeta m, StepContext context) throws InterruptedException {
+                        if (counts == null) {
+                            counts = (Map<String, ?>) context.side(p.getString("counts"), FlagQuantile.COUNTS.name());
+                        }
+                        Object limit = SideValue.perClass(counts, m.label());
+                        long have = taken.getOrDefault(m.label(), 0L);
+                        if (limit != null && have < ((Number) limit).longValue()) {
+                            taken.put(m.label(), have + 1);
+                            return true;
+                        }
+                        return false;
+                    }
+                }));
+    }
+}

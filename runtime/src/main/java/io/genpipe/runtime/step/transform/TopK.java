@@ -1,0 +1,79 @@
+package io.genpipe.runtime.step.transform;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.RowMeta;
+import io.genpipe.api.spi.ParameterSpec;
+import io.genpipe.api.spi.ParameterType;
+import io.genpipe.runtime.step.BatchInput;
+import io.genpipe.runtime.step.BatchOutput;
+import io.genpipe.runtime.step.BuiltinStep;
+import io.genpipe.runtime.step.PassThroughStep;
+import io.genpipe.runtime.step.StepContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+
+/**
+ * The {@code top-k} built-in step: the k rows with the highest scores, highest first (global).
+ */
+public final class TopK {
+
+    private TopK() {
+    }
+
+    private static Batch row(Batch b, int r) {
+        return b.select(List.of(r));
+    }
+
+    /** The step as a pipeline's {@code use:} finds it. */
+    public static BuiltinStep definition() {
+        return base().global("the k rows with the highest scores, ties broken by row order");
+    }
+
+    private static BuiltinStep base() {
+        return new BuiltinStep("top-k", "transform",
+                "the k rows with the highest scores, highest first (holds k rows while its input streams)",
+                List.of(ParameterSpec.required("k", ParameterType.INTEGER, "rows kept")), 1, 1, (p, folder) -> {
+                    int k = p.getInt("k");
+                    if (k < 1) {
+                        throw new GenpipeException("k must be >= 1, got " + k);
+                    }
+                    return new PassThroughStep() {
+                        @Override
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                            // a min-heap of single-row batches: memory is k rows whatever the input size
+                            PriorityQueue<Batch> best = new PriorityQueue<>((a, b) -> Double.compare(a.meta(0).score(),
+                                    b.meta(0).score()));
+                            try {
+                                for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                                    try (Batch b = next) {
+                                        for (int r = 0; r < b.rows(); r++) {
+                                            RowMeta m = b.meta(r);
+                                            if (m.score() == null) {
+                                                throw new GenpipeException("row " + m.id() + " has no score; put a scorer before top-k");
+                                            }
+                                            if (best.size() < k || m.score() > best.peek().meta(0).score()) {
+                                                best.add(row(b, r));
+                                                if (best.size() > k) {
+                                                    best.poll().close();
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                                List<Batch> ordered = new ArrayList<>();
+                                while (!best.isEmpty()) {
+                                    ordered.add(0, best.poll());
+                                }
+                                for (Batch row : ordered) {
+                                    output.emit(row);
+                                }
+                            } finally {
+                                best.forEach(Batch::close);
+                            }
+                        }
+                    };
+                });
+    }
+}

@@ -1,0 +1,102 @@
+package io.genpipe.runtime.step.sink;
+
+import static io.genpipe.runtime.step.StepHarness.rows;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.BufferTensor;
+import io.genpipe.api.data.RowMeta;
+import io.genpipe.runtime.io.IdxFile;
+import io.genpipe.runtime.step.StepHarness;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every sink step: what it writes into the output folder, byte for byte where that is fixed. */
+class SinkStepsTest {
+
+    static final List<String> COVERS = List.of("image-grid", "png-sink", "idx-sink", "csv-sink", "jsonl-sink", "text-sink",
+            "histogram", "report");
+
+    @TempDir
+    Path dir;
+
+    /** n 2x3 images, pixel (y, x) of image i = (i + y * 3 + x) / 10, labels i % 3, scores i / 2. */
+    private static Batch images(int n) {
+        float[] px = new float[n * 6];
+        List<RowMeta> meta = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < 6; k++) {
+                px[i * 6 + k] = (i + k) / 10f;
+            }
+            meta.add(new RowMeta("img-" + i, i % 3, "t", i / 2.0, Map.of("text", "text " + i)));
+        }
+        return Batch.builder(n).column("image", BufferTensor.ofFloats(px, n, 1, 2, 3)).meta(meta).build();
+    }
+
+    @Test
+    void imageGridDrawsTheFirstImages() throws Exception {
+        StepHarness.of(ImageGridSink.definition(), Map.of("file", "grid.png", "columns", 2, "scale", 1, "limit", 3), dir)
+                .run(List.of(images(2), images(2))).close();
+        BufferedImage grid = ImageIO.read(dir.resolve("grid.png").toFile());
+        assertTrue(grid.getWidth() >= 6 && grid.getHeight() >= 4, grid.getWidth() + "x" + grid.getHeight());
+    }
+
+    @Test
+    void pngSinkWritesOnePngPerRowNamedAfterItsId() throws Exception {
+        StepHarness.of(PngSink.definition(), Map.of("folder", "pngs"), dir).run(List.of(images(2))).close();
+        BufferedImage one = ImageIO.read(dir.resolve("pngs/img-1.png").toFile());
+        assertEquals(3, one.getWidth());
+        assertEquals(2, one.getHeight());
+        assertEquals(Math.round(0.6f * 255), one.getRaster().getSample(2, 1, 0)); // (1 + 5) / 10
+    }
+
+    @Test
+    void idxSinkWritesImagesAndLabelsAsIdx() throws Exception {
+        StepHarness.of(IdxSink.definition(), Map.of(), dir).run(List.of(images(2), images(1))).close();
+        IdxFile back = IdxFile.read(dir.resolve("images-idx3-ubyte.gz"));
+        assertArrayEquals(new long[] {3, 2, 3}, back.dims());
+        assertArrayEquals(new int[] {0, 1, 0}, IdxFile.read(dir.resolve("labels-idx1-ubyte.gz")).toLabels());
+    }
+
+    @Test
+    void csvJsonlAndTextSinksWriteEveryRow() throws Exception {
+        Batch withScore = rows("a", 0, 2, 2, new double[] {0.5, 1.5});
+        StepHarness.of(CsvSink.definition(), Map.of("file", "rows.csv"), dir).run(List.of(withScore)).close();
+        assertEquals(List.of("id,label,source,score", "a-0,0,a,0.5", "a-1,1,a,1.5"), Files.readAllLines(dir.resolve("rows.csv")));
+        StepHarness.of(JsonlSink.definition(), Map.of("file", "rows.jsonl"), dir).run(List.of(images(1))).close();
+        assertEquals(List.of("{\"id\":\"img-0\",\"label\":0,\"source\":\"t\",\"score\":0.0,\"text\":\"text 0\"}"),
+                Files.readAllLines(dir.resolve("rows.jsonl")));
+        StepHarness.of(TextSink.definition(), Map.of("file", "texts.txt"), dir).run(List.of(images(2))).close();
+        assertEquals(List.of("text 0", "text 1"), Files.readAllLines(dir.resolve("texts.txt")));
+    }
+
+    @Test
+    void histogramDrawsThePng() throws Exception {
+        StepHarness.of(HistogramSink.definition(), Map.of("file", "h.png", "by", "label"), dir).run(List.of(images(30))).close();
+        assertTrue(ImageIO.read(dir.resolve("h.png").toFile()).getWidth() > 100);
+    }
+
+    @Test
+    void reportListsMetricsRowsAndImages() throws Exception {
+        StepHarness h = StepHarness.of(ReportSink.definition(), Map.of("title", "A <test>"), dir);
+        h.run().close();
+        StepHarness.of(ImageGridSink.definition(), Map.of("file", "grid.png"), dir).run(List.of(images(2))).close();
+        ((ReportSink.ReportStep) h.step()).write(dir, "p", Map.of("flagged", 3),
+                List.of(Map.of("id", "test", "use", "idx-source", "rows", 10L, "seconds", 0.5)));
+        String html = Files.readString(dir.resolve("report.html"));
+        assertTrue(html.contains("<title>A &lt;test&gt;</title>"), html);
+        assertTrue(html.contains("<tr><th>flagged</th><td>3</td></tr>"), html);
+        assertTrue(html.contains("<tr><td>test</td><td>idx-source</td><td class=\"n\">10</td></tr>"), html);
+        assertTrue(html.contains("grid.png"), html);
+        assertTrue(!html.contains("0.5"), "timings stay in run.json");
+    }
+}
