@@ -14,10 +14,13 @@ import io.genpipe.api.Role;
 import io.genpipe.api.Sampler;
 import io.genpipe.api.Scorer;
 import io.genpipe.api.spi.Model;
+import io.genpipe.runtime.component.Catalog;
 import io.genpipe.runtime.component.ComponentRegistry;
 import io.genpipe.runtime.component.RegisteredFactory;
 import io.genpipe.runtime.pipeline.PipelineDefinition;
 import io.genpipe.runtime.pipeline.PipelineHost;
+import io.genpipe.runtime.step.BuiltinStep;
+import io.genpipe.runtime.step.BuiltinStepsModule;
 import io.genpipe.runtime.onnx.DeviceSpec;
 import io.genpipe.runtime.onnx.MissingDevicePolicy;
 import io.genpipe.runtime.onnx.ModelSource;
@@ -62,6 +65,7 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
     private final SessionSettings settings;
     private final PluginSet plugins;
     private final ComponentRegistry components;
+    private final Catalog catalog;
     private final long seed;
     private final Path baseDir;
     private final Deque<Component> created = new ConcurrentLinkedDeque<>();
@@ -81,8 +85,35 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
         for (LoadedPlugin plugin : plugins.plugins()) {
             modules.add(new PluginModule(plugin));
         }
-        Injector injector = Guice.createInjector(Stage.PRODUCTION, modules);
-        this.components = injector.getInstance(ComponentRegistry.class);
+        modules.add(new BuiltinStepsModule());
+        Injector injector;
+        try {
+            injector = Guice.createInjector(Stage.PRODUCTION, modules);
+            this.catalog = injector.getInstance(Catalog.class);
+        } catch (com.google.inject.CreationException | com.google.inject.ProvisionException e) {
+            GenpipeException cause = findCause(e);
+            throw cause != null ? cause : new GenpipeException("the runtime could not be composed: " + e.getMessage(), e);
+        }
+        this.components = catalog.components();
+    }
+
+    private static GenpipeException findCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof GenpipeException) {
+                return (GenpipeException) t;
+            }
+        }
+        return null;
+    }
+
+    /** Everything a pipeline can use: built-in steps and components. */
+    public Catalog catalog() {
+        return catalog;
+    }
+
+    @Override
+    public Map<String, BuiltinStep> steps() {
+        return catalog.steps();
     }
 
     public static Builder builder() {

@@ -3,6 +3,7 @@ package io.genpipe.runtime.pipeline;
 import io.genpipe.api.Component;
 import io.genpipe.api.Role;
 import io.genpipe.runtime.component.ComponentRegistry;
+import io.genpipe.runtime.step.BuiltinStep;
 import java.util.Map;
 
 /**
@@ -14,6 +15,9 @@ public interface PipelineHost {
 
     /** Every component the runtime's plugins provide. */
     ComponentRegistry components();
+
+    /** The built-in steps by name, in listing order. */
+    Map<String, BuiltinStep> steps();
 
     /**
      * Builds a component for {@code pipeline}: relative paths resolve against the pipeline's

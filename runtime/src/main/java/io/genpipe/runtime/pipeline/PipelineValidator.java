@@ -4,7 +4,6 @@ import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepKind;
 import io.genpipe.runtime.step.SideValue;
 import io.genpipe.runtime.step.BuiltinStep;
-import io.genpipe.runtime.step.BuiltinSteps;
 import io.genpipe.runtime.step.ComponentStep;
 import io.genpipe.runtime.step.OutputPaths;
 
@@ -63,7 +62,7 @@ public final class PipelineValidator {
         List<Problem> problems = new ArrayList<>(earlier);
         Map<String, StepDefinition> byId = new LinkedHashMap<>();
         definition.steps().forEach(s -> byId.put(s.id(), s));
-        Map<String, BuiltinStep> builtins = BuiltinSteps.all();
+        Map<String, BuiltinStep> builtins = genpipe.steps();
         Map<String, Step> built = new LinkedHashMap<>();
         Map<String, String> kinds = new HashMap<>();
         Map<String, StepKind> executions = new HashMap<>();

@@ -245,4 +245,23 @@ class PluginManagerTest {
             assertNotEquals(null, loader.loadClass("java.sql.Connection"));
         }
     }
+
+    @Test
+    void aComponentCannotTakeABuiltinStepsName() throws Exception {
+        plugin("demo").source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "filter")).build(dir.resolve("demo.jar"));
+        io.genpipe.api.GenpipeException e = org.junit.jupiter.api.Assertions.assertThrows(io.genpipe.api.GenpipeException.class,
+                () -> Genpipe.builder().pluginsDir(dir).build());
+        assertEquals("the scorer 'filter' of plugin 'demo' 1.0.0 (" + dir.resolve("demo.jar") + ") has the name of a built-in"
+                + " step; rename the component", e.getMessage());
+    }
+
+    @Test
+    void theCatalogListsBuiltinStepsAndComponentsTogether() {
+        try (Genpipe genpipe = Genpipe.builder().build()) {
+            java.util.List<String> names = genpipe.catalog().names();
+            assertEquals("idx-source", names.get(0));
+            org.junit.jupiter.api.Assertions.assertTrue(names.contains("flag-quantile") && names.contains("gaussian"), names.toString());
+            assertEquals(io.genpipe.runtime.step.StepKind.GLOBAL, genpipe.catalog().steps().get("flag-quantile").execution());
+        }
+    }
 }
