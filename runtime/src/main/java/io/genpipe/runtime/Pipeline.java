@@ -144,6 +144,12 @@ public final class Pipeline {
         return run(Path.of(definition().out()));
     }
 
+    /** Waits for the run in progress, if any, to end or (during JVM shutdown) to have removed its temporary folder. */
+    public boolean awaitCleanup(long millis) throws InterruptedException {
+        PipelineRunner r = running;
+        return r == null || r.awaitCleanup(millis);
+    }
+
     /** Stops the run in progress (from any thread); it ends with "run stopped by a signal". */
     public boolean cancel() {
         PipelineRunner r = running;
@@ -161,16 +167,14 @@ public final class Pipeline {
             d = read.definition();
         }
         if (seed != null || device != null) {
-            d = new PipelineDefinition(d.file(), d.sha256(), d.name(), seed != null ? seed : d.seed(),
-                    device != null ? device : d.device(), d.onMissingDevice(), d.batchSize(), d.out(), d.steps());
+            d = d.withSeed(seed != null ? seed : d.seed()).withDevice(device != null ? device : d.device(), d.onMissingDevice());
         }
         try {
             io.genpipe.runtime.onnx.DeviceSpec.parse(d.device());
             io.genpipe.runtime.onnx.MissingDevicePolicy.parse(d.onMissingDevice());
         } catch (GenpipeException | IllegalArgumentException e) {
             problems.add(new Problem(new Location(d.file(), 0, 0), null, e.getMessage()));
-            d = new PipelineDefinition(d.file(), d.sha256(), d.name(), d.seed(), "cpu", "fail", d.batchSize(), d.out(),
-                    d.steps());
+            d = d.withDevice("cpu", "fail");
         }
         return d;
     }

@@ -12,9 +12,18 @@ import java.util.Objects;
  * @param defaultValue the value used when none is given, as text (null: no default)
  * @param description one line for help output
  * @param choices the allowed values of a {@link ParameterType#CHOICE}; empty otherwise
+ * @param min the smallest value an {@link ParameterType#INTEGER} or {@link ParameterType#NUMBER}
+ *     parameter accepts (null: no bound); the host refuses others, naming the parameter and range
+ * @param max the largest value it accepts (null: no bound)
  */
 public record ParameterSpec(String name, ParameterType type, boolean required, String defaultValue,
-                            String description, List<String> choices) {
+                            String description, List<String> choices, Double min, Double max) {
+
+    /** A parameter without a range. */
+    public ParameterSpec(String name, ParameterType type, boolean required, String defaultValue, String description,
+                         List<String> choices) {
+        this(name, type, required, defaultValue, description, choices, null, null);
+    }
 
     public ParameterSpec {
         Objects.requireNonNull(name, "name is null");
@@ -27,6 +36,23 @@ public record ParameterSpec(String name, ParameterType type, boolean required, S
         if (required && defaultValue != null) {
             throw new IllegalArgumentException("required parameter '" + name + "' cannot have a default");
         }
+        if ((min != null || max != null) && type != ParameterType.INTEGER && type != ParameterType.NUMBER) {
+            throw new IllegalArgumentException("parameter '" + name + "' is a " + type.label() + "; only numbers have a range");
+        }
+    }
+
+    /**
+     * This parameter, accepting only values from {@code low} to {@code high} (inclusive).
+     *
+     * <pre>{@code
+     * ParameterSpec.optional("samples", ParameterType.INTEGER, "1", "importance samples").range(1, 10_000)
+     * }</pre>
+     */
+    public ParameterSpec range(double low, double high) {
+        if (!(low <= high)) {
+            throw new IllegalArgumentException("range of '" + name + "': " + low + " > " + high);
+        }
+        return new ParameterSpec(name, type, required, defaultValue, description, choices, low, high);
     }
 
     public static ParameterSpec required(String name, ParameterType type, String description) {

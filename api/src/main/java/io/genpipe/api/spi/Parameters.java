@@ -60,8 +60,16 @@ public final class Parameters {
     }
 
     /** An integer parameter that must fit an {@code int}. */
+    /**
+     * @throws InvalidParameterException naming the parameter when its value does not fit an int
+     */
     public int getInt(String name) {
-        return Math.toIntExact(getLong(name));
+        long v = getLong(name);
+        if (v != (int) v) {
+            throw new InvalidParameterException(name, name + " must be from " + Integer.MIN_VALUE + " to "
+                    + Integer.MAX_VALUE + ", found " + v);
+        }
+        return (int) v;
     }
 
     public double getDouble(String name) {

@@ -16,11 +16,12 @@ public record StopRule(int maxTokens, List<String> stopSequences, int minTokens)
 
     /** The parameters every token generator declares, with these names and defaults. */
     public static final List<ParameterSpec> PARAMETERS = List.of(
-            ParameterSpec.optional("maxTokens", ParameterType.INTEGER, "200", "most tokens generated per row"),
+            ParameterSpec.optional("maxTokens", ParameterType.INTEGER, "200", "most tokens generated per row").range(1, 100_000),
             ParameterSpec.optional("stop", ParameterType.STRING_LIST, null,
                     "stop sequences: generation ends before the first one that appears (e.g. [\"\\n\\n\"])"),
             ParameterSpec.optional("minTokens", ParameterType.INTEGER, "0",
-                    "end of text is not sampled before this many tokens (fixed-length runs: minTokens = maxTokens)"));
+                    "end of text is not sampled before this many tokens (fixed-length runs: minTokens = maxTokens)")
+                    .range(0, 100_000));
 
     public StopRule {
         if (maxTokens < 1) {

@@ -199,7 +199,8 @@ final class VaeAnomalyScorer implements Scorer {
                 VaeModels.parametersWith(
                         ParameterSpec.choice("method", "combined", "how to score",
                                 "reconstruction", "elbo", "iwae", "mahalanobis", "combined"),
-                        ParameterSpec.optional("samples", ParameterType.INTEGER, "16", "K, posterior draws per image for iwae")),
+                        ParameterSpec.optional("samples", ParameterType.INTEGER, "16", "K, posterior draws per image for iwae")
+                                .range(1, 10_000)),
                 VaeAnomalyScorer::create);
     }
 

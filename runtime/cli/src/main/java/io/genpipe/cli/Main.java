@@ -1,6 +1,7 @@
 package io.genpipe.cli;
 
 import io.genpipe.runtime.BuildInfo;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,8 +21,71 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Whether GENPIPE_DEBUG=1 asks for whole stack traces. */
+    static boolean debug() {
+        return "1".equals(System.getenv("GENPIPE_DEBUG"));
+    }
+
+    /** Set when genpipe itself ends the JVM; any other System.exit comes from plugin code. */
+    static volatile boolean exiting;
+
+    /** The pipeline being run, for the exit guard. */
+    static volatile io.genpipe.runtime.Pipeline active;
+
     public static void main(String[] args) {
-        System.exit(run(args));
+        Runtime.getRuntime().addShutdownHook(new Thread(Main::guardExit, "genpipe-exit-guard"));
+        int code = run(args);
+        exit(code);
+    }
+
+    /** Ends the JVM with {@code code}, as genpipe (not a plugin). */
+    static void exit(int code) {
+        exiting = true;
+        System.exit(code);
+    }
+
+    /**
+     * A System.exit that genpipe did not call (a plugin's, say with status 0) must never look like
+     * success: the run's temporary folder is removed and the JVM halts with status 1.
+     */
+    private static void guardExit() {
+        if (exiting) {
+            return;
+        }
+        String caller = exitCaller();
+        System.err.println("genpipe: " + caller + " called System.exit while genpipe was running; plugin code may not end"
+                + " genpipe: the run is stopped and nothing was written");
+        System.err.flush();
+        io.genpipe.runtime.Pipeline p = active;
+        if (p != null) {
+            p.cancel();
+            try {
+                p.awaitCleanup(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Runtime.getRuntime().halt(FAILED);
+    }
+
+    /** The frame that called System.exit (or Runtime.exit), with its plugin when it has one. */
+    private static String exitCaller() {
+        for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+            StackTraceElement[] frames = e.getValue();
+            for (int i = 0; i + 1 < frames.length; i++) {
+                boolean exit = frames[i].getMethodName().equals("exit") && (frames[i].getClassName().equals("java.lang.System")
+                        || frames[i].getClassName().equals("java.lang.Runtime"));
+                if (exit && !frames[i + 1].getClassName().startsWith("java.lang.")) {
+                    StackTraceElement caller = frames[i + 1];
+                    String loader = caller.getClassLoaderName();
+                    String plugin = loader != null && loader.startsWith("genpipe-plugin-")
+                            ? "plugin '" + loader.substring("genpipe-plugin-".length()) + "'" : "code";
+                    return plugin + " (" + caller.getClassName() + "." + caller.getMethodName() + ", thread "
+                            + e.getKey().getName() + ")";
+                }
+            }
+        }
+        return "code outside genpipe";
     }
 
     /** Runs the command line and returns its exit code (for tests and embedding). */
@@ -39,8 +103,12 @@ public final class Main implements Runnable {
             return INVALID_INPUT;
         });
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
-            command.getErr().println("genpipe: " + e.getMessage());
-            return e instanceof io.genpipe.api.GenpipeException ? FAILED : FAILED;
+            command.getErr().println("genpipe: " + (e instanceof io.genpipe.api.GenpipeException ? e.getMessage()
+                    : "internal error: " + e + " (GENPIPE_DEBUG=1 prints the stack trace; please report it)"));
+            if (debug()) {
+                e.printStackTrace(command.getErr());
+            }
+            return FAILED;
         });
         return cli.execute(args);
     }

@@ -142,6 +142,7 @@ final class PipelineCommands {
                 PipelinePlan plan = pipeline.plan();
                 Path target = out != null ? out : Path.of(plan.definition().out());
                 running = pipeline;
+                Main.active = pipeline;
                 StatusLine status = System.console() != null ? new StatusLine(err, plan) : null;
                 boolean streaming = stream != null ? stream : System.console() != null;
                 if (streaming) {

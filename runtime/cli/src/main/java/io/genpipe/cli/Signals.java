@@ -39,7 +39,7 @@ final class Signals {
         boolean first = received == 0;
         received = signal.getNumber();
         if (!first || !stop.getAsBoolean()) {
-            System.exit(128 + signal.getNumber());
+            Main.exit(128 + signal.getNumber());
         }
     }
 

@@ -76,15 +76,16 @@ public final class ComponentRegistry {
         Parameters parameters = ParameterBinder.bind(factory, rawParameters, baseDir);
         Component component;
         try {
-            component = factory.create(parameters, new RuntimePluginContext(registered.plugin(), sessions, settings, seed));
+            component = createBounded(registered, () -> factory.create(parameters,
+                    new RuntimePluginContext(registered.plugin(), sessions, settings, seed)));
         } catch (io.genpipe.api.spi.InvalidParameterException e) {
             throw new ParameterException(List.of("parameter '" + e.parameter() + "' of " + role.label() + " '" + name + "': "
                     + e.getMessage()), List.of(e.parameter()));
         } catch (GenpipeException e) {
             throw new GenpipeException(role.label() + " '" + name + "' could not be created: " + e.getMessage(), e);
-        } catch (RuntimeException | LinkageError e) {
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             throw new GenpipeException(role.label() + " '" + name + "' (plugin " + registered.plugin().describe()
-                    + ") could not be created: " + e, e);
+                    + ") could not be created: " + PluginFailures.describe(e), e);
         }
         if (component == null || !role.type().isInstance(component)) {
             throw new GenpipeException(role.label() + " '" + name + "' (plugin " + registered.plugin().describe()
@@ -103,5 +104,56 @@ public final class ComponentRegistry {
             byRole.computeIfAbsent(f.factory().role(), r -> new ArrayList<>()).add(f.name());
         }
         return byRole;
+    }
+
+    /** How long a factory's {@code create} may take before genpipe gives up on it (GENPIPE_CREATE_TIMEOUT_S). */
+    static final long CREATE_TIMEOUT_S = Long.parseLong(System.getenv().getOrDefault("GENPIPE_CREATE_TIMEOUT_S", "120"));
+
+    /**
+     * Runs a plugin factory on its own thread, with the plugin's class loader as the context loader
+     * (never the host's), and gives up after {@link #CREATE_TIMEOUT_S}: a plugin that spins in its
+     * factory or constructor ends in a message, not a hang.
+     */
+    private static Component createBounded(RegisteredFactory registered, java.util.function.Supplier<Component> create) {
+        java.util.concurrent.atomic.AtomicReference<Object> result = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread worker = new Thread(() -> {
+            try {
+                result.set(create.get());
+            } catch (Throwable t) {
+                result.set(new Failure(t));
+            }
+        }, "genpipe-create-" + registered.name());
+        worker.setDaemon(true);
+        worker.setContextClassLoader(registered.plugin().classLoader());
+        worker.start();
+        try {
+            worker.join(CREATE_TIMEOUT_S * 1000);
+        } catch (InterruptedException e) {
+            worker.interrupt();
+            Thread.currentThread().interrupt();
+            throw new GenpipeException("interrupted while creating " + registered.factory().role().label() + " '"
+                    + registered.name() + "'");
+        }
+        if (worker.isAlive()) {
+            worker.interrupt();
+            throw new GenpipeException("its factory did not return within " + CREATE_TIMEOUT_S + " s, so genpipe gave up on"
+                    + " it (plugin " + registered.plugin().describe() + "; is its factory or constructor stuck in a loop?"
+                    + " GENPIPE_CREATE_TIMEOUT_S sets the limit)");
+        }
+        Object r = result.get();
+        if (r instanceof Failure) {
+            Throwable t = ((Failure) r).cause;
+            if (t instanceof RuntimeException) {
+                throw (RuntimeException) t;
+            }
+            if (t instanceof Error) {
+                throw (Error) t;
+            }
+            throw new GenpipeException(t.toString(), t);
+        }
+        return (Component) r;
+    }
+
+    private record Failure(Throwable cause) {
     }
 }

@@ -74,6 +74,10 @@ public final class ParameterBinder {
                 concerned.add(spec.name());
                 problems.add("parameter '" + spec.name() + "' of " + who + " must be " + expectation(spec) + ", got "
                         + show(value));
+            } else if (converted instanceof Number && outOfRange(spec, ((Number) converted).doubleValue())) {
+                concerned.add(spec.name());
+                problems.add("parameter '" + spec.name() + "' of " + who + " must be " + range(spec) + ", got "
+                        + show(value));
             } else {
                 values.put(spec.name(), converted);
             }
@@ -101,6 +105,22 @@ public final class ParameterBinder {
             default:
                 return "a string";
         }
+    }
+
+    private static boolean outOfRange(ParameterSpec spec, double v) {
+        return (spec.min() != null && v < spec.min()) || (spec.max() != null && v > spec.max());
+    }
+
+    /** "from 1 to 10000", "at least 0", "at most 1". */
+    static String range(ParameterSpec spec) {
+        String lo = spec.min() == null ? null : number(spec, spec.min());
+        String hi = spec.max() == null ? null : number(spec, spec.max());
+        return lo != null && hi != null ? "from " + lo + " to " + hi : lo != null ? "at least " + lo : "at most " + hi;
+    }
+
+    private static String number(ParameterSpec spec, double v) {
+        return spec.type() == ParameterType.INTEGER || v == Math.rint(v) && Math.abs(v) < 1e15
+                ? Long.toString((long) v) : Double.toString(v);
     }
 
     private static String show(Object value) {

@@ -6,7 +6,6 @@ import io.genpipe.api.data.DType;
 import io.genpipe.api.data.Tensor;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -72,16 +71,22 @@ public final class IdxFile {
             for (int i = 0; i < rank; i++) {
                 dims[i] = Integer.toUnsignedLong(data.readInt());
             }
-            long bytes = Tensor.elementCount(dims) * dtype.byteSize();
-            if (bytes > Integer.MAX_VALUE - 8) {
-                throw new GenpipeException("IDX file " + file + " holds " + bytes + " bytes; genpipe reads IDX files up to 2 GiB");
-            }
-            byte[] body = new byte[(int) bytes];
+            long bytes;
             try {
-                data.readFully(body);
-            } catch (EOFException e) {
+                bytes = Math.multiplyExact(Tensor.elementCount(dims), dtype.byteSize());
+            } catch (ArithmeticException e) {
+                bytes = Long.MAX_VALUE;
+            }
+            if (bytes > Integer.MAX_VALUE - 8) {
+                throw new GenpipeException("IDX file " + file + " says it holds " + Arrays.toString(dims) + " " + dtype
+                        + " (more than 2 GiB); genpipe reads IDX files up to 2 GiB");
+            }
+            // read in chunks rather than allocating what the header claims: a lying header costs
+            // only the bytes that are really there
+            byte[] body = data.readNBytes((int) bytes);
+            if (body.length < bytes) {
                 throw new GenpipeException("IDX file " + file + " is truncated: its header says " + Arrays.toString(dims)
-                        + " " + dtype + " (" + bytes + " bytes of data) but fewer bytes follow");
+                        + " " + dtype + " (" + bytes + " bytes of data) but " + body.length + " bytes follow");
             }
             if (dtype.byteSize() > 1) {
                 swapToNativeOrder(body, dtype.byteSize());

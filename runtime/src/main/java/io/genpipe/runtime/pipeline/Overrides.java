@@ -73,8 +73,6 @@ public final class Overrides {
         if (!problems.isEmpty()) {
             throw new PipelineException(problems);
         }
-        return new PipelineDefinition(definition.file(), definition.sha256(), definition.name(), seed,
-                definition.device(), definition.onMissingDevice(), batchSize, definition.out(),
-                new ArrayList<>(steps.values()));
+        return definition.withSeed(seed).withBatchSize(batchSize).withSteps(new ArrayList<>(steps.values()));
     }
 }

@@ -15,16 +15,48 @@ import java.util.List;
  * @param batchSize rows per batch moved between steps
  * @param out output folder, relative to the working directory
  * @param steps the steps in file order
+ * @param nonFinite {@code fail} (default) or {@code warn}: what a NaN or infinite value in a
+ *     component's output does
+ * @param maxRows the most rows a source or a sampler may produce (default {@link #DEFAULT_MAX_ROWS})
  */
 public record PipelineDefinition(Path file, String sha256, String name, long seed, String device,
-                                 String onMissingDevice, int batchSize, String out, List<StepDefinition> steps) {
+                                 String onMissingDevice, int batchSize, String out, List<StepDefinition> steps,
+                                 String nonFinite, long maxRows) {
+
+    /** Rows a source or sampler may produce unless the file's {@code limits: {rows: N}} raises it. */
+    public static final long DEFAULT_MAX_ROWS = 10_000_000;
 
     public PipelineDefinition {
         steps = List.copyOf(steps);
     }
 
+    /** A definition with the default nonFinite (fail) and row limit. */
+    public PipelineDefinition(Path file, String sha256, String name, long seed, String device, String onMissingDevice,
+                              int batchSize, String out, List<StepDefinition> steps) {
+        this(file, sha256, name, seed, device, onMissingDevice, batchSize, out, steps, "fail", DEFAULT_MAX_ROWS);
+    }
+
     public Path folder() {
         Path parent = file.toAbsolutePath().getParent();
         return parent == null ? Path.of("").toAbsolutePath() : parent;
+    }
+
+    public PipelineDefinition withSeed(long newSeed) {
+        return new PipelineDefinition(file, sha256, name, newSeed, device, onMissingDevice, batchSize, out, steps, nonFinite, maxRows);
+    }
+
+    public PipelineDefinition withDevice(String newDevice, String newOnMissingDevice) {
+        return new PipelineDefinition(file, sha256, name, seed, newDevice, newOnMissingDevice, batchSize, out, steps, nonFinite,
+                maxRows);
+    }
+
+    public PipelineDefinition withBatchSize(int newBatchSize) {
+        return new PipelineDefinition(file, sha256, name, seed, device, onMissingDevice, newBatchSize, out, steps, nonFinite,
+                maxRows);
+    }
+
+    public PipelineDefinition withSteps(List<StepDefinition> newSteps) {
+        return new PipelineDefinition(file, sha256, name, seed, device, onMissingDevice, batchSize, out, newSteps, nonFinite,
+                maxRows);
     }
 }

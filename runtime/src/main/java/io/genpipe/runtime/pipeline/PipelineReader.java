@@ -41,7 +41,12 @@ import org.yaml.snakeyaml.nodes.Tag;
 public final class PipelineReader {
 
     static final List<String> TOP_LEVEL = List.of("name", "description", "seed", "device", "onMissingDevice",
-            "batchSize", "out", "steps");
+            "batchSize", "out", "nonFinite", "limits", "steps");
+    static final List<String> LIMITS = List.of("rows");
+    /** The largest pipeline file read: bigger ones are refused before parsing. */
+    static final long MAX_FILE_BYTES = 1 << 20;
+    /** The most steps a pipeline may have. */
+    static final int MAX_STEPS = 10_000;
     static final List<String> STEP_KEYS = List.of("id", "use", "inputs", "with", "description");
     private static final Pattern STEP_ID = Pattern.compile("[a-z0-9][a-z0-9-]*");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]*)}");
@@ -92,6 +97,10 @@ public final class PipelineReader {
         Path path = file.toAbsolutePath().normalize();
         byte[] bytes;
         try {
+            if (Files.isRegularFile(path) && Files.size(path) > MAX_FILE_BYTES) {
+                throw new PipelineException(List.of(new Problem(new Location(path, 0, 0), null, "the pipeline file is "
+                        + Files.size(path) + " bytes; at most " + MAX_FILE_BYTES + " bytes (1 MiB) are read")));
+            }
             bytes = Files.readAllBytes(path);
         } catch (IOException e) {
             throw new PipelineException(List.of(new Problem(new Location(path, 0, 0), null,
@@ -176,7 +185,27 @@ public final class PipelineReader {
                 }
             }
         }
-        return new Result(new PipelineDefinition(path, sha256(bytes), name, seed, device, onMissing, batchSize, out, steps),
+        String nonFinite = ctx.string(top.get("nonFinite"), null, "fail");
+        if (!nonFinite.equals("fail") && !nonFinite.equals("warn")) {
+            ctx.problem(top.get("nonFinite").getValueNode(), null, "nonFinite must be fail or warn; found '" + nonFinite + "'");
+            nonFinite = "fail";
+        }
+        long maxRows = PipelineDefinition.DEFAULT_MAX_ROWS;
+        NodeTuple limits = top.get("limits");
+        if (limits != null) {
+            if (!(limits.getValueNode() instanceof MappingNode)) {
+                ctx.problem(limits.getValueNode(), null, "limits must be a mapping, e.g. limits: {rows: 50000000}");
+            } else {
+                Map<String, NodeTuple> l = ctx.mapping((MappingNode) limits.getValueNode(), LIMITS, null, "limit");
+                maxRows = ctx.integer(l.get("rows"), null, maxRows, 1);
+            }
+        }
+        if (steps.size() > MAX_STEPS) {
+            ctx.problem(stepsTuple.getValueNode(), null, "the pipeline has " + steps.size() + " steps; at most " + MAX_STEPS
+                    + " are allowed");
+        }
+        return new Result(new PipelineDefinition(path, sha256(bytes), name, seed, device, onMissing, batchSize, out, steps,
+                nonFinite, maxRows),
                 List.copyOf(ctx.problems));
     }
 

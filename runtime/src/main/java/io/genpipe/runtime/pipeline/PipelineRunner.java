@@ -104,6 +104,7 @@ public final class PipelineRunner {
         Path target;
         try {
             try (OutputFolder folder = OutputFolder.claim(out, plan.definition().file(), log)) {
+                stop.folder = folder;
                 target = folder.target();
                 Path temp = folder.temp();
                 execute(plan, temp, metrics, stats, stop);
@@ -152,9 +153,22 @@ public final class PipelineRunner {
         return true;
     }
 
+    /**
+     * Waits until the run in progress (if any) has ended or, when the JVM is shutting down under it,
+     * until its temporary folder is gone.
+     *
+     * @return false when that did not happen within {@code millis}
+     */
+    public boolean awaitCleanup(long millis) throws InterruptedException {
+        Stop stop = current;
+        return stop == null || stop.awaitCleaned(millis);
+    }
+
     /** Stops a run from a shutdown hook or {@link #cancel()}, and waits for it to have cleaned up. */
     private static final class Stop {
         private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.CountDownLatch cleaned = new java.util.concurrent.CountDownLatch(1);
+        private volatile OutputFolder folder;
         private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
         private volatile boolean stopped;
 
@@ -170,10 +184,23 @@ public final class PipelineRunner {
         void onShutdown() {
             cancel();
             try {
-                done.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                if (!done.await(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                    // a step never ended (e.g. the thread that called System.exit is waiting for
+                    // this very hook): remove the temporary folder here
+                    OutputFolder f = folder;
+                    if (f != null) {
+                        f.close();
+                    }
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } finally {
+                cleaned.countDown();
             }
+        }
+
+        boolean awaitCleaned(long millis) throws InterruptedException {
+            return cleaned.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
 
         boolean stopped() {
@@ -188,6 +215,7 @@ public final class PipelineRunner {
 
         void finished() {
             done.countDown();
+            cleaned.countDown();
         }
     }
 
@@ -243,7 +271,7 @@ public final class PipelineRunner {
                 outboxes.get(0).put(batch);
             };
             StepContext context = new RunContext(p.id(), plan.definition(), folder, root.fork(p.id()), metrics, progress,
-                    sides);
+                    sides, log);
             Thread t = new Thread(() -> {
                 long t0 = System.nanoTime();
                 try {
@@ -372,10 +400,12 @@ public final class PipelineRunner {
         private final Progress progress;
 
         private final SideValues sides;
+        private final Consumer<String> log;
 
         RunContext(String id, PipelineDefinition definition, Path folder, RandomSource random, Map<String, Object> metrics,
-                   Progress progress, SideValues sides) {
+                   Progress progress, SideValues sides, Consumer<String> log) {
             this.sides = sides;
+            this.log = log;
             this.id = id;
             this.progress = progress;
             this.definition = definition;
@@ -428,6 +458,16 @@ public final class PipelineRunner {
             synchronized (metrics) {
                 return Map.copyOf(metrics);
             }
+        }
+
+        @Override
+        public boolean failOnNonFinite() {
+            return !definition.nonFinite().equals("warn");
+        }
+
+        @Override
+        public void warn(String message) {
+            log.accept("warning: " + message);
         }
 
         @Override

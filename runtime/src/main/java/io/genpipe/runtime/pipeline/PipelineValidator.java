@@ -35,9 +35,9 @@ import java.util.Optional;
 public final class PipelineValidator {
 
     private static final ParameterSpec ROWS = ParameterSpec.optional("rows", ParameterType.INTEGER, null,
-            "for a sampler with no input: how many draws to make");
+            "for a sampler with no input: how many draws to make (at most limits.rows, default 10,000,000)");
     private static final ParameterSpec BATCH_SIZE = ParameterSpec.optional("batchSize", ParameterType.INTEGER, null,
-            "rows per call of this component (micro-batching), whatever the pipeline's batchSize");
+            "rows per call of this component (micro-batching), whatever the pipeline's batchSize").range(1, 1_000_000);
 
     private final PipelineHost genpipe;
 
@@ -189,9 +189,15 @@ public final class PipelineValidator {
         Map<String, Object> with = new LinkedHashMap<>(s.with());
         long rows = 0;
         if (role == Role.SAMPLER && with.containsKey("rows")) {
-            Parameters r = ParameterBinder.bind(List.of(ROWS), factory.factory().role().label() + " '" + factory.name() + "'",
-                    Map.of("rows", with.remove("rows")), definition.folder());
+            String who = factory.factory().role().label() + " '" + factory.name() + "'";
+            Parameters r = ParameterBinder.bind(List.of(ROWS.range(1, Long.MAX_VALUE)), who, Map.of("rows", with.remove("rows")),
+                    definition.folder());
             rows = r.getLong("rows");
+            if (rows > definition.maxRows()) {
+                throw new ParameterException(List.of("parameter 'rows' of " + who + " is " + rows + ", above this pipeline's"
+                        + " limit of " + definition.maxRows() + " rows; raise it with limits: {rows: N} at the top of the file"),
+                        List.of("rows"));
+            }
             if (rows <= 0) {
                 throw new GenpipeException("rows must be a positive number of draws, got " + rows);
             }
@@ -207,7 +213,8 @@ public final class PipelineValidator {
             batchSize = (int) value;
         }
         Component component = genpipe.create(role, factory.name(), with, definition);
-        return new ComponentStep(s.id(), role, component, rows, batchSize);
+        return new ComponentStep(s.id(), role, component, rows, batchSize, role.label() + " '" + factory.name() + "' (plugin '"
+                + factory.plugin().name() + "' " + factory.plugin().descriptor().version() + ")");
     }
 
     /**

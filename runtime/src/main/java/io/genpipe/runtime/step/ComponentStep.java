@@ -29,6 +29,16 @@ public final class ComponentStep implements Step {
     private final Component component;
     private final long rows;
     private final int batchSize;
+    private final String origin;
+    private final List<PortSpec> declaredOutputs;
+
+    /**
+     * @param origin names the component in errors, e.g. {@code scorer 'vae-anomaly-scorer' (plugin 'vae' 0.1.0)}
+     * @throws GenpipeException when the component's ports are missing (null)
+     */
+    public ComponentStep(String id, Role role, Component component, long rows, int batchSize, String origin) {
+        this(id, role, component, rows, batchSize, origin, true);
+    }
 
     /**
      * @param batchSize rows per call of the component: 0 takes batches as they come, unless the
@@ -36,21 +46,27 @@ public final class ComponentStep implements Step {
      *     batch), which then sets it; the last batch of a stream may be shorter
      */
     public ComponentStep(String id, Role role, Component component, long rows, int batchSize) {
+        this(id, role, component, rows, batchSize, role.label() + " " + component.getClass().getName(), true);
+    }
+
+    private ComponentStep(String id, Role role, Component component, long rows, int batchSize, String origin, boolean checked) {
         this.id = id;
+        this.origin = origin;
+        List<PortSpec> ins = callPorts(component, true, origin);
+        this.declaredOutputs = callPorts(component, false, origin);
         this.role = role;
         this.component = component;
         this.rows = rows;
         int fixed = 0;
-        if (!component.inputs().isEmpty()) {
-            io.genpipe.api.data.Dim first = component.inputs().get(0).shape().isEmpty() ? null
-                    : component.inputs().get(0).shape().get(0);
+        if (!ins.isEmpty()) {
+            io.genpipe.api.data.Dim first = ins.get(0).shape().isEmpty() ? null : ins.get(0).shape().get(0);
             if (first != null && first.isFixed()) {
                 fixed = (int) first.size();
             }
         }
         if (batchSize > 0 && fixed > 0 && batchSize != fixed) {
             throw new io.genpipe.api.GenpipeException("batchSize " + batchSize + " does not fit the component, whose input '"
-                    + component.inputs().get(0).name() + "' takes batches of exactly " + fixed);
+                    + ins.get(0).name() + "' takes batches of exactly " + fixed);
         }
         this.batchSize = batchSize > 0 ? batchSize : fixed;
     }
@@ -64,13 +80,13 @@ public final class ComponentStep implements Step {
             if (rows <= 0) {
                 throw new GenpipeException("a sampler with no input needs rows: N (how many draws to make)");
             }
-            return component.outputs();
+            return declaredOutputs;
         }
         List<PortSpec> in = inputs.get(0);
-        for (PortSpec needed : component.inputs()) {
+        for (PortSpec needed : callPorts(component, true, origin)) {
             Columns.require(needed, in, "input");
         }
-        List<PortSpec> added = role == Role.SCORER ? List.of(PortSpec.of(id, DType.FLOAT64, "batch")) : component.outputs();
+        List<PortSpec> added = role == Role.SCORER ? List.of(PortSpec.of(id, DType.FLOAT64, "batch")) : declaredOutputs;
         return Columns.merge(in, added);
     }
 
@@ -84,26 +100,33 @@ public final class ComponentStep implements Step {
                 for (int i = 0; i < n; i++) {
                     meta.add(RowMeta.of(id + "-" + (emitted + i)).withSource(id));
                 }
-                output.emit(((Sampler) component).sample(Batch.builder(n).meta(meta).build(), context.random()));
+                Batch request = Batch.builder(n).meta(meta).build();
+                output.emit(checked(call(() -> ((Sampler) component).sample(request, context.random())), context));
                 emitted += n;
             }
             return;
         }
         BatchInput in = batchSize > 0 ? new Rebatcher(inputs.get(0), batchSize) : inputs.get(0);
         for (Batch batch = in.next(); batch != null; batch = in.next()) {
+            Batch result;
             try {
-                output.emit(apply(batch, context));
+                result = apply(batch, context);
             } catch (RuntimeException e) {
                 batch.close();
                 throw e;
             }
+            output.emit(checked(result, context));
         }
     }
 
     private Batch apply(Batch batch, StepContext context) {
         switch (role) {
             case SCORER: {
-                double[] scores = ((Scorer) component).score(batch);
+                double[] scores = call(() -> ((Scorer) component).score(batch));
+                if (scores == null || scores.length != batch.rows()) {
+                    throw new GenpipeException(origin + " returned " + (scores == null ? "no scores" : scores.length
+                            + " scores") + " for " + batch.rows() + " rows; a scorer returns one number per row");
+                }
                 List<RowMeta> meta = new ArrayList<>(batch.rows());
                 for (int i = 0; i < batch.rows(); i++) {
                     meta.add(batch.meta(i).withScore(scores[i]));
@@ -111,19 +134,122 @@ public final class ComponentStep implements Step {
                 return batch.extend().replace(id, BufferTensor.ofDoubles(scores, scores.length)).meta(meta).build();
             }
             case ENCODER:
-                return merge(batch, ((Encoder) component).encode(batch));
+                return merge(batch, call(() -> ((Encoder) component).encode(batch)));
             case GENERATOR:
                 // every component gets the step's own source and forks it per row id (the role
                 // contracts), so no row's draws depend on its neighbours or on the batch size
                 if (component instanceof TextGenerator) {
-                    return merge(batch, ((TextGenerator) component).generate(batch, context.random(), context.tokens(batch.meta())));
+                    return merge(batch, call(() -> ((TextGenerator) component).generate(batch, context.random(),
+                            context.tokens(batch.meta()))));
                 }
-                return merge(batch, ((Generator) component).generate(batch, context.random()));
+                return merge(batch, call(() -> ((Generator) component).generate(batch, context.random())));
             case SAMPLER:
-                return merge(batch, ((Sampler) component).sample(batch, context.random()));
+                return merge(batch, call(() -> ((Sampler) component).sample(batch, context.random())));
             default:
                 throw new IllegalStateException(role.toString());
         }
+    }
+
+    /** The component's ports, or a clear error when a plugin returns none. */
+    private static List<PortSpec> callPorts(Component component, boolean inputs, String origin) {
+        List<PortSpec> ports;
+        try {
+            ports = inputs ? component.inputs() : component.outputs();
+        } catch (RuntimeException | LinkageError e) {
+            throw new GenpipeException(origin + ": its " + (inputs ? "inputs()" : "outputs()") + " failed: " + io.genpipe.runtime.component.PluginFailures.describe(e), e);
+        }
+        if (ports == null || ports.stream().anyMatch(java.util.Objects::isNull)) {
+            throw new GenpipeException(origin + ": its " + (inputs ? "inputs()" : "outputs()") + " returned "
+                    + (ports == null ? "null" : "a null port") + "; a component declares its ports as a list (List.of() for none)");
+        }
+        return ports;
+    }
+
+    /**
+     * Runs plugin code with the plugin's class loader as the thread's context loader (so it never
+     * sees the host's), and turns what it throws into an error naming the component.
+     */
+    private <T> T call(java.util.function.Supplier<T> body) {
+        Thread thread = Thread.currentThread();
+        ClassLoader before = thread.getContextClassLoader();
+        thread.setContextClassLoader(component.getClass().getClassLoader());
+        try {
+            return body.get();
+        } catch (GenpipeException e) {
+            throw new GenpipeException(origin + ": " + e.getMessage(), e);
+        } catch (RuntimeException | LinkageError | StackOverflowError e) {
+            throw new GenpipeException(origin + " failed: " + io.genpipe.runtime.component.PluginFailures.describe(e), e);
+        } catch (OutOfMemoryError e) {
+            throw new GenpipeException(origin + " ran out of memory (" + e.getMessage() + "); give the JVM more with"
+                    + " GENPIPE_JAVA_OPTS=-Xmx... or lower the batch size", e);
+        } finally {
+            thread.setContextClassLoader(before);
+        }
+    }
+
+    /**
+     * The component's output checked against what it declared, and for non-finite numbers: a port
+     * that lies, or a NaN / infinity, fails the step naming the port or the column and row (or,
+     * with {@code nonFinite: warn}, is reported once and passed on).
+     */
+    private Batch checked(Batch out, StepContext context) {
+        try {
+            if (role != Role.SCORER) {
+                for (PortSpec port : declaredOutputs) {
+                    if (!out.hasColumn(port.name())) {
+                        throw new GenpipeException(origin + " declared output port '" + port.name() + "' but its result has no"
+                                + " such column (it has " + out.columnNames() + ")");
+                    }
+                    port.mismatch(out.column(port.name())).ifPresent(m -> {
+                        throw new GenpipeException(origin + " returned a column that does not match its declared ports: " + m);
+                    });
+                }
+            }
+            for (String name : role == Role.SCORER ? List.of(id) : declaredOutputs.stream().map(PortSpec::name).toList()) {
+                String problem = nonFinite(out, name);
+                if (problem != null) {
+                    if (context.failOnNonFinite()) {
+                        throw new GenpipeException(problem + "; set nonFinite: warn at the top of the file to pass such"
+                                + " values on");
+                    }
+                    if (!warned) {
+                        warned = true;
+                        context.warn("step '" + id + "': " + problem + " (passed on: nonFinite is warn)");
+                    }
+                }
+            }
+            return out;
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+    }
+
+    private boolean warned;
+
+    /** The first NaN or infinite value of a float column, as "column 'x' of row 'id' is NaN", or null. */
+    private static String nonFinite(Batch b, String column) {
+        io.genpipe.api.data.Tensor t = b.column(column);
+        if (t.dtype() != DType.FLOAT32 && t.dtype() != DType.FLOAT64) {
+            return null;
+        }
+        long rowSize = t.rows() == 0 ? 1 : Math.max(1, t.size() / t.rows());
+        if (t.dtype() == DType.FLOAT32) {
+            float[] v = t.toFloatArray();
+            for (int i = 0; i < v.length; i++) {
+                if (!Float.isFinite(v[i])) {
+                    return "column '" + column + "' of row '" + b.meta((int) (i / rowSize)).id() + "' is " + v[i];
+                }
+            }
+        } else {
+            double[] v = t.toDoubleArray();
+            for (int i = 0; i < v.length; i++) {
+                if (!Double.isFinite(v[i])) {
+                    return "column '" + column + "' of row '" + b.meta((int) (i / rowSize)).id() + "' is " + v[i];
+                }
+            }
+        }
+        return null;
     }
 
     /**

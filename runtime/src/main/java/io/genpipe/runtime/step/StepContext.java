@@ -37,6 +37,15 @@ public interface StepContext {
     /** Metrics recorded so far, for steps that summarise. */
     Map<String, Object> metrics();
 
+    /** Whether a NaN or infinite value in a component's output fails the step (the pipeline's nonFinite: fail). */
+    default boolean failOnNonFinite() {
+        return true;
+    }
+
+    /** Reports something the run goes on despite (printed by the CLI, logged by an embedder's listener). */
+    default void warn(String message) {
+    }
+
     /**
      * Publishes a side value this step declared ({@link BuiltinStep#publishes}); steps reading it
      * wait until it is published.

@@ -90,7 +90,12 @@ class IdxFileTest {
         Files.write(dir.resolve("short.idx"), idx(0x08, new int[] {10, 28, 28}, new byte[12]));
         GenpipeException truncated = assertThrows(GenpipeException.class, () -> IdxFile.read(dir.resolve("short.idx")));
         assertEquals("IDX file " + dir.resolve("short.idx") + " is truncated: its header says [10, 28, 28] uint8 (7840"
-                + " bytes of data) but fewer bytes follow", truncated.getMessage());
+                + " bytes of data) but 12 bytes follow", truncated.getMessage());
+        // a header claiming terabytes is refused before anything is allocated
+        Files.write(dir.resolve("huge.idx"), idx(0x08, new int[] {-1, -1, 28}, new byte[12]));
+        GenpipeException huge = assertThrows(GenpipeException.class, () -> IdxFile.read(dir.resolve("huge.idx")));
+        assertEquals("IDX file " + dir.resolve("huge.idx") + " says it holds [4294967295, 4294967295, 28] uint8 (more than"
+                + " 2 GiB); genpipe reads IDX files up to 2 GiB", huge.getMessage());
         GenpipeException missing = assertThrows(GenpipeException.class, () -> IdxFile.read(dir.resolve("none.idx")));
         assertEquals("IDX file " + dir.resolve("none.idx") + " does not exist", missing.getMessage());
     }

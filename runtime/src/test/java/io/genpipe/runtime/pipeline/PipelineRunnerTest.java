@@ -101,8 +101,9 @@ class PipelineRunnerTest {
         run(write("earlier.yaml", FLOW), out); // an earlier run's output, which a failed run leaves alone
         Files.writeString(out.resolve("earlier.txt"), "an earlier run's output");
         GenpipeException e = assertThrows(GenpipeException.class, () -> run(file, out));
-        assertEquals("step 'fail' failed: java.lang.IllegalStateException: boom on batch 3; no output was written",
-                e.getMessage());
+        assertEquals("step 'fail' failed: scorer 'third-batch-fails' (plugin 'boom' 1.0.0) failed:"
+                + " java.lang.IllegalStateException: boom on batch 3 (at boom.BoomPlugin$1.score(BoomPlugin.java:15));"
+                + " no output was written", e.getMessage());
         assertEquals("an earlier run's output", Files.readString(out.resolve("earlier.txt")));
         try (Stream<Path> left = Files.list(dir.resolve("runs"))) {
             assertEquals(List.of(".boom.lock", "boom"), left.map(p -> p.getFileName().toString()).sorted().toList(),

@@ -169,7 +169,7 @@ class PluginManagerTest {
         try (Genpipe genpipe = Genpipe.builder().pluginsDir(dir).build()) {
             GenpipeException e = assertThrows(GenpipeException.class, () -> genpipe.scorer("demo-sum", Map.of()));
             assertEquals("scorer 'demo-sum' (plugin 'demo' 1.0.0 (" + dir.resolve("demo.jar") + ")) could not be created:"
-                    + " java.lang.IllegalArgumentException: weights missing", e.getMessage());
+                    + " java.lang.IllegalArgumentException: weights missing (at demo.DemoPlugin$1.create(DemoPlugin.java:13))", e.getMessage());
         }
     }
 

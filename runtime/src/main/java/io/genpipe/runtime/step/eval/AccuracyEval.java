@@ -25,7 +25,7 @@ public final class AccuracyEval {
 
     private AccuracyEval() {
     }
-    /** The step as a pipeline\'s {@code use:} finds it. */
+    /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         return new BuiltinStep("accuracy", "eval",
                 "share of rows whose predicted class equals their label: metrics.<metric>, <metric>PerClass and"

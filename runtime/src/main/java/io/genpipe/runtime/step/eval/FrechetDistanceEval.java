@@ -71,7 +71,7 @@ public final class FrechetDistanceEval {
         }
     }
 
-    /** The step as a pipeline\'s {@code use:} finds it. */
+    /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         return new BuiltinStep("frechet-distance", "eval",
                 "Frechet distance between the feature columns of two inputs (FD on classifier features: FD-clf); metrics.<metric>",

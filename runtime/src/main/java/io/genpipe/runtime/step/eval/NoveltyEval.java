@@ -28,7 +28,7 @@ public final class NoveltyEval {
     private NoveltyEval() {
     }
 
-    /** The step as a pipeline\'s {@code use:} finds it. */
+    /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         return new BuiltinStep("novelty", "eval",
                 "fits on the first input's vectors and scores the second input's rows: mahalanobis or knn distance"
@@ -36,7 +36,7 @@ public final class NoveltyEval {
                 List.of(ParameterSpec.required("column", ParameterType.STRING, "the float32[batch,d] column holding the vectors"),
                         ParameterSpec.choice("method", "mahalanobis", "mahalanobis (shrunk covariance) or knn (mean distance"
                                 + " to the k nearest)", "mahalanobis", "knn"),
-                        ParameterSpec.optional("k", ParameterType.INTEGER, "5", "neighbours for knn"),
+                        ParameterSpec.optional("k", ParameterType.INTEGER, "5", "neighbours for knn").range(1, 10_000),
                         ParameterSpec.optional("shrinkage", ParameterType.NUMBER, "0.1",
                                 "for mahalanobis: weight of the average variance mixed into the covariance, in [0, 1]"),
                         ParameterSpec.optional("output", ParameterType.STRING, "novelty", "name of the score column added to the query rows")),

@@ -74,6 +74,8 @@ public final class CsvSink {
                                     }
                                 }
                             }
+                        } catch (java.io.IOException e) {
+                            throw new io.genpipe.api.GenpipeException("cannot write " + context.outputFolder().relativize(file) + ": " + e.getMessage(), e);
                         }
                     }
                 });

@@ -40,7 +40,7 @@ public final class HistogramSink {
         return new BuiltinStep("histogram", "sink",
                 "a PNG histogram of the rows' scores, one series per group (by: label, flagged or none)",
                 List.of(ParameterSpec.choice("by", "none", "series per label, per flagged tag, or one", "none", "label", "flagged"),
-                        ParameterSpec.optional("bins", ParameterType.INTEGER, "50", "number of bins"),
+                        ParameterSpec.optional("bins", ParameterType.INTEGER, "50", "number of bins").range(1, 10_000),
                         ParameterSpec.optional("title", ParameterType.STRING, "Scores", "chart title"),
                         ParameterSpec.optional("file", ParameterType.STRING, null, "file name (default <step>.png)")),
                 1, 1, (p, folder) -> new SinkStep() {

@@ -81,6 +81,8 @@ public final class IdxSink {
                                     n += b.rows();
                                 }
                             }
+                        } catch (java.io.IOException e) {
+                            throw new io.genpipe.api.GenpipeException("cannot write " + p.getString("images") + ": " + e.getMessage(), e);
                         }
                         try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(
                                 Files.newOutputStream(OutputPaths.resolve(context.outputFolder(), p.getString("images")))))) {
@@ -89,6 +91,8 @@ public final class IdxSink {
                             out.writeInt((int) h);
                             out.writeInt((int) w);
                             Files.copy(body, out);
+                        } catch (java.io.IOException e) {
+                            throw new GenpipeException("cannot write " + p.getString("images") + ": " + e.getMessage(), e);
                         } finally {
                             Files.deleteIfExists(body);
                         }

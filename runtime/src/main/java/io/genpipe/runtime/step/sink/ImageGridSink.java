@@ -34,9 +34,9 @@ public final class ImageGridSink {
         return new BuiltinStep("image-grid", "sink", "a PNG grid of the first images of a column, in the output folder",
                 List.of(ParameterSpec.optional("column", ParameterType.STRING, "image", "image column, float32[batch,1,h,w] in [0, 1]"),
                         ParameterSpec.optional("file", ParameterType.STRING, null, "file name in the output folder (default: <step>.png)"),
-                        ParameterSpec.optional("columns", ParameterType.INTEGER, "10", "images per grid row"),
-                        ParameterSpec.optional("limit", ParameterType.INTEGER, "100", "most images shown"),
-                        ParameterSpec.optional("scale", ParameterType.INTEGER, "2", "pixel scale")),
+                        ParameterSpec.optional("columns", ParameterType.INTEGER, "10", "images per grid row").range(1, 1_000),
+                        ParameterSpec.optional("limit", ParameterType.INTEGER, "100", "most images shown").range(1, 100_000),
+                        ParameterSpec.optional("scale", ParameterType.INTEGER, "2", "pixel scale").range(1, 32)),
                 1, 1, (p, folder) -> new Step() {
                     final String column = p.getString("column");
 

@@ -84,6 +84,8 @@ public final class JsonlSink {
                                     }
                                 }
                             }
+                        } catch (java.io.IOException e) {
+                            throw new io.genpipe.api.GenpipeException("cannot write " + context.outputFolder().relativize(file) + ": " + e.getMessage(), e);
                         }
                     }
                 });

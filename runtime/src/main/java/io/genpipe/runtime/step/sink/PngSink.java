@@ -63,7 +63,12 @@ public final class PngSink {
                                         }
                                     }
                                     String name = b.meta(r).id().replaceAll("[^A-Za-z0-9._#~-]", "_") + ".png";
-                                    ImageIO.write(img, "png", dir.resolve(name).toFile());
+                                    Path file = dir.resolve(name);
+                                    try {
+                                        ImageIO.write(img, "png", file.toFile());
+                                    } catch (java.io.IOException e) {
+                                        throw new io.genpipe.api.GenpipeException("cannot write " + context.outputFolder().relativize(file) + ": " + e.getMessage(), e);
+                                    }
                                 }
                             }
                         }

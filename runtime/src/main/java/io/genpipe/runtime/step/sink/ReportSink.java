@@ -78,7 +78,7 @@ public final class ReportSink {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
-    /** The step as a pipeline\'s {@code use:} finds it. */
+    /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         return new BuiltinStep("report", "sink",
                 "report.html once the run succeeds: metrics, a per-step table, and every PNG the run wrote (grids, plots)",

@@ -51,6 +51,8 @@ public final class TextSink {
                                     }
                                 }
                             }
+                        } catch (java.io.IOException e) {
+                            throw new io.genpipe.api.GenpipeException("cannot write " + context.outputFolder().relativize(file) + ": " + e.getMessage(), e);
                         }
                     }
                 });

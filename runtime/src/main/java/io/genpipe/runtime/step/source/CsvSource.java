@@ -5,6 +5,7 @@ import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.io.Csv;
 import io.genpipe.runtime.step.BuiltinStep;
+import io.genpipe.runtime.io.Lines;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +22,7 @@ public final class CsvSource {
     private CsvSource() {
     }
 
-    /** The step as a pipeline\'s {@code use:} finds it. */
+    /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         List<ParameterSpec> params = new ArrayList<>();
         params.add(ParameterSpec.required("file", ParameterType.PATH, "CSV file with a header row"));
@@ -31,7 +32,7 @@ public final class CsvSource {
                     Path file = p.getPath("file");
                     List<String> header;
                     try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                        String first = r.readLine();
+                        String first = Lines.read(r, file);
                         if (first == null) {
                             throw new GenpipeException("file: " + file + " is empty; a CSV source needs a header row");
                         }
@@ -42,7 +43,7 @@ public final class CsvSource {
                     RecordSource.Fields f = RecordSource.Fields.of(p, header, file);
                     return RecordSource.step(p.getString("column"), f.values.length, () -> {
                         BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
-                        r.readLine();
+                        Lines.read(r, file);
                         return new RecordSource.Reader() {
                             int line = 1;
 
@@ -50,7 +51,7 @@ public final class CsvSource {
                             public RecordSource.Record next(int index) throws IOException {
                                 String text;
                                 do {
-                                    text = r.readLine();
+                                    text = Lines.read(r, file);
                                     line++;
                                 } while (text != null && text.isBlank());
                                 if (text == null) {

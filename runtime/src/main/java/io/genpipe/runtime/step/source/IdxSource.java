@@ -23,12 +23,12 @@ public final class IdxSource {
 
     private IdxSource() {
     }
-    /** The step as a pipeline\'s {@code use:} finds it. */
+    /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         return new BuiltinStep("idx-source", "source", "images (and labels) from IDX / IDX.gz files as float32[batch,1,h,w] in [0, 1]",
                 List.of(ParameterSpec.required("images", ParameterType.PATH, "IDX file of uint8 images [n, h, w]"),
                         ParameterSpec.optional("labels", ParameterType.PATH, null, "IDX file of uint8 labels [n]"),
-                        ParameterSpec.optional("limit", ParameterType.INTEGER, null, "read at most this many images")),
+                        ParameterSpec.optional("limit", ParameterType.INTEGER, null, "read at most this many images").range(1, 1e12)),
                 0, 0, (p, folder) -> {
                     IdxFile images = IdxFile.read(p.getPath("images"));
                     long[] dims = images.dims();

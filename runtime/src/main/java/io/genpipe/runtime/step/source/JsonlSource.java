@@ -5,6 +5,7 @@ import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.io.JsonLines;
 import io.genpipe.runtime.step.BuiltinStep;
+import io.genpipe.runtime.io.Lines;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,7 @@ public final class JsonlSource {
     private JsonlSource() {
     }
 
-    /** The step as a pipeline\'s {@code use:} finds it. */
+    /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         List<ParameterSpec> params = new ArrayList<>();
         params.add(ParameterSpec.required("file", ParameterType.PATH, "JSON lines file: one flat object per line"));
@@ -43,7 +44,7 @@ public final class JsonlSource {
                             public RecordSource.Record next(int index) throws IOException {
                                 String text;
                                 do {
-                                    text = r.readLine();
+                                    text = Lines.read(r, file);
                                     line++;
                                 } while (text != null && text.isBlank());
                                 if (text == null) {

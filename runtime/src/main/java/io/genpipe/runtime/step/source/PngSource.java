@@ -30,7 +30,11 @@ public final class PngSource {
     private PngSource() {
     }
 
+    /** The largest width or height read: a bigger image is refused from its header, before decoding. */
+    static final int MAX_SIDE = 4096;
+
     private static BufferedImage read(Path file) {
+        checkSize(file);
         try {
             BufferedImage img = ImageIO.read(file.toFile());
             if (img == null) {
@@ -42,7 +46,31 @@ public final class PngSource {
         }
     }
 
-    /** The step as a pipeline\'s {@code use:} finds it. */
+    /** Reads only the header's width and height, and refuses an image above {@link #MAX_SIDE}. */
+    private static void checkSize(Path file) {
+        try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            java.util.Iterator<javax.imageio.ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new GenpipeException(file + " is not a readable PNG");
+            }
+            javax.imageio.ImageReader reader = readers.next();
+            try {
+                reader.setInput(in);
+                int w = reader.getWidth(0);
+                int h = reader.getHeight(0);
+                if (w > MAX_SIDE || h > MAX_SIDE) {
+                    throw new GenpipeException(file + " is " + w + "x" + h + " pixels; png-source reads images up to "
+                            + MAX_SIDE + " pixels a side");
+                }
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException e) {
+            throw new GenpipeException(file + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         return new BuiltinStep("png-source", "source",
                 "grayscale images from a folder of PNG files (sorted by name) as float32[batch,1,h,w] in [0, 1]; all the same size",

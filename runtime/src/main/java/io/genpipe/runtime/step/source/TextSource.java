@@ -4,6 +4,7 @@ import io.genpipe.api.GenpipeException;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.step.BuiltinStep;
+import io.genpipe.runtime.io.Lines;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,7 @@ public final class TextSource {
     private TextSource() {
     }
 
-    /** The step as a pipeline\'s {@code use:} finds it. */
+    /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         return new BuiltinStep("text-source", "source", "one row per non-empty line of a UTF-8 text file, the line as its text tag",
                 List.of(ParameterSpec.required("file", ParameterType.PATH, "text file")), 0, 0, (p, folder) -> {
@@ -34,7 +35,7 @@ public final class TextSource {
                             public RecordSource.Record next(int index) throws IOException {
                                 String text;
                                 do {
-                                    text = r.readLine();
+                                    text = Lines.read(r, file);
                                 } while (text != null && text.isBlank());
                                 return text == null ? null : new RecordSource.Record(null, null, new float[0], text);
                             }

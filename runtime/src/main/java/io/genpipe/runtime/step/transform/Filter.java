@@ -14,7 +14,7 @@ public final class Filter {
     private Filter() {
     }
 
-    /** The step as a pipeline\'s {@code use:} finds it. */
+    /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         return new BuiltinStep("filter", "transform", "keeps the rows whose tag `tag` equals `equals` (e.g. flagged = true)",
                 List.of(ParameterSpec.optional("tag", ParameterType.STRING, FlagQuantile.FLAGGED, "row tag to test"),

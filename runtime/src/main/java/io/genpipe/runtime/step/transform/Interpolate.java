@@ -36,7 +36,7 @@ public final class Interpolate {
                 "pairs consecutive rows (1st with 2nd, 3rd with 4th, ...) and emits `steps` rows walking from one's vector"
                         + " to the other's, by lerp or slerp; only that column goes on",
                 List.of(ParameterSpec.required("column", ParameterType.STRING, "float32[batch,d] column to walk in, e.g. mu"),
-                        ParameterSpec.optional("steps", ParameterType.INTEGER, "8", "rows per pair, both ends included"),
+                        ParameterSpec.optional("steps", ParameterType.INTEGER, "8", "rows per pair, both ends included").range(2, 10_000),
                         ParameterSpec.choice("mode", "slerp", "interpolation", "lerp", "slerp")),
                 1, 1, (p, folder) -> {
                     String column = p.getString("column");

@@ -21,12 +21,12 @@ public final class Relabel {
     private Relabel() {
     }
 
-    /** The step as a pipeline\'s {@code use:} finds it. */
+    /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         return new BuiltinStep("relabel", "transform",
                 "sets each row's label: to a fixed class (to: c) or cycling through classes (cycle: k gives 0, 1, ..., k-1, 0, ...)",
-                List.of(ParameterSpec.optional("to", ParameterType.INTEGER, null, "the label every row gets"),
-                        ParameterSpec.optional("cycle", ParameterType.INTEGER, null, "labels 0..cycle-1 in turn, row by row")),
+                List.of(ParameterSpec.optional("to", ParameterType.INTEGER, null, "the label every row gets").range(0, Integer.MAX_VALUE),
+                        ParameterSpec.optional("cycle", ParameterType.INTEGER, null, "labels 0..cycle-1 in turn, row by row").range(1, 1_000_000)),
                 1, 1, (p, folder) -> {
                     if (p.has("to") == p.has("cycle")) {
                         throw new GenpipeException("relabel needs exactly one of to: (a fixed label) or cycle: (a number of classes)");

@@ -21,11 +21,11 @@ public final class Repeat {
     private Repeat() {
     }
 
-    /** The step as a pipeline\'s {@code use:} finds it. */
+    /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         return new BuiltinStep("repeat", "transform", "each row `times` times in a row (ids get #1, #2, ...): e.g. to"
                 + " generate more candidates than needed before a gate",
-                List.of(ParameterSpec.required("times", ParameterType.INTEGER, "copies of each row")), 1, 1, (p, folder) -> {
+                List.of(ParameterSpec.required("times", ParameterType.INTEGER, "copies of each row").range(1, 10_000)), 1, 1, (p, folder) -> {
                     int times = p.getInt("times");
                     if (times < 1) {
                         throw new GenpipeException("times must be >= 1, got " + times);

@@ -15,11 +15,11 @@ public final class Sample {
     private Sample() {
     }
 
-    /** The step as a pipeline\'s {@code use:} finds it. */
+    /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         return new BuiltinStep("sample", "transform",
                 "keeps each row with probability `fraction`, drawn per row id from the run's seed (same seed, same rows)",
-                List.of(ParameterSpec.required("fraction", ParameterType.NUMBER, "share of rows kept, in [0, 1]")),
+                List.of(ParameterSpec.required("fraction", ParameterType.NUMBER, "share of rows kept, in [0, 1]").range(0, 1)),
                 1, 1, (p, folder) -> {
                     double fraction = p.getDouble("fraction");
                     if (fraction < 0 || fraction > 1) {

@@ -21,7 +21,7 @@ public final class SelectColumns {
     private SelectColumns() {
     }
 
-    /** The step as a pipeline\'s {@code use:} finds it. */
+    /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         return new BuiltinStep("select-columns", "transform", "keeps only the listed columns (row metadata stays)",
                 List.of(ParameterSpec.required("columns", ParameterType.STRING_LIST, "columns to keep")), 1, 1, (p, folder) -> {

@@ -15,7 +15,7 @@ public final class Threshold {
     private Threshold() {
     }
 
-    /** The step as a pipeline\'s {@code use:} finds it. */
+    /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         return new BuiltinStep("threshold", "transform", "keeps rows whose score is at most `max` and at least `min`",
                 List.of(ParameterSpec.optional("min", ParameterType.NUMBER, null, "lowest score kept"),

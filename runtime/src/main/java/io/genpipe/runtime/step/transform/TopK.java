@@ -34,7 +34,7 @@ public final class TopK {
     private static BuiltinStep base() {
         return new BuiltinStep("top-k", "transform",
                 "the k rows with the highest scores, highest first (holds k rows while its input streams)",
-                List.of(ParameterSpec.required("k", ParameterType.INTEGER, "rows kept")), 1, 1, (p, folder) -> {
+                List.of(ParameterSpec.required("k", ParameterType.INTEGER, "rows kept").range(1, 1_000_000)), 1, 1, (p, folder) -> {
                     int k = p.getInt("k");
                     if (k < 1) {
                         throw new GenpipeException("k must be >= 1, got " + k);
