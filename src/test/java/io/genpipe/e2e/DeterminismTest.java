@@ -37,7 +37,7 @@ class DeterminismTest {
                 Arguments.of("pipelines/text-novelty.yaml", List.of()),
                 Arguments.of("pipelines/text-generate.yaml", List.of("generate.maxTokens=120")),
                 Arguments.of("pipelines/gpt-generate.yaml", List.of("generate.maxTokens=120")),
-                Arguments.of("pipelines/ood-likelihood.yaml", List.of("test.limit=600")),
+                Arguments.of("pipelines/ood-likelihood.yaml", List.of("test.limit=200")),
                 Arguments.of("pipelines/bench/vae-one-class.yaml", List.of("test.limit=2000")),
                 Arguments.of("pipelines/bench/gan-quality.yaml",
                         List.of("noise.rows=1000", "test.limit=1000", "train.limit=1000")));
