@@ -1,7 +1,7 @@
 package io.genpipe.api.spi;
 
-import io.genpipe.api.Scorer;
 import io.genpipe.api.Role;
+import io.genpipe.api.Scorer;
 import java.util.List;
 import java.util.function.BiFunction;
 

@@ -6,10 +6,10 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code genpipe doctor}: what this installation can do, and what is broken. */
 @Command(name = "doctor", mixinStandardHelpOptions = true,

@@ -2,8 +2,8 @@ package io.genpipe.cli;
 
 import io.genpipe.runtime.BuildInfo;
 import java.util.Map;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** Entry point of the {@code genpipe} command. */
 @Command(name = "genpipe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,

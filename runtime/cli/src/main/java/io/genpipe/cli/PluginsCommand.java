@@ -8,23 +8,23 @@ import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.component.DidYouMean;
-import io.genpipe.runtime.step.BuiltinStep;
-import io.genpipe.runtime.step.BuiltinSteps;
-import io.genpipe.runtime.step.SideValue;
 import io.genpipe.runtime.plugin.LoadedPlugin;
 import io.genpipe.runtime.plugin.PluginManager;
 import io.genpipe.runtime.plugin.PluginSet;
+import io.genpipe.runtime.step.BuiltinStep;
+import io.genpipe.runtime.step.BuiltinSteps;
+import io.genpipe.runtime.step.SideValue;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code genpipe plugins}: the catalog — every built-in step, plugin and component, with parameters and ports. */
 @Command(name = "plugins", mixinStandardHelpOptions = true,

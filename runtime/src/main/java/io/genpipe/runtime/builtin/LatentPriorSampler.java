@@ -1,5 +1,6 @@
 package io.genpipe.runtime.builtin;
 
+import io.genpipe.api.GenpipeException;
 import io.genpipe.api.RandomSource;
 import io.genpipe.api.Sampler;
 import io.genpipe.api.data.Batch;
@@ -9,7 +10,6 @@ import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.spi.SamplerFactory;
-import io.genpipe.api.GenpipeException;
 import java.nio.FloatBuffer;
 import java.util.List;
 

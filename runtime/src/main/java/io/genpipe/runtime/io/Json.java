@@ -1,9 +1,8 @@
 package io.genpipe.runtime.io;
 
-import java.util.Locale;
-
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** A small JSON writer for run.json (maps, lists, strings, numbers, booleans), indented, in insertion order. */

@@ -1,9 +1,8 @@
 package io.genpipe.runtime.io;
 
-import java.util.List;
-
 import io.genpipe.api.GenpipeException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** JSON lines as genpipe's sources read them: one flat object per line. */

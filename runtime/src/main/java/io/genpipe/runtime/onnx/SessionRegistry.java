@@ -1,8 +1,8 @@
 package io.genpipe.runtime.onnx;
 
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtSession.SessionOptions;
+import ai.onnxruntime.OrtSession;
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.spi.Model;
 import java.io.IOException;

@@ -1,10 +1,9 @@
 package io.genpipe.runtime.pipeline;
 
+import io.genpipe.api.data.PortSpec;
+import io.genpipe.runtime.step.SideValue;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepKind;
-import io.genpipe.runtime.step.SideValue;
-
-import io.genpipe.api.data.PortSpec;
 import java.util.List;
 
 /**

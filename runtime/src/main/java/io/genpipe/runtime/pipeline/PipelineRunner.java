@@ -1,35 +1,27 @@
 package io.genpipe.runtime.pipeline;
 
-import io.genpipe.runtime.step.StepContext;
-import io.genpipe.runtime.step.BatchInput;
-import io.genpipe.runtime.step.BatchOutput;
-import io.genpipe.runtime.io.Json;
-import io.genpipe.runtime.step.sink.ReportSink;
-
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.RandomSource;
-import io.genpipe.api.data.Batch;
-import io.genpipe.api.data.BufferTensor;
-import io.genpipe.api.data.Tensor;
+import io.genpipe.api.data.RowMeta;
+import io.genpipe.api.text.TokenListener;
+import io.genpipe.runtime.io.Json;
+import io.genpipe.runtime.step.BatchInput;
+import io.genpipe.runtime.step.BatchOutput;
+import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.sink.ReportSink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
-import io.genpipe.api.data.RowMeta;
-import io.genpipe.api.text.TokenListener;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * Runs a validated pipeline: one thread per step, connected by bounded queues (so memory stays
@@ -41,7 +33,6 @@ import java.util.stream.Stream;
 public final class PipelineRunner {
 
     private static final int QUEUE_CAPACITY = 4;
-    private static final Object END = new Object();
 
     private final PipelineHost genpipe;
     private final Consumer<String> log;
@@ -221,7 +212,7 @@ public final class PipelineRunner {
 
     private void execute(PipelinePlan plan, Path folder, Map<String, Object> metrics, Map<String, StepStats> stats,
                          Stop stop) {
-        Map<String, BlockingQueue<Object>> inboxes = new LinkedHashMap<>(); // key: consumer/producer
+        Map<String, Channel> inboxes = new LinkedHashMap<>(); // key: consumer/producer
         for (PipelinePlan.Planned p : plan.steps()) {
             // a step with several inputs reads them one after the other (first input to its end,
             // then the next), which fixes the order of its rows; the inputs it is not reading yet
@@ -230,8 +221,8 @@ public final class PipelineRunner {
             // too, so the step producing the side value is never held up by it
             boolean several = p.definition().inputs().size() > 1 || !p.sideInputs().isEmpty();
             for (String input : p.definition().inputs()) {
-                inboxes.put(p.id() + "/" + input, several ? new java.util.concurrent.LinkedBlockingQueue<>()
-                        : new ArrayBlockingQueue<>(QUEUE_CAPACITY));
+                inboxes.put(p.id() + "/" + input, several ? Channel.unbounded(input, p.id())
+                        : Channel.bounded(input, p.id(), QUEUE_CAPACITY));
             }
             stats.put(p.id(), new StepStats(p.definition().use()));
         }
@@ -246,17 +237,9 @@ public final class PipelineRunner {
         for (PipelinePlan.Planned p : plan.steps()) {
             List<BatchInput> inputs = new ArrayList<>();
             for (String input : p.definition().inputs()) {
-                BlockingQueue<Object> q = inboxes.get(p.id() + "/" + input);
-                inputs.add(() -> {
-                    Object o = q.take();
-                    if (o == END) {
-                        q.put(END); // later calls see the end too
-                        return null;
-                    }
-                    return (Batch) o;
-                });
+                inputs.add(inboxes.get(p.id() + "/" + input));
             }
-            List<BlockingQueue<Object>> outboxes = new ArrayList<>();
+            List<Channel> outboxes = new ArrayList<>();
             p.consumers().forEach(c -> outboxes.add(inboxes.get(c + "/" + p.id())));
             StepStats st = stats.get(p.id());
             BatchOutput output = batch -> {
@@ -266,7 +249,7 @@ public final class PipelineRunner {
                     return;
                 }
                 for (int i = 1; i < outboxes.size(); i++) {
-                    outboxes.get(i).put(copy(batch));
+                    outboxes.get(i).put(batch.copy());
                 }
                 outboxes.get(0).put(batch);
             };
@@ -276,8 +259,8 @@ public final class PipelineRunner {
                 long t0 = System.nanoTime();
                 try {
                     p.step().run(inputs, output, context);
-                    for (BlockingQueue<Object> q : outboxes) {
-                        q.put(END);
+                    for (Channel c : outboxes) {
+                        c.end();
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -318,25 +301,8 @@ public final class PipelineRunner {
                 id, st.rows.get(), st.seconds)));
     }
 
-    private static Batch copy(Batch batch) {
-        Batch.Builder b = Batch.builder(batch.rows()).meta(batch.meta());
-        for (String name : batch.columnNames()) {
-            Tensor t = batch.column(name);
-            BufferTensor c = t.copyToJava();
-            b.column(name, c);
-        }
-        return b.build();
-    }
-
-    private static void drain(Map<String, BlockingQueue<Object>> inboxes) {
-        for (BlockingQueue<Object> q : inboxes.values()) {
-            Object o;
-            while ((o = q.poll()) != null) {
-                if (o instanceof Batch) {
-                    ((Batch) o).close();
-                }
-            }
-        }
+    private static void drain(Map<String, Channel> inboxes) {
+        inboxes.values().forEach(Channel::drain);
     }
 
     private static void joinQuietly(List<Thread> threads) {

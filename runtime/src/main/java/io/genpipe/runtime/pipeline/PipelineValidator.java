@@ -1,12 +1,5 @@
 package io.genpipe.runtime.pipeline;
 
-import io.genpipe.runtime.step.Step;
-import io.genpipe.runtime.step.StepKind;
-import io.genpipe.runtime.step.SideValue;
-import io.genpipe.runtime.step.BuiltinStep;
-import io.genpipe.runtime.step.ComponentStep;
-import io.genpipe.runtime.step.OutputPaths;
-
 import io.genpipe.api.Component;
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.Role;
@@ -18,6 +11,12 @@ import io.genpipe.runtime.component.DidYouMean;
 import io.genpipe.runtime.component.ParameterBinder;
 import io.genpipe.runtime.component.ParameterException;
 import io.genpipe.runtime.component.RegisteredFactory;
+import io.genpipe.runtime.step.BuiltinStep;
+import io.genpipe.runtime.step.ComponentStep;
+import io.genpipe.runtime.step.OutputPaths;
+import io.genpipe.runtime.step.SideValue;
+import io.genpipe.runtime.step.Step;
+import io.genpipe.runtime.step.StepKind;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -7,7 +7,6 @@ import io.genpipe.api.GenpipeException;
 import io.genpipe.api.Role;
 import io.genpipe.api.Sampler;
 import io.genpipe.api.Scorer;
-import io.genpipe.api.text.TextGenerator;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.DType;

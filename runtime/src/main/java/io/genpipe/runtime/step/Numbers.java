@@ -1,8 +1,6 @@
 package io.genpipe.runtime.step;
 
 import io.genpipe.api.data.DType;
-
-import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Tensor;
 
 /** Numbers steps report: one value per row from a column, and metrics rounded for run.json. */

@@ -1,7 +1,5 @@
 package io.genpipe.runtime.step.eval;
 
-import io.genpipe.runtime.eval.Auroc;
-
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.DType;
@@ -9,6 +7,7 @@ import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
+import io.genpipe.runtime.eval.Auroc;
 import io.genpipe.runtime.report.Charts;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;

@@ -1,7 +1,5 @@
 package io.genpipe.runtime.step.eval;
 
-import io.genpipe.runtime.eval.Novelty;
-
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
@@ -11,6 +9,7 @@ import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.data.Tensor;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
+import io.genpipe.runtime.eval.Novelty;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;

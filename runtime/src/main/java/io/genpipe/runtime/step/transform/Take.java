@@ -2,8 +2,6 @@ package io.genpipe.runtime.step.transform;
 
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Batch;
-import io.genpipe.api.data.BufferTensor;
-import io.genpipe.api.data.Tensor;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.step.BatchInput;
