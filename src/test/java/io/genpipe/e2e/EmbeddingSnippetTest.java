@@ -21,20 +21,7 @@ class EmbeddingSnippetTest {
 
     @Test
     void readmeSnippetCompilesRunsAndPrintsTheModelsOutput(@TempDir Path dir) throws Exception {
-        String readme = Files.readString(Repo.root().resolve("README.md"));
-        int start = readme.indexOf("<!-- embedding-snippet:start -->");
-        int end = readme.indexOf("<!-- embedding-snippet:end -->");
-        assertTrue(start >= 0 && end > start, "README.md lacks the embedding-snippet markers");
-        String block = readme.substring(start, end);
-        String code = block.substring(block.indexOf("```java") + "```java".length(), block.lastIndexOf("```"));
-        Path source = dir.resolve("EmbedGenpipe.java");
-        Files.writeString(source, code);
-
-        String classPath = System.getProperty("java.class.path");
-        ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        int rc = ToolProvider.getSystemJavaCompiler().run(null, errors, errors, "--release", "17", "-proc:none",
-                "-d", dir.toString(), "-cp", classPath, source.toString());
-        assertEquals(0, rc, "README snippet does not compile:\n" + errors);
+        String classPath = compileSnippet("embedding-snippet", "EmbedGenpipe", dir);
 
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", dir + java.io.File.pathSeparator + classPath, "EmbedGenpipe")
@@ -61,19 +48,7 @@ class EmbeddingSnippetTest {
 
     @Test
     void readmePipelineSnippetGivesTheMetricsOfGenpipeRun(@TempDir Path dir) throws Exception {
-        String readme = Files.readString(Repo.root().resolve("README.md"));
-        int start = readme.indexOf("<!-- pipeline-snippet:start -->");
-        int end = readme.indexOf("<!-- pipeline-snippet:end -->");
-        assertTrue(start >= 0 && end > start, "README.md lacks the pipeline-snippet markers");
-        String block = readme.substring(start, end);
-        String code = block.substring(block.indexOf("```java") + "```java".length(), block.lastIndexOf("```"));
-        Path source = dir.resolve("RunPipeline.java");
-        Files.writeString(source, code);
-        String classPath = System.getProperty("java.class.path");
-        ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        int rc = ToolProvider.getSystemJavaCompiler().run(null, errors, errors, "--release", "17", "-proc:none",
-                "-d", dir.toString(), "-cp", classPath, source.toString());
-        assertEquals(0, rc, "README pipeline snippet does not compile:\n" + errors);
+        String classPath = compileSnippet("pipeline-snippet", "RunPipeline", dir);
         Path out = dir.resolve("from-java");
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", dir + java.io.File.pathSeparator + classPath, "RunPipeline", out.toString())
@@ -99,5 +74,23 @@ class EmbeddingSnippetTest {
         });
         assertArrayEquals(Files.readAllBytes(cliOut.resolve("augmented-images-idx3-ubyte.gz")),
                 Files.readAllBytes(out.resolve("augmented-images-idx3-ubyte.gz")));
+    }
+
+    /** Compiles the README's java block between {@code <!-- marker:start -->} and its end into {@code dir}; the class path. */
+    private static String compileSnippet(String marker, String className, Path dir) throws Exception {
+        String readme = Files.readString(Repo.root().resolve("README.md"));
+        int start = readme.indexOf("<!-- " + marker + ":start -->");
+        int end = readme.indexOf("<!-- " + marker + ":end -->");
+        assertTrue(start >= 0 && end > start, "README.md lacks the " + marker + " markers");
+        String block = readme.substring(start, end);
+        String code = block.substring(block.indexOf("```java") + "```java".length(), block.lastIndexOf("```"));
+        Path source = dir.resolve(className + ".java");
+        Files.writeString(source, code);
+        String classPath = System.getProperty("java.class.path");
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        int rc = ToolProvider.getSystemJavaCompiler().run(null, errors, errors, "--release", "17", "-proc:none",
+                "-d", dir.toString(), "-cp", classPath, source.toString());
+        assertEquals(0, rc, "README " + marker + " does not compile:\n" + errors);
+        return classPath;
     }
 }

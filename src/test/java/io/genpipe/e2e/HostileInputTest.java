@@ -35,11 +35,19 @@ class HostileInputTest {
         plugins = Files.createDirectories(dir.resolve("plugins"));
     }
 
-    private Repo.Run genpipe(Map<String, String> env, String... args) {
+    private Repo.Run genpipe(Map<String, String> env, String... args) throws Exception {
         long t0 = System.nanoTime();
-        Repo.Run run = Repo.genpipeIn(dir, env, args);
+        Path rss = dir.resolve("rss.txt");
+        Files.deleteIfExists(rss);
+        Repo.Run run = Repo.genpipeMeasured(dir, env, rss, args);
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertTrue(seconds < 30, "took " + seconds + " s");
+        if (Files.exists(rss)) {
+            String[] lines = Files.readString(rss).strip().split("\n");
+            long kib = Long.parseLong(lines[lines.length - 1].trim());
+            assertTrue(kib < 1 << 20, "peak resident memory " + kib / 1024 + " MiB, over 1 GiB");
+            System.out.printf("catalogue: %.1f s, peak RSS %d MiB: genpipe %s%n", seconds, kib / 1024, String.join(" ", args));
+        }
         assertFalse(run.err().contains("\tat ") || run.out().contains("\tat "), "a stack trace:\n" + run.err());
         return run;
     }

@@ -37,7 +37,22 @@ final class Repo {
 
     /** Runs {@code ./genpipe args...} with {@code workingDir} as the working directory. */
     static Run genpipeIn(Path workingDir, Map<String, String> env, String... args) {
+        return genpipeIn(workingDir, env, null, args);
+    }
+
+    /**
+     * Runs {@code ./genpipe args...} under {@code /usr/bin/time}, writing the JVM's peak resident
+     * memory in KiB to {@code rssFile} (GNU time's %M); without GNU time, runs it plainly.
+     */
+    static Run genpipeMeasured(Path workingDir, Map<String, String> env, Path rssFile, String... args) {
+        return genpipeIn(workingDir, env, java.nio.file.Files.isExecutable(Path.of("/usr/bin/time")) ? rssFile : null, args);
+    }
+
+    private static Run genpipeIn(Path workingDir, Map<String, String> env, Path rssFile, String... args) {
         List<String> command = new ArrayList<>();
+        if (rssFile != null) {
+            command.addAll(List.of("/usr/bin/time", "-f", "%M", "-o", rssFile.toString()));
+        }
         command.add(root().resolve("genpipe").toString());
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(workingDir.toFile());

@@ -114,7 +114,7 @@ public final class ParameterBinder {
     /** "from 1 to 10000", "at least 0", "at most 1". */
     static String range(ParameterSpec spec) {
         String lo = spec.min() == null ? null : number(spec, spec.min());
-        String hi = spec.max() == null ? null : number(spec, spec.max());
+        String hi = spec.max() == null || spec.max().isInfinite() ? null : number(spec, spec.max());
         return lo != null && hi != null ? "from " + lo + " to " + hi : lo != null ? "at least " + lo : "at most " + hi;
     }
 

@@ -175,7 +175,15 @@ public final class PipelineRunner {
         void onShutdown() {
             cancel();
             try {
-                if (!done.await(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                // wait for the steps to leave native code; a step thread that is itself exiting
+                // the JVM (plugin code calling System.exit) waits for this hook and never ends
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+                for (Thread t : threads) {
+                    if (!callsExit(t)) {
+                        t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                    }
+                }
+                if (!done.await(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
                     // a step never ended (e.g. the thread that called System.exit is waiting for
                     // this very hook): remove the temporary folder here
                     OutputFolder f = folder;
@@ -188,6 +196,16 @@ public final class PipelineRunner {
             } finally {
                 cleaned.countDown();
             }
+        }
+
+        private static boolean callsExit(Thread t) {
+            for (StackTraceElement f : t.getStackTrace()) {
+                if (f.getClassName().equals("java.lang.Shutdown") || (f.getMethodName().equals("exit")
+                        && (f.getClassName().equals("java.lang.Runtime") || f.getClassName().equals("java.lang.System")))) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         boolean awaitCleaned(long millis) throws InterruptedException {

@@ -189,7 +189,7 @@ public final class PipelineValidator {
         long rows = 0;
         if (role == Role.SAMPLER && with.containsKey("rows")) {
             String who = factory.factory().role().label() + " '" + factory.name() + "'";
-            Parameters r = ParameterBinder.bind(List.of(ROWS.range(1, Long.MAX_VALUE)), who, Map.of("rows", with.remove("rows")),
+            Parameters r = ParameterBinder.bind(List.of(ROWS.range(1, Double.POSITIVE_INFINITY)), who, Map.of("rows", with.remove("rows")),
                     definition.folder());
             rows = r.getLong("rows");
             if (rows > definition.maxRows()) {

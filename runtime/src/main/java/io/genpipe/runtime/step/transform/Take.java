@@ -32,7 +32,7 @@ public final class Take {
     }
     private static BuiltinStep base() {
         return new BuiltinStep("take", "transform", "passes the first n rows on and drops the rest",
-                List.of(ParameterSpec.required("n", ParameterType.INTEGER, "rows to keep").range(0, Long.MAX_VALUE)), 1, 1, (p, folder) -> {
+                List.of(ParameterSpec.required("n", ParameterType.INTEGER, "rows to keep").range(0, Double.POSITIVE_INFINITY)), 1, 1, (p, folder) -> {
                     long n = p.getLong("n");
                     if (n < 0) {
                         throw new GenpipeException("n must be >= 0, got " + n);
