@@ -53,6 +53,9 @@ public final class Main implements Runnable {
             return;
         }
         String caller = exitCaller();
+        if (caller == null) {
+            return; // no System.exit at all: a signal (outside a run) or the JVM ending by itself
+        }
         System.err.println("genpipe: " + caller + " called System.exit while genpipe was running; plugin code may not end"
                 + " genpipe: the run is stopped and nothing was written");
         System.err.flush();
@@ -85,7 +88,7 @@ public final class Main implements Runnable {
                 }
             }
         }
-        return "code outside genpipe";
+        return null;
     }
 
     /** Runs the command line and returns its exit code (for tests and embedding). */

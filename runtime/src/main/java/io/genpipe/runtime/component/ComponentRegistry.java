@@ -107,7 +107,15 @@ public final class ComponentRegistry {
     }
 
     /** How long a factory's {@code create} may take before genpipe gives up on it (GENPIPE_CREATE_TIMEOUT_S). */
-    static final long CREATE_TIMEOUT_S = Long.parseLong(System.getenv().getOrDefault("GENPIPE_CREATE_TIMEOUT_S", "120"));
+    static final long CREATE_TIMEOUT_S = timeout(System.getenv("GENPIPE_CREATE_TIMEOUT_S"));
+
+    private static long timeout(String value) {
+        try {
+            return value == null ? 120 : Math.max(1, Long.parseLong(value.trim()));
+        } catch (NumberFormatException e) {
+            return 120;
+        }
+    }
 
     /**
      * Runs a plugin factory on its own thread, with the plugin's class loader as the context loader
@@ -116,9 +124,14 @@ public final class ComponentRegistry {
      */
     private static Component createBounded(RegisteredFactory registered, java.util.function.Supplier<Component> create) {
         java.util.concurrent.atomic.AtomicReference<Object> result = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean abandoned = new java.util.concurrent.atomic.AtomicBoolean();
         Thread worker = new Thread(() -> {
             try {
-                result.set(create.get());
+                Component c = create.get();
+                result.set(c);
+                if (abandoned.get() && c != null) {
+                    c.close(); // finished after genpipe gave up on it: nobody else will close it
+                }
             } catch (Throwable t) {
                 result.set(new Failure(t));
             }
@@ -135,6 +148,7 @@ public final class ComponentRegistry {
                     + registered.name() + "'");
         }
         if (worker.isAlive()) {
+            abandoned.set(true);
             worker.interrupt();
             throw new GenpipeException("its factory did not return within " + CREATE_TIMEOUT_S + " s, so genpipe gave up on"
                     + " it (plugin " + registered.plugin().describe() + "; is its factory or constructor stuck in a loop?"

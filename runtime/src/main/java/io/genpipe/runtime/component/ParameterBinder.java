@@ -108,7 +108,8 @@ public final class ParameterBinder {
     }
 
     private static boolean outOfRange(ParameterSpec spec, double v) {
-        return (spec.min() != null && v < spec.min()) || (spec.max() != null && v > spec.max());
+        return (spec.min() != null || spec.max() != null) && Double.isNaN(v)
+                || (spec.min() != null && v < spec.min()) || (spec.max() != null && v > spec.max());
     }
 
     /** "from 1 to 10000", "at least 0", "at most 1". */

@@ -160,14 +160,22 @@ public final class OutputFolder implements AutoCloseable {
     }
 
     private static void removeStale(Path parent, String name, Consumer<String> log) throws IOException {
-        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(parent, "." + name + ".*")) {
+        Path target = parent.resolve(name);
+        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(parent)) {
             for (Path p : siblings) {
                 String n = p.getFileName().toString();
+                if (!n.startsWith("." + name + ".") || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
                 String rest = n.substring(name.length() + 1);
-                if ((rest.startsWith(PARTIAL) || rest.startsWith(OLD)) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                if (rest.startsWith(OLD) && !Files.exists(target, LinkOption.NOFOLLOW_LINKS) && isPreviousRun(p)) {
+                    // killed between the two renames of commit(): the previous run goes back in place
+                    Files.move(p, target, StandardCopyOption.ATOMIC_MOVE);
+                    log.accept("restored " + target + " from " + p + ", left by an earlier run that was killed while"
+                            + " replacing it");
+                } else if (rest.startsWith(PARTIAL) || rest.startsWith(OLD)) {
                     deleteTree(p);
-                    log.accept("removed " + p + ", left by an earlier run of " + parent.resolve(name)
-                            + " that was killed");
+                    log.accept("removed " + p + ", left by an earlier run of " + target + " that was killed");
                 }
             }
         }
@@ -203,7 +211,14 @@ public final class OutputFolder implements AutoCloseable {
                 Files.delete(old);
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
             }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                if (old != null) {
+                    Files.move(old, target, StandardCopyOption.ATOMIC_MOVE); // the previous run stays
+                }
+                throw e;
+            }
             committed = true;
             if (old != null) {
                 deleteTree(old);

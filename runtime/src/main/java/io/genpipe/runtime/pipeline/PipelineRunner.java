@@ -2,6 +2,7 @@ package io.genpipe.runtime.pipeline;
 
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.RandomSource;
+import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.text.TokenListener;
 import io.genpipe.runtime.io.Json;
@@ -266,10 +267,24 @@ public final class PipelineRunner {
                     batch.close();
                     return;
                 }
-                for (int i = 1; i < outboxes.size(); i++) {
-                    outboxes.get(i).put(batch.copy());
+                int handed = 0;
+                try {
+                    for (int i = 1; i < outboxes.size(); i++) {
+                        Batch copy = batch.copy();
+                        try {
+                            outboxes.get(i).put(copy);
+                        } catch (InterruptedException e) {
+                            copy.close();
+                            throw e;
+                        }
+                    }
+                    outboxes.get(0).put(batch);
+                    handed = 1;
+                } finally {
+                    if (handed == 0) {
+                        batch.close(); // interrupted: what was not handed over is closed here
+                    }
                 }
-                outboxes.get(0).put(batch);
             };
             StepContext context = new RunContext(p.id(), plan.definition(), folder, root.fork(p.id()), metrics, progress,
                     sides, log);
@@ -296,6 +311,9 @@ public final class PipelineRunner {
             stop.add(t);
         }
         threads.forEach(Thread::start);
+        if (stop.stopped()) {
+            threads.forEach(Thread::interrupt); // a signal that came while the run was being set up
+        }
         try {
             for (Thread t : threads) {
                 t.join();

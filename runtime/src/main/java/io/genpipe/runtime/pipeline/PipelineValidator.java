@@ -17,6 +17,7 @@ import io.genpipe.runtime.step.OutputPaths;
 import io.genpipe.runtime.step.SideValue;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepKind;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -65,6 +66,7 @@ public final class PipelineValidator {
         Map<String, Step> built = new LinkedHashMap<>();
         Map<String, String> kinds = new HashMap<>();
         Map<String, StepKind> executions = new HashMap<>();
+        Map<String, String> written = new HashMap<>(); // output file -> the step writing it
         Map<String, List<SideValue>> publishes = new HashMap<>();
         Map<String, List<String>> sideInputs = new LinkedHashMap<>();
         for (StepDefinition s : definition.steps()) {
@@ -93,6 +95,10 @@ public final class PipelineValidator {
                         + "; components: " + String.join(", ", known.subList(builtins.size(), known.size())) + ")"));
                 continue;
             }
+            if (new java.util.HashSet<>(s.inputs()).size() < s.inputs().size()) {
+                problems.add(new Problem(s.location(), s.id(), "inputs " + s.inputs() + " name a step twice; each input"
+                        + " is a different step (to read one step's rows twice, pass them through a step of their own first)"));
+            }
             for (String input : s.inputs()) {
                 if (!byId.containsKey(input)) {
                     problems.add(new Problem(s.location(), s.id(), "input '" + input + "' is not a step of this pipeline"
@@ -114,6 +120,19 @@ public final class PipelineValidator {
                     Parameters p = ParameterBinder.bind(builtin.parameters(), "built-in step '" + builtin.name() + "'",
                             s.with(), definition.folder());
                     OutputPaths.check(p, builtin.outputPaths(), "built-in step '" + builtin.name() + "'");
+                    for (String param : builtin.outputPaths()) {
+                        java.util.Optional<String> name = p.findString(param);
+                        if (name.isEmpty()) {
+                            continue;
+                        }
+                        String key = Path.of(name.get().replace('\\', '/')).normalize().toString();
+                        String first = written.putIfAbsent(key, s.id());
+                        if (first != null) {
+                            problems.add(new Problem(s.parameterLocations().getOrDefault(param, s.location()), s.id(),
+                                    param + ": " + name.get() + " is also written by step '" + first + "'; two sinks"
+                                            + " cannot write one file"));
+                        }
+                    }
                     Step step = builtin.create().apply(p, definition.folder());
                     if (connected) {
                         built.put(s.id(), step);

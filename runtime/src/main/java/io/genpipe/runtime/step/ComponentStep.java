@@ -256,7 +256,14 @@ public final class ComponentStep implements Step {
      * rows' metadata (labels a generator chose, tags of generated text) replaces the input's when it
      * describes the same rows, as the role contracts ask.
      */
-    private static Batch merge(Batch input, Batch produced) {
+    private Batch merge(Batch input, Batch produced) {
+        if (produced == null || produced.rows() != input.rows()) {
+            if (produced != null) {
+                produced.close();
+            }
+            throw new GenpipeException(origin + " returned " + (produced == null ? "no batch" : produced.rows() + " rows")
+                    + " for " + input.rows() + " input rows; a " + role.label() + " returns one row per input row");
+        }
         Batch.Builder out = input.extend();
         if (produced.rows() == input.rows() && sameIds(input.meta(), produced.meta())) {
             out.meta(produced.meta());

@@ -88,6 +88,11 @@ public final class OutputPaths {
         if (problem.isPresent() || !resolved.startsWith(base) || resolved.equals(base)) {
             throw new GenpipeException("refusing to write '" + relative + "': " + problem.orElse("outside the output folder"));
         }
+        try {
+            java.nio.file.Files.createDirectories(resolved.getParent()); // file: plots/x.png makes plots/
+        } catch (java.io.IOException e) {
+            throw new GenpipeException("cannot create the folder of " + relative + ": " + e.getMessage(), e);
+        }
         return resolved;
     }
 }

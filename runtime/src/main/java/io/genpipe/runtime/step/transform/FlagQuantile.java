@@ -78,28 +78,39 @@ public final class FlagQuantile {
                                     }
                                 }
                                 Map<Integer, Double> thresholds = new HashMap<>();
-                                Map<Integer, Integer> quota = new HashMap<>();
+                                Map<Integer, Integer> tiesAllowed = new HashMap<>();
                                 for (Map.Entry<Integer, List<Double>> e : scores.entrySet()) {
                                     List<Double> sorted = new ArrayList<>(e.getValue());
                                     sorted.sort(null);
                                     int k = (int) Math.round(fraction * sorted.size());
-                                    quota.put(e.getKey(), k);
-                                    // rows strictly above the (n-k)-th score are flagged; ties at it fill the quota in row order
-                                    thresholds.put(e.getKey(), k == 0 ? Double.POSITIVE_INFINITY : sorted.get(sorted.size() - k));
+                                    // rows strictly above the k-th highest score are flagged; ties at it fill
+                                    // what is left of the quota, in row order
+                                    double t = k == 0 ? Double.POSITIVE_INFINITY : sorted.get(sorted.size() - k);
+                                    int above = 0;
+                                    for (double v : sorted) {
+                                        above += v > t ? 1 : 0;
+                                    }
+                                    thresholds.put(e.getKey(), t);
+                                    tiesAllowed.put(e.getKey(), k - above);
                                 }
                                 // decide every row first, record the metrics, then emit: steps downstream
                                 // (gate, take-per-class) read the thresholds and counts as rows arrive
                                 Map<Integer, Integer> flagged = new TreeMap<>();
+                                Map<Integer, Integer> ties = new HashMap<>();
                                 List<List<RowMeta>> decided = new ArrayList<>();
                                 int total = 0;
                                 for (Batch b : held) {
                                     List<RowMeta> meta = new ArrayList<>(b.rows());
                                     for (RowMeta m : b.meta()) {
                                         int group = perClass ? m.label() : -1;
-                                        int have = flagged.getOrDefault(group, 0);
-                                        boolean flag = m.score() >= thresholds.get(group) && have < quota.get(group);
+                                        double t = thresholds.get(group);
+                                        boolean flag = m.score() > t;
+                                        if (!flag && m.score() == t && ties.getOrDefault(group, 0) < tiesAllowed.get(group)) {
+                                            ties.merge(group, 1, Integer::sum);
+                                            flag = true;
+                                        }
                                         if (flag) {
-                                            flagged.put(group, have + 1);
+                                            flagged.merge(group, 1, Integer::sum);
                                             total++;
                                         }
                                         Map<String, String> tags = new LinkedHashMap<>(m.tags());

@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The {@code relabel} built-in step: sets each row's label to a fixed class or cycles through classes (row-wise).
+ * The {@code relabel} built-in step: sets each row's label to a fixed class or cycles through classes (global: cycle: goes by row position).
  */
 public final class Relabel {
 
@@ -23,6 +23,10 @@ public final class Relabel {
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
+        return base().global("labels by row position: cycle: counts the rows in order");
+    }
+
+    private static BuiltinStep base() {
         return new BuiltinStep("relabel", "transform",
                 "sets each row's label: to a fixed class (to: c) or cycling through classes (cycle: k gives 0, 1, ..., k-1, 0, ...)",
                 List.of(ParameterSpec.optional("to", ParameterType.INTEGER, null, "the label every row gets").range(0, Integer.MAX_VALUE),

@@ -32,7 +32,7 @@ public final class TakePerClass {
                 List.of(ParameterSpec.required("counts", ParameterType.STRING,
                         "the step whose per-class counts to take (a flag-quantile step, e.g. flag)")),
                 1, 1, (p, folder) -> new RowFilter(() -> new RowFilter.Test() {
-                    final Map<Integer, Long> taken = new HashMap<>();
+                    final Map<String, Long> taken = new HashMap<>();
                     Map<String, ?> counts;
 
                     @Override
@@ -41,10 +41,13 @@ public final class TakePerClass {
                         if (counts == null) {
                             counts = (Map<String, ?>) context.side(p.getString("counts"), FlagQuantile.COUNTS.name());
                         }
-                        Object limit = SideValue.perClass(counts, m.label());
-                        long have = taken.getOrDefault(m.label(), 0L);
+                        // counted under the key whose count applies: the row's class, or "all" (by: none)
+                        String key = m.label() != null && counts.containsKey(Integer.toString(m.label()))
+                                ? Integer.toString(m.label()) : "all";
+                        Object limit = counts.get(key);
+                        long have = taken.getOrDefault(key, 0L);
                         if (limit != null && have < ((Number) limit).longValue()) {
-                            taken.put(m.label(), have + 1);
+                            taken.put(key, have + 1);
                             return true;
                         }
                         return false;

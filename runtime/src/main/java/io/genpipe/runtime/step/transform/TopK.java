@@ -42,21 +42,26 @@ public final class TopK {
                     return new PassThroughStep() {
                         @Override
                         public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                            // a min-heap of single-row batches: memory is k rows whatever the input size
-                            PriorityQueue<Batch> best = new PriorityQueue<>((a, b) -> Double.compare(a.meta(0).score(),
-                                    b.meta(0).score()));
+                            // a min-heap of single-row batches: memory is k rows whatever the input size; on
+                            // equal scores the later row counts as lower, so ties keep the earlier rows
+                            record Ranked(Batch row, double score, long seq) {
+                            }
+                            java.util.Comparator<Ranked> lowFirst = java.util.Comparator.comparingDouble(Ranked::score)
+                                    .thenComparing(Ranked::seq, java.util.Comparator.reverseOrder());
+                            PriorityQueue<Ranked> best = new PriorityQueue<>(lowFirst);
+                            long seq = 0;
                             try {
                                 for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
                                     try (Batch b = next) {
-                                        for (int r = 0; r < b.rows(); r++) {
+                                        for (int r = 0; r < b.rows(); r++, seq++) {
                                             RowMeta m = b.meta(r);
                                             if (m.score() == null) {
                                                 throw new GenpipeException("row " + m.id() + " has no score; put a scorer before top-k");
                                             }
-                                            if (best.size() < k || m.score() > best.peek().meta(0).score()) {
-                                                best.add(row(b, r));
+                                            if (best.size() < k || m.score() > best.peek().score()) {
+                                                best.add(new Ranked(row(b, r), m.score(), seq));
                                                 if (best.size() > k) {
-                                                    best.poll().close();
+                                                    best.poll().row().close();
                                                 }
                                             }
                                         }
@@ -64,13 +69,13 @@ public final class TopK {
                                 }
                                 List<Batch> ordered = new ArrayList<>();
                                 while (!best.isEmpty()) {
-                                    ordered.add(0, best.poll());
+                                    ordered.add(0, best.poll().row());
                                 }
                                 for (Batch row : ordered) {
                                     output.emit(row);
                                 }
                             } finally {
-                                best.forEach(Batch::close);
+                                best.forEach(e -> e.row().close());
                             }
                         }
                     };

@@ -95,6 +95,12 @@ class TransformStepsTest {
             assertEquals(List.of("false", "true", "true", "false"),
                     r.rows().stream().map(m -> m.tags().get("flagged")).toList());
         }
+        // a score above the threshold is always flagged, however many ties come before it
+        try (StepHarness.Result r = StepHarness.of(FlagQuantile.definition(), Map.of("fraction", 0.5, "by", "none"), dir)
+                .run(List.of(rows("a", 0, 4, 0, scores(3, 3, 5, 1))))) {
+            assertEquals(List.of("true", "false", "true", "false"),
+                    r.rows().stream().map(m -> m.tags().get("flagged")).toList());
+        }
         GenpipeException noScore = assertThrows(GenpipeException.class, () -> StepHarness.of(FlagQuantile.definition(),
                 Map.of("fraction", 0.5), dir).run(List.of(rows("a", 0, 2, 2, null))));
         assertEquals("row a-0 has no score; put a scorer step before flag-quantile", noScore.getMessage());
@@ -129,6 +135,15 @@ class TransformStepsTest {
         try (StepHarness.Result r = StepHarness.of(TakePerClass.definition(), Map.of("counts", "flag"), dir)
                 .side("flag", "counts", Map.of("0", 2L, "1", 1L))
                 .run(List.of(rows("a", 0, 3, 2, null), rows("a", 3, 4, 2, null)))) {
+            assertEquals(List.of("a-0", "a-1", "a-2"), ids(r));
+        }
+    }
+
+    @Test
+    void takePerClassWithAnOverallCountTakesThatManyInAll() throws Exception {
+        try (StepHarness.Result r = StepHarness.of(TakePerClass.definition(), Map.of("counts", "flag"), dir)
+                .side("flag", "counts", Map.of("all", 3L))
+                .run(List.of(rows("a", 0, 6, 2, null)))) {
             assertEquals(List.of("a-0", "a-1", "a-2"), ids(r));
         }
     }
@@ -184,6 +199,11 @@ class TransformStepsTest {
             assertEquals(List.of("a-1", "a-3", "a-2"), ids(r));
             assertArrayEquals(new float[] {1, -1, 3, -3, 2, -2}, r.floats("x"));
         }
+        // equal scores: the earlier rows are kept, and come first
+        try (StepHarness.Result r = StepHarness.of(TopK.definition(), Map.of("k", 2), dir)
+                .run(List.of(rows("a", 0, 2, 0, scores(7, 7)), rows("a", 2, 2, 0, scores(7, 7))))) {
+            assertEquals(List.of("a-0", "a-1"), ids(r));
+        }
     }
 
     @Test
@@ -198,6 +218,9 @@ class TransformStepsTest {
             assertEquals(together, ids(r));
         }
         assertTrue(together.size() > 70 && together.size() < 130, together.size() + " of 200 kept");
+        io.genpipe.runtime.component.ParameterException nan = assertThrows(io.genpipe.runtime.component.ParameterException.class,
+                () -> StepHarness.of(Sample.definition(), Map.of("fraction", Double.NaN), dir));
+        assertEquals("parameter 'fraction' of built-in step 'sample' must be from 0 to 1, got NaN", nan.getMessage());
         try (StepHarness.Result r = StepHarness.of(Sample.definition(), Map.of("fraction", 0.5), dir).seed(43)
                 .run(List.of(rows("a", 0, 200, 0, null)))) {
             assertTrue(!ids(r).equals(together), "another seed, other rows");
