@@ -203,6 +203,13 @@ class HostileInputTest {
         assertFailed(run(SCORE, Map.of()), "genpipe: step 's' failed: scorer 'bad' (plugin 'hostile' 1.0.0) failed:"
                 + " java.lang.IllegalStateException: boom (at hostile.HostilePlugin$1.score(HostilePlugin.java:16));"
                 + " no output was written");
+        // GENPIPE_DEBUG=1 adds the whole stack trace, down to the plugin's frame
+        Files.writeString(dir.resolve("p.yaml"), SCORE);
+        Repo.Run debug = Repo.genpipeIn(dir, Map.of("GENPIPE_DEBUG", "1"), "run", "p.yaml", "--out", "out", "--plugins-dir",
+                plugins.toString());
+        assertEquals(1, debug.exitCode(), debug.err());
+        assertTrue(debug.err().contains("Caused by: java.lang.IllegalStateException: boom\n"
+                + "\tat genpipe-plugin-hostile//hostile.HostilePlugin$1.score(HostilePlugin.java:16)"), debug.err());
     }
 
     @Test

@@ -169,6 +169,9 @@ final class PipelineCommands {
                 return invalid(e);
             } catch (GenpipeException e) {
                 err.println("genpipe: " + e.getMessage());
+                if (Main.debug() && e.getCause() != null) {
+                    e.getCause().printStackTrace(err); // GENPIPE_DEBUG=1: where a failing step really failed
+                }
                 err.flush();
                 return Main.FAILED;
             } finally {
