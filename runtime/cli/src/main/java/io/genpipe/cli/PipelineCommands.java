@@ -110,9 +110,6 @@ final class PipelineCommands {
                 + " generated (the first row of the first text step); default: on when attached to a terminal"})
         Boolean stream;
 
-        /** The runner of the run in progress, for the signal handler. */
-        private volatile Pipeline running;
-
         @Override
         public Integer call() {
             // SIGINT / SIGTERM would start the JVM's shutdown at once, and ONNX Runtime's own
@@ -120,7 +117,7 @@ final class PipelineCommands {
             // run (a crash). So a signal first stops the run, which waits for every step to leave
             // native code and removes the temporary folder; the command then exits 128 + signal.
             Signals signals = Signals.install(() -> {
-                Pipeline r = running;
+                Pipeline r = Main.active;
                 return r != null && r.cancel();
             });
             try {
@@ -141,7 +138,6 @@ final class PipelineCommands {
                 });
                 PipelinePlan plan = pipeline.plan();
                 Path target = out != null ? out : Path.of(plan.definition().out());
-                running = pipeline;
                 Main.active = pipeline;
                 StatusLine status = System.console() != null ? new StatusLine(err, plan) : null;
                 boolean streaming = stream != null ? stream : System.console() != null;

@@ -8,6 +8,7 @@ import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.component.DidYouMean;
+import io.genpipe.runtime.component.ParameterBinder;
 import io.genpipe.runtime.plugin.LoadedPlugin;
 import io.genpipe.runtime.plugin.PluginManager;
 import io.genpipe.runtime.plugin.PluginSet;
@@ -160,20 +161,9 @@ final class PluginsCommand implements Callable<Integer> {
         for (ParameterSpec s : specs) {
             String value = s.required() ? "required" : s.defaultValue() == null ? "optional" : "default " + s.defaultValue();
             String allowed = s.type() == ParameterType.CHOICE ? "  (one of " + String.join(", ", s.choices()) + ")"
-                    : s.min() != null || s.max() != null ? "  (" + range(s) + ")" : "";
+                    : s.min() != null || s.max() != null ? "  (" + ParameterBinder.range(s) + ")" : "";
             out.printf("      %-16s %-16s %s%s%s%n", s.name(), s.type().label(), value,
                     s.description().isEmpty() ? "" : "  " + s.description(), allowed);
         }
-    }
-
-    private static String range(ParameterSpec s) {
-        String lo = s.min() == null ? null : number(s.min());
-        String hi = s.max() == null || s.max().isInfinite() ? null : number(s.max());
-        return lo != null && hi != null ? "from " + lo + " to " + hi : lo != null ? "at least " + lo : "at most " + hi;
-    }
-
-    private static String number(double v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v)
-                : v >= Long.MAX_VALUE ? "any" : Double.toString(v);
     }
 }

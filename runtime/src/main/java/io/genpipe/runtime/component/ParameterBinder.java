@@ -112,8 +112,8 @@ public final class ParameterBinder {
                 || (spec.min() != null && v < spec.min()) || (spec.max() != null && v > spec.max());
     }
 
-    /** "from 1 to 10000", "at least 0", "at most 1". */
-    static String range(ParameterSpec spec) {
+    /** A parameter's range in words: "from 1 to 10000", "at least 0", "at most 1". */
+    public static String range(ParameterSpec spec) {
         String lo = spec.min() == null ? null : number(spec, spec.min());
         String hi = spec.max() == null || spec.max().isInfinite() ? null : number(spec, spec.max());
         return lo != null && hi != null ? "from " + lo + " to " + hi : lo != null ? "at least " + lo : "at most " + hi;

@@ -32,30 +32,20 @@ public final class ComponentStep implements Step {
     private final List<PortSpec> declaredOutputs;
 
     /**
+     * @param batchSize rows per call of the component: 0 takes batches as they come, unless the
+     *     component's first input has a fixed leading dimension (a model exported for a fixed
+     *     batch), which then sets it; the last batch of a stream may be shorter
      * @param origin names the component in errors, e.g. {@code scorer 'vae-anomaly-scorer' (plugin 'vae' 0.1.0)}
      * @throws GenpipeException when the component's ports are missing (null)
      */
     public ComponentStep(String id, Role role, Component component, long rows, int batchSize, String origin) {
-        this(id, role, component, rows, batchSize, origin, true);
-    }
-
-    /**
-     * @param batchSize rows per call of the component: 0 takes batches as they come, unless the
-     *     component's first input has a fixed leading dimension (a model exported for a fixed
-     *     batch), which then sets it; the last batch of a stream may be shorter
-     */
-    public ComponentStep(String id, Role role, Component component, long rows, int batchSize) {
-        this(id, role, component, rows, batchSize, role.label() + " " + component.getClass().getName(), true);
-    }
-
-    private ComponentStep(String id, Role role, Component component, long rows, int batchSize, String origin, boolean checked) {
         this.id = id;
-        this.origin = origin;
-        List<PortSpec> ins = callPorts(component, true, origin);
-        this.declaredOutputs = callPorts(component, false, origin);
         this.role = role;
         this.component = component;
         this.rows = rows;
+        this.origin = origin;
+        List<PortSpec> ins = callPorts(component, true, origin);
+        this.declaredOutputs = callPorts(component, false, origin);
         int fixed = 0;
         if (!ins.isEmpty()) {
             io.genpipe.api.data.Dim first = ins.get(0).shape().isEmpty() ? null : ins.get(0).shape().get(0);
@@ -68,6 +58,11 @@ public final class ComponentStep implements Step {
                     + ins.get(0).name() + "' takes batches of exactly " + fixed);
         }
         this.batchSize = batchSize > 0 ? batchSize : fixed;
+    }
+
+    /** A component step named in errors by the component's class. */
+    public ComponentStep(String id, Role role, Component component, long rows, int batchSize) {
+        this(id, role, component, rows, batchSize, role.label() + " " + component.getClass().getName());
     }
 
     @Override
@@ -234,10 +229,12 @@ public final class ComponentStep implements Step {
         }
         long rowSize = t.rows() == 0 ? 1 : Math.max(1, t.size() / t.rows());
         if (t.dtype() == DType.FLOAT32) {
-            float[] v = t.toFloatArray();
-            for (int i = 0; i < v.length; i++) {
-                if (!Float.isFinite(v[i])) {
-                    return "column '" + column + "' of row '" + b.meta((int) (i / rowSize)).id() + "' is " + v[i];
+            // a Java column is scanned in place; a native one is read once
+            java.nio.FloatBuffer v = t instanceof BufferTensor ? ((BufferTensor) t).floatBuffer()
+                    : java.nio.FloatBuffer.wrap(t.toFloatArray());
+            for (int i = 0; i < v.limit(); i++) {
+                if (!Float.isFinite(v.get(i))) {
+                    return "column '" + column + "' of row '" + b.meta((int) (i / rowSize)).id() + "' is " + v.get(i);
                 }
             }
         } else {

@@ -14,12 +14,8 @@ public final class Numbers {
         return Math.round(v * 1e6) / 1e6;
     }
 
-    /** One number per row: a [batch] or [batch,1] column of any numeric dtype, as doubles. */
+        /** One number per row: a [batch] or [batch,1] column of any numeric dtype, as doubles. */
     public static double[] doubles(Tensor t) {
-        return toDoubles(t);
-    }
-
-    private static double[] toDoubles(Tensor t) {
         switch (t.dtype()) {
             case FLOAT64:
                 return t.toDoubleArray();
