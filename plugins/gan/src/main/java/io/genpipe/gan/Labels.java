@@ -8,6 +8,7 @@ import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.Model;
+import io.genpipe.api.spi.InvalidParameterException;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.spi.Parameters;
@@ -19,7 +20,8 @@ final class Labels {
     static final int CLASSES = 10;
     static final PortSpec PORT = PortSpec.of("label", DType.INT64, "batch");
     static final ParameterSpec PARAMETER = ParameterSpec.optional("label", ParameterType.INTEGER, null,
-            "class for every row (default: each row's own label, else one drawn per row from the seed)");
+            "class for every row (default: each row's own label, else one drawn per row from the seed)")
+            .range(0, CLASSES - 1);
 
     private final Integer fixed;
 
@@ -33,7 +35,7 @@ final class Labels {
         }
         long l = p.getLong("label");
         if (l < 0 || l >= CLASSES) {
-            throw new GenpipeException("label must be a class 0-" + (CLASSES - 1) + ", got " + l);
+            throw new InvalidParameterException("label", "label must be a class 0-" + (CLASSES - 1) + ", got " + l);
         }
         return new Labels((int) l);
     }

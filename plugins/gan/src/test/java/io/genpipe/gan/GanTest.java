@@ -119,6 +119,6 @@ class GanTest {
                 e.getMessage());
         GenpipeException label = assertThrows(GenpipeException.class,
                 () -> genpipe.generator("gan-generator", Map.of("label", 10)));
-        assertEquals("generator 'gan-generator' could not be created: label must be a class 0-9, got 10", label.getMessage());
+        assertEquals("parameter 'label' of generator 'gan-generator' must be from 0 to 9, got 10", label.getMessage());
     }
 }

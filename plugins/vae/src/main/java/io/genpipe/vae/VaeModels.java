@@ -4,6 +4,7 @@ import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.spi.Model;
+import io.genpipe.api.spi.InvalidParameterException;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.spi.Parameters;
@@ -24,7 +25,7 @@ final class VaeModels {
     static final List<ParameterSpec> PARAMETERS = List.of(
             ParameterSpec.choice("variant", "mlp", "shipped model: mlp (the article's 784-400-20 VAE, all classes)"
                     + " or one-class (a conv VAE trained on one class)", "mlp", "one-class"),
-            ParameterSpec.optional("class", ParameterType.INTEGER, null, "class 0-9 of the one-class model"),
+            ParameterSpec.optional("class", ParameterType.INTEGER, null, "class 0-9 of the one-class model").range(0, 9),
             ParameterSpec.optional("encoder", ParameterType.PATH, null,
                     "your own encoder .onnx (image float32[batch,1,28,28] -> mu, logvar float32[batch,L])"),
             ParameterSpec.optional("decoder", ParameterType.PATH, null,
@@ -54,16 +55,16 @@ final class VaeModels {
         String prefix;
         if (variant.equals("one-class")) {
             if (!p.has("class")) {
-                throw new GenpipeException("variant one-class needs class: 0-9 (the class the model was trained on)");
+                throw new InvalidParameterException("class", "variant one-class needs class: 0-9 (the class the model was trained on)");
             }
             long c = p.getLong("class");
             if (c < 0 || c > 9) {
-                throw new GenpipeException("class must be 0-9 for variant one-class, got " + c);
+                throw new InvalidParameterException("class", "class must be 0-9 for variant one-class, got " + c);
             }
             prefix = RESOURCES + "one-class/one-class-" + c;
         } else {
             if (p.has("class")) {
-                throw new GenpipeException("class is for variant one-class; variant mlp covers all classes");
+                throw new InvalidParameterException("class", "class is for variant one-class; variant mlp covers all classes");
             }
             prefix = RESOURCES + "mlp-vae";
         }

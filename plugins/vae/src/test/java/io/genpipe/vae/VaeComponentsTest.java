@@ -253,11 +253,11 @@ class VaeComponentsTest {
     void oneClassNeedsAValidClass() {
         GenpipeException wrongClass = assertThrows(GenpipeException.class,
                 () -> genpipe.scorer("vae-anomaly-scorer", Map.of("variant", "one-class", "class", 12)));
-        assertEquals("scorer 'vae-anomaly-scorer' could not be created: class must be 0-9 for variant one-class, got 12",
+        assertEquals("parameter 'class' of scorer 'vae-anomaly-scorer' must be from 0 to 9, got 12",
                 wrongClass.getMessage());
         GenpipeException noClass = assertThrows(GenpipeException.class,
                 () -> genpipe.scorer("vae-anomaly-scorer", Map.of("variant", "one-class")));
-        assertEquals("scorer 'vae-anomaly-scorer' could not be created: variant one-class needs class: 0-9 (the class"
+        assertEquals("parameter 'class' of scorer 'vae-anomaly-scorer': variant one-class needs class: 0-9 (the class"
                 + " the model was trained on)", noClass.getMessage());
     }
 }
