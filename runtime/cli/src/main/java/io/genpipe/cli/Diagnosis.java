@@ -3,6 +3,8 @@ package io.genpipe.cli;
 import io.genpipe.api.ApiVersion;
 import io.genpipe.api.spi.ComponentFactory;
 import io.genpipe.runtime.BuildInfo;
+import io.genpipe.runtime.Genpipe;
+import io.genpipe.runtime.component.ComponentProbe;
 import io.genpipe.runtime.onnx.OnnxRuntime;
 import io.genpipe.runtime.plugin.LoadedPlugin;
 import io.genpipe.runtime.plugin.PluginManager;
@@ -11,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** What {@code genpipe doctor} found, as plain data (rendered as text or JSON). */
@@ -20,9 +23,12 @@ final class Diagnosis {
     final Map<String, Object> java = new LinkedHashMap<>();
     final Map<String, Object> onnxruntime = new LinkedHashMap<>();
     final List<Map<String, Object>> plugins = new ArrayList<>();
+    final List<Map<String, Object>> components = new ArrayList<>();
     final List<String> problems = new ArrayList<>();
+    /** Why components were not probed, or null when they were. */
+    String probesSkipped;
 
-    static Diagnosis run(Path pluginsDir) {
+    static Diagnosis run(Path pluginsDir, boolean probe) {
         Diagnosis d = new Diagnosis();
         BuildInfo build = BuildInfo.current();
         d.genpipe.put("version", build.version());
@@ -66,7 +72,35 @@ final class Diagnosis {
             }
             d.problems.addAll(set.problems());
         }
+        if (!probe) {
+            d.probesSkipped = "--skip-probes";
+        } else if (!d.problems.isEmpty()) {
+            d.probesSkipped = "the problems above stop genpipe from starting; fix them first";
+        } else {
+            probe(d, pluginsDir);
+        }
         return d;
+    }
+
+    /** Builds every component with its defaults and runs it on one row where its ports allow. */
+    private static void probe(Diagnosis d, Path pluginsDir) {
+        try (Genpipe genpipe = Genpipe.builder().pluginsDir(pluginsDir).build()) {
+            for (ComponentProbe.Result r : ComponentProbe.probeAll(genpipe.components(), genpipe.sessionSettings(),
+                    genpipe.seed())) {
+                Map<String, Object> c = new LinkedHashMap<>();
+                c.put("name", r.component());
+                c.put("role", r.role());
+                c.put("plugin", r.plugin());
+                c.put("status", r.status().name().toLowerCase(Locale.ROOT));
+                c.put("detail", r.detail());
+                d.components.add(c);
+                if (r.status() == ComponentProbe.Status.BROKEN) {
+                    d.problems.add(r.detail());
+                }
+            }
+        } catch (RuntimeException e) {
+            d.problems.add("probing components failed: " + e.getMessage());
+        }
     }
 
     Map<String, Object> asMap() {
@@ -75,6 +109,10 @@ final class Diagnosis {
         m.put("java", java);
         m.put("onnxruntime", onnxruntime);
         m.put("plugins", plugins);
+        m.put("components", components);
+        if (probesSkipped != null) {
+            m.put("probesSkipped", probesSkipped);
+        }
         m.put("problems", problems);
         m.put("ok", problems.isEmpty());
         return m;

@@ -14,8 +14,9 @@ import picocli.CommandLine;
 /** {@code genpipe doctor}: what this installation can do, and what is broken. */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Reports the ONNX Runtime version and execution providers, whether CUDA really loads",
-                "(by attempting it), and the plugins found with their versions and components.",
-                "Exits 1 when a plugin is broken or ONNX Runtime cannot load."})
+                "(by attempting it), and the plugins found with their versions and components; then probes",
+                "every component: builds it with its defaults (loading its models) and runs it on one row",
+                "where its ports allow. Exits 1 when a plugin or component is broken or ONNX Runtime cannot load."})
 final class DoctorCommand implements Callable<Integer> {
 
     @Mixin
@@ -24,12 +25,15 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object for machines.")
     boolean json;
 
+    @Option(names = "--skip-probes", description = "Do not build and run the components (faster).")
+    boolean skipProbes;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        Diagnosis d = Diagnosis.run(plugins.resolve());
+        Diagnosis d = Diagnosis.run(plugins.resolve(), !skipProbes);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(d.asMap()));
@@ -59,6 +63,22 @@ final class DoctorCommand implements Callable<Integer> {
             out.printf("  %s %s (api %s) from %s%n", p.get("name"), p.get("version"), p.get("apiVersion"), p.get("location"));
             for (Map<String, Object> c : (List<Map<String, Object>>) p.get("components")) {
                 out.printf("    %-10s %s%n", c.get("role"), c.get("name"));
+            }
+        }
+        if (d.probesSkipped != null) {
+            out.printf("Components: not probed (%s)%n", d.probesSkipped);
+        } else {
+            long ok = d.components.stream().filter(c -> "ok".equals(c.get("status"))).count();
+            long broken = d.components.stream().filter(c -> "broken".equals(c.get("status"))).count();
+            out.printf("Components probed (%d): %d ok, %d broken, %d not built%n", d.components.size(), ok, broken,
+                    d.components.size() - ok - broken);
+            for (Map<String, Object> c : d.components) {
+                if ("broken".equals(c.get("status"))) {
+                    out.printf("  broken: %s%n", c.get("detail"));
+                } else if (!"ok".equals(c.get("status"))) {
+                    out.printf("  %s: %s '%s' (plugin %s): %s%n", c.get("status"), c.get("role"), c.get("name"),
+                            c.get("plugin"), c.get("detail"));
+                }
             }
         }
         if (d.problems.isEmpty()) {

@@ -21,9 +21,18 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** Whether GENPIPE_DEBUG=1 asks for whole stack traces. */
+    private static volatile boolean debugOption;
+
+    /** {@code --debug}, accepted by every command. */
+    @CommandLine.Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print the whole stack trace of a failure (also: GENPIPE_DEBUG=1).")
+    void debug(boolean on) {
+        debugOption = on;
+    }
+
+    /** Whether --debug or GENPIPE_DEBUG=1 asks for whole stack traces. */
     static boolean debug() {
-        return "1".equals(System.getenv("GENPIPE_DEBUG"));
+        return debugOption || "1".equals(System.getenv("GENPIPE_DEBUG"));
     }
 
     /** Set when genpipe itself ends the JVM; any other System.exit comes from plugin code. */
@@ -107,7 +116,7 @@ public final class Main implements Runnable {
         });
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             command.getErr().println("genpipe: " + (e instanceof io.genpipe.api.GenpipeException ? e.getMessage()
-                    : "internal error: " + e + " (GENPIPE_DEBUG=1 prints the stack trace; please report it)"));
+                    : "internal error: " + e + " (--debug prints the stack trace; please report it)"));
             if (debug()) {
                 e.printStackTrace(command.getErr());
             }

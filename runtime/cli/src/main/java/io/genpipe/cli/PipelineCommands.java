@@ -165,8 +165,8 @@ final class PipelineCommands {
                 return invalid(e);
             } catch (GenpipeException e) {
                 err.println("genpipe: " + e.getMessage());
-                if (Main.debug() && e.getCause() != null) {
-                    e.getCause().printStackTrace(err); // GENPIPE_DEBUG=1: where a failing step really failed
+                if (Main.debug()) {
+                    e.printStackTrace(err); // --debug: the whole trace, down to the plugin's frame in its cause
                 }
                 err.flush();
                 return Main.FAILED;

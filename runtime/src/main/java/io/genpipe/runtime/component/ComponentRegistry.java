@@ -85,7 +85,7 @@ public final class ComponentRegistry {
             throw new GenpipeException(role.label() + " '" + name + "' could not be created: " + e.getMessage(), e);
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             throw new GenpipeException(role.label() + " '" + name + "' (plugin " + registered.plugin().describe()
-                    + ") could not be created: " + PluginFailures.describe(e), e);
+                    + ") could not be created: " + PluginFailures.describe(e, registered.plugin().classLoader()), e);
         }
         if (component == null || !role.type().isInstance(component)) {
             throw new GenpipeException(role.label() + " '" + name + "' (plugin " + registered.plugin().describe()

@@ -22,10 +22,20 @@ public final class PluginClassLoader extends URLClassLoader {
     }
 
     private final ClassLoader apiLoader;
+    private final java.nio.file.Path entry;
 
-    public PluginClassLoader(String pluginName, URL[] jars, ClassLoader apiLoader) {
+    /**
+     * @param entry the plugins-directory entry the plugin came from: its jar, or its folder of jars
+     */
+    public PluginClassLoader(String pluginName, java.nio.file.Path entry, URL[] jars, ClassLoader apiLoader) {
         super("genpipe-plugin-" + pluginName, jars, ClassLoader.getPlatformClassLoader());
         this.apiLoader = apiLoader;
+        this.entry = entry;
+    }
+
+    /** The plugin's jar, or its folder of jars. */
+    public java.nio.file.Path entry() {
+        return entry;
     }
 
     @Override

@@ -198,7 +198,7 @@ public final class PluginManager {
                     + " entry; add that file naming your GenpipePlugin implementation class");
             return;
         }
-        PluginClassLoader loader = new PluginClassLoader(descriptor.name(), urls(jars), hostLoader);
+        PluginClassLoader loader = new PluginClassLoader(descriptor.name(), entry, urls(jars), hostLoader);
         loaders.add(loader);
         List<ServiceConfigurationError> errors = new ArrayList<>();
         List<ServiceLoader.Provider<GenpipePlugin>> providers = providers(loader, errors);

@@ -150,7 +150,8 @@ public final class ComponentStep implements Step {
         try {
             ports = inputs ? component.inputs() : component.outputs();
         } catch (RuntimeException | LinkageError e) {
-            throw new GenpipeException(origin + ": its " + (inputs ? "inputs()" : "outputs()") + " failed: " + io.genpipe.runtime.component.PluginFailures.describe(e), e);
+            throw new GenpipeException(origin + ": its " + (inputs ? "inputs()" : "outputs()") + " failed: " + io.genpipe.runtime.component.PluginFailures.describe(e,
+                    component.getClass().getClassLoader()), e);
         }
         if (ports == null || ports.stream().anyMatch(java.util.Objects::isNull)) {
             throw new GenpipeException(origin + ": its " + (inputs ? "inputs()" : "outputs()") + " returned "
@@ -172,7 +173,8 @@ public final class ComponentStep implements Step {
         } catch (GenpipeException e) {
             throw new GenpipeException(origin + ": " + e.getMessage(), e);
         } catch (RuntimeException | LinkageError | StackOverflowError e) {
-            throw new GenpipeException(origin + " failed: " + io.genpipe.runtime.component.PluginFailures.describe(e), e);
+            throw new GenpipeException(origin + " failed: " + io.genpipe.runtime.component.PluginFailures.describe(e,
+                    component.getClass().getClassLoader()), e);
         } catch (OutOfMemoryError e) {
             throw new GenpipeException(origin + " ran out of memory (" + e.getMessage() + "); give the JVM more with"
                     + " GENPIPE_JAVA_OPTS=-Xmx... or lower the batch size", e);
