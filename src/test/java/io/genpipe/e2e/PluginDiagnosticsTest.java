@@ -90,7 +90,7 @@ class PluginDiagnosticsTest {
 
     static Path pipeline(String component) throws Exception {
         Path file = dir.resolve(component + ".yaml");
-        Files.writeString(file, "name: diag\nout: out-" + component + "\nsteps:\n"
+        Files.writeString(file, "name: diag\nout: " + dir.resolve("out-" + component) + "\nsteps:\n"
                 + "  - id: rows\n    use: csv-source\n    with: {file: rows.csv, values: [a, b]}\n"
                 + "  - id: sharp\n    use: " + component + "\n    inputs: [rows]\n"
                 + "  - id: table\n    use: csv-sink\n    inputs: [sharp]\n");
