@@ -7,6 +7,10 @@ import io.genpipe.api.data.Batch;
  *
  * <p>Examples: VAE negative ELBO or reconstruction error ({@code quantity() = "anomaly"},
  * higher is more), discriminator realism, log-likelihood, classifier confidence.
+ *
+ * <p>A scorer returns numbers only, one finite value per row in row order; the host stores them in
+ * the rows' metadata and as a column named after the step. A row's score depends on that row alone.
+ * See {@link Component} for the whole contract.
  */
 public interface Scorer extends Component {
 

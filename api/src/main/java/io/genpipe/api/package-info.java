@@ -21,7 +21,16 @@
  * }
  * }</pre>
  *
- * <p>This package, {@code io.genpipe.api.data} and {@code io.genpipe.api.spi} are the only host
- * classes a plugin's class loader can see. They depend on the JDK alone.
+ * <p>The host classes a plugin's class loader can see are exactly genpipe-api's packages, and they
+ * depend on the JDK alone:
+ * <ul>
+ *   <li>{@code io.genpipe.api}: the roles, {@link io.genpipe.api.RandomSource}, errors;</li>
+ *   <li>{@code io.genpipe.api.data}: batches, tensors, ports, row metadata;</li>
+ *   <li>{@code io.genpipe.api.spi}: the plugin SPI (factories, parameters, models, the context);</li>
+ *   <li>{@code io.genpipe.api.text}: vocabularies, token samplers and the decode loop for sequence
+ *       generators.</li>
+ * </ul>
+ * Anything else a plugin uses it bundles in its own jars. The contract every role keeps (rows,
+ * columns, randomness, ownership) is on {@link io.genpipe.api.Component}.
  */
 package io.genpipe.api;
