@@ -7,7 +7,6 @@ import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.text.TextRows;
 import io.genpipe.runtime.io.IdxFile;
 import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -28,8 +27,8 @@ public final class Batches {
 
     /**
      * The first {@code rows} images of an IDX (or IDX.gz) file as the column {@code image}, with
-     * the labels of {@code labels} (null for none) and ids {@code <file>:<index>} as
-     * {@code idx-source} gives them.
+     * the labels of {@code labels} (null for none), ids {@code <file>:<index>} and the file name as
+     * source.
      */
     public static Batch fromIdx(Path images, Path labels, int rows) {
         IdxFile idx = IdxFile.read(images);
@@ -46,7 +45,10 @@ public final class Batches {
         return Batch.builder(rows).column("image", idx.toImages(0, rows)).meta(meta).build();
     }
 
-    /** Grayscale PNG files as the column {@code image} in [0, 1], ids from the file names. All the same size. */
+    /**
+     * PNG files as the column {@code image} in [0, 1] (gray, or the mean of R, G and B), ids the file
+     * names and source the folder, as {@code png-source} gives them. All the same size.
+     */
     public static Batch fromPng(List<Path> files) {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("no PNG files given");
@@ -73,16 +75,22 @@ public final class Batches {
                 throw new IllegalArgumentException(files.get(i) + " is " + img.getWidth() + "x" + img.getHeight()
                         + "; the first image is " + w + "x" + h);
             }
-            Raster r = img.getData();
+            // as png-source reads them: 8-bit gray from the raster (getRGB would apply sRGB), anything else as RGB
+            boolean gray = img.getType() == BufferedImage.TYPE_BYTE_GRAY;
             for (int y = 0; y < h; y++) {
                 for (int x = 0; x < w; x++) {
-                    int gray = img.getColorModel().getNumComponents() == 1 ? r.getSample(x, y, 0)
-                            : (r.getSample(x, y, 0) + r.getSample(x, y, 1) + r.getSample(x, y, 2)) / 3;
-                    pixels[(i * h + y) * w + x] = gray / 255f;
+                    int v;
+                    if (gray) {
+                        v = img.getRaster().getSample(x, y, 0);
+                    } else {
+                        int rgb = img.getRGB(x, y);
+                        v = (((rgb >> 16) & 0xFF) + ((rgb >> 8) & 0xFF) + (rgb & 0xFF)) / 3;
+                    }
+                    pixels[(i * h + y) * w + x] = v / 255f;
                 }
             }
-            String file = files.get(i).getFileName().toString();
-            meta.add(RowMeta.of(file.replaceFirst("\\.[^.]*$", "")).withSource(file));
+            Path parent = files.get(i).toAbsolutePath().getParent();
+            meta.add(RowMeta.of(files.get(i).getFileName().toString()).withSource(parent == null ? null : parent.toString()));
         }
         return Batch.builder(files.size()).column("image", BufferTensor.ofFloats(pixels, files.size(), 1, h, w))
                 .meta(meta).build();

@@ -75,7 +75,7 @@ public final class ComponentCase {
 
     /**
      * The largest difference allowed between float results of the same row computed in batches of
-     * different sizes or orders: {@code |a - b| <= tolerance * (1 + |b|)} (default 1e-5). Same
+     * different sizes or orders: {@code |expected - actual| <= tolerance * (1 + |expected|)} (default 1e-5). Same
      * batch, same seed must always give the same bytes, whatever this says.
      */
     public ComponentCase tolerance(double newTolerance) {

@@ -93,9 +93,20 @@ public final class ComponentChecks {
                     Assertions.assertEquals(input.rows(), out.rows(), who() + " returned " + out.rows() + " rows for "
                             + input.rows() + "; a " + role().label() + " returns one row per input row");
                     for (int i = 0; i < input.rows(); i++) {
-                        Assertions.assertEquals(input.meta(i).id(), out.meta(i).id(), who() + ": row " + i + " of the result has id '"
-                                + out.meta(i).id() + "' but the input's row " + i + " is '" + input.meta(i).id()
+                        RowMeta in = input.meta(i);
+                        RowMeta got = out.meta(i);
+                        Assertions.assertEquals(in.id(), got.id(), who() + ": row " + i + " of the result has id '"
+                                + got.id() + "' but the input's row " + i + " is '" + in.id()
                                 + "'; results keep the input rows' ids in order");
+                        Assertions.assertEquals(in.source(), got.source(), who() + ": row '" + in.id() + "' came with source "
+                                + in.source() + " and left with " + got.source() + "; results keep the rows' metadata");
+                        if (!(component instanceof Generator)) {
+                            // only a generator may set the label it generated for and add tags
+                            Assertions.assertEquals(in.label(), got.label(), who() + ": row '" + in.id() + "' came with label "
+                                    + in.label() + " and left with " + got.label() + "; only a generator may set labels");
+                            Assertions.assertEquals(in.tags(), got.tags(), who() + ": row '" + in.id() + "' came with tags "
+                                    + in.tags() + " and left with " + got.tags() + "; only a generator may add tags");
+                        }
                     }
                     for (PortSpec port : outputs) {
                         Assertions.assertTrue(out.hasColumn(port.name()), who() + " declares output port '" + port.name()
@@ -199,10 +210,10 @@ public final class ComponentChecks {
     public void rejectsInvalidParameters() {
         Map<String, Object> attempts = new LinkedHashMap<>();
         for (ParameterSpec spec : factory.parameters()) {
-            if (spec.min() != null) {
+            if (spec.min() != null && Double.isFinite(spec.min())) {
                 attempts.put(spec.name() + " below its range", new Object[] {spec.name(), below(spec)});
             }
-            if (spec.max() != null) {
+            if (spec.max() != null && Double.isFinite(spec.max())) {
                 attempts.put(spec.name() + " above its range", new Object[] {spec.name(), above(spec)});
             }
             if (spec.type() == ParameterType.CHOICE) {
@@ -244,34 +255,43 @@ public final class ComponentChecks {
         Outcome serial = reference();
         int threads = c.threads();
         try (Component component = create(); Batch input = input(component)) {
-            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "genpipe-testkit-caller");
+                t.setDaemon(true);
+                return t;
+            });
+            List<Future<Outcome>> futures = new ArrayList<>();
+            for (int i = 0; i < threads * c.callsPerThread(); i++) {
+                futures.add(pool.submit(() -> run(component, input)));
+            }
+            pool.shutdown();
             try {
-                List<Future<Outcome>> futures = new ArrayList<>();
-                for (int i = 0; i < threads * c.callsPerThread(); i++) {
-                    futures.add(pool.submit(() -> run(component, input)));
-                }
-                for (int i = 0; i < futures.size(); i++) {
-                    Outcome o;
-                    try {
-                        o = futures.get(i).get(10, TimeUnit.MINUTES);
-                    } catch (java.util.concurrent.ExecutionException ex) {
-                        throw new AssertionError(who() + " failed when called from " + threads + " threads at once: "
-                                + ex.getCause(), ex.getCause());
-                    }
-                    String d = serial.difference(o, 0);
-                    if (d != null) {
-                        Assertions.fail(who() + ": call " + i + " of " + futures.size() + " from " + threads + " threads at once"
-                                + " gave another result than a serial call: " + d + ". Components must be safe to call"
-                                + " from several threads (keep per-call state in locals), or declare THREAD_SAFE unsupported");
-                    }
+                // every call ends before the component and its input are closed
+                if (!pool.awaitTermination(10, TimeUnit.MINUTES)) {
+                    throw new AssertionError(who() + " did not finish " + futures.size() + " calls from " + threads
+                            + " threads within 10 minutes");
                 }
             } catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted", ex);
-            } catch (java.util.concurrent.TimeoutException ex) {
-                throw new AssertionError(who() + " did not finish within 10 minutes when called from " + threads + " threads");
-            } finally {
-                pool.shutdownNow();
+            }
+            for (int i = 0; i < futures.size(); i++) {
+                Outcome o;
+                try {
+                    o = futures.get(i).get();
+                } catch (java.util.concurrent.ExecutionException ex) {
+                    throw new AssertionError(who() + " failed when called from " + threads + " threads at once: "
+                            + ex.getCause(), ex.getCause());
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError("interrupted", ex);
+                }
+                String d = serial.difference(o, 0);
+                if (d != null) {
+                    Assertions.fail(who() + ": call " + i + " of " + futures.size() + " from " + threads + " threads at once"
+                            + " gave another result than a serial call: " + d + ". Components must be safe to call"
+                            + " from several threads (keep per-call state in locals), or declare THREAD_SAFE unsupported");
+                }
             }
         }
     }

@@ -121,10 +121,18 @@ final class Outcome {
         for (Map.Entry<String, Column> e : first.columns.entrySet()) {
             int total = 0;
             long rows = 0;
+            long[] first0 = e.getValue().shape;
             for (Outcome p : parts) {
                 Column c = p.columns.get(e.getKey());
                 if (c == null) {
                     throw new AssertionError("column '" + e.getKey() + "' is in the result of one batch but not of another");
+                }
+                long[] a = java.util.Arrays.copyOfRange(first0, 1, first0.length);
+                long[] b = java.util.Arrays.copyOfRange(c.shape, 1, c.shape.length);
+                if (!Arrays.equals(a, b)) {
+                    throw new AssertionError("column '" + e.getKey() + "' is " + c.dtype.label() + Arrays.toString(c.shape)
+                            + " for a batch of " + c.shape[0] + " rows but " + first0[0] + " rows gave "
+                            + Arrays.toString(first0) + "; a row's shape may not depend on the batch it comes in");
                 }
                 total += c.values.length;
                 rows += c.shape[0];
@@ -176,7 +184,7 @@ final class Outcome {
                 double b = got.values[i];
                 boolean same = exactType || tolerance == 0
                         ? Double.compare(a, b) == 0
-                        : (Double.isNaN(a) && Double.isNaN(b)) || Math.abs(a - b) <= tolerance * (1 + Math.abs(a));
+                        : a == b || (Double.isNaN(a) && Double.isNaN(b)) || Math.abs(a - b) <= tolerance * (1 + Math.abs(a));
                 if (!same) {
                     int row = w == 0 ? 0 : i / w;
                     return "column '" + e.getKey() + "', row " + row + " ('" + meta.get(row).id() + "'), element "
@@ -215,7 +223,8 @@ final class Outcome {
         if (a == null || b == null) {
             return Objects.equals(a, b) ? null : "score " + a + " expected, " + b + " found";
         }
-        boolean same = tolerance == 0 ? Double.compare(a, b) == 0 : Math.abs(a - b) <= tolerance * (1 + Math.abs(a));
+        boolean same = tolerance == 0 ? Double.compare(a, b) == 0
+                : a.equals(b) || Math.abs(a - b) <= tolerance * (1 + Math.abs(a));
         return same ? null : "score " + a + " expected, " + b + " found";
     }
 }

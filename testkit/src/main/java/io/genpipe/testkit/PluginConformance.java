@@ -15,6 +15,8 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The conformance suite a plugin's tests extend, in the spirit of a connector smoke test: it
@@ -39,6 +41,7 @@ import org.junit.jupiter.api.TestInstance;
  * {@code everyComponentHasACase}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Execution(ExecutionMode.SAME_THREAD) // the native-values check reads a runtime-wide count
 public abstract class PluginConformance {
 
     private PluginUnderTest plugin;

@@ -43,9 +43,9 @@ public final class TestPluginContext implements PluginContext, AutoCloseable {
         return new TestPluginContext(pluginName, pluginClass.getClassLoader(), 1);
     }
 
-    /** The same context with another run seed. */
-    public TestPluginContext withSeed(long newSeed) {
-        return new TestPluginContext(pluginName, resources, newSeed);
+    /** A context whose run seed is {@code seed}. */
+    public static TestPluginContext forPlugin(String pluginName, Class<?> pluginClass, long seed) {
+        return new TestPluginContext(pluginName, pluginClass.getClassLoader(), seed);
     }
 
     @Override

@@ -72,6 +72,8 @@ class ConformanceChecksTest {
         assertEquals("scorer 'lenient' (plugin 'bad') accepted k = -1 (k = -1); refuse it with an InvalidParameterException"
                 + " naming 'k' (or declare the range in parameters())",
                 failure(ComponentCase.of("lenient").invalid("k", -1), Behavior.REJECTS_INVALID_PARAMETERS));
+        assertEquals("encoder 'labeller' (plugin 'bad'): row 'row-0' came with label null and left with 7; only a generator"
+                + " may set labels ==> expected: <null> but was: <7>", failure("labeller", Behavior.DECLARED_PORTS));
         assertEquals("generator 'undeclared' (plugin 'bad') returned column 'extra', which it does not declare among its"
                 + " outputs [y]; declare every column it writes ==> expected: <true> but was: <false>",
                 failure("undeclared", Behavior.DECLARED_PORTS));
@@ -88,7 +90,7 @@ class ConformanceChecksTest {
     @Test
     void theSuiteRefusesACaseForAComponentThePluginLacks() {
         AssertionError e = assertThrows(AssertionError.class, () -> checks("nope"));
-        assertEquals("plugin 'bad' has no component 'nope'; it has [undeclared, good, flaky, batchy, ordered, racy,"
-                + " lenient, leaky]", e.getMessage());
+        assertEquals("plugin 'bad' has no component 'nope'; it has [undeclared, labeller, good, flaky, batchy, ordered,"
+                + " racy, lenient, leaky]", e.getMessage());
     }
 }

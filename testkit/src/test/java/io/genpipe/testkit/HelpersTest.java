@@ -66,7 +66,7 @@ class HelpersTest {
 
     @Test
     void testPluginContextRunsRealSessionsAndCountsNativeValues() {
-        try (TestPluginContext context = TestPluginContext.forPlugin("demo", HelpersTest.class).withSeed(5)) {
+        try (TestPluginContext context = TestPluginContext.forPlugin("demo", HelpersTest.class, 5)) {
             assertEquals(5, context.seed());
             Model affine = context.loadModel(Fixtures.AFFINE);
             float[] x = {0.1f, -0.2f, 0.3f, 0.4f, 1f, 0f, -1f, 0.5f};
@@ -109,7 +109,7 @@ class HelpersTest {
         ImageIO.write(img, "png", png.toFile());
         try (Batch b = Batches.fromPng(List.of(png))) {
             assertArrayEquals(new float[] {0, 0, 0, 0, 0, 1}, b.column("image").toFloatArray());
-            assertEquals("one", b.meta(0).id());
+            assertEquals("one.png", b.meta(0).id());
         }
         try (Batch b = Batches.fromText(List.of("a", "bc"))) {
             assertEquals("bc", b.meta(1).tags().get("text"));

@@ -41,7 +41,8 @@ final class MisbehavingPlugin {
               }
               public List<ScorerFactory> scorers() {
                 return List.of(
-                  scorer("good", List.of(ParameterSpec.optional("k", ParameterType.INTEGER, "1", "k").range(1, 9)),
+                  scorer("good", List.of(ParameterSpec.optional("k", ParameterType.INTEGER, "1", "k").range(1, 9),
+                      ParameterSpec.optional("t", ParameterType.NUMBER, "0", "t").range(0, Double.POSITIVE_INFINITY)),
                       c -> BadPlugin::sums),
                   scorer("flaky", List.of(), c -> {
                     long[] calls = {0};
@@ -83,6 +84,24 @@ final class MisbehavingPlugin {
                       return s;
                     };
                   }));
+              }
+              public List<EncoderFactory> encoders() {
+                return List.of(new EncoderFactory() {
+                  public String name() { return "labeller"; }
+                  public String description() { return "an encoder that changes the rows' labels"; }
+                  public Encoder create(Parameters p, PluginContext c) {
+                    return new Encoder() {
+                      public List<PortSpec> inputs() { return X; }
+                      public List<PortSpec> outputs() { return List.of(PortSpec.of("y", DType.FLOAT32, "batch", 4)); }
+                      public Batch encode(Batch b) {
+                        List<RowMeta> meta = new ArrayList<>();
+                        for (RowMeta m : b.meta()) meta.add(m.withLabel(7));
+                        return Batch.builder(b.rows()).meta(meta)
+                            .column("y", BufferTensor.ofFloats(b.column("x").toFloatArray(), b.rows(), 4)).build();
+                      }
+                    };
+                  }
+                });
               }
               public List<GeneratorFactory> generators() {
                 return List.of(new GeneratorFactory() {

@@ -98,8 +98,8 @@ final class Diagnosis {
                     d.problems.add(r.detail());
                 }
             }
-        } catch (RuntimeException e) {
-            d.problems.add("probing components failed: " + e.getMessage());
+        } catch (RuntimeException | LinkageError e) {
+            d.problems.add("probing components failed: " + e);
         }
     }
 

@@ -51,13 +51,45 @@ public final class ComponentProbe {
     private ComponentProbe() {
     }
 
-    /** Probes every component of {@code registry}, in name order. */
+    /**
+     * Probes every component of {@code registry}, in name order; a probe that has not ended after
+     * {@code GENPIPE_CREATE_TIMEOUT_S} seconds (default 120) is reported broken and left behind.
+     */
     public static List<Result> probeAll(ComponentRegistry registry, SessionSettings settings, long seed) {
         List<Result> results = new ArrayList<>();
         for (RegisteredFactory f : registry.all()) {
-            results.add(probe(registry, f, settings, seed));
+            results.add(bounded(registry, f, settings, seed));
         }
         return results;
+    }
+
+    private static Result bounded(ComponentRegistry registry, RegisteredFactory f, SessionSettings settings, long seed) {
+        String role = f.factory().role().label();
+        String plugin = "'" + f.plugin().name() + "' " + f.plugin().descriptor().version();
+        java.util.concurrent.atomic.AtomicReference<Result> result = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread worker = new Thread(() -> {
+            try {
+                result.set(probe(registry, f, settings, seed));
+            } catch (Throwable t) {
+                result.set(new Result(f.name(), role, plugin, Status.BROKEN, role + " '" + f.name() + "' (plugin " + plugin
+                        + ") failed while probed: " + PluginFailures.describe(t, f.plugin().classLoader())));
+            }
+        }, "genpipe-probe-" + f.name());
+        worker.setDaemon(true);
+        worker.start();
+        try {
+            worker.join(ComponentRegistry.CREATE_TIMEOUT_S * 1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result(f.name(), role, plugin, Status.BROKEN, "interrupted while probing");
+        }
+        if (worker.isAlive()) {
+            worker.interrupt();
+            return new Result(f.name(), role, plugin, Status.BROKEN, role + " '" + f.name() + "' (plugin " + plugin
+                    + ") did not finish its probe row within " + ComponentRegistry.CREATE_TIMEOUT_S + " s (is it stuck in a"
+                    + " loop? GENPIPE_CREATE_TIMEOUT_S sets the limit)");
+        }
+        return result.get();
     }
 
     static Result probe(ComponentRegistry registry, RegisteredFactory f, SessionSettings settings, long seed) {
@@ -101,7 +133,7 @@ public final class ComponentProbe {
         } finally {
             try {
                 component.close();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError | StackOverflowError e) {
                 // the probe's verdict stands; close failures show in a real run's cleanup
             }
         }
@@ -151,6 +183,9 @@ public final class ComponentProbe {
                 if (s == null || s.length != 1) {
                     throw new GenpipeException(who + " returned " + (s == null ? "no scores" : s.length + " scores")
                             + " for 1 row; a scorer returns one number per row");
+                }
+                if (!Double.isFinite(s[0])) {
+                    throw new GenpipeException(who + " scored the probe row " + s[0] + "; a run fails on such a value");
                 }
                 return "built and ran on one row of zeros (score " + s[0] + ")";
             }

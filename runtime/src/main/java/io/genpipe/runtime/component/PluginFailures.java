@@ -28,8 +28,12 @@ public final class PluginFailures {
         if (e.getMessage() != null) {
             sb.append(": ").append(e.getMessage());
         }
-        String missing = missingClass(e);
-        if (missing != null) {
+        String failedInit = failedInitialiser(e);
+        String missing = failedInit == null ? missingClass(e) : null;
+        if (failedInit != null) {
+            sb.append(" (the static initialiser of ").append(failedInit).append(" failed when it was first used; the"
+                    + " first failure, earlier in this run or in the log, says why)");
+        } else if (missing != null) {
             sb.append(" (class ").append(missing).append(" is missing: a plugin sees only its own jars, io.genpipe.api and"
                     + " the JDK").append(whereToPut(missing, pluginLoader)).append(')');
         }
@@ -43,6 +47,15 @@ public final class PluginFailures {
             }
         }
         return sb.toString();
+    }
+
+    /** The class of a "Could not initialize class x.Y" NoClassDefFoundError, or null. */
+    static String failedInitialiser(Throwable e) {
+        if (e instanceof NoClassDefFoundError && e.getMessage() != null
+                && e.getMessage().startsWith("Could not initialize class ")) {
+            return e.getMessage().substring("Could not initialize class ".length()).trim();
+        }
+        return null;
     }
 
     /** The binary name of the class a NoClassDefFoundError / ClassNotFoundException in {@code e}'s chain names, or null. */
