@@ -158,6 +158,13 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
         requireOpen();
         SessionSettings forPipeline = settings.withDevice(DeviceSpec.parse(pipeline.device()))
                 .withOnMissingDevice(MissingDevicePolicy.parse(pipeline.onMissingDevice()));
+        // a threadPool in the file decides; its threads size a per-session pool here (the shared
+        // pool was sized when the process started ONNX Runtime); without one, as this runtime was built
+        if ("per-session".equals(pipeline.threadPool())) {
+            forPipeline = forPipeline.withThreads(pipeline.threads(), 1);
+        } else if ("shared".equals(pipeline.threadPool())) {
+            forPipeline = forPipeline.withSharedPool(true);
+        }
         T component = components.create(role, name, parameters, pipeline.folder(), forPipeline, pipeline.seed());
         created.push(component);
         return component;
@@ -286,6 +293,7 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
         private boolean classPathPlugins = true;
         private long seed = 0;
         private Path baseDir = Path.of("").toAbsolutePath();
+        private int sharedPoolThreads = 0;
 
         private Builder() {
         }
@@ -314,9 +322,26 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
             return this;
         }
 
-        /** Intra- and inter-operator threads per session; 0 lets ONNX Runtime decide. */
+        /**
+         * Each session with its own thread pools of these sizes (0 lets ONNX Runtime decide), instead
+         * of the shared pool.
+         */
         public Builder threads(int intraOp, int interOp) {
             settings = settings.withThreads(intraOp, interOp);
+            return this;
+        }
+
+        /**
+         * Sessions share one intra-op pool of {@code threads} threads (0, the default: ONNX Runtime's
+         * choice, one per physical core). The pool is the process's: it is sized when the first
+         * runtime of the process starts ONNX Runtime, and later runtimes use it as it is.
+         */
+        public Builder sharedThreads(int threads) {
+            if (threads < 0) {
+                throw new GenpipeException("shared pool threads must be >= 0 (0 = ONNX Runtime's default), got " + threads);
+            }
+            this.sharedPoolThreads = threads;
+            settings = settings.withSharedPool(true);
             return this;
         }
 
@@ -351,14 +376,16 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
 
         /**
          * Applies string settings, as a CLI or a properties file has them: {@code device},
-         * {@code onMissingDevice}, {@code intraOpThreads}, {@code interOpThreads},
-         * {@code optimization}, {@code optimizedModelCache}, {@code pluginsDir}, {@code seed}.
+         * {@code onMissingDevice}, {@code threads} (the shared pool's size), {@code threadPool}
+         * ({@code shared} or {@code per-session}), {@code intraOpThreads}, {@code interOpThreads} (sizes
+         * of per-session pools), {@code optimization}, {@code optimizedModelCache}, {@code pluginsDir},
+         * {@code seed}.
          *
          * @throws GenpipeException for an unknown key (with a did-you-mean) or a bad value
          */
         public Builder configure(Map<String, String> values) {
-            List<String> known = List.of("device", "onMissingDevice", "intraOpThreads", "interOpThreads",
-                    "optimization", "optimizedModelCache", "pluginsDir", "seed");
+            List<String> known = List.of("device", "onMissingDevice", "threads", "threadPool", "intraOpThreads",
+                    "interOpThreads", "optimization", "optimizedModelCache", "pluginsDir", "seed");
             for (Map.Entry<String, String> e : values.entrySet()) {
                 String v = e.getValue();
                 switch (e.getKey()) {
@@ -367,6 +394,18 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
                         break;
                     case "onMissingDevice":
                         onMissingDevice(v);
+                        break;
+                    case "threads":
+                        sharedThreads(integer(e.getKey(), v));
+                        break;
+                    case "threadPool":
+                        if (v.trim().equals("shared")) {
+                            settings = settings.withSharedPool(true);
+                        } else if (v.trim().equals("per-session")) {
+                            settings = settings.withSharedPool(false);
+                        } else {
+                            throw new GenpipeException("Setting 'threadPool' must be shared or per-session, got '" + v + "'");
+                        }
                         break;
                     case "intraOpThreads":
                         threads(integer(e.getKey(), v), settings.interOpThreads());
@@ -413,7 +452,7 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
          * @throws io.genpipe.runtime.plugin.PluginLoadException listing every broken plugin
          */
         public Genpipe build() {
-            OnnxRuntime onnx = new OnnxRuntime();
+            OnnxRuntime onnx = new OnnxRuntime(sharedPoolThreads);
             PluginSet plugins = PluginManager.forHost().load(classPathPlugins, pluginsDir);
             try {
                 return new Genpipe(this, onnx, plugins);

@@ -40,6 +40,15 @@ final class PipelineCommands {
         @Option(names = "--device", paramLabel = "D", description = "override the device: cpu, cuda, cuda:N or auto")
         String device;
 
+        @Option(names = "--threads", paramLabel = "N", description = {"threads of ONNX Runtime's intra-op pool: the"
+                + " shared one, or each model's own with --thread-pool per-session (default: the file's threads:, else"
+                + " one per physical core)"})
+        Integer threads;
+
+        @Option(names = "--thread-pool", paramLabel = "P", description = {"shared (default: one pool for every model"
+                + " step) or per-session (each model its own); default: the file's threadPool:"})
+        String threadPool;
+
         @Mixin
         PluginOptions plugins;
 
@@ -48,9 +57,20 @@ final class PipelineCommands {
 
         /** The runtime (held for closing) and the file with this command's overrides. */
         Pipeline pipeline(Genpipe[] holder) {
+            io.genpipe.runtime.pipeline.Location nowhere = new io.genpipe.runtime.pipeline.Location(file.toAbsolutePath(), 0, 0);
+            if (threadPool != null && !threadPool.equals("shared") && !threadPool.equals("per-session")) {
+                throw new PipelineException(List.of(new Problem(nowhere, null, "--thread-pool " + threadPool
+                        + ": must be shared (one intra-op pool for every model step) or per-session (each model its own)")));
+            }
+            if (threads != null && (threads < 0 || threads > 1024)) {
+                throw new PipelineException(List.of(new Problem(nowhere, null, "--threads " + threads
+                        + ": must be from 0 (ONNX Runtime's choice: one per physical core) to 1024")));
+            }
             Genpipe genpipe;
             try {
-                genpipe = Genpipe.builder().pluginsDir(plugins.resolve()).build();
+                // the shared pool is sized once, when ONNX Runtime starts: from --threads, else the file's threads:
+                genpipe = Genpipe.builder().pluginsDir(plugins.resolve())
+                        .sharedThreads(threads != null ? threads : fileThreads()).build();
             } catch (GenpipeException e) {
                 throw new PipelineException(List.of(new Problem(new io.genpipe.runtime.pipeline.Location(
                         file.toAbsolutePath(), 0, 0), null, e.getMessage())));
@@ -64,7 +84,22 @@ final class PipelineCommands {
             if (device != null) {
                 p.device(device);
             }
+            if (threads != null) {
+                p.set("threads=" + threads);
+            }
+            if (threadPool != null) {
+                p.set("threadPool=" + threadPool);
+            }
             return p;
+        }
+
+        /** The file's threads: setting, read ahead of the run; 0 when absent or unreadable (the run reports why). */
+        private int fileThreads() {
+            try {
+                return new io.genpipe.runtime.pipeline.PipelineReader().read(file).threads();
+            } catch (RuntimeException e) {
+                return 0;
+            }
         }
 
         int invalid(PipelineException e) {

@@ -25,11 +25,67 @@ public final class OnnxRuntime {
     private final AtomicLong liveNativeValues = new AtomicLong();
     private final Map<Integer, CudaStatus> cudaProbes = new ConcurrentHashMap<>();
 
-    /** Stack size of the thread that loads the native library; see {@link #loadEnvironment()}. */
+    /** Stack size of the thread that loads the native library; see {@link #loadEnvironment}. */
     private static final long NATIVE_INIT_STACK = 64L << 20;
 
+    /** The process's shared intra-op pool size (0: ONNX Runtime's default), or -1 when it has none. */
+    private static int sharedPool = -2; // -2: the environment is not made yet
+
+    /** A runtime whose environment, when this process makes it, has a shared pool of ONNX Runtime's default size. */
     public OnnxRuntime() {
-        this.environment = loadEnvironment();
+        this(0);
+    }
+
+    /**
+     * @param sharedPoolThreads size of the process-wide intra-op thread pool that sessions use unless
+     *     they ask for their own (0: ONNX Runtime's default, one per physical core). It takes effect
+     *     only when this call makes the process's environment: the environment, and its pool, exist
+     *     once per process. Where another library made the environment first, there is no shared
+     *     pool and every session gets its own.
+     */
+    public OnnxRuntime(int sharedPoolThreads) {
+        if (sharedPoolThreads < 0) {
+            throw new IllegalArgumentException("shared pool threads must be >= 0 (0 = ONNX Runtime's default)");
+        }
+        this.environment = environmentWithPool(sharedPoolThreads);
+    }
+
+    private static synchronized OrtEnvironment environmentWithPool(int threads) {
+        if (sharedPool == -2) {
+            Object[] made = new Object[1];
+            OrtEnvironment env = loadEnvironment(() -> {
+                try (OrtEnvironment.ThreadingOptions pool = new OrtEnvironment.ThreadingOptions()) {
+                    pool.setGlobalIntraOpNumThreads(threads);
+                    pool.setGlobalInterOpNumThreads(1); // sessions run sequentially: no inter-op pool needed
+                    OrtEnvironment e = OrtEnvironment.getEnvironment(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING,
+                            "ort-java", pool);
+                    made[0] = Boolean.TRUE;
+                    return e;
+                } catch (IllegalStateException exists) {
+                    // another library (an embedding application, a peer framework) made it: no shared pool
+                    return OrtEnvironment.getEnvironment();
+                } catch (OrtException e) {
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+            });
+            sharedPool = made[0] != null ? threads : -1;
+            return env;
+        }
+        return OrtEnvironment.getEnvironment();
+    }
+
+    /** Whether sessions can share the process's intra-op pool (genpipe made the environment). */
+    public boolean hasSharedPool() {
+        synchronized (OnnxRuntime.class) {
+            return sharedPool >= 0;
+        }
+    }
+
+    /** The shared pool's size as asked (0: ONNX Runtime's default), or -1 when there is none. */
+    public int sharedPoolThreads() {
+        synchronized (OnnxRuntime.class) {
+            return sharedPool;
+        }
     }
 
     /**
@@ -38,11 +94,11 @@ public final class OnnxRuntime {
      * path it can overflow and kill the JVM with SIGSEGV (seen here). The first load therefore runs
      * on a thread of its own with a large stack; later calls find the environment already there.
      */
-    private static OrtEnvironment loadEnvironment() {
+    private static OrtEnvironment loadEnvironment(java.util.function.Supplier<OrtEnvironment> make) {
         java.util.concurrent.atomic.AtomicReference<Object> result = new java.util.concurrent.atomic.AtomicReference<>();
         Thread loader = new Thread(null, () -> {
             try {
-                result.set(OrtEnvironment.getEnvironment());
+                result.set(make.get());
             } catch (RuntimeException | LinkageError e) {
                 result.set(e);
             }

@@ -159,10 +159,16 @@ public final class SessionRegistry implements AutoCloseable {
         }
     }
 
-    private static SessionOptions baseOptions(SessionSettings settings) throws OrtException {
+    private SessionOptions baseOptions(SessionSettings settings) throws OrtException {
         SessionOptions options = new SessionOptions();
         try {
             options.setOptimizationLevel(settings.optimization().ort());
+            if (settings.sharedPool() && runtime.hasSharedPool()) {
+                // one pool for every session of the process: several model steps running at once
+                // do not each spin their own threads on the same cores
+                options.disablePerSessionThreads();
+                return options;
+            }
             if (settings.intraOpThreads() > 0) {
                 options.setIntraOpNumThreads(settings.intraOpThreads());
             }

@@ -10,14 +10,15 @@ import java.util.Map;
 public final class Overrides {
 
     /** Pipeline settings {@code --set} can override besides step parameters. */
-    static final List<String> SETTINGS = List.of("batchSize", "seed");
+    static final List<String> SETTINGS = List.of("batchSize", "seed", "threads", "threadPool");
 
     private Overrides() {
     }
 
     /**
      * @param sets each {@code step.param=value} (the value is text, converted by the parameter's
-     *     type) or {@code batchSize=N} / {@code seed=N} for the pipeline's own settings
+     *     type) or {@code batchSize=N} / {@code seed=N} / {@code threads=N} /
+     *     {@code threadPool=shared|per-session} for the pipeline's own settings
      * @throws PipelineException naming each override that does not fit the file
      */
     public static PipelineDefinition apply(PipelineDefinition definition, List<String> sets) {
@@ -30,11 +31,34 @@ public final class Overrides {
         Location where = new Location(definition.file(), 0, 0);
         int batchSize = definition.batchSize();
         long seed = definition.seed();
+        int threads = definition.threads();
+        String threadPool = definition.threadPool();
         for (String set : sets) {
             int eq = set.indexOf('=');
             int dot = set.indexOf('.');
             if (eq > 0 && (dot < 0 || dot > eq) && SETTINGS.contains(set.substring(0, eq))) {
                 String value = set.substring(eq + 1).trim();
+                if (set.startsWith("threadPool=")) {
+                    if (value.equals("shared") || value.equals("per-session")) {
+                        threadPool = value;
+                    } else {
+                        problems.add(new Problem(where, null, "--set " + set + ": threadPool must be shared or per-session"));
+                    }
+                    continue;
+                }
+                if (set.startsWith("threads=")) {
+                    try {
+                        long n = Long.parseLong(value);
+                        if (n < 0 || n > PipelineReader.MAX_THREADS) {
+                            throw new NumberFormatException();
+                        }
+                        threads = (int) n;
+                    } catch (NumberFormatException e) {
+                        problems.add(new Problem(where, null, "--set " + set + ": threads must be a whole number from 0"
+                                + " (ONNX Runtime's choice) to " + PipelineReader.MAX_THREADS));
+                    }
+                    continue;
+                }
                 try {
                     if (set.startsWith("batchSize=")) {
                         long n = Long.parseLong(value);
@@ -73,6 +97,7 @@ public final class Overrides {
         if (!problems.isEmpty()) {
             throw new PipelineException(problems);
         }
-        return definition.withSeed(seed).withBatchSize(batchSize).withSteps(new ArrayList<>(steps.values()));
+        return definition.withSeed(seed).withBatchSize(batchSize).withThreads(threadPool, threads)
+                .withSteps(new ArrayList<>(steps.values()));
     }
 }

@@ -18,10 +18,16 @@ import java.util.List;
  * @param nonFinite {@code fail} (default) or {@code warn}: what a NaN or infinite value in a
  *     component's output does
  * @param maxRows the most rows a source or a sampler may produce (default {@link #DEFAULT_MAX_ROWS})
+ * @param threadPool {@code shared}: every model step on the process's one intra-op pool;
+ *     {@code per-session}: each model session with its own pool; null (not in the file): as the
+ *     runtime was built (the CLI's and {@code Genpipe.builder()}'s default is shared)
+ * @param threads the pool size: of the shared pool (fixed when the process starts ONNX Runtime; the
+ *     CLI reads it from the file first), or of each session's own pool; 0 (default) lets ONNX Runtime
+ *     decide (one thread per physical core)
  */
 public record PipelineDefinition(Path file, String sha256, String name, long seed, String device,
                                  String onMissingDevice, int batchSize, String out, List<StepDefinition> steps,
-                                 String nonFinite, long maxRows) {
+                                 String nonFinite, long maxRows, String threadPool, int threads) {
 
     /** Rows a source or sampler may produce unless the file's {@code limits: {rows: N}} raises it. */
     public static final long DEFAULT_MAX_ROWS = 10_000_000;
@@ -33,7 +39,7 @@ public record PipelineDefinition(Path file, String sha256, String name, long see
     /** A definition with the default nonFinite (fail) and row limit. */
     public PipelineDefinition(Path file, String sha256, String name, long seed, String device, String onMissingDevice,
                               int batchSize, String out, List<StepDefinition> steps) {
-        this(file, sha256, name, seed, device, onMissingDevice, batchSize, out, steps, "fail", DEFAULT_MAX_ROWS);
+        this(file, sha256, name, seed, device, onMissingDevice, batchSize, out, steps, "fail", DEFAULT_MAX_ROWS, null, 0);
     }
 
     public Path folder() {
@@ -42,21 +48,26 @@ public record PipelineDefinition(Path file, String sha256, String name, long see
     }
 
     public PipelineDefinition withSeed(long newSeed) {
-        return new PipelineDefinition(file, sha256, name, newSeed, device, onMissingDevice, batchSize, out, steps, nonFinite, maxRows);
+        return new PipelineDefinition(file, sha256, name, newSeed, device, onMissingDevice, batchSize, out, steps, nonFinite, maxRows, threadPool, threads);
     }
 
     public PipelineDefinition withDevice(String newDevice, String newOnMissingDevice) {
         return new PipelineDefinition(file, sha256, name, seed, newDevice, newOnMissingDevice, batchSize, out, steps, nonFinite,
-                maxRows);
+                maxRows, threadPool, threads);
     }
 
     public PipelineDefinition withBatchSize(int newBatchSize) {
         return new PipelineDefinition(file, sha256, name, seed, device, onMissingDevice, newBatchSize, out, steps, nonFinite,
-                maxRows);
+                maxRows, threadPool, threads);
+    }
+
+    public PipelineDefinition withThreads(String newThreadPool, int newThreads) {
+        return new PipelineDefinition(file, sha256, name, seed, device, onMissingDevice, batchSize, out, steps, nonFinite,
+                maxRows, newThreadPool, newThreads);
     }
 
     public PipelineDefinition withSteps(List<StepDefinition> newSteps) {
         return new PipelineDefinition(file, sha256, name, seed, device, onMissingDevice, batchSize, out, newSteps, nonFinite,
-                maxRows);
+                maxRows, threadPool, threads);
     }
 }

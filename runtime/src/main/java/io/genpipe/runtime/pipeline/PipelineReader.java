@@ -41,10 +41,12 @@ import org.yaml.snakeyaml.nodes.Tag;
 public final class PipelineReader {
 
     static final List<String> TOP_LEVEL = List.of("name", "description", "seed", "device", "onMissingDevice",
-            "batchSize", "out", "nonFinite", "limits", "steps");
+            "batchSize", "out", "nonFinite", "limits", "threadPool", "threads", "steps");
     static final List<String> LIMITS = List.of("rows");
     /** The largest pipeline file read: bigger ones are refused before parsing. */
     static final long MAX_FILE_BYTES = 1 << 20;
+    /** The largest thread pool a pipeline may ask for. */
+    static final int MAX_THREADS = 1024;
     /** The most steps a pipeline may have. */
     static final int MAX_STEPS = 10_000;
     static final List<String> STEP_KEYS = List.of("id", "use", "inputs", "with", "description");
@@ -200,12 +202,24 @@ public final class PipelineReader {
                 maxRows = ctx.integer(l.get("rows"), null, maxRows, 1);
             }
         }
+        String threadPool = ctx.string(top.get("threadPool"), null, null);
+        if (threadPool != null && !threadPool.equals("shared") && !threadPool.equals("per-session")) {
+            ctx.problem(top.get("threadPool").getValueNode(), null, "threadPool must be shared (one intra-op pool for every"
+                    + " model step) or per-session (each model its own); found '" + threadPool + "'");
+            threadPool = null;
+        }
+        long threads = ctx.integer(top.get("threads"), null, 0, 0);
+        if (threads > MAX_THREADS) {
+            ctx.problem(top.get("threads").getValueNode(), null, "threads must be from 0 (ONNX Runtime's choice) to "
+                    + MAX_THREADS + "; found " + threads);
+            threads = 0;
+        }
         if (steps.size() > MAX_STEPS) {
             ctx.problem(stepsTuple.getValueNode(), null, "the pipeline has " + steps.size() + " steps; at most " + MAX_STEPS
                     + " are allowed");
         }
         return new Result(new PipelineDefinition(path, sha256(bytes), name, seed, device, onMissing, batchSize, out, steps,
-                nonFinite, maxRows),
+                nonFinite, maxRows, threadPool, (int) threads),
                 List.copyOf(ctx.problems));
     }
 

@@ -54,6 +54,24 @@ class SessionRegistryTest {
     }
 
     @Test
+    void theSharedPoolAndPerSessionPoolsComputeTheSameBytes() {
+        assertTrue(SessionSettings.defaults().sharedPool(), "sessions share the process's pool by default");
+        assertFalse(SessionSettings.defaults().withThreads(1, 1).sharedPool(), "thread counts ask for a session's own pool");
+        // this test JVM's environment is made by genpipe (OnnxRuntime), so it has the shared pool
+        assertTrue(onnx.hasSharedPool());
+        assertEquals(0, onnx.sharedPoolThreads());
+        Model shared = affine();
+        Model own = sessions.load(ModelSource.bytes("affine.onnx", Fixtures.affineBytes()),
+                SessionSettings.defaults().withThreads(2, 1));
+        assertFalse(shared == own, "different pool settings are different sessions");
+        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4); ModelOutputs a = shared.run(Map.of("x", x));
+             ModelOutputs b = own.run(Map.of("x", x))) {
+            assertArrayEquals(a.get("y").toFloatArray(), b.get("y").toFloatArray(), 0f);
+            assertArrayEquals(Fixtures.affineY(X), a.get("y").toFloatArray(), 1e-6f);
+        }
+    }
+
+    @Test
     void readsPortsAndMetadataFromTheGraph() {
         Model model = affine();
         assertEquals(List.of(PortSpec.of("x", DType.FLOAT32, "batch", 4)), model.inputs());
