@@ -161,7 +161,7 @@ class GenpipeTest {
         GenpipeException e = assertThrows(GenpipeException.class,
                 () -> Genpipe.builder().configure(Map.of("devcie", "cpu")));
         assertEquals("Unknown setting 'devcie'; did you mean 'device'? (known settings: device, onMissingDevice,"
-                + " intraOpThreads, interOpThreads, optimization, optimizedModelCache, pluginsDir, seed)", e.getMessage());
+                + " threads, threadPool, intraOpThreads, interOpThreads, optimization, optimizedModelCache, pluginsDir, seed)", e.getMessage());
     }
 
     @Test
