@@ -26,9 +26,10 @@ import java.util.Map;
  * left-padded). (a) gpt-generator with the KV cache; (b) gpt-generator without (whole sequence rerun
  * every step); (c) a bare ONNX Runtime Java loop on the same two graphs, feeding each step's present
  * tensors back as the next step's past; (c2) that loop through genpipe's Model API (run, take),
- * without the component, sampler chain and decode loop; (d) PyTorch eager with the cache
+ * without the component, sampler chain and decode loop; (c3) the same loop through DJL 0.36 on its
+ * ONNX Runtime engine (NDList in, the present tensors fed back as past); (d) PyTorch eager with the cache
  * (plugins/transformer/train/bench_torch.py, weights read from the same ONNX file). (a), (c) and (c2)
- * take turns for 5 rounds, each round opening its own sessions, warming up, timing 4 passes and
+ * and (c3) take turns for 5 rounds, each round opening its own sessions, warming up, timing 4 passes and
  * closing them again, so no other contender's sessions are alive while one is timed; each reports its
  * best pass. The uncached loop runs once after a warm-up; PyTorch best of 3 after a warm-up. (e) runs
  * (a), (c) and (c2) again, each alone in a fresh JVM (mean of 50 passes). Greedy decoding makes the outputs comparable: the bench reports
@@ -68,6 +69,7 @@ public final class GptSpeedBench {
             alone(args[1], Integer.parseInt(args[2]));
             return;
         }
+        Djl.startEngine(); // DJL makes the process's ONNX Runtime environment, as in an application using both
         System.out.printf(Locale.ROOT, "%-40s %10s %10s %8s%n", "", "tokens/s", "seconds", "tokens");
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         for (int batch : new int[] {1, 8}) {
@@ -77,9 +79,9 @@ public final class GptSpeedBench {
             // contender's sessions (they spin after each run) would otherwise take cores from the one
             // being timed. The contenders take turns, round after round; each keeps its best pass.
             List<Contender> contenders = List.of(contender("generator", prompts, env), contender("bare", prompts, env),
-                    contender("model", prompts, env));
-            double[] best = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
-            List<List<List<Integer>>> ids = new ArrayList<>(List.of(List.of(), List.of(), List.of()));
+                    contender("model", prompts, env), contender("djl", prompts, env));
+            double[] best = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
+            List<List<List<Integer>>> ids = new ArrayList<>(List.of(List.of(), List.of(), List.of(), List.of()));
             for (int round = 0; round < ROUNDS; round++) {
                 for (int k = 0; k < contenders.size(); k++) {
                     List<Decode> slot = new ArrayList<>();
@@ -96,6 +98,7 @@ public final class GptSpeedBench {
             Result cached = new Result(best[0], tokens, ids.get(0));
             Result bare = new Result(best[1], tokens, ids.get(1));
             Result modelLayer = new Result(best[2], tokens, ids.get(2));
+            Result djl = new Result(best[3], tokens, ids.get(3));
             Result uncached;
             try (Genpipe genpipe = Genpipe.builder().threads(2, 1).build()) {
                 TextGenerator uncachedGen = generator(genpipe, false);
@@ -109,13 +112,16 @@ public final class GptSpeedBench {
             print("(b) genpipe, no cache, batch " + batch, uncached);
             print("(c) bare ONNX Runtime loop, batch " + batch, bare);
             print("(c2) (c) through genpipe's Model, batch " + batch, modelLayer);
+            print("(c3) (c) through DJL 0.36, batch " + batch, djl);
             print("(d) PyTorch eager, KV cache, batch " + batch, torch);
             System.out.printf(Locale.ROOT, "batch %d: cache / no cache = %.2fx (target >= 4); genpipe / bare ORT = %.3f (target >= 0.9);"
                     + " genpipe / PyTorch eager = %.2fx; Model layer / bare ORT = %.3f%n", batch, cached.rate() / uncached.rate(),
                     cached.rate() / bare.rate(), cached.rate() / torch.rate(), modelLayer.rate() / bare.rate());
-            System.out.printf("batch %d ids agree: cached=uncached %s, cached=bare %s, cached=Model layer %s, cached=torch %s%n",
-                    batch, cached.ids.equals(uncached.ids), cached.ids.equals(bare.ids), cached.ids.equals(modelLayer.ids),
-                    cached.ids.equals(torch.ids));
+            System.out.printf(Locale.ROOT, "batch %d: genpipe / DJL = %.3f (target >= 1.0)%n", batch,
+                    cached.rate() / djl.rate());
+            System.out.printf("batch %d ids agree: cached=uncached %s, cached=bare %s, cached=Model layer %s, cached=DJL %s,"
+                    + " cached=torch %s%n", batch, cached.ids.equals(uncached.ids), cached.ids.equals(bare.ids),
+                    cached.ids.equals(modelLayer.ids), cached.ids.equals(djl.ids), cached.ids.equals(torch.ids));
         }
         freshJvms();
     }
@@ -142,6 +148,16 @@ public final class GptSpeedBench {
                         prefill.close();
                         decode.close();
                         options.close();
+                    };
+                };
+            case "djl":
+                return slot -> {
+                    Djl prefill = new Djl(MODELS.resolve("gpt-prefill.onnx"), 2);
+                    Djl decode = new Djl(MODELS.resolve("gpt-decode.onnx"), 2);
+                    slot.add(() -> djlDecode(prefill, decode, prompts));
+                    return () -> {
+                        prefill.close();
+                        decode.close();
                     };
                 };
             default:
@@ -187,6 +203,9 @@ public final class GptSpeedBench {
     private static void alone(String loop, int batch) throws Exception {
         List<String> prompts = PROMPTS.subList(0, batch);
         List<Decode> slot = new ArrayList<>();
+        // the native library loads through genpipe's large-stack loader: on this thread, with the
+        // bench's long class path, ONNX Runtime's native load crashes the JVM
+        new io.genpipe.runtime.onnx.OnnxRuntime();
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         Contender contender = contender(loop, prompts, env);
         try (AutoCloseable resources = contender.open(slot)) {
@@ -329,6 +348,60 @@ public final class GptSpeedBench {
                     previous = result;
                     java.nio.FloatBuffer fb = ((OnnxTensor) result.get("logits").get()).getFloatBuffer();
                     fb.get(logits, 0, rows * 97);
+                }
+            }
+        } finally {
+            previous.close();
+        }
+        return out;
+    }
+
+    /** (c3): the bare loop through DJL's NDList: named inputs, the present tensors renamed to past and fed back. */
+    private static List<List<Integer>> djlDecode(Djl prefill, Djl decode, List<String> prompts) throws Exception {
+        int rows = prompts.size();
+        Padded padded = Padded.of(prompts);
+        int len = padded.length;
+        long[] mask = padded.mask;
+        List<List<Integer>> out = new ArrayList<>();
+        for (int r = 0; r < rows; r++) {
+            out.add(new ArrayList<>());
+        }
+        ai.djl.ndarray.NDList previous;
+        float[] logits = new float[rows * 97];
+        try (ai.djl.ndarray.NDArray ids = prefill.longs(padded.ids, 0, padded.ids.length, rows, len);
+             ai.djl.ndarray.NDArray m = prefill.longs(mask, 0, mask.length, rows, len)) {
+            ids.setName("input_ids");
+            m.setName("attention_mask");
+            previous = prefill.predict(new ai.djl.ndarray.NDList(ids, m));
+            float[] l = previous.get("logits").toFloatArray();
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(l, (r * len + len - 1) * 97, logits, r * 97, 97);
+            }
+        }
+        int total = len;
+        try {
+            for (int step = 0; step < N; step++) {
+                long[] next = greedy(logits, out);
+                if (step == N - 1) {
+                    break;
+                }
+                mask = grow(mask, rows, total);
+                total++;
+                try (ai.djl.ndarray.NDArray ids = decode.longs(next, 0, rows, rows, 1);
+                     ai.djl.ndarray.NDArray m = decode.longs(mask, 0, mask.length, rows, total)) {
+                    ids.setName("input_ids");
+                    m.setName("attention_mask");
+                    ai.djl.ndarray.NDList in = new ai.djl.ndarray.NDList(ids, m);
+                    for (ai.djl.ndarray.NDArray a : previous) {
+                        if (a.getName() != null && a.getName().startsWith("present_")) {
+                            a.setName(a.getName().replace("present_", "past_"));
+                            in.add(a);
+                        }
+                    }
+                    ai.djl.ndarray.NDList result = decode.predict(in);
+                    previous.close();
+                    previous = result;
+                    System.arraycopy(result.get("logits").toFloatArray(), 0, logits, 0, rows * 97);
                 }
             }
         } finally {
