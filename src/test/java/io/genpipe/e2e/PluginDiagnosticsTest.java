@@ -189,6 +189,10 @@ class PluginDiagnosticsTest {
         assertEquals(1, json.exitCode());
         JsonNode report = new ObjectMapper().readTree(json.out());
         assertFalse(report.get("ok").asBoolean());
+        assertTrue(report.get("onnxruntime").get("threadPool").get("shared").asBoolean(), json.out());
+        assertEquals(0, report.get("onnxruntime").get("threadPool").get("threads").asInt());
+        assertTrue(d.out().contains("\n  thread pool: one intra-op pool shared by every session, ONNX Runtime's default"
+                + " size (one thread per physical core) (--threads / threads: in a pipeline file set it for runs)\n"), d.out());
         Map<String, String> broken = new java.util.TreeMap<>();
         for (JsonNode c : report.get("components")) {
             if (c.get("status").asText().equals("broken")) {

@@ -48,6 +48,10 @@ final class Diagnosis {
             cudaInfo.put("available", cuda.available());
             cudaInfo.put("detail", cuda.detail());
             d.onnxruntime.put("cuda", cudaInfo);
+            Map<String, Object> pool = new LinkedHashMap<>();
+            pool.put("shared", onnx.hasSharedPool());
+            pool.put("threads", onnx.hasSharedPool() ? onnx.sharedPoolThreads() : null);
+            d.onnxruntime.put("threadPool", pool);
         } catch (RuntimeException e) {
             d.problems.add(e.getMessage());
         }

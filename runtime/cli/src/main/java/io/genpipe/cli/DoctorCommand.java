@@ -53,6 +53,12 @@ final class DoctorCommand implements Callable<Integer> {
             out.printf("ONNX Runtime %s (artifact %s)%n", d.onnxruntime.get("version"), d.onnxruntime.get("artifact"));
             out.printf("  execution providers compiled in: %s%n", String.join(", ", (List<String>) d.onnxruntime.get("providers")));
             Map<String, Object> cuda = (Map<String, Object>) d.onnxruntime.get("cuda");
+            Map<String, Object> pool = (Map<String, Object>) d.onnxruntime.get("threadPool");
+            out.printf("  thread pool: %s%n", Boolean.TRUE.equals(pool.get("shared"))
+                    ? "one intra-op pool shared by every session, " + (Integer.valueOf(0).equals(pool.get("threads"))
+                    ? "ONNX Runtime's default size (one thread per physical core)" : pool.get("threads") + " threads")
+                    + " (--threads / threads: in a pipeline file set it for runs)"
+                    : "none shared: each session has its own");
             out.printf("  CUDA: %s (%s)%n", Boolean.TRUE.equals(cuda.get("available")) ? "loads" : "not available",
                     cuda.get("detail"));
         }
