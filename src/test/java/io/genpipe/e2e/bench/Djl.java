@@ -51,14 +51,13 @@ final class Djl implements AutoCloseable {
         this.manager = NDManager.newBaseManager("OnnxRuntime");
     }
 
+    /** {@code count} values of {@code data} from {@code from}, copied once into the tensor (as the bare loop does). */
     NDArray floats(float[] data, int from, int count, long... shape) {
-        float[] part = java.util.Arrays.copyOfRange(data, from, from + count);
-        return manager.create(part, new Shape(shape));
+        return manager.create(java.nio.FloatBuffer.wrap(data, from, count).slice(), new Shape(shape));
     }
 
     NDArray longs(long[] data, int from, int count, long... shape) {
-        long[] part = java.util.Arrays.copyOfRange(data, from, from + count);
-        return manager.create(part, new Shape(shape));
+        return manager.create(java.nio.LongBuffer.wrap(data, from, count).slice(), new Shape(shape));
     }
 
     /** Runs the model on {@code inputs} (named as the graph's inputs); the caller closes the result. */

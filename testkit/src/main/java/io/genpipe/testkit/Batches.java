@@ -75,20 +75,7 @@ public final class Batches {
                 throw new IllegalArgumentException(files.get(i) + " is " + img.getWidth() + "x" + img.getHeight()
                         + "; the first image is " + w + "x" + h);
             }
-            // as png-source reads them: 8-bit gray from the raster (getRGB would apply sRGB), anything else as RGB
-            boolean gray = img.getType() == BufferedImage.TYPE_BYTE_GRAY;
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    int v;
-                    if (gray) {
-                        v = img.getRaster().getSample(x, y, 0);
-                    } else {
-                        int rgb = img.getRGB(x, y);
-                        v = (((rgb >> 16) & 0xFF) + ((rgb >> 8) & 0xFF) + (rgb & 0xFF)) / 3;
-                    }
-                    pixels[(i * h + y) * w + x] = v / 255f;
-                }
-            }
+            io.genpipe.runtime.step.source.PngSource.toGray(img, pixels, i * h * w); // as png-source reads them
             Path parent = files.get(i).toAbsolutePath().getParent();
             meta.add(RowMeta.of(files.get(i).getFileName().toString()).withSource(parent == null ? null : parent.toString()));
         }

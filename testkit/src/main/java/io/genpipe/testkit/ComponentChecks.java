@@ -208,42 +208,42 @@ public final class ComponentChecks {
      * factory is how a component refuses what the host cannot check.
      */
     public void rejectsInvalidParameters() {
-        Map<String, Object> attempts = new LinkedHashMap<>();
+        Map<String, Attempt> attempts = new LinkedHashMap<>();
         for (ParameterSpec spec : factory.parameters()) {
             if (spec.min() != null && Double.isFinite(spec.min())) {
-                attempts.put(spec.name() + " below its range", new Object[] {spec.name(), below(spec)});
+                attempts.put(spec.name() + " below its range", new Attempt(spec.name(), below(spec)));
             }
             if (spec.max() != null && Double.isFinite(spec.max())) {
-                attempts.put(spec.name() + " above its range", new Object[] {spec.name(), above(spec)});
+                attempts.put(spec.name() + " above its range", new Attempt(spec.name(), above(spec)));
             }
             if (spec.type() == ParameterType.CHOICE) {
-                attempts.put(spec.name() + " not a choice", new Object[] {spec.name(), "no-such-choice"});
+                attempts.put(spec.name() + " not a choice", new Attempt(spec.name(), "no-such-choice"));
             }
         }
-        c.invalidValues().forEach((name, value) -> attempts.put(name + " = " + value, new Object[] {name, value}));
+        c.invalidValues().forEach((name, value) -> attempts.put(name + " = " + value, new Attempt(name, value)));
         if (attempts.isEmpty()) {
             org.junit.jupiter.api.Assumptions.abort(who() + " has no parameter with a range or choices, and the case"
                     + " names no invalid value (ComponentCase.invalid)");
         }
-        for (Map.Entry<String, Object> e : attempts.entrySet()) {
-            Object[] attempt = (Object[]) e.getValue();
-            String name = (String) attempt[0];
+        for (Map.Entry<String, Attempt> e : attempts.entrySet()) {
+            Attempt attempt = e.getValue();
+            String name = attempt.parameter();
             Map<String, Object> parameters = new HashMap<>(c.parameters());
-            parameters.put(name, attempt[1]);
+            parameters.put(name, attempt.value());
             GenpipeException thrown;
             try {
                 Component made = plugin.create(factory.role(), factory.name(), parameters);
                 made.close();
-                throw new AssertionError(who() + " accepted " + name + " = " + attempt[1] + " (" + e.getKey() + "); refuse it with"
+                throw new AssertionError(who() + " accepted " + name + " = " + attempt.value() + " (" + e.getKey() + "); refuse it with"
                         + " an InvalidParameterException naming '" + name + "' (or declare the range in parameters())");
             } catch (GenpipeException ex) {
                 thrown = ex;
             }
-            Assertions.assertTrue(thrown instanceof ParameterException, who() + ": " + name + " = " + attempt[1]
+            Assertions.assertTrue(thrown instanceof ParameterException, who() + ": " + name + " = " + attempt.value()
                     + " was refused with \"" + thrown.getMessage() + "\", which does not say which parameter is wrong;"
                     + " throw InvalidParameterException(\"" + name + "\", ...)");
             Assertions.assertTrue(((ParameterException) thrown).parameters().contains(name), who() + ": " + name + " = "
-                    + attempt[1] + " was refused naming " + ((ParameterException) thrown).parameters() + " instead of '" + name + "'");
+                    + attempt.value() + " was refused naming " + ((ParameterException) thrown).parameters() + " instead of '" + name + "'");
         }
     }
 
@@ -400,6 +400,10 @@ public final class ComponentChecks {
         } finally {
             t.setContextClassLoader(before);
         }
+    }
+
+    /** A value for a parameter that must be refused. */
+    private record Attempt(String parameter, Object value) {
     }
 
     private static Object below(ParameterSpec spec) {

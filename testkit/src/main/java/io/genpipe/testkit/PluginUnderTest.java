@@ -5,6 +5,7 @@ import io.genpipe.api.Role;
 import io.genpipe.api.spi.ComponentFactory;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.plugin.LoadedPlugin;
+import io.genpipe.runtime.pipeline.OutputFolder;
 import io.genpipe.runtime.plugin.PluginManager;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,7 +13,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -215,19 +215,8 @@ public final class PluginUnderTest implements AutoCloseable {
     }
 
     static void deleteQuietly(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // a temp file left behind is not worth failing a test for
-                }
-            });
-        } catch (IOException ignored) {
-            // same
+        if (dir != null) {
+            OutputFolder.deleteTree(dir);
         }
     }
 }

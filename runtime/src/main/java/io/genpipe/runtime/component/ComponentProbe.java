@@ -199,15 +199,7 @@ public final class ComponentProbe {
                 if (out.rows() != 1) {
                     throw new GenpipeException(who + " returned " + out.rows() + " rows for 1 probe row");
                 }
-                for (PortSpec port : component.outputs()) {
-                    if (!out.hasColumn(port.name())) {
-                        throw new GenpipeException(who + " declares output port '" + port.name() + "' but its result has no"
-                                + " such column (it has " + out.columnNames() + ")");
-                    }
-                    port.mismatch(out.column(port.name())).ifPresent(m -> {
-                        throw new GenpipeException(who + " returned a column that does not match its declared ports: " + m);
-                    });
-                }
+                io.genpipe.runtime.step.ComponentStep.requireDeclaredOutputs(who, component.outputs(), out);
             }
             return "built and ran on one row" + (input.columnNames().isEmpty() ? "" : " of zeros");
         } finally {

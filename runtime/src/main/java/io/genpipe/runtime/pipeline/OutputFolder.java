@@ -258,8 +258,8 @@ public final class OutputFolder implements AutoCloseable {
         }
     }
 
-    /** Deletes a folder genpipe created, without following symbolic links out of it. */
-    static void deleteTree(Path folder) {
+    /** Deletes a folder genpipe created, without following symbolic links out of it; best effort. */
+    public static void deleteTree(Path folder) {
         if (!Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

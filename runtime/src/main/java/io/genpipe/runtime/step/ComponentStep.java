@@ -191,15 +191,7 @@ public final class ComponentStep implements Step {
     private Batch checked(Batch out, StepContext context) {
         try {
             if (role != Role.SCORER) {
-                for (PortSpec port : declaredOutputs) {
-                    if (!out.hasColumn(port.name())) {
-                        throw new GenpipeException(origin + " declared output port '" + port.name() + "' but its result has no"
-                                + " such column (it has " + out.columnNames() + ")");
-                    }
-                    port.mismatch(out.column(port.name())).ifPresent(m -> {
-                        throw new GenpipeException(origin + " returned a column that does not match its declared ports: " + m);
-                    });
-                }
+                requireDeclaredOutputs(origin, declaredOutputs, out);
             }
             for (String name : role == Role.SCORER ? List.of(id) : declaredOutputs.stream().map(PortSpec::name).toList()) {
                 String problem = nonFinite(out, name);
@@ -222,6 +214,22 @@ public final class ComponentStep implements Step {
     }
 
     private boolean warned;
+
+    /**
+     * Fails naming the component ({@code origin}) when {@code out} lacks a column of {@code declared}
+     * or has one that does not match its port.
+     */
+    public static void requireDeclaredOutputs(String origin, List<PortSpec> declared, Batch out) {
+        for (PortSpec port : declared) {
+            if (!out.hasColumn(port.name())) {
+                throw new GenpipeException(origin + " declared output port '" + port.name() + "' but its result has no"
+                        + " such column (it has " + out.columnNames() + ")");
+            }
+            port.mismatch(out.column(port.name())).ifPresent(m -> {
+                throw new GenpipeException(origin + " returned a column that does not match its declared ports: " + m);
+            });
+        }
+    }
 
     /** The first NaN or infinite value of a float column, as "column 'x' of row 'id' is NaN", or null. */
     private static String nonFinite(Batch b, String column) {

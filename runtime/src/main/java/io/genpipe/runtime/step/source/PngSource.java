@@ -46,6 +46,29 @@ public final class PngSource {
         }
     }
 
+    /**
+     * Writes {@code img}'s pixels, row by row, as gray values in [0, 1] into {@code into} from
+     * {@code offset}: 8-bit gray from the raster (getRGB would convert linear gray to sRGB), anything
+     * else as the mean of R, G and B.
+     */
+    public static void toGray(BufferedImage img, float[] into, int offset) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        boolean gray = img.getType() == BufferedImage.TYPE_BYTE_GRAY;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int v;
+                if (gray) {
+                    v = img.getRaster().getSample(x, y, 0);
+                } else {
+                    int rgb = img.getRGB(x, y);
+                    v = (((rgb >> 16) & 0xFF) + ((rgb >> 8) & 0xFF) + (rgb & 0xFF)) / 3;
+                }
+                into[offset + y * w + x] = v / 255f;
+            }
+        }
+    }
+
     /** Reads only the header's width and height, and refuses an image above {@link #MAX_SIDE}. */
     private static void checkSize(Path file) {
         try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
@@ -109,20 +132,7 @@ public final class PngSource {
                                         throw new GenpipeException(files.get(i) + " is " + img.getWidth() + "x" + img.getHeight()
                                                 + "; the folder's images must all be " + w + "x" + h);
                                     }
-                                    // gray PNGs are read from the raster: getRGB would convert linear gray to sRGB
-                                    boolean gray = img.getType() == BufferedImage.TYPE_BYTE_GRAY;
-                                    for (int y = 0; y < h; y++) {
-                                        for (int x = 0; x < w; x++) {
-                                            int v;
-                                            if (gray) {
-                                                v = img.getRaster().getSample(x, y, 0);
-                                            } else {
-                                                int rgb = img.getRGB(x, y);
-                                                v = (((rgb >> 16) & 0xFF) + ((rgb >> 8) & 0xFF) + (rgb & 0xFF)) / 3;
-                                            }
-                                            pixels[(i - from) * h * w + y * w + x] = v / 255f;
-                                        }
-                                    }
+                                    toGray(img, pixels, (i - from) * h * w);
                                     RowMeta m = RowMeta.of(files.get(i).getFileName().toString()).withSource(dir.toString());
                                     meta.add(p.has("label") ? m.withLabel(p.getInt("label")) : m);
                                 }
