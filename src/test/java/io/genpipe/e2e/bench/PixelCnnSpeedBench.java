@@ -14,8 +14,11 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * PixelCNN speed, one run, 2 intra-op threads: sampling (784 graph passes per batch, one pixel of
- * every image fixed per pass) at batch 1, 16 and 64, class-conditional; and exact-likelihood scoring
+ * PixelCNN speed, one run, 2 intra-op threads: sampling at batch 1, 16 and 64, class-conditional,
+ * with the full graph rerun for every pixel ({@code state: recompute}, 784 passes over the whole
+ * image) and with the one-pixel step graph over cached layer inputs ({@code state: cache}),
+ * interleaved, each pair drawn from the same seed and compared image by image (best of 2 recompute
+ * passes, 1 at batch 64, and of 10 cached passes per recompute pass); and exact-likelihood scoring
  * of the 10,000 test images (one pass per batch of 250). Best of 2 passes after a warm-up. Also
  * draws 100 class-conditional samples (column c = class c, seed 0) into docs/pixelcnn-samples.png.
  *
@@ -25,25 +28,49 @@ public final class PixelCnnSpeedBench {
 
     public static void main(String[] args) {
         try (Genpipe genpipe = Genpipe.builder().threads(2, 1).build()) {
-            Generator g = genpipe.generator("pixelcnn-generator", Map.of("label", "row"));
-            System.out.printf(Locale.ROOT, "%-36s %10s %10s%n", "", "images/s", "seconds");
+            Generator cached = genpipe.generator("pixelcnn-generator", Map.of("label", "row"));
+            Generator recompute = genpipe.generator("pixelcnn-generator", Map.of("label", "row", "state", "recompute"));
+            System.out.printf(Locale.ROOT, "%-44s %10s %10s %10s%n", "", "images/s", "seconds", "speed-up");
             for (int batch : new int[] {1, 16, 64}) {
-                double best = Double.MAX_VALUE;
-                for (int pass = 0; pass <= 2; pass++) {
-                    List<RowMeta> meta = new ArrayList<>();
+                double[] best = {Double.MAX_VALUE, Double.MAX_VALUE};
+                float[][] images = new float[2][];
+                // recompute passes are long: at batch 64 one timed pass each after the warm-up
+                int passes = batch >= 64 ? 1 : 2;
+                for (int pass = 0; pass <= passes; pass++) {
+                    for (int which = 0; which < 2; which++) {
+                        List<RowMeta> meta = new ArrayList<>();
+                        for (int i = 0; i < batch; i++) {
+                            meta.add(RowMeta.of("s-" + i).withLabel(i % 10));
+                        }
+                        Generator g = which == 0 ? recompute : cached;
+                        // a cached pass is short (0.02 s at batch 1): ten of them per recompute pass
+                        for (int repeat = 0; repeat < (which == 0 ? 1 : 10); repeat++) {
+                            long start = System.nanoTime();
+                            try (Batch in = Batch.builder(batch).meta(meta).build(); Batch out = g.generate(in, new RandomSource(pass))) {
+                                images[which] = out.column("image").toFloatArray();
+                            }
+                            if (pass > 0) {
+                                best[which] = Math.min(best[which], (System.nanoTime() - start) / 1e9);
+                            }
+                        }
+                    }
+                    int differ = 0;
                     for (int i = 0; i < batch; i++) {
-                        meta.add(RowMeta.of("s-" + i).withLabel(i % 10));
+                        if (!java.util.Arrays.equals(images[0], i * 784, (i + 1) * 784, images[1], i * 784, (i + 1) * 784)) {
+                            differ++;
+                        }
                     }
-                    long start = System.nanoTime();
-                    try (Batch in = Batch.builder(batch).meta(meta).build(); Batch out = g.generate(in, new RandomSource(pass))) {
-                        out.column("image");
-                    }
-                    if (pass > 0) {
-                        best = Math.min(best, (System.nanoTime() - start) / 1e9);
+                    if (differ > 0) {
+                        System.out.printf(Locale.ROOT, "  batch %d, seed %d: %d of %d images differ between cache and recompute%n",
+                                batch, pass, differ, batch);
                     }
                 }
-                System.out.printf(Locale.ROOT, "%-36s %10.2f %10.3f%n", "sampling, batch " + batch, batch / best, best);
+                System.out.printf(Locale.ROOT, "%-44s %10.2f %10.3f%n", "sampling, batch " + batch + ", recompute (784 passes)",
+                        batch / best[0], best[0]);
+                System.out.printf(Locale.ROOT, "%-44s %10.2f %10.3f %9.1fx%n", "sampling, batch " + batch + ", cache (step graph)",
+                        batch / best[1], best[1], best[0] / best[1]);
             }
+            Generator g = cached;
             List<RowMeta> hundred = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
                 hundred.add(RowMeta.of("grid-" + i).withLabel(i % 10));

@@ -16,19 +16,25 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Draws binary 28&times;28 images pixel by pixel in raster order: 784 passes of the graph over the
- * whole batch, each fixing one pixel of every image from its Bernoulli probability. Rows conditioned
+ * Draws binary 28&times;28 images pixel by pixel in raster order, each pixel of every image in the
+ * batch fixed from its Bernoulli probability: with {@code state: cache} (default) by the one-pixel
+ * step graph over cached layer inputs ({@link PixelCnnStep}), with {@code state: recompute} by 784
+ * passes of the full graph over the whole image. Rows conditioned
  * on a class get that label in their metadata. Input rows only supply ids and labels.
  * {@code temperature} divides each logit before the draw (1: the model's own distribution).
  */
 final class PixelCnnGenerator implements Generator {
 
     private final PixelCnn pixelCnn;
+    private final PixelCnnStep step;
+    private final int noClass;
     private final PixelCnn.Labels labels;
     private final double temperature;
 
-    private PixelCnnGenerator(PixelCnn pixelCnn, PixelCnn.Labels labels, double temperature) {
+    private PixelCnnGenerator(PixelCnn pixelCnn, PixelCnnStep step, PixelCnn.Labels labels, double temperature) {
         this.pixelCnn = pixelCnn;
+        this.step = step;
+        this.noClass = step != null ? step.noClass : pixelCnn.noClass;
         this.labels = labels;
         this.temperature = temperature;
     }
@@ -53,7 +59,13 @@ final class PixelCnnGenerator implements Generator {
             RowMeta m = conditions.meta(r);
             label[r] = labels.of(m);
             randoms[r] = random.fork(m.id());
-            meta.add(label[r] == pixelCnn.noClass ? m : m.withLabel((int) label[r]));
+            meta.add(label[r] == noClass ? m : m.withLabel((int) label[r]));
+        }
+        if (step != null) {
+            float[] image = new float[rows * PixelCnn.PIXELS];
+            step.sample(image, label, randoms, temperature);
+            BufferTensor canvas = BufferTensor.ofFloats(image, rows, 1, PixelCnn.SIDE, PixelCnn.SIDE);
+            return Batch.builder(rows).meta(meta).column("image", canvas).build();
         }
         int side = PixelCnn.SIDE;
         BufferTensor canvas = BufferTensor.allocate(DType.FLOAT32, rows, 1, side, side);
@@ -80,14 +92,18 @@ final class PixelCnnGenerator implements Generator {
         return GeneratorFactory.of("pixelcnn-generator",
                 "binary Fashion-MNIST-like images drawn pixel by pixel by the PixelCNN, optionally of a class",
                 List.of(PixelCnn.MODEL, PixelCnn.LABEL, ParameterSpec.optional("temperature", ParameterType.NUMBER, "1.0",
-                        "divides each pixel's logit: below 1 gives cleaner, less varied images (must be > 0)")),
+                        "divides each pixel's logit: below 1 gives cleaner, less varied images (must be > 0)"),
+                        PixelCnnStep.STATE, PixelCnnStep.STEP_MODEL),
                 (p, context) -> {
                     double t = p.getDouble("temperature");
                     if (!(t > 0) || Double.isInfinite(t)) {
                         throw new io.genpipe.api.spi.InvalidParameterException("temperature", "temperature must be a number > 0, found " + t);
                     }
-                    PixelCnn model = PixelCnn.load(p, context);
-                    return new PixelCnnGenerator(model, PixelCnn.Labels.parse(p.getString("label"), model.noClass), t);
+                    boolean cached = p.getString("state").equals("cache");
+                    PixelCnn full = !cached || p.findPath("model").isPresent() ? PixelCnn.load(p, context) : null;
+                    PixelCnnStep step = cached ? PixelCnnStep.load(p, context, full == null ? null : full.model) : null;
+                    int noClass = step != null ? step.noClass : full.noClass;
+                    return new PixelCnnGenerator(cached ? null : full, step, PixelCnn.Labels.parse(p.getString("label"), noClass), t);
                 });
     }
 }

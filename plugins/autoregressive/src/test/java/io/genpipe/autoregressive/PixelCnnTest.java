@@ -88,6 +88,63 @@ class PixelCnnTest {
     }
 
     @Test
+    void stepGraphGivesTheFullGraphsLogitAtEveryPixel() {
+        Model full = genpipe.model(ROOT.resolve("plugins/autoregressive/src/main/resources/" + PixelCnn.SHIPPED));
+        Model stepModel = genpipe.model(ROOT.resolve("plugins/autoregressive/src/main/resources/" + PixelCnnStep.SHIPPED));
+        assertEquals(full.sha256(), stepModel.metadata().get("genpipe.full_model_sha256"));
+        long[] l = {0, 3, 10};
+        float[] expected;
+        float[] image;
+        try (BufferTensor pixels = images.toImages(0, 3)) {
+            image = PixelCnn.binarize(pixels);
+        }
+        try (BufferTensor x = BufferTensor.ofFloats(image, 3, 1, 28, 28);
+             BufferTensor lt = BufferTensor.ofLongs(l, 3);
+             ModelOutputs out = full.run(Map.of("x", x, "label", lt))) {
+            expected = out.get("logits").toFloatArray();
+        }
+        // the real pixels fed back: the step graph's logit at each pixel must be the full graph's
+        float[] real = image.clone();
+        float[] stepLogits = new float[3 * 784];
+        float[] written = new float[3 * 784];
+        PixelCnnStep.of(stepModel, 10).walk(written, l, (r, pixel, logit) -> {
+            stepLogits[r * 784 + pixel] = logit;
+            return real[r * 784 + pixel];
+        });
+        assertArrayEquals(real, written);
+        double worst = 0;
+        for (int i = 0; i < expected.length; i++) {
+            worst = Math.max(worst, Math.abs(expected[i] - stepLogits[i]));
+        }
+        assertTrue(worst < 1e-4, "largest logit difference " + worst);
+    }
+
+    @Test
+    void cachedSamplingDrawsTheSameImagesAsRecomputing() {
+        Generator cached = genpipe.generator("pixelcnn-generator", Map.of("label", "row"));
+        Generator recompute = genpipe.generator("pixelcnn-generator", Map.of("label", "row", "state", "recompute"));
+        Path models = ROOT.resolve("plugins/autoregressive/src/main/resources/io/genpipe/autoregressive/models");
+        Generator own = genpipe.generator("pixelcnn-generator", Map.of("label", "row",
+                "model", models.resolve("pixelcnn.onnx").toString(), "stepModel", models.resolve("pixelcnn-step.onnx").toString()));
+        Integer[] rowLabels = {0, 3, null, 7, 9};
+        try (Batch in = testRows(0, 5, rowLabels);
+             Batch a = cached.generate(in, new RandomSource(21));
+             Batch b = recompute.generate(in, new RandomSource(21));
+             Batch c = own.generate(in, new RandomSource(21))) {
+            float[] x = a.column("image").toFloatArray();
+            assertArrayEquals(b.column("image").toFloatArray(), x);
+            assertArrayEquals(x, c.column("image").toFloatArray());
+            for (int r = 0; r < 5; r++) {
+                assertEquals(b.meta(r), a.meta(r));
+            }
+        }
+        assertEquals("parameter 'stepModel' of generator 'pixelcnn-generator': with your own model:, state: cache needs stepModel:"
+                        + " (its step graph, made by train/export_pixelcnn_step.py --model YOUR.onnx); or set state: recompute",
+                assertThrows(GenpipeException.class, () -> genpipe.generator("pixelcnn-generator",
+                        Map.of("model", models.resolve("pixelcnn.onnx").toString()))).getMessage());
+    }
+
+    @Test
     void scorerGivesTorchsExactNegativeLogLikelihood() {
         Scorer nats = genpipe.scorer("pixelcnn-scorer", Map.of("label", "row"));
         Scorer bits = genpipe.scorer("pixelcnn-scorer", Map.of("label", "row", "unit", "bits-per-dim"));
