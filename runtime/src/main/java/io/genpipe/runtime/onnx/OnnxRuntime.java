@@ -98,6 +98,7 @@ public final class OnnxRuntime {
         java.util.concurrent.atomic.AtomicReference<Object> result = new java.util.concurrent.atomic.AtomicReference<>();
         Thread loader = new Thread(null, () -> {
             try {
+                NativeLibraryCache.prepare();
                 result.set(make.get());
             } catch (RuntimeException | LinkageError e) {
                 result.set(e);

@@ -7,6 +7,7 @@ import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
+import io.genpipe.runtime.step.BatchSpool;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.PassThroughStep;
 import io.genpipe.runtime.step.SideValue;
@@ -46,8 +47,8 @@ public final class FlagQuantile {
         return new BuiltinStep("flag-quantile", "transform",
                 "tags (flagged=true) the rows whose score is in the top `fraction` of their class (or overall with by: none);"
                         + " publishes thresholds and counts (per class) for gate / take-per-class, and records metrics.<metric>"
-                        + " (count), <metric>PerClass and <metric>Thresholds. Holds all rows until its input ends: quantiles"
-                        + " need every score",
+                        + " (count), <metric>PerClass and <metric>Thresholds. Holds all rows until its input ends (quantiles"
+                        + " need every score): their columns wait in a file beside the outputs, only ids, labels and scores in memory",
                 List.of(ParameterSpec.required("fraction", ParameterType.NUMBER, "share of rows to flag, in (0, 1)"),
                         ParameterSpec.choice("by", "label", "flag per class (label) or over all rows (none)", "label", "none"),
                         ParameterSpec.optional("metric", ParameterType.STRING, "flagged", "metric name in run.json")),
@@ -61,12 +62,14 @@ public final class FlagQuantile {
                     return new PassThroughStep() {
                         @Override
                         public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                            List<Batch> held = new ArrayList<>();
+                            // the rows wait on disk: only their metadata (ids, labels, scores) stays in memory
                             Map<Integer, List<Double>> scores = new TreeMap<>();
-                            try {
-                                for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
-                                    held.add(b);
-                                    for (RowMeta m : b.meta()) {
+                            try (BatchSpool held = BatchSpool.in(context.outputFolder())) {
+                                for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                                    try (Batch b = next) {
+                                        held.append(b);
+                                    }
+                                    for (RowMeta m : held.meta(held.batches() - 1)) {
                                         if (m.score() == null) {
                                             throw new GenpipeException("row " + m.id() + " has no score; put a scorer step before"
                                                     + " flag-quantile");
@@ -99,9 +102,9 @@ public final class FlagQuantile {
                                 Map<Integer, Integer> ties = new HashMap<>();
                                 List<List<RowMeta>> decided = new ArrayList<>();
                                 int total = 0;
-                                for (Batch b : held) {
-                                    List<RowMeta> meta = new ArrayList<>(b.rows());
-                                    for (RowMeta m : b.meta()) {
+                                for (int i = 0; i < held.batches(); i++) {
+                                    List<RowMeta> meta = new ArrayList<>(held.meta(i).size());
+                                    for (RowMeta m : held.meta(i)) {
                                         int group = perClass ? m.label() : -1;
                                         double t = thresholds.get(group);
                                         boolean flag = m.score() > t;
@@ -131,12 +134,9 @@ public final class FlagQuantile {
                                 }
                                 context.publish(THRESHOLDS.name(), java.util.Collections.unmodifiableMap(published));
                                 context.publish(COUNTS.name(), java.util.Collections.unmodifiableMap(counts));
-                                while (!held.isEmpty()) {
-                                    Batch b = held.remove(0);
-                                    output.emit(b.extend().meta(decided.remove(0)).build());
+                                for (int i = 0; i < held.batches(); i++) {
+                                    output.emit(held.read(i, decided.set(i, null)));
                                 }
-                            } finally {
-                                held.forEach(Batch::close);
                             }
                         }
                     };
