@@ -39,7 +39,7 @@ class BomTest {
         for (int i = 0; i < deps.getLength(); i++) {
             managed.add(text((Element) deps.item(i), "artifactId"));
         }
-        for (String artifact : List.of("genpipe-api", "genpipe-runtime", "genpipe-testkit", "genpipe-vae",
+        for (String artifact : List.of("genpipe-api", "genpipe-runtime", "genpipe-serve", "genpipe-testkit", "genpipe-vae",
                 "genpipe-classifier", "genpipe-gan", "genpipe-autoregressive", "genpipe-transformer", "onnxruntime",
                 "onnxruntime_gpu", "guice", "guava", "commons-configuration2", "commons-beanutils", "snakeyaml", "jfreechart")) {
             assertTrue(managed.contains(artifact), "genpipe-bom does not manage " + artifact + ": " + managed);

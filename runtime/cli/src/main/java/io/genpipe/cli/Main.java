@@ -9,7 +9,7 @@ import picocli.CommandLine;
 @Command(name = "genpipe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Runs generative models exported to ONNX and chains them with pipeline files.",
         subcommands = {PipelineCommands.Run.class, PipelineCommands.Validate.class, DoctorCommand.class,
-            PluginsCommand.class, CommandLine.HelpCommand.class},
+            PluginsCommand.class, ServeCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 a check or run failed, 2 invalid input."})
 public final class Main implements Runnable {
 

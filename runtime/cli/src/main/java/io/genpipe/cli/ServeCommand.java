@@ -1,0 +1,99 @@
+package io.genpipe.cli;
+
+import io.genpipe.runtime.Genpipe;
+import io.genpipe.runtime.pipeline.PipelineException;
+import io.genpipe.serve.GenpipeServer;
+import io.genpipe.serve.ServeConfig;
+import io.genpipe.serve.ServeConfigReader;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code genpipe serve CONFIG.yaml}: the config's models over HTTP until Ctrl-C / SIGTERM. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serves the components a serve config names over HTTP (KServe v2 / Open Inference Protocol:",
+                "/v2/health/live, /v2/health/ready, /v2/models, /v2/models/NAME, POST /v2/models/NAME/infer) with dynamic",
+                "batching per model, and Prometheus metrics at /metrics. Binds 127.0.0.1 unless --host says otherwise.",
+                "Ctrl-C / SIGTERM: stops taking requests, answers those in flight, exits 0. See docs/SERVING.md."})
+final class ServeCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "CONFIG", description = "the serve config (YAML)")
+    Path file;
+
+    @Option(names = "--host", description = "address to bind (default: the config's host:, else 127.0.0.1)")
+    String host;
+
+    @Option(names = "--port", description = "port (default: the config's port:, else 8080; 0: any free port)")
+    Integer port;
+
+    @Mixin
+    PluginOptions plugins;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        ServeConfig config;
+        try {
+            config = new ServeConfigReader().read(file);
+            if (port != null && (port < 0 || port > 65535)) {
+                err.printf("genpipe: --port %d: must be from 0 to 65535%n", port);
+                err.flush();
+                return Main.INVALID_INPUT;
+            }
+            config = new ServeConfig(config.file(), host != null ? host : config.host(), port != null ? port : config.port(),
+                    config.maxRequestBytes(), config.maxRowsPerRequest(), config.threads(), config.models());
+        } catch (PipelineException e) {
+            return invalid(e, err);
+        }
+        Genpipe genpipe = Genpipe.builder().pluginsDir(plugins.resolve()).sharedThreads(config.threads())
+                .baseDir(config.file().getParent()).build();
+        GenpipeServer server;
+        try {
+            server = GenpipeServer.start(config, genpipe);
+        } catch (PipelineException e) {
+            genpipe.close();
+            return invalid(e, err);
+        } catch (RuntimeException e) {
+            genpipe.close();
+            err.printf("genpipe: cannot serve on %s:%d: %s%n", config.host(), config.port(), e.getMessage());
+            err.flush();
+            return Main.FAILED;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Signals signals = Signals.install(() -> {
+            stopped.countDown();
+            return true;
+        });
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("genpipe serve: listening on http://%s:%d (%s)%n", config.host(), server.port(),
+                String.join(", ", config.models().stream().map(m -> m.name() + " = " + m.use()).toList()));
+        out.flush();
+        try {
+            stopped.await();
+            out.println("genpipe serve: stopping (answering requests in flight)");
+            out.flush();
+        } finally {
+            server.close();
+            genpipe.close();
+            signals.uninstall();
+        }
+        return 0;
+    }
+
+    private int invalid(PipelineException e, PrintWriter err) {
+        err.printf("genpipe: %s is invalid (%d problem%s); nothing was served%n", file, e.problems().size(),
+                e.problems().size() == 1 ? "" : "s");
+        e.problems().forEach(p -> err.println("  " + p));
+        err.flush();
+        return Main.INVALID_INPUT;
+    }
+}

@@ -1,0 +1,178 @@
+package io.genpipe.serve;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.api.data.Batch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Dynamic batching for one served model, in the manner of Triton's dynamic batcher: requests wait
+ * in a bounded queue; one worker takes the oldest, gathers more for at most {@code maxQueueDelayMs}
+ * or until {@code maxBatchSize} rows, runs the component once over all their rows and hands each
+ * request its own rows back. A full queue refuses at once (429). When a gathered batch fails with a
+ * {@link GenpipeException} (a row the component refuses), each request is run alone, so one bad
+ * request fails by itself and the others still get their answers. Closing stops taking requests,
+ * finishes those already queued, then stops the worker.
+ */
+final class DynamicBatcher implements AutoCloseable {
+
+    /** What a request gets: its rows of the output (the caller owns them), or why not. */
+    interface Listener {
+        void batch(int rows, double queueSeconds, double inferSeconds);
+    }
+
+    private record Pending(InferenceCodec.Request request, CompletableFuture<Batch> done, long enqueued) {
+        int rows() {
+            return request.batch().rows();
+        }
+    }
+
+    private final ServedModel model;
+    private final int maxBatchSize;
+    private final long maxDelayNanos;
+    private final BlockingQueue<Pending> queue;
+    private final Listener listener;
+    private final Thread worker;
+    private volatile boolean closing;
+    private Pending carried;
+
+    DynamicBatcher(ServedModel model, int maxBatchSize, long maxQueueDelayMs, int queueCapacity, Listener listener) {
+        this.model = model;
+        this.maxBatchSize = maxBatchSize;
+        this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxQueueDelayMs);
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.listener = listener;
+        this.worker = new Thread(this::work, "genpipe-serve-" + model.name);
+        this.worker.setDaemon(true);
+        this.worker.start();
+    }
+
+    /** Requests waiting now. */
+    int depth() {
+        return queue.size() + (carried != null ? 1 : 0);
+    }
+
+    int capacity() {
+        return queue.size() + queue.remainingCapacity();
+    }
+
+    /**
+     * Queues {@code request} (its batch now owned here) and returns its future output.
+     *
+     * @throws RequestException 429 when the queue is full, 503 while shutting down
+     */
+    CompletableFuture<Batch> submit(InferenceCodec.Request request) {
+        if (closing) {
+            request.batch().close();
+            throw new RequestException(503, "the server is shutting down; model " + model.name + " takes no new requests");
+        }
+        Pending p = new Pending(request, new CompletableFuture<>(), System.nanoTime());
+        if (!queue.offer(p)) {
+            request.batch().close();
+            throw new RequestException(429, "model " + model.name + " has " + capacity() + " requests waiting, its queueCapacity;"
+                    + " retry later");
+        }
+        return p.done();
+    }
+
+    private void work() {
+        while (true) {
+            Pending first;
+            try {
+                first = carried != null ? carried : queue.poll(100, TimeUnit.MILLISECONDS);
+                carried = null;
+            } catch (InterruptedException e) {
+                break;
+            }
+            if (first == null) {
+                if (closing && queue.isEmpty()) {
+                    break;
+                }
+                continue;
+            }
+            List<Pending> group = new ArrayList<>();
+            group.add(first);
+            int rows = first.rows();
+            long deadline = System.nanoTime() + maxDelayNanos;
+            while (rows < maxBatchSize) {
+                Pending next;
+                try {
+                    long wait = deadline - System.nanoTime();
+                    next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+                } catch (InterruptedException e) {
+                    next = null;
+                }
+                if (next == null) {
+                    break;
+                }
+                if (rows + next.rows() > maxBatchSize) {
+                    carried = next; // starts the next batch
+                    break;
+                }
+                group.add(next);
+                rows += next.rows();
+            }
+            run(group, rows);
+        }
+    }
+
+    private void run(List<Pending> group, int rows) {
+        long start = System.nanoTime();
+        double queued = (start - group.get(0).enqueued()) / 1e9;
+        if (group.size() == 1) {
+            Pending p = group.get(0);
+            try (Batch in = p.request().batch()) {
+                p.done().complete(model.apply(in));
+            } catch (Throwable e) {
+                p.done().completeExceptionally(e);
+            }
+            listener.batch(rows, queued, (System.nanoTime() - start) / 1e9);
+            return;
+        }
+        List<Batch> inputs = new ArrayList<>();
+        group.forEach(p -> inputs.add(p.request().batch()));
+        Batch out = null;
+        try (Batch in = Batch.concat(inputs)) {
+            out = model.apply(in);
+        } catch (GenpipeException e) {
+            // a row some request sent is refused: run each alone so only that request fails
+            listener.batch(rows, queued, (System.nanoTime() - start) / 1e9);
+            for (Pending p : group) {
+                run(List.of(p), p.rows());
+            }
+            return;
+        } catch (Throwable e) {
+            group.forEach(p -> {
+                p.request().batch().close();
+                p.done().completeExceptionally(e);
+            });
+            listener.batch(rows, queued, (System.nanoTime() - start) / 1e9);
+            return;
+        }
+        listener.batch(rows, queued, (System.nanoTime() - start) / 1e9);
+        try (Batch all = out) {
+            int from = 0;
+            for (Pending p : group) {
+                int n = p.rows();
+                p.request().batch().close();
+                p.done().complete(all.slice(from, from + n));
+                from += n;
+            }
+        }
+    }
+
+    /** Takes no more requests, answers those queued, then stops. */
+    @Override
+    public void close() {
+        closing = true;
+        try {
+            worker.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

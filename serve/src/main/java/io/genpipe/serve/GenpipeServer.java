@@ -1,0 +1,256 @@
+package io.genpipe.serve;
+
+import io.genpipe.api.Component;
+import io.genpipe.api.GenpipeException;
+import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.PortSpec;
+import io.genpipe.api.Role;
+import io.genpipe.runtime.Genpipe;
+import io.genpipe.runtime.component.RegisteredFactory;
+import io.genpipe.runtime.pipeline.PipelineException;
+import io.genpipe.runtime.pipeline.Problem;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@code genpipe serve}: the served models over HTTP, KServe v2 / Open Inference Protocol
+ * ({@code /v2/health/live}, {@code /v2/health/ready}, {@code /v2/models}, {@code /v2/models/NAME},
+ * {@code POST /v2/models/NAME/infer}) and {@code /metrics}, each model behind its own
+ * {@link DynamicBatcher}. Every component is built (its sessions loaded) before the port opens, so
+ * readiness means every model can answer; {@link #close()} stops taking requests, answers those
+ * in flight, then closes the sessions.
+ */
+public final class GenpipeServer implements AutoCloseable {
+
+    private static final long REQUEST_TIMEOUT_S = 120;
+
+    private final ServeConfig config;
+    private final Genpipe genpipe;
+    private final Map<String, ServedModel> models = new LinkedHashMap<>();
+    private final Map<String, ServeConfig.ModelConfig> configs = new LinkedHashMap<>();
+    private final Map<String, DynamicBatcher> batchers = new LinkedHashMap<>();
+    private final ServeMetrics metrics;
+    private final Javalin app;
+    private volatile boolean ready;
+
+    private GenpipeServer(ServeConfig config, Genpipe genpipe) {
+        this.config = config;
+        this.genpipe = genpipe;
+        List<Problem> problems = new ArrayList<>();
+        for (ServeConfig.ModelConfig m : config.models()) {
+            try {
+                Optional<RegisteredFactory> f = genpipe.components().find(m.use());
+                if (f.isEmpty()) {
+                    throw new GenpipeException("unknown component '" + m.use() + "'; ./genpipe plugins lists them");
+                }
+                Role role = f.get().factory().role();
+                if (role != Role.GENERATOR && role != Role.SCORER) {
+                    throw new GenpipeException(m.use() + " is " + role.name().toLowerCase() + "; genpipe serve serves generators and"
+                            + " scorers");
+                }
+                Component c = genpipe.create(role, m.use(), m.with());
+                models.put(m.name(), new ServedModel(m.name(), m.use(), c));
+                configs.put(m.name(), m);
+            } catch (GenpipeException e) {
+                problems.add(new Problem(m.location(), null, "model '" + m.name() + "': " + e.getMessage()));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new PipelineException(problems);
+        }
+        this.metrics = new ServeMetrics(batchers, () -> genpipe.onnx().liveNativeValues());
+        for (ServedModel m : models.values()) {
+            ServeConfig.ModelConfig c = configs.get(m.name);
+            batchers.put(m.name, new DynamicBatcher(m, c.maxBatchSize(), c.maxQueueDelayMs(), c.queueCapacity(), (rows, queued, infer) -> {
+                metrics.batchRows.labelValues(m.name).observe(rows);
+                metrics.queueSeconds.labelValues(m.name).observe(queued);
+                metrics.inferSeconds.labelValues(m.name).observe(infer);
+            }));
+        }
+        this.app = Javalin.create(j -> {
+            j.startup.showJavalinBanner = false;
+            j.jetty.host = config.host();
+            j.jetty.port = config.port();
+            j.http.maxRequestSize = config.maxRequestBytes();
+            j.routes.get("/v2/health/live", ctx -> json(ctx, 200, Map.of("live", true)));
+            j.routes.get("/v2/health/ready", ctx -> json(ctx, ready ? 200 : 503, Map.of("ready", ready)));
+            j.routes.get("/v2", ctx -> json(ctx, 200, Map.of("name", "genpipe", "version", genpipeVersion(), "extensions", List.of())));
+            j.routes.get("/v2/models", ctx -> json(ctx, 200, Map.of("models", index())));
+            j.routes.get("/v2/models/{name}", ctx -> json(ctx, 200, metadata(model(ctx.pathParam("name")))));
+            j.routes.get("/v2/models/{name}/ready", ctx -> {
+                model(ctx.pathParam("name"));
+                json(ctx, ready ? 200 : 503, Map.of("name", ctx.pathParam("name"), "ready", ready));
+            });
+            j.routes.post("/v2/models/{name}/infer", this::infer);
+            j.routes.get("/metrics", ctx -> ctx.status(200).contentType("text/plain; version=0.0.4; charset=utf-8")
+                    .result(metrics.scrape()));
+            j.routes.exception(RequestException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
+            j.routes.exception(Exception.class, (e, ctx) -> error(ctx, 500, "internal error: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage())));
+            j.routes.error(404, ctx -> {
+                if (ctx.attribute("genpipe.error") == null) {
+                    error(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path() + "; genpipe serve answers /v2/health/live,"
+                            + " /v2/health/ready, /v2/models, /v2/models/NAME, POST /v2/models/NAME/infer and /metrics");
+                }
+            });
+        });
+    }
+
+    /**
+     * Builds every served model (their sessions loaded), then opens the port.
+     *
+     * @throws PipelineException naming the config line of each model that cannot be served
+     */
+    public static GenpipeServer start(ServeConfig config, Genpipe genpipe) {
+        GenpipeServer server = new GenpipeServer(config, genpipe);
+        server.app.start();
+        server.ready = true;
+        return server;
+    }
+
+    /** The port listened on (the one chosen when the config asked for 0). */
+    public int port() {
+        return app.port();
+    }
+
+    public boolean ready() {
+        return ready;
+    }
+
+    private void infer(Context ctx) throws Exception {
+        long start = System.nanoTime();
+        String name = ctx.pathParam("name");
+        ServedModel model = model(name);
+        int status = 500;
+        try {
+            long declared = ctx.contentLength();
+            if (declared > config.maxRequestBytes()) {
+                throw new RequestException(413, "the request body is " + declared + " bytes; at most " + config.maxRequestBytes()
+                        + " (limits.maxRequestBytes)");
+            }
+            byte[] body = ctx.bodyAsBytes();
+            if (body.length > config.maxRequestBytes()) {
+                throw new RequestException(413, "the request body is " + body.length + " bytes; at most " + config.maxRequestBytes()
+                        + " (limits.maxRequestBytes)");
+            }
+            InferenceCodec.Request request = InferenceCodec.parse(body, model, config.maxRowsPerRequest());
+            CompletableFuture<Batch> done = batchers.get(name).submit(request);
+            Batch out;
+            try {
+                out = done.get(REQUEST_TIMEOUT_S, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof GenpipeException) {
+                    throw new RequestException(400, "model " + name + ": " + cause.getMessage());
+                }
+                throw new RequestException(500, "internal error in model " + name + ": " + cause.getClass().getSimpleName()
+                        + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
+            } catch (TimeoutException e) {
+                throw new RequestException(504, "model " + name + " did not answer within " + REQUEST_TIMEOUT_S + " s");
+            }
+            byte[] response;
+            try (Batch o = out) {
+                response = InferenceCodec.encode(model, request, o);
+            }
+            status = 200;
+            ctx.status(200).contentType("application/json").result(response);
+        } catch (RequestException e) {
+            status = e.status();
+            throw e;
+        } finally {
+            metrics.requests.labelValues(name, Integer.toString(status)).inc();
+            metrics.requestSeconds.labelValues(name).observe((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    private ServedModel model(String name) {
+        ServedModel m = models.get(name);
+        if (m == null) {
+            throw new RequestException(404, "no model '" + name + "'; served models: " + new ArrayList<>(models.keySet()));
+        }
+        return m;
+    }
+
+    private List<Map<String, Object>> index() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (ServedModel m : models.values()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("name", m.name);
+            entry.put("use", m.use);
+            entry.put("role", m.role());
+            entry.put("ready", ready);
+            out.add(entry);
+        }
+        return out;
+    }
+
+    private Map<String, Object> metadata(ServedModel m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", m.name);
+        out.put("versions", List.of("1"));
+        out.put("platform", "genpipe");
+        out.put("inputs", ports(m.inputs()));
+        out.put("outputs", ports(m.outputs()));
+        ServeConfig.ModelConfig c = configs.get(m.name);
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("use", m.use);
+        p.put("role", m.role());
+        p.put("with", c.with());
+        p.put("requestParameters", InferenceCodec.PARAMETERS);
+        Map<String, Object> batching = new LinkedHashMap<>();
+        batching.put("maxBatchSize", c.maxBatchSize());
+        batching.put("maxQueueDelayMs", c.maxQueueDelayMs());
+        batching.put("queueCapacity", c.queueCapacity());
+        p.put("batching", batching);
+        out.put("parameters", p);
+        return out;
+    }
+
+    private static List<Map<String, Object>> ports(List<PortSpec> ports) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (PortSpec p : ports) {
+            List<Long> shape = new ArrayList<>();
+            for (int i = 0; i < p.shape().size(); i++) {
+                shape.add(i > 0 && p.shape().get(i).isFixed() ? p.shape().get(i).size() : -1L);
+            }
+            Map<String, Object> port = new LinkedHashMap<>();
+            port.put("name", p.name());
+            port.put("datatype", InferenceCodec.datatype(p.dtype()));
+            port.put("shape", shape);
+            out.add(port);
+        }
+        return out;
+    }
+
+    private static String genpipeVersion() {
+        String v = GenpipeServer.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    private static void json(Context ctx, int status, Object body) throws Exception {
+        ctx.status(status).contentType("application/json").result(InferenceCodec.JSON.writeValueAsBytes(body));
+    }
+
+    private static void error(Context ctx, int status, String message) {
+        ctx.attribute("genpipe.error", Boolean.TRUE);
+        ctx.status(status).contentType("application/json").result(InferenceCodec.error(message));
+    }
+
+    /** Not ready any more, no new requests; those queued and in flight are answered; then the port closes and the sessions. */
+    @Override
+    public void close() {
+        ready = false;
+        batchers.values().forEach(DynamicBatcher::close);
+        app.stop();
+        models.values().forEach(m -> m.component.close());
+    }
+}

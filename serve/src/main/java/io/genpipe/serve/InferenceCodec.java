@@ -1,0 +1,505 @@
+package io.genpipe.serve;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.genpipe.api.RandomSource;
+import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.BufferTensor;
+import io.genpipe.api.data.DType;
+import io.genpipe.api.data.PortSpec;
+import io.genpipe.api.data.RowMeta;
+import io.genpipe.api.data.Tensor;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+
+/**
+ * The KServe v2 / Open Inference Protocol's JSON, both ways: a request's tensors checked against
+ * the served model's ports and made into a batch, and a batch's columns written back as tensors.
+ * Every refusal is a {@link RequestException} naming the input, what was found and what would fit.
+ */
+final class InferenceCodec {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final List<String> REQUEST_KEYS = List.of("id", "parameters", "inputs", "outputs");
+    static final List<String> INPUT_KEYS = List.of("name", "shape", "datatype", "data", "parameters");
+    static final List<String> PARAMETERS = List.of("seed", "label", "rows", "format");
+    static final String LABEL = "label";
+
+    /** A request as checked: its rows (ids carry the seed), input columns and how outputs are wanted. */
+    record Request(String id, long seed, Batch batch, boolean png) {
+    }
+
+    private InferenceCodec() {
+    }
+
+    static String datatype(DType t) {
+        return switch (t) {
+            case FLOAT32 -> "FP32";
+            case FLOAT64 -> "FP64";
+            case INT8 -> "INT8";
+            case UINT8 -> "UINT8";
+            case INT32 -> "INT32";
+            case INT64 -> "INT64";
+            case BOOL -> "BOOL";
+        };
+    }
+
+    /** {@code FP32[n,100]}: a port as the protocol names it, n for the row dimension. */
+    static String describe(PortSpec p) {
+        StringBuilder b = new StringBuilder(p.name()).append(' ').append(datatype(p.dtype())).append('[');
+        for (int i = 0; i < p.shape().size(); i++) {
+            b.append(i == 0 ? "n" : "," + (p.shape().get(i).isFixed() ? Long.toString(p.shape().get(i).size()) : p.shape().get(i).toString()));
+        }
+        return b.append(']').toString();
+    }
+
+    static Request parse(byte[] body, ServedModel model, int maxRows) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (JsonParseException e) {
+            throw new RequestException(400, "the request body is not valid JSON: " + e.getOriginalMessage()
+                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+        } catch (IOException e) {
+            throw new RequestException(400, "the request body is not valid JSON: " + e.getMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new RequestException(400, "the request body must be a JSON object with inputs (and id, parameters)");
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!REQUEST_KEYS.contains(k)) {
+                throw new RequestException(400, "unknown request key '" + k + "'; a request has " + REQUEST_KEYS);
+            }
+        }
+        String id = root.has("id") ? text(root.get("id"), "id") : null;
+        long seed = 0;
+        Integer label = null;
+        Integer rowsAsked = null;
+        boolean png = false;
+        JsonNode params = root.get("parameters");
+        if (params != null) {
+            if (!params.isObject()) {
+                throw new RequestException(400, "parameters must be a JSON object, e.g. {\"seed\": 7, \"label\": 3}");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = params.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                switch (e.getKey()) {
+                    case "seed" -> seed = integer(e.getValue(), "parameter seed", Long.MIN_VALUE, Long.MAX_VALUE);
+                    case "label" -> label = (int) integer(e.getValue(), "parameter label", 0, 255);
+                    case "rows" -> rowsAsked = (int) integer(e.getValue(), "parameter rows", 1, Integer.MAX_VALUE);
+                    case "format" -> {
+                        String f = text(e.getValue(), "parameter format");
+                        if (!f.equals("json") && !f.equals("png")) {
+                            throw new RequestException(400, "parameter format must be json or png; found '" + f + "'");
+                        }
+                        png = f.equals("png");
+                    }
+                    default -> throw new RequestException(400, "unknown parameter '" + e.getKey() + "'; requests to " + model.name
+                            + " take " + PARAMETERS + " (the component's own parameters are set in the serve config)");
+                }
+            }
+        }
+        Map<String, PortSpec> ports = new LinkedHashMap<>();
+        for (PortSpec p : model.inputs()) {
+            ports.put(p.name(), p);
+        }
+        Map<String, JsonNode> given = new LinkedHashMap<>();
+        JsonNode inputs = root.get("inputs");
+        if (inputs != null) {
+            if (!inputs.isArray()) {
+                throw new RequestException(400, "inputs must be a JSON array of tensors ({\"name\", \"shape\", \"datatype\", \"data\"})");
+            }
+            for (JsonNode in : inputs) {
+                if (!in.isObject()) {
+                    throw new RequestException(400, "each input must be a JSON object with name, shape, datatype and data");
+                }
+                for (Iterator<String> it = in.fieldNames(); it.hasNext(); ) {
+                    String k = it.next();
+                    if (!INPUT_KEYS.contains(k)) {
+                        throw new RequestException(400, "unknown key '" + k + "' in an input; an input has " + INPUT_KEYS);
+                    }
+                }
+                String name = in.has("name") ? text(in.get("name"), "an input's name") : null;
+                if (name == null) {
+                    throw new RequestException(400, "an input has no name; model " + model.name + " takes " + portList(model));
+                }
+                if (!ports.containsKey(name) && !name.equals(LABEL)) {
+                    throw new RequestException(400, "model " + model.name + " has no input '" + name + "'; it takes " + portList(model));
+                }
+                if (given.put(name, in) != null) {
+                    throw new RequestException(400, "input '" + name + "' is given twice");
+                }
+            }
+        }
+        // the row count: from the inputs' first dimension, else parameters.rows, else one
+        int rows = -1;
+        for (Map.Entry<String, JsonNode> e : given.entrySet()) {
+            long[] shape = shape(e.getValue(), e.getKey());
+            if (shape.length == 0) {
+                throw new RequestException(400, "input '" + e.getKey() + "' has shape []; its first dimension is the rows");
+            }
+            if (rows >= 0 && shape[0] != rows) {
+                throw new RequestException(400, "input '" + e.getKey() + "' has " + shape[0] + " rows but another input has " + rows
+                        + "; every input's first dimension is the request's rows");
+            }
+            if (shape[0] > maxRows) {
+                throw new RequestException(400, "the request has " + shape[0] + " rows; at most " + maxRows + " per request");
+            }
+            rows = (int) shape[0];
+        }
+        if (rowsAsked != null) {
+            if (rows >= 0 && rows != rowsAsked) {
+                throw new RequestException(400, "parameter rows is " + rowsAsked + " but the inputs have " + rows + " rows");
+            }
+            if (rowsAsked > maxRows) {
+                throw new RequestException(400, "the request asks for " + rowsAsked + " rows; at most " + maxRows + " per request");
+            }
+            rows = rowsAsked;
+        }
+        if (rows < 0) {
+            rows = 1;
+        }
+        if (rows == 0) {
+            throw new RequestException(400, "the request has 0 rows; send at least one");
+        }
+        int[] labels = null;
+        if (given.containsKey(LABEL)) {
+            if (label != null) {
+                throw new RequestException(400, "give the label as parameter label or as input label, not both");
+            }
+            long[] l = longs(given.get(LABEL), LABEL, rows, new long[] {rows}, 0, 255);
+            labels = new int[rows];
+            for (int i = 0; i < rows; i++) {
+                labels[i] = (int) l[i];
+            }
+        }
+        List<RowMeta> meta = new ArrayList<>(rows);
+        for (int i = 0; i < rows; i++) {
+            RowMeta m = RowMeta.of("seed-" + seed + "/row-" + i);
+            Integer l = labels != null ? Integer.valueOf(labels[i]) : label;
+            meta.add(l == null ? m : m.withLabel(l));
+        }
+        Batch.Builder batch = Batch.builder(rows).meta(meta);
+        List<BufferTensor> made = new ArrayList<>();
+        try {
+            for (PortSpec p : model.inputs()) {
+                BufferTensor t = given.containsKey(p.name()) ? tensor(given.get(p.name()), p, model) : noise(p, rows, seed, model);
+                made.add(t);
+                batch.column(p.name(), t);
+            }
+            return new Request(id, seed, batch.build(), png);
+        } catch (RuntimeException e) {
+            made.forEach(BufferTensor::close);
+            throw e;
+        }
+    }
+
+    /** A generator's float input the request leaves out: standard normal noise, row i's from (seed, i) alone. */
+    private static BufferTensor noise(PortSpec p, int rows, long seed, ServedModel model) {
+        long per = 1;
+        for (int i = 1; i < p.shape().size(); i++) {
+            if (!p.shape().get(i).isFixed()) {
+                per = -1;
+                break;
+            }
+            per *= p.shape().get(i).size();
+        }
+        if (!model.role().equals("generator") || p.dtype() != DType.FLOAT32 || per < 0 || p.shape().size() < 2) {
+            throw new RequestException(400, "input '" + p.name() + "' is missing; model " + model.name + " takes " + portList(model));
+        }
+        float[] z = new float[Math.toIntExact(rows * per)];
+        for (int r = 0; r < rows; r++) {
+            RandomSource random = new RandomSource(seed).fork("row-" + r).fork(p.name());
+            for (int k = 0; k < per; k++) {
+                z[(int) (r * per + k)] = (float) random.nextGaussian();
+            }
+        }
+        long[] shape = new long[p.shape().size()];
+        shape[0] = rows;
+        for (int i = 1; i < shape.length; i++) {
+            shape[i] = p.shape().get(i).size();
+        }
+        return BufferTensor.ofFloats(z, shape);
+    }
+
+    private static BufferTensor tensor(JsonNode in, PortSpec p, ServedModel model) {
+        String datatype = in.has("datatype") ? text(in.get("datatype"), "input '" + p.name() + "' datatype") : null;
+        if (datatype == null) {
+            throw new RequestException(400, "input '" + p.name() + "' has no datatype; model " + model.name + " takes " + describe(p));
+        }
+        if (!datatype.equals(datatype(p.dtype()))) {
+            throw new RequestException(400, "input '" + p.name() + "' has datatype " + datatype + "; model " + model.name + " takes "
+                    + describe(p));
+        }
+        long[] shape = shape(in, p.name());
+        boolean fits = shape.length == p.shape().size();
+        for (int i = 1; fits && i < shape.length; i++) {
+            fits = !p.shape().get(i).isFixed() || p.shape().get(i).size() == shape[i];
+        }
+        if (!fits) {
+            throw new RequestException(400, "input '" + p.name() + "' has shape " + Arrays.toString(shape).replace(" ", "") + "; model "
+                    + model.name + " takes " + describe(p));
+        }
+        long count = io.genpipe.api.data.Tensor.elementCount(shape);
+        List<JsonNode> values = flatten(in.get("data"), p.name(), count);
+        switch (p.dtype()) {
+            case FLOAT32 -> {
+                float[] v = new float[(int) count];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) number(values.get(i), p.name(), i).doubleValue();
+                }
+                return BufferTensor.ofFloats(v, shape);
+            }
+            case FLOAT64 -> {
+                double[] v = new double[(int) count];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = number(values.get(i), p.name(), i).doubleValue();
+                }
+                return BufferTensor.ofDoubles(v, shape);
+            }
+            case INT64 -> {
+                return BufferTensor.ofLongs(longs(in, p.name(), count, shape, Long.MIN_VALUE, Long.MAX_VALUE), shape);
+            }
+            case INT32 -> {
+                long[] l = longs(in, p.name(), count, shape, Integer.MIN_VALUE, Integer.MAX_VALUE);
+                int[] v = new int[l.length];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (int) l[i];
+                }
+                return BufferTensor.ofInts(v, shape);
+            }
+            default -> {
+                long min = p.dtype() == DType.UINT8 || p.dtype() == DType.BOOL ? 0 : -128;
+                long max = p.dtype() == DType.UINT8 ? 255 : p.dtype() == DType.BOOL ? 1 : 127;
+                long[] l = longs(in, p.name(), count, shape, min, max);
+                byte[] v = new byte[l.length];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (byte) l[i];
+                }
+                return BufferTensor.ofBytes(p.dtype(), v, shape);
+            }
+        }
+    }
+
+    private static long[] longs(JsonNode in, String name, long count, long[] shape, long min, long max) {
+        List<JsonNode> values = flatten(in.get("data"), name, count);
+        long[] out = new long[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            JsonNode v = values.get(i);
+            if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < min || v.asLong() > max) {
+                throw new RequestException(400, "input '" + name + "' value " + i + " is " + v + "; expected a whole number from " + min
+                        + " to " + max);
+            }
+            out[i] = v.asLong();
+        }
+        return out;
+    }
+
+    private static long[] shape(JsonNode in, String name) {
+        JsonNode s = in.get("shape");
+        if (s == null || !s.isArray()) {
+            throw new RequestException(400, "input '" + name + "' has no shape (a list of dimensions, e.g. [1, 100])");
+        }
+        long[] shape = new long[s.size()];
+        for (int i = 0; i < shape.length; i++) {
+            JsonNode d = s.get(i);
+            if (!d.isIntegralNumber() || d.asLong() < 0 || d.asLong() > Integer.MAX_VALUE) {
+                throw new RequestException(400, "input '" + name + "' shape " + s + " is not a list of whole numbers >= 0");
+            }
+            shape[i] = d.asLong();
+        }
+        return shape;
+    }
+
+    private static List<JsonNode> flatten(JsonNode data, String name, long count) {
+        if (data == null || !data.isArray()) {
+            throw new RequestException(400, "input '" + name + "' has no data (a list of " + count + " values)");
+        }
+        List<JsonNode> out = new ArrayList<>();
+        flattenInto(data, out, count, name);
+        if (out.size() != count) {
+            throw new RequestException(400, "input '" + name + "' has " + out.size() + " values; its shape needs " + count);
+        }
+        return out;
+    }
+
+    private static void flattenInto(JsonNode data, List<JsonNode> out, long count, String name) {
+        for (JsonNode v : data) {
+            if (v.isArray()) {
+                flattenInto(v, out, count, name);
+            } else {
+                out.add(v);
+            }
+            if (out.size() > count) {
+                throw new RequestException(400, "input '" + name + "' has more values than its shape's " + count);
+            }
+        }
+    }
+
+    private static Number number(JsonNode v, String name, int i) {
+        if (!v.isNumber()) {
+            throw new RequestException(400, "input '" + name + "' value " + i + " is " + v + "; expected a number");
+        }
+        return v.numberValue();
+    }
+
+    private static long integer(JsonNode v, String what, long min, long max) {
+        if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < min || v.asLong() > max) {
+            throw new RequestException(400, what + " must be a whole number" + (min == Long.MIN_VALUE ? "" : " from " + min
+                    + (max == Integer.MAX_VALUE || max == Long.MAX_VALUE ? " up" : " to " + max)) + "; found " + v);
+        }
+        return v.asLong();
+    }
+
+    private static String text(JsonNode v, String what) {
+        if (!v.isTextual()) {
+            throw new RequestException(400, what + " must be a string; found " + v);
+        }
+        return v.asText();
+    }
+
+    static String portList(ServedModel model) {
+        List<String> s = new ArrayList<>();
+        for (PortSpec p : model.inputs()) {
+            s.add(describe(p));
+        }
+        return s.isEmpty() ? "no inputs (parameters only)" : String.join(", ", s);
+    }
+
+    /** The response for {@code request}: {@code out}'s columns as tensors (images as PNG when asked), and the rows' labels. */
+    static byte[] encode(ServedModel model, Request request, Batch out) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator g = JSON.getFactory().createGenerator(bytes)) {
+            g.writeStartObject();
+            g.writeStringField("model_name", model.name);
+            g.writeStringField("model_version", "1");
+            if (request.id() != null) {
+                g.writeStringField("id", request.id());
+            }
+            g.writeObjectFieldStart("parameters");
+            g.writeNumberField("seed", request.seed());
+            g.writeEndObject();
+            g.writeArrayFieldStart("outputs");
+            for (PortSpec p : model.outputs()) {
+                Tensor t = out.column(p.name());
+                long[] shape = t.shape();
+                g.writeStartObject();
+                g.writeStringField("name", p.name());
+                if (request.png() && t.dtype() == DType.FLOAT32 && shape.length == 4 && shape[1] == 1) {
+                    g.writeStringField("datatype", "BYTES");
+                    g.writeArrayFieldStart("shape");
+                    g.writeNumber(shape[0]);
+                    g.writeEndArray();
+                    g.writeObjectFieldStart("parameters");
+                    g.writeStringField("content_type", "image/png");
+                    g.writeEndObject();
+                    g.writeArrayFieldStart("data");
+                    float[] v = t.toFloatArray();
+                    int h = (int) shape[2];
+                    int w = (int) shape[3];
+                    for (int r = 0; r < shape[0]; r++) {
+                        g.writeString(Base64.getEncoder().encodeToString(png(v, r * h * w, h, w)));
+                    }
+                    g.writeEndArray();
+                } else {
+                    g.writeStringField("datatype", datatype(t.dtype()));
+                    g.writeArrayFieldStart("shape");
+                    for (long d : shape) {
+                        g.writeNumber(d);
+                    }
+                    g.writeEndArray();
+                    g.writeArrayFieldStart("data");
+                    writeData(g, t);
+                    g.writeEndArray();
+                }
+                g.writeEndObject();
+            }
+            boolean labelled = out.rows() > 0 && out.meta().stream().allMatch(m -> m.label() != null);
+            if (labelled) {
+                g.writeStartObject();
+                g.writeStringField("name", LABEL);
+                g.writeStringField("datatype", "INT64");
+                g.writeArrayFieldStart("shape");
+                g.writeNumber(out.rows());
+                g.writeEndArray();
+                g.writeArrayFieldStart("data");
+                for (RowMeta m : out.meta()) {
+                    g.writeNumber(m.label());
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void writeData(JsonGenerator g, Tensor t) throws IOException {
+        switch (t.dtype()) {
+            case FLOAT32 -> {
+                for (float v : t.toFloatArray()) {
+                    g.writeNumber(v);
+                }
+            }
+            case FLOAT64 -> {
+                for (double v : t.toDoubleArray()) {
+                    g.writeNumber(v);
+                }
+            }
+            case INT64 -> {
+                for (long v : t.toLongArray()) {
+                    g.writeNumber(v);
+                }
+            }
+            case INT32 -> {
+                for (int v : t.toIntArray()) {
+                    g.writeNumber(v);
+                }
+            }
+            default -> {
+                for (byte v : t.toByteArray()) {
+                    g.writeNumber(t.dtype() == DType.INT8 ? v : v & 0xff);
+                }
+            }
+        }
+    }
+
+    /** One gray image in [0, 1] as PNG bytes (pixels x 255, rounded, as png-sink writes them). */
+    static byte[] png(float[] v, int offset, int h, int w) throws IOException {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                float p = Math.min(1f, Math.max(0f, v[offset + y * w + x]));
+                img.getRaster().setSample(x, y, 0, Math.round(p * 255));
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", out);
+        return out.toByteArray();
+    }
+
+    /** An error body: {"error": message}, as KServe servers answer. */
+    static byte[] error(String message) {
+        try {
+            return JSON.writeValueAsBytes(Map.of("error", message));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.genpipe.serve;
+
+import io.genpipe.runtime.pipeline.Location;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@code genpipe serve CONFIG.yaml} serves and how.
+ *
+ * @param file the config file (relative model paths in parameters resolve against its folder)
+ * @param host the address to bind (127.0.0.1 unless asked)
+ * @param port the port (0: any free one)
+ * @param maxRequestBytes the largest request body accepted
+ * @param maxRowsPerRequest the most rows one request may carry
+ * @param threads the ONNX Runtime shared pool's size (0: its default)
+ * @param models the served models, in the file's order
+ */
+public record ServeConfig(Path file, String host, int port, long maxRequestBytes, int maxRowsPerRequest, int threads,
+                          List<ModelConfig> models) {
+
+    /**
+     * One served model: a component by name with its parameters and its batching.
+     *
+     * @param name the name requests use ({@code /v2/models/NAME/infer})
+     * @param use the component ({@code gan-generator}, ...)
+     * @param with its parameters, as in a pipeline step
+     * @param maxBatchSize most rows run at once (1: no batching)
+     * @param maxQueueDelayMs longest a request waits for others to join its batch
+     * @param queueCapacity most requests waiting; more are answered 429
+     * @param location where the model is declared
+     */
+    public record ModelConfig(String name, String use, Map<String, Object> with, int maxBatchSize, long maxQueueDelayMs,
+                              int queueCapacity, Location location) {
+    }
+}

@@ -1,0 +1,277 @@
+package io.genpipe.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.genpipe.api.Generator;
+import io.genpipe.api.RandomSource;
+import io.genpipe.api.Scorer;
+import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.BufferTensor;
+import io.genpipe.api.data.RowMeta;
+import io.genpipe.runtime.Genpipe;
+import io.genpipe.runtime.io.IdxFile;
+import io.genpipe.runtime.pipeline.PipelineException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServerTest {
+
+    static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    static final String CONFIG = """
+            port: 0
+            limits: {maxRequestBytes: 200000, maxRowsPerRequest: 64}
+            models:
+              - name: gan
+                use: gan-generator
+                batching: {maxBatchSize: 64, maxQueueDelayMs: 20, queueCapacity: 256}
+              - name: gan-single
+                use: gan-generator
+                batching: {maxBatchSize: 1}
+              - name: vae-score
+                use: vae-anomaly-scorer
+                with: {method: combined}
+            """;
+
+    static Genpipe genpipe;
+    static GenpipeServer server;
+    static HttpClient http = HttpClient.newHttpClient();
+    static IdxFile images;
+
+    @BeforeAll
+    static void start(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("serve.yaml");
+        Files.writeString(file, CONFIG);
+        genpipe = Genpipe.builder().baseDir(dir).build();
+        server = GenpipeServer.start(new ServeConfigReader().read(file), genpipe);
+        images = IdxFile.read(ROOT.resolve("data/fashion-mnist/t10k-images-idx3-ubyte.gz"));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        genpipe.close();
+    }
+
+    static HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json").build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonNode json(HttpResponse<String> r) throws Exception {
+        return InferenceCodec.JSON.readTree(r.body());
+    }
+
+    @Test
+    void healthModelsAndMetadata() throws Exception {
+        assertEquals(200, get("/v2/health/live").statusCode());
+        HttpResponse<String> ready = get("/v2/health/ready");
+        assertEquals(200, ready.statusCode());
+        assertEquals("{\"ready\":true}", ready.body());
+        JsonNode models = json(get("/v2/models")).get("models");
+        assertEquals(3, models.size());
+        assertEquals("gan", models.get(0).get("name").asText());
+        assertEquals("scorer", models.get(2).get("role").asText());
+        JsonNode gan = json(get("/v2/models/gan"));
+        assertEquals("[{\"name\":\"z\",\"datatype\":\"FP32\",\"shape\":[-1,100]}]", gan.get("inputs").toString());
+        assertEquals("[{\"name\":\"image\",\"datatype\":\"FP32\",\"shape\":[-1,1,28,28]}]", gan.get("outputs").toString());
+        assertEquals(64, gan.get("parameters").get("batching").get("maxBatchSize").asInt());
+        JsonNode vae = json(get("/v2/models/vae-score"));
+        assertEquals("[{\"name\":\"score\",\"datatype\":\"FP64\",\"shape\":[-1]}]", vae.get("outputs").toString());
+        assertEquals("combined", vae.get("parameters").get("with").get("method").asText());
+    }
+
+    @Test
+    void aGanRequestGetsWhatTheComponentGivesForTheSameNoiseAndLabels() throws Exception {
+        float[] z = new float[2 * 100];
+        for (int i = 0; i < z.length; i++) {
+            z[i] = (float) Math.sin(i * 0.37);
+        }
+        StringBuilder data = new StringBuilder();
+        for (float v : z) {
+            data.append(data.length() == 0 ? "" : ",").append(v);
+        }
+        HttpResponse<String> r = post("/v2/models/gan/infer", "{\"id\": \"a\", \"inputs\": [{\"name\": \"z\", \"shape\": [2, 100],"
+                + " \"datatype\": \"FP32\", \"data\": [" + data + "]}, {\"name\": \"label\", \"shape\": [2], \"datatype\": \"INT64\","
+                + " \"data\": [3, 7]}]}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode out = json(r);
+        assertEquals("a", out.get("id").asText());
+        JsonNode image = out.get("outputs").get(0);
+        assertEquals("[2,1,28,28]", image.get("shape").toString());
+        assertEquals("[3,7]", out.get("outputs").get(1).get("data").toString());
+        Generator g = genpipe.generator("gan-generator", Map.of());
+        try (Batch in = Batch.builder(2).column("z", BufferTensor.ofFloats(z, 2, 100))
+                .meta(List.of(RowMeta.of("x0").withLabel(3), RowMeta.of("x1").withLabel(7))).build();
+             Batch expected = g.generate(in, new RandomSource(0))) {
+            float[] want = expected.column("image").toFloatArray();
+            assertEquals(want.length, image.get("data").size());
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], image.get("data").get(i).floatValue(), 0f, "pixel " + i);
+            }
+        }
+    }
+
+    @Test
+    void batchedAndUnbatchedAnswersAreByteIdentical() throws Exception {
+        int clients = 32;
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        List<Future<HttpResponse<String>>> batched = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            String body = "{\"parameters\": {\"seed\": " + (1000 + c) + ", \"label\": " + (c % 10) + "}}";
+            batched.add(pool.submit(() -> post("/v2/models/gan/infer", body)));
+        }
+        List<String> together = new ArrayList<>();
+        for (Future<HttpResponse<String>> f : batched) {
+            HttpResponse<String> r = f.get();
+            assertEquals(200, r.statusCode(), r.body());
+            together.add(r.body());
+        }
+        pool.shutdown();
+        for (int c = 0; c < clients; c++) {
+            HttpResponse<String> alone = post("/v2/models/gan-single/infer", "{\"parameters\": {\"seed\": " + (1000 + c)
+                    + ", \"label\": " + (c % 10) + "}}");
+            assertEquals(together.get(c).replace("\"model_name\":\"gan\"", "\"model_name\":\"gan-single\""), alone.body(), "client " + c);
+        }
+        String metrics = get("/metrics").body();
+        double rows = metric(metrics, "genpipe_serve_batch_size_sum{model=\"gan\"}");
+        double calls = metric(metrics, "genpipe_serve_batch_size_count{model=\"gan\"}");
+        assertTrue(rows / calls > 1.5, "32 concurrent single-row requests were run in " + calls + " calls");
+        assertEquals(calls, metric(metrics, "genpipe_serve_inference_duration_seconds_count{model=\"gan\"}"));
+        assertTrue(metrics.contains("genpipe_serve_requests_total{model=\"gan-single\",status=\"200\"}"), metrics);
+        // seeds differ, images differ
+        assertTrue(!json(post("/v2/models/gan/infer", "{\"parameters\": {\"seed\": 1}}")).get("outputs").equals(
+                json(post("/v2/models/gan/infer", "{\"parameters\": {\"seed\": 2}}")).get("outputs")));
+    }
+
+    static double metric(String text, String series) {
+        for (String line : text.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        throw new AssertionError("no " + series + " in\n" + text);
+    }
+
+    @Test
+    void theScorerScoresRealImagesAsTheComponentDoes() throws Exception {
+        float[] pixels;
+        try (BufferTensor t = images.toImages(0, 3)) {
+            pixels = t.toFloatArray();
+        }
+        StringBuilder data = new StringBuilder();
+        for (float v : pixels) {
+            data.append(data.length() == 0 ? "" : ",").append(v);
+        }
+        HttpResponse<String> r = post("/v2/models/vae-score/infer", "{\"inputs\": [{\"name\": \"image\", \"shape\": [3, 1, 28, 28],"
+                + " \"datatype\": \"FP32\", \"data\": [" + data + "]}]}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode score = json(r).get("outputs").get(0);
+        assertEquals("FP64", score.get("datatype").asText());
+        Scorer s = genpipe.scorer("vae-anomaly-scorer", Map.of("method", "combined"));
+        try (Batch in = Batch.builder(3).column("image", BufferTensor.ofFloats(pixels, 3, 1, 28, 28)).build()) {
+            double[] want = s.score(in);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(want[i], score.get("data").get(i).doubleValue(), 0.0);
+            }
+        }
+    }
+
+    @Test
+    void pngOutputsAreRealPngs() throws Exception {
+        JsonNode out = json(post("/v2/models/gan/infer", "{\"parameters\": {\"seed\": 5, \"label\": 1, \"rows\": 2, \"format\": \"png\"}}"));
+        JsonNode image = out.get("outputs").get(0);
+        assertEquals("BYTES", image.get("datatype").asText());
+        assertEquals("image/png", image.get("parameters").get("content_type").asText());
+        byte[] png = java.util.Base64.getDecoder().decode(image.get("data").get(1).asText());
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+        assertEquals(28, img.getWidth());
+        assertEquals(28, img.getHeight());
+    }
+
+    @Test
+    void malformedRequestsGetA4xxWithAPreciseMessage() throws Exception {
+        String[][] cases = {
+            {"/v2/models/gan/infer", "{\"inputs\": [", "400",
+                "the request body is not valid JSON: Unexpected end-of-input: expected close marker for Array (start marker at [Source: REDACTED"},
+            {"/v2/models/gan/infer", "[1, 2]", "400", "the request body must be a JSON object with inputs (and id, parameters)"},
+            {"/v2/models/gan/infer", "{\"inputs\": [{\"name\": \"z\", \"shape\": [1, 100], \"datatype\": \"INT64\", \"data\": []}]}", "400",
+                "input 'z' has datatype INT64; model gan takes z FP32[n,100]"},
+            {"/v2/models/gan/infer", "{\"inputs\": [{\"name\": \"z\", \"shape\": [1, 99], \"datatype\": \"FP32\", \"data\": []}]}", "400",
+                "input 'z' has shape [1,99]; model gan takes z FP32[n,100]"},
+            {"/v2/models/gan/infer", "{\"inputs\": [{\"name\": \"z\", \"shape\": [1, 100], \"datatype\": \"FP32\", \"data\": [1, 2]}]}", "400",
+                "input 'z' has 2 values; its shape needs 100"},
+            {"/v2/models/gan/infer", "{\"parameters\": {\"rows\": 65}}", "400", "the request asks for 65 rows; at most 64 per request"},
+            {"/v2/models/nope/infer", "{}", "404", "no model 'nope'; served models: [gan, gan-single, vae-score]"},
+            {"/v2/models/gan/infer", "{\"parameters\": {\"temperature\": 0.5}}", "400",
+                "unknown parameter 'temperature'; requests to gan take [seed, label, rows, format] (the component's own parameters are set"
+                    + " in the serve config)"},
+            {"/v2/models/gan/infer", "{\"parameters\": {\"seed\": \"seven\"}}", "400", "parameter seed must be a whole number; found \"seven\""},
+            {"/v2/models/gan/infer", "{\"parameters\": {\"label\": 12}}", "400",
+                "model gan: row seed-0/row-0 has label 12; this GAN knows classes 0-9"},
+            {"/v2/models/gan/infer", "{\"inputs\": [{\"name\": \"x\", \"shape\": [1], \"datatype\": \"FP32\", \"data\": [1]}]}", "400",
+                "model gan has no input 'x'; it takes z FP32[n,100]"},
+            {"/v2/models/vae-score/infer", "{}", "400", "input 'image' is missing; model vae-score takes image FP32[n,1,28,28]"},
+            {"/v2/models/gan/infer", "{\"input\": []}", "400", "unknown request key 'input'; a request has [id, parameters, inputs, outputs]"},
+        };
+        for (String[] c : cases) {
+            HttpResponse<String> r = post(c[0], c[1]);
+            assertEquals(Integer.parseInt(c[2]), r.statusCode(), c[1] + " -> " + r.body());
+            String message = json(r).get("error").asText();
+            if (c[3].contains("REDACTED")) {
+                assertTrue(message.startsWith(c[3].substring(0, c[3].indexOf("REDACTED") - 10)), message);
+            } else {
+                assertEquals(c[3], message, c[1]);
+            }
+        }
+        String big = "{\"inputs\": [{\"name\": \"z\", \"shape\": [1, 100], \"datatype\": \"FP32\", \"data\": [" + "0.0,".repeat(60_000) + "0]}]}";
+        HttpResponse<String> r = post("/v2/models/gan/infer", big);
+        assertEquals(413, r.statusCode());
+        assertEquals("the request body is " + big.length() + " bytes; at most 200000 (limits.maxRequestBytes)", json(r).get("error").asText());
+        assertEquals(0, genpipe.onnx().liveNativeValues());
+    }
+
+    @Test
+    void configProblemsAreNamedWithTheirLine(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("bad.yaml");
+        Files.writeString(file, "port: 99999\nmodels:\n  - name: gan\n    use: gan-generatr\n  - name: gan\n    use: gan-generator\n"
+                + "    batching: {maxBatchSize: 0, queueSize: 3}\n");
+        PipelineException e = org.junit.jupiter.api.Assertions.assertThrows(PipelineException.class,
+                () -> new ServeConfigReader().read(file));
+        assertEquals(List.of(file + ":1:7: port must be between 0 and 65535; found 99999",
+                file + ":7:33: unknown batching key 'queueSize'; expected one of [maxBatchSize, maxQueueDelayMs, queueCapacity]",
+                file + ":7:30: maxBatchSize must be between 1 and 65536; found 0",
+                file + ":5:5: model name 'gan' is used twice (first at line 3); each served model needs its own name"),
+                e.problems().stream().map(Object::toString).toList());
+        Files.writeString(file, "models:\n  - name: gan\n    use: gan-generatr\n  - name: vae\n    use: vae-anomaly-scorer\n"
+                + "    with: {method: best}\n");
+        ServeConfig config = new ServeConfigReader().read(file);
+        PipelineException built = org.junit.jupiter.api.Assertions.assertThrows(PipelineException.class,
+                () -> GenpipeServer.start(config, genpipe));
+        assertEquals(2, built.problems().size(), built.getMessage());
+        assertTrue(built.problems().get(0).toString().startsWith(file + ":2:5: model 'gan': unknown component 'gan-generatr'"),
+                built.getMessage());
+        assertTrue(built.problems().get(1).toString().startsWith(file + ":4:5: model 'vae': parameter 'method'"), built.getMessage());
+    }
+}
