@@ -73,8 +73,8 @@ final class DynamicBatcher implements AutoCloseable {
         Pending p = new Pending(request, new CompletableFuture<>(), System.nanoTime());
         if (!queue.offer(p)) {
             request.batch().close();
-            throw new RequestException(429, "model " + model.name + " has " + capacity() + " requests waiting, its queueCapacity;"
-                    + " retry later");
+            throw new RequestException(429, "model " + model.name + "'s queue is full (queueCapacity " + capacity()
+                    + " requests waiting); retry later");
         }
         return p.done();
     }

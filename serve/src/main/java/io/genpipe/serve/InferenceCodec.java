@@ -70,7 +70,8 @@ final class InferenceCodec {
         try {
             root = JSON.readTree(body);
         } catch (JsonParseException e) {
-            throw new RequestException(400, "the request body is not valid JSON: " + e.getOriginalMessage()
+            String what = e.getOriginalMessage().replaceAll("\\s*\\(start marker at \\[Source.*?\\]\\)", "");
+            throw new RequestException(400, "the request body is not valid JSON: " + what
                     + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
         } catch (IOException e) {
             throw new RequestException(400, "the request body is not valid JSON: " + e.getMessage());
