@@ -32,6 +32,8 @@ import java.util.concurrent.TimeoutException;
 public final class GenpipeServer implements AutoCloseable {
 
     private static final long REQUEST_TIMEOUT_S = 120;
+    /** The playground page at {@code /}: plain HTML and a little JS over the same endpoints. */
+    private static final byte[] PLAYGROUND = playground();
 
     private final ServeConfig config;
     private final Genpipe genpipe;
@@ -81,6 +83,7 @@ public final class GenpipeServer implements AutoCloseable {
             j.jetty.host = config.host();
             j.jetty.port = config.port();
             j.http.maxRequestSize = config.maxRequestBytes();
+            j.routes.get("/", ctx -> ctx.status(200).contentType("text/html; charset=utf-8").result(PLAYGROUND));
             j.routes.get("/v2/health/live", ctx -> json(ctx, 200, Map.of("live", true)));
             j.routes.get("/v2/health/ready", ctx -> json(ctx, ready ? 200 : 503, Map.of("ready", ready)));
             j.routes.get("/v2", ctx -> json(ctx, 200, Map.of("name", "genpipe", "version", genpipeVersion(), "extensions", List.of())));
@@ -98,7 +101,7 @@ public final class GenpipeServer implements AutoCloseable {
                     + (e.getMessage() == null ? "" : ": " + e.getMessage())));
             j.routes.error(404, ctx -> {
                 if (ctx.attribute("genpipe.error") == null) {
-                    error(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path() + "; genpipe serve answers /v2/health/live,"
+                    error(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path() + "; genpipe serve answers / (the playground), /v2/health/live,"
                             + " /v2/health/ready, /v2/models, /v2/models/NAME, POST /v2/models/NAME/infer and /metrics");
                 }
             });
@@ -229,6 +232,17 @@ public final class GenpipeServer implements AutoCloseable {
             out.add(port);
         }
         return out;
+    }
+
+    private static byte[] playground() {
+        try (java.io.InputStream in = GenpipeServer.class.getResourceAsStream("playground.html")) {
+            if (in == null) {
+                throw new IllegalStateException("playground.html is missing from genpipe-serve's jar");
+            }
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String genpipeVersion() {

@@ -1,0 +1,81 @@
+package io.genpipe.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.genpipe.runtime.Genpipe;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The playground page in a real browser: Debian's headless Chromium loads {@code /} from a running
+ * server, the page lists the models, generates 16 images (its autorun query), and the DOM Chromium
+ * dumps must hold 16 PNG images and the status line; a screenshot of the same page is written to
+ * target/playground.png (docs/serve-playground.png is one of them). Without Chromium the test is
+ * skipped with the reason, except under CI (CI=true), where {@code .ci/run} installs it and its
+ * absence fails.
+ */
+class PlaygroundBrowserTest {
+
+    static Path chromium() {
+        for (String c : List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")) {
+            if (Files.isExecutable(Path.of(c))) {
+                return Path.of(c);
+            }
+        }
+        return null;
+    }
+
+    static String browse(Path browser, Path profile, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(browser.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--virtual-time-budget=20000"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "chromium did not finish");
+        return out;
+    }
+
+    @Test
+    void thePlaygroundGeneratesImagesInHeadlessChromium(@TempDir Path dir) throws Exception {
+        Path browser = chromium();
+        if (browser == null && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("chromium is not installed; .ci/run installs Debian's chromium for this test");
+        }
+        Assumptions.assumeTrue(browser != null, "no chromium here (apt-get install chromium); the playground test needs a real browser");
+        Path file = dir.resolve("serve.yaml");
+        Files.writeString(file, "port: 0\nmodels:\n  - name: gan\n    use: gan-generator\n  - name: vae-score\n"
+                + "    use: vae-anomaly-scorer\n");
+        try (Genpipe genpipe = Genpipe.builder().baseDir(dir).build();
+             GenpipeServer server = GenpipeServer.start(new ServeConfigReader().read(file), genpipe)) {
+            String url = "http://127.0.0.1:" + server.port() + "/?autorun=1&model=gan&seed=3&label=9&rows=16";
+            String dom = browse(browser, dir.resolve("profile"), "--dump-dom", url);
+            assertTrue(dom.contains("data-generated=\"16\""), dom);
+            Matcher img = Pattern.compile("<img class=\"sample\" alt=\"sample \\d+\" src=\"data:image/png;base64,[A-Za-z0-9+/=]{100,}\">")
+                    .matcher(dom);
+            int images = 0;
+            while (img.find()) {
+                images++;
+            }
+            assertEquals(16, images, dom);
+            assertTrue(dom.contains("16 images in "), dom);
+            assertTrue(dom.contains("row 15, class 9"), dom);
+            assertTrue(dom.contains("<option value=\"vae-score\" disabled=\"\">vae-score (vae-anomaly-scorer, scorer)</option>"), dom);
+            Path shot = Path.of("target/playground.png").toAbsolutePath();
+            Files.deleteIfExists(shot);
+            browse(browser, dir.resolve("profile"), "--window-size=1000,640", "--hide-scrollbars", "--screenshot=" + shot, url);
+            java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(shot.toFile());
+            assertEquals(1000, png.getWidth());
+            assertEquals(640, png.getHeight());
+        }
+    }
+}
