@@ -2,6 +2,7 @@ package io.genpipe.serve;
 
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Batch;
+import io.genpipe.api.text.TokenListener;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -126,7 +127,7 @@ final class DynamicBatcher implements AutoCloseable {
         if (group.size() == 1) {
             Pending p = group.get(0);
             try (Batch in = p.request().batch()) {
-                p.done().complete(model.apply(in));
+                p.done().complete(model.apply(in, listenerFor(group)));
             } catch (Throwable e) {
                 p.done().completeExceptionally(e);
             }
@@ -137,7 +138,7 @@ final class DynamicBatcher implements AutoCloseable {
         group.forEach(p -> inputs.add(p.request().batch()));
         Batch out = null;
         try (Batch in = Batch.concat(inputs)) {
-            out = model.apply(in);
+            out = model.apply(in, listenerFor(group));
         } catch (GenpipeException e) {
             // a row some request sent is refused: run each alone so only that request fails
             listener.batch(rows, queued, (System.nanoTime() - start) / 1e9);
@@ -163,6 +164,38 @@ final class DynamicBatcher implements AutoCloseable {
                 from += n;
             }
         }
+    }
+
+    /** Routes a batch's streamed pieces to the requests that asked for them, by row offset. */
+    private static TokenListener listenerFor(List<Pending> group) {
+        if (group.stream().allMatch(p -> p.request().listener() == null)) {
+            return TokenListener.NONE;
+        }
+        int total = group.stream().mapToInt(Pending::rows).sum();
+        TokenListener[] byRow = new TokenListener[total];
+        int[] local = new int[total];
+        int at = 0;
+        for (Pending p : group) {
+            for (int r = 0; r < p.rows(); r++) {
+                byRow[at] = p.request().listener();
+                local[at++] = r;
+            }
+        }
+        return new TokenListener() {
+            @Override
+            public void onText(int row, String piece) {
+                if (byRow[row] != null) {
+                    byRow[row].onText(local[row], piece);
+                }
+            }
+
+            @Override
+            public void onFinish(int row, String reason) {
+                if (byRow[row] != null) {
+                    byRow[row].onFinish(local[row], reason);
+                }
+            }
+        };
     }
 
     /** Takes no more requests, answers those queued, then stops. */

@@ -94,6 +94,8 @@ public final class GenpipeServer implements AutoCloseable {
                 json(ctx, ready ? 200 : 503, Map.of("name", ctx.pathParam("name"), "ready", ready));
             });
             j.routes.post("/v2/models/{name}/infer", this::infer);
+            j.routes.post("/v2/models/{name}/generate", ctx -> generate(ctx, false));
+            j.routes.post("/v2/models/{name}/generate_stream", ctx -> generate(ctx, true));
             j.routes.get("/metrics", ctx -> ctx.status(200).contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(metrics.scrape()));
             j.routes.exception(RequestException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
@@ -102,7 +104,8 @@ public final class GenpipeServer implements AutoCloseable {
             j.routes.error(404, ctx -> {
                 if (ctx.attribute("genpipe.error") == null) {
                     error(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path() + "; genpipe serve answers / (the playground), /v2/health/live,"
-                            + " /v2/health/ready, /v2/models, /v2/models/NAME, POST /v2/models/NAME/infer and /metrics");
+                            + " /v2/health/ready, /v2/models, /v2/models/NAME, POST /v2/models/NAME/infer (tensors),"
+                            + " POST /v2/models/NAME/generate and generate_stream (text) and /metrics");
                 }
             });
         });
@@ -135,31 +138,14 @@ public final class GenpipeServer implements AutoCloseable {
         ServedModel model = model(name);
         int status = 500;
         try {
-            long declared = ctx.contentLength();
-            if (declared > config.maxRequestBytes()) {
-                throw new RequestException(413, "the request body is " + declared + " bytes; at most " + config.maxRequestBytes()
-                        + " (limits.maxRequestBytes)");
-            }
-            byte[] body = ctx.bodyAsBytes();
-            if (body.length > config.maxRequestBytes()) {
-                throw new RequestException(413, "the request body is " + body.length + " bytes; at most " + config.maxRequestBytes()
-                        + " (limits.maxRequestBytes)");
+            byte[] body = body(ctx);
+            if (model.text()) {
+                throw new RequestException(400, "model " + name + " generates text: POST /v2/models/" + name + "/generate (or"
+                        + " generate_stream, Server-Sent Events) with {\"text_input\": \"...\"}");
             }
             InferenceCodec.Request request = InferenceCodec.parse(body, model, config.maxRowsPerRequest());
             CompletableFuture<Batch> done = batchers.get(name).submit(request);
-            Batch out;
-            try {
-                out = done.get(REQUEST_TIMEOUT_S, TimeUnit.SECONDS);
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof GenpipeException) {
-                    throw new RequestException(400, "model " + name + ": " + cause.getMessage());
-                }
-                throw new RequestException(500, "internal error in model " + name + ": " + cause.getClass().getSimpleName()
-                        + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
-            } catch (TimeoutException e) {
-                throw new RequestException(504, "model " + name + " did not answer within " + REQUEST_TIMEOUT_S + " s");
-            }
+            Batch out = answer(done, name);
             byte[] response;
             try (Batch o = out) {
                 response = InferenceCodec.encode(model, request, o);
@@ -172,6 +158,115 @@ public final class GenpipeServer implements AutoCloseable {
         } finally {
             metrics.requests.labelValues(name, Integer.toString(status)).inc();
             metrics.requestSeconds.labelValues(name).observe((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    /** The request body, refused (413) above limits.maxRequestBytes. */
+    private byte[] body(Context ctx) {
+        long declared = ctx.contentLength();
+        if (declared > config.maxRequestBytes()) {
+            throw new RequestException(413, "the request body is " + declared + " bytes; at most " + config.maxRequestBytes()
+                    + " (limits.maxRequestBytes)");
+        }
+        byte[] body = ctx.bodyAsBytes();
+        if (body.length > config.maxRequestBytes()) {
+            throw new RequestException(413, "the request body is " + body.length + " bytes; at most " + config.maxRequestBytes()
+                    + " (limits.maxRequestBytes)");
+        }
+        return body;
+    }
+
+    /**
+     * {@code /generate}: the whole continuation as one JSON answer; {@code /generate_stream}:
+     * Server-Sent Events, one {@code data:} event per piece as the model produces it (what the CLI
+     * streams to a terminal), then one with {@code finish} and the whole continuation.
+     */
+    private void generate(Context ctx, boolean stream) throws Exception {
+        long start = System.nanoTime();
+        String name = ctx.pathParam("name");
+        ServedModel model = model(name);
+        int status = 500;
+        try {
+            if (!model.text()) {
+                throw new RequestException(400, "model " + name + " does not generate text; POST /v2/models/" + name + "/infer");
+            }
+            byte[] body = body(ctx);
+            java.util.concurrent.BlockingQueue<String> events = new java.util.concurrent.LinkedBlockingQueue<>();
+            io.genpipe.api.text.TokenListener listener = stream ? (row, piece) -> events.add(event(Map.of("text_output", piece)))
+                    : null;
+            InferenceCodec.Request request = InferenceCodec.parseGenerate(body, model, listener);
+            CompletableFuture<Batch> done = batchers.get(name).submit(request);
+            if (!stream) {
+                try (Batch out = answer(done, name)) {
+                    byte[] response = InferenceCodec.encodeGenerate(model, request, out);
+                    status = 200;
+                    ctx.status(200).contentType("application/json").result(response);
+                }
+                return;
+            }
+            jakarta.servlet.http.HttpServletResponse res = ctx.res();
+            res.setStatus(200);
+            res.setContentType("text/event-stream");
+            res.setCharacterEncoding("UTF-8");
+            res.setHeader("Cache-Control", "no-cache");
+            java.io.OutputStream out = res.getOutputStream();
+            status = 200;
+            while (true) {
+                String e = events.poll(20, TimeUnit.MILLISECONDS);
+                if (e == null && done.isDone()) {
+                    e = events.poll();
+                    if (e == null) {
+                        break;
+                    }
+                }
+                if (e != null) {
+                    out.write(("data: " + e + "\n\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    out.flush();
+                }
+            }
+            String last;
+            try (Batch o = answer(done, name)) {
+                Map<String, Object> end = new LinkedHashMap<>();
+                end.put("text_output", "");
+                end.put("finish", o.meta(0).tags().get("finish"));
+                end.put("completion", o.meta(0).tags().get("completion"));
+                last = "data: " + event(end) + "\n\n";
+            } catch (RequestException failed) {
+                last = "event: error\ndata: " + new String(InferenceCodec.error(failed.getMessage()), java.nio.charset.StandardCharsets.UTF_8)
+                        + "\n\n";
+            }
+            out.write(last.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.flush();
+        } catch (RequestException e) {
+            status = e.status();
+            throw e;
+        } finally {
+            metrics.requests.labelValues(name, Integer.toString(status)).inc();
+            metrics.requestSeconds.labelValues(name).observe((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    /** A request's rows of the output, or the reason as a RequestException (400 for what the component refused). */
+    private static Batch answer(CompletableFuture<Batch> done, String name) throws InterruptedException {
+        try {
+            return done.get(REQUEST_TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof GenpipeException) {
+                throw new RequestException(400, "model " + name + ": " + cause.getMessage());
+            }
+            throw new RequestException(500, "internal error in model " + name + ": " + cause.getClass().getSimpleName()
+                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
+        } catch (TimeoutException e) {
+            throw new RequestException(504, "model " + name + " did not answer within " + REQUEST_TIMEOUT_S + " s");
+        }
+    }
+
+    private static String event(Map<String, Object> fields) {
+        try {
+            return InferenceCodec.JSON.writeValueAsString(fields);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -190,6 +285,7 @@ public final class GenpipeServer implements AutoCloseable {
             entry.put("name", m.name);
             entry.put("use", m.use);
             entry.put("role", m.role());
+            entry.put("text", m.text());
             entry.put("ready", ready);
             out.add(entry);
         }

@@ -12,6 +12,7 @@ import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.data.Tensor;
+import io.genpipe.api.text.TokenListener;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -38,8 +39,14 @@ final class InferenceCodec {
     static final String LABEL = "label";
 
     /** A request as checked: its rows (ids carry the seed), input columns and how outputs are wanted. */
-    record Request(String id, long seed, Batch batch, boolean png) {
+    record Request(String id, long seed, Batch batch, boolean png, TokenListener listener) {
+        Request(String id, long seed, Batch batch, boolean png) {
+            this(id, seed, batch, png, null);
+        }
     }
+
+    static final List<String> GENERATE_KEYS = List.of("id", "text_input", "parameters");
+    static final List<String> GENERATE_PARAMETERS = List.of("seed");
 
     private InferenceCodec() {
     }
@@ -66,19 +73,7 @@ final class InferenceCodec {
     }
 
     static Request parse(byte[] body, ServedModel model, int maxRows) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(body);
-        } catch (JsonParseException e) {
-            String what = e.getOriginalMessage().replaceAll("\\s*\\(start marker at \\[Source.*?\\]\\)", "");
-            throw new RequestException(400, "the request body is not valid JSON: " + what
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
-        } catch (IOException e) {
-            throw new RequestException(400, "the request body is not valid JSON: " + e.getMessage());
-        }
-        if (root == null || !root.isObject()) {
-            throw new RequestException(400, "the request body must be a JSON object with inputs (and id, parameters)");
-        }
+        JsonNode root = readObject(body, "a JSON object with inputs (and id, parameters)");
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String k = it.next();
             if (!REQUEST_KEYS.contains(k)) {
@@ -206,6 +201,80 @@ final class InferenceCodec {
             made.forEach(BufferTensor::close);
             throw e;
         }
+    }
+
+    /**
+     * A text generation request ({@code {"text_input": "prompt", "parameters": {"seed": 7}}}, the
+     * generate extension Triton speaks): one row, its prompt as the row's {@code text}, its
+     * randomness from the seed.
+     */
+    static Request parseGenerate(byte[] body, ServedModel model, TokenListener listener) {
+        JsonNode root = readObject(body, "a JSON object with text_input (and id, parameters)");
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!GENERATE_KEYS.contains(k)) {
+                throw new RequestException(400, "unknown request key '" + k + "'; a generate request has " + GENERATE_KEYS);
+            }
+        }
+        if (!root.has("text_input")) {
+            throw new RequestException(400, "text_input is missing: the prompt to continue (\"\" for none)");
+        }
+        String prompt = text(root.get("text_input"), "text_input");
+        String id = root.has("id") ? text(root.get("id"), "id") : null;
+        long seed = 0;
+        JsonNode params = root.get("parameters");
+        if (params != null) {
+            if (!params.isObject()) {
+                throw new RequestException(400, "parameters must be a JSON object, e.g. {\"seed\": 7}");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = params.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getKey().equals("seed")) {
+                    throw new RequestException(400, "unknown parameter '" + e.getKey() + "'; generate requests to " + model.name
+                            + " take " + GENERATE_PARAMETERS + " (the sampler's parameters are set in the serve config)");
+                }
+                seed = integer(e.getValue(), "parameter seed", Long.MIN_VALUE, Long.MAX_VALUE);
+            }
+        }
+        RowMeta row = new RowMeta("seed-" + seed + "/row-0", null, null, null, Map.of("text", prompt));
+        return new Request(id, seed, Batch.builder(1).meta(List.of(row)).build(), false, listener);
+    }
+
+    /** A text generator's answer: the continuation, the prompt, why it stopped. */
+    static byte[] encodeGenerate(ServedModel model, Request request, Batch out) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model_name", model.name);
+        body.put("model_version", "1");
+        if (request.id() != null) {
+            body.put("id", request.id());
+        }
+        RowMeta m = out.meta(0);
+        body.put("text_output", m.tags().get("completion"));
+        body.put("prompt", m.tags().get("prompt"));
+        body.put("finish", m.tags().get("finish"));
+        body.put("parameters", Map.of("seed", request.seed()));
+        try {
+            return JSON.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode readObject(byte[] body, String what) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (JsonParseException e) {
+            String message = e.getOriginalMessage().replaceAll("\\s*\\(start marker at \\[Source.*?\\]\\)", "");
+            throw new RequestException(400, "the request body is not valid JSON: " + message
+                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+        } catch (IOException e) {
+            throw new RequestException(400, "the request body is not valid JSON: " + e.getMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new RequestException(400, "the request body must be " + what);
+        }
+        return root;
     }
 
     /** A generator's float input the request leaves out: standard normal noise, row i's from (seed, i) alone. */

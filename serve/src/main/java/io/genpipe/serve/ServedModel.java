@@ -8,6 +8,8 @@ import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
+import io.genpipe.api.text.TextGenerator;
+import io.genpipe.api.text.TokenListener;
 import java.util.List;
 
 /**
@@ -46,8 +48,21 @@ final class ServedModel {
         return component instanceof Scorer ? List.of(PortSpec.of(SCORE, DType.FLOAT64, "batch")) : component.outputs();
     }
 
+    /** Whether the model generates text (the generate endpoints; streaming). */
+    boolean text() {
+        return component instanceof TextGenerator;
+    }
+
     /** The component over {@code in}: a new batch the caller owns, one row per input row, with the input's metadata. */
     Batch apply(Batch in) {
+        return apply(in, TokenListener.NONE);
+    }
+
+    /** As {@link #apply(Batch)}, a text generator streaming each row's pieces to {@code listener} as they come. */
+    Batch apply(Batch in, TokenListener listener) {
+        if (component instanceof TextGenerator t) {
+            return t.generate(in, FIXED, listener);
+        }
         if (component instanceof Generator g) {
             return g.generate(in, FIXED);
         }

@@ -49,6 +49,10 @@ class ServerTest {
               - name: gan-narrow
                 use: gan-generator
                 batching: {maxBatchSize: 1, maxQueueDelayMs: 0, queueCapacity: 1}
+              - name: gpt
+                use: gpt-generator
+                with: {temperature: 0.8, topK: 40, maxTokens: 24}
+                batching: {maxBatchSize: 8, maxQueueDelayMs: 20}
             """;
 
     static Genpipe genpipe;
@@ -93,7 +97,7 @@ class ServerTest {
         assertEquals(200, ready.statusCode());
         assertEquals("{\"ready\":true}", ready.body());
         JsonNode models = json(get("/v2/models")).get("models");
-        assertEquals(4, models.size());
+        assertEquals(5, models.size());
         assertEquals("gan", models.get(0).get("name").asText());
         assertEquals("scorer", models.get(2).get("role").asText());
         JsonNode gan = json(get("/v2/models/gan"));
@@ -226,7 +230,7 @@ class ServerTest {
             {"/v2/models/gan/infer", "{\"inputs\": [{\"name\": \"z\", \"shape\": [1, 100], \"datatype\": \"FP32\", \"data\": [1, 2]}]}", "400",
                 "input 'z' has 2 values; its shape needs 100"},
             {"/v2/models/gan/infer", "{\"parameters\": {\"rows\": 65}}", "400", "the request asks for 65 rows; at most 64 per request"},
-            {"/v2/models/nope/infer", "{}", "404", "no model 'nope'; served models: [gan, gan-single, vae-score, gan-narrow]"},
+            {"/v2/models/nope/infer", "{}", "404", "no model 'nope'; served models: [gan, gan-single, vae-score, gan-narrow, gpt]"},
             {"/v2/models/gan/infer", "{\"parameters\": {\"temperature\": 0.5}}", "400",
                 "unknown parameter 'temperature'; requests to gan take [seed, label, rows, format] (the component's own parameters are set"
                     + " in the serve config)"},
@@ -249,6 +253,69 @@ class ServerTest {
         assertEquals(413, r.statusCode());
         assertEquals("the request body is " + big.length() + " bytes; at most 200000 (limits.maxRequestBytes)", json(r).get("error").asText());
         assertEquals(0, genpipe.onnx().liveNativeValues());
+    }
+
+    static List<JsonNode> events(HttpResponse<String> r) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (String block : r.body().split("\n\n")) {
+            if (block.startsWith("data: ")) {
+                out.add(InferenceCodec.JSON.readTree(block.substring(6)));
+            } else if (!block.isBlank()) {
+                throw new AssertionError("not a data event: " + block);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void textGenerationAnswersWholeOrStreamsPieceByPieceTheSameText() throws Exception {
+        HttpResponse<String> whole = post("/v2/models/gpt/generate", "{\"text_input\": \"The \", \"parameters\": {\"seed\": 3}}");
+        assertEquals(200, whole.statusCode(), whole.body());
+        JsonNode answer = json(whole);
+        String completion = answer.get("text_output").asText();
+        assertEquals("The ", answer.get("prompt").asText());
+        assertTrue(completion.length() > 5, completion);
+        // what the component gives for the same row alone
+        io.genpipe.api.Generator g = genpipe.generator("gpt-generator", Map.of("temperature", "0.8", "topK", "40", "maxTokens", "24"));
+        try (Batch in = Batch.builder(1).meta(List.of(new RowMeta("seed-3/row-0", null, null, null, Map.of("text", "The ")))).build();
+             Batch out = g.generate(in, new RandomSource(0))) {
+            assertEquals(out.meta(0).tags().get("completion"), completion);
+            assertEquals(out.meta(0).tags().get("finish"), answer.get("finish").asText());
+        }
+        // streamed: the pieces, in order, are the same text; the last event says why it stopped
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<HttpResponse<String>>> streams = new ArrayList<>();
+        for (int seed = 3; seed < 7; seed++) {
+            String body = "{\"text_input\": \"The \", \"parameters\": {\"seed\": " + seed + "}}";
+            streams.add(pool.submit(() -> post("/v2/models/gpt/generate_stream", body)));
+        }
+        for (int seed = 3; seed < 7; seed++) {
+            HttpResponse<String> r = streams.get(seed - 3).get();
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("text/event-stream;charset=utf-8", r.headers().firstValue("content-type").orElse("").replace(" ", "").toLowerCase());
+            List<JsonNode> events = events(r);
+            assertTrue(events.size() > 3, "pieces: " + events.size());
+            StringBuilder text = new StringBuilder();
+            for (JsonNode e : events.subList(0, events.size() - 1)) {
+                text.append(e.get("text_output").asText());
+            }
+            JsonNode last = events.get(events.size() - 1);
+            String alone = json(post("/v2/models/gpt/generate", "{\"text_input\": \"The \", \"parameters\": {\"seed\": " + seed + "}}"))
+                    .get("text_output").asText();
+            assertEquals(alone, text.toString(), "seed " + seed);
+            assertEquals(alone, last.get("completion").asText());
+            assertTrue(last.has("finish"));
+        }
+        pool.shutdown();
+        assertEquals("model gpt generates text: POST /v2/models/gpt/generate (or generate_stream, Server-Sent Events) with"
+                + " {\"text_input\": \"...\"}", json(post("/v2/models/gpt/infer", "{}")).get("error").asText());
+        assertEquals("model gan does not generate text; POST /v2/models/gan/infer",
+                json(post("/v2/models/gan/generate", "{\"text_input\": \"x\"}")).get("error").asText());
+        assertEquals("text_input is missing: the prompt to continue (\"\" for none)",
+                json(post("/v2/models/gpt/generate_stream", "{}")).get("error").asText());
+        assertEquals("unknown parameter 'temperature'; generate requests to gpt take [seed] (the sampler's parameters are set in the"
+                + " serve config)", json(post("/v2/models/gpt/generate", "{\"text_input\": \"x\", \"parameters\": {\"temperature\": 1}}"))
+                .get("error").asText());
     }
 
     @Test
