@@ -211,32 +211,13 @@ public final class GenpipeServer implements AutoCloseable {
             res.setHeader("Cache-Control", "no-cache");
             java.io.OutputStream out = res.getOutputStream();
             status = 200;
-            while (true) {
-                String e = events.poll(20, TimeUnit.MILLISECONDS);
-                if (e == null && done.isDone()) {
-                    e = events.poll();
-                    if (e == null) {
-                        break;
-                    }
-                }
-                if (e != null) {
-                    out.write(("data: " + e + "\n\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                    out.flush();
-                }
+            try {
+                stream(out, events, done, name);
+            } catch (java.io.IOException gone) {
+                // the client went away: the generation finishes on its own and its rows are closed then
+                done.thenAccept(Batch::close);
+                status = 499;
             }
-            String last;
-            try (Batch o = answer(done, name)) {
-                Map<String, Object> end = new LinkedHashMap<>();
-                end.put("text_output", "");
-                end.put("finish", o.meta(0).tags().get("finish"));
-                end.put("completion", o.meta(0).tags().get("completion"));
-                last = "data: " + event(end) + "\n\n";
-            } catch (RequestException failed) {
-                last = "event: error\ndata: " + new String(InferenceCodec.error(failed.getMessage()), java.nio.charset.StandardCharsets.UTF_8)
-                        + "\n\n";
-            }
-            out.write(last.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            out.flush();
         } catch (RequestException e) {
             status = e.status();
             throw e;
@@ -244,6 +225,37 @@ public final class GenpipeServer implements AutoCloseable {
             metrics.requests.labelValues(name, Integer.toString(status)).inc();
             metrics.requestSeconds.labelValues(name).observe((System.nanoTime() - start) / 1e9);
         }
+    }
+
+    /** Writes the pieces as they come, then the final event (or an error event). */
+    private static void stream(java.io.OutputStream out, java.util.concurrent.BlockingQueue<String> events,
+                               CompletableFuture<Batch> done, String name) throws java.io.IOException, InterruptedException {
+        while (true) {
+            String e = events.poll(20, TimeUnit.MILLISECONDS);
+            if (e == null && done.isDone()) {
+                e = events.poll();
+                if (e == null) {
+                    break;
+                }
+            }
+            if (e != null) {
+                out.write(("data: " + e + "\n\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                out.flush();
+            }
+        }
+        String last;
+        try (Batch o = answer(done, name)) {
+            Map<String, Object> end = new LinkedHashMap<>();
+            end.put("text_output", "");
+            end.put("finish", o.meta(0).tags().get("finish"));
+            end.put("completion", o.meta(0).tags().get("completion"));
+            last = "data: " + event(end) + "\n\n";
+        } catch (RequestException failed) {
+            last = "event: error\ndata: " + new String(InferenceCodec.error(failed.getMessage()), java.nio.charset.StandardCharsets.UTF_8)
+                    + "\n\n";
+        }
+        out.write(last.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        out.flush();
     }
 
     /** A request's rows of the output, or the reason as a RequestException (400 for what the component refused). */
@@ -258,6 +270,7 @@ public final class GenpipeServer implements AutoCloseable {
             throw new RequestException(500, "internal error in model " + name + ": " + cause.getClass().getSimpleName()
                     + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
         } catch (TimeoutException e) {
+            done.thenAccept(Batch::close); // nobody will read it: closed when it comes
             throw new RequestException(504, "model " + name + " did not answer within " + REQUEST_TIMEOUT_S + " s");
         }
     }

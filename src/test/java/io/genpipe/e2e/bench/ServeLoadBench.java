@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.LongAdder;
  * for N minutes or 1,000,000 requests, whichever comes first, RSS sampled every 10 s, native values
  * open at the end.
  *
- * <pre>./mvnw -B -q -Pbench -pl src/test -am verify -DskipTests -Dbench=ServeLoadBench [-Dsoak.minutes=10]</pre>
+ * <pre>./mvnw -B -q -Pbench -pl src/test -am verify -DskipTests -Dbench=ServeLoadBench [-Dsoak.minutes=10 [-Dsoak.only=true]]</pre>
  */
 public final class ServeLoadBench {
 
@@ -60,8 +60,13 @@ public final class ServeLoadBench {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .executor(Executors.newFixedThreadPool(8)).build();
             String base = "http://127.0.0.1:" + server.port() + "/v2/models/";
+            boolean soakOnly = Boolean.getBoolean("soak.only");
             closedLoop(http, base + "batched/infer", 5, null); // warm-up, both
             closedLoop(http, base + "single/infer", 5, null);
+            if (soakOnly) {
+                soak(http, base, soakMinutes, genpipe);
+                return;
+            }
             System.out.printf(Locale.ROOT, "%-28s %10s %10s %10s %10s %8s%n", "32 clients, 1 image each", "requests", "req/s", "p50 ms",
                     "p99 ms", "errors");
             double batchedRate = 0;
@@ -120,14 +125,31 @@ public final class ServeLoadBench {
                     peakRss.get() / 1024.0, rssAfter / 1024.0, genpipe.onnx().liveNativeValues());
 
             if (soakMinutes > 0) {
-                long rssStart = BenchSupport.rssKiB();
-                Result soak = closedLoop(http, base + "batched/infer", (int) TimeUnit.MINUTES.toSeconds(soakMinutes), 1_000_000L);
-                System.out.printf(Locale.ROOT, "soak: %d requests in %.0f s (%.0f req/s), errors %d; RSS %.0f MiB at the start, %.0f MiB"
-                                + " at the end (growth %.1f MiB); native values open %d%n", soak.count(), soak.seconds(), soak.rate(),
-                        soak.errors(), rssStart / 1024.0, BenchSupport.rssKiB() / 1024.0, (BenchSupport.rssKiB() - rssStart) / 1024.0,
-                        genpipe.onnx().liveNativeValues());
+                soak(http, base, soakMinutes, genpipe);
             }
         }
+    }
+
+    /** 32 clients for {@code minutes} or 1,000,000 requests; RSS every 10 s; native values at the end. */
+    static void soak(HttpClient http, String base, long minutes, Genpipe genpipe) throws Exception {
+        ScheduledExecutorService sampler = Executors.newScheduledThreadPool(1);
+        List<String> samples = java.util.Collections.synchronizedList(new ArrayList<>());
+        long t0 = System.nanoTime();
+        long rssStart = BenchSupport.rssKiB();
+        AtomicLong peak = new AtomicLong(rssStart);
+        sampler.scheduleAtFixedRate(() -> {
+            long rss = BenchSupport.rssKiB();
+            peak.accumulateAndGet(rss, Math::max);
+            samples.add(String.format(Locale.ROOT, "%.0fs:%.0f", (System.nanoTime() - t0) / 1e9, rss / 1024.0));
+        }, 10, 10, TimeUnit.SECONDS);
+        Result soak = closedLoop(http, base + "batched/infer", (int) TimeUnit.MINUTES.toSeconds(minutes), 1_000_000L);
+        sampler.shutdownNow();
+        long rssEnd = BenchSupport.rssKiB();
+        System.out.printf(Locale.ROOT, "soak: %d requests in %.0f s (%.0f req/s), errors %d, p50 %.2f ms, p99 %.2f ms; RSS %.0f MiB at the"
+                        + " start, peak %.0f, %.0f MiB at the end (growth %.1f MiB); native values open %d%n", soak.count(), soak.seconds(),
+                soak.rate(), soak.errors(), soak.percentileMs(0.5), soak.percentileMs(0.99), rssStart / 1024.0, peak.get() / 1024.0,
+                rssEnd / 1024.0, (rssEnd - rssStart) / 1024.0, genpipe.onnx().liveNativeValues());
+        System.out.println("RSS MiB every 10 s: " + String.join(" ", samples));
     }
 
     record Result(long count, long errors, double seconds, long[] latencyNanos) {
