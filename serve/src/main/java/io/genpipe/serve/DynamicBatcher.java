@@ -126,12 +126,20 @@ final class DynamicBatcher implements AutoCloseable {
         double queued = (start - group.get(0).enqueued()) / 1e9;
         if (group.size() == 1) {
             Pending p = group.get(0);
+            Batch out = null;
+            Throwable failed = null;
             try (Batch in = p.request().batch()) {
-                p.done().complete(model.apply(in, listenerFor(group)));
+                out = model.apply(in, listenerFor(group));
             } catch (Throwable e) {
-                p.done().completeExceptionally(e);
+                failed = e;
             }
+            // recorded before the answer is handed over, so whoever sees the answer sees the batch counted
             listener.batch(rows, queued, (System.nanoTime() - start) / 1e9);
+            if (failed != null) {
+                p.done().completeExceptionally(failed);
+            } else {
+                p.done().complete(out);
+            }
             return;
         }
         List<Batch> inputs = new ArrayList<>();
@@ -147,11 +155,11 @@ final class DynamicBatcher implements AutoCloseable {
             }
             return;
         } catch (Throwable e) {
+            listener.batch(rows, queued, (System.nanoTime() - start) / 1e9);
             group.forEach(p -> {
                 p.request().batch().close();
                 p.done().completeExceptionally(e);
             });
-            listener.batch(rows, queued, (System.nanoTime() - start) / 1e9);
             return;
         }
         listener.batch(rows, queued, (System.nanoTime() - start) / 1e9);
@@ -206,6 +214,12 @@ final class DynamicBatcher implements AutoCloseable {
             worker.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        // a request that slipped in as the worker stopped: refused, not left waiting
+        for (Pending p = queue.poll(); p != null; p = queue.poll()) {
+            p.request().batch().close();
+            p.done().completeExceptionally(new RequestException(503, "the server is shutting down; model " + model.name
+                    + " takes no new requests"));
         }
     }
 }

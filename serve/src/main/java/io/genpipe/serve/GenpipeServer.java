@@ -264,6 +264,9 @@ public final class GenpipeServer implements AutoCloseable {
             return done.get(REQUEST_TIMEOUT_S, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
+            if (cause instanceof RequestException refused) {
+                throw refused;
+            }
             if (cause instanceof GenpipeException) {
                 throw new RequestException(400, "model " + name + ": " + cause.getMessage());
             }
