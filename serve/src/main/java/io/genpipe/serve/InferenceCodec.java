@@ -310,6 +310,9 @@ final class InferenceCodec {
         if (datatype == null) {
             throw new RequestException(400, "input '" + p.name() + "' has no datatype; model " + model.name + " takes " + describe(p));
         }
+        if (datatype.equals("BYTES") && isGrayImage(p)) {
+            return pngs(in, p, model);
+        }
         if (!datatype.equals(datatype(p.dtype()))) {
             throw new RequestException(400, "input '" + p.name() + "' has datatype " + datatype + "; model " + model.name + " takes "
                     + describe(p));
@@ -362,6 +365,56 @@ final class InferenceCodec {
                 return BufferTensor.ofBytes(p.dtype(), v, shape);
             }
         }
+    }
+
+    /** A port that takes gray images (FP32[n,1,H,W], H and W fixed): it also takes base64 PNGs. */
+    static boolean isGrayImage(PortSpec p) {
+        return p.dtype() == DType.FLOAT32 && p.shape().size() == 4 && p.shape().get(1).isFixed() && p.shape().get(1).size() == 1
+                && p.shape().get(2).isFixed() && p.shape().get(3).isFixed();
+    }
+
+    /**
+     * Images sent as base64 PNG strings (BYTES[n]) for a gray-image port: each checked by its header
+     * first (a PNG of other dimensions is refused before it is decoded), then read as gray in [0, 1]
+     * as png-source reads files, so an 8-bit image gives exactly the floats it was written from.
+     */
+    private static BufferTensor pngs(JsonNode in, PortSpec p, ServedModel model) {
+        int h = (int) p.shape().get(2).size();
+        int w = (int) p.shape().get(3).size();
+        long[] shape = shape(in, p.name());
+        if (shape.length != 1) {
+            throw new RequestException(400, "input '" + p.name() + "' as BYTES holds one base64 PNG per row: shape [n]; found "
+                    + Arrays.toString(shape).replace(" ", ""));
+        }
+        List<JsonNode> values = flatten(in.get("data"), p.name(), shape[0]);
+        float[] pixels = new float[Math.toIntExact(shape[0] * h * w)];
+        for (int i = 0; i < values.size(); i++) {
+            JsonNode v = values.get(i);
+            byte[] bytes;
+            try {
+                bytes = Base64.getDecoder().decode(v.isTextual() ? v.asText() : "?");
+            } catch (IllegalArgumentException e) {
+                throw new RequestException(400, "input '" + p.name() + "' value " + i + " is not base64 text (a PNG image, base64-encoded)");
+            }
+            try (javax.imageio.stream.ImageInputStream stream = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(bytes))) {
+                Iterator<javax.imageio.ImageReader> readers = stream == null ? null : ImageIO.getImageReaders(stream);
+                javax.imageio.ImageReader reader = readers != null && readers.hasNext() ? readers.next() : null;
+                if (reader == null || !reader.getFormatName().equalsIgnoreCase("png")) {
+                    throw new RequestException(400, "input '" + p.name() + "' value " + i + " is not a PNG image");
+                }
+                reader.setInput(stream);
+                if (reader.getWidth(0) != w || reader.getHeight(0) != h) {
+                    throw new RequestException(400, "input '" + p.name() + "' value " + i + " is a " + reader.getWidth(0) + "x"
+                            + reader.getHeight(0) + " image; model " + model.name + " takes " + w + "x" + h);
+                }
+                BufferedImage img = reader.read(0);
+                reader.dispose();
+                io.genpipe.runtime.step.source.PngSource.toGray(img, pixels, i * h * w);
+            } catch (IOException e) {
+                throw new RequestException(400, "input '" + p.name() + "' value " + i + " is not a readable PNG image: " + e.getMessage());
+            }
+        }
+        return BufferTensor.ofFloats(pixels, shape[0], 1, h, w);
     }
 
     private static long[] longs(JsonNode in, String name, long count, long[] shape, long min, long max) {

@@ -196,6 +196,28 @@ class ServerTest {
         assertEquals(200, r.statusCode(), r.body());
         JsonNode score = json(r).get("outputs").get(0);
         assertEquals("FP64", score.get("datatype").asText());
+        // the same images as base64 PNGs: the same scores, exactly (8-bit pixels round-trip)
+        StringBuilder pngs = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            pngs.append(i == 0 ? "" : ",").append('"').append(java.util.Base64.getEncoder().encodeToString(
+                    InferenceCodec.png(pixels, i * 784, 28, 28))).append('"');
+        }
+        HttpResponse<String> asPng = post("/v2/models/vae-score/infer", "{\"inputs\": [{\"name\": \"image\", \"shape\": [3],"
+                + " \"datatype\": \"BYTES\", \"data\": [" + pngs + "]}]}");
+        assertEquals(200, asPng.statusCode(), asPng.body());
+        assertEquals(score.get("data").toString(), json(asPng).get("outputs").get(0).get("data").toString());
+        String big = java.util.Base64.getEncoder().encodeToString(InferenceCodec.png(new float[64 * 64], 0, 64, 64));
+        String[][] bad = {
+            {"[\"" + big + "\"]", "input 'image' value 0 is a 64x64 image; model vae-score takes 28x28"},
+            {"[\"bm90IGEgcG5n\"]", "input 'image' value 0 is not a PNG image"},
+            {"[\"%%%\"]", "input 'image' value 0 is not base64 text (a PNG image, base64-encoded)"},
+        };
+        for (String[] b : bad) {
+            HttpResponse<String> r2 = post("/v2/models/vae-score/infer", "{\"inputs\": [{\"name\": \"image\", \"shape\": [1],"
+                    + " \"datatype\": \"BYTES\", \"data\": " + b[0] + "}]}");
+            assertEquals(400, r2.statusCode(), r2.body());
+            assertEquals(b[1], json(r2).get("error").asText());
+        }
         Scorer s = genpipe.scorer("vae-anomaly-scorer", Map.of("method", "combined"));
         try (Batch in = Batch.builder(3).column("image", BufferTensor.ofFloats(pixels, 3, 1, 28, 28)).build()) {
             double[] want = s.score(in);
