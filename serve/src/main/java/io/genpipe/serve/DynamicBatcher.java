@@ -52,6 +52,10 @@ final class DynamicBatcher implements AutoCloseable {
         this.worker.start();
     }
 
+    ServedModel model() {
+        return model;
+    }
+
     /** Requests waiting now. */
     int depth() {
         return queue.size() + (carried != null ? 1 : 0);

@@ -40,9 +40,15 @@ public final class GenpipeServer implements AutoCloseable {
     private final Map<String, ServedModel> models = new LinkedHashMap<>();
     private final Map<String, ServeConfig.ModelConfig> configs = new LinkedHashMap<>();
     private final Map<String, DynamicBatcher> batchers = new LinkedHashMap<>();
+    private final Map<String, Role> roles = new LinkedHashMap<>();
+    /** Per model, the variants requests asked for with their own parameters, each with its own batcher. */
+    private final Map<String, Map<Map<String, String>, DynamicBatcher>> variants = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The most parameter variants one model runs at once: each is a component with its own sessions' state. */
+    static final int MAX_VARIANTS = 16;
     private final ServeMetrics metrics;
     private final Javalin app;
     private volatile boolean ready;
+    private volatile boolean closing;
 
     private GenpipeServer(ServeConfig config, Genpipe genpipe) {
         this.config = config;
@@ -60,7 +66,8 @@ public final class GenpipeServer implements AutoCloseable {
                             + " scorers");
                 }
                 Component c = genpipe.create(role, m.use(), m.with());
-                models.put(m.name(), new ServedModel(m.name(), m.use(), c));
+                models.put(m.name(), new ServedModel(m.name(), m.use(), c, f.get().factory().parameters()));
+                roles.put(m.name(), role);
                 configs.put(m.name(), m);
             } catch (GenpipeException e) {
                 problems.add(new Problem(m.location(), null, "model '" + m.name() + "': " + e.getMessage()));
@@ -144,7 +151,7 @@ public final class GenpipeServer implements AutoCloseable {
                         + " generate_stream, Server-Sent Events) with {\"text_input\": \"...\"}");
             }
             InferenceCodec.Request request = InferenceCodec.parse(body, model, config.maxRowsPerRequest());
-            CompletableFuture<Batch> done = batchers.get(name).submit(request);
+            CompletableFuture<Batch> done = batcher(model, request.overrides()).submit(request);
             Batch out = answer(done, name);
             byte[] response;
             try (Batch o = out) {
@@ -195,7 +202,7 @@ public final class GenpipeServer implements AutoCloseable {
             io.genpipe.api.text.TokenListener listener = stream ? (row, piece) -> events.add(event(Map.of("text_output", piece)))
                     : null;
             InferenceCodec.Request request = InferenceCodec.parseGenerate(body, model, listener);
-            CompletableFuture<Batch> done = batchers.get(name).submit(request);
+            CompletableFuture<Batch> done = batcher(model, request.overrides()).submit(request);
             if (!stream) {
                 try (Batch out = answer(done, name)) {
                     byte[] response = InferenceCodec.encodeGenerate(model, request, out);
@@ -256,6 +263,48 @@ public final class GenpipeServer implements AutoCloseable {
         }
         out.write(last.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         out.flush();
+    }
+
+    /**
+     * The batcher for {@code model} with a request's own parameters: the config's when there are
+     * none, else the variant built for exactly those values (the config's {@code with:} plus the
+     * request's, checked by the host's binder like a pipeline step's), made on first use.
+     */
+    private DynamicBatcher batcher(ServedModel model, Map<String, String> overrides) {
+        if (overrides.isEmpty()) {
+            return batchers.get(model.name);
+        }
+        Map<Map<String, String>, DynamicBatcher> mine = variants.computeIfAbsent(model.name, k -> new LinkedHashMap<>());
+        synchronized (mine) {
+            DynamicBatcher b = mine.get(overrides);
+            if (b != null) {
+                return b;
+            }
+            if (closing) {
+                throw new RequestException(503, "the server is shutting down; model " + model.name + " takes no new requests");
+            }
+            if (mine.size() >= MAX_VARIANTS) {
+                throw new RequestException(400, "model " + model.name + " already runs " + MAX_VARIANTS + " variants with requests' own"
+                        + " parameters; use one of those or the config's (" + mine.keySet() + ")");
+            }
+            ServeConfig.ModelConfig c = configs.get(model.name);
+            Map<String, Object> with = new LinkedHashMap<>(c.with());
+            with.putAll(overrides);
+            Component component;
+            try {
+                component = genpipe.create(roles.get(model.name), model.use, with);
+            } catch (GenpipeException e) {
+                throw new RequestException(400, "model " + model.name + ": " + e.getMessage());
+            }
+            ServedModel variant = new ServedModel(model.name, model.use, component, List.copyOf(model.parameters().values()));
+            b = new DynamicBatcher(variant, c.maxBatchSize(), c.maxQueueDelayMs(), c.queueCapacity(), (rows, queued, infer) -> {
+                metrics.batchRows.labelValues(model.name).observe(rows);
+                metrics.queueSeconds.labelValues(model.name).observe(queued);
+                metrics.inferSeconds.labelValues(model.name).observe(infer);
+            });
+            mine.put(overrides, b);
+            return b;
+        }
     }
 
     /** A request's rows of the output, or the reason as a RequestException (400 for what the component refused). */
@@ -375,7 +424,16 @@ public final class GenpipeServer implements AutoCloseable {
     @Override
     public void close() {
         ready = false;
+        closing = true;
         batchers.values().forEach(DynamicBatcher::close);
+        for (Map<Map<String, String>, DynamicBatcher> mine : variants.values()) {
+            synchronized (mine) {
+                mine.values().forEach(b -> {
+                    b.close();
+                    b.model().component.close();
+                });
+            }
+        }
         app.stop();
         models.values().forEach(m -> m.component.close());
     }

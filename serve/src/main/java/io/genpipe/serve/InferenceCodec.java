@@ -39,9 +39,9 @@ final class InferenceCodec {
     static final String LABEL = "label";
 
     /** A request as checked: its rows (ids carry the seed), input columns and how outputs are wanted. */
-    record Request(String id, long seed, Batch batch, boolean png, TokenListener listener) {
+    record Request(String id, long seed, Batch batch, boolean png, TokenListener listener, Map<String, String> overrides) {
         Request(String id, long seed, Batch batch, boolean png) {
-            this(id, seed, batch, png, null);
+            this(id, seed, batch, png, null, Map.of());
         }
     }
 
@@ -82,6 +82,7 @@ final class InferenceCodec {
         }
         String id = root.has("id") ? text(root.get("id"), "id") : null;
         long seed = 0;
+        Map<String, String> overrides = new java.util.TreeMap<>();
         Integer label = null;
         Integer rowsAsked = null;
         boolean png = false;
@@ -103,8 +104,7 @@ final class InferenceCodec {
                         }
                         png = f.equals("png");
                     }
-                    default -> throw new RequestException(400, "unknown parameter '" + e.getKey() + "'; requests to " + model.name
-                            + " take " + PARAMETERS + " (the component's own parameters are set in the serve config)");
+                    default -> overrides.put(e.getKey(), override(e.getKey(), e.getValue(), model, PARAMETERS));
                 }
             }
         }
@@ -196,7 +196,7 @@ final class InferenceCodec {
                 made.add(t);
                 batch.column(p.name(), t);
             }
-            return new Request(id, seed, batch.build(), png);
+            return new Request(id, seed, batch.build(), png, null, Map.copyOf(overrides));
         } catch (RuntimeException e) {
             made.forEach(BufferTensor::close);
             throw e;
@@ -222,6 +222,7 @@ final class InferenceCodec {
         String prompt = text(root.get("text_input"), "text_input");
         String id = root.has("id") ? text(root.get("id"), "id") : null;
         long seed = 0;
+        Map<String, String> overrides = new java.util.TreeMap<>();
         JsonNode params = root.get("parameters");
         if (params != null) {
             if (!params.isObject()) {
@@ -229,15 +230,46 @@ final class InferenceCodec {
             }
             for (Iterator<Map.Entry<String, JsonNode>> it = params.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                if (!e.getKey().equals("seed")) {
-                    throw new RequestException(400, "unknown parameter '" + e.getKey() + "'; generate requests to " + model.name
-                            + " take " + GENERATE_PARAMETERS + " (the sampler's parameters are set in the serve config)");
+                if (e.getKey().equals("seed")) {
+                    seed = integer(e.getValue(), "parameter seed", Long.MIN_VALUE, Long.MAX_VALUE);
+                } else {
+                    overrides.put(e.getKey(), override(e.getKey(), e.getValue(), model, GENERATE_PARAMETERS));
                 }
-                seed = integer(e.getValue(), "parameter seed", Long.MIN_VALUE, Long.MAX_VALUE);
             }
         }
         RowMeta row = new RowMeta("seed-" + seed + "/row-0", null, null, null, Map.of("text", prompt));
-        return new Request(id, seed, Batch.builder(1).meta(List.of(row)).build(), false, listener);
+        return new Request(id, seed, Batch.builder(1).meta(List.of(row)).build(), false, listener, Map.copyOf(overrides));
+    }
+
+    /**
+     * A request's value for one of the component's own parameters (temperature, topK, ...), as text
+     * for the host's binder, which checks it when the variant is built. File parameters (a model's
+     * path) are the config's alone: a request must never name a file on the server.
+     */
+    private static String override(String key, JsonNode value, ServedModel model, List<String> requestParameters) {
+        io.genpipe.api.spi.ParameterSpec spec = model.parameters().get(key);
+        if (spec == null) {
+            List<String> own = new ArrayList<>();
+            model.parameters().values().forEach(q -> {
+                if (q.type() != io.genpipe.api.spi.ParameterType.PATH) {
+                    own.add(q.name());
+                }
+            });
+            throw new RequestException(400, "unknown parameter '" + key + "'; requests to " + model.name + " take " + requestParameters
+                    + (own.isEmpty() ? "" : " and " + model.use + "'s parameters " + own));
+        }
+        if (spec.type() == io.genpipe.api.spi.ParameterType.PATH) {
+            throw new RequestException(400, "parameter '" + key + "' names a file; only the serve config may set it");
+        }
+        if (value.isArray()) {
+            List<String> items = new ArrayList<>();
+            value.forEach(v -> items.add(v.isTextual() ? v.asText() : v.toString()));
+            return String.join(",", items);
+        }
+        if (value.isObject() || value.isNull()) {
+            throw new RequestException(400, "parameter '" + key + "' must be a number, text, true/false or a list; found " + value);
+        }
+        return value.asText();
     }
 
     /** A text generator's answer: the continuation, the prompt, why it stopped. */

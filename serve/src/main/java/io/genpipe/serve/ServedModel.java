@@ -10,7 +10,9 @@ import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.text.TextGenerator;
 import io.genpipe.api.text.TokenListener;
+import io.genpipe.api.spi.ParameterSpec;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A component as served: its name, what it reads and writes, and one call over a batch of rows.
@@ -26,14 +28,31 @@ final class ServedModel {
     final String name;
     final String use;
     final Component component;
+    private final Map<String, ParameterSpec> parameters;
 
     ServedModel(String name, String use, Component component) {
+        this(name, use, component, List.of());
+    }
+
+    /** {@code parameters}: the component's own, in declared order. */
+    ServedModel(String name, String use, Component component, List<ParameterSpec> parameters) {
         this.name = name;
         this.use = use;
         this.component = component;
+        Map<String, ParameterSpec> byName = new java.util.LinkedHashMap<>();
+        for (ParameterSpec p : parameters) {
+            byName.put(p.name(), p);
+        }
+        byName.keySet().removeAll(InferenceCodec.PARAMETERS);
+        this.parameters = java.util.Collections.unmodifiableMap(byName);
         if (!(component instanceof Generator) && !(component instanceof Scorer)) {
             throw new IllegalArgumentException(use + " is a " + component.getClass().getSimpleName());
         }
+    }
+
+    /** The component's own parameters (but the request's seed/label/rows/format); a request may set those that are not files. */
+    Map<String, ParameterSpec> parameters() {
+        return parameters;
     }
 
     String role() {

@@ -254,8 +254,9 @@ class ServerTest {
             {"/v2/models/gan/infer", "{\"parameters\": {\"rows\": 65}}", "400", "the request asks for 65 rows; at most 64 per request"},
             {"/v2/models/nope/infer", "{}", "404", "no model 'nope'; served models: [gan, gan-single, vae-score, gan-narrow, gpt]"},
             {"/v2/models/gan/infer", "{\"parameters\": {\"temperature\": 0.5}}", "400",
-                "unknown parameter 'temperature'; requests to gan take [seed, label, rows, format] (the component's own parameters are set"
-                    + " in the serve config)"},
+                "unknown parameter 'temperature'; requests to gan take [seed, label, rows, format] and gan-generator's parameters [input]"},
+            {"/v2/models/gan/infer", "{\"parameters\": {\"generator\": \"/etc/passwd\"}}", "400",
+                "parameter 'generator' names a file; only the serve config may set it"},
             {"/v2/models/gan/infer", "{\"parameters\": {\"seed\": \"seven\"}}", "400", "parameter seed must be a whole number; found \"seven\""},
             {"/v2/models/gan/infer", "{\"parameters\": {\"label\": 12}}", "400",
                 "model gan: row seed-0/row-0 has label 12; this GAN knows classes 0-9"},
@@ -335,9 +336,27 @@ class ServerTest {
                 json(post("/v2/models/gan/generate", "{\"text_input\": \"x\"}")).get("error").asText());
         assertEquals("text_input is missing: the prompt to continue (\"\" for none)",
                 json(post("/v2/models/gpt/generate_stream", "{}")).get("error").asText());
-        assertEquals("unknown parameter 'temperature'; generate requests to gpt take [seed] (the sampler's parameters are set in the"
-                + " serve config)", json(post("/v2/models/gpt/generate", "{\"text_input\": \"x\", \"parameters\": {\"temperature\": 1}}"))
-                .get("error").asText());
+        assertEquals("unknown parameter 'temprature'; requests to gpt take [seed] and gpt-generator's parameters [prompt, sampling,"
+                + " temperature, topK, topP, repetitionPenalty, maxTokens, stop, minTokens, cache]",
+                json(post("/v2/models/gpt/generate", "{\"text_input\": \"x\", \"parameters\": {\"temprature\": 1}}")).get("error").asText());
+    }
+
+    @Test
+    void aRequestsOwnSamplerParametersGetAVariantCheckedLikeAPipelineStep() throws Exception {
+        String body = "{\"text_input\": \"The \", \"parameters\": {\"seed\": 5, \"temperature\": 0.3, \"maxTokens\": 12}}";
+        HttpResponse<String> r = post("/v2/models/gpt/generate", body);
+        assertEquals(200, r.statusCode(), r.body());
+        String cool = json(r).get("text_output").asText();
+        io.genpipe.api.Generator g = genpipe.generator("gpt-generator", Map.of("temperature", "0.3", "topK", "40", "maxTokens", "12"));
+        try (Batch in = Batch.builder(1).meta(List.of(new RowMeta("seed-5/row-0", null, null, null, Map.of("text", "The ")))).build();
+             Batch out = g.generate(in, new RandomSource(0))) {
+            assertEquals(out.meta(0).tags().get("completion"), cool);
+        }
+        assertEquals(cool, json(post("/v2/models/gpt/generate", body)).get("text_output").asText());
+        HttpResponse<String> bad = post("/v2/models/gpt/generate", "{\"text_input\": \"x\", \"parameters\": {\"temperature\": -1}}");
+        assertEquals(400, bad.statusCode());
+        assertTrue(json(bad).get("error").asText().startsWith("model gpt: parameter 'temperature' of generator 'gpt-generator'"),
+                bad.body());
     }
 
     @Test
