@@ -14,10 +14,18 @@ import java.util.Map;
  * @param maxRequestBytes the largest request body accepted
  * @param maxRowsPerRequest the most rows one request may carry
  * @param threads the ONNX Runtime shared pool's size (0: its default)
+ * @param device where the models run: cpu (default), cuda, cuda:N or auto
+ * @param onMissingDevice fail (default: a device that does not load stops the server before it is
+ *     ready) or fallback (run on CPU)
  * @param models the served models, in the file's order
  */
 public record ServeConfig(Path file, String host, int port, long maxRequestBytes, int maxRowsPerRequest, int threads,
-                          List<ModelConfig> models) {
+                          String device, String onMissingDevice, List<ModelConfig> models) {
+
+    /** The same config listening elsewhere ({@code --host}, {@code --port}). */
+    public ServeConfig at(String newHost, int newPort) {
+        return new ServeConfig(file, newHost, newPort, maxRequestBytes, maxRowsPerRequest, threads, device, onMissingDevice, models);
+    }
 
     /**
      * One served model: a component by name with its parameters and its batching.

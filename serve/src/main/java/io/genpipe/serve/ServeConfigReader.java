@@ -29,6 +29,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * <pre>
  * host: 127.0.0.1          # default; 0.0.0.0 to listen on every interface
  * port: 8080               # 0: any free port
+ * device: cpu              # or cuda / cuda:N / auto; onMissingDevice: fail (default) or fallback
  * limits: {maxRequestBytes: 4194304, maxRowsPerRequest: 256}
  * models:
  *   - name: gan
@@ -41,7 +42,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  */
 public final class ServeConfigReader {
 
-    static final List<String> TOP = List.of("host", "port", "limits", "threads", "models");
+    static final List<String> TOP = List.of("host", "port", "limits", "threads", "device", "onMissingDevice", "models");
     static final List<String> LIMITS = List.of("maxRequestBytes", "maxRowsPerRequest");
     static final List<String> MODEL = List.of("name", "use", "with", "batching", "description");
     static final List<String> BATCHING = List.of("maxBatchSize", "maxQueueDelayMs", "queueCapacity");
@@ -84,6 +85,19 @@ public final class ServeConfigReader {
         String host = string(top.get("host"), "127.0.0.1");
         int port = (int) integer(top.get("port"), 8080, 0, 65535);
         int threads = (int) integer(top.get("threads"), 0, 0, 1024);
+        String device = string(top.get("device"), "cpu");
+        try {
+            io.genpipe.runtime.onnx.DeviceSpec.parse(device);
+        } catch (RuntimeException e) {
+            problem(top.get("device").getValueNode(), "device must be cpu, cuda, cuda:N or auto; found '" + device + "'");
+            device = "cpu";
+        }
+        String onMissing = string(top.get("onMissingDevice"), "fail");
+        if (!onMissing.equals("fail") && !onMissing.equals("fallback")) {
+            problem(top.get("onMissingDevice").getValueNode(), "onMissingDevice must be fail (the server does not start) or fallback"
+                    + " (run on CPU); found '" + onMissing + "'");
+            onMissing = "fail";
+        }
         long maxBytes = 4L << 20;
         int maxRows = 256;
         NodeTuple limits = top.get("limits");
@@ -121,7 +135,7 @@ public final class ServeConfigReader {
         if (!problems.isEmpty()) {
             throw new PipelineException(List.copyOf(problems));
         }
-        return new ServeConfig(file, host, port, maxBytes, maxRows, threads, List.copyOf(models));
+        return new ServeConfig(file, host, port, maxBytes, maxRows, threads, device, onMissing, List.copyOf(models));
     }
 
     private ServeConfig.ModelConfig model(Node n) {

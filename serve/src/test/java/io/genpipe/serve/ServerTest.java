@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -384,6 +385,31 @@ class ServerTest {
         assertTrue(ok >= 1 && refused >= 1, ok + " answered, " + refused + " refused");
         assertEquals(200, post("/v2/models/gan-narrow/infer", "{}").statusCode());
         assertEquals(0, genpipe.onnx().liveNativeValues());
+    }
+
+    @Test
+    void aDeviceThatDoesNotLoadKeepsTheServerFromStartingUnlessFallbackIsAllowed(@TempDir Path dir) throws Exception {
+        Assumptions.assumeFalse(genpipe.onnx().probeCuda(0).available(), "CUDA loads here: nothing to refuse");
+        Path file = dir.resolve("cuda.yaml");
+        Files.writeString(file, "port: 0\ndevice: cuda\nmodels:\n  - name: gan\n    use: gan-generator\n");
+        ServeConfig strict = new ServeConfigReader().read(file);
+        assertEquals("cuda", strict.device());
+        try (Genpipe g = Genpipe.builder().baseDir(dir).device(strict.device()).onMissingDevice(strict.onMissingDevice()).build()) {
+            PipelineException e = org.junit.jupiter.api.Assertions.assertThrows(PipelineException.class, () -> GenpipeServer.start(strict, g));
+            assertTrue(e.problems().get(0).toString().startsWith(file + ":4:5: model 'gan': "), e.getMessage());
+            assertTrue(e.getMessage().toLowerCase().contains("cuda"), e.getMessage());
+        }
+        Files.writeString(file, "port: 0\ndevice: cuda\nonMissingDevice: fallback\nmodels:\n  - name: gan\n    use: gan-generator\n");
+        ServeConfig lenient = new ServeConfigReader().read(file);
+        try (Genpipe g = Genpipe.builder().baseDir(dir).device(lenient.device()).onMissingDevice(lenient.onMissingDevice()).build();
+             GenpipeServer s = GenpipeServer.start(lenient, g)) {
+            assertTrue(s.ready());
+        }
+        Files.writeString(file, "device: tpu\nonMissingDevice: maybe\nmodels:\n  - name: gan\n    use: gan-generator\n");
+        PipelineException bad = org.junit.jupiter.api.Assertions.assertThrows(PipelineException.class, () -> new ServeConfigReader().read(file));
+        assertEquals(List.of(file + ":1:9: device must be cpu, cuda, cuda:N or auto; found 'tpu'",
+                file + ":2:18: onMissingDevice must be fail (the server does not start) or fallback (run on CPU); found 'maybe'"),
+                bad.problems().stream().map(Object::toString).toList());
     }
 
     @Test

@@ -50,13 +50,12 @@ final class ServeCommand implements Callable<Integer> {
                 err.flush();
                 return Main.INVALID_INPUT;
             }
-            config = new ServeConfig(config.file(), host != null ? host : config.host(), port != null ? port : config.port(),
-                    config.maxRequestBytes(), config.maxRowsPerRequest(), config.threads(), config.models());
+            config = config.at(host != null ? host : config.host(), port != null ? port : config.port());
         } catch (PipelineException e) {
             return invalid(e, err);
         }
         Genpipe genpipe = Genpipe.builder().pluginsDir(plugins.resolve()).sharedThreads(config.threads())
-                .baseDir(config.file().getParent()).build();
+                .device(config.device()).onMissingDevice(config.onMissingDevice()).baseDir(config.file().getParent()).build();
         GenpipeServer server;
         try {
             server = GenpipeServer.start(config, genpipe);
