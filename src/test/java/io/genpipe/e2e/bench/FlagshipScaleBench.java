@@ -41,11 +41,12 @@ public final class FlagshipScaleBench {
             Files.writeString(data.resolve("flagship.yaml"), flagship
                     .replace("../data/fashion-mnist/t10k-images-idx3-ubyte.gz", "images.gz")
                     .replace("../data/fashion-mnist/t10k-labels-idx1-ubyte.gz", "labels.gz")
-                    .replace("out: runs/anomaly-augment", "out: run"));
+                    .replace("out: runs/anomaly-augment", "out: " + data.resolve("run")));
         }
         long[] firstPeak = new long[2];
         for (int mode = 0; mode < 2; mode++) {
             for (int k : new int[] {1, 2, 4, 8}) {
+                // out: is inside the bench's temporary folder (a relative out: resolves against the working directory)
                 Path file = dir.resolve("x" + k).resolve("flagship.yaml");
                 ProcessBuilder pb = new ProcessBuilder(List.of("/usr/bin/time", "-v", root.resolve("genpipe").toString(), "run",
                         file.toString())).directory(root.toFile()).redirectErrorStream(true);
