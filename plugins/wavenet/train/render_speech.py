@@ -62,7 +62,6 @@ def write_bundle(test):
     with open(os.path.join(BUNDLE, "clips.json"), "w") as f:
         json.dump(index, f, indent=1)
         f.write("\n")
-    chosen = index
     ood = os.path.join(BUNDLE, "ood")
     os.makedirs(ood, exist_ok=True)
     rng = np.random.default_rng(20261202)
@@ -88,7 +87,7 @@ def write_bundle(test):
         made.append(("square-%d" % k, x))
     for name, x in made:
         speech.write_wav(os.path.join(ood, name + ".wav"), speech.mu_encode(np.clip(x, -1, 1)))
-    print("bundled", len(chosen), "speech clips,", len(made), "non-speech clips")
+    print("bundled", len(index), "speech clips,", len(made), "non-speech clips")
 
 
 def bundle_only():

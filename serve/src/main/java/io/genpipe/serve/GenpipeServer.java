@@ -79,11 +79,7 @@ public final class GenpipeServer implements AutoCloseable {
         this.metrics = new ServeMetrics(batchers, () -> genpipe.onnx().liveNativeValues());
         for (ServedModel m : models.values()) {
             ServeConfig.ModelConfig c = configs.get(m.name);
-            batchers.put(m.name, new DynamicBatcher(m, c.maxBatchSize(), c.maxQueueDelayMs(), c.queueCapacity(), (rows, queued, infer) -> {
-                metrics.batchRows.labelValues(m.name).observe(rows);
-                metrics.queueSeconds.labelValues(m.name).observe(queued);
-                metrics.inferSeconds.labelValues(m.name).observe(infer);
-            }));
+            batchers.put(m.name, newBatcher(m, c));
         }
         this.app = Javalin.create(j -> {
             j.startup.showJavalinBanner = false;
@@ -297,14 +293,19 @@ public final class GenpipeServer implements AutoCloseable {
                 throw new RequestException(400, "model " + model.name + ": " + e.getMessage());
             }
             ServedModel variant = new ServedModel(model.name, model.use, component, List.copyOf(model.parameters().values()));
-            b = new DynamicBatcher(variant, c.maxBatchSize(), c.maxQueueDelayMs(), c.queueCapacity(), (rows, queued, infer) -> {
-                metrics.batchRows.labelValues(model.name).observe(rows);
-                metrics.queueSeconds.labelValues(model.name).observe(queued);
-                metrics.inferSeconds.labelValues(model.name).observe(infer);
-            });
+            b = newBatcher(variant, c);
             mine.put(overrides, b);
             return b;
         }
+    }
+
+    /** A batcher for {@code m} (the config's model or a variant of it) with the config's batching, its timings in the model's metrics. */
+    private DynamicBatcher newBatcher(ServedModel m, ServeConfig.ModelConfig c) {
+        return new DynamicBatcher(m, c.maxBatchSize(), c.maxQueueDelayMs(), c.queueCapacity(), (rows, queued, infer) -> {
+            metrics.batchRows.labelValues(m.name).observe(rows);
+            metrics.queueSeconds.labelValues(m.name).observe(queued);
+            metrics.inferSeconds.labelValues(m.name).observe(infer);
+        });
     }
 
     /** A request's rows of the output, or the reason as a RequestException (400 for what the component refused). */
