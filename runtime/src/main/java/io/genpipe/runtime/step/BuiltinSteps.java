@@ -10,12 +10,15 @@ import io.genpipe.runtime.step.sink.IdxSink;
 import io.genpipe.runtime.step.sink.ImageGridSink;
 import io.genpipe.runtime.step.sink.JsonlSink;
 import io.genpipe.runtime.step.sink.PngSink;
+import io.genpipe.runtime.step.sink.SpectrogramSink;
+import io.genpipe.runtime.step.sink.WavSink;
 import io.genpipe.runtime.step.sink.ReportSink;
 import io.genpipe.runtime.step.sink.TextSink;
 import io.genpipe.runtime.step.source.CsvSource;
 import io.genpipe.runtime.step.source.IdxSource;
 import io.genpipe.runtime.step.source.JsonlSource;
 import io.genpipe.runtime.step.source.PngSource;
+import io.genpipe.runtime.step.source.WavSource;
 import io.genpipe.runtime.step.source.TextSource;
 import io.genpipe.runtime.step.transform.Concat;
 import io.genpipe.runtime.step.transform.Count;
@@ -54,7 +57,8 @@ public final class BuiltinSteps {
                 Sample.definition(), PngSink.definition(), CsvSink.definition(), CsvSource.definition(),
                 JsonlSource.definition(), TextSource.definition(), TextSink.definition(), NoveltyEval.definition(),
                 AurocEval.definition(), AccuracyEval.definition(), FrechetDistanceEval.definition(),
-                ImageGridSink.definition(), JsonlSink.definition(), HistogramSink.definition(), ReportSink.definition());
+                ImageGridSink.definition(), JsonlSink.definition(), HistogramSink.definition(), WavSource.definition(),
+                WavSink.definition(), SpectrogramSink.definition(), ReportSink.definition());
     }
 
     /** All built-in steps by name, in listing order. */

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SinkStepsTest {
 
     static final List<String> COVERS = List.of("image-grid", "png-sink", "idx-sink", "csv-sink", "jsonl-sink", "text-sink",
-            "histogram", "report");
+            "histogram", "report", "wav-sink", "spectrogram");
 
     @TempDir
     Path dir;
@@ -98,5 +98,50 @@ class SinkStepsTest {
         assertTrue(html.contains("<tr><td>test</td><td>idx-source</td><td class=\"n\">10</td></tr>"), html);
         assertTrue(html.contains("grid.png"), html);
         assertTrue(!html.contains("0.5"), "timings stay in run.json");
+    }
+
+    /** Two audio rows of width 8000: a 1 kHz tone (length 8000) and a 2 kHz tone (length 4000, then padding). */
+    static Batch tones() {
+        float[] audio = new float[2 * 8000];
+        for (int t = 0; t < 8000; t++) {
+            audio[t] = (float) (0.5 * Math.sin(2 * Math.PI * 1000 * t / 8000.0 + 0.3));
+            audio[8000 + t] = t < 4000 ? (float) (0.25 * Math.sin(2 * Math.PI * 2000 * t / 8000.0 + 0.3)) : 0.9f;
+        }
+        return Batch.builder(2).meta(List.of(io.genpipe.api.data.RowMeta.of("one kHz"), io.genpipe.api.data.RowMeta.of("two.wav")))
+                .column("audio", io.genpipe.api.data.BufferTensor.ofFloats(audio, 2, 8000))
+                .column("length", io.genpipe.api.data.BufferTensor.ofLongs(new long[] {8000, 4000}, 2)).build();
+    }
+
+    @Test
+    void wavSinkWritesEachRowsValidSamplesAs16BitPcm() throws Exception {
+        Batch in = tones();
+        float[] audio = in.column("audio").toFloatArray();
+        StepHarness.of(WavSink.definition(), Map.of("folder", "wavs"), dir).run(List.of(in)).close();
+        assertArrayEquals(io.genpipe.runtime.io.Wav.pcm16(audio, 0, 8000, 8000), Files.readAllBytes(dir.resolve("wavs/one_kHz.wav")));
+        assertArrayEquals(io.genpipe.runtime.io.Wav.pcm16(audio, 8000, 4000, 8000), Files.readAllBytes(dir.resolve("wavs/two.wav")));
+    }
+
+    @Test
+    void spectrogramDrawsOnePanelPerRowWithTheTonesWhereTheyBelong() throws Exception {
+        double[][] db = io.genpipe.runtime.audio.Spectrogram.decibels(tones().column("audio").toFloatArray(), 0, 8000, 256, 64);
+        assertEquals(1 + (8000 - 256 + 63) / 64, db.length);
+        int peak = 0;
+        for (int k = 0; k < db[10].length; k++) {
+            peak = db[10][k] > db[10][peak] ? k : peak;
+        }
+        assertEquals(32, peak, "1 kHz at 8 kHz with a 256-sample window is bin 32");
+        StepHarness.of(SpectrogramSink.definition(), Map.of("file", "spec.png"), dir).run(List.of(tones())).close();
+        BufferedImage img = ImageIO.read(dir.resolve("spec.png").toFile());
+        assertEquals(34 + 2 * (129 + 44) + 8, img.getHeight());
+        // the 1 kHz line is bright, a row far from it dark, in the first panel
+        int y0 = 34 + 14;
+        int x = 52 + 40;
+        int line = y0 + 128 - 1 - (int) Math.round(1000 / 4000.0 * 128);
+        assertTrue(brightness(img.getRGB(x, line)) > 600, "the tone's row");
+        assertTrue(brightness(img.getRGB(x, y0 + 10)) < 200, "a row far from the tone");
+    }
+
+    private static int brightness(int rgb) {
+        return ((rgb >> 16) & 0xFF) + ((rgb >> 8) & 0xFF) + (rgb & 0xFF);
     }
 }

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Every source step, run directly: rows, ids, labels, columns, batching. */
 class SourceStepsTest {
 
-    static final List<String> COVERS = List.of("idx-source", "png-source", "csv-source", "jsonl-source", "text-source");
+    static final List<String> COVERS = List.of("idx-source", "png-source", "csv-source", "jsonl-source", "text-source",
+            "wav-source");
 
     private static final Path DATA = Path.of(System.getProperty("genpipe.repo.root", "../"), "data/fashion-mnist")
             .toAbsolutePath().normalize();
@@ -93,5 +94,45 @@ class SourceStepsTest {
             assertEquals(List.of("A fortune", "Another one"), r.rows().stream().map(m -> m.tags().get(TextRows.TEXT)).toList());
             assertEquals(List.of("s-0", "s-1"), r.rows().stream().map(RowMeta::id).toList());
         }
+    }
+
+    @Test
+    void wavSourceReadsAFolderIntoZeroPaddedRowsWithTheirLengths() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("wavs"));
+        io.genpipe.runtime.io.Wav.write(folder.resolve("b.wav"), new float[] {0.5f, -0.5f, 0.25f}, 0, 3, 8000);
+        io.genpipe.runtime.io.Wav.write(folder.resolve("a.wav"), new float[] {0.125f}, 0, 1, 8000);
+        Files.writeString(folder.resolve("readme.txt"), "not audio, not a .wav: skipped");
+        try (StepHarness.Result r = StepHarness.of(WavSource.definition(), Map.of("folder", "wavs", "label", 2), dir).run()) {
+            assertEquals(List.of("a.wav", "b.wav"), r.rows().stream().map(RowMeta::id).toList());
+            assertEquals("float32[2,3]", r.outputs().get(0).column("audio").typeString());
+            assertArrayEquals(new float[] {4096 / 32767f, 0, 0, 16384 / 32767f, -16383 / 32767f, 8192 / 32767f}, r.floats("audio"), 1e-7f);
+            assertArrayEquals(new long[] {1, 3}, r.outputs().get(0).column("length").toLongArray());
+            assertEquals(List.of(2, 2), r.rows().stream().map(RowMeta::label).toList());
+        }
+        try (StepHarness.Result r = StepHarness.of(WavSource.definition(), Map.of("file", "wavs/b.wav", "samples", 2), dir).run()) {
+            assertEquals("float32[1,2]", r.outputs().get(0).column("audio").typeString());
+            assertArrayEquals(new long[] {2}, r.outputs().get(0).column("length").toLongArray());
+        }
+    }
+
+    @Test
+    void wavSourceRefusesAWrongSampleRateUnlessToldToResample() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("rates"));
+        float[] tone = new float[2205];
+        for (int i = 0; i < tone.length; i++) {
+            tone[i] = (float) (0.5 * Math.sin(2 * Math.PI * 500 * i / 22050.0));
+        }
+        io.genpipe.runtime.io.Wav.write(folder.resolve("cd.wav"), tone, 0, tone.length, 22050);
+        io.genpipe.api.GenpipeException e = org.junit.jupiter.api.Assertions.assertThrows(io.genpipe.api.GenpipeException.class,
+                () -> StepHarness.of(WavSource.definition(), Map.of("folder", "rates"), dir));
+        assertEquals(dir.resolve("rates/cd.wav") + " is sampled at 22050 Hz; wav-source reads 8000 Hz (sampleRate: 8000); set"
+                + " resample: true to convert it, or sampleRate: 22050", e.getMessage());
+        try (StepHarness.Result r = StepHarness.of(WavSource.definition(), Map.of("folder", "rates", "resample", true), dir).run()) {
+            assertEquals("float32[1,800]", r.outputs().get(0).column("audio").typeString());
+        }
+        Files.writeString(folder.resolve("fake.wav"), "<html>not audio</html>");
+        e = org.junit.jupiter.api.Assertions.assertThrows(io.genpipe.api.GenpipeException.class,
+                () -> StepHarness.of(WavSource.definition(), Map.of("folder", "rates", "resample", true), dir));
+        assertEquals(dir.resolve("rates/fake.wav") + " is not a WAV file (it does not start with a RIFF/WAVE header)", e.getMessage());
     }
 }
