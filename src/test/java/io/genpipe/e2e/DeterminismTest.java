@@ -48,6 +48,9 @@ class DeterminismTest {
         try (Stream<Path> files = Files.walk(Repo.root().resolve("pipelines"))) {
             List<String> found = files.filter(p -> p.toString().endsWith(".yaml"))
                     .map(p -> Repo.root().relativize(p).toString()).sorted().collect(Collectors.toList());
+            // the speech pipelines need the wavenet plugin from its plugins folder, which this module does not
+            // have: plugins/wavenet's SpeechPipelinesTest checks their bytes twice and at another batch size
+            found.removeAll(List.of("pipelines/speech-generate.yaml", "pipelines/speech-ood.yaml"));
             assertEquals(pipelines().map(a -> (String) a.get()[0]).sorted().toList(), found);
         }
     }

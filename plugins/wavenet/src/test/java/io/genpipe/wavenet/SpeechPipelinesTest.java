@@ -71,10 +71,15 @@ class SpeechPipelinesTest {
 
         Path again = dir.resolve("again");
         plugin.genpipe().pipeline(PIPELINES.resolve("speech-generate.yaml")).run(again);
+        Path otherBatch = dir.resolve("batch-3");
+        plugin.genpipe().pipeline(PIPELINES.resolve("speech-generate.yaml")).set("batchSize", 3).run(otherBatch);
         for (Path wav : wavs) {
-            assertArrayEquals(Files.readAllBytes(wav), Files.readAllBytes(again.resolve("continuations").resolve(wav.getFileName())),
-                    "same file + same seed = same bytes: " + wav.getFileName());
+            for (Path other : List.of(again, otherBatch)) {
+                assertArrayEquals(Files.readAllBytes(wav), Files.readAllBytes(other.resolve("continuations").resolve(wav.getFileName())),
+                        "same file + same seed = same bytes, whatever the batch size: " + other.getFileName() + "/" + wav.getFileName());
+            }
         }
+        assertArrayEquals(Files.readAllBytes(out.resolve("spectrograms.png")), Files.readAllBytes(otherBatch.resolve("spectrograms.png")));
     }
 
     @Test

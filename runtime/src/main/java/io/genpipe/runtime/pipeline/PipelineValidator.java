@@ -92,7 +92,9 @@ public final class PipelineValidator {
                 genpipe.components().all().forEach(f -> known.add(f.name()));
                 problems.add(new Problem(s.location(), s.id(), "unknown component or step '" + s.use() + "'"
                         + DidYouMean.hint(s.use(), known) + " (built-in steps: " + String.join(", ", builtins.keySet())
-                        + "; components: " + String.join(", ", known.subList(builtins.size(), known.size())) + ")"));
+                        + "; components: " + String.join(", ", known.subList(builtins.size(), known.size()))
+                        + "); a component of a plugin that is not installed needs its plugins folder (--plugins-dir DIR or"
+                        + " $GENPIPE_PLUGINS_DIR)"));
                 continue;
             }
             if (new java.util.HashSet<>(s.inputs()).size() < s.inputs().size()) {
