@@ -63,9 +63,10 @@ final class WaveNetGenerator implements Generator {
         this.width = Math.max(1, promptSamples) + samples;
     }
 
+    /** With a prompt, the rows must bring {@code audio} (checked when a pipeline is validated); {@code length} is optional. */
     @Override
     public List<PortSpec> inputs() {
-        return List.of();
+        return promptSamples > 0 ? List.of(WaveNet.AUDIO) : List.of();
     }
 
     @Override

@@ -95,4 +95,17 @@ class SpeechPipelinesTest {
         assertTrue(Files.exists(out.resolve("histogram.png")));
         assertTrue(Files.exists(out.resolve("auroc-roc.png")));
     }
+
+    @Test
+    void aPromptedGeneratorWithoutAudioRowsIsRefusedAtValidationNamingTheStep() throws Exception {
+        Path file = dir.resolve("no-audio.yaml");
+        Files.writeString(file, "name: no-audio\nseed: 1\nsteps:\n  - id: prompts\n    use: text-source\n    with: {file: "
+                + PIPELINES.resolve("text/prompts.txt") + "}\n  - id: generate\n    use: wavenet-generator\n    inputs: [prompts]\n"
+                + "    with: {samples: 10}\n");
+        List<io.genpipe.runtime.pipeline.Problem> problems = plugin.genpipe().pipeline(file).validate();
+        assertEquals(1, problems.size(), problems.toString());
+        assertEquals("generate", problems.get(0).stepId());
+        assertEquals(7, problems.get(0).location().line());
+        assertEquals("needs column audio: float32[batch,samples] but its input 'prompts' provides no columns", problems.get(0).message());
+    }
 }
