@@ -79,7 +79,9 @@ class SpeechPipelinesTest {
                         "same file + same seed = same bytes, whatever the batch size: " + other.getFileName() + "/" + wav.getFileName());
             }
         }
-        assertArrayEquals(Files.readAllBytes(out.resolve("spectrograms.png")), Files.readAllBytes(otherBatch.resolve("spectrograms.png")));
+        for (String f : List.of("spectrograms.png", "scores.jsonl")) {
+            assertArrayEquals(Files.readAllBytes(out.resolve(f)), Files.readAllBytes(otherBatch.resolve(f)), f + " at batch size 3");
+        }
     }
 
     @Test
@@ -94,6 +96,12 @@ class SpeechPipelinesTest {
         assertEquals(81, rows.size(), "a header and 40 + 40 clips");
         assertTrue(Files.exists(out.resolve("histogram.png")));
         assertTrue(Files.exists(out.resolve("auroc-roc.png")));
+
+        Path otherBatch = dir.resolve("ood-batch-3");
+        plugin.genpipe().pipeline(PIPELINES.resolve("speech-ood.yaml")).set("batchSize", 3).run(otherBatch);
+        for (String f : List.of("scores.csv", "histogram.png", "auroc-roc.png")) {
+            assertArrayEquals(Files.readAllBytes(out.resolve(f)), Files.readAllBytes(otherBatch.resolve(f)), f + " at batch size 3");
+        }
     }
 
     @Test

@@ -1,17 +1,14 @@
 package io.genpipe.runtime.audio;
 
 import io.genpipe.api.GenpipeException;
+import io.genpipe.runtime.image.ImageGrid;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
-import javax.imageio.ImageIO;
 
 /**
  * Short-time Fourier magnitude of mono audio, and a PNG of one or more clips' spectrograms drawn
@@ -38,11 +35,14 @@ public final class Spectrogram {
         double[][] out = new double[frames][window / 2 + 1];
         double[] re = new double[window];
         double[] im = new double[window];
+        double[] hann = new double[window];
+        for (int i = 0; i < window; i++) {
+            hann[i] = 0.5 - 0.5 * Math.cos(2 * Math.PI * i / window);
+        }
         for (int f = 0; f < frames; f++) {
             for (int i = 0; i < window; i++) {
                 int t = f * hop + i;
-                double w = 0.5 - 0.5 * Math.cos(2 * Math.PI * i / window);
-                re[i] = t < length ? x[from + t] * w : 0;
+                re[i] = t < length ? x[from + t] * hann[i] : 0;
                 im[i] = 0;
             }
             fft(re, im);
@@ -162,19 +162,7 @@ public final class Spectrogram {
         } finally {
             g.dispose();
         }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            ImageIO.write(img, "png", tmp.toFile());
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // the error below is what matters
-            }
-            throw new GenpipeException("cannot write " + file + ": " + e.getMessage(), e);
-        }
+        ImageGrid.writePng(img, file, "spectrogram");
     }
 
     /** A dark-blue, magenta, orange, pale-yellow ramp (perceptually ordered, readable in gray). */

@@ -69,10 +69,18 @@ public final class ImageGrid {
             }
             row += (n + columns - 1) / columns;
         }
+        writePng(image, file, "image grid");
+    }
+
+    /**
+     * Writes {@code image} as a PNG to a temporary name beside {@code file} and moves it into place,
+     * so no partial PNG is ever left; {@code what} names it in the error.
+     */
+    public static void writePng(BufferedImage image, Path file, String what) {
         try {
             Path absolute = file.toAbsolutePath();
             Files.createDirectories(absolute.getParent());
-            Path temp = Files.createTempFile(absolute.getParent(), ".grid-", ".png");
+            Path temp = Files.createTempFile(absolute.getParent(), ".image-", ".png");
             try {
                 if (!ImageIO.write(image, "png", temp.toFile())) {
                     throw new GenpipeException("no PNG writer in this JDK");
@@ -82,7 +90,7 @@ public final class ImageGrid {
                 Files.deleteIfExists(temp);
             }
         } catch (IOException e) {
-            throw new GenpipeException("cannot write image grid " + file + ": " + e.getMessage(), e);
+            throw new GenpipeException("cannot write " + what + " " + file + ": " + e.getMessage(), e);
         }
     }
 }

@@ -23,6 +23,11 @@ public final class OutputPaths {
     private OutputPaths() {
     }
 
+    /** A row id as a file name: every character but letters, digits and {@code . _ # ~ -} replaced by {@code _}. */
+    public static String safeName(String id) {
+        return id.replaceAll("[^A-Za-z0-9._#~-]", "_");
+    }
+
     /** What is wrong with {@code value} as a path inside the output folder, if anything. */
     public static Optional<String> problem(String value) {
         if (value.isBlank()) {

@@ -62,7 +62,7 @@ public final class PngSink {
                                             img.getRaster().setSample(x, y, 0, Math.round(v * 255));
                                         }
                                     }
-                                    String name = b.meta(r).id().replaceAll("[^A-Za-z0-9._#~-]", "_") + ".png";
+                                    String name = OutputPaths.safeName(b.meta(r).id()) + ".png";
                                     Path file = dir.resolve(name);
                                     try {
                                         ImageIO.write(img, "png", file.toFile());

@@ -1,7 +1,6 @@
 package io.genpipe.runtime.step.sink;
 
 import io.genpipe.api.data.Batch;
-import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
@@ -9,7 +8,6 @@ import io.genpipe.runtime.audio.Spectrogram;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
-import io.genpipe.runtime.step.Columns;
 import io.genpipe.runtime.step.OutputPaths;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepContext;
@@ -40,10 +38,7 @@ public final class SpectrogramSink {
                 1, 1, (p, folder) -> new Step() {
                     @Override
                     public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                        Columns.require(PortSpec.of(p.getString("column"), DType.FLOAT32, "batch", "samples"), inputs.get(0), "input");
-                        if (inputs.get(0).stream().anyMatch(s -> s.name().equals("length"))) {
-                            Columns.require(PortSpec.of("length", DType.INT64, "batch"), inputs.get(0), "input");
-                        }
+                        AudioRows.require(p.getString("column"), inputs.get(0));
                         return List.of();
                     }
 
@@ -60,11 +55,10 @@ public final class SpectrogramSink {
                                 }
                                 float[] audio = b.column(p.getString("column")).toFloatArray();
                                 int width = audio.length / Math.max(1, b.rows());
-                                long[] length = b.hasColumn("length") ? b.column("length").toLongArray() : null;
+                                int[] valid = AudioRows.valid(b, width);
                                 for (int r = 0; r < b.rows() && panels.size() < limit; r++) {
-                                    int n = length == null ? width : (int) Math.max(0, Math.min(width, length[r]));
                                     panels.add(new Spectrogram.Panel(b.meta(r).id(),
-                                            Spectrogram.decibels(audio, r * width, n, window, hop)));
+                                            Spectrogram.decibels(audio, r * width, valid[r], window, hop)));
                                 }
                             }
                         }

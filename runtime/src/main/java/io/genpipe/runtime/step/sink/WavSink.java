@@ -2,7 +2,6 @@ package io.genpipe.runtime.step.sink;
 
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Batch;
-import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
@@ -10,7 +9,6 @@ import io.genpipe.runtime.io.Wav;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
-import io.genpipe.runtime.step.Columns;
 import io.genpipe.runtime.step.OutputPaths;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepContext;
@@ -41,10 +39,7 @@ public final class WavSink {
                 1, 1, (p, folder) -> new Step() {
                     @Override
                     public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                        Columns.require(PortSpec.of(p.getString("column"), DType.FLOAT32, "batch", "samples"), inputs.get(0), "input");
-                        if (inputs.get(0).stream().anyMatch(s -> s.name().equals("length"))) {
-                            Columns.require(PortSpec.of("length", DType.INT64, "batch"), inputs.get(0), "input");
-                        }
+                        AudioRows.require(p.getString("column"), inputs.get(0));
                         return List.of();
                     }
 
@@ -57,9 +52,9 @@ public final class WavSink {
                             try (Batch b = next) {
                                 float[] audio = b.column(p.getString("column")).toFloatArray();
                                 int width = audio.length / Math.max(1, b.rows());
-                                long[] length = b.hasColumn("length") ? b.column("length").toLongArray() : null;
+                                int[] valid = AudioRows.valid(b, width);
                                 for (int r = 0; r < b.rows(); r++) {
-                                    int n = length == null ? width : (int) Math.max(0, Math.min(width, length[r]));
+                                    int n = valid[r];
                                     String name = fileName(b.meta(r).id());
                                     if (!written.add(name)) {
                                         throw new GenpipeException("two rows would both be written to " + name
@@ -81,7 +76,7 @@ public final class WavSink {
 
     /** The row id as a file name: unsafe characters replaced, {@code .wav} appended unless it ends so. */
     static String fileName(String id) {
-        String safe = id.replaceAll("[^A-Za-z0-9._#~-]", "_");
+        String safe = OutputPaths.safeName(id);
         return safe.toLowerCase(java.util.Locale.ROOT).endsWith(".wav") ? safe : safe + ".wav";
     }
 }

@@ -32,7 +32,7 @@ import java.util.stream.Stream;
  */
 public final class WavSource {
 
-    /** The widest row: 10 minutes at 8 kHz ... or 100 s at 48 kHz. */
+    /** The widest row: 10 minutes at 8 kHz, 100 s at 48 kHz. */
     static final int MAX_SAMPLES = 4_800_000;
 
     private WavSource() {
@@ -58,8 +58,10 @@ public final class WavSource {
                     int rate = p.getInt("sampleRate");
                     boolean resample = p.getBoolean("resample");
                     long longest = 0;
+                    List<Wav.Header> headers = new ArrayList<>();
                     for (Path f : files) {
                         Wav.Header h = Wav.header(f);
+                        headers.add(h);
                         if (h.sampleRate() != rate && !resample) {
                             throw new GenpipeException(f + " is sampled at " + h.sampleRate() + " Hz; wav-source reads " + rate
                                     + " Hz (sampleRate: " + rate + "); set resample: true to convert it, or sampleRate: "
@@ -87,10 +89,10 @@ public final class WavSource {
                                 List<RowMeta> meta = new ArrayList<>();
                                 for (int i = from; i < to; i++) {
                                     Path f = files.get(i);
-                                    Wav.Header h = Wav.header(f);
                                     double[] x = Wav.read(f);
-                                    if (h.sampleRate() != rate) {
-                                        x = Wav.resample(x, h.sampleRate(), rate);
+                                    int fileRate = headers.get(i).sampleRate();
+                                    if (fileRate != rate) {
+                                        x = Wav.resample(x, fileRate, rate);
                                     }
                                     int n = Math.min(width, x.length);
                                     for (int t = 0; t < n; t++) {
