@@ -354,6 +354,21 @@ public final class PipelineRunner {
 
     private List<Map<String, Object>> writeRunJson(PipelinePlan plan, Path folder, Map<String, Object> metrics,
                                                    Map<String, StepStats> stats, double seconds) {
+        List<RunResult.StepResult> steps = new ArrayList<>();
+        stats.forEach((id, st) -> steps.add(new RunResult.StepResult(id, st.use, st.rows.get(), st.seconds)));
+        return writeRunJson(genpipe, plan, folder, metrics, steps, seconds, Map.of());
+    }
+
+    /**
+     * Writes {@code folder/run.json}: the pipeline (name, file, sha256), seed, the host's provenance,
+     * {@code extra} (e.g. the engine that ran it), the steps' rows and seconds, the metrics, the wall time.
+     * Every runner writes this one shape.
+     *
+     * @return the steps as run.json lists them (for the report)
+     */
+    public static List<Map<String, Object>> writeRunJson(PipelineHost host, PipelinePlan plan, Path folder,
+                                                         Map<String, Object> metrics, List<RunResult.StepResult> stats,
+                                                         double seconds, Map<String, Object> extra) {
         Map<String, Object> run = new LinkedHashMap<>();
         PipelineDefinition d = plan.definition();
         Map<String, Object> pipeline = new LinkedHashMap<>();
@@ -362,16 +377,17 @@ public final class PipelineRunner {
         pipeline.put("sha256", d.sha256());
         run.put("pipeline", pipeline);
         run.put("seed", d.seed());
-        run.putAll(genpipe.provenance(d));
+        run.putAll(host.provenance(d));
+        run.putAll(extra);
         List<Map<String, Object>> steps = new ArrayList<>();
-        stats.forEach((id, st) -> {
+        for (RunResult.StepResult st : stats) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", id);
-            m.put("use", st.use);
-            m.put("rows", st.rows.get());
-            m.put("seconds", Math.round(st.seconds * 1000) / 1000.0);
+            m.put("id", st.id());
+            m.put("use", st.use());
+            m.put("rows", st.rows());
+            m.put("seconds", Math.round(st.seconds() * 1000) / 1000.0);
             steps.add(m);
-        });
+        }
         run.put("steps", steps);
         run.put("metrics", metrics);
         run.put("seconds", Math.round(seconds * 1000) / 1000.0);

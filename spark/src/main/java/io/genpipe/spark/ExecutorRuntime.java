@@ -1,0 +1,103 @@
+package io.genpipe.spark;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.runtime.Genpipe;
+import io.genpipe.runtime.Pipeline;
+import io.genpipe.runtime.pipeline.PipelinePlan;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.SparkFiles;
+
+/**
+ * The genpipe runtime of one executor JVM: one {@link Genpipe} per plugins / threads setting (its
+ * session registry keeps one ONNX Runtime session per model sha256), one rebuilt plan per pipeline, both
+ * made on the first task that needs them and closed when the executor shuts down
+ * ({@link GenpipeSparkPlugin}). Genpipe loads ONNX Runtime's native library on its own large-stack
+ * thread, which executors with long command lines need.
+ */
+public final class ExecutorRuntime {
+
+    private static final Map<String, Genpipe> RUNTIMES = new HashMap<>();
+    private static final Map<String, PipelinePlan> PLANS = new HashMap<>();
+
+    private ExecutorRuntime() {
+    }
+
+    /**
+     * The driver's pipeline rebuilt here, its file and models checked against the driver's.
+     *
+     * @throws GenpipeException naming the file or model whose bytes differ from the driver's
+     */
+    public static synchronized PipelinePlan plan(JobSpec spec) {
+        PipelinePlan plan = PLANS.get(spec.planKey());
+        if (plan != null) {
+            return plan;
+        }
+        Genpipe genpipe = RUNTIMES.get(spec.runtimeKey());
+        if (genpipe == null) {
+            Genpipe.Builder b = Genpipe.builder().classPathPlugins(spec.classPathPlugins())
+                    .threads(spec.intraOpThreads(), 1);
+            for (String dir : spec.pluginDirs()) {
+                b.pluginsDir(Path.of(SparkFiles.get(dir)));
+            }
+            genpipe = b.build();
+            RUNTIMES.put(spec.runtimeKey(), genpipe);
+        }
+        Pipeline pipeline = genpipe.pipeline(Path.of(spec.file()));
+        spec.sets().forEach(pipeline::set);
+        if (spec.seed() != null) {
+            pipeline.seed(spec.seed());
+        }
+        if (spec.device() != null) {
+            pipeline.device(spec.device());
+        }
+        String where = "executor " + executorId();
+        plan = pipeline.plan();
+        if (!plan.definition().sha256().equals(spec.pipelineSha256())) {
+            throw new GenpipeException("pipeline file " + spec.file() + " on " + where + " has sha256 "
+                    + plan.definition().sha256() + ", the driver ran " + spec.pipelineSha256() + "; every node needs the"
+                    + " same file at the same path");
+        }
+        Map<String, String> here = new TreeMap<>();
+        for (Map<String, Object> m : genpipe.loadedModels()) {
+            here.put((String) m.get("name"), (String) m.get("sha256"));
+        }
+        List<String> problems = new ArrayList<>();
+        new TreeMap<>(spec.models()).forEach((name, sha) -> {
+            String found = here.get(name);
+            if (found == null) {
+                problems.add("model " + name + " was not loaded on " + where);
+            } else if (!found.equals(sha)) {
+                problems.add("model " + name + " on " + where + " has sha256 " + found + ", the driver's has " + sha);
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new GenpipeException(String.join("; ", problems) + "; every node needs the same model files (check the"
+                    + " paths and plugins folders the pipeline names on that node)");
+        }
+        PLANS.put(spec.planKey(), plan);
+        return plan;
+    }
+
+    /** Closes every runtime of this JVM (the executor is shutting down). */
+    public static synchronized void closeAll() {
+        PLANS.clear();
+        RUNTIMES.values().forEach(Genpipe::close);
+        RUNTIMES.clear();
+    }
+
+    /** Sessions held by this JVM's executor runtimes (for tests). */
+    static synchronized int runtimes() {
+        return RUNTIMES.size();
+    }
+
+    private static String executorId() {
+        SparkEnv env = SparkEnv.get();
+        return env == null ? "?" : env.executorId();
+    }
+}

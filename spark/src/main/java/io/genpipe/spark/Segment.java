@@ -1,0 +1,170 @@
+package io.genpipe.spark;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.api.data.Batch;
+import io.genpipe.runtime.pipeline.PipelinePlan;
+import io.genpipe.runtime.step.BatchInput;
+import io.genpipe.runtime.step.Step;
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.util.CollectionAccumulator;
+
+/**
+ * A chain of row-wise steps fused into one {@code mapPartitionsWithIndex}: the partition's rows are cut
+ * into chunks of the pipeline's batch size, each chunk runs through the real steps one after the other
+ * (a component re-batches to its own batch size), and the rows that come out get the chunk's first key
+ * followed by their position. Row-wise steps depend only on their rows and their per-row-id draws, so
+ * chunking changes nothing in what they emit. Each chunk's rows and metrics per step go to the driver
+ * through an accumulator, tagged by partition and chunk, so a recomputed partition is counted once.
+ */
+final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<SparkRow>>, Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * What one chunk did at one step.
+     *
+     * @param step the step id
+     * @param partition the partition of the segment's input
+     * @param chunk the chunk within it
+     * @param rows rows the step emitted
+     * @param nanos time in the step
+     * @param metrics what the step recorded (summed over chunks on the driver)
+     */
+    record Tally(String step, int partition, int chunk, long rows, long nanos, Map<String, Object> metrics)
+            implements Serializable {
+    }
+
+    private final JobSpec spec;
+    private final List<String> steps;
+    private final Map<String, Object> sides;
+    private final CollectionAccumulator<Tally> tallies;
+
+    Segment(JobSpec spec, List<String> steps, Map<String, Object> sides, CollectionAccumulator<Tally> tallies) {
+        this.spec = spec;
+        this.steps = List.copyOf(steps);
+        this.sides = new HashMap<>(sides);
+        this.tallies = tallies;
+    }
+
+    List<String> steps() {
+        return steps;
+    }
+
+    @Override
+    public Iterator<SparkRow> call(Integer partition, Iterator<SparkRow> rows) {
+        PipelinePlan plan = ExecutorRuntime.plan(spec);
+        Map<String, PipelinePlan.Planned> byId = new HashMap<>();
+        plan.steps().forEach(p -> byId.put(p.id(), p));
+        List<Step> chain = new ArrayList<>();
+        for (String s : steps) {
+            chain.add(byId.get(s).step());
+        }
+        int chunkRows = plan.definition().batchSize();
+        return new Iterator<>() {
+            private final Deque<SparkRow> ready = new ArrayDeque<>();
+            private int chunk;
+
+            @Override
+            public boolean hasNext() {
+                while (ready.isEmpty() && rows.hasNext()) {
+                    List<SparkRow> in = new ArrayList<>(chunkRows);
+                    while (in.size() < chunkRows && rows.hasNext()) {
+                        in.add(rows.next());
+                    }
+                    run(plan, chain, partition, chunk++, in, ready);
+                }
+                return !ready.isEmpty();
+            }
+
+            @Override
+            public SparkRow next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return ready.poll();
+            }
+        };
+    }
+
+    private void run(PipelinePlan plan, List<Step> chain, int partition, int chunk, List<SparkRow> in,
+                     Deque<SparkRow> out) {
+        List<byte[]> data = new ArrayList<>(in.size());
+        in.forEach(r -> data.add(r.data()));
+        RowKey first = in.get(0).key();
+        List<Batch> current = new ArrayList<>(List.of(RowCodec.decode(data)));
+        Path scratch = scratch();
+        try {
+            for (int i = 0; i < chain.size(); i++) {
+                String id = steps.get(i);
+                Map<String, Object> metrics = new LinkedHashMap<>();
+                SparkStepContext context = new SparkStepContext(id, plan.definition(), scratch, metrics, sides,
+                        line -> System.err.println("genpipe: step '" + id + "': " + line));
+                Deque<Batch> queue = new ArrayDeque<>(current);
+                current.clear();
+                BatchInput input = queue::poll;
+                List<Batch> emitted = new ArrayList<>();
+                long t0 = System.nanoTime();
+                try {
+                    chain.get(i).run(List.of(input), emitted::add, context);
+                } catch (GenpipeException e) {
+                    emitted.forEach(Batch::close);
+                    queue.forEach(Batch::close);
+                    throw new GenpipeException("step '" + id + "' failed: " + e.getMessage(), e);
+                } catch (Exception e) {
+                    emitted.forEach(Batch::close);
+                    queue.forEach(Batch::close);
+                    throw new GenpipeException("step '" + id + "' failed: " + e, e);
+                }
+                queue.forEach(Batch::close);
+                long rows = 0;
+                for (Batch b : emitted) {
+                    rows += b.rows();
+                }
+                tallies.add(new Tally(id, partition, chunk, rows, System.nanoTime() - t0, metrics));
+                current = emitted;
+            }
+            long position = 0;
+            for (Batch b : current) {
+                for (byte[] row : RowCodec.encode(b)) {
+                    out.add(new SparkRow(first.child(position++), row));
+                }
+            }
+        } finally {
+            current.forEach(Batch::close);
+        }
+    }
+
+    private static volatile Path scratchFolder;
+
+    /** A folder for steps that spill (none of the row-wise ones write outputs). */
+    private static Path scratch() {
+        Path p = scratchFolder;
+        if (p == null) {
+            synchronized (Segment.class) {
+                if (scratchFolder == null) {
+                    try {
+                        scratchFolder = Files.createTempDirectory("genpipe-spark-");
+                        scratchFolder.toFile().deleteOnExit();
+                    } catch (IOException e) {
+                        throw new GenpipeException("cannot make a scratch folder: " + e.getMessage(), e);
+                    }
+                }
+                p = scratchFolder;
+            }
+        }
+        return p;
+    }
+}

@@ -1,0 +1,491 @@
+package io.genpipe.spark;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.RowMeta;
+import io.genpipe.runtime.Genpipe;
+import io.genpipe.runtime.Pipeline;
+import io.genpipe.runtime.pipeline.OutputFolder;
+import io.genpipe.runtime.pipeline.PipelinePlan;
+import io.genpipe.runtime.pipeline.PipelineRunner;
+import io.genpipe.runtime.pipeline.RunResult;
+import io.genpipe.runtime.step.BatchInput;
+import io.genpipe.runtime.step.BatchOutput;
+import io.genpipe.runtime.step.StepKind;
+import io.genpipe.runtime.step.sink.ReportSink;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.CollectionAccumulator;
+
+/**
+ * Runs a pipeline file on Spark with the same results as the local runner (see docs/SPARK.md):
+ * <ul>
+ *   <li>sources run on the driver; their rows are parallelized with their positions as keys;
+ *   <li>chains of row-wise steps fuse into one {@link Segment} ({@code mapPartitionsWithIndex}) on the
+ *       executors, each executor rebuilding the plan once ({@link ExecutorRuntime});
+ *   <li>global steps that decide from row metadata (flag-quantile, top-k, take-per-class, take, count,
+ *       concat, relabel) run on the driver over the rows' metadata only: the real step decides, its
+ *       decisions (new tags, labels, order) are broadcast and applied to the rows where they are, and the
+ *       side values it publishes go to the row-wise steps planned after it;
+ *   <li>evaluations, other global steps and sinks run on the driver over the rows streamed to it in key
+ *       order ({@code toLocalIterator}); run.json and report.html are written there.
+ * </ul>
+ * Outputs go to a temporary folder renamed into place only when the whole job succeeded.
+ */
+public final class SparkEngine {
+
+    /** Global steps the driver decides from metadata only; they never read a column. */
+    static final Set<String> METADATA_STEPS = Set.of("flag-quantile", "top-k", "take-per-class", "take", "count",
+            "concat", "relabel");
+
+    private final Genpipe host;
+    private final JavaSparkContext sc;
+    private final Path pluginsDir;
+    private final Consumer<String> log;
+
+    /**
+     * @param host the driver's runtime (validates, runs driver-side steps)
+     * @param pluginsDir the plugins folder the host was built with, shipped to executors; null for none
+     */
+    public SparkEngine(Genpipe host, JavaSparkContext sc, Path pluginsDir, Consumer<String> log) {
+        this.host = host;
+        this.sc = sc;
+        this.pluginsDir = pluginsDir;
+        this.log = log;
+    }
+
+    /** A Spark session for genpipe jobs: the genpipe executor plugin enabled (it closes sessions at executor exit). */
+    public static SparkSession session(String master, String appName) {
+        SparkSession.Builder b = SparkSession.builder().appName(appName)
+                .config("spark.plugins", GenpipeSparkPlugin.class.getName())
+                .config("spark.ui.enabled", "false");
+        if (master != null) {
+            b.master(master);
+        }
+        return b.getOrCreate();
+    }
+
+    /**
+     * Validates {@code file} with {@code sets} applied and runs it into {@code out}.
+     *
+     * @throws io.genpipe.runtime.pipeline.PipelineException listing every problem (nothing ran)
+     * @throws GenpipeException naming the step that failed; nothing is left behind
+     */
+    public RunResult run(Path file, List<String> sets, Long seed, Path out) {
+        long start = System.nanoTime();
+        Pipeline pipeline = host.pipeline(file);
+        sets.forEach(pipeline::set);
+        if (seed != null) {
+            pipeline.seed(seed);
+        }
+        PipelinePlan plan = pipeline.plan();
+        Map<String, String> models = new TreeMap<>();
+        host.loadedModels().forEach(m -> models.put((String) m.get("name"), (String) m.get("sha256")));
+        List<String> dirs = new ArrayList<>();
+        if (pluginsDir != null) {
+            sc.sc().addFile(pluginsDir.toAbsolutePath().toString(), true);
+            dirs.add(pluginsDir.getFileName().toString());
+        }
+        int taskCpus = sc.getConf().getInt("spark.task.cpus", 1);
+        JobSpec spec = new JobSpec(plan.definition().file().toAbsolutePath().toString(), sets, seed, null, dirs,
+                true, taskCpus, plan.definition().sha256(), models);
+        Map<String, Object> metrics = new TreeMap<>();
+        Job job = new Job(plan, spec, metrics);
+        Path target;
+        try (OutputFolder folder = OutputFolder.claim(out, plan.definition().file(), log)) {
+            target = folder.target();
+            job.folder = folder.temp();
+            try {
+                job.execute();
+            } catch (RuntimeException e) {
+                throw failure(e);
+            } finally {
+                job.release();
+            }
+            List<RunResult.StepResult> steps = job.results();
+            Map<String, Object> engine = new LinkedHashMap<>();
+            Map<String, Object> spark = new LinkedHashMap<>();
+            SparkContext context = sc.sc();
+            spark.put("applicationId", context.applicationId());
+            spark.put("master", context.master());
+            spark.put("executors", Math.max(1, context.getExecutorMemoryStatus().size() - (context.isLocal() ? 0 : 1)));
+            spark.put("version", context.version());
+            engine.put("engine", "spark");
+            engine.put("spark", spark);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            List<Map<String, Object>> listed = PipelineRunner.writeRunJson(host, plan, folder.temp(), metrics, steps,
+                    seconds, engine);
+            for (PipelinePlan.Planned p : plan.steps()) {
+                if (p.step() instanceof ReportSink.ReportStep r) {
+                    try {
+                        r.write(folder.temp(), plan.definition().name(), metrics, listed);
+                    } catch (IOException e) {
+                        throw new GenpipeException("step '" + p.id() + "' failed: cannot write report.html: " + e.getMessage(), e);
+                    }
+                }
+            }
+            folder.commit();
+            return new RunResult(target, metrics, steps, seconds);
+        }
+    }
+
+    /** The step's own message when a task failed with one, whatever Spark wrapped it in. */
+    private static GenpipeException failure(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof GenpipeException && t.getMessage() != null && t.getMessage().startsWith("step '")) {
+                return new GenpipeException(t.getMessage() + "; no output was written", e);
+            }
+        }
+        String text = String.valueOf(e.getMessage());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("GenpipeException: (step '.*?)(\\n|$)").matcher(text);
+        if (m.find()) {
+            return new GenpipeException(m.group(1) + "; no output was written", e);
+        }
+        if (e instanceof GenpipeException g) {
+            return new GenpipeException(g.getMessage() + "; no output was written", e);
+        }
+        return new GenpipeException("the Spark job failed: " + e + "; no output was written", e);
+    }
+
+    /** One run's state on the driver. */
+    private final class Job {
+        private final PipelinePlan plan;
+        private final JobSpec spec;
+        private final Map<String, Object> metrics;
+        private final Map<String, Object> sides = new HashMap<>();
+        private final Map<String, PipelinePlan.Planned> byId = new LinkedHashMap<>();
+        private final Map<String, JavaRDD<SparkRow>> data = new HashMap<>();
+        private final Map<String, Pending> pending = new HashMap<>();
+        private final Map<String, long[]> driverStats = new HashMap<>(); // rows, nanos
+        private final List<JavaRDD<SparkRow>> persisted = new ArrayList<>();
+        private final List<Broadcast<?>> broadcasts = new ArrayList<>();
+        private final CollectionAccumulator<Segment.Tally> tallies;
+        private Path folder;
+
+        Job(PipelinePlan plan, JobSpec spec, Map<String, Object> metrics) {
+            this.plan = plan;
+            this.spec = spec;
+            this.metrics = metrics;
+            plan.steps().forEach(p -> byId.put(p.id(), p));
+            this.tallies = sc.sc().collectionAccumulator("genpipe-tallies");
+        }
+
+        void execute() {
+            for (PipelinePlan.Planned p : plan.steps()) {
+                long t0 = System.nanoTime();
+                if (p.execution() == StepKind.ROW_WISE) {
+                    String input = p.definition().inputs().get(0);
+                    Pending before = pending.remove(input);
+                    if (before != null && byId.get(input).consumers().size() == 1) {
+                        before.steps.add(p.id());
+                        pending.put(p.id(), before);
+                    } else {
+                        if (before != null) {
+                            pending.put(input, before);
+                        }
+                        pending.put(p.id(), new Pending(dataset(input), new ArrayList<>(List.of(p.id()))));
+                    }
+                    continue;
+                }
+                if (p.execution() == StepKind.SOURCE) {
+                    List<byte[]> rows = onDriver(p, List.of());
+                    List<SparkRow> keyed = new ArrayList<>(rows.size());
+                    for (int i = 0; i < rows.size(); i++) {
+                        keyed.add(new SparkRow(RowKey.of(i), rows.get(i)));
+                    }
+                    int slices = Math.max(1, Math.min(sc.defaultParallelism() * 2,
+                            (rows.size() + plan.definition().batchSize() - 1) / plan.definition().batchSize()));
+                    data.put(p.id(), keep(p, sc.parallelize(keyed, slices)));
+                } else if (p.execution() == StepKind.GLOBAL && METADATA_STEPS.contains(p.definition().use())) {
+                    data.put(p.id(), keep(p, decide(p)));
+                } else {
+                    List<JavaRDD<SparkRow>> inputs = new ArrayList<>();
+                    p.definition().inputs().forEach(i -> inputs.add(dataset(i)));
+                    List<byte[]> rows = onDriver(p, inputs);
+                    if (!p.consumers().isEmpty()) {
+                        List<SparkRow> keyed = new ArrayList<>(rows.size());
+                        for (int i = 0; i < rows.size(); i++) {
+                            keyed.add(new SparkRow(RowKey.of(i), rows.get(i)));
+                        }
+                        data.put(p.id(), keep(p, sc.parallelize(keyed, Math.max(1, Math.min(sc.defaultParallelism(),
+                                rows.size())))));
+                    }
+                }
+                driverStats.computeIfAbsent(p.id(), k -> new long[2])[1] += System.nanoTime() - t0;
+            }
+            // row-wise chains nobody reads still run, as they do locally
+            for (String tail : new ArrayList<>(pending.keySet())) {
+                dataset(tail).count();
+            }
+        }
+
+        /** Rows read by more than one consumer are kept (on disk) instead of recomputed. */
+        private JavaRDD<SparkRow> keep(PipelinePlan.Planned p, JavaRDD<SparkRow> rdd) {
+            if (p.consumers().size() > 1) {
+                rdd = rdd.persist(StorageLevel.DISK_ONLY());
+                persisted.add(rdd);
+            }
+            return rdd;
+        }
+
+        private JavaRDD<SparkRow> dataset(String id) {
+            Pending seg = pending.remove(id);
+            if (seg != null) {
+                Segment segment = new Segment(spec, seg.steps, sides, tallies);
+                JavaRDD<SparkRow> rdd = seg.input.mapPartitionsWithIndex(segment, true);
+                data.put(id, keep(byId.get(id), rdd));
+            }
+            JavaRDD<SparkRow> rdd = data.get(id);
+            if (rdd == null) {
+                throw new IllegalStateException("no rows planned for step " + id);
+            }
+            return rdd;
+        }
+
+        /**
+         * A metadata step: the real step decides on the driver from the rows' metadata; the rows it keeps
+         * get its metadata and, when it reorders them, their new position as key.
+         */
+        private JavaRDD<SparkRow> decide(PipelinePlan.Planned p) {
+            List<String> inputIds = p.definition().inputs();
+            List<JavaRDD<SparkRow>> inputs = new ArrayList<>();
+            List<List<byte[]>> metas = new ArrayList<>();
+            for (String in : inputIds) {
+                JavaRDD<SparkRow> rdd = dataset(in);
+                if (!persisted.contains(rdd)) {
+                    rdd = rdd.persist(StorageLevel.DISK_ONLY());
+                    persisted.add(rdd);
+                }
+                inputs.add(rdd);
+                metas.add(rdd.map(r -> RowCodec.metaOnly(r.data())).collect());
+            }
+            List<Map<String, Integer>> index = new ArrayList<>();
+            for (int i = 0; i < metas.size(); i++) {
+                Map<String, Integer> ids = new HashMap<>();
+                for (int r = 0; r < metas.get(i).size(); r++) {
+                    String id = RowCodec.meta(metas.get(i).get(r)).id();
+                    if (ids.put(id, r) != null) {
+                        throw new GenpipeException("step '" + p.id() + "' failed: two rows of its input '" + inputIds.get(i)
+                                + "' have the id " + id + "; the Spark engine needs row ids unique within a step's rows");
+                    }
+                }
+                index.add(ids);
+            }
+            List<byte[]> decided = run(p, metas);
+            // where each decided row comes from, its new metadata and position
+            List<Map<String, Object[]>> picks = new ArrayList<>();
+            for (int i = 0; i < inputs.size(); i++) {
+                picks.add(new HashMap<>());
+            }
+            boolean ordered = true;
+            long last = -1;
+            int lastInput = 0;
+            for (int j = 0; j < decided.size(); j++) {
+                RowMeta m = RowCodec.meta(decided.get(j));
+                int from = -1;
+                for (int i = 0; i < index.size(); i++) {
+                    if (index.get(i).containsKey(m.id()) && !picks.get(i).containsKey(m.id())) {
+                        from = i;
+                        break;
+                    }
+                }
+                if (from < 0) {
+                    throw new GenpipeException("step '" + p.id() + "' failed: it emitted row " + m.id() + ", which is not"
+                            + " a row of its input; the Spark engine runs " + p.definition().use() + " on metadata only");
+                }
+                long at = index.get(from).get(m.id());
+                if (from < lastInput || (from == lastInput && at <= last)) {
+                    ordered = false;
+                }
+                lastInput = from;
+                last = at;
+                picks.get(from).put(m.id(), new Object[] {(long) j, RowCodec.encodeMeta(m)});
+            }
+            List<JavaRDD<SparkRow>> parts = new ArrayList<>();
+            boolean concat = inputs.size() > 1;
+            for (int i = 0; i < inputs.size(); i++) {
+                Broadcast<Map<String, Object[]>> chosen = sc.broadcast(picks.get(i));
+                broadcasts.add(chosen);
+                long input = i;
+                boolean keepKeys = ordered;
+                parts.add(inputs.get(i).mapPartitions(rows -> new Picked(rows, chosen.value(), keepKeys, concat, input),
+                        true));
+            }
+            JavaRDD<SparkRow> out = parts.get(0);
+            for (int i = 1; i < parts.size(); i++) {
+                out = out.union(parts.get(i));
+            }
+            if (!ordered) {
+                out = out.sortBy(SparkRow::key, true, Math.max(1, Math.min(out.getNumPartitions(), decided.size())));
+            }
+            driverStats.computeIfAbsent(p.id(), k -> new long[2])[0] = decided.size();
+            return out;
+        }
+
+        /** Runs {@code p} on the driver over its inputs' rows streamed in key order; returns what it emitted, encoded. */
+        private List<byte[]> onDriver(PipelinePlan.Planned p, List<JavaRDD<SparkRow>> inputs) {
+            List<Iterator<byte[]>> streams = new ArrayList<>();
+            for (JavaRDD<SparkRow> rdd : inputs) {
+                Iterator<SparkRow> it = rdd.toLocalIterator();
+                streams.add(new Iterator<>() {
+                    public boolean hasNext() {
+                        return it.hasNext();
+                    }
+
+                    public byte[] next() {
+                        return it.next().data();
+                    }
+                });
+            }
+            List<byte[]> out = runStreams(p, streams);
+            driverStats.computeIfAbsent(p.id(), k -> new long[2])[0] = out.size();
+            return out;
+        }
+
+        private List<byte[]> run(PipelinePlan.Planned p, List<List<byte[]>> inputs) {
+            List<Iterator<byte[]>> streams = new ArrayList<>();
+            inputs.forEach(l -> streams.add(l.iterator()));
+            return runStreams(p, streams);
+        }
+
+        private List<byte[]> runStreams(PipelinePlan.Planned p, List<Iterator<byte[]>> streams) {
+            int chunk = plan.definition().batchSize();
+            List<BatchInput> inputs = new ArrayList<>();
+            for (Iterator<byte[]> s : streams) {
+                inputs.add(() -> {
+                    List<byte[]> rows = new ArrayList<>(chunk);
+                    while (rows.size() < chunk && s.hasNext()) {
+                        rows.add(s.next());
+                    }
+                    return rows.isEmpty() ? null : RowCodec.decode(rows);
+                });
+            }
+            List<byte[]> out = new ArrayList<>();
+            BatchOutput output = batch -> {
+                try (Batch b = batch) {
+                    if (!p.consumers().isEmpty()) {
+                        out.addAll(RowCodec.encode(b));
+                    }
+                }
+            };
+            SparkStepContext context = new SparkStepContext(p.id(), plan.definition(), folder, metrics, sides, log);
+            try {
+                p.step().run(inputs, output, context);
+            } catch (GenpipeException e) {
+                throw new GenpipeException("step '" + p.id() + "' failed: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new GenpipeException("run interrupted; no output was written");
+            } catch (Exception e) {
+                throw new GenpipeException("step '" + p.id() + "' failed: " + e, e);
+            }
+            return out;
+        }
+
+        /** Every step's rows and seconds, the executors' summed over the chunks they ran (each counted once). */
+        List<RunResult.StepResult> results() {
+            Map<String, Segment.Tally> unique = new LinkedHashMap<>();
+            for (Segment.Tally t : tallies.value()) {
+                unique.putIfAbsent(t.step() + "/" + t.partition() + "/" + t.chunk(), t);
+            }
+            Map<String, long[]> executed = new HashMap<>();
+            Map<String, Map<String, Object>> recorded = new TreeMap<>();
+            for (Segment.Tally t : unique.values()) {
+                long[] s = executed.computeIfAbsent(t.step(), k -> new long[2]);
+                s[0] += t.rows();
+                s[1] += t.nanos();
+                t.metrics().forEach((k, v) -> recorded.computeIfAbsent(t.step(), x -> new TreeMap<>()).merge(k, v,
+                        SparkEngine::sum));
+            }
+            recorded.values().forEach(m -> m.forEach((k, v) -> {
+                if (v instanceof Map<?, ?>) {
+                    throw new GenpipeException("a row-wise step recorded metric group " + k + "; the Spark engine sums"
+                            + " row-wise steps' metrics over chunks and takes plain counts only");
+                }
+                metrics.put(k, v);
+            }));
+            List<RunResult.StepResult> steps = new ArrayList<>();
+            for (PipelinePlan.Planned p : plan.steps()) {
+                long[] s = executed.containsKey(p.id()) ? executed.get(p.id()) : driverStats.getOrDefault(p.id(), new long[2]);
+                steps.add(new RunResult.StepResult(p.id(), p.definition().use(), s[0], Math.round(s[1] / 1e6) / 1e3));
+            }
+            return steps;
+        }
+
+        void release() {
+            persisted.forEach(r -> r.unpersist(false));
+            broadcasts.forEach(b -> b.destroy());
+        }
+    }
+
+    private static Object sum(Object a, Object b) {
+        if (a instanceof Integer x && b instanceof Integer y) {
+            return x + y;
+        }
+        if ((a instanceof Integer || a instanceof Long) && (b instanceof Integer || b instanceof Long)) {
+            return ((Number) a).longValue() + ((Number) b).longValue();
+        }
+        if (a instanceof Number x && b instanceof Number y) {
+            return x.doubleValue() + y.doubleValue();
+        }
+        throw new GenpipeException("a row-wise step recorded a metric that is not a count (" + a + "); the Spark engine"
+                + " sums row-wise steps' metrics over chunks");
+    }
+
+    /** A row-wise chain waiting for its consumer, so that the chain runs as one function. */
+    private record Pending(JavaRDD<SparkRow> input, List<String> steps) {
+    }
+
+    /** The rows a metadata step kept, with its metadata and key. */
+    private static final class Picked implements Iterator<SparkRow> {
+        private final Iterator<SparkRow> rows;
+        private final Map<String, Object[]> chosen;
+        private final boolean keepKeys;
+        private final boolean concat;
+        private final long input;
+        private SparkRow next;
+
+        Picked(Iterator<SparkRow> rows, Map<String, Object[]> chosen, boolean keepKeys, boolean concat, long input) {
+            this.rows = rows;
+            this.chosen = chosen;
+            this.keepKeys = keepKeys;
+            this.concat = concat;
+            this.input = input;
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (next == null && rows.hasNext()) {
+                SparkRow r = rows.next();
+                Object[] pick = chosen.get(RowCodec.meta(r.data()).id());
+                if (pick != null) {
+                    RowKey key = !keepKeys ? RowKey.of((Long) pick[0]) : concat ? r.key().under(input) : r.key();
+                    next = new SparkRow(key, RowCodec.withMetaBytes(r.data(), (byte[]) pick[1]));
+                }
+            }
+            return next != null;
+        }
+
+        @Override
+        public SparkRow next() {
+            SparkRow r = next;
+            next = null;
+            return r;
+        }
+    }
+}

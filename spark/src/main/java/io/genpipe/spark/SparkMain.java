@@ -1,0 +1,117 @@
+package io.genpipe.spark;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.runtime.Genpipe;
+import io.genpipe.runtime.pipeline.PipelineException;
+import io.genpipe.runtime.pipeline.PipelineReader;
+import io.genpipe.runtime.pipeline.Problem;
+import io.genpipe.runtime.pipeline.RunResult;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code spark-submit --class io.genpipe.spark.SparkMain genpipe-spark-<version>-all.jar run FILE [options]},
+ * and what {@code ./genpipe run FILE --engine spark} runs: validates on the driver (every problem with
+ * file:line, exit 2), runs the job, prints the output folder (exit 0) or the failing step (exit 1).
+ *
+ * <p>Options: {@code --out DIR}, {@code --set step.param=value} (repeatable), {@code --seed N},
+ * {@code --plugins-dir DIR} (default $GENPIPE_PLUGINS_DIR), {@code --master URL} (when spark-submit
+ * did not set one; default local[*]), {@code --engine spark} (accepted, for the launcher).
+ */
+public final class SparkMain {
+
+    private SparkMain() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        List<String> rest = new ArrayList<>(List.of(args));
+        if (!rest.isEmpty() && rest.get(0).equals("run")) {
+            rest.remove(0);
+        }
+        Path file = null;
+        Path out = null;
+        Long seed = null;
+        String master = null;
+        String plugins = System.getenv("GENPIPE_PLUGINS_DIR");
+        List<String> sets = new ArrayList<>();
+        try {
+            for (int i = 0; i < rest.size(); i++) {
+                String a = rest.get(i);
+                switch (a) {
+                    case "--out", "-o" -> out = Path.of(value(rest, ++i, a));
+                    case "--set" -> sets.add(value(rest, ++i, a));
+                    case "--seed" -> seed = Long.parseLong(value(rest, ++i, a));
+                    case "--plugins-dir" -> plugins = value(rest, ++i, a);
+                    case "--master" -> master = value(rest, ++i, a);
+                    case "--engine" -> {
+                        String engine = value(rest, ++i, a);
+                        if (!engine.equals("spark")) {
+                            throw new IllegalArgumentException("--engine " + engine + ": this entry point runs the spark engine;"
+                                    + " the local engine is ./genpipe run FILE");
+                        }
+                    }
+                    default -> {
+                        if (a.startsWith("-") || file != null) {
+                            throw new IllegalArgumentException("unknown argument " + a + " (usage: run FILE [--out DIR]"
+                                    + " [--set step.param=value]... [--seed N] [--plugins-dir DIR] [--master URL])");
+                        }
+                        file = Path.of(a);
+                    }
+                }
+            }
+            if (file == null) {
+                throw new IllegalArgumentException("no pipeline file (usage: run FILE [--out DIR] [--set step.param=value]..."
+                        + " [--seed N] [--plugins-dir DIR] [--master URL])");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("genpipe: " + e.getMessage());
+            return 2;
+        }
+        Path pluginsDir = plugins == null || plugins.isBlank() ? null : Path.of(plugins);
+        Genpipe.Builder b = Genpipe.builder();
+        if (pluginsDir != null) {
+            b.pluginsDir(pluginsDir);
+        }
+        try (Genpipe genpipe = b.build()) {
+            if (out == null) {
+                out = Path.of(new PipelineReader().read(file).out());
+            }
+            boolean submitted = System.getProperty("spark.master") != null;
+            SparkSession session = SparkEngine.session(submitted ? null : master != null ? master : "local[*]",
+                    "genpipe " + file.getFileName());
+            try {
+                SparkEngine engine = new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()),
+                        pluginsDir, line -> System.err.println(line));
+                RunResult result = engine.run(file, sets, seed, out);
+                System.out.println(String.format(Locale.ROOT, "wrote %s in %.1f s (spark %s, %s)", result.outputFolder(),
+                        result.seconds(), session.sparkContext().applicationId(), session.sparkContext().master()));
+                return 0;
+            } finally {
+                session.stop();
+            }
+        } catch (PipelineException e) {
+            for (Problem p : e.problems()) {
+                System.err.println(p);
+            }
+            return 2;
+        } catch (GenpipeException e) {
+            System.err.println("genpipe: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static String value(List<String> args, int i, String option) {
+        if (i >= args.size()) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args.get(i);
+    }
+}

@@ -1,0 +1,102 @@
+package io.genpipe.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.genpipe.runtime.Genpipe;
+import io.genpipe.runtime.pipeline.RunResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The flagship and the one-class benchmark on Spark local[2] against the local runner, same JVM, same
+ * models: every output file byte for byte, run.json's metrics and rows per step exactly.
+ */
+class SparkLocalTest {
+
+    static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+    private static Genpipe genpipe;
+    private static SparkSession session;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() {
+        genpipe = Genpipe.builder().build();
+        session = SparkEngine.session("local[2]", "genpipe-spark-test");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (session != null) {
+            session.stop();
+        }
+        if (genpipe != null) {
+            genpipe.close();
+        }
+    }
+
+    @Test
+    void flagshipMatchesTheLocalRunner() throws Exception {
+        compare(ROOT.resolve("pipelines/anomaly-augment.yaml"), List.of());
+    }
+
+    @Test
+    void oneClassBenchmarkMatchesTheLocalRunner() throws Exception {
+        compare(ROOT.resolve("pipelines/bench/vae-one-class.yaml"), List.of("test.limit=3000"));
+    }
+
+    private void compare(Path file, List<String> sets) throws Exception {
+        var local = genpipe.pipeline(file);
+        sets.forEach(local::set);
+        RunResult a = local.run(tmp.resolve("local"));
+        RunResult b = new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()), null, line -> { })
+                .run(file, sets, null, tmp.resolve("spark"));
+        List<String> files = list(a.outputFolder());
+        assertEquals(files, list(b.outputFolder()));
+        for (String f : files) {
+            if (!f.equals("run.json")) {
+                assertArrayEquals(Files.readAllBytes(a.outputFolder().resolve(f)), Files.readAllBytes(b.outputFolder().resolve(f)),
+                        f + " differs between the local runner and Spark");
+            }
+        }
+        ObjectMapper json = new ObjectMapper();
+        Map<?, ?> ra = json.readValue(a.outputFolder().resolve("run.json").toFile(), Map.class);
+        Map<?, ?> rb = json.readValue(b.outputFolder().resolve("run.json").toFile(), Map.class);
+        assertEquals(ra.get("metrics"), rb.get("metrics"));
+        assertEquals(rows(ra), rows(rb));
+        for (String k : List.of("pipeline", "seed", "device", "genpipe", "onnxruntime", "plugins", "models")) {
+            assertEquals(ra.get(k), rb.get(k), k);
+        }
+        assertEquals("spark", rb.get("engine"));
+        Map<?, ?> spark = (Map<?, ?>) rb.get("spark");
+        assertEquals("local[2]", spark.get("master"));
+        assertTrue(((String) spark.get("applicationId")).startsWith("local-"), String.valueOf(spark));
+        assertTrue(a.steps().stream().anyMatch(s -> s.rows() > 0));
+    }
+
+    private static List<String> rows(Map<?, ?> run) {
+        return ((List<?>) run.get("steps")).stream().map(s -> ((Map<?, ?>) s).get("id") + "=" + ((Map<?, ?>) s).get("rows"))
+                .collect(Collectors.toList());
+    }
+
+    static List<String> list(Path folder) throws Exception {
+        try (Stream<Path> s = Files.walk(folder)) {
+            return s.filter(Files::isRegularFile).map(p -> folder.relativize(p).toString()).sorted().collect(Collectors.toList());
+        }
+    }
+}
