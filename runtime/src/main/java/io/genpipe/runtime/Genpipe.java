@@ -222,6 +222,19 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
         return out;
     }
 
+    /**
+     * Runs {@code body} (e.g. validating a pipeline) and returns it with the models it loaded, by name, with
+     * the sha256 of the bytes read for it (nothing else should load models on this runtime meanwhile): a distributed runner checks its executors' copies against these.
+     */
+    public <T> Map.Entry<T, Map<String, String>> withModelsLoaded(java.util.function.Supplier<T> body) {
+        requireOpen();
+        List<SessionRegistry.LoadedModel> used = new ArrayList<>();
+        T result = sessions.recording(used, body);
+        Map<String, String> models = new java.util.TreeMap<>();
+        used.forEach(m -> models.put(m.name(), m.sha256()));
+        return Map.entry(result, models);
+    }
+
     /** A random source derived from this runtime's seed and {@code purpose} only. */
     public RandomSource random(String purpose) {
         return new RandomSource(seed).fork(purpose);

@@ -57,28 +57,27 @@ public final class ExecutorRuntime {
             pipeline.device(spec.device());
         }
         String where = "executor " + executorId();
-        plan = pipeline.plan();
+        Map.Entry<PipelinePlan, Map<String, String>> built = genpipe.withModelsLoaded(pipeline::plan);
+        plan = built.getKey();
         if (!plan.definition().sha256().equals(spec.pipelineSha256())) {
             throw new GenpipeException("pipeline file " + spec.file() + " on " + where + " has sha256 "
                     + plan.definition().sha256() + ", the driver ran " + spec.pipelineSha256() + "; every node needs the"
                     + " same file at the same path");
         }
-        Map<String, String> here = new TreeMap<>();
-        for (Map<String, Object> m : genpipe.loadedModels()) {
-            here.put((String) m.get("name"), (String) m.get("sha256"));
-        }
+        Map<String, String> here = built.getValue();
         List<String> problems = new ArrayList<>();
-        new TreeMap<>(spec.models()).forEach((name, sha) -> {
-            String found = here.get(name);
-            if (found == null) {
-                problems.add("model " + name + " was not loaded on " + where);
-            } else if (!found.equals(sha)) {
-                problems.add("model " + name + " on " + where + " has sha256 " + found + ", the driver's has " + sha);
+        here.forEach((name, sha) -> {
+            String driver = spec.models().get(name);
+            if (driver == null) {
+                problems.add(where + " loaded model " + name + " (sha256 " + sha + "), which the driver did not load; the"
+                        + " pipeline names other files on that node");
+            } else if (!driver.equals(sha)) {
+                problems.add("model " + name + " on " + where + " has sha256 " + sha + ", the driver's has " + driver);
             }
         });
         if (!problems.isEmpty()) {
             throw new GenpipeException(String.join("; ", problems) + "; every node needs the same model files (check the"
-                    + " paths and plugins folders the pipeline names on that node)");
+                    + " files the pipeline names on that node, and that none changed after the driver validated it)");
         }
         PLANS.put(spec.planKey(), plan);
         return plan;

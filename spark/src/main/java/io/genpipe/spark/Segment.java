@@ -65,7 +65,12 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
 
     @Override
     public Iterator<SparkRow> call(Integer partition, Iterator<SparkRow> rows) {
-        PipelinePlan plan = ExecutorRuntime.plan(spec);
+        PipelinePlan plan;
+        try {
+            plan = ExecutorRuntime.plan(spec);
+        } catch (GenpipeException e) {
+            throw new GenpipeException("step '" + steps.get(0) + "' failed: " + e.getMessage(), e);
+        }
         Map<String, PipelinePlan.Planned> byId = new HashMap<>();
         plan.steps().forEach(p -> byId.put(p.id(), p));
         List<Step> chain = new ArrayList<>();

@@ -87,15 +87,32 @@ public final class SparkEngine {
      * @throws GenpipeException naming the step that failed; nothing is left behind
      */
     public RunResult run(Path file, List<String> sets, Long seed, Path out) {
-        long start = System.nanoTime();
+        return run(prepare(file, sets, seed), out);
+    }
+
+    /**
+     * A validated pipeline and what executors need to rebuild it, e.g. to show the plan before running it.
+     *
+     * @param plan the driver's plan
+     * @param spec what executors rebuild it from, with the sha256 of the file and models the driver read
+     */
+    public record Prepared(PipelinePlan plan, JobSpec spec) {
+    }
+
+    /**
+     * Validates {@code file} with {@code sets} (and {@code seed}, when not null) on the driver.
+     *
+     * @throws io.genpipe.runtime.pipeline.PipelineException listing every problem
+     */
+    public Prepared prepare(Path file, List<String> sets, Long seed) {
         Pipeline pipeline = host.pipeline(file);
         sets.forEach(pipeline::set);
         if (seed != null) {
             pipeline.seed(seed);
         }
-        PipelinePlan plan = pipeline.plan();
-        Map<String, String> models = new TreeMap<>();
-        host.loadedModels().forEach(m -> models.put((String) m.get("name"), (String) m.get("sha256")));
+        Map.Entry<PipelinePlan, Map<String, String>> validated = host.withModelsLoaded(pipeline::plan);
+        PipelinePlan plan = validated.getKey();
+        Map<String, String> models = validated.getValue();
         List<String> dirs = new ArrayList<>();
         if (pluginsDir != null) {
             sc.sc().addFile(pluginsDir.toAbsolutePath().toString(), true);
@@ -104,6 +121,18 @@ public final class SparkEngine {
         int taskCpus = sc.getConf().getInt("spark.task.cpus", 1);
         JobSpec spec = new JobSpec(plan.definition().file().toAbsolutePath().toString(), sets, seed, null, dirs,
                 true, taskCpus, plan.definition().sha256(), models);
+        return new Prepared(plan, spec);
+    }
+
+    /**
+     * Runs a pipeline {@link #prepare}d on the driver into {@code out}.
+     *
+     * @throws GenpipeException naming the step that failed; nothing is left behind
+     */
+    public RunResult run(Prepared prepared, Path out) {
+        long start = System.nanoTime();
+        PipelinePlan plan = prepared.plan();
+        JobSpec spec = prepared.spec();
         Map<String, Object> metrics = new TreeMap<>();
         Job job = new Job(plan, spec, metrics);
         Path target;
@@ -144,22 +173,34 @@ public final class SparkEngine {
         }
     }
 
-    /** The step's own message when a task failed with one, whatever Spark wrapped it in. */
-    private static GenpipeException failure(RuntimeException e) {
+    private static boolean fromSpark(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof GenpipeException && t.getMessage() != null && t.getMessage().startsWith("step '")) {
-                return new GenpipeException(t.getMessage() + "; no output was written", e);
+            if (t instanceof org.apache.spark.SparkException) {
+                return true;
             }
         }
-        String text = String.valueOf(e.getMessage());
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("GenpipeException: (step '.*?)(\\n|$)").matcher(text);
-        if (m.find()) {
-            return new GenpipeException(m.group(1) + "; no output was written", e);
+        return false;
+    }
+
+    /** The step's own message when a task failed with one, whatever Spark wrapped it in. */
+    private static GenpipeException failure(RuntimeException e) {
+        // a task's own failure first (Spark carries it as text, and as the cause when it could deserialize it)
+        java.util.regex.Pattern task = java.util.regex.Pattern.compile("GenpipeException: (step '[^\\n]*)");
+        String deepest = null;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            java.util.regex.Matcher m = task.matcher(String.valueOf(t.getMessage()));
+            if (t instanceof org.apache.spark.SparkException && m.find()) {
+                return new GenpipeException(m.group(1).strip() + "; no output was written", e);
+            }
+            if (t instanceof GenpipeException && t.getMessage() != null && t.getMessage().startsWith("step '")) {
+                deepest = t.getMessage();
+            }
         }
-        if (e instanceof GenpipeException g) {
-            return new GenpipeException(g.getMessage() + "; no output was written", e);
+        if (deepest != null) {
+            return new GenpipeException(deepest + "; no output was written", e);
         }
-        return new GenpipeException("the Spark job failed: " + e + "; no output was written", e);
+        return new GenpipeException((e instanceof GenpipeException ? e.getMessage() : "the Spark job failed: " + e)
+                + "; no output was written", e);
     }
 
     /** One run's state on the driver. */
@@ -386,12 +427,21 @@ public final class SparkEngine {
             SparkStepContext context = new SparkStepContext(p.id(), plan.definition(), folder, metrics, sides, log);
             try {
                 p.step().run(inputs, output, context);
-            } catch (GenpipeException e) {
+            } catch (RuntimeException e) {
+                if (fromSpark(e)) {
+                    throw e; // a task failed while this step read its input: that task's message is the one to tell
+                }
+                if (!(e instanceof GenpipeException)) {
+                    throw new GenpipeException("step '" + p.id() + "' failed: " + e, e);
+                }
                 throw new GenpipeException("step '" + p.id() + "' failed: " + e.getMessage(), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new GenpipeException("run interrupted; no output was written");
             } catch (Exception e) {
+                if (fromSpark(e)) {
+                    throw new GenpipeException(e.getMessage(), e); // the failed task's message is the one to tell
+                }
                 throw new GenpipeException("step '" + p.id() + "' failed: " + e, e);
             }
             return out;

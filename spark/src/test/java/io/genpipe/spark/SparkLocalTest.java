@@ -60,6 +60,59 @@ class SparkLocalTest {
         compare(ROOT.resolve("pipelines/bench/vae-one-class.yaml"), List.of("test.limit=3000"));
     }
 
+    @Test
+    void aModelThatChangedAfterValidationFailsTheJobNamingIt() throws Exception {
+        Path folder = tmp.resolve("job");
+        Files.createDirectories(folder);
+        copy("one-class/one-class-0-encoder.onnx", folder.resolve("encoder.onnx"));
+        copy("one-class/one-class-0-decoder.onnx", folder.resolve("decoder.onnx"));
+        Path file = folder.resolve("score.yaml");
+        Files.writeString(file, String.join("\n",
+                "name: score",
+                "seed: 1",
+                "batchSize: 100",
+                "steps:",
+                "  - id: test",
+                "    use: idx-source",
+                "    with:",
+                "      images: " + ROOT.resolve("data/fashion-mnist/t10k-images-idx3-ubyte.gz"),
+                "      labels: " + ROOT.resolve("data/fashion-mnist/t10k-labels-idx1-ubyte.gz"),
+                "      limit: 300",
+                "  - id: score",
+                "    use: vae-anomaly-scorer",
+                "    inputs: [test]",
+                "    with: {encoder: encoder.onnx, decoder: decoder.onnx, method: combined}",
+                "  - id: scores",
+                "    use: jsonl-sink",
+                "    inputs: [score]",
+                ""));
+        SparkEngine engine = new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()), null, line -> { });
+        SparkEngine.Prepared prepared = engine.prepare(file, List.of(), null);
+        String validated = prepared.spec().models().get(folder.resolve("encoder.onnx").toString());
+        // the node's copy is re-exported after the driver validated: another class's encoder, same ports
+        copy("one-class/one-class-1-encoder.onnx", folder.resolve("encoder.onnx"));
+        Path out = tmp.resolve("out");
+        io.genpipe.api.GenpipeException e = org.junit.jupiter.api.Assertions.assertThrows(io.genpipe.api.GenpipeException.class,
+                () -> engine.run(prepared, out));
+        assertTrue(e.getMessage().startsWith("step 'score' failed: model " + folder.resolve("encoder.onnx") + " on executor driver has"
+                + " sha256 "), e.getMessage());
+        assertTrue(e.getMessage().contains(", the driver's has " + validated + "; every node needs the same model files"),
+                e.getMessage());
+        assertTrue(e.getMessage().endsWith("; no output was written"), e.getMessage());
+        assertTrue(Files.notExists(out), "no output folder after a failed job");
+        try (Stream<Path> left = Files.list(tmp)) {
+            // the output folder's lock stays beside it, as after a failed local run; nothing else does
+            assertEquals(List.of(".out.lock", "job"), left.map(p -> p.getFileName().toString()).sorted()
+                    .collect(Collectors.toList()));
+        }
+    }
+
+    private static void copy(String resource, Path to) throws Exception {
+        try (var in = SparkLocalTest.class.getClassLoader().getResourceAsStream("io/genpipe/vae/models/" + resource)) {
+            Files.copy(in, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
     private void compare(Path file, List<String> sets) throws Exception {
         var local = genpipe.pipeline(file);
         sets.forEach(local::set);

@@ -32,6 +32,23 @@ public final class SessionRegistry implements AutoCloseable {
     private final Map<String, LoadedModel> loaded = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
+    private final List<List<LoadedModel>> recordings = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Runs {@code body}, adding to {@code into} every model this registry loads meanwhile, from any thread
+     * (plugin factories run on their own), cached sessions included: name, sha256 of the bytes read now,
+     * device. What one pipeline's validation used, when nothing else loads models at the same time.
+     */
+    public <T> T recording(List<LoadedModel> into, java.util.function.Supplier<T> body) {
+        List<LoadedModel> synced = java.util.Collections.synchronizedList(into);
+        recordings.add(synced);
+        try {
+            return body.get();
+        } finally {
+            recordings.remove(synced);
+        }
+    }
+
     public SessionRegistry(OnnxRuntime runtime) {
         this.runtime = runtime;
     }
@@ -54,6 +71,9 @@ public final class SessionRegistry implements AutoCloseable {
         ManagedSession session = sessions.computeIfAbsent(key, k -> create(source, settings));
         loaded.putIfAbsent(source.name() + "|" + session.device(),
                 new LoadedModel(source.name(), source.sha256(), session.device()));
+        for (List<LoadedModel> recording : recordings) {
+            recording.add(new LoadedModel(source.name(), source.sha256(), session.device()));
+        }
         return new OnnxModel(source.name(), session, runtime);
     }
 
