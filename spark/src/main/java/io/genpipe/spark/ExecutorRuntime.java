@@ -80,14 +80,22 @@ public final class ExecutorRuntime {
                     + " files the pipeline names on that node, and that none changed after the driver validated it)");
         }
         PLANS.put(spec.planKey(), plan);
+        System.err.println("genpipe: " + where + " rebuilt pipeline " + spec.file() + " (" + here.size() + " model(s),"
+                + " sha256 as on the driver)");
         return plan;
     }
 
     /** Closes every runtime of this JVM (the executor is shutting down). */
     public static synchronized void closeAll() {
+        int plans = PLANS.size();
+        int runtimes = RUNTIMES.size();
         PLANS.clear();
         RUNTIMES.values().forEach(Genpipe::close);
         RUNTIMES.clear();
+        if (runtimes > 0) {
+            System.err.println("genpipe: executor " + executorId() + " closed " + runtimes + " runtime(s) and their ONNX Runtime"
+                    + " sessions (" + plans + " pipeline(s))");
+        }
     }
 
     /** Sessions held by this JVM's executor runtimes (for tests). */

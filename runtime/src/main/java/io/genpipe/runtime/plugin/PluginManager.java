@@ -42,6 +42,12 @@ public final class PluginManager {
     /** The manifest every plugin carries. */
     public static final String DESCRIPTOR = "META-INF/genpipe-plugin.properties";
 
+    /**
+     * Where a jar that merges several class-path plugins (an application's shaded jar) keeps each one's
+     * descriptor: {@code META-INF/genpipe-plugin/<plugin class>.properties}.
+     */
+    public static final String CLASS_DESCRIPTORS = "META-INF/genpipe-plugin/";
+
     /** The ServiceLoader entry naming a plugin's {@link GenpipePlugin} implementation. */
     public static final String SERVICE_ENTRY = "META-INF/services/" + GenpipePlugin.class.getName();
 
@@ -93,13 +99,23 @@ public final class PluginManager {
     private void scanClassPath(List<LoadedPlugin> plugins, List<String> problems) {
         Map<String, List<ServiceLoader.Provider<GenpipePlugin>>> byLocation = new LinkedHashMap<>();
         List<ServiceConfigurationError> errors = new ArrayList<>();
+        Map<String, String> descriptors = new LinkedHashMap<>(); // key -> descriptor resource
+        Map<String, String> locations = new LinkedHashMap<>(); // key -> jar or folder
         for (ServiceLoader.Provider<GenpipePlugin> provider : providers(hostLoader, errors)) {
-            byLocation.computeIfAbsent(locationOf(provider.type()), k -> new ArrayList<>()).add(provider);
+            // a jar that merges several plugins (an application's shaded jar) names each one's descriptor
+            // after its plugin class; an ordinary plugin jar has the one descriptor
+            String location = locationOf(provider.type());
+            String own = CLASS_DESCRIPTORS + provider.type().getName() + ".properties";
+            boolean perClass = readClassPathDescriptor(location, own) != null;
+            String key = perClass ? location + "|" + own : location;
+            descriptors.put(key, perClass ? own : DESCRIPTOR);
+            locations.put(key, location);
+            byLocation.computeIfAbsent(key, k -> new ArrayList<>()).add(provider);
         }
         errors.forEach(e -> problems.add("A class-path plugin is broken: " + oneLine(e)));
         for (Map.Entry<String, List<ServiceLoader.Provider<GenpipePlugin>>> entry : byLocation.entrySet()) {
-            String location = entry.getKey();
-            Properties props = readClassPathDescriptor(location);
+            String location = locations.get(entry.getKey());
+            Properties props = readClassPathDescriptor(location, descriptors.get(entry.getKey()));
             PluginDescriptor descriptor = props == null
                     ? noDescriptor(location, problems) : descriptor(props, location, problems);
             if (descriptor == null) {
@@ -386,11 +402,11 @@ public final class PluginManager {
         }
     }
 
-    private static Properties readClassPathDescriptor(String location) {
+    private static Properties readClassPathDescriptor(String location, String resource) {
         Path path = Path.of(location);
         try {
             if (Files.isDirectory(path)) {
-                Path file = path.resolve(DESCRIPTOR);
+                Path file = path.resolve(resource);
                 if (!Files.isRegularFile(file)) {
                     return null;
                 }
@@ -401,7 +417,7 @@ public final class PluginManager {
                 }
             }
             try (JarFile jar = new JarFile(path.toFile())) {
-                ZipEntry entry = jar.getEntry(DESCRIPTOR);
+                ZipEntry entry = jar.getEntry(resource);
                 if (entry == null) {
                     return null;
                 }
