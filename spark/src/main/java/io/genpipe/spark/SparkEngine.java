@@ -57,6 +57,7 @@ public final class SparkEngine {
     private final JavaSparkContext sc;
     private final Path pluginsDir;
     private final Consumer<String> log;
+    private int partitions;
 
     /**
      * @param host the driver's runtime (validates, runs driver-side steps)
@@ -67,6 +68,23 @@ public final class SparkEngine {
         this.sc = sc;
         this.pluginsDir = pluginsDir;
         this.log = log;
+    }
+
+    /**
+     * How many partitions a source's rows are cut into (default: {@code spark.genpipe.partitions}, else twice
+     * the default parallelism, never more than one per batch). The results do not depend on it.
+     */
+    public SparkEngine partitions(int count) {
+        if (count < 1) {
+            throw new GenpipeException("partitions must be >= 1, got " + count);
+        }
+        this.partitions = count;
+        return this;
+    }
+
+    private int slices(int rows, int batchSize) {
+        int wanted = partitions > 0 ? partitions : sc.getConf().getInt("spark.genpipe.partitions", sc.defaultParallelism() * 2);
+        return Math.max(1, Math.min(wanted, (rows + batchSize - 1) / batchSize));
     }
 
     /** A Spark session for genpipe jobs: the genpipe executor plugin enabled (it closes sessions at executor exit). */
@@ -249,9 +267,7 @@ public final class SparkEngine {
                     for (int i = 0; i < rows.size(); i++) {
                         keyed.add(new SparkRow(RowKey.of(i), rows.get(i)));
                     }
-                    int slices = Math.max(1, Math.min(sc.defaultParallelism() * 2,
-                            (rows.size() + plan.definition().batchSize() - 1) / plan.definition().batchSize()));
-                    data.put(p.id(), keep(p, sc.parallelize(keyed, slices)));
+                    data.put(p.id(), keep(p, sc.parallelize(keyed, slices(rows.size(), plan.definition().batchSize()))));
                 } else if (p.execution() == StepKind.GLOBAL && METADATA_STEPS.contains(p.definition().use())) {
                     data.put(p.id(), keep(p, decide(p)));
                 } else {
@@ -263,8 +279,7 @@ public final class SparkEngine {
                         for (int i = 0; i < rows.size(); i++) {
                             keyed.add(new SparkRow(RowKey.of(i), rows.get(i)));
                         }
-                        data.put(p.id(), keep(p, sc.parallelize(keyed, Math.max(1, Math.min(sc.defaultParallelism(),
-                                rows.size())))));
+                        data.put(p.id(), keep(p, sc.parallelize(keyed, slices(rows.size(), plan.definition().batchSize()))));
                     }
                 }
                 driverStats.computeIfAbsent(p.id(), k -> new long[2])[1] += System.nanoTime() - t0;

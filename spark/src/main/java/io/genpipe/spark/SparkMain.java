@@ -20,7 +20,8 @@ import org.apache.spark.sql.SparkSession;
  *
  * <p>Options: {@code --out DIR}, {@code --set step.param=value} (repeatable), {@code --seed N},
  * {@code --plugins-dir DIR} (default $GENPIPE_PLUGINS_DIR), {@code --master URL} (when spark-submit
- * did not set one; default local[*]), {@code --engine spark} (accepted, for the launcher).
+ * did not set one; default local[*]), {@code --partitions N} (a source's rows are cut into N partitions;
+ * results do not depend on it), {@code --engine spark} (accepted, for the launcher).
  */
 public final class SparkMain {
 
@@ -42,6 +43,7 @@ public final class SparkMain {
         String master = null;
         String plugins = System.getenv("GENPIPE_PLUGINS_DIR");
         List<String> sets = new ArrayList<>();
+        int partitions = 0;
         try {
             for (int i = 0; i < rest.size(); i++) {
                 String a = rest.get(i);
@@ -51,6 +53,7 @@ public final class SparkMain {
                     case "--seed" -> seed = Long.parseLong(value(rest, ++i, a));
                     case "--plugins-dir" -> plugins = value(rest, ++i, a);
                     case "--master" -> master = value(rest, ++i, a);
+                    case "--partitions" -> partitions = Integer.parseInt(value(rest, ++i, a));
                     case "--engine" -> {
                         String engine = value(rest, ++i, a);
                         if (!engine.equals("spark")) {
@@ -61,7 +64,7 @@ public final class SparkMain {
                     default -> {
                         if (a.startsWith("-") || file != null) {
                             throw new IllegalArgumentException("unknown argument " + a + " (usage: run FILE [--out DIR]"
-                                    + " [--set step.param=value]... [--seed N] [--plugins-dir DIR] [--master URL])");
+                                    + " [--set step.param=value]... [--seed N] [--plugins-dir DIR] [--master URL] [--partitions N])");
                         }
                         file = Path.of(a);
                     }
@@ -71,6 +74,9 @@ public final class SparkMain {
                 throw new IllegalArgumentException("no pipeline file (usage: run FILE [--out DIR] [--set step.param=value]..."
                         + " [--seed N] [--plugins-dir DIR] [--master URL])");
             }
+        } catch (NumberFormatException e) {
+            System.err.println("genpipe: --seed and --partitions take a whole number: " + e.getMessage());
+            return 2;
         } catch (IllegalArgumentException e) {
             System.err.println("genpipe: " + e.getMessage());
             return 2;
@@ -89,7 +95,10 @@ public final class SparkMain {
                     "genpipe " + file.getFileName());
             try {
                 SparkEngine engine = new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()),
-                        pluginsDir, line -> System.err.println(line));
+                        pluginsDir, line -> System.err.println("genpipe: " + line));
+                if (partitions > 0) {
+                    engine.partitions(partitions);
+                }
                 RunResult result = engine.run(file, sets, seed, out);
                 System.out.println(String.format(Locale.ROOT, "wrote %s in %.1f s (spark %s, %s)", result.outputFolder(),
                         result.seconds(), session.sparkContext().applicationId(), session.sparkContext().master()));

@@ -61,6 +61,14 @@ class SparkLocalTest {
     }
 
     @Test
+    void thePartitioningChangesNothing() throws Exception {
+        // one partition, a prime number of them, one per batch: the same bytes as the local runner each time
+        for (int partitions : new int[] {1, 7, 40}) {
+            compare(ROOT.resolve("pipelines/anomaly-augment.yaml"), List.of("test.limit=4000", "batchSize=100"), partitions);
+        }
+    }
+
+    @Test
     void aModelThatChangedAfterValidationFailsTheJobNamingIt() throws Exception {
         Path folder = tmp.resolve("job");
         Files.createDirectories(folder);
@@ -114,11 +122,18 @@ class SparkLocalTest {
     }
 
     private void compare(Path file, List<String> sets) throws Exception {
+        compare(file, sets, 0);
+    }
+
+    private void compare(Path file, List<String> sets, int partitions) throws Exception {
         var local = genpipe.pipeline(file);
         sets.forEach(local::set);
         RunResult a = local.run(tmp.resolve("local"));
-        RunResult b = new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()), null, line -> { })
-                .run(file, sets, null, tmp.resolve("spark"));
+        SparkEngine engine = new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()), null, line -> { });
+        if (partitions > 0) {
+            engine.partitions(partitions);
+        }
+        RunResult b = engine.run(file, sets, null, tmp.resolve("spark"));
         List<String> files = list(a.outputFolder());
         assertEquals(files, list(b.outputFolder()));
         for (String f : files) {

@@ -145,8 +145,23 @@ final class PipelineCommands {
                 + " generated (the first row of the first text step); default: on when attached to a terminal"})
         Boolean stream;
 
+        @Option(names = "--engine", paramLabel = "E", defaultValue = "local", description = {"local (default: this"
+                + " machine) or spark (Apache Spark: --master URL; the ./genpipe launcher builds and starts it, see docs/SPARK.md)"})
+        String engine;
+
+        @Option(names = "--master", paramLabel = "URL", hidden = true, description = "Spark master, for --engine spark")
+        String master;
+
         @Override
         public Integer call() {
+            if (!"local".equals(engine) || master != null) {
+                spec.commandLine().getErr().println("genpipe: " + (!"spark".equals(engine)
+                        ? "--engine must be local or spark, got '" + engine + "'"
+                        : "--engine spark runs through the ./genpipe launcher, which builds the Spark-enabled engine on first"
+                        + " use (or submit spark/target/genpipe-spark-*-all.jar with spark-submit; see docs/SPARK.md)")
+                        + (master != null && "local".equals(engine) ? "; --master is for --engine spark" : ""));
+                return 2;
+            }
             // SIGINT / SIGTERM would start the JVM's shutdown at once, and ONNX Runtime's own
             // shutdown hook releases its environment while a step may still be inside a native
             // run (a crash). So a signal first stops the run, which waits for every step to leave
