@@ -39,6 +39,7 @@ class DeterminismTest {
                 Arguments.of("pipelines/gpt-generate.yaml", List.of("generate.maxTokens=120")),
                 Arguments.of("pipelines/ood-likelihood.yaml", List.of("test.limit=200")),
                 Arguments.of("pipelines/bench/vae-one-class.yaml", List.of("test.limit=2000")),
+                Arguments.of("pipelines/bench/spark-scoring.yaml", List.of("test.limit=200", "copies.times=2")),
                 Arguments.of("pipelines/bench/gan-quality.yaml",
                         List.of("noise.rows=1000", "test.limit=1000", "train.limit=1000")));
     }

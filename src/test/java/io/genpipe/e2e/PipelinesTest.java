@@ -27,12 +27,25 @@ class PipelinesTest {
             List<String> found = files.filter(p -> p.toString().endsWith(".yaml"))
                     .map(p -> Repo.root().relativize(p).toString()).sorted().collect(Collectors.toList());
             assertEquals(List.of("pipelines/anomaly-augment.yaml", "pipelines/bench/gan-quality.yaml",
-                    "pipelines/bench/vae-one-class.yaml", "pipelines/gpt-generate.yaml", "pipelines/latent-walk.yaml",
+                    "pipelines/bench/spark-scoring.yaml", "pipelines/bench/vae-one-class.yaml", "pipelines/gpt-generate.yaml", "pipelines/latent-walk.yaml",
                     "pipelines/ood-likelihood.yaml", "pipelines/speech-generate.yaml", "pipelines/speech-ood.yaml",
                     "pipelines/text-generate.yaml", "pipelines/text-novelty.yaml"), found,
                     "a pipeline file without an end-to-end test here (the speech pipelines need the wavenet plugin from its"
                     + " plugins folder: they run in plugins/wavenet's SpeechPipelinesTest)");
         }
+    }
+
+    @Test
+    void sparkScoringBenchmarkScoresEveryCopy() throws Exception {
+        // the Spark benchmark's chain (run at 100k and 1M rows in docs/BENCHMARKS.md), small, on the local engine
+        Path out = dir.resolve("spark-scoring");
+        Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/bench/spark-scoring.yaml", "--set", "test.limit=300",
+                "--set", "copies.times=3", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode json = new ObjectMapper().readTree(out.resolve("run.json").toFile());
+        assertEquals(900, json.at("/metrics/scored").asInt());
+        assertEquals(List.of(300, 900, 900, 900), List.of(json.at("/steps/0/rows").asInt(), json.at("/steps/1/rows").asInt(),
+                json.at("/steps/2/rows").asInt(), json.at("/steps/3/rows").asInt()));
     }
 
     @Test

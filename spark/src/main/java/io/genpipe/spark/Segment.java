@@ -23,7 +23,7 @@ import org.apache.spark.util.CollectionAccumulator;
 
 /**
  * A chain of row-wise steps fused into one {@code mapPartitionsWithIndex}: the partition's rows are cut
- * into chunks of the pipeline's batch size, each chunk runs through the real steps one after the other
+ * into chunks of about the pipeline's batch size (fewer when the chain multiplies rows), each chunk runs through the real steps one after the other
  * (a component re-batches to its own batch size), and the rows that come out get the chunk's first key
  * followed by their position. Row-wise steps depend only on their rows and their per-row-id draws, so
  * chunking changes nothing in what they emit. Each chunk's rows and metrics per step go to the driver
@@ -81,15 +81,25 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
         return new Iterator<>() {
             private final Deque<SparkRow> ready = new ArrayDeque<>();
             private int chunk;
+            private long in;
+            private long out;
 
             @Override
             public boolean hasNext() {
                 while (ready.isEmpty() && rows.hasNext()) {
-                    List<SparkRow> in = new ArrayList<>(chunkRows);
-                    while (in.size() < chunkRows && rows.hasNext()) {
-                        in.add(rows.next());
+                    // chunks of the batch size, but a chain that multiplies rows (repeat) gets fewer input rows per
+                    // chunk, so that about a batch comes out of each: what a task holds stays bounded. The first
+                    // chunk is a small probe. Where chunks end changes no row (row-wise steps) and no order (keys).
+                    int size = chunk == 0 ? Math.min(chunkRows, 16)
+                            : out == 0 ? chunkRows : (int) Math.max(1, Math.min(chunkRows, chunkRows * in / out));
+                    List<SparkRow> next = new ArrayList<>(size);
+                    while (next.size() < size && rows.hasNext()) {
+                        next.add(rows.next());
                     }
-                    run(plan, chain, partition, chunk++, in, ready);
+                    in += next.size();
+                    int before = ready.size();
+                    run(plan, chain, partition, chunk++, next, ready);
+                    out += ready.size() - before;
                 }
                 return !ready.isEmpty();
             }

@@ -268,6 +268,18 @@ public final class SparkEngine {
                         keyed.add(new SparkRow(RowKey.of(i), rows.get(i)));
                     }
                     data.put(p.id(), keep(p, sc.parallelize(keyed, slices(rows.size(), plan.definition().batchSize()))));
+                } else if (p.definition().use().equals("count")) {
+                    // a Spark count: rows stay where they are (kept, so that their consumers do not recompute them)
+                    JavaRDD<SparkRow> rows = dataset(p.definition().inputs().get(0));
+                    if (!p.consumers().isEmpty() && !persisted.contains(rows)) {
+                        rows = rows.persist(StorageLevel.DISK_ONLY());
+                        persisted.add(rows);
+                    }
+                    long n = rows.count();
+                    new SparkStepContext(p.id(), plan.definition(), folder, metrics, sides, log)
+                            .metric(String.valueOf(p.definition().with().get("metric")), null, n);
+                    driverStats.computeIfAbsent(p.id(), k -> new long[2])[0] = n;
+                    data.put(p.id(), rows);
                 } else if (p.execution() == StepKind.GLOBAL && METADATA_STEPS.contains(p.definition().use())) {
                     data.put(p.id(), keep(p, decide(p)));
                 } else {

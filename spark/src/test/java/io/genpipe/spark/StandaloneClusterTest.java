@@ -127,6 +127,23 @@ class StandaloneClusterTest {
     }
 
     @Test
+    void aThirdPartyPluginTravelsToTheExecutorsInItsPluginsFolder() throws Exception {
+        // wavenet is not in the application jar: executors get its folder through SparkContext.addFile and load
+        // it in genpipe's isolated plugin class loader; speech-ood also has take and a two-input concat
+        Path plugins = ROOT.resolve("plugins/wavenet/target/plugins");
+        assertTrue(Files.isDirectory(plugins.resolve("wavenet")), plugins + " is built by the reactor before this module");
+        Path file = ROOT.resolve("pipelines/speech-ood.yaml");
+        Path out = tmp.resolve("spark-out");
+        Result r = submit(List.of("--master", master, "--class", SparkMain.class.getName(), appJar().toString(), "run",
+                file.toString(), "--plugins-dir", plugins.toString(), "--out", out.toString()));
+        assertEquals(0, r.exit, r.output);
+        try (Genpipe genpipe = Genpipe.builder().pluginsDir(plugins).build()) {
+            sameOutputs(genpipe.pipeline(file).run(tmp.resolve("local")).outputFolder(), out);
+        }
+        assertTrue(executorLogs().stream().anyMatch(l -> l.contains(" rebuilt pipeline " + file)), "an executor ran it");
+    }
+
+    @Test
     void anInvalidFileIsRefusedOnTheDriverWithItsLineAndExit2() throws Exception {
         Path file = tmp.resolve("typo.yaml");
         Files.writeString(file, String.join("\n", "name: typo", "steps:", "  - id: test", "    use: idx-sorce",

@@ -33,6 +33,9 @@ public final class Repeat {
                     return new PassThroughStep() {
                         @Override
                         public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                            // emitted in batches of at most the pipeline's batch size: times x a batch in one
+                            // piece would multiply what the steps downstream hold
+                            int most = Math.max(1, context.batchSize());
                             for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
                                 try (Batch b = next) {
                                     List<RowMeta> meta = new ArrayList<>();
@@ -42,13 +45,26 @@ public final class Repeat {
                                             RowMeta m = b.meta(r);
                                             meta.add(new RowMeta(m.id() + "#" + k, m.label(), m.source(), m.score(), m.tags()));
                                             rows.add(r);
+                                            if (rows.size() == most) {
+                                                emit(b, rows, meta, output);
+                                            }
                                         }
                                     }
-                                    output.emit(b.select(rows).extend().meta(meta).build());
+                                    if (!rows.isEmpty()) {
+                                        emit(b, rows, meta, output);
+                                    }
                                 }
                             }
                         }
                     };
                 });
+    }
+
+    /** The rows picked so far as one batch, downstream; the lists are emptied for the next. */
+    private static void emit(Batch b, List<Integer> rows, List<RowMeta> meta, BatchOutput output) throws InterruptedException {
+        Batch picked = b.select(rows).extend().meta(new ArrayList<>(meta)).build();
+        rows.clear();
+        meta.clear();
+        output.emit(picked);
     }
 }
