@@ -42,8 +42,8 @@ public final class ExecutorRuntime {
         if (genpipe == null) {
             Genpipe.Builder b = Genpipe.builder().classPathPlugins(spec.classPathPlugins())
                     .threads(spec.intraOpThreads(), 1);
-            for (String dir : spec.pluginDirs()) {
-                b.pluginsDir(Path.of(SparkFiles.get(dir)));
+            if (!spec.pluginFiles().isEmpty()) {
+                b.pluginsDir(pluginsFolder(spec.pluginFiles()));
             }
             genpipe = b.build();
             RUNTIMES.put(spec.runtimeKey(), genpipe);
@@ -83,6 +83,24 @@ public final class ExecutorRuntime {
         System.err.println("genpipe: " + where + " rebuilt pipeline " + spec.file() + " (" + here.size() + " model(s),"
                 + " sha256 as on the driver)");
         return plan;
+    }
+
+    /** The driver's plugins folder put back together from the files Spark fetched for this executor. */
+    private static Path pluginsFolder(List<String> files) {
+        try {
+            Path folder = java.nio.file.Files.createTempDirectory("genpipe-plugins-");
+            for (String relative : files) {
+                Path to = folder.resolve(relative).normalize();
+                if (!to.startsWith(folder)) {
+                    throw new GenpipeException("plugin file " + relative + " is outside its plugins folder");
+                }
+                java.nio.file.Files.createDirectories(to.getParent());
+                java.nio.file.Files.copy(Path.of(SparkFiles.get(to.getFileName().toString())), to);
+            }
+            return folder;
+        } catch (java.io.IOException e) {
+            throw new GenpipeException("cannot put the plugins folder together on this executor: " + e.getMessage(), e);
+        }
     }
 
     /** Closes every runtime of this JVM (the executor is shutting down). */

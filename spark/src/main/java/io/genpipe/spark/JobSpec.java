@@ -13,25 +13,25 @@ import java.util.Map;
  * @param sets overrides as {@code --set} takes them, in order
  * @param seed the seed override, or null for the file's
  * @param device the device override, or null for the file's
- * @param pluginDirs plugins folders shipped with {@code SparkContext.addFile}, by the name SparkFiles knows them
+ * @param pluginFiles the files of the plugins folder, relative to it, each shipped with {@code SparkContext.addFile}
  * @param classPathPlugins whether plugins on the class path (the families the CLI ships) are found
  * @param intraOpThreads ONNX Runtime intra-op threads per session: spark.task.cpus
  * @param pipelineSha256 the file's sha256 as the driver read it
  * @param models model name to sha256, as the driver loaded them
  */
-public record JobSpec(String file, List<String> sets, Long seed, String device, List<String> pluginDirs,
+public record JobSpec(String file, List<String> sets, Long seed, String device, List<String> pluginFiles,
                       boolean classPathPlugins, int intraOpThreads, String pipelineSha256, Map<String, String> models)
         implements Serializable {
 
     public JobSpec {
         sets = List.copyOf(sets);
-        pluginDirs = List.copyOf(pluginDirs);
+        pluginFiles = List.copyOf(pluginFiles);
         models = Map.copyOf(models);
     }
 
     /** What one executor runtime (plugins, threads) is shared by. */
     String runtimeKey() {
-        return pluginDirs + "|" + classPathPlugins + "|" + intraOpThreads;
+        return pluginFiles + "|" + classPathPlugins + "|" + intraOpThreads;
     }
 
     /** What one rebuilt plan is shared by. */

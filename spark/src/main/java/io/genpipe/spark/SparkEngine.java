@@ -131,13 +131,29 @@ public final class SparkEngine {
         Map.Entry<PipelinePlan, Map<String, String>> validated = host.withModelsLoaded(pipeline::plan);
         PipelinePlan plan = validated.getKey();
         Map<String, String> models = validated.getValue();
-        List<String> dirs = new ArrayList<>();
+        List<String> files = new ArrayList<>();
         if (pluginsDir != null) {
-            sc.sc().addFile(pluginsDir.toAbsolutePath().toString(), true);
-            dirs.add(pluginsDir.getFileName().toString());
+            // every file of the plugins folder goes to the executors (Spark ships files, not local folders, to a
+            // cluster); each executor puts them back into a folder of the same shape
+            Map<String, String> names = new HashMap<>();
+            try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(pluginsDir.toAbsolutePath())) {
+                for (Path f : walk.filter(java.nio.file.Files::isRegularFile).sorted().toList()) {
+                    String relative = pluginsDir.toAbsolutePath().relativize(f).toString().replace('\\', '/');
+                    String name = f.getFileName().toString();
+                    String other = names.putIfAbsent(name, relative);
+                    if (other != null) {
+                        throw new GenpipeException("plugins folder " + pluginsDir + " has two files named " + name + " ("
+                                + other + ", " + relative + "); the Spark engine ships them by name: rename one");
+                    }
+                    sc.sc().addFile(f.toString());
+                    files.add(relative);
+                }
+            } catch (java.io.IOException e) {
+                throw new GenpipeException("cannot read plugins folder " + pluginsDir + ": " + e.getMessage(), e);
+            }
         }
         int taskCpus = sc.getConf().getInt("spark.task.cpus", 1);
-        JobSpec spec = new JobSpec(plan.definition().file().toAbsolutePath().toString(), sets, seed, null, dirs,
+        JobSpec spec = new JobSpec(plan.definition().file().toAbsolutePath().toString(), sets, seed, null, files,
                 true, taskCpus, plan.definition().sha256(), models);
         return new Prepared(plan, spec);
     }
