@@ -4,40 +4,108 @@ import io.genpipe.api.GenpipeException;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.Pipeline;
 import io.genpipe.runtime.pipeline.PipelinePlan;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.SparkFiles;
 
 /**
  * The genpipe runtime of one executor JVM: one {@link Genpipe} per plugins / threads setting (its
- * session registry keeps one ONNX Runtime session per model sha256), one rebuilt plan per pipeline, both
- * made on the first task that needs them and closed when the executor shuts down
- * ({@link GenpipeSparkPlugin}). Genpipe loads ONNX Runtime's native library on its own large-stack
+ * session registry keeps one ONNX Runtime session per model sha256, shared by everything built on it)
+ * and the driver's pipeline rebuilt from its file, one plan per task running at once (the local runner
+ * never calls a step from two threads, so neither does an executor), all closed when the executor shuts
+ * down ({@link GenpipeSparkPlugin}). Genpipe loads ONNX Runtime's native library on its own large-stack
  * thread, which executors with long command lines need.
  */
 public final class ExecutorRuntime {
 
     private static final Map<String, Genpipe> RUNTIMES = new HashMap<>();
-    private static final Map<String, PipelinePlan> PLANS = new HashMap<>();
+    private static final Map<String, Deque<PipelinePlan>> IDLE = new HashMap<>();
+    private static int plans;
 
     private ExecutorRuntime() {
     }
 
     /**
-     * The driver's pipeline rebuilt here, its file and models checked against the driver's.
+     * A plan of the driver's pipeline for one task, rebuilt here (or one an ended task gave back), its file
+     * and models checked against the driver's; give it back with {@link #release}.
      *
-     * @throws GenpipeException naming the file or model whose bytes differ from the driver's
+     * @throws GenpipeException naming the executor and the file or model whose bytes differ from the driver's
      */
-    public static synchronized PipelinePlan plan(JobSpec spec) {
-        PipelinePlan plan = PLANS.get(spec.planKey());
-        if (plan != null) {
-            return plan;
+    public static PipelinePlan borrow(JobSpec spec) {
+        synchronized (ExecutorRuntime.class) {
+            Deque<PipelinePlan> idle = IDLE.get(spec.planKey());
+            if (idle != null && !idle.isEmpty()) {
+                return idle.pop();
+            }
         }
+        try {
+            return build(spec);
+        } catch (GenpipeException e) {
+            throw new GenpipeException("executor " + executorId() + " cannot rebuild the pipeline: " + e.getMessage(), e);
+        }
+    }
+
+    /** Gives a plan back for the next task (at the end of the task that borrowed it). */
+    public static synchronized void release(JobSpec spec, PipelinePlan plan) {
+        IDLE.computeIfAbsent(spec.planKey(), k -> new ArrayDeque<>()).push(plan);
+    }
+
+    private static PipelinePlan build(JobSpec spec) {
+        // the file first: a node with another copy is told so, not what its copy makes of it
+        String sha = sha256(Path.of(spec.file()));
+        if (!sha.equals(spec.pipelineSha256())) {
+            throw new GenpipeException("its pipeline file " + spec.file() + " has sha256 " + sha + ", the driver ran "
+                    + spec.pipelineSha256() + "; every node needs the same file at the same path");
+        }
+        Genpipe genpipe = runtime(spec);
+        Pipeline pipeline = genpipe.pipeline(Path.of(spec.file()));
+        spec.sets().forEach(pipeline::set);
+        if (spec.seed() != null) {
+            pipeline.seed(spec.seed());
+        }
+        if (spec.device() != null) {
+            pipeline.device(spec.device());
+        }
+        Map.Entry<PipelinePlan, Map<String, String>> built;
+        synchronized (genpipe) { // one validation at a time records its own models
+            built = genpipe.withModelsLoaded(pipeline::plan);
+        }
+        Map<String, String> here = built.getValue();
+        List<String> problems = new ArrayList<>();
+        here.forEach((name, found) -> {
+            String driver = spec.models().get(name);
+            if (driver == null) {
+                problems.add("it loaded model " + name + " (sha256 " + found + "), which the driver did not load; the"
+                        + " pipeline names other files on this node");
+            } else if (!driver.equals(found)) {
+                problems.add("model " + name + " has sha256 " + found + " here, the driver's has " + driver);
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new GenpipeException(String.join("; ", problems) + "; every node needs the same model files (check the"
+                    + " files the pipeline names on this node, and that none changed after the driver validated it)");
+        }
+        synchronized (ExecutorRuntime.class) {
+            plans++;
+        }
+        System.err.println("genpipe: executor " + executorId() + " rebuilt pipeline " + spec.file() + " (" + here.size()
+                + " model(s), sha256 as on the driver)");
+        return built.getKey();
+    }
+
+    private static synchronized Genpipe runtime(JobSpec spec) {
         Genpipe genpipe = RUNTIMES.get(spec.runtimeKey());
         if (genpipe == null) {
             Genpipe.Builder b = Genpipe.builder().classPathPlugins(spec.classPathPlugins())
@@ -48,75 +116,54 @@ public final class ExecutorRuntime {
             genpipe = b.build();
             RUNTIMES.put(spec.runtimeKey(), genpipe);
         }
-        Pipeline pipeline = genpipe.pipeline(Path.of(spec.file()));
-        spec.sets().forEach(pipeline::set);
-        if (spec.seed() != null) {
-            pipeline.seed(spec.seed());
+        return genpipe;
+    }
+
+    private static String sha256(Path file) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        } catch (NoSuchFileException e) {
+            throw new GenpipeException("its pipeline file " + file + " does not exist; every node needs the pipeline file"
+                    + " (and the files it names) at the same path as the driver");
+        } catch (IOException e) {
+            throw new GenpipeException("cannot read its pipeline file " + file + ": " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
-        if (spec.device() != null) {
-            pipeline.device(spec.device());
-        }
-        String where = "executor " + executorId();
-        Map.Entry<PipelinePlan, Map<String, String>> built = genpipe.withModelsLoaded(pipeline::plan);
-        plan = built.getKey();
-        if (!plan.definition().sha256().equals(spec.pipelineSha256())) {
-            throw new GenpipeException("pipeline file " + spec.file() + " on " + where + " has sha256 "
-                    + plan.definition().sha256() + ", the driver ran " + spec.pipelineSha256() + "; every node needs the"
-                    + " same file at the same path");
-        }
-        Map<String, String> here = built.getValue();
-        List<String> problems = new ArrayList<>();
-        here.forEach((name, sha) -> {
-            String driver = spec.models().get(name);
-            if (driver == null) {
-                problems.add(where + " loaded model " + name + " (sha256 " + sha + "), which the driver did not load; the"
-                        + " pipeline names other files on that node");
-            } else if (!driver.equals(sha)) {
-                problems.add("model " + name + " on " + where + " has sha256 " + sha + ", the driver's has " + driver);
-            }
-        });
-        if (!problems.isEmpty()) {
-            throw new GenpipeException(String.join("; ", problems) + "; every node needs the same model files (check the"
-                    + " files the pipeline names on that node, and that none changed after the driver validated it)");
-        }
-        PLANS.put(spec.planKey(), plan);
-        System.err.println("genpipe: " + where + " rebuilt pipeline " + spec.file() + " (" + here.size() + " model(s),"
-                + " sha256 as on the driver)");
-        return plan;
     }
 
     /** The driver's plugins folder put back together from the files Spark fetched for this executor. */
     private static Path pluginsFolder(List<String> files) {
         try {
-            Path folder = java.nio.file.Files.createTempDirectory("genpipe-plugins-");
+            Path folder = Files.createTempDirectory("genpipe-plugins-");
             for (String relative : files) {
                 Path to = folder.resolve(relative).normalize();
                 if (!to.startsWith(folder)) {
                     throw new GenpipeException("plugin file " + relative + " is outside its plugins folder");
                 }
-                java.nio.file.Files.createDirectories(to.getParent());
-                java.nio.file.Files.copy(Path.of(SparkFiles.get(to.getFileName().toString())), to);
+                Files.createDirectories(to.getParent());
+                Files.copy(Path.of(SparkFiles.get(to.getFileName().toString())), to);
             }
             return folder;
-        } catch (java.io.IOException e) {
-            throw new GenpipeException("cannot put the plugins folder together on this executor: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new GenpipeException("cannot put the plugins folder together: " + e.getMessage(), e);
         }
     }
 
     /** Closes every runtime of this JVM (the executor is shutting down). */
     public static synchronized void closeAll() {
-        int plans = PLANS.size();
         int runtimes = RUNTIMES.size();
-        PLANS.clear();
+        IDLE.clear();
         RUNTIMES.values().forEach(Genpipe::close);
         RUNTIMES.clear();
         if (runtimes > 0) {
             System.err.println("genpipe: executor " + executorId() + " closed " + runtimes + " runtime(s) and their ONNX Runtime"
-                    + " sessions (" + plans + " pipeline(s))");
+                    + " sessions (" + plans + " plan(s))");
         }
+        plans = 0;
     }
 
-    /** Sessions held by this JVM's executor runtimes (for tests). */
+    /** Runtimes held by this JVM (for tests). */
     static synchronized int runtimes() {
         return RUNTIMES.size();
     }

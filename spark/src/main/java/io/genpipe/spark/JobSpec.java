@@ -36,6 +36,7 @@ public record JobSpec(String file, List<String> sets, Long seed, String device, 
 
     /** What one rebuilt plan is shared by. */
     String planKey() {
-        return runtimeKey() + "|" + file + "|" + sets + "|" + seed + "|" + device + "|" + pipelineSha256;
+        return runtimeKey() + "|" + file + "|" + sets + "|" + seed + "|" + device + "|" + pipelineSha256 + "|"
+                + new java.util.TreeMap<>(models);
     }
 }

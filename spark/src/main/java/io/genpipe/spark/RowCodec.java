@@ -52,8 +52,8 @@ public final class RowCodec {
                 out.writeInt(names.size());
                 for (int c = 0; c < names.size(); c++) {
                     long[] shape = shapes.get(c);
-                    out.writeUTF(names.get(c));
-                    out.writeUTF(types.get(c).name());
+                    writeString(out, names.get(c));
+                    writeString(out, types.get(c).name());
                     out.writeInt(shape.length - 1);
                     long elements = 1;
                     for (int d = 1; d < shape.length; d++) {
@@ -96,8 +96,8 @@ public final class RowCodec {
                     tensors = new ArrayList<>(columns);
                 }
                 for (int c = 0; c < columns; c++) {
-                    String name = in.readUTF();
-                    DType type = DType.valueOf(in.readUTF());
+                    String name = readString(in);
+                    DType type = DType.valueOf(readString(in));
                     long[] shape = new long[in.readInt() + 1];
                     for (int d = 1; d < shape.length; d++) {
                         shape[d] = in.readLong();
@@ -136,7 +136,17 @@ public final class RowCodec {
             }
             return b.build();
         } catch (IOException e) {
+            closeAll(tensors);
             throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            closeAll(tensors);
+            throw e;
+        }
+    }
+
+    private static void closeAll(List<BufferTensor> tensors) {
+        if (tensors != null) {
+            tensors.forEach(BufferTensor::close);
         }
     }
 
@@ -172,17 +182,30 @@ public final class RowCodec {
         return out.array();
     }
 
+    /** Length-prefixed UTF-8 (writeUTF stops at 64 KB; a row's text tag may be longer). */
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static String readString(DataInputStream in) throws IOException {
+        byte[] b = new byte[in.readInt()];
+        in.readFully(b);
+        return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     static byte[] encodeMeta(RowMeta m) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeUTF(m.id());
+            writeString(out, m.id());
             out.writeBoolean(m.label() != null);
             if (m.label() != null) {
                 out.writeInt(m.label());
             }
             out.writeBoolean(m.source() != null);
             if (m.source() != null) {
-                out.writeUTF(m.source());
+                writeString(out, m.source());
             }
             out.writeBoolean(m.score() != null);
             if (m.score() != null) {
@@ -190,8 +213,8 @@ public final class RowCodec {
             }
             out.writeInt(m.tags().size());
             for (Map.Entry<String, String> e : m.tags().entrySet()) {
-                out.writeUTF(e.getKey());
-                out.writeUTF(e.getValue());
+                writeString(out, e.getKey());
+                writeString(out, e.getValue());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -201,14 +224,14 @@ public final class RowCodec {
 
     static RowMeta decodeMeta(byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            String id = in.readUTF();
+            String id = readString(in);
             Integer label = in.readBoolean() ? in.readInt() : null;
-            String source = in.readBoolean() ? in.readUTF() : null;
+            String source = in.readBoolean() ? readString(in) : null;
             Double score = in.readBoolean() ? in.readDouble() : null;
             int tags = in.readInt();
             Map<String, String> t = new LinkedHashMap<>();
             for (int i = 0; i < tags; i++) {
-                t.put(in.readUTF(), in.readUTF());
+                t.put(readString(in), readString(in));
             }
             return new RowMeta(id, label, source, score, t);
         } catch (IOException e) {

@@ -65,11 +65,10 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
 
     @Override
     public Iterator<SparkRow> call(Integer partition, Iterator<SparkRow> rows) {
-        PipelinePlan plan;
-        try {
-            plan = ExecutorRuntime.plan(spec);
-        } catch (GenpipeException e) {
-            throw new GenpipeException("step '" + steps.get(0) + "' failed: " + e.getMessage(), e);
+        PipelinePlan plan = ExecutorRuntime.borrow(spec);
+        org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+        if (task != null) {
+            task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) t -> ExecutorRuntime.release(spec, plan));
         }
         Map<String, PipelinePlan.Planned> byId = new HashMap<>();
         plan.steps().forEach(p -> byId.put(p.id(), p));
@@ -86,6 +85,9 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
 
             @Override
             public boolean hasNext() {
+                if (chunk == 0 && !rows.hasNext()) {
+                    run(plan, chain, partition, chunk++, List.of(), ready); // no rows: the steps still record their metrics
+                }
                 while (ready.isEmpty() && rows.hasNext()) {
                     // chunks of the batch size, but a chain that multiplies rows (repeat) gets fewer input rows per
                     // chunk, so that about a batch comes out of each: what a task holds stays bounded. The first
@@ -116,12 +118,15 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
 
     private void run(PipelinePlan plan, List<Step> chain, int partition, int chunk, List<SparkRow> in,
                      Deque<SparkRow> out) {
+        Path scratch = scratch();
         List<byte[]> data = new ArrayList<>(in.size());
         in.forEach(r -> data.add(r.data()));
-        RowKey first = in.get(0).key();
-        List<Batch> current = new ArrayList<>(List.of(RowCodec.decode(data)));
-        Path scratch = scratch();
+        RowKey first = in.isEmpty() ? null : in.get(0).key();
+        List<Batch> current = new ArrayList<>();
         try {
+            if (!in.isEmpty()) {
+                current.add(RowCodec.decode(data));
+            }
             for (int i = 0; i < chain.size(); i++) {
                 String id = steps.get(i);
                 Map<String, Object> metrics = new LinkedHashMap<>();
@@ -153,6 +158,10 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
             }
             long position = 0;
             for (Batch b : current) {
+                if (b.rows() > 0 && first == null) {
+                    throw new GenpipeException("step '" + steps.get(steps.size() - 1) + "' emitted rows from no rows;"
+                            + " a row-wise step emits rows for the rows it reads");
+                }
                 for (byte[] row : RowCodec.encode(b)) {
                     out.add(new SparkRow(first.child(position++), row));
                 }

@@ -89,11 +89,19 @@ public final class SparkEngine {
 
     /** A Spark session for genpipe jobs: the genpipe executor plugin enabled (it closes sessions at executor exit). */
     public static SparkSession session(String master, String appName) {
-        SparkSession.Builder b = SparkSession.builder().appName(appName)
-                .config("spark.plugins", GenpipeSparkPlugin.class.getName())
-                .config("spark.ui.enabled", "false");
+        // spark-submit's settings (system properties) are kept: genpipe's plugin joins any others
+        org.apache.spark.SparkConf submitted = new org.apache.spark.SparkConf();
+        String plugins = submitted.get("spark.plugins", "").trim();
+        String ours = GenpipeSparkPlugin.class.getName();
+        if (!java.util.Arrays.asList(plugins.split("\\s*,\\s*")).contains(ours)) {
+            plugins = plugins.isEmpty() ? ours : plugins + "," + ours;
+        }
+        SparkSession.Builder b = SparkSession.builder().appName(appName).config("spark.plugins", plugins);
         if (master != null) {
             b.master(master);
+            if (!submitted.contains("spark.ui.enabled")) {
+                b.config("spark.ui.enabled", "false"); // a quick run from the launcher: no web UI on port 4040
+            }
         }
         return b.getOrCreate();
     }
@@ -219,14 +227,15 @@ public final class SparkEngine {
     /** The step's own message when a task failed with one, whatever Spark wrapped it in. */
     private static GenpipeException failure(RuntimeException e) {
         // a task's own failure first (Spark carries it as text, and as the cause when it could deserialize it)
-        java.util.regex.Pattern task = java.util.regex.Pattern.compile("GenpipeException: (step '[^\\n]*)");
+        java.util.regex.Pattern task = java.util.regex.Pattern.compile("GenpipeException: ((?:step '|executor )[^\\n]*)");
         String deepest = null;
         for (Throwable t = e; t != null; t = t.getCause()) {
             java.util.regex.Matcher m = task.matcher(String.valueOf(t.getMessage()));
             if (t instanceof org.apache.spark.SparkException && m.find()) {
                 return new GenpipeException(m.group(1).strip() + "; no output was written", e);
             }
-            if (t instanceof GenpipeException && t.getMessage() != null && t.getMessage().startsWith("step '")) {
+            if (t instanceof GenpipeException && t.getMessage() != null
+                    && (t.getMessage().startsWith("step '") || t.getMessage().startsWith("executor "))) {
                 deepest = t.getMessage();
             }
         }
@@ -278,12 +287,7 @@ public final class SparkEngine {
                     continue;
                 }
                 if (p.execution() == StepKind.SOURCE) {
-                    List<byte[]> rows = onDriver(p, List.of());
-                    List<SparkRow> keyed = new ArrayList<>(rows.size());
-                    for (int i = 0; i < rows.size(); i++) {
-                        keyed.add(new SparkRow(RowKey.of(i), rows.get(i)));
-                    }
-                    data.put(p.id(), keep(p, sc.parallelize(keyed, slices(rows.size(), plan.definition().batchSize()))));
+                    data.put(p.id(), keep(p, parallelize(onDriver(p, List.of()))));
                 } else if (p.definition().use().equals("count")) {
                     // a Spark count: rows stay where they are (kept, so that their consumers do not recompute them)
                     JavaRDD<SparkRow> rows = dataset(p.definition().inputs().get(0));
@@ -303,11 +307,7 @@ public final class SparkEngine {
                     p.definition().inputs().forEach(i -> inputs.add(dataset(i)));
                     List<byte[]> rows = onDriver(p, inputs);
                     if (!p.consumers().isEmpty()) {
-                        List<SparkRow> keyed = new ArrayList<>(rows.size());
-                        for (int i = 0; i < rows.size(); i++) {
-                            keyed.add(new SparkRow(RowKey.of(i), rows.get(i)));
-                        }
-                        data.put(p.id(), keep(p, sc.parallelize(keyed, slices(rows.size(), plan.definition().batchSize()))));
+                        data.put(p.id(), keep(p, parallelize(rows)));
                     }
                 }
                 driverStats.computeIfAbsent(p.id(), k -> new long[2])[1] += System.nanoTime() - t0;
@@ -316,6 +316,15 @@ public final class SparkEngine {
             for (String tail : new ArrayList<>(pending.keySet())) {
                 dataset(tail).count();
             }
+        }
+
+        /** Rows made on the driver, each keyed by its position, cut into partitions. */
+        private JavaRDD<SparkRow> parallelize(List<byte[]> rows) {
+            List<SparkRow> keyed = new ArrayList<>(rows.size());
+            for (int i = 0; i < rows.size(); i++) {
+                keyed.add(new SparkRow(RowKey.of(i), rows.get(i)));
+            }
+            return sc.parallelize(keyed, slices(rows.size(), plan.definition().batchSize()));
         }
 
         /** Rows read by more than one consumer are kept (on disk) instead of recomputed. */
@@ -480,7 +489,7 @@ public final class SparkEngine {
                 throw new GenpipeException("step '" + p.id() + "' failed: " + e.getMessage(), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new GenpipeException("run interrupted; no output was written");
+                throw new GenpipeException("run interrupted");
             } catch (Exception e) {
                 if (fromSpark(e)) {
                     throw new GenpipeException(e.getMessage(), e); // the failed task's message is the one to tell
@@ -532,9 +541,6 @@ public final class SparkEngine {
         }
         if ((a instanceof Integer || a instanceof Long) && (b instanceof Integer || b instanceof Long)) {
             return ((Number) a).longValue() + ((Number) b).longValue();
-        }
-        if (a instanceof Number x && b instanceof Number y) {
-            return x.doubleValue() + y.doubleValue();
         }
         throw new GenpipeException("a row-wise step recorded a metric that is not a count (" + a + "); the Spark engine"
                 + " sums row-wise steps' metrics over chunks");

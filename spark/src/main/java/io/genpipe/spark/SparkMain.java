@@ -33,7 +33,19 @@ public final class SparkMain {
     }
 
     static int run(String[] args) {
-        List<String> rest = new ArrayList<>(List.of(args));
+        List<String> rest = new ArrayList<>();
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 2 && !a.startsWith("--set=")) {
+                rest.add(a.substring(0, eq)); // --out=DIR as --out DIR, as the CLI takes it
+                rest.add(a.substring(eq + 1));
+            } else if (a.startsWith("--set=")) {
+                rest.add("--set");
+                rest.add(a.substring(6));
+            } else {
+                rest.add(a);
+            }
+        }
         if (!rest.isEmpty() && rest.get(0).equals("run")) {
             rest.remove(0);
         }
@@ -53,7 +65,12 @@ public final class SparkMain {
                     case "--seed" -> seed = Long.parseLong(value(rest, ++i, a));
                     case "--plugins-dir" -> plugins = value(rest, ++i, a);
                     case "--master" -> master = value(rest, ++i, a);
-                    case "--partitions" -> partitions = Integer.parseInt(value(rest, ++i, a));
+                    case "--partitions" -> {
+                        partitions = Integer.parseInt(value(rest, ++i, a));
+                        if (partitions < 1) {
+                            throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
+                        }
+                    }
                     case "--engine" -> {
                         String engine = value(rest, ++i, a);
                         if (!engine.equals("spark")) {
@@ -90,6 +107,13 @@ public final class SparkMain {
             if (out == null) {
                 out = Path.of(new PipelineReader().read(file).out());
             }
+            // validated before Spark starts: an invalid file registers no application and asks for no executors
+            var check = genpipe.pipeline(file);
+            sets.forEach(check::set);
+            if (seed != null) {
+                check.seed(seed);
+            }
+            check.plan();
             boolean submitted = System.getProperty("spark.master") != null;
             SparkSession session = SparkEngine.session(submitted ? null : master != null ? master : "local[*]",
                     "genpipe " + file.getFileName());
@@ -113,6 +137,9 @@ public final class SparkMain {
             return 2;
         } catch (GenpipeException e) {
             System.err.println("genpipe: " + e.getMessage());
+            return 1;
+        } catch (RuntimeException e) {
+            System.err.println("genpipe: the Spark job could not run: " + e);
             return 1;
         }
     }

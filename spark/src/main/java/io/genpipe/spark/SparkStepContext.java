@@ -5,9 +5,7 @@ import io.genpipe.api.RandomSource;
 import io.genpipe.runtime.pipeline.PipelineDefinition;
 import io.genpipe.runtime.step.StepContext;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -62,12 +60,6 @@ final class SparkStepContext implements StepContext {
         return random;
     }
 
-    /** The order the local runner keeps a metric group's keys in: by length, then text, {@code mean} last. */
-    static Map<String, Object> group() {
-        return new TreeMap<>(Comparator.comparing((String k) -> k.equals("mean") ? 1 : 0).thenComparing(k -> k.length())
-                .thenComparing(k -> k));
-    }
-
     @Override
     @SuppressWarnings("unchecked")
     public void metric(String group, String key, Object value) {
@@ -75,7 +67,7 @@ final class SparkStepContext implements StepContext {
             if (key == null) {
                 metrics.put(group, value);
             } else {
-                ((Map<String, Object>) metrics.computeIfAbsent(group, g -> group())).put(key, value);
+                ((Map<String, Object>) metrics.computeIfAbsent(group, g -> io.genpipe.runtime.pipeline.PipelineRunner.metricGroup())).put(key, value);
             }
         }
     }

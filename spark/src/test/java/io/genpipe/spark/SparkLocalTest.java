@@ -102,9 +102,9 @@ class SparkLocalTest {
         Path out = tmp.resolve("out");
         io.genpipe.api.GenpipeException e = org.junit.jupiter.api.Assertions.assertThrows(io.genpipe.api.GenpipeException.class,
                 () -> engine.run(prepared, out));
-        assertTrue(e.getMessage().startsWith("step 'score' failed: model " + folder.resolve("encoder.onnx") + " on executor driver has"
-                + " sha256 "), e.getMessage());
-        assertTrue(e.getMessage().contains(", the driver's has " + validated + "; every node needs the same model files"),
+        assertTrue(e.getMessage().startsWith("executor driver cannot rebuild the pipeline: model " + folder.resolve("encoder.onnx")
+                + " has sha256 "), e.getMessage());
+        assertTrue(e.getMessage().contains(" here, the driver's has " + validated + "; every node needs the same model files"),
                 e.getMessage());
         assertTrue(e.getMessage().endsWith("; no output was written"), e.getMessage());
         assertTrue(Files.notExists(out), "no output folder after a failed job");

@@ -130,6 +130,68 @@ public final class PipelineRunner {
     }
 
     /**
+     * Runs {@code plan} on rows in memory, e.g. one request of a served pipeline: {@code rows} (owned by this
+     * call from now on) are what the source step {@code input} emits instead of reading its file, and what the
+     * step {@code output} emits comes back as one batch (owned by the caller). The other steps run as in a run;
+     * sinks write into a temporary folder removed before this returns; no run.json, no output folder.
+     *
+     * @throws GenpipeException naming the step that failed
+     */
+    public Batch runOn(PipelinePlan plan, String input, Batch rows, String output) {
+        List<Batch> captured = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<PipelinePlan.Planned> steps = new ArrayList<>();
+        String response = "(response)";
+        boolean found = false;
+        for (PipelinePlan.Planned p : plan.steps()) {
+            io.genpipe.runtime.step.Step step = p.step();
+            List<String> consumers = p.consumers();
+            if (p.id().equals(input)) {
+                found = true;
+                step = new io.genpipe.runtime.step.PassThroughStep() {
+                    @Override
+                    public void run(List<BatchInput> inputs, BatchOutput out, StepContext context) throws Exception {
+                        out.emit(rows);
+                    }
+                };
+            }
+            if (p.id().equals(output)) {
+                consumers = new ArrayList<>(consumers);
+                consumers.add(response);
+            }
+            steps.add(new PipelinePlan.Planned(p.definition(), p.kind(), step, p.outputs(), consumers, p.execution(),
+                    p.publishes(), p.sideInputs()));
+        }
+        PipelinePlan.Planned out = plan.steps().stream().filter(p -> p.id().equals(output)).findFirst().orElse(null);
+        if (!found || out == null) {
+            rows.close();
+            throw new GenpipeException("pipeline " + plan.definition().name() + " has no step " + (!found ? input : output));
+        }
+        steps.add(new PipelinePlan.Planned(new StepDefinition(response, "response", List.of(output), Map.of(),
+                out.definition().location(), Map.of()), "sink", new io.genpipe.runtime.step.SinkStep() {
+                    @Override
+                    public void run(List<BatchInput> inputs, BatchOutput o, StepContext context) throws Exception {
+                        for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                            captured.add(b);
+                        }
+                    }
+                }, List.of(), List.of(), io.genpipe.runtime.step.StepKind.SINK, List.of(), List.of()));
+        Path temp;
+        try {
+            temp = Files.createTempDirectory("genpipe-rows-");
+        } catch (IOException e) {
+            rows.close();
+            throw new GenpipeException("cannot make a temporary folder for the pipeline's files: " + e.getMessage(), e);
+        }
+        try {
+            execute(new PipelinePlan(plan.definition(), steps), temp, new TreeMap<>(), new LinkedHashMap<>(), new Stop());
+            return Batch.concat(captured);
+        } finally {
+            captured.forEach(Batch::close);
+            OutputFolder.deleteTree(temp);
+        }
+    }
+
+    /**
      * Stops the run in progress, if any, from any thread (e.g. a signal handler) and returns at
      * once: its steps are interrupted, and {@link #run} ends with "run stopped by a signal" after
      * every step has left native code and the temporary folder is gone.
@@ -360,6 +422,15 @@ public final class PipelineRunner {
     }
 
     /**
+     * An empty metric group ({@code metrics.<group>.<key>}) in the order run.json lists keys: by length, then
+     * text, {@code mean} last (so classes 0..10 read in order). Every runner records keyed metrics in one.
+     */
+    public static Map<String, Object> metricGroup() {
+        return new TreeMap<>(Comparator.comparing((String k) -> k.equals("mean") ? 1 : 0).thenComparing(k -> k.length())
+                .thenComparing(k -> k));
+    }
+
+    /**
      * Writes {@code folder/run.json}: the pipeline (name, file, sha256), seed, the host's provenance,
      * {@code extra} (e.g. the engine that ran it), the steps' rows and seconds, the metrics, the wall time.
      * Every runner writes this one shape.
@@ -464,9 +535,7 @@ public final class PipelineRunner {
                 if (key == null) {
                     metrics.put(group, value);
                 } else {
-                    ((Map<String, Object>) metrics.computeIfAbsent(group, g -> new TreeMap<String, Object>(
-                            Comparator.comparing((String k) -> k.equals("mean") ? 1 : 0).thenComparing(k -> k.length())
-                                    .thenComparing(k -> k)))).put(key, value);
+                    ((Map<String, Object>) metrics.computeIfAbsent(group, g -> metricGroup())).put(key, value);
                 }
             }
         }
