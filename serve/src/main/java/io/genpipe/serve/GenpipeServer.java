@@ -7,6 +7,9 @@ import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.Role;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.component.RegisteredFactory;
+import io.genpipe.runtime.pipeline.PipelinePlan;
+import io.genpipe.runtime.pipeline.PipelineRunner;
+import io.genpipe.runtime.step.StepKind;
 import io.genpipe.runtime.pipeline.PipelineException;
 import io.genpipe.runtime.pipeline.Problem;
 import io.javalin.Javalin;
@@ -55,6 +58,10 @@ public final class GenpipeServer implements AutoCloseable {
         this.genpipe = genpipe;
         List<Problem> problems = new ArrayList<>();
         for (ServeConfig.ModelConfig m : config.models()) {
+            if (m.pipeline() != null) {
+                servePipeline(m, problems);
+                continue;
+            }
             try {
                 Optional<RegisteredFactory> f = genpipe.components().find(m.use());
                 if (f.isEmpty()) {
@@ -112,6 +119,67 @@ public final class GenpipeServer implements AutoCloseable {
                 }
             });
         });
+    }
+
+    /**
+     * A pipeline file as a model: validated like {@code genpipe validate} (its problems with the pipeline
+     * file's lines), its input a source step and its output a step that passes rows on.
+     */
+    private void servePipeline(ServeConfig.ModelConfig m, List<Problem> problems) {
+        ServeConfig.PipelineRef ref = m.pipeline();
+        String what = "model '" + m.name() + "': ";
+        PipelinePlan plan;
+        try {
+            plan = genpipe.pipeline(ref.file()).plan();
+        } catch (PipelineException e) {
+            problems.add(new Problem(m.location(), null, what + "pipeline " + ref.file() + " is invalid (" + e.problems().size()
+                    + (e.problems().size() == 1 ? " problem" : " problems") + ")"));
+            problems.addAll(e.problems());
+            return;
+        } catch (GenpipeException e) {
+            problems.add(new Problem(m.location(), null, what + e.getMessage()));
+            return;
+        }
+        Map<String, PipelinePlan.Planned> steps = new LinkedHashMap<>();
+        plan.steps().forEach(p -> steps.put(p.id(), p));
+        PipelinePlan.Planned in = steps.get(ref.input());
+        PipelinePlan.Planned out = steps.get(ref.output());
+        List<String> sources = plan.steps().stream().filter(p -> p.execution() == StepKind.SOURCE).map(PipelinePlan.Planned::id)
+                .toList();
+        List<String> passing = plan.steps().stream().filter(p -> p.execution() != StepKind.SINK).map(PipelinePlan.Planned::id)
+                .toList();
+        if (in == null || in.execution() != StepKind.SOURCE) {
+            problems.add(new Problem(m.location(), null, what + "input: " + ref.input() + " is not a source step of " + ref.file()
+                    + " (its sources: " + String.join(", ", sources) + ")"));
+            return;
+        }
+        if (out == null || out.execution() == StepKind.SINK) {
+            problems.add(new Problem(m.location(), null, what + "output: " + ref.output() + " is not a step of " + ref.file()
+                    + " that passes rows on (" + (out == null ? "no such step" : "it is a sink") + "; steps: "
+                    + String.join(", ", passing) + ")"));
+            return;
+        }
+        PipelineRunner runner = new PipelineRunner(genpipe, line -> { });
+        List<PortSpec> outputs = out.outputs();
+        models.put(m.name(), ServedModel.pipeline(m.name(), m.use(), in.outputs(), outputs, rows -> {
+            Batch answer = runner.runOn(plan, ref.input(), rows, ref.output());
+            return answer.rows() == 0 && !outputs.isEmpty() ? empty(outputs, answer) : answer;
+        }));
+        configs.put(m.name(), m);
+    }
+
+    /** No rows came out: zero-row tensors of the output's ports, so the answer still names them. */
+    private static Batch empty(List<PortSpec> ports, Batch none) {
+        none.close();
+        Batch.Builder b = Batch.builder(0);
+        for (PortSpec p : ports) {
+            long[] shape = new long[p.shape().size()];
+            for (int i = 1; i < shape.length; i++) {
+                shape[i] = p.shape().get(i).isFixed() ? p.shape().get(i).size() : 0;
+            }
+            b.column(p.name(), io.genpipe.api.data.BufferTensor.allocate(p.dtype(), shape));
+        }
+        return b.build();
     }
 
     /**
@@ -369,7 +437,13 @@ public final class GenpipeServer implements AutoCloseable {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("use", m.use);
         p.put("role", m.role());
-        p.put("with", c.with());
+        if (c.pipeline() != null) {
+            p.put("pipeline", c.use());
+            p.put("input", c.pipeline().input());
+            p.put("output", c.pipeline().output());
+        } else {
+            p.put("with", c.with());
+        }
         p.put("requestParameters", InferenceCodec.PARAMETERS);
         Map<String, Object> batching = new LinkedHashMap<>();
         batching.put("maxBatchSize", c.maxBatchSize());
@@ -431,11 +505,11 @@ public final class GenpipeServer implements AutoCloseable {
             synchronized (mine) {
                 mine.values().forEach(b -> {
                     b.close();
-                    b.model().component.close();
+                    b.model().close();
                 });
             }
         }
         app.stop();
-        models.values().forEach(m -> m.component.close());
+        models.values().forEach(ServedModel::close);
     }
 }

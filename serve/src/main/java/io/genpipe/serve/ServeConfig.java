@@ -37,8 +37,25 @@ public record ServeConfig(Path file, String host, int port, long maxRequestBytes
      * @param maxQueueDelayMs longest a request waits for others to join its batch
      * @param queueCapacity most requests waiting; more are answered 429
      * @param location where the model is declared
+     * @param pipeline a pipeline file served instead of a component, or null
      */
     public record ModelConfig(String name, String use, Map<String, Object> with, int maxBatchSize, long maxQueueDelayMs,
-                              int queueCapacity, Location location) {
+                              int queueCapacity, Location location, PipelineRef pipeline) {
+
+        public ModelConfig(String name, String use, Map<String, Object> with, int maxBatchSize, long maxQueueDelayMs,
+                           int queueCapacity, Location location) {
+            this(name, use, with, maxBatchSize, maxQueueDelayMs, queueCapacity, location, null);
+        }
+    }
+
+    /**
+     * A served pipeline: a request's rows enter at the source step {@code input}, the rows step {@code output}
+     * emits come back.
+     *
+     * @param file the pipeline file (relative paths in the config resolve against the config's folder)
+     * @param input the source step whose rows a request replaces
+     * @param output the step whose rows are the answer
+     */
+    public record PipelineRef(java.nio.file.Path file, String input, String output) {
     }
 }

@@ -44,7 +44,7 @@ public final class ServeConfigReader {
 
     static final List<String> TOP = List.of("host", "port", "limits", "threads", "device", "onMissingDevice", "models");
     static final List<String> LIMITS = List.of("maxRequestBytes", "maxRowsPerRequest");
-    static final List<String> MODEL = List.of("name", "use", "with", "batching", "description");
+    static final List<String> MODEL = List.of("name", "use", "with", "batching", "description", "pipeline", "input", "output");
     static final List<String> BATCHING = List.of("maxBatchSize", "maxQueueDelayMs", "queueCapacity");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final long MAX_FILE_BYTES = 1 << 20;
@@ -155,8 +155,30 @@ public final class ServeConfigReader {
                     + " at most 64 characters (it is part of a URL)");
             return null;
         }
+        String pipelineFile = string(keys.get("pipeline"), null);
+        String input = string(keys.get("input"), null);
+        String output = string(keys.get("output"), null);
+        ServeConfig.PipelineRef pipeline = null;
+        if (pipelineFile != null) {
+            if (use != null || keys.containsKey("with")) {
+                problem(n, "model '" + name + "' has both pipeline: and " + (use != null ? "use:" : "with:") + "; a model serves a"
+                        + " component (use:, with:) or a pipeline file (pipeline:, input:, output:)");
+                return null;
+            }
+            if (input == null || output == null) {
+                problem(n, "model '" + name + "' serves a pipeline: it needs input: (the source step a request's rows replace)"
+                        + " and output: (the step whose rows come back)");
+                return null;
+            }
+            Path base = file.toAbsolutePath().getParent();
+            pipeline = new ServeConfig.PipelineRef(base.resolve(pipelineFile).normalize(), input, output);
+            use = pipelineFile;
+        } else if (input != null || output != null) {
+            problem(n, "model '" + name + "': input: and output: are for a served pipeline (pipeline: FILE)");
+            return null;
+        }
         if (use == null) {
-            problem(n, "model '" + name + "' has no use: (the component it serves, e.g. use: gan-generator)");
+            problem(n, "model '" + name + "' has no use: (the component it serves, e.g. use: gan-generator; or pipeline: FILE)");
             return null;
         }
         Map<String, Object> with = new LinkedHashMap<>();
@@ -174,7 +196,7 @@ public final class ServeConfigReader {
                 problem(w.getValueNode(), "with: must be a mapping of the component's parameters, e.g. with: {method: combined}");
             }
         }
-        int maxBatch = 32;
+        int maxBatch = pipeline != null ? 1 : 32;
         long delay = 5;
         int capacity = 1024;
         NodeTuple b = keys.get("batching");
@@ -188,7 +210,12 @@ public final class ServeConfigReader {
                 problem(b.getValueNode(), "batching: must be a mapping, e.g. batching: {maxBatchSize: 32, maxQueueDelayMs: 5, queueCapacity: 1024}");
             }
         }
-        return new ServeConfig.ModelConfig(name, use, with, maxBatch, delay, capacity, at(n));
+        if (pipeline != null && maxBatch != 1) {
+            problem(b.getValueNode(), "model '" + name + "' serves a pipeline, which runs each request on its own (its global"
+                    + " steps see that request's rows only): leave maxBatchSize out (1)");
+            return null;
+        }
+        return new ServeConfig.ModelConfig(name, use, with, maxBatch, delay, capacity, at(n), pipeline);
     }
 
     private Object value(Node n) {

@@ -27,8 +27,12 @@ final class ServedModel {
 
     final String name;
     final String use;
+    /** The served component, or null for a pipeline. */
     final Component component;
     private final Map<String, ParameterSpec> parameters;
+    private final List<PortSpec> pipelineInputs;
+    private final List<PortSpec> pipelineOutputs;
+    private final java.util.function.UnaryOperator<Batch> pipeline;
 
     ServedModel(String name, String use, Component component) {
         this(name, use, component, List.of());
@@ -48,6 +52,40 @@ final class ServedModel {
         if (!(component instanceof Generator) && !(component instanceof Scorer)) {
             throw new IllegalArgumentException(use + " is a " + component.getClass().getSimpleName());
         }
+        this.pipelineInputs = null;
+        this.pipelineOutputs = null;
+        this.pipeline = null;
+    }
+
+    private ServedModel(String name, String use, List<PortSpec> inputs, List<PortSpec> outputs, java.util.function.UnaryOperator<Batch> run) {
+        this.name = name;
+        this.use = use;
+        this.component = null;
+        this.parameters = Map.of();
+        this.pipelineInputs = List.copyOf(inputs);
+        this.pipelineOutputs = List.copyOf(outputs);
+        this.pipeline = run;
+    }
+
+    /**
+     * A pipeline file as a model: a request's rows are what its input step emits, the rows its output step
+     * emits come back ({@code run} takes the request's batch and returns those).
+     */
+    static ServedModel pipeline(String name, String file, List<PortSpec> inputs, List<PortSpec> outputs,
+                                java.util.function.UnaryOperator<Batch> run) {
+        return new ServedModel(name, file, inputs, outputs, run);
+    }
+
+    /** Whether this serves a pipeline file rather than a component. */
+    boolean isPipeline() {
+        return pipeline != null;
+    }
+
+    /** Closes the served component (a pipeline's components belong to the runtime). */
+    void close() {
+        if (component != null) {
+            component.close();
+        }
     }
 
     /** The component's own parameters (but the request's seed/label/rows/format); a request may set those that are not files. */
@@ -56,14 +94,17 @@ final class ServedModel {
     }
 
     String role() {
-        return component instanceof Generator ? "generator" : "scorer";
+        return pipeline != null ? "pipeline" : component instanceof Generator ? "generator" : "scorer";
     }
 
     List<PortSpec> inputs() {
-        return component.inputs();
+        return pipeline != null ? pipelineInputs : component.inputs();
     }
 
     List<PortSpec> outputs() {
+        if (pipeline != null) {
+            return pipelineOutputs;
+        }
         return component instanceof Scorer ? List.of(PortSpec.of(SCORE, DType.FLOAT64, "batch")) : component.outputs();
     }
 
@@ -79,6 +120,9 @@ final class ServedModel {
 
     /** As {@link #apply(Batch)}, a text generator streaming each row's pieces to {@code listener} as they come. */
     Batch apply(Batch in, TokenListener listener) {
+        if (pipeline != null) {
+            return pipeline.apply(in);
+        }
         if (component instanceof TextGenerator t) {
             return t.generate(in, FIXED, listener);
         }
