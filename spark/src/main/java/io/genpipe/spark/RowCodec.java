@@ -174,6 +174,51 @@ public final class RowCodec {
         return out.array();
     }
 
+    /** The same row with only the columns in {@code keep} (in its own order). */
+    public static byte[] project(byte[] row, java.util.Set<String> keep) {
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(row));
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            DataOutputStream out = new DataOutputStream(bytes);
+            byte[] m = new byte[in.readInt()];
+            in.readFully(m);
+            out.writeInt(m.length);
+            out.write(m);
+            int columns = in.readInt();
+            ByteArrayOutputStream kept = new ByteArrayOutputStream();
+            DataOutputStream k = new DataOutputStream(kept);
+            int n = 0;
+            for (int c = 0; c < columns; c++) {
+                String name = readString(in);
+                String type = readString(in);
+                long[] dims = new long[in.readInt()];
+                for (int d = 0; d < dims.length; d++) {
+                    dims[d] = in.readLong();
+                }
+                byte[] data = new byte[in.readInt()];
+                in.readFully(data);
+                if (keep.contains(name)) {
+                    n++;
+                    writeString(k, name);
+                    writeString(k, type);
+                    k.writeInt(dims.length);
+                    for (long d : dims) {
+                        k.writeLong(d);
+                    }
+                    k.writeInt(data.length);
+                    k.write(data);
+                }
+            }
+            k.flush();
+            out.writeInt(n);
+            out.write(kept.toByteArray());
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A row of metadata and no columns, as a global step's decision reads it. */
     public static byte[] metaOnly(byte[] row) {
         int old = ByteBuffer.wrap(row).getInt();

@@ -53,6 +53,13 @@ public final class SparkEngine {
     static final Set<String> METADATA_STEPS = Set.of("flag-quantile", "top-k", "take-per-class", "take", "count",
             "concat", "relabel");
 
+    /** The columns an evaluation reads (it reads nothing else but the rows' metadata), from its parameters. */
+    static final Map<String, java.util.function.Function<Map<String, Object>, java.util.Set<String>>> EVALUATION_COLUMNS = Map.of(
+            "auroc", w -> w.get("scores") instanceof List<?> l ? new java.util.HashSet<>(l.stream().map(String::valueOf).toList())
+                    : w.get("scores") == null ? null : java.util.Set.of(String.valueOf(w.get("scores"))),
+            "accuracy", w -> java.util.Set.of(String.valueOf(w.getOrDefault("predicted", "predicted"))),
+            "frechet-distance", w -> java.util.Set.of(String.valueOf(w.getOrDefault("column", "features"))));
+
     private final Genpipe host;
     private final JavaSparkContext sc;
     private final Path pluginsDir;
@@ -304,7 +311,14 @@ public final class SparkEngine {
                     data.put(p.id(), keep(p, decide(p)));
                 } else {
                     List<JavaRDD<SparkRow>> inputs = new ArrayList<>();
-                    p.definition().inputs().forEach(i -> inputs.add(dataset(i)));
+                    java.util.Set<String> reads = p.outputs().isEmpty() ? EVALUATION_COLUMNS.getOrDefault(p.definition().use(),
+                            w -> null).apply(p.definition().with()) : null;
+                    for (String i : p.definition().inputs()) {
+                        JavaRDD<SparkRow> rows = dataset(i);
+                        // an evaluation that reads only some columns gets only those (and the metadata): the
+                        // images stay on the executors
+                        inputs.add(reads == null ? rows : rows.map(r -> new SparkRow(r.key(), RowCodec.project(r.data(), reads))));
+                    }
                     List<byte[]> rows = onDriver(p, inputs);
                     if (!p.consumers().isEmpty()) {
                         data.put(p.id(), keep(p, parallelize(rows)));
