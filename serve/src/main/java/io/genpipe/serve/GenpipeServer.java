@@ -159,7 +159,16 @@ public final class GenpipeServer implements AutoCloseable {
                     + String.join(", ", passing) + ")"));
             return;
         }
-        PipelineRunner runner = new PipelineRunner(genpipe, line -> { });
+        if (in.outputs().isEmpty()) {
+            problems.add(new Problem(m.location(), null, what + "input: " + ref.input() + " emits rows without columns (tags"
+                    + " only, e.g. text), which a request's tensors cannot fill; serve a pipeline whose input step emits tensors"));
+            return;
+        }
+        PipelineRunner runner = new PipelineRunner(genpipe, line -> {
+            if (line.startsWith("warning: ")) {
+                System.err.println("genpipe serve: model " + m.name() + ": " + line);
+            }
+        });
         List<PortSpec> outputs = out.outputs();
         models.put(m.name(), ServedModel.pipeline(m.name(), m.use(), in.outputs(), outputs, rows -> {
             Batch answer = runner.runOn(plan, ref.input(), rows, ref.output());

@@ -132,12 +132,15 @@ class ServedPipelineTest {
                 assertEquals(pixels[row * 784 + p], outputs.get(0).get("data").get(k * 784 + p).floatValue(), 0.0f);
             }
         }
-        // the same request, the same answer; nothing the sinks wrote is left
+        // the same request, the same answer; nothing the sinks wrote (the grid) is left, no native value open
+        long folders = requestFolders();
         assertEquals(r.body(), post("/v2/models/worst/infer", imagesRequest(pixels, 8, ", {\"name\": \"label\", \"shape\": [8],"
                 + " \"datatype\": \"INT64\", \"data\": [0, 1, 2, 3, 4, 5, 6, 7]}")).body());
+        assertEquals(folders, requestFolders());
         try (var left = Files.list(dir)) {
             assertEquals(List.of("serve.yaml", "worst.yaml"), left.map(p -> p.getFileName().toString()).sorted().toList());
         }
+        assertEquals(0, genpipe.onnx().liveNativeValues());
 
         HttpResponse<String> meta = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
                 + "/v2/models/worst")).build(), HttpResponse.BodyHandlers.ofString());
@@ -151,6 +154,13 @@ class ServedPipelineTest {
         assertEquals(400, bad.statusCode(), bad.body());
         assertEquals("unknown parameter 'method'; requests to worst take [seed, label, rows, format]",
                 ServerTest.json(bad).get("error").asText());
+    }
+
+    /** The temporary folders requests' sinks write into (each removed when its request ends). */
+    private static long requestFolders() throws Exception {
+        try (var s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return s.filter(p -> p.getFileName().toString().startsWith("genpipe-rows-")).count();
+        }
     }
 
     private static List<String> names(JsonNode outputs) {

@@ -133,9 +133,11 @@ public final class PipelineRunner {
      * Runs {@code plan} on rows in memory, e.g. one request of a served pipeline: {@code rows} (owned by this
      * call from now on) are what the source step {@code input} emits instead of reading its file, and what the
      * step {@code output} emits comes back as one batch (owned by the caller). The other steps run as in a run;
-     * sinks write into a temporary folder removed before this returns; no run.json, no output folder.
+     * sinks write into a temporary folder removed before this returns; no run.json, no output folder; the
+     * steps' metrics are not kept, their warnings go to this runner's log.
      *
-     * @throws GenpipeException naming the step that failed
+     * @throws GenpipeException naming the step that refused the rows (it threw a GenpipeException)
+     * @throws IllegalStateException naming the step that failed otherwise
      */
     public Batch runOn(PipelinePlan plan, String input, Batch rows, String output) {
         List<Batch> captured = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -150,7 +152,13 @@ public final class PipelineRunner {
                 step = new io.genpipe.runtime.step.PassThroughStep() {
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput out, StepContext context) throws Exception {
-                        out.emit(rows);
+                        // in batches of the pipeline's size, as a source emits them
+                        try (Batch all = rows) {
+                            int size = Math.max(1, context.batchSize());
+                            for (int from = 0; from < all.rows(); from += size) {
+                                out.emit(all.slice(from, Math.min(all.rows(), from + size)));
+                            }
+                        }
                     }
                 };
             }
@@ -185,6 +193,13 @@ public final class PipelineRunner {
         try {
             execute(new PipelinePlan(plan.definition(), steps), temp, new TreeMap<>(), new LinkedHashMap<>(), new Stop());
             return Batch.concat(captured);
+        } catch (GenpipeException e) {
+            // what a step refused (its own GenpipeException) stays one; anything else is this host's failure
+            String message = e.getMessage().replace("; no output was written", "");
+            if (e.getCause() == null || e.getCause() instanceof GenpipeException) {
+                throw new GenpipeException(message, e);
+            }
+            throw new IllegalStateException(message, e);
         } finally {
             captured.forEach(Batch::close);
             OutputFolder.deleteTree(temp);
