@@ -177,21 +177,29 @@ public final class ServeLoadBench {
 
     /** CLIENTS clients, each sending its next request when its last is answered, for {@code seconds} (or {@code limit} requests). */
     static Result closedLoop(HttpClient http, String url, int seconds, Long limit) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
+        return closedLoop(http, CLIENTS, seed -> request(url, seed), new AtomicLong(), seconds, limit);
+    }
+
+    /**
+     * {@code clients} clients, each sending {@code request} of the next seed from {@code seeds} when its last is
+     * answered, for {@code seconds} (or {@code limit} requests in all).
+     */
+    static Result closedLoop(HttpClient http, int clients, java.util.function.LongFunction<HttpRequest> request, AtomicLong seeds,
+                             int seconds, Long limit) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         AtomicLong count = new AtomicLong();
         AtomicLong errors = new AtomicLong();
-        AtomicLong seeds = new AtomicLong();
         List<long[]> latencies = new ArrayList<>();
-        List<java.util.concurrent.Future<long[]>> clients = new ArrayList<>();
+        List<java.util.concurrent.Future<long[]>> running = new ArrayList<>();
         long start = System.nanoTime();
-        for (int c = 0; c < CLIENTS; c++) {
-            clients.add(pool.submit(() -> {
+        for (int c = 0; c < clients; c++) {
+            running.add(pool.submit(() -> {
                 long[] mine = new long[1 << 16];
                 int n = 0;
                 while (System.nanoTime() < end && (limit == null || count.get() < limit)) {
                     long t = System.nanoTime();
-                    HttpResponse<String> r = http.send(request(url, seeds.incrementAndGet()), HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> r = http.send(request.apply(seeds.incrementAndGet()), HttpResponse.BodyHandlers.ofString());
                     long took = System.nanoTime() - t;
                     if (r.statusCode() != 200) {
                         errors.incrementAndGet();
@@ -205,7 +213,7 @@ public final class ServeLoadBench {
                 return Arrays.copyOf(mine, n);
             }));
         }
-        for (java.util.concurrent.Future<long[]> f : clients) {
+        for (java.util.concurrent.Future<long[]> f : running) {
             latencies.add(f.get());
         }
         double took = (System.nanoTime() - start) / 1e9;

@@ -130,37 +130,6 @@ public final class ServeOverloadBench {
     }
 
     static ServeLoadBench.Result closedLoop(HttpClient http, String url, AtomicLong seeds, int seconds) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
-        long start = System.nanoTime();
-        long end = start + TimeUnit.SECONDS.toNanos(seconds);
-        AtomicLong count = new AtomicLong();
-        AtomicLong errors = new AtomicLong();
-        List<java.util.concurrent.Future<long[]>> clients = new ArrayList<>();
-        for (int c = 0; c < CLIENTS; c++) {
-            clients.add(pool.submit(() -> {
-                long[] mine = new long[1024];
-                int n = 0;
-                while (System.nanoTime() < end) {
-                    long t = System.nanoTime();
-                    HttpResponse<String> r = http.send(request(url, seeds.incrementAndGet()), HttpResponse.BodyHandlers.ofString());
-                    if (r.statusCode() != 200) {
-                        errors.incrementAndGet();
-                    }
-                    count.incrementAndGet();
-                    if (n == mine.length) {
-                        mine = Arrays.copyOf(mine, n * 2);
-                    }
-                    mine[n++] = System.nanoTime() - t;
-                }
-                return Arrays.copyOf(mine, n);
-            }));
-        }
-        List<long[]> all = new ArrayList<>();
-        for (java.util.concurrent.Future<long[]> f : clients) {
-            all.add(f.get());
-        }
-        pool.shutdown();
-        return new ServeLoadBench.Result(count.get(), errors.get(), (System.nanoTime() - start) / 1e9,
-                all.stream().flatMapToLong(Arrays::stream).toArray());
+        return ServeLoadBench.closedLoop(http, CLIENTS, seed -> request(url, seed), seeds, seconds, null);
     }
 }

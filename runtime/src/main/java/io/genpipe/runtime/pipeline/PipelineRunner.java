@@ -495,81 +495,17 @@ public final class PipelineRunner {
         }
     }
 
-    private static final class RunContext implements StepContext {
+    private static final class RunContext extends RunStepContext {
         private final String id;
-        private final PipelineDefinition definition;
-        private final Path folder;
-        private final RandomSource random;
-        private final Map<String, Object> metrics;
         private final Progress progress;
-
         private final SideValues sides;
-        private final Consumer<String> log;
 
         RunContext(String id, PipelineDefinition definition, Path folder, RandomSource random, Map<String, Object> metrics,
                    Progress progress, SideValues sides, Consumer<String> log) {
-            this.sides = sides;
-            this.log = log;
+            super(id, definition, folder, random, metrics, log);
             this.id = id;
             this.progress = progress;
-            this.definition = definition;
-            this.folder = folder;
-            this.random = random;
-            this.metrics = metrics;
-        }
-
-        @Override
-        public String stepId() {
-            return id;
-        }
-
-        @Override
-        public Path pipelineFolder() {
-            return definition.folder();
-        }
-
-        @Override
-        public Path outputFolder() {
-            return folder;
-        }
-
-        @Override
-        public int batchSize() {
-            return definition.batchSize();
-        }
-
-        @Override
-        public RandomSource random() {
-            return random;
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public void metric(String group, String key, Object value) {
-            synchronized (metrics) {
-                if (key == null) {
-                    metrics.put(group, value);
-                } else {
-                    ((Map<String, Object>) metrics.computeIfAbsent(group, g -> metricGroup())).put(key, value);
-                }
-            }
-        }
-
-        @Override
-        public Map<String, Object> metrics() {
-            synchronized (metrics) {
-                return Map.copyOf(metrics);
-            }
-        }
-
-        @Override
-        public boolean failOnNonFinite() {
-            return !definition.nonFinite().equals("warn");
-        }
-
-        @Override
-        public void warn(String message) {
-            log.accept("warning: " + message);
+            this.sides = sides;
         }
 
         @Override
