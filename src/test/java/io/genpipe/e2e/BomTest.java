@@ -30,8 +30,10 @@ class BomTest {
         assertEquals(text(parent.getDocumentElement(), "version"), bomProps.get("genpipe.version"));
         for (Map.Entry<String, String> e : bomProps.entrySet()) {
             if (!e.getKey().equals("genpipe.version")) {
-                assertEquals(parentProps.get(e.getKey()), e.getValue(), "bom/pom.xml's " + e.getKey()
-                        + " differs from the parent's, which the build is tested with");
+                assertEquals(
+                        parentProps.get(e.getKey()),
+                        e.getValue(),
+                        "bom/pom.xml's " + e.getKey() + " differs from the parent's, which the build is tested with");
             }
         }
         List<String> managed = new ArrayList<>();
@@ -39,9 +41,24 @@ class BomTest {
         for (int i = 0; i < deps.getLength(); i++) {
             managed.add(text((Element) deps.item(i), "artifactId"));
         }
-        for (String artifact : List.of("genpipe-api", "genpipe-runtime", "genpipe-serve", "genpipe-testkit", "genpipe-vae",
-                "genpipe-classifier", "genpipe-gan", "genpipe-autoregressive", "genpipe-transformer", "onnxruntime",
-                "onnxruntime_gpu", "guice", "guava", "commons-configuration2", "commons-beanutils", "snakeyaml", "jfreechart")) {
+        for (String artifact : List.of(
+                "genpipe-api",
+                "genpipe-runtime",
+                "genpipe-serve",
+                "genpipe-testkit",
+                "genpipe-vae",
+                "genpipe-classifier",
+                "genpipe-gan",
+                "genpipe-autoregressive",
+                "genpipe-transformer",
+                "onnxruntime",
+                "onnxruntime_gpu",
+                "guice",
+                "guava",
+                "commons-configuration2",
+                "commons-beanutils",
+                "snakeyaml",
+                "jfreechart")) {
             assertTrue(managed.contains(artifact), "genpipe-bom does not manage " + artifact + ": " + managed);
         }
     }

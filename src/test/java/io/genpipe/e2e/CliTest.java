@@ -23,7 +23,9 @@ class CliTest {
 
     @Test
     void doctorJsonReportsRuntimeProvidersCudaAndPlugins() throws Exception {
-        plugin("demo").source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum")).build(dir.resolve("demo.jar"));
+        plugin("demo")
+                .source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum"))
+                .build(dir.resolve("demo.jar"));
         Repo.Run run = Repo.genpipe(Map.of(), "doctor", "--json", "--plugins-dir", dir.toString());
         assertEquals(0, run.exitCode(), run.err());
         JsonNode json = new ObjectMapper().readTree(run.out());
@@ -34,7 +36,9 @@ class CliTest {
         assertEquals("1.0", json.at("/genpipe/apiVersion").asText());
         List<String> names = new ArrayList<>();
         json.get("plugins").forEach(p -> names.add(p.get("name").asText()));
-        assertEquals(List.of("autoregressive", "builtin", "classifier", "demo", "gan", "transformer", "vae"), names.stream().sorted().toList());
+        assertEquals(
+                List.of("autoregressive", "builtin", "classifier", "demo", "gan", "transformer", "vae"),
+                names.stream().sorted().toList());
         JsonNode demo = json.at("/plugins/" + names.indexOf("demo"));
         assertEquals("demo", demo.get("name").asText());
         assertEquals("1.0.0", demo.get("version").asText());
@@ -48,38 +52,53 @@ class CliTest {
         Files.write(dir.resolve("broken.jar"), new byte[] {1, 2, 3});
         Repo.Run run = Repo.genpipe(Map.of("GENPIPE_PLUGINS_DIR", dir.toString()), "doctor");
         assertEquals(1, run.exitCode());
-        assertTrue(run.out().contains("Problems (1):\n  - Plugin jar " + dir.resolve("broken.jar")
-                + " cannot be read as a jar (zip END header not found); rebuild it or remove it from " + dir), run.out());
+        assertTrue(
+                run.out()
+                        .contains("Problems (1):\n  - Plugin jar " + dir.resolve("broken.jar")
+                                + " cannot be read as a jar (zip END header not found); rebuild it or remove it from "
+                                + dir),
+                run.out());
     }
 
     @Test
     void pluginsListsComponentsWithParameters() {
         Repo.Run run = Repo.genpipe(Map.of(), "plugins", "--verbose");
         assertEquals(0, run.exitCode(), run.err());
-        assertTrue(run.out().contains("  sampler    gaussian                 standard normal latents N(0, I)\n"
-                + "      dim              integer          required  latent size\n"), run.out());
+        assertTrue(
+                run.out()
+                        .contains("  sampler    gaussian                 standard normal latents N(0, I)\n"
+                                + "      dim              integer          required  latent size\n"),
+                run.out());
     }
 
     @Test
     void pluginsFailsListingEveryProblem() throws Exception {
-        plugin("demo").noServiceEntry().source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum"))
+        plugin("demo")
+                .noServiceEntry()
+                .source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum"))
                 .build(dir.resolve("demo.jar"));
         Files.createDirectories(dir.resolve("empty-folder"));
         Repo.Run run = Repo.genpipe(Map.of(), "plugins", "--plugins-dir", dir.toString());
         assertEquals(1, run.exitCode());
-        assertEquals("genpipe: 2 plugin problem(s):\n"
-                + "  - Plugin 'demo' (" + dir.resolve("demo.jar") + ") has no META-INF/services/io.genpipe.api.spi.GenpipePlugin"
-                + " entry; add that file naming your GenpipePlugin implementation class\n"
-                + "  - Plugin folder " + dir.resolve("empty-folder") + " contains no .jar files; a plugin folder holds the"
-                + " plugin's jar and the jars it depends on\n", run.err());
+        assertEquals(
+                "genpipe: 2 plugin problem(s):\n"
+                        + "  - Plugin 'demo' (" + dir.resolve("demo.jar")
+                        + ") has no META-INF/services/io.genpipe.api.spi.GenpipePlugin"
+                        + " entry; add that file naming your GenpipePlugin implementation class\n"
+                        + "  - Plugin folder " + dir.resolve("empty-folder")
+                        + " contains no .jar files; a plugin folder holds the"
+                        + " plugin's jar and the jars it depends on\n",
+                run.err());
     }
 
     @Test
     void unknownCommandSuggestsAndExitsTwo() {
         Repo.Run run = Repo.genpipe(Map.of(), "doctr");
         assertEquals(2, run.exitCode());
-        assertEquals("genpipe: Unmatched argument at index 0: 'doctr'\nDid you mean: genpipe doctor?\n"
-                + "Run 'genpipe --help' for usage.\n", run.err());
+        assertEquals(
+                "genpipe: Unmatched argument at index 0: 'doctr'\nDid you mean: genpipe doctor?\n"
+                        + "Run 'genpipe --help' for usage.\n",
+                run.err());
     }
 
     @Test

@@ -40,7 +40,8 @@ class DeterminismTest {
                 Arguments.of("pipelines/ood-likelihood.yaml", List.of("test.limit=200")),
                 Arguments.of("pipelines/bench/vae-one-class.yaml", List.of("test.limit=2000")),
                 Arguments.of("pipelines/bench/spark-scoring.yaml", List.of("test.limit=200", "copies.times=2")),
-                Arguments.of("pipelines/bench/gan-quality.yaml",
+                Arguments.of(
+                        "pipelines/bench/gan-quality.yaml",
                         List.of("noise.rows=1000", "test.limit=1000", "train.limit=1000")));
     }
 
@@ -48,7 +49,9 @@ class DeterminismTest {
     void everyPipelineFileIsCovered() throws Exception {
         try (Stream<Path> files = Files.walk(Repo.root().resolve("pipelines"))) {
             List<String> found = files.filter(p -> p.toString().endsWith(".yaml"))
-                    .map(p -> Repo.root().relativize(p).toString()).sorted().collect(Collectors.toList());
+                    .map(p -> Repo.root().relativize(p).toString())
+                    .sorted()
+                    .collect(Collectors.toList());
             // the speech pipelines need the wavenet plugin from its plugins folder, which this module does not
             // have: plugins/wavenet's SpeechPipelinesTest checks their bytes twice and at another batch size
             found.removeAll(List.of("pipelines/speech-generate.yaml", "pipelines/speech-ood.yaml"));
@@ -77,10 +80,14 @@ class DeterminismTest {
         }
         JsonNode a = new ObjectMapper().readTree(dir.resolve("a/run.json").toFile());
         for (String other : List.of("b", "c")) {
-            JsonNode o = new ObjectMapper().readTree(dir.resolve(other).resolve("run.json").toFile());
+            JsonNode o = new ObjectMapper()
+                    .readTree(dir.resolve(other).resolve("run.json").toFile());
             assertEquals(a.get("metrics"), o.get("metrics"), "metrics of run " + other);
             for (int i = 0; i < a.get("steps").size(); i++) {
-                assertEquals(a.at("/steps/" + i + "/rows"), o.at("/steps/" + i + "/rows"), "rows of " + a.at("/steps/" + i + "/id"));
+                assertEquals(
+                        a.at("/steps/" + i + "/rows"),
+                        o.at("/steps/" + i + "/rows"),
+                        "rows of " + a.at("/steps/" + i + "/id"));
             }
         }
     }
@@ -94,7 +101,8 @@ class DeterminismTest {
     private static List<String> files(Path root) throws Exception {
         List<String> all = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(root)) {
-            walk.filter(Files::isRegularFile).forEach(f -> all.add(root.relativize(f).toString()));
+            walk.filter(Files::isRegularFile)
+                    .forEach(f -> all.add(root.relativize(f).toString()));
         }
         all.sort(null);
         return all;

@@ -23,9 +23,14 @@ class EmbeddingSnippetTest {
     void readmeSnippetCompilesRunsAndPrintsTheModelsOutput(@TempDir Path dir) throws Exception {
         String classPath = compileSnippet("embedding-snippet", "EmbedGenpipe", dir);
 
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", dir + java.io.File.pathSeparator + classPath, "EmbedGenpipe")
-                .directory(Repo.root().toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        dir + java.io.File.pathSeparator + classPath,
+                        "EmbedGenpipe")
+                .directory(Repo.root().toFile())
+                .redirectErrorStream(true)
+                .start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "snippet did not finish");
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         assertEquals(0, p.exitValue(), out);
@@ -50,29 +55,46 @@ class EmbeddingSnippetTest {
     void readmePipelineSnippetGivesTheMetricsOfGenpipeRun(@TempDir Path dir) throws Exception {
         String classPath = compileSnippet("pipeline-snippet", "RunPipeline", dir);
         Path out = dir.resolve("from-java");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", dir + java.io.File.pathSeparator + classPath, "RunPipeline", out.toString())
-                .directory(Repo.root().toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        dir + java.io.File.pathSeparator + classPath,
+                        "RunPipeline",
+                        out.toString())
+                .directory(Repo.root().toFile())
+                .redirectErrorStream(true)
+                .start();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "snippet did not finish");
         String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), printed);
 
         Path cliOut = dir.resolve("from-cli");
-        Repo.Run cli = Repo.genpipe(java.util.Map.of(), "run", "pipelines/anomaly-augment.yaml", "--set", "test.limit=2000",
-                "--out", cliOut.toString());
+        Repo.Run cli = Repo.genpipe(
+                java.util.Map.of(),
+                "run",
+                "pipelines/anomaly-augment.yaml",
+                "--set",
+                "test.limit=2000",
+                "--out",
+                cliOut.toString());
         assertEquals(0, cli.exitCode(), cli.err());
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        com.fasterxml.jackson.databind.JsonNode fromCli = json.readTree(cliOut.resolve("run.json").toFile());
-        com.fasterxml.jackson.databind.JsonNode fromJava = json.readTree(out.resolve("run.json").toFile());
+        com.fasterxml.jackson.databind.JsonNode fromCli =
+                json.readTree(cliOut.resolve("run.json").toFile());
+        com.fasterxml.jackson.databind.JsonNode fromJava =
+                json.readTree(out.resolve("run.json").toFile());
         assertEquals(fromCli.get("metrics"), fromJava.get("metrics"));
         assertEquals(fromCli.get("seed"), fromJava.get("seed"));
         assertTrue(printed.contains("test emitted 2000 rows\n"), printed);
         fromCli.get("metrics").fields().forEachRemaining(m -> {
             if (m.getValue().isNumber()) {
-                assertTrue(printed.contains(m.getKey() + ": " + m.getValue().asText() + "\n"), m.getKey() + " in " + printed);
+                assertTrue(
+                        printed.contains(m.getKey() + ": " + m.getValue().asText() + "\n"),
+                        m.getKey() + " in " + printed);
             }
         });
-        assertArrayEquals(Files.readAllBytes(cliOut.resolve("augmented-images-idx3-ubyte.gz")),
+        assertArrayEquals(
+                Files.readAllBytes(cliOut.resolve("augmented-images-idx3-ubyte.gz")),
                 Files.readAllBytes(out.resolve("augmented-images-idx3-ubyte.gz")));
     }
 
@@ -88,8 +110,19 @@ class EmbeddingSnippetTest {
         Files.writeString(source, code);
         String classPath = System.getProperty("java.class.path");
         ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        int rc = ToolProvider.getSystemJavaCompiler().run(null, errors, errors, "--release", "17", "-proc:none",
-                "-d", dir.toString(), "-cp", classPath, source.toString());
+        int rc = ToolProvider.getSystemJavaCompiler()
+                .run(
+                        null,
+                        errors,
+                        errors,
+                        "--release",
+                        "17",
+                        "-proc:none",
+                        "-d",
+                        dir.toString(),
+                        "-cp",
+                        classPath,
+                        source.toString());
         assertEquals(0, rc, "README " + marker + " does not compile:\n" + errors);
         return classPath;
     }

@@ -24,18 +24,26 @@ class FaultTest {
     Path dir;
 
     private Process start(String pipeline, Path out, String... more) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of(Repo.root().resolve("genpipe").toString(), "run",
-                Repo.root().resolve(pipeline).toString(), "--out", out.toString()));
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Repo.root().resolve("genpipe").toString(),
+                "run",
+                Repo.root().resolve(pipeline).toString(),
+                "--out",
+                out.toString()));
         command.addAll(List.of(more));
         ProcessBuilder pb = new ProcessBuilder(command)
-                .directory(dir.toFile()).redirectOutput(dir.resolve("a.out").toFile()).redirectError(dir.resolve("a.err").toFile());
+                .directory(dir.toFile())
+                .redirectOutput(dir.resolve("a.out").toFile())
+                .redirectError(dir.resolve("a.err").toFile());
         pb.environment().put("GENPIPE_NO_BUILD", "1");
         Process p = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (partials(out.getParent()).isEmpty() && p.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
-        assertTrue(p.isAlive(), "the first run ended before the test could use it: " + Files.readString(dir.resolve("a.err")));
+        assertTrue(
+                p.isAlive(),
+                "the first run ended before the test could use it: " + Files.readString(dir.resolve("a.err")));
         return p;
     }
 
@@ -44,26 +52,35 @@ class FaultTest {
             return List.of();
         }
         try (Stream<Path> list = Files.list(folder)) {
-            return list.map(f -> f.getFileName().toString()).filter(n -> n.contains(".partial-")).toList();
+            return list.map(f -> f.getFileName().toString())
+                    .filter(n -> n.contains(".partial-"))
+                    .toList();
         }
     }
 
     @Test
     void aSecondRunOfTheSameFolderIsRefusedWhileTheFirstRuns() throws Exception {
         Path out = dir.resolve("runs/flagship");
-        Process first = start("pipelines/ood-likelihood.yaml", out, "--set", "test.limit=300"); // ~15 s: long enough to overlap
+        Process first =
+                start("pipelines/ood-likelihood.yaml", out, "--set", "test.limit=300"); // ~15 s: long enough to overlap
         Repo.Run second;
         try {
-            second = Repo.genpipeIn(dir, Map.of(), "run", Repo.root().resolve("pipelines/latent-walk.yaml").toString(),
-                    "--out", out.toString());
+            second = Repo.genpipeIn(
+                    dir,
+                    Map.of(),
+                    "run",
+                    Repo.root().resolve("pipelines/latent-walk.yaml").toString(),
+                    "--out",
+                    out.toString());
         } catch (RuntimeException | AssertionError e) {
             first.destroyForcibly();
             throw e;
         }
         assertEquals(1, second.exitCode(), second.err());
-        assertEquals("genpipe: another genpipe run is writing " + out + " (it holds " + dir.resolve("runs/.flagship.lock")
-                + "); wait for it to finish or choose another --out\n", second.err().lines().filter(l -> !l.startsWith("genpipe: step"))
-                .reduce("", (a, b) -> a + b + "\n"));
+        assertEquals(
+                "genpipe: another genpipe run is writing " + out + " (it holds " + dir.resolve("runs/.flagship.lock")
+                        + "); wait for it to finish or choose another --out\n",
+                second.err().lines().filter(l -> !l.startsWith("genpipe: step")).reduce("", (a, b) -> a + b + "\n"));
         if (!first.waitFor(120, TimeUnit.SECONDS)) {
             first.destroyForcibly();
             throw new AssertionError("the first run did not finish in 120 s");
@@ -81,11 +98,19 @@ class FaultTest {
         assertTrue(first.waitFor(30, TimeUnit.SECONDS));
         List<String> left = partials(dir.resolve("runs"));
         assertEquals(1, left.size(), "SIGKILL leaves the temporary folder");
-        Repo.Run again = Repo.genpipeIn(dir, Map.of(), "run", Repo.root().resolve("pipelines/latent-walk.yaml").toString(),
-                "--out", out.toString());
+        Repo.Run again = Repo.genpipeIn(
+                dir,
+                Map.of(),
+                "run",
+                Repo.root().resolve("pipelines/latent-walk.yaml").toString(),
+                "--out",
+                out.toString());
         assertEquals(0, again.exitCode(), again.err());
-        assertTrue(again.err().contains("genpipe: removed " + dir.resolve("runs").resolve(left.get(0)) + ", left by an earlier run of "
-                + out + " that was killed\n"), again.err());
+        assertTrue(
+                again.err()
+                        .contains("genpipe: removed " + dir.resolve("runs").resolve(left.get(0))
+                                + ", left by an earlier run of " + out + " that was killed\n"),
+                again.err());
         assertEquals(List.of(), partials(dir.resolve("runs")));
         assertTrue(Files.exists(out.resolve("latent-walk.png")));
     }
@@ -94,19 +119,33 @@ class FaultTest {
     void aFullDiskFailsNamingTheFileAndLeavesNothing() throws Exception {
         Path small = Files.createDirectories(dir.resolve("small"));
         Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString())
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         boolean mounted = mount.waitFor(10, TimeUnit.SECONDS) && mount.exitValue() == 0;
-        Assumptions.assumeTrue(mounted, "cannot mount a small tmpfs here (needs root): "
-                + new String(mount.getInputStream().readAllBytes()));
+        Assumptions.assumeTrue(
+                mounted,
+                "cannot mount a small tmpfs here (needs root): "
+                        + new String(mount.getInputStream().readAllBytes()));
         try {
-            Files.writeString(dir.resolve("big.yaml"), "steps:\n  - id: z\n    use: gaussian\n    with: {dim: 8, column: x, rows: 200000}\n"
-                    + "  - id: rows\n    use: jsonl-sink\n    inputs: [z]\n");
-            Repo.Run run = Repo.genpipeIn(dir, Map.of(), "run", "big.yaml", "--out", small.resolve("out").toString());
+            Files.writeString(
+                    dir.resolve("big.yaml"),
+                    "steps:\n  - id: z\n    use: gaussian\n    with: {dim: 8, column: x, rows: 200000}\n"
+                            + "  - id: rows\n    use: jsonl-sink\n    inputs: [z]\n");
+            Repo.Run run = Repo.genpipeIn(
+                    dir,
+                    Map.of(),
+                    "run",
+                    "big.yaml",
+                    "--out",
+                    small.resolve("out").toString());
             assertEquals(1, run.exitCode(), run.err());
-            assertEquals("genpipe: step 'rows' failed: cannot write rows.jsonl: No space left on device; no output was written\n",
+            assertEquals(
+                    "genpipe: step 'rows' failed: cannot write rows.jsonl: No space left on device; no output was written\n",
                     run.err());
             try (Stream<Path> files = Files.list(small)) {
-                assertEquals(List.of(".out.lock"), files.map(f -> f.getFileName().toString()).toList());
+                assertEquals(
+                        List.of(".out.lock"),
+                        files.map(f -> f.getFileName().toString()).toList());
             }
         } finally {
             new ProcessBuilder("umount", small.toString()).inheritIO().start().waitFor(10, TimeUnit.SECONDS);

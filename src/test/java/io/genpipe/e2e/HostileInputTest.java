@@ -46,7 +46,8 @@ class HostileInputTest {
             String[] lines = Files.readString(rss).strip().split("\n");
             long kib = Long.parseLong(lines[lines.length - 1].trim());
             assertTrue(kib < 1 << 20, "peak resident memory " + kib / 1024 + " MiB, over 1 GiB");
-            System.out.printf("catalogue: %.1f s, peak RSS %d MiB: genpipe %s%n", seconds, kib / 1024, String.join(" ", args));
+            System.out.printf(
+                    "catalogue: %.1f s, peak RSS %d MiB: genpipe %s%n", seconds, kib / 1024, String.join(" ", args));
         }
         assertFalse(run.err().contains("\tat ") || run.out().contains("\tat "), "a stack trace:\n" + run.err());
         return run;
@@ -64,8 +65,11 @@ class HostileInputTest {
             assertFalse(Files.exists(dir.resolve("out")), "an output folder after a failed run");
         }
         try (Stream<Path> files = Files.list(dir)) {
-            assertEquals(List.of(), files.map(f -> f.getFileName().toString())
-                    .filter(n -> n.contains(".partial-") || n.startsWith("hs_err")).toList());
+            assertEquals(
+                    List.of(),
+                    files.map(f -> f.getFileName().toString())
+                            .filter(n -> n.contains(".partial-") || n.startsWith("hs_err"))
+                            .toList());
         }
         return r;
     }
@@ -86,25 +90,40 @@ class HostileInputTest {
 
     @Test
     void absurdAmountsAreRefusedBeforeAnythingRuns() throws Exception {
-        assertInvalid(validate(sampler("rows: 1e9")), "p.yaml:4:31: step 'z': parameter 'rows' of sampler 'gaussian' is"
-                + " 1000000000, above this pipeline's limit of 10000000 rows; raise it with limits: {rows: N} at the top of the file");
-        assertEquals(0, validate("limits: {rows: 2000000000}\n" + sampler("rows: 1e9")).exitCode());
+        assertInvalid(
+                validate(sampler("rows: 1e9")),
+                "p.yaml:4:31: step 'z': parameter 'rows' of sampler 'gaussian' is"
+                        + " 1000000000, above this pipeline's limit of 10000000 rows; raise it with limits: {rows: N} at the top of the file");
+        assertEquals(
+                0,
+                validate("limits: {rows: 2000000000}\n" + sampler("rows: 1e9")).exitCode());
         String z = sampler("rows: 10");
-        assertInvalid(validate(z + "  - id: r\n    use: repeat\n    inputs: [z]\n    with: {times: 1e9}\n"),
+        assertInvalid(
+                validate(z + "  - id: r\n    use: repeat\n    inputs: [z]\n    with: {times: 1e9}\n"),
                 "step 'r': parameter 'times' of built-in step 'repeat' must be from 1 to 10000, got 1.0E9");
-        assertInvalid(validate(z + "  - id: w\n    use: interpolate\n    inputs: [z]\n    with: {column: x, steps: 1000000000}\n"),
+        assertInvalid(
+                validate(
+                        z
+                                + "  - id: w\n    use: interpolate\n    inputs: [z]\n    with: {column: x, steps: 1000000000}\n"),
                 "step 'w': parameter 'steps' of built-in step 'interpolate' must be from 2 to 10000, got 1000000000");
-        assertInvalid(validate(z + "  - id: h\n    use: histogram\n    inputs: [z]\n    with: {bins: 1000000000}\n"),
+        assertInvalid(
+                validate(z + "  - id: h\n    use: histogram\n    inputs: [z]\n    with: {bins: 1000000000}\n"),
                 "step 'h': parameter 'bins' of built-in step 'histogram' must be from 1 to 10000, got 1000000000");
-        assertInvalid(validate("batchSize: 2147483648\n" + z), "p.yaml:1:12: batchSize must be at most 1000000 rows; found 2147483648");
-        assertInvalid(validate(sampler("rows: 10, batchSize: 9223372036854775808")),
+        assertInvalid(
+                validate("batchSize: 2147483648\n" + z),
+                "p.yaml:1:12: batchSize must be at most 1000000 rows; found 2147483648");
+        assertInvalid(
+                validate(sampler("rows: 10, batchSize: 9223372036854775808")),
                 "parameter 'batchSize' of sampler 'gaussian' must be an integer, got '9223372036854775808'");
-        assertInvalid(validate("steps:\n  - id: t\n    use: text-source\n    with: {file: p.yaml}\n"
-                + "  - id: g\n    use: gpt-generator\n    inputs: [t]\n    with: {maxTokens: 1e7}\n"),
+        assertInvalid(
+                validate("steps:\n  - id: t\n    use: text-source\n    with: {file: p.yaml}\n"
+                        + "  - id: g\n    use: gpt-generator\n    inputs: [t]\n    with: {maxTokens: 1e7}\n"),
                 "step 'g': parameter 'maxTokens' of generator 'gpt-generator' must be from 1 to 100000, got 1.0E7");
-        assertInvalid(validate("steps:\n  - id: t\n    use: idx-source\n    with: {images: "
-                + Repo.root().resolve("data/fashion-mnist/t10k-images-idx3-ubyte.gz") + "}\n"
-                + "  - id: s\n    use: vae-anomaly-scorer\n    inputs: [t]\n    with: {method: iwae, samples: 1e9}\n"),
+        assertInvalid(
+                validate(
+                        "steps:\n  - id: t\n    use: idx-source\n    with: {images: "
+                                + Repo.root().resolve("data/fashion-mnist/t10k-images-idx3-ubyte.gz") + "}\n"
+                                + "  - id: s\n    use: vae-anomaly-scorer\n    inputs: [t]\n    with: {method: iwae, samples: 1e9}\n"),
                 "step 's': parameter 'samples' of scorer 'vae-anomaly-scorer' must be from 1 to 10000, got 1.0E9");
     }
 
@@ -115,11 +134,17 @@ class HostileInputTest {
             big.append("  # padding padding padding padding padding padding padding padding padding\n");
         }
         Files.writeString(dir.resolve("p.yaml"), big.toString());
-        assertInvalid(genpipe(Map.of(), "validate", "p.yaml"), "the pipeline file is " + Files.size(dir.resolve("p.yaml"))
-                + " bytes; at most 1048576 bytes (1 MiB) are read");
+        assertInvalid(
+                genpipe(Map.of(), "validate", "p.yaml"),
+                "the pipeline file is " + Files.size(dir.resolve("p.yaml"))
+                        + " bytes; at most 1048576 bytes (1 MiB) are read");
         StringBuilder deep = new StringBuilder("steps:\n  - id: s0\n    use: gaussian\n    with: {dim: 1, rows: 1}\n");
         for (int i = 1; i <= 10_000; i++) {
-            deep.append("  - {id: s").append(i).append(", use: take, inputs: [s").append(i - 1).append("], with: {n: 1}}\n");
+            deep.append("  - {id: s")
+                    .append(i)
+                    .append(", use: take, inputs: [s")
+                    .append(i - 1)
+                    .append("], with: {n: 1}}\n");
         }
         assertInvalid(validate(deep.toString()), "p.yaml:2:3: the pipeline has 10001 steps; at most 10000 are allowed");
     }
@@ -129,9 +154,11 @@ class HostileInputTest {
     void lyingDataFilesAreRefusedFromTheirHeaders() throws Exception {
         Path pngs = Files.createDirectories(dir.resolve("pngs"));
         Files.write(pngs.resolve("huge.png"), pngHeader(30_000, 30_000));
-        assertInvalid(validate("steps:\n  - id: p\n    use: png-source\n    with: {folder: pngs}\n"
-                + "  - id: g\n    use: image-grid\n    inputs: [p]\n"), "step 'p': " + pngs.resolve("huge.png")
-                + " is 30000x30000 pixels; png-source reads images up to 4096 pixels a side");
+        assertInvalid(
+                validate("steps:\n  - id: p\n    use: png-source\n    with: {folder: pngs}\n"
+                        + "  - id: g\n    use: image-grid\n    inputs: [p]\n"),
+                "step 'p': " + pngs.resolve("huge.png")
+                        + " is 30000x30000 pixels; png-source reads images up to 4096 pixels a side");
         ByteArrayOutputStream idx = new ByteArrayOutputStream();
         DataOutputStream d = new DataOutputStream(idx);
         d.writeInt(0x0803);
@@ -139,13 +166,17 @@ class HostileInputTest {
         d.writeInt(-1);
         d.writeInt(28);
         Files.write(dir.resolve("lying.idx"), idx.toByteArray());
-        assertInvalid(validate("steps:\n  - id: t\n    use: idx-source\n    with: {images: lying.idx}\n"
-                + "  - id: g\n    use: image-grid\n    inputs: [t]\n"), "IDX file " + dir.resolve("lying.idx")
-                + " says it holds [4294967295, 4294967295, 28] uint8 (more than 2 GiB); genpipe reads IDX files up to 2 GiB");
+        assertInvalid(
+                validate("steps:\n  - id: t\n    use: idx-source\n    with: {images: lying.idx}\n"
+                        + "  - id: g\n    use: image-grid\n    inputs: [t]\n"),
+                "IDX file " + dir.resolve("lying.idx")
+                        + " says it holds [4294967295, 4294967295, 28] uint8 (more than 2 GiB); genpipe reads IDX files up to 2 GiB");
         Files.writeString(dir.resolve("endless.csv"), "a".repeat(2_000_000));
-        assertInvalid(validate("steps:\n  - id: c\n    use: csv-source\n    with: {file: endless.csv, values: [a]}\n"
-                + "  - id: s\n    use: csv-sink\n    inputs: [c]\n"), dir.resolve("endless.csv")
-                + " has a line longer than 1048576 characters; genpipe reads text files line by line (is it a text file?)");
+        assertInvalid(
+                validate("steps:\n  - id: c\n    use: csv-source\n    with: {file: endless.csv, values: [a]}\n"
+                        + "  - id: s\n    use: csv-sink\n    inputs: [c]\n"),
+                dir.resolve("endless.csv")
+                        + " has a line longer than 1048576 characters; genpipe reads text files line by line (is it a text file?)");
     }
 
     private static byte[] pngHeader(int width, int height) throws Exception {
@@ -193,40 +224,64 @@ class HostileInputTest {
     }
 
     private static final String PORTS = "List.of(PortSpec.of(\"x\", DType.FLOAT32, \"batch\", \"n\"))";
-    private static final String SCORE = "steps:\n  - id: z\n    use: gaussian\n    with: {dim: 2, column: x, rows: 600}\n"
-            + "  - id: s\n    use: bad\n    inputs: [z]\n  - id: rows\n    use: jsonl-sink\n    inputs: [s]\n";
+    private static final String SCORE =
+            "steps:\n  - id: z\n    use: gaussian\n    with: {dim: 2, column: x, rows: 600}\n"
+                    + "  - id: s\n    use: bad\n    inputs: [z]\n  - id: rows\n    use: jsonl-sink\n    inputs: [s]\n";
 
     @Test
     void aPluginThatThrowsIsNamedWithWhereItThrew() throws Exception {
-        hostilePlugin("", "if (b.meta(0).id().equals(\"z-512\")) throw new IllegalStateException(\"boom\"); return new double[b.rows()];",
+        hostilePlugin(
+                "",
+                "if (b.meta(0).id().equals(\"z-512\")) throw new IllegalStateException(\"boom\"); return new double[b.rows()];",
                 PORTS);
-        assertFailed(run(SCORE, Map.of()), "genpipe: step 's' failed: scorer 'bad' (plugin 'hostile' 1.0.0) failed:"
-                + " java.lang.IllegalStateException: boom (at hostile.HostilePlugin$1.score(HostilePlugin.java:16));"
-                + " no output was written");
+        assertFailed(
+                run(SCORE, Map.of()),
+                "genpipe: step 's' failed: scorer 'bad' (plugin 'hostile' 1.0.0) failed:"
+                        + " java.lang.IllegalStateException: boom (at hostile.HostilePlugin$1.score(HostilePlugin.java:16));"
+                        + " no output was written");
         // GENPIPE_DEBUG=1 adds the whole stack trace, down to the plugin's frame
         Files.writeString(dir.resolve("p.yaml"), SCORE);
-        Repo.Run debug = Repo.genpipeIn(dir, Map.of("GENPIPE_DEBUG", "1"), "run", "p.yaml", "--out", "out", "--plugins-dir",
+        Repo.Run debug = Repo.genpipeIn(
+                dir,
+                Map.of("GENPIPE_DEBUG", "1"),
+                "run",
+                "p.yaml",
+                "--out",
+                "out",
+                "--plugins-dir",
                 plugins.toString());
         assertEquals(1, debug.exitCode(), debug.err());
-        assertTrue(debug.err().contains("Caused by: java.lang.IllegalStateException: boom\n"
-                + "\tat genpipe-plugin-hostile//hostile.HostilePlugin$1.score(HostilePlugin.java:16)"), debug.err());
+        assertTrue(
+                debug.err()
+                        .contains("Caused by: java.lang.IllegalStateException: boom\n"
+                                + "\tat genpipe-plugin-hostile//hostile.HostilePlugin$1.score(HostilePlugin.java:16)"),
+                debug.err());
     }
 
     @Test
     void aPluginCallingSystemExitNeverEndsGenpipeWithSuccess() throws Exception {
         hostilePlugin("", "System.exit(0); return null;", PORTS);
         Repo.Run r = run(SCORE, Map.of());
-        assertFailed(r, "genpipe: plugin 'hostile' (hostile.HostilePlugin$1.score, thread genpipe-step-s) called System.exit"
-                + " while genpipe was running; plugin code may not end genpipe: the run is stopped and nothing was written");
+        assertFailed(
+                r,
+                "genpipe: plugin 'hostile' (hostile.HostilePlugin$1.score, thread genpipe-step-s) called System.exit"
+                        + " while genpipe was running; plugin code may not end genpipe: the run is stopped and nothing was written");
     }
 
     @Test
     void aPluginStuckInItsFactoryIsGivenUpOn() throws Exception {
         hostilePlugin("while (System.nanoTime() > 0) { Thread.onSpinWait(); }", "return new double[b.rows()];", PORTS);
-        assertInvalid(genpipe(Map.of("GENPIPE_CREATE_TIMEOUT_S", "2"), "validate", write(SCORE), "--plugins-dir",
-                plugins.toString()), "step 's': scorer 'bad' could not be created: its factory did not return within 2 s, so"
-                + " genpipe gave up on it (plugin 'hostile' 1.0.0 (" + plugins.resolve("hostile.jar") + "); is its factory or"
-                + " constructor stuck in a loop? GENPIPE_CREATE_TIMEOUT_S sets the limit)");
+        assertInvalid(
+                genpipe(
+                        Map.of("GENPIPE_CREATE_TIMEOUT_S", "2"),
+                        "validate",
+                        write(SCORE),
+                        "--plugins-dir",
+                        plugins.toString()),
+                "step 's': scorer 'bad' could not be created: its factory did not return within 2 s, so"
+                        + " genpipe gave up on it (plugin 'hostile' 1.0.0 (" + plugins.resolve("hostile.jar")
+                        + "); is its factory or"
+                        + " constructor stuck in a loop? GENPIPE_CREATE_TIMEOUT_S sets the limit)");
     }
 
     private String write(String yaml) throws Exception {
@@ -237,23 +292,33 @@ class HostileInputTest {
     @Test
     void errorsInAFactoryAreMessagesNotStackTraces() throws Exception {
         hostilePlugin("if (true) throw new OutOfMemoryError(\"pretend\");", "return null;", PORTS);
-        assertInvalid(validate(SCORE), "step 's': scorer 'bad' (plugin 'hostile' 1.0.0 (" + plugins.resolve("hostile.jar")
-                + ")) could not be created: java.lang.OutOfMemoryError: pretend (at hostile.HostilePlugin.lambda$scorers$0(");
+        assertInvalid(
+                validate(SCORE),
+                "step 's': scorer 'bad' (plugin 'hostile' 1.0.0 (" + plugins.resolve("hostile.jar")
+                        + ")) could not be created: java.lang.OutOfMemoryError: pretend (at hostile.HostilePlugin.lambda$scorers$0(");
         hostilePlugin("depth(0);", "return null;", PORTS);
-        assertInvalid(validate(SCORE), "could not be created: java.lang.StackOverflowError (at hostile.HostilePlugin.depth(");
+        assertInvalid(
+                validate(SCORE), "could not be created: java.lang.StackOverflowError (at hostile.HostilePlugin.depth(");
         hostilePlugin("", "return null;", "null");
-        assertInvalid(validate(SCORE), "step 's': scorer 'bad' (plugin 'hostile' 1.0.0): its inputs() returned null; a component"
-                + " declares its ports as a list (List.of() for none)");
+        assertInvalid(
+                validate(SCORE),
+                "step 's': scorer 'bad' (plugin 'hostile' 1.0.0): its inputs() returned null; a component"
+                        + " declares its ports as a list (List.of() for none)");
     }
 
     @Test
     void nanScoresFailTheStepUnlessWarnIsAsked() throws Exception {
         hostilePlugin("", "double[] s = new double[b.rows()]; s[b.rows() - 1] = Double.NaN; return s;", PORTS);
-        assertFailed(run(SCORE, Map.of()), "genpipe: step 's' failed: column 's' of row 'z-255' is NaN; set nonFinite: warn at"
-                + " the top of the file to pass such values on; no output was written");
+        assertFailed(
+                run(SCORE, Map.of()),
+                "genpipe: step 's' failed: column 's' of row 'z-255' is NaN; set nonFinite: warn at"
+                        + " the top of the file to pass such values on; no output was written");
         Repo.Run warned = run("nonFinite: warn\n" + SCORE, Map.of());
         assertEquals(0, warned.exitCode(), warned.err());
-        assertTrue(warned.err().contains("genpipe: warning: step 's': column 's' of row 'z-255' is NaN (passed on: nonFinite is warn)"),
+        assertTrue(
+                warned.err()
+                        .contains(
+                                "genpipe: warning: step 's': column 's' of row 'z-255' is NaN (passed on: nonFinite is warn)"),
                 warned.err());
     }
 
@@ -275,8 +340,11 @@ class HostileInputTest {
                 + "  }\n"
                 + "}\n";
         plugin("liar").source("liar.LiarPlugin", src).build(plugins.resolve("liar.jar"));
-        assertFailed(run("steps:\n  - id: z\n    use: gaussian\n    with: {dim: 2, column: x, rows: 10}\n"
-                + "  - id: e\n    use: liar\n    inputs: [z]\n  - id: rows\n    use: jsonl-sink\n    inputs: [e]\n", Map.of()),
+        assertFailed(
+                run(
+                        "steps:\n  - id: z\n    use: gaussian\n    with: {dim: 2, column: x, rows: 10}\n"
+                                + "  - id: e\n    use: liar\n    inputs: [z]\n  - id: rows\n    use: jsonl-sink\n    inputs: [e]\n",
+                        Map.of()),
                 "genpipe: step 'e' failed: encoder 'liar' (plugin 'liar' 1.0.0) returned a column that does not match its"
                         + " declared ports: port 'y': expected float32[batch,3], found float32[10,2]; no output was written");
     }

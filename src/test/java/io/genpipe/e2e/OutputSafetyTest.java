@@ -48,7 +48,8 @@ class OutputSafetyTest {
         assertEquals("keep", Files.readString(work.resolve("somefile")));
         assertEquals(PIPELINE, Files.readString(pipeline));
         try (Stream<Path> all = Files.walk(dir)) {
-            List<Path> partial = all.filter(p -> p.getFileName().toString().contains(".partial-")).toList();
+            List<Path> partial = all.filter(p -> p.getFileName().toString().contains(".partial-"))
+                    .toList();
             assertEquals(List.of(), partial, "temporary folders left behind");
         }
     }
@@ -63,16 +64,20 @@ class OutputSafetyTest {
 
     private void assertRefused(Repo.Run run, String message) throws Exception {
         assertEquals(2, run.exitCode(), run.err());
-        assertEquals("genpipe: " + pipeline + " is invalid (1 problem); nothing was run\n  " + pipeline + ": " + message + "\n",
+        assertEquals(
+                "genpipe: " + pipeline + " is invalid (1 problem); nothing was run\n  " + pipeline + ": " + message
+                        + "\n",
                 run.err());
         assertUserFilesIntact();
     }
 
     @Test
     void anExistingFolderOfTheUsersIsRefused() throws Exception {
-        assertRefused(run("--out", "d"), "output folder " + work.resolve("d") + " already exists and is not the output"
-                + " of a previous genpipe run (it has no genpipe run.json); genpipe replaces only its own runs, so name"
-                + " a new folder or remove this one yourself");
+        assertRefused(
+                run("--out", "d"),
+                "output folder " + work.resolve("d") + " already exists and is not the output"
+                        + " of a previous genpipe run (it has no genpipe run.json); genpipe replaces only its own runs, so name"
+                        + " a new folder or remove this one yourself");
     }
 
     @Test
@@ -85,20 +90,26 @@ class OutputSafetyTest {
 
     @Test
     void aParentOfTheWorkingDirectoryIsRefused() throws Exception {
-        assertRefused(run("--out", ".."), "output folder " + dir + " is a parent of the working directory; name a new"
-                + " folder such as runs/NAME");
+        assertRefused(
+                run("--out", ".."),
+                "output folder " + dir + " is a parent of the working directory; name a new"
+                        + " folder such as runs/NAME");
     }
 
     @Test
     void anExistingFileIsRefused() throws Exception {
-        assertRefused(run("--out", "somefile"), "output folder " + work.resolve("somefile") + " is an existing file;"
-                + " genpipe writes a folder and never replaces a file, so name a new folder");
+        assertRefused(
+                run("--out", "somefile"),
+                "output folder " + work.resolve("somefile") + " is an existing file;"
+                        + " genpipe writes a folder and never replaces a file, so name a new folder");
     }
 
     @Test
     void theFolderHoldingThePipelineIsRefused() throws Exception {
-        assertRefused(run("--out", "pipes"), "output folder " + work.resolve("pipes") + " holds the pipeline file "
-                + pipeline + "; name a new folder such as runs/NAME");
+        assertRefused(
+                run("--out", "pipes"),
+                "output folder " + work.resolve("pipes") + " holds the pipeline file " + pipeline
+                        + "; name a new folder such as runs/NAME");
     }
 
     @Test
@@ -110,14 +121,18 @@ class OutputSafetyTest {
 
         Files.writeString(pipeline, PIPELINE.replace("name: tiny\n", "name: tiny\nout: \"\"\n"));
         run = run();
-        assertEquals("genpipe: " + pipeline + " is invalid (1 problem); nothing was run\n  " + pipeline
-                + ":2:6: out is empty; name the folder the run writes, e.g. out: runs/tiny\n", run.err());
+        assertEquals(
+                "genpipe: " + pipeline + " is invalid (1 problem); nothing was run\n  " + pipeline
+                        + ":2:6: out is empty; name the folder the run writes, e.g. out: runs/tiny\n",
+                run.err());
 
         Files.writeString(pipeline, PIPELINE.replace("name: tiny", "name: \"../d\""));
         run = run();
-        assertEquals("genpipe: " + pipeline + " is invalid (1 problem); nothing was run\n  " + pipeline
-                + ":1:7: name '../d' is invalid; a pipeline's name names its default output folder runs/NAME, so use"
-                + " letters, digits, dots, dashes and underscores (no / or ..), at most 128 characters\n", run.err());
+        assertEquals(
+                "genpipe: " + pipeline + " is invalid (1 problem); nothing was run\n  " + pipeline
+                        + ":1:7: name '../d' is invalid; a pipeline's name names its default output folder runs/NAME, so use"
+                        + " letters, digits, dots, dashes and underscores (no / or ..), at most 128 characters\n",
+                run.err());
         Files.writeString(pipeline, PIPELINE);
         assertUserFilesIntact();
     }
@@ -130,18 +145,25 @@ class OutputSafetyTest {
         Repo.Run second = run("--out", "runs/tiny");
         assertEquals(0, second.exitCode(), second.err());
         assertTrue(Files.exists(work.resolve("runs/tiny/rows.jsonl")));
-        assertFalse(Files.exists(work.resolve("runs/tiny/stale.txt")), "the previous run's folder was merged, not replaced");
+        assertFalse(
+                Files.exists(work.resolve("runs/tiny/stale.txt")),
+                "the previous run's folder was merged, not replaced");
 
         Files.writeString(pipeline, PIPELINE + "    with: {file: ../../escaped.jsonl}\n");
         Repo.Run escape = run("--out", "runs/other");
         assertEquals(2, escape.exitCode(), escape.err());
-        assertTrue(escape.err().contains(pipeline + ":10:12: step 'rows': parameter 'file' of built-in step 'jsonl-sink':"
-                + " '../../escaped.jsonl' climbs out of the output folder with ..; give a relative name inside it, such"
-                + " as results.csv or images/"), escape.err());
+        assertTrue(
+                escape.err()
+                        .contains(pipeline + ":10:12: step 'rows': parameter 'file' of built-in step 'jsonl-sink':"
+                                + " '../../escaped.jsonl' climbs out of the output folder with ..; give a relative name inside it, such"
+                                + " as results.csv or images/"),
+                escape.err());
         Files.writeString(pipeline, PIPELINE + "    with: {file: " + dir.resolve("abs.jsonl") + "}\n");
         escape = run("--out", "runs/other");
         assertEquals(2, escape.exitCode(), escape.err());
-        assertTrue(escape.err().contains("'" + dir.resolve("abs.jsonl") + "' is not inside the output folder"), escape.err());
+        assertTrue(
+                escape.err().contains("'" + dir.resolve("abs.jsonl") + "' is not inside the output folder"),
+                escape.err());
         assertFalse(Files.exists(dir.resolve("escaped.jsonl")));
         assertFalse(Files.exists(dir.resolve("abs.jsonl")));
         assertFalse(Files.exists(work.resolve("runs/other")));

@@ -25,13 +25,25 @@ class PipelinesTest {
     void everyPipelineFileIsCoveredHere() throws Exception {
         try (Stream<Path> files = Files.walk(Repo.root().resolve("pipelines"))) {
             List<String> found = files.filter(p -> p.toString().endsWith(".yaml"))
-                    .map(p -> Repo.root().relativize(p).toString()).sorted().collect(Collectors.toList());
-            assertEquals(List.of("pipelines/anomaly-augment.yaml", "pipelines/bench/gan-quality.yaml",
-                    "pipelines/bench/spark-scoring.yaml", "pipelines/bench/vae-one-class.yaml", "pipelines/gpt-generate.yaml", "pipelines/latent-walk.yaml",
-                    "pipelines/ood-likelihood.yaml", "pipelines/speech-generate.yaml", "pipelines/speech-ood.yaml",
-                    "pipelines/text-generate.yaml", "pipelines/text-novelty.yaml"), found,
+                    .map(p -> Repo.root().relativize(p).toString())
+                    .sorted()
+                    .collect(Collectors.toList());
+            assertEquals(
+                    List.of(
+                            "pipelines/anomaly-augment.yaml",
+                            "pipelines/bench/gan-quality.yaml",
+                            "pipelines/bench/spark-scoring.yaml",
+                            "pipelines/bench/vae-one-class.yaml",
+                            "pipelines/gpt-generate.yaml",
+                            "pipelines/latent-walk.yaml",
+                            "pipelines/ood-likelihood.yaml",
+                            "pipelines/speech-generate.yaml",
+                            "pipelines/speech-ood.yaml",
+                            "pipelines/text-generate.yaml",
+                            "pipelines/text-novelty.yaml"),
+                    found,
                     "a pipeline file without an end-to-end test here (the speech pipelines need the wavenet plugin from its"
-                    + " plugins folder: they run in plugins/wavenet's SpeechPipelinesTest)");
+                            + " plugins folder: they run in plugins/wavenet's SpeechPipelinesTest)");
         }
     }
 
@@ -39,13 +51,26 @@ class PipelinesTest {
     void sparkScoringBenchmarkScoresEveryCopy() throws Exception {
         // the Spark benchmark's chain (run at 100k and 1M rows in docs/BENCHMARKS.md), small, on the local engine
         Path out = dir.resolve("spark-scoring");
-        Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/bench/spark-scoring.yaml", "--set", "test.limit=300",
-                "--set", "copies.times=3", "--out", out.toString());
+        Repo.Run run = Repo.genpipe(
+                Map.of(),
+                "run",
+                "pipelines/bench/spark-scoring.yaml",
+                "--set",
+                "test.limit=300",
+                "--set",
+                "copies.times=3",
+                "--out",
+                out.toString());
         assertEquals(0, run.exitCode(), run.err());
         JsonNode json = new ObjectMapper().readTree(out.resolve("run.json").toFile());
         assertEquals(900, json.at("/metrics/scored").asInt());
-        assertEquals(List.of(300, 900, 900, 900), List.of(json.at("/steps/0/rows").asInt(), json.at("/steps/1/rows").asInt(),
-                json.at("/steps/2/rows").asInt(), json.at("/steps/3/rows").asInt()));
+        assertEquals(
+                List.of(300, 900, 900, 900),
+                List.of(
+                        json.at("/steps/0/rows").asInt(),
+                        json.at("/steps/1/rows").asInt(),
+                        json.at("/steps/2/rows").asInt(),
+                        json.at("/steps/3/rows").asInt()));
     }
 
     @Test
@@ -77,7 +102,8 @@ class PipelinesTest {
         Path out = dir.resolve("augment");
         Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/anomaly-augment.yaml", "--out", out.toString());
         assertEquals(0, run.exitCode(), run.err());
-        JsonNode m = new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("metrics");
+        JsonNode m =
+                new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("metrics");
         // 5% of each class of 1000 test images
         assertEquals(500, m.get("flagged").asInt());
         for (int c = 0; c < 10; c++) {
@@ -91,8 +117,10 @@ class PipelinesTest {
         // kept rows plus refills: every class back to its size unless the gate rejected more than half
         int augmented = m.get("augmented").asInt();
         assertTrue(augmented > 9500 && augmented <= 10000, m.toString());
-        io.genpipe.runtime.io.IdxFile images = io.genpipe.runtime.io.IdxFile.read(out.resolve("augmented-images-idx3-ubyte.gz"));
-        int[] labels = io.genpipe.runtime.io.IdxFile.read(out.resolve("augmented-labels-idx1-ubyte.gz")).toLabels();
+        io.genpipe.runtime.io.IdxFile images =
+                io.genpipe.runtime.io.IdxFile.read(out.resolve("augmented-images-idx3-ubyte.gz"));
+        int[] labels = io.genpipe.runtime.io.IdxFile.read(out.resolve("augmented-labels-idx1-ubyte.gz"))
+                .toLabels();
         assertEquals(augmented, images.count());
         assertEquals(augmented, labels.length);
         for (String file : List.of("report.html", "flagged.png", "generated.png", "scores.png")) {
@@ -106,7 +134,8 @@ class PipelinesTest {
         Path out = dir.resolve("gan");
         Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/bench/gan-quality.yaml", "--out", out.toString());
         assertEquals(0, run.exitCode(), run.err());
-        JsonNode m = new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("metrics");
+        JsonNode m =
+                new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("metrics");
         // documented in docs/BENCHMARKS.md: 0.914, FD-clf 9.26 against a floor of 0.45
         assertTrue(m.get("labelFidelity").asDouble() > 0.85, m.toString());
         for (int c = 0; c < 10; c++) {
@@ -115,8 +144,14 @@ class PipelinesTest {
         double fd = m.get("fdClf").asDouble();
         double floor = m.get("fdClfFloor").asDouble();
         assertTrue(floor > 0 && floor < fd, m.toString());
-        assertEquals(10_000, new ObjectMapper().readTree(out.resolve("run.json").toFile()).at("/steps/0/rows").asInt());
-        java.awt.image.BufferedImage grid = javax.imageio.ImageIO.read(out.resolve("gan-grid.png").toFile());
+        assertEquals(
+                10_000,
+                new ObjectMapper()
+                        .readTree(out.resolve("run.json").toFile())
+                        .at("/steps/0/rows")
+                        .asInt());
+        java.awt.image.BufferedImage grid =
+                javax.imageio.ImageIO.read(out.resolve("gan-grid.png").toFile());
         assertEquals(10 * (56 + 2) + 2, grid.getWidth());
     }
 
@@ -128,14 +163,19 @@ class PipelinesTest {
         JsonNode json = new ObjectMapper().readTree(out.resolve("run.json").toFile());
         assertEquals(20, json.at("/steps/0/rows").asInt());
         assertEquals(100, json.at("/steps/3/rows").asInt());
-        java.awt.image.BufferedImage grid = javax.imageio.ImageIO.read(out.resolve("latent-walk.png").toFile());
+        java.awt.image.BufferedImage grid =
+                javax.imageio.ImageIO.read(out.resolve("latent-walk.png").toFile());
         // 10 x 10 cells of 28 px at scale 2 with 2 px borders
         assertEquals(10 * (56 + 2) + 2, grid.getWidth());
         assertEquals(10 * (56 + 2) + 2, grid.getHeight());
         // the same seed gives the same picture, byte for byte
         Path again = dir.resolve("walk-again");
-        assertEquals(0, Repo.genpipe(Map.of(), "run", "pipelines/latent-walk.yaml", "--out", again.toString()).exitCode());
-        assertTrue(java.util.Arrays.equals(Files.readAllBytes(out.resolve("latent-walk.png")),
+        assertEquals(
+                0,
+                Repo.genpipe(Map.of(), "run", "pipelines/latent-walk.yaml", "--out", again.toString())
+                        .exitCode());
+        assertTrue(java.util.Arrays.equals(
+                Files.readAllBytes(out.resolve("latent-walk.png")),
                 Files.readAllBytes(again.resolve("latent-walk.png"))));
     }
 
@@ -146,27 +186,44 @@ class PipelinesTest {
         assertEquals("pipelines/bench/vae-one-class.yaml is valid: 13 steps\n", ok.out());
 
         Path typo = dir.resolve("typo.yaml");
-        Files.writeString(typo, Files.readString(Repo.root().resolve("pipelines/bench/vae-one-class.yaml"))
-                .replace("../../data", Repo.root().resolve("data").toString())
-                .replace("use: vae-anomaly-scorer\n    inputs: [score-2]", "use: vae-anomaly-scorr\n    inputs: [score-2]")
-                .replace("class: 5, method", "class: 5, methd"));
+        Files.writeString(
+                typo,
+                Files.readString(Repo.root().resolve("pipelines/bench/vae-one-class.yaml"))
+                        .replace("../../data", Repo.root().resolve("data").toString())
+                        .replace(
+                                "use: vae-anomaly-scorer\n    inputs: [score-2]",
+                                "use: vae-anomaly-scorr\n    inputs: [score-2]")
+                        .replace("class: 5, method", "class: 5, methd"));
         Path out = dir.resolve("never");
         Repo.Run bad = Repo.genpipe(Map.of(), "run", typo.toString(), "--out", out.toString());
         assertEquals(2, bad.exitCode(), bad.err());
-        assertEquals(typo + " is invalid (2 problems); nothing was run", bad.err().lines().findFirst().orElseThrow()
-                .replace("genpipe: ", ""));
-        assertTrue(bad.err().contains("  " + typo + ":27:5: step 'score-3': unknown component or step"
-                + " 'vae-anomaly-scorr'; did you mean 'vae-anomaly-scorer'?"), bad.err());
-        assertTrue(bad.err().contains("  " + typo + ":38:42: step 'score-5': unknown parameter 'methd' for scorer"
-                + " 'vae-anomaly-scorer'; did you mean 'method'?"), bad.err());
+        assertEquals(
+                typo + " is invalid (2 problems); nothing was run",
+                bad.err().lines().findFirst().orElseThrow().replace("genpipe: ", ""));
+        assertTrue(
+                bad.err()
+                        .contains("  " + typo + ":27:5: step 'score-3': unknown component or step"
+                                + " 'vae-anomaly-scorr'; did you mean 'vae-anomaly-scorer'?"),
+                bad.err());
+        assertTrue(
+                bad.err()
+                        .contains("  " + typo + ":38:42: step 'score-5': unknown parameter 'methd' for scorer"
+                                + " 'vae-anomaly-scorer'; did you mean 'method'?"),
+                bad.err());
         assertFalse(Files.exists(out));
     }
 
     @Test
     void setOverridesAParameter() throws Exception {
         Path out = dir.resolve("small");
-        Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/bench/vae-one-class.yaml", "--out", out.toString(),
-                "--set", "test.limit=1000");
+        Repo.Run run = Repo.genpipe(
+                Map.of(),
+                "run",
+                "pipelines/bench/vae-one-class.yaml",
+                "--out",
+                out.toString(),
+                "--set",
+                "test.limit=1000");
         assertEquals(0, run.exitCode(), run.err());
         JsonNode json = new ObjectMapper().readTree(out.resolve("run.json").toFile());
         assertEquals(1000, json.at("/steps/0/rows").asInt());
@@ -184,7 +241,8 @@ class PipelinesTest {
     @Test
     void textGenerateWritesEveryPromptsTextWithItsScoresReproducibly() throws Exception {
         Path out = dir.resolve("text");
-        Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/text-generate.yaml", "--out", out.toString(), "--no-stream");
+        Repo.Run run =
+                Repo.genpipe(Map.of(), "run", "pipelines/text-generate.yaml", "--out", out.toString(), "--no-stream");
         assertEquals(0, run.exitCode(), run.err());
         List<String> prompts = Files.readAllLines(Repo.root().resolve("pipelines/text/prompts.txt"));
         List<JsonNode> rows = jsonLines(out.resolve("texts.jsonl"));
@@ -192,8 +250,13 @@ class PipelinesTest {
         for (int i = 0; i < rows.size(); i++) {
             JsonNode r = rows.get(i);
             assertEquals(prompts.get(i), r.get("prompt").asText());
-            assertEquals(r.get("prompt").asText() + r.get("completion").asText(), r.get("text").asText());
-            assertTrue(List.of("end-of-text", "stop-sequence", "max-tokens").contains(r.get("finish").asText()), r.toString());
+            assertEquals(
+                    r.get("prompt").asText() + r.get("completion").asText(),
+                    r.get("text").asText());
+            assertTrue(
+                    List.of("end-of-text", "stop-sequence", "max-tokens")
+                            .contains(r.get("finish").asText()),
+                    r.toString());
             assertTrue(!r.get("completion").asText().contains("\n\n\n"), r.toString());
             int tokens = r.get("tokens").asInt();
             assertTrue(tokens <= 400 && tokens == r.get("completion").asText().length(), r.toString());
@@ -204,25 +267,47 @@ class PipelinesTest {
             assertEquals(-ll / (r.get("text").asText().length() + 1) / Math.log(2), bits, 1e-9);
         }
         Path again = dir.resolve("text-again");
-        assertEquals(0, Repo.genpipe(Map.of(), "run", "pipelines/text-generate.yaml", "--out", again.toString(), "--no-stream")
-                .exitCode());
+        assertEquals(
+                0,
+                Repo.genpipe(Map.of(), "run", "pipelines/text-generate.yaml", "--out", again.toString(), "--no-stream")
+                        .exitCode());
         assertEquals(Files.readString(out.resolve("texts.jsonl")), Files.readString(again.resolve("texts.jsonl")));
         Path other = dir.resolve("text-other");
-        assertEquals(0, Repo.genpipe(Map.of(), "run", "pipelines/text-generate.yaml", "--out", other.toString(), "--no-stream",
-                "--seed", "8").exitCode());
-        assertFalse(Files.readString(out.resolve("texts.jsonl")).equals(Files.readString(other.resolve("texts.jsonl"))));
+        assertEquals(
+                0,
+                Repo.genpipe(
+                                Map.of(),
+                                "run",
+                                "pipelines/text-generate.yaml",
+                                "--out",
+                                other.toString(),
+                                "--no-stream",
+                                "--seed",
+                                "8")
+                        .exitCode());
+        assertFalse(
+                Files.readString(out.resolve("texts.jsonl")).equals(Files.readString(other.resolve("texts.jsonl"))));
     }
 
     @Test
     void anOutOfRangeSamplerValueIsReportedAtItsOwnLine() throws Exception {
         Path bad = dir.resolve("hot.yaml");
-        Files.writeString(bad, Files.readString(Repo.root().resolve("pipelines/text-generate.yaml"))
-                .replace("text/prompts.txt", Repo.root().resolve("pipelines/text/prompts.txt").toString())
-                .replace("topP: 0.95", "topP: 1.5"));
+        Files.writeString(
+                bad,
+                Files.readString(Repo.root().resolve("pipelines/text-generate.yaml"))
+                        .replace(
+                                "text/prompts.txt",
+                                Repo.root()
+                                        .resolve("pipelines/text/prompts.txt")
+                                        .toString())
+                        .replace("topP: 0.95", "topP: 1.5"));
         Repo.Run run = Repo.genpipe(Map.of(), "validate", bad.toString());
         assertEquals(2, run.exitCode(), run.err());
-        assertTrue(run.err().contains("  " + bad + ":22:7: step 'generate': parameter 'topP' of generator"
-                + " 'char-lstm-generator': topP must be in (0, 1] (1: off), found 1.5"), run.err());
+        assertTrue(
+                run.err()
+                        .contains("  " + bad + ":22:7: step 'generate': parameter 'topP' of generator"
+                                + " 'char-lstm-generator': topP must be in (0, 1] (1: off), found 1.5"),
+                run.err());
     }
 
     @Test
@@ -230,22 +315,34 @@ class PipelinesTest {
         Path prompt = dir.resolve("one.txt");
         Files.writeString(prompt, "Q: What is a computer?\n");
         Path out = dir.resolve("stream");
-        Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/text-generate.yaml", "--out", out.toString(), "--stream",
-                "--set", "prompts.file=" + prompt);
+        Repo.Run run = Repo.genpipe(
+                Map.of(),
+                "run",
+                "pipelines/text-generate.yaml",
+                "--out",
+                out.toString(),
+                "--stream",
+                "--set",
+                "prompts.file=" + prompt);
         assertEquals(0, run.exitCode(), run.err());
         JsonNode row = jsonLines(out.resolve("texts.jsonl")).get(0);
         // the prompt, then the completion as it was generated, then the run's summary
         assertEquals("Q: What is a computer?", row.get("prompt").asText());
-        assertTrue(run.out().startsWith(row.get("prompt").asText() + row.get("completion").asText() + "\nwrote " + out), run.out());
+        assertTrue(
+                run.out()
+                        .startsWith(row.get("prompt").asText()
+                                + row.get("completion").asText() + "\nwrote " + out),
+                run.out());
     }
 
     @Test
     void oodLikelihoodReportsPixelCnnAndVaeAurocPerClass() throws Exception {
         Path out = dir.resolve("ood");
-        Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/ood-likelihood.yaml", "--out", out.toString(),
-                "--set", "test.limit=500");
+        Repo.Run run = Repo.genpipe(
+                Map.of(), "run", "pipelines/ood-likelihood.yaml", "--out", out.toString(), "--set", "test.limit=500");
         assertEquals(0, run.exitCode(), run.err());
-        JsonNode m = new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("metrics");
+        JsonNode m =
+                new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("metrics");
         for (String group : List.of("auroc-pixelcnn", "auroc-pixelcnn-ratio", "auroc-vae-elbo")) {
             double sum = 0;
             for (int c = 0; c < 10; c++) {
@@ -258,18 +355,27 @@ class PipelinesTest {
             assertTrue(m.at("/" + group + "/mean").asDouble() > 0.6, m.toString());
         }
         // the likelihood ratio cancels what raw likelihood mostly measures (how simple an image is)
-        assertTrue(m.at("/auroc-pixelcnn-ratio/mean").asDouble() > m.at("/auroc-pixelcnn/mean").asDouble(), m.toString());
+        assertTrue(
+                m.at("/auroc-pixelcnn-ratio/mean").asDouble()
+                        > m.at("/auroc-pixelcnn/mean").asDouble(),
+                m.toString());
     }
 
     @Test
     void gptGenerateDecodesAllPromptsTogetherAndScoresTheirPerplexity() throws Exception {
         Path out = dir.resolve("gpt");
-        Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/gpt-generate.yaml", "--out", out.toString(), "--no-stream");
+        Repo.Run run =
+                Repo.genpipe(Map.of(), "run", "pipelines/gpt-generate.yaml", "--out", out.toString(), "--no-stream");
         assertEquals(0, run.exitCode(), run.err());
         List<JsonNode> rows = jsonLines(out.resolve("texts.jsonl"));
-        assertEquals(Files.readAllLines(Repo.root().resolve("pipelines/text/prompts.txt")).size(), rows.size());
+        assertEquals(
+                Files.readAllLines(Repo.root().resolve("pipelines/text/prompts.txt"))
+                        .size(),
+                rows.size());
         for (JsonNode r : rows) {
-            assertEquals(r.get("prompt").asText() + r.get("completion").asText(), r.get("text").asText());
+            assertEquals(
+                    r.get("prompt").asText() + r.get("completion").asText(),
+                    r.get("text").asText());
             double ppl = r.get("perplexity").asDouble();
             assertTrue(ppl > 1 && ppl < 97, r.toString());
             assertTrue(r.get("tokens").asInt() <= 300, r.toString());
@@ -281,7 +387,8 @@ class PipelinesTest {
         Path out = dir.resolve("novelty");
         Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/text-novelty.yaml", "--out", out.toString());
         assertEquals(0, run.exitCode(), run.err());
-        JsonNode m = new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("metrics");
+        JsonNode m =
+                new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("metrics");
         assertEquals(772, m.at("/mahalanobis/referenceRows").asInt());
         for (String group : List.of("auroc-mahalanobis", "auroc-knn")) {
             double a = m.at("/" + group + "/0").asDouble();

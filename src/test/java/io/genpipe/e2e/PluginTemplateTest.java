@@ -44,16 +44,28 @@ class PluginTemplateTest {
         install(repo, "genpipe-parent", ROOT.resolve("pom.xml"), null, version);
         install(repo, "genpipe-bom", ROOT.resolve("bom/pom.xml"), null, version);
         for (String module : List.of("api", "runtime", "testkit")) {
-            install(repo, "genpipe-" + module, ROOT.resolve(module).resolve("pom.xml"),
-                    ROOT.resolve(module).resolve("target").resolve("genpipe-" + module + "-" + version + ".jar"), version);
+            install(
+                    repo,
+                    "genpipe-" + module,
+                    ROOT.resolve(module).resolve("pom.xml"),
+                    ROOT.resolve(module).resolve("target").resolve("genpipe-" + module + "-" + version + ".jar"),
+                    version);
         }
         Path project = tmp.resolve("genpipe-sharpness");
         copyTree(TEMPLATE, project);
 
         String m2 = System.getProperty("genpipe.m2.repository", System.getProperty("user.home") + "/.m2/repository");
-        ProcessBuilder pb = new ProcessBuilder(project.resolve("mvnw").toString(), "-B", "-o", "-q", "package",
-                "-Dmaven.repo.local=" + repo, "-Dmaven.repo.local.tail=" + m2).directory(project.toFile())
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("build.log").toFile());
+        ProcessBuilder pb = new ProcessBuilder(
+                        project.resolve("mvnw").toString(),
+                        "-B",
+                        "-o",
+                        "-q",
+                        "package",
+                        "-Dmaven.repo.local=" + repo,
+                        "-Dmaven.repo.local.tail=" + m2)
+                .directory(project.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("build.log").toFile());
         pb.environment().remove("MAVEN_OPTS");
         Process build = pb.start();
         assertTrue(build.waitFor(300, TimeUnit.SECONDS), "the template's build did not finish in 300 s");
@@ -61,9 +73,11 @@ class PluginTemplateTest {
         assertEquals(0, build.exitValue(), "the template's build failed:\n" + log);
 
         // its conformance suite ran inside that build, and passed
-        Path report = project.resolve("target/surefire-reports/TEST-com.example.sharpness.SharpnessConformanceTest.xml");
+        Path report =
+                project.resolve("target/surefire-reports/TEST-com.example.sharpness.SharpnessConformanceTest.xml");
         String xml = Files.readString(report);
-        assertTrue(xml.contains("tests=\"16\"") && xml.contains("failures=\"0\"") && xml.contains("errors=\"0\""),
+        assertTrue(
+                xml.contains("tests=\"16\"") && xml.contains("failures=\"0\"") && xml.contains("errors=\"0\""),
                 "the template's kit test did not run as expected: " + xml.substring(0, Math.min(600, xml.length())));
 
         // the manifest's apiVersion comes from the api jar; the model resource is not filtered
@@ -73,10 +87,12 @@ class PluginTemplateTest {
             try (InputStream in = j.getInputStream(j.getEntry("META-INF/genpipe-plugin.properties"))) {
                 descriptor.load(in);
             }
-            assertEquals(Map.of("name", "sharpness", "version", "1.0.0", "apiVersion", ApiVersion.CURRENT.toString()),
+            assertEquals(
+                    Map.of("name", "sharpness", "version", "1.0.0", "apiVersion", ApiVersion.CURRENT.toString()),
                     Map.copyOf(descriptor));
             try (InputStream in = j.getInputStream(j.getEntry("com/example/sharpness/laplacian.onnx"))) {
-                assertArrayEquals(Files.readAllBytes(TEMPLATE.resolve("src/main/resources/com/example/sharpness/laplacian.onnx")),
+                assertArrayEquals(
+                        Files.readAllBytes(TEMPLATE.resolve("src/main/resources/com/example/sharpness/laplacian.onnx")),
                         in.readAllBytes());
             }
             assertEquals(null, j.getEntry("io/genpipe/api/Scorer.class"), "the api must not be bundled");
@@ -85,13 +101,20 @@ class PluginTemplateTest {
         Path plugins = Files.createDirectories(tmp.resolve("plugins"));
         Files.copy(jar, plugins.resolve(jar.getFileName()));
         Path out = tmp.resolve("run");
-        Repo.Run run = Repo.genpipe(Map.of(), "run", "examples/plugin-template/pipeline.yaml", "--plugins-dir",
-                plugins.toString(), "--out", out.toString());
+        Repo.Run run = Repo.genpipe(
+                Map.of(),
+                "run",
+                "examples/plugin-template/pipeline.yaml",
+                "--plugins-dir",
+                plugins.toString(),
+                "--out",
+                out.toString());
         assertEquals(0, run.exitCode(), run.err());
         JsonNode record = new ObjectMapper().readTree(out.resolve("run.json").toFile());
         boolean listed = false;
         for (JsonNode p : record.path("plugins")) {
-            listed |= p.path("name").asText().equals("sharpness") && p.path("version").asText().equals("1.0.0");
+            listed |= p.path("name").asText().equals("sharpness")
+                    && p.path("version").asText().equals("1.0.0");
         }
         assertTrue(listed, "run.json does not list plugin sharpness 1.0.0: " + record);
         List<String> rows = Files.readAllLines(out.resolve("sharpness.csv"), StandardCharsets.UTF_8);
@@ -109,7 +132,8 @@ class PluginTemplateTest {
 
     /** Lays out a pom (and jar) as {@code mvn install} does in a local repository. */
     private static void install(Path repo, String artifactId, Path pom, Path jar, String version) throws IOException {
-        Path dir = Files.createDirectories(repo.resolve("io/genpipe").resolve(artifactId).resolve(version));
+        Path dir = Files.createDirectories(
+                repo.resolve("io/genpipe").resolve(artifactId).resolve(version));
         Files.copy(pom, dir.resolve(artifactId + "-" + version + ".pom"));
         if (jar != null) {
             assertTrue(Files.isRegularFile(jar), jar + " is not built; run the tests through Maven (mvn verify)");

@@ -12,8 +12,7 @@ import java.util.concurrent.TimeUnit;
 /** The repository under test, and running its launcher as a user would. */
 final class Repo {
 
-    private Repo() {
-    }
+    private Repo() {}
 
     static Path root() {
         String root = System.getProperty("genpipe.repo.root");
@@ -24,8 +23,7 @@ final class Repo {
     }
 
     /** Result of one command. */
-    record Run(int exitCode, String out, String err) {
-    }
+    record Run(int exitCode, String out, String err) {}
 
     /**
      * Runs {@code ./genpipe args...} from the repository root. The CLI was packaged earlier in
@@ -45,7 +43,8 @@ final class Repo {
      * memory in KiB to {@code rssFile} (GNU time's %M); without GNU time, runs it plainly.
      */
     static Run genpipeMeasured(Path workingDir, Map<String, String> env, Path rssFile, String... args) {
-        return genpipeIn(workingDir, env, java.nio.file.Files.isExecutable(Path.of("/usr/bin/time")) ? rssFile : null, args);
+        return genpipeIn(
+                workingDir, env, java.nio.file.Files.isExecutable(Path.of("/usr/bin/time")) ? rssFile : null, args);
     }
 
     private static Run genpipeIn(Path workingDir, Map<String, String> env, Path rssFile, String... args) {
@@ -68,7 +67,9 @@ final class Repo {
                 p.destroyForcibly();
                 throw new AssertionError("genpipe " + String.join(" ", args) + " did not finish in 120 s");
             }
-            Run run = new Run(p.exitValue(), java.nio.file.Files.readString(out, StandardCharsets.UTF_8),
+            Run run = new Run(
+                    p.exitValue(),
+                    java.nio.file.Files.readString(out, StandardCharsets.UTF_8),
                     java.nio.file.Files.readString(err, StandardCharsets.UTF_8));
             java.nio.file.Files.delete(out);
             java.nio.file.Files.delete(err);

@@ -23,8 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class ServingDocTest {
 
-    record Example(String command, String expected) {
-    }
+    record Example(String command, String expected) {}
 
     static List<Example> examples(String doc) {
         List<Example> out = new ArrayList<>();
@@ -55,22 +54,32 @@ class ServingDocTest {
         Path root = Repo.root();
         List<Example> examples = examples(Files.readString(root.resolve("docs/SERVING.md")));
         assertTrue(examples.size() >= 10, "examples found: " + examples.size());
-        Process server = new ProcessBuilder(root.resolve("genpipe").toString(), "serve", "serve/serve.yaml", "--port", "0")
-                .directory(root.toFile()).redirectErrorStream(true).start();
+        Process server = new ProcessBuilder(
+                        root.resolve("genpipe").toString(), "serve", "serve/serve.yaml", "--port", "0")
+                .directory(root.toFile())
+                .redirectErrorStream(true)
+                .start();
         try {
-            BufferedReader lines = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+            BufferedReader lines =
+                    new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
             String first = lines.readLine();
-            Matcher m = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+) ").matcher(first == null ? "" : first);
+            Matcher m = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+) ")
+                    .matcher(first == null ? "" : first);
             assertTrue(m.find(), "first line: " + first);
             String port = m.group(1);
             for (Example e : examples) {
                 Process p = new ProcessBuilder("bash", "-c", e.command().replace("localhost:8080", "localhost:" + port))
-                        .directory(root.toFile()).redirectErrorStream(true).start();
+                        .directory(root.toFile())
+                        .redirectErrorStream(true)
+                        .start();
                 String got = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
                 assertTrue(p.waitFor(60, TimeUnit.SECONDS));
                 assertEquals(e.expected(), got, e.command());
             }
-            new ProcessBuilder("kill", "-TERM", Long.toString(server.pid())).inheritIO().start().waitFor();
+            new ProcessBuilder("kill", "-TERM", Long.toString(server.pid()))
+                    .inheritIO()
+                    .start()
+                    .waitFor();
             assertTrue(server.waitFor(60, TimeUnit.SECONDS), "genpipe serve did not stop after SIGTERM");
             assertEquals(0, server.exitValue());
             assertEquals("genpipe serve: stopping (answering requests in flight)", lines.readLine());

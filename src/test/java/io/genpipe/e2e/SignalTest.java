@@ -26,9 +26,14 @@ class SignalTest {
     @CsvSource({"INT, 50", "INT, 400", "TERM, 50", "TERM, 400"})
     void aSignalMidRunLeavesNothingAndDoesNotCrash(String signal, int afterMs) throws Exception {
         Path out = dir.resolve("runs/flagship");
-        ProcessBuilder pb = new ProcessBuilder(Repo.root().resolve("genpipe").toString(), "run",
-                Repo.root().resolve("pipelines/anomaly-augment.yaml").toString(), "--out", out.toString())
-                .directory(dir.toFile()).redirectOutput(dir.resolve("stdout.txt").toFile())
+        ProcessBuilder pb = new ProcessBuilder(
+                        Repo.root().resolve("genpipe").toString(),
+                        "run",
+                        Repo.root().resolve("pipelines/anomaly-augment.yaml").toString(),
+                        "--out",
+                        out.toString())
+                .directory(dir.toFile())
+                .redirectOutput(dir.resolve("stdout.txt").toFile())
                 .redirectError(dir.resolve("stderr.txt").toFile());
         pb.environment().put("GENPIPE_NO_BUILD", "1");
         Process p = pb.start();
@@ -36,13 +41,20 @@ class SignalTest {
         while (!partialExists() && p.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
-        assertTrue(p.isAlive(), "the run ended before it could be interrupted: " + Files.readString(dir.resolve("stderr.txt")));
+        assertTrue(
+                p.isAlive(),
+                "the run ended before it could be interrupted: " + Files.readString(dir.resolve("stderr.txt")));
         Thread.sleep(afterMs);
-        new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start().waitFor();
+        new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid()))
+                .inheritIO()
+                .start()
+                .waitFor();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "genpipe did not exit after SIG" + signal);
         String err = Files.readString(dir.resolve("stderr.txt"));
         try (Stream<Path> files = Files.list(dir)) {
-            List<String> crashes = files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("hs_err")).toList();
+            List<String> crashes = files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.startsWith("hs_err"))
+                    .toList();
             assertEquals(List.of(), crashes, err);
         }
         if (p.exitValue() == 0) {

@@ -52,6 +52,5 @@ public interface Component extends AutoCloseable {
 
     /** Releases what the component allocated itself. Idempotent. Default: nothing to release. */
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

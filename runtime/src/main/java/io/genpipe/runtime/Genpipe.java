@@ -92,7 +92,9 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
             this.catalog = injector.getInstance(Catalog.class);
         } catch (com.google.inject.CreationException | com.google.inject.ProvisionException e) {
             GenpipeException cause = findCause(e);
-            throw cause != null ? cause : new GenpipeException("the runtime could not be composed: " + e.getMessage(), e);
+            throw cause != null
+                    ? cause
+                    : new GenpipeException("the runtime could not be composed: " + e.getMessage(), e);
         }
         this.components = catalog.components();
     }
@@ -154,7 +156,8 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
      * runtime was built with (the pipeline file, with its overrides, is the one place that decides).
      */
     @Override
-    public <T extends Component> T create(Role role, String name, Map<String, ?> parameters, PipelineDefinition pipeline) {
+    public <T extends Component> T create(
+            Role role, String name, Map<String, ?> parameters, PipelineDefinition pipeline) {
         requireOpen();
         SessionSettings forPipeline = settings.withDevice(DeviceSpec.parse(pipeline.device()))
                 .withOnMissingDevice(MissingDevicePolicy.parse(pipeline.onMissingDevice()));
@@ -286,8 +289,8 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
         }
         plugins.close();
         if (!failures.isEmpty()) {
-            GenpipeException e = new GenpipeException("genpipe runtime closed with " + failures.size() + " failure(s)",
-                    failures.get(0));
+            GenpipeException e = new GenpipeException(
+                    "genpipe runtime closed with " + failures.size() + " failure(s)", failures.get(0));
             failures.subList(1, failures.size()).forEach(e::addSuppressed);
             throw e;
         }
@@ -308,8 +311,7 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
         private Path baseDir = Path.of("").toAbsolutePath();
         private int sharedPoolThreads = 0;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** A directory of third-party plugins: one jar, or one folder of jars, per plugin. */
         public Builder pluginsDir(Path dir) {
@@ -351,7 +353,8 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
          */
         public Builder sharedThreads(int threads) {
             if (threads < 0) {
-                throw new GenpipeException("shared pool threads must be >= 0 (0 = ONNX Runtime's default), got " + threads);
+                throw new GenpipeException(
+                        "shared pool threads must be >= 0 (0 = ONNX Runtime's default), got " + threads);
             }
             this.sharedPoolThreads = threads;
             settings = settings.withSharedPool(true);
@@ -397,8 +400,17 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
          * @throws GenpipeException for an unknown key (with a did-you-mean) or a bad value
          */
         public Builder configure(Map<String, String> values) {
-            List<String> known = List.of("device", "onMissingDevice", "threads", "threadPool", "intraOpThreads",
-                    "interOpThreads", "optimization", "optimizedModelCache", "pluginsDir", "seed");
+            List<String> known = List.of(
+                    "device",
+                    "onMissingDevice",
+                    "threads",
+                    "threadPool",
+                    "intraOpThreads",
+                    "interOpThreads",
+                    "optimization",
+                    "optimizedModelCache",
+                    "pluginsDir",
+                    "seed");
             for (Map.Entry<String, String> e : values.entrySet()) {
                 String v = e.getValue();
                 switch (e.getKey()) {
@@ -417,7 +429,8 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
                         } else if (v.trim().equals("per-session")) {
                             settings = settings.withSharedPool(false);
                         } else {
-                            throw new GenpipeException("Setting 'threadPool' must be shared or per-session, got '" + v + "'");
+                            throw new GenpipeException(
+                                    "Setting 'threadPool' must be shared or per-session, got '" + v + "'");
                         }
                         break;
                     case "intraOpThreads":

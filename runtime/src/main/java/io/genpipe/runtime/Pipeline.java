@@ -40,7 +40,7 @@ public final class Pipeline {
     private final List<String> sets = new ArrayList<>();
     private Long seed;
     private String device;
-    private Consumer<String> log = line -> { };
+    private Consumer<String> log = line -> {};
     private PipelineRunner.Progress progress;
     private volatile PipelineRunner running;
 
@@ -167,7 +167,8 @@ public final class Pipeline {
             d = read.definition();
         }
         if (seed != null || device != null) {
-            d = d.withSeed(seed != null ? seed : d.seed()).withDevice(device != null ? device : d.device(), d.onMissingDevice());
+            d = d.withSeed(seed != null ? seed : d.seed())
+                    .withDevice(device != null ? device : d.device(), d.onMissingDevice());
         }
         try {
             io.genpipe.runtime.onnx.DeviceSpec.parse(d.device());

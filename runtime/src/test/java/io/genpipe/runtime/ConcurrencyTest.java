@@ -45,7 +45,8 @@ class ConcurrencyTest {
             int calls = 800;
             List<float[]> serial = new ArrayList<>();
             for (int i = 0; i < calls; i++) {
-                try (Batch in = input(i); Batch out = model.encode(in)) {
+                try (Batch in = input(i);
+                        Batch out = model.encode(in)) {
                     serial.add(out.column("y").toFloatArray());
                 }
             }
@@ -57,7 +58,8 @@ class ConcurrencyTest {
                 threads.add(new Thread(() -> {
                     try {
                         for (int i = first; i < calls; i += 8) {
-                            try (Batch in = input(i); Batch out = model.encode(in)) {
+                            try (Batch in = input(i);
+                                    Batch out = model.encode(in)) {
                                 parallel[i] = out.column("y").toFloatArray();
                             }
                         }
@@ -91,7 +93,8 @@ class ConcurrencyTest {
                 running.countDown();
                 try {
                     for (int i = 0; ; i++) {
-                        try (Batch in = input(i); Batch out = model.encode(in)) {
+                        try (Batch in = input(i);
+                                Batch out = model.encode(in)) {
                             out.column("y").toFloatArray();
                         }
                     }

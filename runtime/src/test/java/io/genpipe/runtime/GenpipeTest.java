@@ -33,10 +33,13 @@ class GenpipeTest {
     void unknownComponentListsTheKnownOnesWithASuggestion() {
         try (Genpipe genpipe = Genpipe.builder().build()) {
             GenpipeException e = assertThrows(GenpipeException.class, () -> genpipe.sampler("gausian", Map.of()));
-            assertEquals("Unknown sampler 'gausian'; did you mean 'gaussian'? (known samplers: gaussian, latent-walk,"
-                    + " truncated-gaussian, uniform)", e.getMessage());
+            assertEquals(
+                    "Unknown sampler 'gausian'; did you mean 'gaussian'? (known samplers: gaussian, latent-walk,"
+                            + " truncated-gaussian, uniform)",
+                    e.getMessage());
             GenpipeException role = assertThrows(GenpipeException.class, () -> genpipe.scorer("gaussian", Map.of()));
-            assertTrue(role.getMessage().startsWith("'gaussian' is a sampler, not a scorer (from plugin 'builtin'"),
+            assertTrue(
+                    role.getMessage().startsWith("'gaussian' is a sampler, not a scorer (from plugin 'builtin'"),
                     role.getMessage());
         }
     }
@@ -44,16 +47,18 @@ class GenpipeTest {
     @Test
     void parameterProblemsAreListedTogether() {
         try (Genpipe genpipe = Genpipe.builder().build()) {
-            ParameterException e = assertThrows(ParameterException.class,
+            ParameterException e = assertThrows(
+                    ParameterException.class,
                     () -> genpipe.sampler("truncated-gaussian", Map.of("dimm", 4, "threshold", "wide")));
-            assertEquals(List.of(
-                    "unknown parameter 'dimm' for sampler 'truncated-gaussian'; did you mean 'dim'? (its parameters:"
-                            + " dim, column, threshold)",
-                    "missing required parameter 'dim' (integer: latent size) for sampler 'truncated-gaussian'",
-                    "parameter 'threshold' of sampler 'truncated-gaussian' must be a number, got 'wide'"),
+            assertEquals(
+                    List.of(
+                            "unknown parameter 'dimm' for sampler 'truncated-gaussian'; did you mean 'dim'? (its parameters:"
+                                    + " dim, column, threshold)",
+                            "missing required parameter 'dim' (integer: latent size) for sampler 'truncated-gaussian'",
+                            "parameter 'threshold' of sampler 'truncated-gaussian' must be a number, got 'wide'"),
                     e.problems());
-            ParameterException fraction = assertThrows(ParameterException.class,
-                    () -> genpipe.sampler("gaussian", Map.of("dim", 2.5)));
+            ParameterException fraction =
+                    assertThrows(ParameterException.class, () -> genpipe.sampler("gaussian", Map.of("dim", 2.5)));
             assertEquals("parameter 'dim' of sampler 'gaussian' must be an integer, got 2.5", fraction.getMessage());
         }
     }
@@ -67,8 +72,8 @@ class GenpipeTest {
             Sampler prior = genpipe.sampler("gaussian", Map.of("dim", 16));
             assertEquals(List.of(PortSpec.of("z", DType.FLOAT32, "batch", 16)), prior.outputs());
             try (Batch a = prior.sample(Batch.ofRows(64), genpipe.random("prior"));
-                 Batch b = prior.sample(Batch.ofRows(64), genpipe.random("prior"));
-                 Batch c = prior.sample(Batch.ofRows(64), genpipe.random("other"))) {
+                    Batch b = prior.sample(Batch.ofRows(64), genpipe.random("prior"));
+                    Batch c = prior.sample(Batch.ofRows(64), genpipe.random("other"))) {
                 first = a.column("z").toFloatArray();
                 again = b.column("z").toFloatArray();
                 other = c.column("z").toFloatArray();
@@ -94,7 +99,7 @@ class GenpipeTest {
             Sampler truncated = genpipe.sampler("truncated-gaussian", Map.of("dim", 8, "threshold", 0.5));
             Sampler uniform = genpipe.sampler("uniform", Map.of("dim", 8, "low", 2, "high", 3, "column", "u"));
             try (Batch t = truncated.sample(Batch.ofRows(100), genpipe.random("t"));
-                 Batch u = uniform.sample(Batch.ofRows(100), genpipe.random("u"))) {
+                    Batch u = uniform.sample(Batch.ofRows(100), genpipe.random("u"))) {
                 for (float v : t.column("z").toFloatArray()) {
                     assertTrue(Math.abs(v) <= 0.5f, "truncated draw " + v);
                 }
@@ -113,9 +118,13 @@ class GenpipeTest {
         try (Genpipe genpipe = Genpipe.builder().baseDir(dir).build()) {
             Encoder encoder = genpipe.encoder("onnx-model", Map.of("model", "affine.onnx"));
             assertEquals(List.of(PortSpec.of("x", DType.FLOAT32, "batch", 4)), encoder.inputs());
-            List<RowMeta> meta = List.of(RowMeta.of("a").withLabel(1), RowMeta.of("b").withLabel(2));
-            try (Batch in = Batch.builder(2).column("x", BufferTensor.ofFloats(x, 2, 4)).meta(meta).build();
-                 Batch out = encoder.encode(in)) {
+            List<RowMeta> meta =
+                    List.of(RowMeta.of("a").withLabel(1), RowMeta.of("b").withLabel(2));
+            try (Batch in = Batch.builder(2)
+                            .column("x", BufferTensor.ofFloats(x, 2, 4))
+                            .meta(meta)
+                            .build();
+                    Batch out = encoder.encode(in)) {
                 assertArrayEquals(Fixtures.affineY(x), out.column("y").toFloatArray(), 1e-6f);
                 assertEquals(meta, out.meta());
                 assertTrue(out.column("y").isNative());
@@ -129,10 +138,11 @@ class GenpipeTest {
         Path file = dir.resolve("affine.onnx");
         Files.write(file, Fixtures.affineBytes());
         try (Genpipe genpipe = Genpipe.builder().build();
-             BufferTensor x = BufferTensor.ofFloats(new float[32], 8, 4)) {
+                BufferTensor x = BufferTensor.ofFloats(new float[32], 8, 4)) {
             Encoder encoder = genpipe.encoder("onnx-model", Map.of("model", file.toString()));
             for (int i = 0; i < 20_000; i++) {
-                try (Batch in = Batch.builder(8).borrow("x", x).build(); Batch out = encoder.encode(in)) {
+                try (Batch in = Batch.builder(8).borrow("x", x).build();
+                        Batch out = encoder.encode(in)) {
                     out.column("s").toFloatArray();
                 }
             }
@@ -147,21 +157,27 @@ class GenpipeTest {
         Files.write(file, Fixtures.affineBytes());
         try (Genpipe genpipe = Genpipe.builder().build()) {
             Model model = genpipe.model(file);
-            GenpipeException e = assertThrows(GenpipeException.class, () -> model.requirePorts(
-                    List.of(PortSpec.of("x", DType.FLOAT32, "batch", 784)),
-                    List.of(PortSpec.of("mu", DType.FLOAT32, "batch", 20))));
-            assertEquals("model " + file + " does not fit: input port 'x': expected float32[batch,784], found"
-                    + " float32[batch,4]; no output 'mu' (expected float32[batch,20]; the model's outputs are"
-                    + " [y: float32[batch,4], s: float32[batch]])", e.getMessage());
+            GenpipeException e = assertThrows(
+                    GenpipeException.class,
+                    () -> model.requirePorts(
+                            List.of(PortSpec.of("x", DType.FLOAT32, "batch", 784)),
+                            List.of(PortSpec.of("mu", DType.FLOAT32, "batch", 20))));
+            assertEquals(
+                    "model " + file + " does not fit: input port 'x': expected float32[batch,784], found"
+                            + " float32[batch,4]; no output 'mu' (expected float32[batch,20]; the model's outputs are"
+                            + " [y: float32[batch,4], s: float32[batch]])",
+                    e.getMessage());
         }
     }
 
     @Test
     void unknownSettingSuggestsTheRightOne() {
-        GenpipeException e = assertThrows(GenpipeException.class,
-                () -> Genpipe.builder().configure(Map.of("devcie", "cpu")));
-        assertEquals("Unknown setting 'devcie'; did you mean 'device'? (known settings: device, onMissingDevice,"
-                + " threads, threadPool, intraOpThreads, interOpThreads, optimization, optimizedModelCache, pluginsDir, seed)", e.getMessage());
+        GenpipeException e =
+                assertThrows(GenpipeException.class, () -> Genpipe.builder().configure(Map.of("devcie", "cpu")));
+        assertEquals(
+                "Unknown setting 'devcie'; did you mean 'device'? (known settings: device, onMissingDevice,"
+                        + " threads, threadPool, intraOpThreads, interOpThreads, optimization, optimizedModelCache, pluginsDir, seed)",
+                e.getMessage());
     }
 
     @Test

@@ -73,13 +73,16 @@ final class DynamicBatcher implements AutoCloseable {
     CompletableFuture<Batch> submit(InferenceCodec.Request request) {
         if (closing) {
             request.batch().close();
-            throw new RequestException(503, "the server is shutting down; model " + model.name + " takes no new requests");
+            throw new RequestException(
+                    503, "the server is shutting down; model " + model.name + " takes no new requests");
         }
         Pending p = new Pending(request, new CompletableFuture<>(), System.nanoTime());
         if (!queue.offer(p)) {
             request.batch().close();
-            throw new RequestException(429, "model " + model.name + "'s queue is full (queueCapacity " + capacity()
-                    + " requests waiting); retry later");
+            throw new RequestException(
+                    429,
+                    "model " + model.name + "'s queue is full (queueCapacity " + capacity()
+                            + " requests waiting); retry later");
         }
         return p.done();
     }
@@ -222,8 +225,9 @@ final class DynamicBatcher implements AutoCloseable {
         // a request that slipped in as the worker stopped: refused, not left waiting
         for (Pending p = queue.poll(); p != null; p = queue.poll()) {
             p.request().batch().close();
-            p.done().completeExceptionally(new RequestException(503, "the server is shutting down; model " + model.name
-                    + " takes no new requests"));
+            p.done()
+                    .completeExceptionally(new RequestException(
+                            503, "the server is shutting down; model " + model.name + " takes no new requests"));
         }
     }
 }

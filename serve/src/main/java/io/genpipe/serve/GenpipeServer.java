@@ -2,16 +2,16 @@ package io.genpipe.serve;
 
 import io.genpipe.api.Component;
 import io.genpipe.api.GenpipeException;
+import io.genpipe.api.Role;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.PortSpec;
-import io.genpipe.api.Role;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.component.RegisteredFactory;
+import io.genpipe.runtime.pipeline.PipelineException;
 import io.genpipe.runtime.pipeline.PipelinePlan;
 import io.genpipe.runtime.pipeline.PipelineRunner;
-import io.genpipe.runtime.step.StepKind;
-import io.genpipe.runtime.pipeline.PipelineException;
 import io.genpipe.runtime.pipeline.Problem;
+import io.genpipe.runtime.step.StepKind;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.util.ArrayList;
@@ -45,9 +45,11 @@ public final class GenpipeServer implements AutoCloseable {
     private final Map<String, DynamicBatcher> batchers = new LinkedHashMap<>();
     private final Map<String, Role> roles = new LinkedHashMap<>();
     /** Per model, the variants requests asked for with their own parameters, each with its own batcher. */
-    private final Map<String, Map<Map<String, String>, DynamicBatcher>> variants = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Map<Map<String, String>, DynamicBatcher>> variants =
+            new java.util.concurrent.ConcurrentHashMap<>();
     /** The most parameter variants one model runs at once: each is a component with its own sessions' state. */
     static final int MAX_VARIANTS = 16;
+
     private final ServeMetrics metrics;
     private final Javalin app;
     private volatile boolean ready;
@@ -69,11 +71,13 @@ public final class GenpipeServer implements AutoCloseable {
                 }
                 Role role = f.get().factory().role();
                 if (role != Role.GENERATOR && role != Role.SCORER) {
-                    throw new GenpipeException(m.use() + " is " + role.name().toLowerCase() + "; genpipe serve serves generators and"
-                            + " scorers");
+                    throw new GenpipeException(m.use() + " is " + role.name().toLowerCase()
+                            + "; genpipe serve serves generators and" + " scorers");
                 }
                 Component c = genpipe.create(role, m.use(), m.with());
-                models.put(m.name(), new ServedModel(m.name(), m.use(), c, f.get().factory().parameters()));
+                models.put(
+                        m.name(),
+                        new ServedModel(m.name(), m.use(), c, f.get().factory().parameters()));
                 roles.put(m.name(), role);
                 configs.put(m.name(), m);
             } catch (GenpipeException e) {
@@ -93,10 +97,17 @@ public final class GenpipeServer implements AutoCloseable {
             j.jetty.host = config.host();
             j.jetty.port = config.port();
             j.http.maxRequestSize = config.maxRequestBytes();
-            j.routes.get("/", ctx -> ctx.status(200).contentType("text/html; charset=utf-8").result(PLAYGROUND));
+            j.routes.get(
+                    "/",
+                    ctx -> ctx.status(200)
+                            .contentType("text/html; charset=utf-8")
+                            .result(PLAYGROUND));
             j.routes.get("/v2/health/live", ctx -> json(ctx, 200, Map.of("live", true)));
             j.routes.get("/v2/health/ready", ctx -> json(ctx, ready ? 200 : 503, Map.of("ready", ready)));
-            j.routes.get("/v2", ctx -> json(ctx, 200, Map.of("name", "genpipe", "version", genpipeVersion(), "extensions", List.of())));
+            j.routes.get(
+                    "/v2",
+                    ctx -> json(
+                            ctx, 200, Map.of("name", "genpipe", "version", genpipeVersion(), "extensions", List.of())));
             j.routes.get("/v2/models", ctx -> json(ctx, 200, Map.of("models", index())));
             j.routes.get("/v2/models/{name}", ctx -> json(ctx, 200, metadata(model(ctx.pathParam("name")))));
             j.routes.get("/v2/models/{name}/ready", ctx -> {
@@ -106,16 +117,28 @@ public final class GenpipeServer implements AutoCloseable {
             j.routes.post("/v2/models/{name}/infer", this::infer);
             j.routes.post("/v2/models/{name}/generate", ctx -> generate(ctx, false));
             j.routes.post("/v2/models/{name}/generate_stream", ctx -> generate(ctx, true));
-            j.routes.get("/metrics", ctx -> ctx.status(200).contentType("text/plain; version=0.0.4; charset=utf-8")
-                    .result(metrics.scrape()));
+            j.routes.get(
+                    "/metrics",
+                    ctx -> ctx.status(200)
+                            .contentType("text/plain; version=0.0.4; charset=utf-8")
+                            .result(metrics.scrape()));
             j.routes.exception(RequestException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
-            j.routes.exception(Exception.class, (e, ctx) -> error(ctx, 500, "internal error: " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage())));
+            j.routes.exception(
+                    Exception.class,
+                    (e, ctx) -> error(
+                            ctx,
+                            500,
+                            "internal error: " + e.getClass().getSimpleName()
+                                    + (e.getMessage() == null ? "" : ": " + e.getMessage())));
             j.routes.error(404, ctx -> {
                 if (ctx.attribute("genpipe.error") == null) {
-                    error(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path() + "; genpipe serve answers / (the playground), /v2/health/live,"
-                            + " /v2/health/ready, /v2/models, /v2/models/NAME, POST /v2/models/NAME/infer (tensors),"
-                            + " POST /v2/models/NAME/generate and generate_stream (text) and /metrics");
+                    error(
+                            ctx,
+                            404,
+                            "no such endpoint: " + ctx.method() + " " + ctx.path()
+                                    + "; genpipe serve answers / (the playground), /v2/health/live,"
+                                    + " /v2/health/ready, /v2/models, /v2/models/NAME, POST /v2/models/NAME/infer (tensors),"
+                                    + " POST /v2/models/NAME/generate and generate_stream (text) and /metrics");
                 }
             });
         });
@@ -132,8 +155,11 @@ public final class GenpipeServer implements AutoCloseable {
         try {
             plan = genpipe.pipeline(ref.file()).plan();
         } catch (PipelineException e) {
-            problems.add(new Problem(m.location(), null, what + "pipeline " + ref.file() + " is invalid (" + e.problems().size()
-                    + (e.problems().size() == 1 ? " problem" : " problems") + ")"));
+            problems.add(new Problem(
+                    m.location(),
+                    null,
+                    what + "pipeline " + ref.file() + " is invalid ("
+                            + e.problems().size() + (e.problems().size() == 1 ? " problem" : " problems") + ")"));
             problems.addAll(e.problems());
             return;
         } catch (GenpipeException e) {
@@ -144,24 +170,38 @@ public final class GenpipeServer implements AutoCloseable {
         plan.steps().forEach(p -> steps.put(p.id(), p));
         PipelinePlan.Planned in = steps.get(ref.input());
         PipelinePlan.Planned out = steps.get(ref.output());
-        List<String> sources = plan.steps().stream().filter(p -> p.execution() == StepKind.SOURCE).map(PipelinePlan.Planned::id)
+        List<String> sources = plan.steps().stream()
+                .filter(p -> p.execution() == StepKind.SOURCE)
+                .map(PipelinePlan.Planned::id)
                 .toList();
-        List<String> passing = plan.steps().stream().filter(p -> p.execution() != StepKind.SINK).map(PipelinePlan.Planned::id)
+        List<String> passing = plan.steps().stream()
+                .filter(p -> p.execution() != StepKind.SINK)
+                .map(PipelinePlan.Planned::id)
                 .toList();
         if (in == null || in.execution() != StepKind.SOURCE) {
-            problems.add(new Problem(m.location(), null, what + "input: " + ref.input() + " is not a source step of " + ref.file()
-                    + " (its sources: " + String.join(", ", sources) + ")"));
+            problems.add(new Problem(
+                    m.location(),
+                    null,
+                    what + "input: " + ref.input() + " is not a source step of " + ref.file() + " (its sources: "
+                            + String.join(", ", sources) + ")"));
             return;
         }
         if (out == null || out.execution() == StepKind.SINK) {
-            problems.add(new Problem(m.location(), null, what + "output: " + ref.output() + " is not a step of " + ref.file()
-                    + " that passes rows on (" + (out == null ? "no such step" : "it is a sink") + "; steps: "
-                    + String.join(", ", passing) + ")"));
+            problems.add(new Problem(
+                    m.location(),
+                    null,
+                    what + "output: " + ref.output() + " is not a step of " + ref.file()
+                            + " that passes rows on (" + (out == null ? "no such step" : "it is a sink") + "; steps: "
+                            + String.join(", ", passing) + ")"));
             return;
         }
         if (in.outputs().isEmpty()) {
-            problems.add(new Problem(m.location(), null, what + "input: " + ref.input() + " emits rows without columns (tags"
-                    + " only, e.g. text), which a request's tensors cannot fill; serve a pipeline whose input step emits tensors"));
+            problems.add(
+                    new Problem(
+                            m.location(),
+                            null,
+                            what + "input: " + ref.input() + " emits rows without columns (tags"
+                                    + " only, e.g. text), which a request's tensors cannot fill; serve a pipeline whose input step emits tensors"));
             return;
         }
         PipelineRunner runner = new PipelineRunner(genpipe, line -> {
@@ -220,8 +260,10 @@ public final class GenpipeServer implements AutoCloseable {
         try {
             byte[] body = body(ctx);
             if (model.text()) {
-                throw new RequestException(400, "model " + name + " generates text: POST /v2/models/" + name + "/generate (or"
-                        + " generate_stream, Server-Sent Events) with {\"text_input\": \"...\"}");
+                throw new RequestException(
+                        400,
+                        "model " + name + " generates text: POST /v2/models/" + name + "/generate (or"
+                                + " generate_stream, Server-Sent Events) with {\"text_input\": \"...\"}");
             }
             InferenceCodec.Request request = InferenceCodec.parse(body, model, config.maxRowsPerRequest());
             CompletableFuture<Batch> done = batcher(model, request.overrides()).submit(request);
@@ -245,13 +287,17 @@ public final class GenpipeServer implements AutoCloseable {
     private byte[] body(Context ctx) {
         long declared = ctx.contentLength();
         if (declared > config.maxRequestBytes()) {
-            throw new RequestException(413, "the request body is " + declared + " bytes; at most " + config.maxRequestBytes()
-                    + " (limits.maxRequestBytes)");
+            throw new RequestException(
+                    413,
+                    "the request body is " + declared + " bytes; at most " + config.maxRequestBytes()
+                            + " (limits.maxRequestBytes)");
         }
         byte[] body = ctx.bodyAsBytes();
         if (body.length > config.maxRequestBytes()) {
-            throw new RequestException(413, "the request body is " + body.length + " bytes; at most " + config.maxRequestBytes()
-                    + " (limits.maxRequestBytes)");
+            throw new RequestException(
+                    413,
+                    "the request body is " + body.length + " bytes; at most " + config.maxRequestBytes()
+                            + " (limits.maxRequestBytes)");
         }
         return body;
     }
@@ -268,12 +314,13 @@ public final class GenpipeServer implements AutoCloseable {
         int status = 500;
         try {
             if (!model.text()) {
-                throw new RequestException(400, "model " + name + " does not generate text; POST /v2/models/" + name + "/infer");
+                throw new RequestException(
+                        400, "model " + name + " does not generate text; POST /v2/models/" + name + "/infer");
             }
             byte[] body = body(ctx);
             java.util.concurrent.BlockingQueue<String> events = new java.util.concurrent.LinkedBlockingQueue<>();
-            io.genpipe.api.text.TokenListener listener = stream ? (row, piece) -> events.add(event(Map.of("text_output", piece)))
-                    : null;
+            io.genpipe.api.text.TokenListener listener =
+                    stream ? (row, piece) -> events.add(event(Map.of("text_output", piece))) : null;
             InferenceCodec.Request request = InferenceCodec.parseGenerate(body, model, listener);
             CompletableFuture<Batch> done = batcher(model, request.overrides()).submit(request);
             if (!stream) {
@@ -308,8 +355,12 @@ public final class GenpipeServer implements AutoCloseable {
     }
 
     /** Writes the pieces as they come, then the final event (or an error event). */
-    private static void stream(java.io.OutputStream out, java.util.concurrent.BlockingQueue<String> events,
-                               CompletableFuture<Batch> done, String name) throws java.io.IOException, InterruptedException {
+    private static void stream(
+            java.io.OutputStream out,
+            java.util.concurrent.BlockingQueue<String> events,
+            CompletableFuture<Batch> done,
+            String name)
+            throws java.io.IOException, InterruptedException {
         while (true) {
             String e = events.poll(20, TimeUnit.MILLISECONDS);
             if (e == null && done.isDone()) {
@@ -331,7 +382,8 @@ public final class GenpipeServer implements AutoCloseable {
             end.put("completion", o.meta(0).tags().get("completion"));
             last = "data: " + event(end) + "\n\n";
         } catch (RequestException failed) {
-            last = "event: error\ndata: " + new String(InferenceCodec.error(failed.getMessage()), java.nio.charset.StandardCharsets.UTF_8)
+            last = "event: error\ndata: "
+                    + new String(InferenceCodec.error(failed.getMessage()), java.nio.charset.StandardCharsets.UTF_8)
                     + "\n\n";
         }
         out.write(last.getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -347,18 +399,22 @@ public final class GenpipeServer implements AutoCloseable {
         if (overrides.isEmpty()) {
             return batchers.get(model.name);
         }
-        Map<Map<String, String>, DynamicBatcher> mine = variants.computeIfAbsent(model.name, k -> new LinkedHashMap<>());
+        Map<Map<String, String>, DynamicBatcher> mine =
+                variants.computeIfAbsent(model.name, k -> new LinkedHashMap<>());
         synchronized (mine) {
             DynamicBatcher b = mine.get(overrides);
             if (b != null) {
                 return b;
             }
             if (closing) {
-                throw new RequestException(503, "the server is shutting down; model " + model.name + " takes no new requests");
+                throw new RequestException(
+                        503, "the server is shutting down; model " + model.name + " takes no new requests");
             }
             if (mine.size() >= MAX_VARIANTS) {
-                throw new RequestException(400, "model " + model.name + " already runs " + MAX_VARIANTS + " variants with requests' own"
-                        + " parameters; use one of those or the config's (" + mine.keySet() + ")");
+                throw new RequestException(
+                        400,
+                        "model " + model.name + " already runs " + MAX_VARIANTS + " variants with requests' own"
+                                + " parameters; use one of those or the config's (" + mine.keySet() + ")");
             }
             ServeConfig.ModelConfig c = configs.get(model.name);
             Map<String, Object> with = new LinkedHashMap<>(c.with());
@@ -369,7 +425,11 @@ public final class GenpipeServer implements AutoCloseable {
             } catch (GenpipeException e) {
                 throw new RequestException(400, "model " + model.name + ": " + e.getMessage());
             }
-            ServedModel variant = new ServedModel(model.name, model.use, component, List.copyOf(model.parameters().values()));
+            ServedModel variant = new ServedModel(
+                    model.name,
+                    model.use,
+                    component,
+                    List.copyOf(model.parameters().values()));
             b = newBatcher(variant, c);
             mine.put(overrides, b);
             return b;
@@ -378,11 +438,12 @@ public final class GenpipeServer implements AutoCloseable {
 
     /** A batcher for {@code m} (the config's model or a variant of it) with the config's batching, its timings in the model's metrics. */
     private DynamicBatcher newBatcher(ServedModel m, ServeConfig.ModelConfig c) {
-        return new DynamicBatcher(m, c.maxBatchSize(), c.maxQueueDelayMs(), c.queueCapacity(), (rows, queued, infer) -> {
-            metrics.batchRows.labelValues(m.name).observe(rows);
-            metrics.queueSeconds.labelValues(m.name).observe(queued);
-            metrics.inferSeconds.labelValues(m.name).observe(infer);
-        });
+        return new DynamicBatcher(
+                m, c.maxBatchSize(), c.maxQueueDelayMs(), c.queueCapacity(), (rows, queued, infer) -> {
+                    metrics.batchRows.labelValues(m.name).observe(rows);
+                    metrics.queueSeconds.labelValues(m.name).observe(queued);
+                    metrics.inferSeconds.labelValues(m.name).observe(infer);
+                });
     }
 
     /** A request's rows of the output, or the reason as a RequestException (400 for what the component refused). */
@@ -397,8 +458,10 @@ public final class GenpipeServer implements AutoCloseable {
             if (cause instanceof GenpipeException) {
                 throw new RequestException(400, "model " + name + ": " + cause.getMessage());
             }
-            throw new RequestException(500, "internal error in model " + name + ": " + cause.getClass().getSimpleName()
-                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
+            throw new RequestException(
+                    500,
+                    "internal error in model " + name + ": " + cause.getClass().getSimpleName()
+                            + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
         } catch (TimeoutException e) {
             done.thenAccept(Batch::close); // nobody will read it: closed when it comes
             throw new RequestException(504, "model " + name + " did not answer within " + REQUEST_TIMEOUT_S + " s");
@@ -416,7 +479,8 @@ public final class GenpipeServer implements AutoCloseable {
     private ServedModel model(String name) {
         ServedModel m = models.get(name);
         if (m == null) {
-            throw new RequestException(404, "no model '" + name + "'; served models: " + new ArrayList<>(models.keySet()));
+            throw new RequestException(
+                    404, "no model '" + name + "'; served models: " + new ArrayList<>(models.keySet()));
         }
         return m;
     }

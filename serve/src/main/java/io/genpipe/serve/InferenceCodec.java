@@ -39,7 +39,8 @@ final class InferenceCodec {
     static final String LABEL = "label";
 
     /** A request as checked: its rows (ids carry the seed), input columns and how outputs are wanted. */
-    record Request(String id, long seed, Batch batch, boolean png, TokenListener listener, Map<String, String> overrides) {
+    record Request(
+            String id, long seed, Batch batch, boolean png, TokenListener listener, Map<String, String> overrides) {
         Request(String id, long seed, Batch batch, boolean png) {
             this(id, seed, batch, png, null, Map.of());
         }
@@ -48,8 +49,7 @@ final class InferenceCodec {
     static final List<String> GENERATE_KEYS = List.of("id", "text_input", "parameters");
     static final List<String> GENERATE_PARAMETERS = List.of("seed");
 
-    private InferenceCodec() {
-    }
+    private InferenceCodec() {}
 
     static String datatype(DType t) {
         return switch (t) {
@@ -65,9 +65,18 @@ final class InferenceCodec {
 
     /** {@code FP32[n,100]}: a port as the protocol names it, n for the row dimension. */
     static String describe(PortSpec p) {
-        StringBuilder b = new StringBuilder(p.name()).append(' ').append(datatype(p.dtype())).append('[');
+        StringBuilder b = new StringBuilder(p.name())
+                .append(' ')
+                .append(datatype(p.dtype()))
+                .append('[');
         for (int i = 0; i < p.shape().size(); i++) {
-            b.append(i == 0 ? "n" : "," + (p.shape().get(i).isFixed() ? Long.toString(p.shape().get(i).size()) : p.shape().get(i).toString()));
+            b.append(
+                    i == 0
+                            ? "n"
+                            : ","
+                                    + (p.shape().get(i).isFixed()
+                                            ? Long.toString(p.shape().get(i).size())
+                                            : p.shape().get(i).toString()));
         }
         return b.append(']').toString();
     }
@@ -116,24 +125,29 @@ final class InferenceCodec {
         JsonNode inputs = root.get("inputs");
         if (inputs != null) {
             if (!inputs.isArray()) {
-                throw new RequestException(400, "inputs must be a JSON array of tensors ({\"name\", \"shape\", \"datatype\", \"data\"})");
+                throw new RequestException(
+                        400, "inputs must be a JSON array of tensors ({\"name\", \"shape\", \"datatype\", \"data\"})");
             }
             for (JsonNode in : inputs) {
                 if (!in.isObject()) {
-                    throw new RequestException(400, "each input must be a JSON object with name, shape, datatype and data");
+                    throw new RequestException(
+                            400, "each input must be a JSON object with name, shape, datatype and data");
                 }
                 for (Iterator<String> it = in.fieldNames(); it.hasNext(); ) {
                     String k = it.next();
                     if (!INPUT_KEYS.contains(k)) {
-                        throw new RequestException(400, "unknown key '" + k + "' in an input; an input has " + INPUT_KEYS);
+                        throw new RequestException(
+                                400, "unknown key '" + k + "' in an input; an input has " + INPUT_KEYS);
                     }
                 }
                 String name = in.has("name") ? text(in.get("name"), "an input's name") : null;
                 if (name == null) {
-                    throw new RequestException(400, "an input has no name; model " + model.name + " takes " + portList(model));
+                    throw new RequestException(
+                            400, "an input has no name; model " + model.name + " takes " + portList(model));
                 }
                 if (!ports.containsKey(name) && !name.equals(LABEL)) {
-                    throw new RequestException(400, "model " + model.name + " has no input '" + name + "'; it takes " + portList(model));
+                    throw new RequestException(
+                            400, "model " + model.name + " has no input '" + name + "'; it takes " + portList(model));
                 }
                 if (given.put(name, in) != null) {
                     throw new RequestException(400, "input '" + name + "' is given twice");
@@ -145,23 +159,29 @@ final class InferenceCodec {
         for (Map.Entry<String, JsonNode> e : given.entrySet()) {
             long[] shape = shape(e.getValue(), e.getKey());
             if (shape.length == 0) {
-                throw new RequestException(400, "input '" + e.getKey() + "' has shape []; its first dimension is the rows");
+                throw new RequestException(
+                        400, "input '" + e.getKey() + "' has shape []; its first dimension is the rows");
             }
             if (rows >= 0 && shape[0] != rows) {
-                throw new RequestException(400, "input '" + e.getKey() + "' has " + shape[0] + " rows but another input has " + rows
-                        + "; every input's first dimension is the request's rows");
+                throw new RequestException(
+                        400,
+                        "input '" + e.getKey() + "' has " + shape[0] + " rows but another input has " + rows
+                                + "; every input's first dimension is the request's rows");
             }
             if (shape[0] > maxRows) {
-                throw new RequestException(400, "the request has " + shape[0] + " rows; at most " + maxRows + " per request");
+                throw new RequestException(
+                        400, "the request has " + shape[0] + " rows; at most " + maxRows + " per request");
             }
             rows = (int) shape[0];
         }
         if (rowsAsked != null) {
             if (rows >= 0 && rows != rowsAsked) {
-                throw new RequestException(400, "parameter rows is " + rowsAsked + " but the inputs have " + rows + " rows");
+                throw new RequestException(
+                        400, "parameter rows is " + rowsAsked + " but the inputs have " + rows + " rows");
             }
             if (rowsAsked > maxRows) {
-                throw new RequestException(400, "the request asks for " + rowsAsked + " rows; at most " + maxRows + " per request");
+                throw new RequestException(
+                        400, "the request asks for " + rowsAsked + " rows; at most " + maxRows + " per request");
             }
             rows = rowsAsked;
         }
@@ -192,7 +212,9 @@ final class InferenceCodec {
         List<BufferTensor> made = new ArrayList<>();
         try {
             for (PortSpec p : model.inputs()) {
-                BufferTensor t = given.containsKey(p.name()) ? tensor(given.get(p.name()), p, model) : noise(p, rows, seed, model);
+                BufferTensor t = given.containsKey(p.name())
+                        ? tensor(given.get(p.name()), p, model)
+                        : noise(p, rows, seed, model);
                 made.add(t);
                 batch.column(p.name(), t);
             }
@@ -213,7 +235,8 @@ final class InferenceCodec {
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String k = it.next();
             if (!GENERATE_KEYS.contains(k)) {
-                throw new RequestException(400, "unknown request key '" + k + "'; a generate request has " + GENERATE_KEYS);
+                throw new RequestException(
+                        400, "unknown request key '" + k + "'; a generate request has " + GENERATE_KEYS);
             }
         }
         if (!root.has("text_input")) {
@@ -238,7 +261,8 @@ final class InferenceCodec {
             }
         }
         RowMeta row = new RowMeta("seed-" + seed + "/row-0", null, null, null, Map.of("text", prompt));
-        return new Request(id, seed, Batch.builder(1).meta(List.of(row)).build(), false, listener, Map.copyOf(overrides));
+        return new Request(
+                id, seed, Batch.builder(1).meta(List.of(row)).build(), false, listener, Map.copyOf(overrides));
     }
 
     /**
@@ -255,8 +279,10 @@ final class InferenceCodec {
                     own.add(q.name());
                 }
             });
-            throw new RequestException(400, "unknown parameter '" + key + "'; requests to " + model.name + " take " + requestParameters
-                    + (own.isEmpty() ? "" : " and " + model.use + "'s parameters " + own));
+            throw new RequestException(
+                    400,
+                    "unknown parameter '" + key + "'; requests to " + model.name + " take " + requestParameters
+                            + (own.isEmpty() ? "" : " and " + model.use + "'s parameters " + own));
         }
         if (spec.type() == io.genpipe.api.spi.ParameterType.PATH) {
             throw new RequestException(400, "parameter '" + key + "' names a file; only the serve config may set it");
@@ -267,7 +293,8 @@ final class InferenceCodec {
             return String.join(",", items);
         }
         if (value.isObject() || value.isNull()) {
-            throw new RequestException(400, "parameter '" + key + "' must be a number, text, true/false or a list; found " + value);
+            throw new RequestException(
+                    400, "parameter '" + key + "' must be a number, text, true/false or a list; found " + value);
         }
         return value.asText();
     }
@@ -298,8 +325,11 @@ final class InferenceCodec {
             root = JSON.readTree(body);
         } catch (JsonParseException e) {
             String message = e.getOriginalMessage().replaceAll("\\s*\\(start marker at \\[Source.*?\\]\\)", "");
-            throw new RequestException(400, "the request body is not valid JSON: " + message
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            throw new RequestException(
+                    400,
+                    "the request body is not valid JSON: " + message + " (line "
+                            + e.getLocation().getLineNr() + ", column "
+                            + e.getLocation().getColumnNr() + ")");
         } catch (IOException e) {
             throw new RequestException(400, "the request body is not valid JSON: " + e.getMessage());
         }
@@ -319,8 +349,12 @@ final class InferenceCodec {
             }
             per *= p.shape().get(i).size();
         }
-        if (!model.role().equals("generator") || p.dtype() != DType.FLOAT32 || per < 0 || p.shape().size() < 2) {
-            throw new RequestException(400, "input '" + p.name() + "' is missing; model " + model.name + " takes " + portList(model));
+        if (!model.role().equals("generator")
+                || p.dtype() != DType.FLOAT32
+                || per < 0
+                || p.shape().size() < 2) {
+            throw new RequestException(
+                    400, "input '" + p.name() + "' is missing; model " + model.name + " takes " + portList(model));
         }
         float[] z = new float[Math.toIntExact(rows * per)];
         for (int r = 0; r < rows; r++) {
@@ -340,14 +374,17 @@ final class InferenceCodec {
     private static BufferTensor tensor(JsonNode in, PortSpec p, ServedModel model) {
         String datatype = in.has("datatype") ? text(in.get("datatype"), "input '" + p.name() + "' datatype") : null;
         if (datatype == null) {
-            throw new RequestException(400, "input '" + p.name() + "' has no datatype; model " + model.name + " takes " + describe(p));
+            throw new RequestException(
+                    400, "input '" + p.name() + "' has no datatype; model " + model.name + " takes " + describe(p));
         }
         if (datatype.equals("BYTES") && isGrayImage(p)) {
             return pngs(in, p, model);
         }
         if (!datatype.equals(datatype(p.dtype()))) {
-            throw new RequestException(400, "input '" + p.name() + "' has datatype " + datatype + "; model " + model.name + " takes "
-                    + describe(p));
+            throw new RequestException(
+                    400,
+                    "input '" + p.name() + "' has datatype " + datatype + "; model " + model.name + " takes "
+                            + describe(p));
         }
         long[] shape = shape(in, p.name());
         boolean fits = shape.length == p.shape().size();
@@ -355,8 +392,11 @@ final class InferenceCodec {
             fits = !p.shape().get(i).isFixed() || p.shape().get(i).size() == shape[i];
         }
         if (!fits) {
-            throw new RequestException(400, "input '" + p.name() + "' has shape " + Arrays.toString(shape).replace(" ", "") + "; model "
-                    + model.name + " takes " + describe(p));
+            throw new RequestException(
+                    400,
+                    "input '" + p.name() + "' has shape "
+                            + Arrays.toString(shape).replace(" ", "") + "; model " + model.name + " takes "
+                            + describe(p));
         }
         long count = io.genpipe.api.data.Tensor.elementCount(shape);
         List<JsonNode> values = flatten(in.get("data"), p.name(), count);
@@ -401,8 +441,12 @@ final class InferenceCodec {
 
     /** A port that takes gray images (FP32[n,1,H,W], H and W fixed): it also takes base64 PNGs. */
     static boolean isGrayImage(PortSpec p) {
-        return p.dtype() == DType.FLOAT32 && p.shape().size() == 4 && p.shape().get(1).isFixed() && p.shape().get(1).size() == 1
-                && p.shape().get(2).isFixed() && p.shape().get(3).isFixed();
+        return p.dtype() == DType.FLOAT32
+                && p.shape().size() == 4
+                && p.shape().get(1).isFixed()
+                && p.shape().get(1).size() == 1
+                && p.shape().get(2).isFixed()
+                && p.shape().get(3).isFixed();
     }
 
     /**
@@ -415,8 +459,10 @@ final class InferenceCodec {
         int w = (int) p.shape().get(3).size();
         long[] shape = shape(in, p.name());
         if (shape.length != 1) {
-            throw new RequestException(400, "input '" + p.name() + "' as BYTES holds one base64 PNG per row: shape [n]; found "
-                    + Arrays.toString(shape).replace(" ", ""));
+            throw new RequestException(
+                    400,
+                    "input '" + p.name() + "' as BYTES holds one base64 PNG per row: shape [n]; found "
+                            + Arrays.toString(shape).replace(" ", ""));
         }
         List<JsonNode> values = flatten(in.get("data"), p.name(), shape[0]);
         float[] pixels = new float[Math.toIntExact(shape[0] * h * w)];
@@ -426,9 +472,12 @@ final class InferenceCodec {
             try {
                 bytes = Base64.getDecoder().decode(v.isTextual() ? v.asText() : "?");
             } catch (IllegalArgumentException e) {
-                throw new RequestException(400, "input '" + p.name() + "' value " + i + " is not base64 text (a PNG image, base64-encoded)");
+                throw new RequestException(
+                        400,
+                        "input '" + p.name() + "' value " + i + " is not base64 text (a PNG image, base64-encoded)");
             }
-            try (javax.imageio.stream.ImageInputStream stream = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(bytes))) {
+            try (javax.imageio.stream.ImageInputStream stream =
+                    ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(bytes))) {
                 Iterator<javax.imageio.ImageReader> readers = stream == null ? null : ImageIO.getImageReaders(stream);
                 javax.imageio.ImageReader reader = readers != null && readers.hasNext() ? readers.next() : null;
                 if (reader == null || !reader.getFormatName().equalsIgnoreCase("png")) {
@@ -436,14 +485,17 @@ final class InferenceCodec {
                 }
                 reader.setInput(stream);
                 if (reader.getWidth(0) != w || reader.getHeight(0) != h) {
-                    throw new RequestException(400, "input '" + p.name() + "' value " + i + " is a " + reader.getWidth(0) + "x"
-                            + reader.getHeight(0) + " image; model " + model.name + " takes " + w + "x" + h);
+                    throw new RequestException(
+                            400,
+                            "input '" + p.name() + "' value " + i + " is a " + reader.getWidth(0) + "x"
+                                    + reader.getHeight(0) + " image; model " + model.name + " takes " + w + "x" + h);
                 }
                 BufferedImage img = reader.read(0);
                 reader.dispose();
                 io.genpipe.runtime.step.source.PngSource.toGray(img, pixels, i * h * w);
             } catch (IOException e) {
-                throw new RequestException(400, "input '" + p.name() + "' value " + i + " is not a readable PNG image: " + e.getMessage());
+                throw new RequestException(
+                        400, "input '" + p.name() + "' value " + i + " is not a readable PNG image: " + e.getMessage());
             }
         }
         return BufferTensor.ofFloats(pixels, shape[0], 1, h, w);
@@ -455,8 +507,10 @@ final class InferenceCodec {
         for (int i = 0; i < out.length; i++) {
             JsonNode v = values.get(i);
             if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < min || v.asLong() > max) {
-                throw new RequestException(400, "input '" + name + "' value " + i + " is " + v + "; expected a whole number from " + min
-                        + " to " + max);
+                throw new RequestException(
+                        400,
+                        "input '" + name + "' value " + i + " is " + v + "; expected a whole number from " + min
+                                + " to " + max);
             }
             out[i] = v.asLong();
         }
@@ -472,7 +526,8 @@ final class InferenceCodec {
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = s.get(i);
             if (!d.isIntegralNumber() || d.asLong() < 0 || d.asLong() > Integer.MAX_VALUE) {
-                throw new RequestException(400, "input '" + name + "' shape " + s + " is not a list of whole numbers >= 0");
+                throw new RequestException(
+                        400, "input '" + name + "' shape " + s + " is not a list of whole numbers >= 0");
             }
             shape[i] = d.asLong();
         }
@@ -486,7 +541,8 @@ final class InferenceCodec {
         List<JsonNode> out = new ArrayList<>();
         flattenInto(data, out, count, name);
         if (out.size() != count) {
-            throw new RequestException(400, "input '" + name + "' has " + out.size() + " values; its shape needs " + count);
+            throw new RequestException(
+                    400, "input '" + name + "' has " + out.size() + " values; its shape needs " + count);
         }
         return out;
     }
@@ -513,8 +569,16 @@ final class InferenceCodec {
 
     private static long integer(JsonNode v, String what, long min, long max) {
         if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < min || v.asLong() > max) {
-            throw new RequestException(400, what + " must be a whole number" + (min == Long.MIN_VALUE ? "" : " from " + min
-                    + (max == Integer.MAX_VALUE || max == Long.MAX_VALUE ? " up" : " to " + max)) + "; found " + v);
+            throw new RequestException(
+                    400,
+                    what + " must be a whole number"
+                            + (min == Long.MIN_VALUE
+                                    ? ""
+                                    : " from " + min
+                                            + (max == Integer.MAX_VALUE || max == Long.MAX_VALUE
+                                                    ? " up"
+                                                    : " to " + max))
+                            + "; found " + v);
         }
         return v.asLong();
     }

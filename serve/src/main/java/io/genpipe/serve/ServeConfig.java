@@ -19,12 +19,21 @@ import java.util.Map;
  *     ready) or fallback (run on CPU)
  * @param models the served models, in the file's order
  */
-public record ServeConfig(Path file, String host, int port, long maxRequestBytes, int maxRowsPerRequest, int threads,
-                          String device, String onMissingDevice, List<ModelConfig> models) {
+public record ServeConfig(
+        Path file,
+        String host,
+        int port,
+        long maxRequestBytes,
+        int maxRowsPerRequest,
+        int threads,
+        String device,
+        String onMissingDevice,
+        List<ModelConfig> models) {
 
     /** The same config listening elsewhere ({@code --host}, {@code --port}). */
     public ServeConfig at(String newHost, int newPort) {
-        return new ServeConfig(file, newHost, newPort, maxRequestBytes, maxRowsPerRequest, threads, device, onMissingDevice, models);
+        return new ServeConfig(
+                file, newHost, newPort, maxRequestBytes, maxRowsPerRequest, threads, device, onMissingDevice, models);
     }
 
     /**
@@ -39,11 +48,24 @@ public record ServeConfig(Path file, String host, int port, long maxRequestBytes
      * @param location where the model is declared
      * @param pipeline a pipeline file served instead of a component, or null
      */
-    public record ModelConfig(String name, String use, Map<String, Object> with, int maxBatchSize, long maxQueueDelayMs,
-                              int queueCapacity, Location location, PipelineRef pipeline) {
+    public record ModelConfig(
+            String name,
+            String use,
+            Map<String, Object> with,
+            int maxBatchSize,
+            long maxQueueDelayMs,
+            int queueCapacity,
+            Location location,
+            PipelineRef pipeline) {
 
-        public ModelConfig(String name, String use, Map<String, Object> with, int maxBatchSize, long maxQueueDelayMs,
-                           int queueCapacity, Location location) {
+        public ModelConfig(
+                String name,
+                String use,
+                Map<String, Object> with,
+                int maxBatchSize,
+                long maxQueueDelayMs,
+                int queueCapacity,
+                Location location) {
             this(name, use, with, maxBatchSize, maxQueueDelayMs, queueCapacity, location, null);
         }
     }
@@ -56,6 +78,5 @@ public record ServeConfig(Path file, String host, int port, long maxRequestBytes
      * @param input the source step whose rows a request replaces
      * @param output the step whose rows are the answer
      */
-    public record PipelineRef(java.nio.file.Path file, String input, String output) {
-    }
+    public record PipelineRef(java.nio.file.Path file, String input, String output) {}
 }

@@ -44,7 +44,8 @@ public final class ServeConfigReader {
 
     static final List<String> TOP = List.of("host", "port", "limits", "threads", "device", "onMissingDevice", "models");
     static final List<String> LIMITS = List.of("maxRequestBytes", "maxRowsPerRequest");
-    static final List<String> MODEL = List.of("name", "use", "with", "batching", "description", "pipeline", "input", "output");
+    static final List<String> MODEL =
+            List.of("name", "use", "with", "batching", "description", "pipeline", "input", "output");
     static final List<String> BATCHING = List.of("maxBatchSize", "maxQueueDelayMs", "queueCapacity");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final long MAX_FILE_BYTES = 1 << 20;
@@ -59,11 +60,19 @@ public final class ServeConfigReader {
         String text;
         try {
             if (Files.isRegularFile(file) && Files.size(file) > MAX_FILE_BYTES) {
-                throw fail(0, 0, "the serve config is " + Files.size(file) + " bytes; at most " + MAX_FILE_BYTES + " are read");
+                throw fail(
+                        0,
+                        0,
+                        "the serve config is " + Files.size(file) + " bytes; at most " + MAX_FILE_BYTES + " are read");
             }
             text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw fail(0, 0, Files.exists(file) ? "cannot read the serve config: " + e.getMessage() : "serve config does not exist");
+            throw fail(
+                    0,
+                    0,
+                    Files.exists(file)
+                            ? "cannot read the serve config: " + e.getMessage()
+                            : "serve config does not exist");
         }
         Node root;
         try {
@@ -72,14 +81,21 @@ public final class ServeConfigReader {
             root = new Yaml(options).compose(new StringReader(text));
         } catch (MarkedYAMLException e) {
             Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-            throw fail(m == null ? 0 : m.getLine() + 1, m == null ? 0 : m.getColumn() + 1,
+            throw fail(
+                    m == null ? 0 : m.getLine() + 1,
+                    m == null ? 0 : m.getColumn() + 1,
                     "YAML syntax error: " + (e.getProblem() != null ? e.getProblem() : e.getMessage()));
         } catch (RuntimeException e) {
             throw fail(0, 0, "YAML syntax error: " + e.getMessage());
         }
         if (!(root instanceof MappingNode)) {
-            throw fail(1, 1, "a serve config is a mapping with models: (and host:, port:, limits:); found "
-                    + (root == null ? "an empty file" : "a " + root.getNodeId().name().toLowerCase()));
+            throw fail(
+                    1,
+                    1,
+                    "a serve config is a mapping with models: (and host:, port:, limits:); found "
+                            + (root == null
+                                    ? "an empty file"
+                                    : "a " + root.getNodeId().name().toLowerCase()));
         }
         Map<String, NodeTuple> top = mapping((MappingNode) root, TOP, "key");
         String host = string(top.get("host"), "127.0.0.1");
@@ -89,13 +105,17 @@ public final class ServeConfigReader {
         try {
             io.genpipe.runtime.onnx.DeviceSpec.parse(device);
         } catch (RuntimeException e) {
-            problem(top.get("device").getValueNode(), "device must be cpu, cuda, cuda:N or auto; found '" + device + "'");
+            problem(
+                    top.get("device").getValueNode(),
+                    "device must be cpu, cuda, cuda:N or auto; found '" + device + "'");
             device = "cpu";
         }
         String onMissing = string(top.get("onMissingDevice"), "fail");
         if (!onMissing.equals("fail") && !onMissing.equals("fallback")) {
-            problem(top.get("onMissingDevice").getValueNode(), "onMissingDevice must be fail (the server does not start) or fallback"
-                    + " (run on CPU); found '" + onMissing + "'");
+            problem(
+                    top.get("onMissingDevice").getValueNode(),
+                    "onMissingDevice must be fail (the server does not start) or fallback" + " (run on CPU); found '"
+                            + onMissing + "'");
             onMissing = "fail";
         }
         long maxBytes = 4L << 20;
@@ -107,14 +127,17 @@ public final class ServeConfigReader {
                 maxBytes = integer(l.get("maxRequestBytes"), maxBytes, 1024, 1L << 30);
                 maxRows = (int) integer(l.get("maxRowsPerRequest"), maxRows, 1, 1_000_000);
             } else {
-                problem(limits.getValueNode(), "limits must be a mapping, e.g. limits: {maxRequestBytes: 4194304, maxRowsPerRequest: 256}");
+                problem(
+                        limits.getValueNode(),
+                        "limits must be a mapping, e.g. limits: {maxRequestBytes: 4194304, maxRowsPerRequest: 256}");
             }
         }
         List<ServeConfig.ModelConfig> models = new ArrayList<>();
         NodeTuple list = top.get("models");
         if (list == null) {
             problem(root, "missing models: the list of served models (- name: gan, use: gan-generator)");
-        } else if (!(list.getValueNode() instanceof SequenceNode seq) || seq.getValue().isEmpty()) {
+        } else if (!(list.getValueNode() instanceof SequenceNode seq)
+                || seq.getValue().isEmpty()) {
             problem(list.getValueNode(), "models must be a non-empty list (- name: gan, use: gan-generator)");
         } else {
             Map<String, Node> names = new LinkedHashMap<>();
@@ -125,8 +148,11 @@ public final class ServeConfigReader {
                 }
                 Node earlier = names.putIfAbsent(model.name(), n);
                 if (earlier != null) {
-                    problem(n, "model name '" + model.name() + "' is used twice (first at line " + (earlier.getStartMark().getLine() + 1)
-                            + "); each served model needs its own name");
+                    problem(
+                            n,
+                            "model name '" + model.name() + "' is used twice (first at line "
+                                    + (earlier.getStartMark().getLine() + 1)
+                                    + "); each served model needs its own name");
                 } else {
                     models.add(model);
                 }
@@ -151,8 +177,10 @@ public final class ServeConfigReader {
             return null;
         }
         if (!NAME.matcher(name).matches()) {
-            problem(keys.get("name").getValueNode(), "model name '" + name + "' is invalid: letters, digits, dots, dashes and underscores,"
-                    + " at most 64 characters (it is part of a URL)");
+            problem(
+                    keys.get("name").getValueNode(),
+                    "model name '" + name + "' is invalid: letters, digits, dots, dashes and underscores,"
+                            + " at most 64 characters (it is part of a URL)");
             return null;
         }
         String pipelineFile = string(keys.get("pipeline"), null);
@@ -161,13 +189,19 @@ public final class ServeConfigReader {
         ServeConfig.PipelineRef pipeline = null;
         if (pipelineFile != null) {
             if (use != null || keys.containsKey("with")) {
-                problem(n, "model '" + name + "' has both pipeline: and " + (use != null ? "use:" : "with:") + "; a model serves a"
-                        + " component (use:, with:) or a pipeline file (pipeline:, input:, output:)");
+                problem(
+                        n,
+                        "model '" + name + "' has both pipeline: and " + (use != null ? "use:" : "with:")
+                                + "; a model serves a"
+                                + " component (use:, with:) or a pipeline file (pipeline:, input:, output:)");
                 return null;
             }
             if (input == null || output == null) {
-                problem(n, "model '" + name + "' serves a pipeline: it needs input: (the source step a request's rows replace)"
-                        + " and output: (the step whose rows come back)");
+                problem(
+                        n,
+                        "model '" + name
+                                + "' serves a pipeline: it needs input: (the source step a request's rows replace)"
+                                + " and output: (the step whose rows come back)");
                 return null;
             }
             Path base = file.toAbsolutePath().getParent();
@@ -178,7 +212,10 @@ public final class ServeConfigReader {
             return null;
         }
         if (use == null) {
-            problem(n, "model '" + name + "' has no use: (the component it serves, e.g. use: gan-generator; or pipeline: FILE)");
+            problem(
+                    n,
+                    "model '" + name
+                            + "' has no use: (the component it serves, e.g. use: gan-generator; or pipeline: FILE)");
             return null;
         }
         Map<String, Object> with = new LinkedHashMap<>();
@@ -193,7 +230,9 @@ public final class ServeConfigReader {
                     }
                 }
             } else {
-                problem(w.getValueNode(), "with: must be a mapping of the component's parameters, e.g. with: {method: combined}");
+                problem(
+                        w.getValueNode(),
+                        "with: must be a mapping of the component's parameters, e.g. with: {method: combined}");
             }
         }
         int maxBatch = pipeline != null ? 1 : 32;
@@ -207,12 +246,16 @@ public final class ServeConfigReader {
                 delay = integer(bk.get("maxQueueDelayMs"), delay, 0, 60_000);
                 capacity = (int) integer(bk.get("queueCapacity"), capacity, 1, 1_000_000);
             } else {
-                problem(b.getValueNode(), "batching: must be a mapping, e.g. batching: {maxBatchSize: 32, maxQueueDelayMs: 5, queueCapacity: 1024}");
+                problem(
+                        b.getValueNode(),
+                        "batching: must be a mapping, e.g. batching: {maxBatchSize: 32, maxQueueDelayMs: 5, queueCapacity: 1024}");
             }
         }
         if (pipeline != null && maxBatch != 1) {
-            problem(b.getValueNode(), "model '" + name + "' serves a pipeline, which runs each request on its own (its global"
-                    + " steps see that request's rows only): leave maxBatchSize out (1)");
+            problem(
+                    b.getValueNode(),
+                    "model '" + name + "' serves a pipeline, which runs each request on its own (its global"
+                            + " steps see that request's rows only): leave maxBatchSize out (1)");
             return null;
         }
         return new ServeConfig.ModelConfig(name, use, with, maxBatch, delay, capacity, at(n), pipeline);
@@ -274,7 +317,9 @@ public final class ServeConfigReader {
             }
             return v;
         } catch (NumberFormatException e) {
-            problem(t.getValueNode(), key + " must be a whole number between " + min + " and " + max + "; found '" + s + "'");
+            problem(
+                    t.getValueNode(),
+                    key + " must be a whole number between " + min + " and " + max + "; found '" + s + "'");
             return fallback;
         }
     }

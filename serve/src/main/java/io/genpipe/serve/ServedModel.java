@@ -8,9 +8,9 @@ import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
+import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.text.TextGenerator;
 import io.genpipe.api.text.TokenListener;
-import io.genpipe.api.spi.ParameterSpec;
 import java.util.List;
 import java.util.Map;
 
@@ -29,6 +29,7 @@ final class ServedModel {
     final String use;
     /** The served component, or null for a pipeline. */
     final Component component;
+
     private final Map<String, ParameterSpec> parameters;
     private final List<PortSpec> pipelineInputs;
     private final List<PortSpec> pipelineOutputs;
@@ -50,14 +51,20 @@ final class ServedModel {
         byName.keySet().removeAll(InferenceCodec.PARAMETERS);
         this.parameters = java.util.Collections.unmodifiableMap(byName);
         if (!(component instanceof Generator) && !(component instanceof Scorer)) {
-            throw new IllegalArgumentException(use + " is a " + component.getClass().getSimpleName());
+            throw new IllegalArgumentException(
+                    use + " is a " + component.getClass().getSimpleName());
         }
         this.pipelineInputs = null;
         this.pipelineOutputs = null;
         this.pipeline = null;
     }
 
-    private ServedModel(String name, String use, List<PortSpec> inputs, List<PortSpec> outputs, java.util.function.UnaryOperator<Batch> run) {
+    private ServedModel(
+            String name,
+            String use,
+            List<PortSpec> inputs,
+            List<PortSpec> outputs,
+            java.util.function.UnaryOperator<Batch> run) {
         this.name = name;
         this.use = use;
         this.component = null;
@@ -71,8 +78,12 @@ final class ServedModel {
      * A pipeline file as a model: a request's rows are what its input step emits, the rows its output step
      * emits come back ({@code run} takes the request's batch and returns those).
      */
-    static ServedModel pipeline(String name, String file, List<PortSpec> inputs, List<PortSpec> outputs,
-                                java.util.function.UnaryOperator<Batch> run) {
+    static ServedModel pipeline(
+            String name,
+            String file,
+            List<PortSpec> inputs,
+            List<PortSpec> outputs,
+            java.util.function.UnaryOperator<Batch> run) {
         return new ServedModel(name, file, inputs, outputs, run);
     }
 
@@ -130,6 +141,9 @@ final class ServedModel {
             return g.generate(in, FIXED);
         }
         double[] scores = ((Scorer) component).score(in);
-        return Batch.builder(in.rows()).meta(in.meta()).column(SCORE, BufferTensor.ofDoubles(scores, scores.length)).build();
+        return Batch.builder(in.rows())
+                .meta(in.meta())
+                .column(SCORE, BufferTensor.ofDoubles(scores, scores.length))
+                .build();
     }
 }

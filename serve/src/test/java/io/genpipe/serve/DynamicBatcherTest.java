@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 class DynamicBatcherTest {
 
     private static InferenceCodec.Request request(ServedModel m, long seed, int rows) {
-        return InferenceCodec.parse(("{\"parameters\": {\"seed\": " + seed + ", \"label\": 2, \"rows\": " + rows + "}}").getBytes(), m, 64);
+        return InferenceCodec.parse(
+                ("{\"parameters\": {\"seed\": " + seed + ", \"label\": 2, \"rows\": " + rows + "}}").getBytes(), m, 64);
     }
 
     @Test

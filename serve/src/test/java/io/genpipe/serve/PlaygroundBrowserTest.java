@@ -36,10 +36,18 @@ class PlaygroundBrowserTest {
     }
 
     static String browse(Path browser, Path profile, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(browser.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--virtual-time-budget=20000"));
+        List<String> command = new ArrayList<>(List.of(
+                browser.toString(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--user-data-dir=" + profile,
+                "--virtual-time-budget=20000"));
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "chromium did not finish");
         return out;
@@ -51,16 +59,21 @@ class PlaygroundBrowserTest {
         if (browser == null && "true".equals(System.getenv("CI"))) {
             throw new AssertionError("chromium is not installed; .ci/run installs Debian's chromium for this test");
         }
-        Assumptions.assumeTrue(browser != null, "no chromium here (apt-get install chromium); the playground test needs a real browser");
+        Assumptions.assumeTrue(
+                browser != null,
+                "no chromium here (apt-get install chromium); the playground test needs a real browser");
         Path file = dir.resolve("serve.yaml");
-        Files.writeString(file, "port: 0\nmodels:\n  - name: gan\n    use: gan-generator\n  - name: vae-score\n"
-                + "    use: vae-anomaly-scorer\n  - name: gpt\n    use: gpt-generator\n    with: {maxTokens: 40}\n");
+        Files.writeString(
+                file,
+                "port: 0\nmodels:\n  - name: gan\n    use: gan-generator\n  - name: vae-score\n"
+                        + "    use: vae-anomaly-scorer\n  - name: gpt\n    use: gpt-generator\n    with: {maxTokens: 40}\n");
         try (Genpipe genpipe = Genpipe.builder().baseDir(dir).build();
-             GenpipeServer server = GenpipeServer.start(new ServeConfigReader().read(file), genpipe)) {
+                GenpipeServer server = GenpipeServer.start(new ServeConfigReader().read(file), genpipe)) {
             String url = "http://127.0.0.1:" + server.port() + "/?autorun=1&model=gan&seed=3&label=9&rows=16";
             String dom = browse(browser, dir.resolve("profile"), "--dump-dom", url);
             assertTrue(dom.contains("data-generated=\"16\""), dom);
-            Matcher img = Pattern.compile("<img class=\"sample\" alt=\"sample \\d+\" src=\"data:image/png;base64,[A-Za-z0-9+/=]{100,}\">")
+            Matcher img = Pattern.compile(
+                            "<img class=\"sample\" alt=\"sample \\d+\" src=\"data:image/png;base64,[A-Za-z0-9+/=]{100,}\">")
                     .matcher(dom);
             int images = 0;
             while (img.find()) {
@@ -69,27 +82,50 @@ class PlaygroundBrowserTest {
             assertEquals(16, images, dom);
             assertTrue(dom.contains("16 images in "), dom);
             assertTrue(dom.contains("row 15, class 9"), dom);
-            assertTrue(dom.contains("<option value=\"vae-score\" disabled=\"\">vae-score (vae-anomaly-scorer, scorer)</option>"), dom);
+            assertTrue(
+                    dom.contains(
+                            "<option value=\"vae-score\" disabled=\"\">vae-score (vae-anomaly-scorer, scorer)</option>"),
+                    dom);
             // a text generator: the continuation streams into the page, and is what /generate answers
             String textUrl = "http://127.0.0.1:" + server.port() + "/?autorun=1&model=gpt&seed=7&prompt=The%20ship%20";
-            java.net.http.HttpResponse<String> whole = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + server.port() + "/v2/models/gpt/generate")).POST(
-                    java.net.http.HttpRequest.BodyPublishers.ofString("{\"text_input\": \"The ship \", \"parameters\": {\"seed\": 7}}"))
-                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            String full = "The ship " + InferenceCodec.JSON.readTree(whole.body()).get("text_output").asText();
+            java.net.http.HttpResponse<String> whole = java.net.http.HttpClient.newHttpClient()
+                    .send(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                                            "http://127.0.0.1:" + server.port() + "/v2/models/gpt/generate"))
+                                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                                            "{\"text_input\": \"The ship \", \"parameters\": {\"seed\": 7}}"))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+            String full = "The ship "
+                    + InferenceCodec.JSON
+                            .readTree(whole.body())
+                            .get("text_output")
+                            .asText();
             // headless Chromium dumps the page while the text is still streaming in (its virtual time does not
             // wait for an open stream): what is shown must be the prompt and a first part of the same continuation
             String shown = null;
             for (int attempt = 0; attempt < 3 && (shown == null || shown.length() <= "The ship ".length()); attempt++) {
-                Matcher pre = Pattern.compile("<pre id=\"text\">([^<]*)</pre>").matcher(browse(browser, dir.resolve("profile"),
-                        "--dump-dom", textUrl));
+                Matcher pre = Pattern.compile("<pre id=\"text\">([^<]*)</pre>")
+                        .matcher(browse(browser, dir.resolve("profile"), "--dump-dom", textUrl));
                 assertTrue(pre.find(), "no text shown");
-                shown = pre.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&");
+                shown = pre.group(1)
+                        .replace("&lt;", "<")
+                        .replace("&gt;", ">")
+                        .replace("&quot;", "\"")
+                        .replace("&amp;", "&");
             }
-            assertTrue(shown.length() > "The ship ".length() && full.startsWith(shown), "shown '" + shown + "', whole '" + full + "'");
+            assertTrue(
+                    shown.length() > "The ship ".length() && full.startsWith(shown),
+                    "shown '" + shown + "', whole '" + full + "'");
             Path shot = Path.of("target/playground.png").toAbsolutePath();
             Files.deleteIfExists(shot);
-            browse(browser, dir.resolve("profile"), "--window-size=1000,640", "--hide-scrollbars", "--screenshot=" + shot, url);
+            browse(
+                    browser,
+                    dir.resolve("profile"),
+                    "--window-size=1000,640",
+                    "--hide-scrollbars",
+                    "--screenshot=" + shot,
+                    url);
             java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(shot.toFile());
             assertEquals(1000, png.getWidth());
             assertEquals(640, png.getHeight());

@@ -55,8 +55,9 @@ class ServedPipelineTest {
                 use: image-grid
                 inputs: [flagged]
                 with: {file: flagged.png}
-            """.formatted(ROOT.resolve("data/fashion-mnist/t10k-images-idx3-ubyte.gz"),
-            ROOT.resolve("data/fashion-mnist/t10k-labels-idx1-ubyte.gz"));
+            """.formatted(
+                    ROOT.resolve("data/fashion-mnist/t10k-images-idx3-ubyte.gz"),
+                    ROOT.resolve("data/fashion-mnist/t10k-labels-idx1-ubyte.gz"));
 
     static Genpipe genpipe;
     static GenpipeServer server;
@@ -90,8 +91,11 @@ class ServedPipelineTest {
     }
 
     static HttpResponse<String> post(String path, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json").build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .header("Content-Type", "application/json")
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -100,25 +104,35 @@ class ServedPipelineTest {
         for (int i = 0; i < rows * 784; i++) {
             data.append(i == 0 ? "" : ",").append(pixels[i]);
         }
-        return "{\"inputs\": [{\"name\": \"image\", \"shape\": [" + rows + ", 1, 28, 28], \"datatype\": \"FP32\", \"data\": ["
-                + data + "]}" + more + "]}";
+        return "{\"inputs\": [{\"name\": \"image\", \"shape\": [" + rows
+                + ", 1, 28, 28], \"datatype\": \"FP32\", \"data\": [" + data + "]}" + more + "]}";
     }
 
     @Test
     void aRequestsRowsRunThroughThePipelineAndItsOutputStepsRowsComeBack() throws Exception {
         float[] pixels;
-        try (BufferTensor t = IdxFile.read(ROOT.resolve("data/fashion-mnist/t10k-images-idx3-ubyte.gz")).toImages(100, 108)) {
+        try (BufferTensor t = IdxFile.read(ROOT.resolve("data/fashion-mnist/t10k-images-idx3-ubyte.gz"))
+                .toImages(100, 108)) {
             pixels = t.toFloatArray();
         }
         // the component endpoint's scores of the same eight images
         JsonNode scored = ServerTest.json(post("/v2/models/vae-score/infer", imagesRequest(pixels, 8, "")));
         List<Double> scores = new ArrayList<>();
         scored.get("outputs").get(0).get("data").forEach(v -> scores.add(v.doubleValue()));
-        List<Integer> worst = IntStream.range(0, 8).boxed().sorted(Comparator.comparing((Integer i) -> -scores.get(i)))
-                .limit(2).sorted().collect(Collectors.toList());
+        List<Integer> worst = IntStream.range(0, 8)
+                .boxed()
+                .sorted(Comparator.comparing((Integer i) -> -scores.get(i)))
+                .limit(2)
+                .sorted()
+                .collect(Collectors.toList());
 
-        HttpResponse<String> r = post("/v2/models/worst/infer", imagesRequest(pixels, 8, ", {\"name\": \"label\", \"shape\": [8],"
-                + " \"datatype\": \"INT64\", \"data\": [0, 1, 2, 3, 4, 5, 6, 7]}"));
+        HttpResponse<String> r = post(
+                "/v2/models/worst/infer",
+                imagesRequest(
+                        pixels,
+                        8,
+                        ", {\"name\": \"label\", \"shape\": [8],"
+                                + " \"datatype\": \"INT64\", \"data\": [0, 1, 2, 3, 4, 5, 6, 7]}"));
         assertEquals(200, r.statusCode(), r.body());
         JsonNode outputs = ServerTest.json(r).get("outputs");
         assertEquals(List.of("image", "score", "label"), names(outputs));
@@ -129,37 +143,57 @@ class ServedPipelineTest {
             assertEquals(scores.get(row), outputs.get(1).get("data").get(k).doubleValue(), 0.0);
             assertEquals(row, outputs.get(2).get("data").get(k).asInt());
             for (int p = 0; p < 784; p += 97) {
-                assertEquals(pixels[row * 784 + p], outputs.get(0).get("data").get(k * 784 + p).floatValue(), 0.0f);
+                assertEquals(
+                        pixels[row * 784 + p],
+                        outputs.get(0).get("data").get(k * 784 + p).floatValue(),
+                        0.0f);
             }
         }
         // the same request, the same answer; nothing the sinks wrote (the grid) is left, no native value open
         long folders = requestFolders();
-        assertEquals(r.body(), post("/v2/models/worst/infer", imagesRequest(pixels, 8, ", {\"name\": \"label\", \"shape\": [8],"
-                + " \"datatype\": \"INT64\", \"data\": [0, 1, 2, 3, 4, 5, 6, 7]}")).body());
+        assertEquals(
+                r.body(),
+                post(
+                                "/v2/models/worst/infer",
+                                imagesRequest(
+                                        pixels,
+                                        8,
+                                        ", {\"name\": \"label\", \"shape\": [8],"
+                                                + " \"datatype\": \"INT64\", \"data\": [0, 1, 2, 3, 4, 5, 6, 7]}"))
+                        .body());
         assertEquals(folders, requestFolders());
         try (var left = Files.list(dir)) {
-            assertEquals(List.of("serve.yaml", "worst.yaml"), left.map(p -> p.getFileName().toString()).sorted().toList());
+            assertEquals(
+                    List.of("serve.yaml", "worst.yaml"),
+                    left.map(p -> p.getFileName().toString()).sorted().toList());
         }
         assertEquals(0, genpipe.onnx().liveNativeValues());
 
-        HttpResponse<String> meta = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
-                + "/v2/models/worst")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> meta = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v2/models/worst"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         JsonNode m = ServerTest.json(meta);
         assertEquals("pipeline", m.at("/parameters/role").asText());
         assertEquals("images", m.at("/parameters/input").asText());
         assertEquals("flagged", m.at("/parameters/output").asText());
-        assertEquals("[{\"name\":\"image\",\"datatype\":\"FP32\",\"shape\":[-1,1,28,28]}]", m.get("inputs").toString());
+        assertEquals(
+                "[{\"name\":\"image\",\"datatype\":\"FP32\",\"shape\":[-1,1,28,28]}]",
+                m.get("inputs").toString());
 
-        HttpResponse<String> bad = post("/v2/models/worst/infer", "{\"parameters\": {\"method\": \"elbo\"}, \"inputs\": []}");
+        HttpResponse<String> bad =
+                post("/v2/models/worst/infer", "{\"parameters\": {\"method\": \"elbo\"}, \"inputs\": []}");
         assertEquals(400, bad.statusCode(), bad.body());
-        assertEquals("unknown parameter 'method'; requests to worst take [seed, label, rows, format]",
+        assertEquals(
+                "unknown parameter 'method'; requests to worst take [seed, label, rows, format]",
                 ServerTest.json(bad).get("error").asText());
     }
 
     /** The temporary folders requests' sinks write into (each removed when its request ends). */
     private static long requestFolders() throws Exception {
         try (var s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return s.filter(p -> p.getFileName().toString().startsWith("genpipe-rows-")).count();
+            return s.filter(p -> p.getFileName().toString().startsWith("genpipe-rows-"))
+                    .count();
         }
     }
 
@@ -193,19 +227,32 @@ class ServedPipelineTest {
         PipelineException e = assertThrows(PipelineException.class, () -> GenpipeServer.start(c, genpipe));
         List<String> problems = e.problems().stream().map(Problem::toString).toList();
         assertEquals(4, problems.size(), problems.toString());
-        assertEquals(config + ":3:5: model 'a': input: score is not a source step of " + dir.resolve("worst.yaml")
-                + " (its sources: images)", problems.get(0));
-        assertEquals(config + ":7:5: model 'b': output: grid is not a step of " + dir.resolve("worst.yaml")
-                + " that passes rows on (it is a sink; steps: images, score, flag, flagged)", problems.get(1));
-        assertEquals(config + ":11:5: model 'c': pipeline " + dir.resolve("typo.yaml") + " is invalid (1 problem)", problems.get(2));
-        assertTrue(problems.get(3).startsWith(dir.resolve("typo.yaml") + ":17:5: step 'flagged': unknown component or step"
-                + " 'fliter'; did you mean 'filter'?"), problems.get(3));
+        assertEquals(
+                config + ":3:5: model 'a': input: score is not a source step of " + dir.resolve("worst.yaml")
+                        + " (its sources: images)",
+                problems.get(0));
+        assertEquals(
+                config + ":7:5: model 'b': output: grid is not a step of " + dir.resolve("worst.yaml")
+                        + " that passes rows on (it is a sink; steps: images, score, flag, flagged)",
+                problems.get(1));
+        assertEquals(
+                config + ":11:5: model 'c': pipeline " + dir.resolve("typo.yaml") + " is invalid (1 problem)",
+                problems.get(2));
+        assertTrue(
+                problems.get(3)
+                        .startsWith(dir.resolve("typo.yaml") + ":17:5: step 'flagged': unknown component or step"
+                                + " 'fliter'; did you mean 'filter'?"),
+                problems.get(3));
 
         Path batched = dir.resolve("batched.yaml");
-        Files.writeString(batched, "models:\n  - name: w\n    pipeline: worst.yaml\n    input: images\n    output: flagged\n"
-                + "    batching: {maxBatchSize: 8}\n");
+        Files.writeString(
+                batched,
+                "models:\n  - name: w\n    pipeline: worst.yaml\n    input: images\n    output: flagged\n"
+                        + "    batching: {maxBatchSize: 8}\n");
         PipelineException b = assertThrows(PipelineException.class, () -> new ServeConfigReader().read(batched));
-        assertEquals(batched + ":6:15: model 'w' serves a pipeline, which runs each request on its own (its global steps see"
-                + " that request's rows only): leave maxBatchSize out (1)", b.problems().get(0).toString());
+        assertEquals(
+                batched + ":6:15: model 'w' serves a pipeline, which runs each request on its own (its global steps see"
+                        + " that request's rows only): leave maxBatchSize out (1)",
+                b.problems().get(0).toString());
     }
 }

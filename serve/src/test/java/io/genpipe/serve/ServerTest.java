@@ -77,13 +77,18 @@ class ServerTest {
     }
 
     static HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     static HttpResponse<String> post(String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json").build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .header("Content-Type", "application/json")
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -102,11 +107,18 @@ class ServerTest {
         assertEquals("gan", models.get(0).get("name").asText());
         assertEquals("scorer", models.get(2).get("role").asText());
         JsonNode gan = json(get("/v2/models/gan"));
-        assertEquals("[{\"name\":\"z\",\"datatype\":\"FP32\",\"shape\":[-1,100]}]", gan.get("inputs").toString());
-        assertEquals("[{\"name\":\"image\",\"datatype\":\"FP32\",\"shape\":[-1,1,28,28]}]", gan.get("outputs").toString());
-        assertEquals(64, gan.get("parameters").get("batching").get("maxBatchSize").asInt());
+        assertEquals(
+                "[{\"name\":\"z\",\"datatype\":\"FP32\",\"shape\":[-1,100]}]",
+                gan.get("inputs").toString());
+        assertEquals(
+                "[{\"name\":\"image\",\"datatype\":\"FP32\",\"shape\":[-1,1,28,28]}]",
+                gan.get("outputs").toString());
+        assertEquals(
+                64, gan.get("parameters").get("batching").get("maxBatchSize").asInt());
         JsonNode vae = json(get("/v2/models/vae-score"));
-        assertEquals("[{\"name\":\"score\",\"datatype\":\"FP64\",\"shape\":[-1]}]", vae.get("outputs").toString());
+        assertEquals(
+                "[{\"name\":\"score\",\"datatype\":\"FP64\",\"shape\":[-1]}]",
+                vae.get("outputs").toString());
         assertEquals("combined", vae.get("parameters").get("with").get("method").asText());
     }
 
@@ -120,9 +132,12 @@ class ServerTest {
         for (float v : z) {
             data.append(data.length() == 0 ? "" : ",").append(v);
         }
-        HttpResponse<String> r = post("/v2/models/gan/infer", "{\"id\": \"a\", \"inputs\": [{\"name\": \"z\", \"shape\": [2, 100],"
-                + " \"datatype\": \"FP32\", \"data\": [" + data + "]}, {\"name\": \"label\", \"shape\": [2], \"datatype\": \"INT64\","
-                + " \"data\": [3, 7]}]}");
+        HttpResponse<String> r = post(
+                "/v2/models/gan/infer",
+                "{\"id\": \"a\", \"inputs\": [{\"name\": \"z\", \"shape\": [2, 100],"
+                        + " \"datatype\": \"FP32\", \"data\": [" + data
+                        + "]}, {\"name\": \"label\", \"shape\": [2], \"datatype\": \"INT64\","
+                        + " \"data\": [3, 7]}]}");
         assertEquals(200, r.statusCode(), r.body());
         JsonNode out = json(r);
         assertEquals("a", out.get("id").asText());
@@ -130,9 +145,12 @@ class ServerTest {
         assertEquals("[2,1,28,28]", image.get("shape").toString());
         assertEquals("[3,7]", out.get("outputs").get(1).get("data").toString());
         Generator g = genpipe.generator("gan-generator", Map.of());
-        try (Batch in = Batch.builder(2).column("z", BufferTensor.ofFloats(z, 2, 100))
-                .meta(List.of(RowMeta.of("x0").withLabel(3), RowMeta.of("x1").withLabel(7))).build();
-             Batch expected = g.generate(in, new RandomSource(0))) {
+        try (Batch in = Batch.builder(2)
+                        .column("z", BufferTensor.ofFloats(z, 2, 100))
+                        .meta(List.of(
+                                RowMeta.of("x0").withLabel(3), RowMeta.of("x1").withLabel(7)))
+                        .build();
+                Batch expected = g.generate(in, new RandomSource(0))) {
             float[] want = expected.column("image").toFloatArray();
             assertEquals(want.length, image.get("data").size());
             for (int i = 0; i < want.length; i++) {
@@ -158,9 +176,13 @@ class ServerTest {
         }
         pool.shutdown();
         for (int c = 0; c < clients; c++) {
-            HttpResponse<String> alone = post("/v2/models/gan-single/infer", "{\"parameters\": {\"seed\": " + (1000 + c)
-                    + ", \"label\": " + (c % 10) + "}}");
-            assertEquals(together.get(c).replace("\"model_name\":\"gan\"", "\"model_name\":\"gan-single\""), alone.body(), "client " + c);
+            HttpResponse<String> alone = post(
+                    "/v2/models/gan-single/infer",
+                    "{\"parameters\": {\"seed\": " + (1000 + c) + ", \"label\": " + (c % 10) + "}}");
+            assertEquals(
+                    together.get(c).replace("\"model_name\":\"gan\"", "\"model_name\":\"gan-single\""),
+                    alone.body(),
+                    "client " + c);
         }
         String metrics = get("/metrics").body();
         double rows = metric(metrics, "genpipe_serve_batch_size_sum{model=\"gan\"}");
@@ -169,8 +191,10 @@ class ServerTest {
         assertEquals(calls, metric(metrics, "genpipe_serve_inference_duration_seconds_count{model=\"gan\"}"));
         assertTrue(metrics.contains("genpipe_serve_requests_total{model=\"gan-single\",status=\"200\"}"), metrics);
         // seeds differ, images differ
-        assertTrue(!json(post("/v2/models/gan/infer", "{\"parameters\": {\"seed\": 1}}")).get("outputs").equals(
-                json(post("/v2/models/gan/infer", "{\"parameters\": {\"seed\": 2}}")).get("outputs")));
+        assertTrue(!json(post("/v2/models/gan/infer", "{\"parameters\": {\"seed\": 1}}"))
+                .get("outputs")
+                .equals(json(post("/v2/models/gan/infer", "{\"parameters\": {\"seed\": 2}}"))
+                        .get("outputs")));
     }
 
     static double metric(String text, String series) {
@@ -192,21 +216,29 @@ class ServerTest {
         for (float v : pixels) {
             data.append(data.length() == 0 ? "" : ",").append(v);
         }
-        HttpResponse<String> r = post("/v2/models/vae-score/infer", "{\"inputs\": [{\"name\": \"image\", \"shape\": [3, 1, 28, 28],"
-                + " \"datatype\": \"FP32\", \"data\": [" + data + "]}]}");
+        HttpResponse<String> r = post(
+                "/v2/models/vae-score/infer",
+                "{\"inputs\": [{\"name\": \"image\", \"shape\": [3, 1, 28, 28],"
+                        + " \"datatype\": \"FP32\", \"data\": [" + data + "]}]}");
         assertEquals(200, r.statusCode(), r.body());
         JsonNode score = json(r).get("outputs").get(0);
         assertEquals("FP64", score.get("datatype").asText());
         // the same images as base64 PNGs: the same scores, exactly (8-bit pixels round-trip)
         StringBuilder pngs = new StringBuilder();
         for (int i = 0; i < 3; i++) {
-            pngs.append(i == 0 ? "" : ",").append('"').append(java.util.Base64.getEncoder().encodeToString(
-                    InferenceCodec.png(pixels, i * 784, 28, 28))).append('"');
+            pngs.append(i == 0 ? "" : ",")
+                    .append('"')
+                    .append(java.util.Base64.getEncoder().encodeToString(InferenceCodec.png(pixels, i * 784, 28, 28)))
+                    .append('"');
         }
-        HttpResponse<String> asPng = post("/v2/models/vae-score/infer", "{\"inputs\": [{\"name\": \"image\", \"shape\": [3],"
-                + " \"datatype\": \"BYTES\", \"data\": [" + pngs + "]}]}");
+        HttpResponse<String> asPng = post(
+                "/v2/models/vae-score/infer",
+                "{\"inputs\": [{\"name\": \"image\", \"shape\": [3]," + " \"datatype\": \"BYTES\", \"data\": [" + pngs
+                        + "]}]}");
         assertEquals(200, asPng.statusCode(), asPng.body());
-        assertEquals(score.get("data").toString(), json(asPng).get("outputs").get(0).get("data").toString());
+        assertEquals(
+                score.get("data").toString(),
+                json(asPng).get("outputs").get(0).get("data").toString());
         String big = java.util.Base64.getEncoder().encodeToString(InferenceCodec.png(new float[64 * 64], 0, 64, 64));
         String[][] bad = {
             {"[\"" + big + "\"]", "input 'image' value 0 is a 64x64 image; model vae-score takes 28x28"},
@@ -214,13 +246,17 @@ class ServerTest {
             {"[\"%%%\"]", "input 'image' value 0 is not base64 text (a PNG image, base64-encoded)"},
         };
         for (String[] b : bad) {
-            HttpResponse<String> r2 = post("/v2/models/vae-score/infer", "{\"inputs\": [{\"name\": \"image\", \"shape\": [1],"
-                    + " \"datatype\": \"BYTES\", \"data\": " + b[0] + "}]}");
+            HttpResponse<String> r2 = post(
+                    "/v2/models/vae-score/infer",
+                    "{\"inputs\": [{\"name\": \"image\", \"shape\": [1]," + " \"datatype\": \"BYTES\", \"data\": "
+                            + b[0] + "}]}");
             assertEquals(400, r2.statusCode(), r2.body());
             assertEquals(b[1], json(r2).get("error").asText());
         }
         Scorer s = genpipe.scorer("vae-anomaly-scorer", Map.of("method", "combined"));
-        try (Batch in = Batch.builder(3).column("image", BufferTensor.ofFloats(pixels, 3, 1, 28, 28)).build()) {
+        try (Batch in = Batch.builder(3)
+                .column("image", BufferTensor.ofFloats(pixels, 3, 1, 28, 28))
+                .build()) {
             double[] want = s.score(in);
             for (int i = 0; i < 3; i++) {
                 assertEquals(want[i], score.get("data").get(i).doubleValue(), 0.0);
@@ -230,11 +266,14 @@ class ServerTest {
 
     @Test
     void pngOutputsAreRealPngs() throws Exception {
-        JsonNode out = json(post("/v2/models/gan/infer", "{\"parameters\": {\"seed\": 5, \"label\": 1, \"rows\": 2, \"format\": \"png\"}}"));
+        JsonNode out = json(post(
+                "/v2/models/gan/infer",
+                "{\"parameters\": {\"seed\": 5, \"label\": 1, \"rows\": 2, \"format\": \"png\"}}"));
         JsonNode image = out.get("outputs").get(0);
         assertEquals("BYTES", image.get("datatype").asText());
         assertEquals("image/png", image.get("parameters").get("content_type").asText());
-        byte[] png = java.util.Base64.getDecoder().decode(image.get("data").get(1).asText());
+        byte[] png =
+                java.util.Base64.getDecoder().decode(image.get("data").get(1).asText());
         java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
         assertEquals(28, img.getWidth());
         assertEquals(28, img.getHeight());
@@ -243,28 +282,90 @@ class ServerTest {
     @Test
     void malformedRequestsGetA4xxWithAPreciseMessage() throws Exception {
         String[][] cases = {
-            {"/v2/models/gan/infer", "{\"inputs\": [", "400",
-                "the request body is not valid JSON: Unexpected end-of-input: expected close marker for Array (line 1, column 13)"},
-            {"/v2/models/gan/infer", "[1, 2]", "400", "the request body must be a JSON object with inputs (and id, parameters)"},
-            {"/v2/models/gan/infer", "{\"inputs\": [{\"name\": \"z\", \"shape\": [1, 100], \"datatype\": \"INT64\", \"data\": []}]}", "400",
-                "input 'z' has datatype INT64; model gan takes z FP32[n,100]"},
-            {"/v2/models/gan/infer", "{\"inputs\": [{\"name\": \"z\", \"shape\": [1, 99], \"datatype\": \"FP32\", \"data\": []}]}", "400",
-                "input 'z' has shape [1,99]; model gan takes z FP32[n,100]"},
-            {"/v2/models/gan/infer", "{\"inputs\": [{\"name\": \"z\", \"shape\": [1, 100], \"datatype\": \"FP32\", \"data\": [1, 2]}]}", "400",
-                "input 'z' has 2 values; its shape needs 100"},
-            {"/v2/models/gan/infer", "{\"parameters\": {\"rows\": 65}}", "400", "the request asks for 65 rows; at most 64 per request"},
-            {"/v2/models/nope/infer", "{}", "404", "no model 'nope'; served models: [gan, gan-single, vae-score, gan-narrow, gpt]"},
-            {"/v2/models/gan/infer", "{\"parameters\": {\"temperature\": 0.5}}", "400",
-                "unknown parameter 'temperature'; requests to gan take [seed, label, rows, format] and gan-generator's parameters [input]"},
-            {"/v2/models/gan/infer", "{\"parameters\": {\"generator\": \"/etc/passwd\"}}", "400",
-                "parameter 'generator' names a file; only the serve config may set it"},
-            {"/v2/models/gan/infer", "{\"parameters\": {\"seed\": \"seven\"}}", "400", "parameter seed must be a whole number; found \"seven\""},
-            {"/v2/models/gan/infer", "{\"parameters\": {\"label\": 12}}", "400",
-                "model gan: row seed-0/row-0 has label 12; this GAN knows classes 0-9"},
-            {"/v2/models/gan/infer", "{\"inputs\": [{\"name\": \"x\", \"shape\": [1], \"datatype\": \"FP32\", \"data\": [1]}]}", "400",
-                "model gan has no input 'x'; it takes z FP32[n,100]"},
-            {"/v2/models/vae-score/infer", "{}", "400", "input 'image' is missing; model vae-score takes image FP32[n,1,28,28]"},
-            {"/v2/models/gan/infer", "{\"input\": []}", "400", "unknown request key 'input'; a request has [id, parameters, inputs, outputs]"},
+            {
+                "/v2/models/gan/infer",
+                "{\"inputs\": [",
+                "400",
+                "the request body is not valid JSON: Unexpected end-of-input: expected close marker for Array (line 1, column 13)"
+            },
+            {
+                "/v2/models/gan/infer",
+                "[1, 2]",
+                "400",
+                "the request body must be a JSON object with inputs (and id, parameters)"
+            },
+            {
+                "/v2/models/gan/infer",
+                "{\"inputs\": [{\"name\": \"z\", \"shape\": [1, 100], \"datatype\": \"INT64\", \"data\": []}]}",
+                "400",
+                "input 'z' has datatype INT64; model gan takes z FP32[n,100]"
+            },
+            {
+                "/v2/models/gan/infer",
+                "{\"inputs\": [{\"name\": \"z\", \"shape\": [1, 99], \"datatype\": \"FP32\", \"data\": []}]}",
+                "400",
+                "input 'z' has shape [1,99]; model gan takes z FP32[n,100]"
+            },
+            {
+                "/v2/models/gan/infer",
+                "{\"inputs\": [{\"name\": \"z\", \"shape\": [1, 100], \"datatype\": \"FP32\", \"data\": [1, 2]}]}",
+                "400",
+                "input 'z' has 2 values; its shape needs 100"
+            },
+            {
+                "/v2/models/gan/infer",
+                "{\"parameters\": {\"rows\": 65}}",
+                "400",
+                "the request asks for 65 rows; at most 64 per request"
+            },
+            {
+                "/v2/models/nope/infer",
+                "{}",
+                "404",
+                "no model 'nope'; served models: [gan, gan-single, vae-score, gan-narrow, gpt]"
+            },
+            {
+                "/v2/models/gan/infer",
+                "{\"parameters\": {\"temperature\": 0.5}}",
+                "400",
+                "unknown parameter 'temperature'; requests to gan take [seed, label, rows, format] and gan-generator's parameters [input]"
+            },
+            {
+                "/v2/models/gan/infer",
+                "{\"parameters\": {\"generator\": \"/etc/passwd\"}}",
+                "400",
+                "parameter 'generator' names a file; only the serve config may set it"
+            },
+            {
+                "/v2/models/gan/infer",
+                "{\"parameters\": {\"seed\": \"seven\"}}",
+                "400",
+                "parameter seed must be a whole number; found \"seven\""
+            },
+            {
+                "/v2/models/gan/infer",
+                "{\"parameters\": {\"label\": 12}}",
+                "400",
+                "model gan: row seed-0/row-0 has label 12; this GAN knows classes 0-9"
+            },
+            {
+                "/v2/models/gan/infer",
+                "{\"inputs\": [{\"name\": \"x\", \"shape\": [1], \"datatype\": \"FP32\", \"data\": [1]}]}",
+                "400",
+                "model gan has no input 'x'; it takes z FP32[n,100]"
+            },
+            {
+                "/v2/models/vae-score/infer",
+                "{}",
+                "400",
+                "input 'image' is missing; model vae-score takes image FP32[n,1,28,28]"
+            },
+            {
+                "/v2/models/gan/infer",
+                "{\"input\": []}",
+                "400",
+                "unknown request key 'input'; a request has [id, parameters, inputs, outputs]"
+            },
         };
         for (String[] c : cases) {
             HttpResponse<String> r = post(c[0], c[1]);
@@ -272,10 +373,13 @@ class ServerTest {
             String message = json(r).get("error").asText();
             assertEquals(c[3], message, c[1]);
         }
-        String big = "{\"inputs\": [{\"name\": \"z\", \"shape\": [1, 100], \"datatype\": \"FP32\", \"data\": [" + "0.0,".repeat(60_000) + "0]}]}";
+        String big = "{\"inputs\": [{\"name\": \"z\", \"shape\": [1, 100], \"datatype\": \"FP32\", \"data\": ["
+                + "0.0,".repeat(60_000) + "0]}]}";
         HttpResponse<String> r = post("/v2/models/gan/infer", big);
         assertEquals(413, r.statusCode());
-        assertEquals("the request body is " + big.length() + " bytes; at most 200000 (limits.maxRequestBytes)", json(r).get("error").asText());
+        assertEquals(
+                "the request body is " + big.length() + " bytes; at most 200000 (limits.maxRequestBytes)",
+                json(r).get("error").asText());
         assertEquals(0, genpipe.onnx().liveNativeValues());
     }
 
@@ -293,16 +397,20 @@ class ServerTest {
 
     @Test
     void textGenerationAnswersWholeOrStreamsPieceByPieceTheSameText() throws Exception {
-        HttpResponse<String> whole = post("/v2/models/gpt/generate", "{\"text_input\": \"The \", \"parameters\": {\"seed\": 3}}");
+        HttpResponse<String> whole =
+                post("/v2/models/gpt/generate", "{\"text_input\": \"The \", \"parameters\": {\"seed\": 3}}");
         assertEquals(200, whole.statusCode(), whole.body());
         JsonNode answer = json(whole);
         String completion = answer.get("text_output").asText();
         assertEquals("The ", answer.get("prompt").asText());
         assertTrue(completion.length() > 5, completion);
         // what the component gives for the same row alone
-        io.genpipe.api.Generator g = genpipe.generator("gpt-generator", Map.of("temperature", "0.8", "topK", "40", "maxTokens", "24"));
-        try (Batch in = Batch.builder(1).meta(List.of(new RowMeta("seed-3/row-0", null, null, null, Map.of("text", "The ")))).build();
-             Batch out = g.generate(in, new RandomSource(0))) {
+        io.genpipe.api.Generator g =
+                genpipe.generator("gpt-generator", Map.of("temperature", "0.8", "topK", "40", "maxTokens", "24"));
+        try (Batch in = Batch.builder(1)
+                        .meta(List.of(new RowMeta("seed-3/row-0", null, null, null, Map.of("text", "The "))))
+                        .build();
+                Batch out = g.generate(in, new RandomSource(0))) {
             assertEquals(out.meta(0).tags().get("completion"), completion);
             assertEquals(out.meta(0).tags().get("finish"), answer.get("finish").asText());
         }
@@ -316,7 +424,13 @@ class ServerTest {
         for (int seed = 3; seed < 7; seed++) {
             HttpResponse<String> r = streams.get(seed - 3).get();
             assertEquals(200, r.statusCode(), r.body());
-            assertEquals("text/event-stream;charset=utf-8", r.headers().firstValue("content-type").orElse("").replace(" ", "").toLowerCase());
+            assertEquals(
+                    "text/event-stream;charset=utf-8",
+                    r.headers()
+                            .firstValue("content-type")
+                            .orElse("")
+                            .replace(" ", "")
+                            .toLowerCase());
             List<JsonNode> events = events(r);
             assertTrue(events.size() > 3, "pieces: " + events.size());
             StringBuilder text = new StringBuilder();
@@ -324,39 +438,62 @@ class ServerTest {
                 text.append(e.get("text_output").asText());
             }
             JsonNode last = events.get(events.size() - 1);
-            String alone = json(post("/v2/models/gpt/generate", "{\"text_input\": \"The \", \"parameters\": {\"seed\": " + seed + "}}"))
-                    .get("text_output").asText();
+            String alone = json(post(
+                            "/v2/models/gpt/generate",
+                            "{\"text_input\": \"The \", \"parameters\": {\"seed\": " + seed + "}}"))
+                    .get("text_output")
+                    .asText();
             assertEquals(alone, text.toString(), "seed " + seed);
             assertEquals(alone, last.get("completion").asText());
             assertTrue(last.has("finish"));
         }
         pool.shutdown();
-        assertEquals("model gpt generates text: POST /v2/models/gpt/generate (or generate_stream, Server-Sent Events) with"
-                + " {\"text_input\": \"...\"}", json(post("/v2/models/gpt/infer", "{}")).get("error").asText());
-        assertEquals("model gan does not generate text; POST /v2/models/gan/infer",
-                json(post("/v2/models/gan/generate", "{\"text_input\": \"x\"}")).get("error").asText());
-        assertEquals("text_input is missing: the prompt to continue (\"\" for none)",
+        assertEquals(
+                "model gpt generates text: POST /v2/models/gpt/generate (or generate_stream, Server-Sent Events) with"
+                        + " {\"text_input\": \"...\"}",
+                json(post("/v2/models/gpt/infer", "{}")).get("error").asText());
+        assertEquals(
+                "model gan does not generate text; POST /v2/models/gan/infer",
+                json(post("/v2/models/gan/generate", "{\"text_input\": \"x\"}"))
+                        .get("error")
+                        .asText());
+        assertEquals(
+                "text_input is missing: the prompt to continue (\"\" for none)",
                 json(post("/v2/models/gpt/generate_stream", "{}")).get("error").asText());
-        assertEquals("unknown parameter 'temprature'; requests to gpt take [seed] and gpt-generator's parameters [prompt, sampling,"
-                + " temperature, topK, topP, repetitionPenalty, maxTokens, stop, minTokens, cache]",
-                json(post("/v2/models/gpt/generate", "{\"text_input\": \"x\", \"parameters\": {\"temprature\": 1}}")).get("error").asText());
+        assertEquals(
+                "unknown parameter 'temprature'; requests to gpt take [seed] and gpt-generator's parameters [prompt, sampling,"
+                        + " temperature, topK, topP, repetitionPenalty, maxTokens, stop, minTokens, cache]",
+                json(post("/v2/models/gpt/generate", "{\"text_input\": \"x\", \"parameters\": {\"temprature\": 1}}"))
+                        .get("error")
+                        .asText());
     }
 
     @Test
     void aRequestsOwnSamplerParametersGetAVariantCheckedLikeAPipelineStep() throws Exception {
-        String body = "{\"text_input\": \"The \", \"parameters\": {\"seed\": 5, \"temperature\": 0.3, \"maxTokens\": 12}}";
+        String body =
+                "{\"text_input\": \"The \", \"parameters\": {\"seed\": 5, \"temperature\": 0.3, \"maxTokens\": 12}}";
         HttpResponse<String> r = post("/v2/models/gpt/generate", body);
         assertEquals(200, r.statusCode(), r.body());
         String cool = json(r).get("text_output").asText();
-        io.genpipe.api.Generator g = genpipe.generator("gpt-generator", Map.of("temperature", "0.3", "topK", "40", "maxTokens", "12"));
-        try (Batch in = Batch.builder(1).meta(List.of(new RowMeta("seed-5/row-0", null, null, null, Map.of("text", "The ")))).build();
-             Batch out = g.generate(in, new RandomSource(0))) {
+        io.genpipe.api.Generator g =
+                genpipe.generator("gpt-generator", Map.of("temperature", "0.3", "topK", "40", "maxTokens", "12"));
+        try (Batch in = Batch.builder(1)
+                        .meta(List.of(new RowMeta("seed-5/row-0", null, null, null, Map.of("text", "The "))))
+                        .build();
+                Batch out = g.generate(in, new RandomSource(0))) {
             assertEquals(out.meta(0).tags().get("completion"), cool);
         }
-        assertEquals(cool, json(post("/v2/models/gpt/generate", body)).get("text_output").asText());
-        HttpResponse<String> bad = post("/v2/models/gpt/generate", "{\"text_input\": \"x\", \"parameters\": {\"temperature\": -1}}");
+        assertEquals(
+                cool,
+                json(post("/v2/models/gpt/generate", body)).get("text_output").asText());
+        HttpResponse<String> bad =
+                post("/v2/models/gpt/generate", "{\"text_input\": \"x\", \"parameters\": {\"temperature\": -1}}");
         assertEquals(400, bad.statusCode());
-        assertTrue(json(bad).get("error").asText().startsWith("model gpt: parameter 'temperature' of generator 'gpt-generator'"),
+        assertTrue(
+                json(bad)
+                        .get("error")
+                        .asText()
+                        .startsWith("model gpt: parameter 'temperature' of generator 'gpt-generator'"),
                 bad.body());
     }
 
@@ -375,7 +512,9 @@ class ServerTest {
             HttpResponse<String> r = f.get();
             if (r.statusCode() == 429) {
                 refused++;
-                assertEquals("model gan-narrow's queue is full (queueCapacity 1 requests waiting); retry later", json(r).get("error").asText());
+                assertEquals(
+                        "model gan-narrow's queue is full (queueCapacity 1 requests waiting); retry later",
+                        json(r).get("error").asText());
             } else {
                 assertEquals(200, r.statusCode(), r.body());
                 ok++;
@@ -394,44 +533,74 @@ class ServerTest {
         Files.writeString(file, "port: 0\ndevice: cuda\nmodels:\n  - name: gan\n    use: gan-generator\n");
         ServeConfig strict = new ServeConfigReader().read(file);
         assertEquals("cuda", strict.device());
-        try (Genpipe g = Genpipe.builder().baseDir(dir).device(strict.device()).onMissingDevice(strict.onMissingDevice()).build()) {
-            PipelineException e = org.junit.jupiter.api.Assertions.assertThrows(PipelineException.class, () -> GenpipeServer.start(strict, g));
+        try (Genpipe g = Genpipe.builder()
+                .baseDir(dir)
+                .device(strict.device())
+                .onMissingDevice(strict.onMissingDevice())
+                .build()) {
+            PipelineException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    PipelineException.class, () -> GenpipeServer.start(strict, g));
             assertTrue(e.problems().get(0).toString().startsWith(file + ":4:5: model 'gan': "), e.getMessage());
             assertTrue(e.getMessage().toLowerCase().contains("cuda"), e.getMessage());
         }
-        Files.writeString(file, "port: 0\ndevice: cuda\nonMissingDevice: fallback\nmodels:\n  - name: gan\n    use: gan-generator\n");
+        Files.writeString(
+                file,
+                "port: 0\ndevice: cuda\nonMissingDevice: fallback\nmodels:\n  - name: gan\n    use: gan-generator\n");
         ServeConfig lenient = new ServeConfigReader().read(file);
-        try (Genpipe g = Genpipe.builder().baseDir(dir).device(lenient.device()).onMissingDevice(lenient.onMissingDevice()).build();
-             GenpipeServer s = GenpipeServer.start(lenient, g)) {
+        try (Genpipe g = Genpipe.builder()
+                        .baseDir(dir)
+                        .device(lenient.device())
+                        .onMissingDevice(lenient.onMissingDevice())
+                        .build();
+                GenpipeServer s = GenpipeServer.start(lenient, g)) {
             assertTrue(s.ready());
         }
-        Files.writeString(file, "device: tpu\nonMissingDevice: maybe\nmodels:\n  - name: gan\n    use: gan-generator\n");
-        PipelineException bad = org.junit.jupiter.api.Assertions.assertThrows(PipelineException.class, () -> new ServeConfigReader().read(file));
-        assertEquals(List.of(file + ":1:9: device must be cpu, cuda, cuda:N or auto; found 'tpu'",
-                file + ":2:18: onMissingDevice must be fail (the server does not start) or fallback (run on CPU); found 'maybe'"),
+        Files.writeString(
+                file, "device: tpu\nonMissingDevice: maybe\nmodels:\n  - name: gan\n    use: gan-generator\n");
+        PipelineException bad = org.junit.jupiter.api.Assertions.assertThrows(
+                PipelineException.class, () -> new ServeConfigReader().read(file));
+        assertEquals(
+                List.of(
+                        file + ":1:9: device must be cpu, cuda, cuda:N or auto; found 'tpu'",
+                        file
+                                + ":2:18: onMissingDevice must be fail (the server does not start) or fallback (run on CPU); found 'maybe'"),
                 bad.problems().stream().map(Object::toString).toList());
     }
 
     @Test
     void configProblemsAreNamedWithTheirLine(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("bad.yaml");
-        Files.writeString(file, "port: 99999\nmodels:\n  - name: gan\n    use: gan-generatr\n  - name: gan\n    use: gan-generator\n"
-                + "    batching: {maxBatchSize: 0, queueSize: 3}\n");
-        PipelineException e = org.junit.jupiter.api.Assertions.assertThrows(PipelineException.class,
-                () -> new ServeConfigReader().read(file));
-        assertEquals(List.of(file + ":1:7: port must be between 0 and 65535; found 99999",
-                file + ":7:33: unknown batching key 'queueSize'; expected one of [maxBatchSize, maxQueueDelayMs, queueCapacity]",
-                file + ":7:30: maxBatchSize must be between 1 and 65536; found 0",
-                file + ":5:5: model name 'gan' is used twice (first at line 3); each served model needs its own name"),
+        Files.writeString(
+                file,
+                "port: 99999\nmodels:\n  - name: gan\n    use: gan-generatr\n  - name: gan\n    use: gan-generator\n"
+                        + "    batching: {maxBatchSize: 0, queueSize: 3}\n");
+        PipelineException e = org.junit.jupiter.api.Assertions.assertThrows(
+                PipelineException.class, () -> new ServeConfigReader().read(file));
+        assertEquals(
+                List.of(
+                        file + ":1:7: port must be between 0 and 65535; found 99999",
+                        file
+                                + ":7:33: unknown batching key 'queueSize'; expected one of [maxBatchSize, maxQueueDelayMs, queueCapacity]",
+                        file + ":7:30: maxBatchSize must be between 1 and 65536; found 0",
+                        file
+                                + ":5:5: model name 'gan' is used twice (first at line 3); each served model needs its own name"),
                 e.problems().stream().map(Object::toString).toList());
-        Files.writeString(file, "models:\n  - name: gan\n    use: gan-generatr\n  - name: vae\n    use: vae-anomaly-scorer\n"
-                + "    with: {method: best}\n");
+        Files.writeString(
+                file,
+                "models:\n  - name: gan\n    use: gan-generatr\n  - name: vae\n    use: vae-anomaly-scorer\n"
+                        + "    with: {method: best}\n");
         ServeConfig config = new ServeConfigReader().read(file);
-        PipelineException built = org.junit.jupiter.api.Assertions.assertThrows(PipelineException.class,
-                () -> GenpipeServer.start(config, genpipe));
+        PipelineException built = org.junit.jupiter.api.Assertions.assertThrows(
+                PipelineException.class, () -> GenpipeServer.start(config, genpipe));
         assertEquals(2, built.problems().size(), built.getMessage());
-        assertTrue(built.problems().get(0).toString().startsWith(file + ":2:5: model 'gan': unknown component 'gan-generatr'"),
+        assertTrue(
+                built.problems()
+                        .get(0)
+                        .toString()
+                        .startsWith(file + ":2:5: model 'gan': unknown component 'gan-generatr'"),
                 built.getMessage());
-        assertTrue(built.problems().get(1).toString().startsWith(file + ":4:5: model 'vae': parameter 'method'"), built.getMessage());
+        assertTrue(
+                built.problems().get(1).toString().startsWith(file + ":4:5: model 'vae': parameter 'method'"),
+                built.getMessage());
     }
 }

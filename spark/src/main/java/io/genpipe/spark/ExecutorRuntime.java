@@ -34,8 +34,7 @@ public final class ExecutorRuntime {
     private static final Map<String, Deque<PipelinePlan>> IDLE = new HashMap<>();
     private static int plans;
 
-    private ExecutorRuntime() {
-    }
+    private ExecutorRuntime() {}
 
     /**
      * A plan of the driver's pipeline for one task, rebuilt here (or one an ended task gave back), its file
@@ -53,7 +52,8 @@ public final class ExecutorRuntime {
         try {
             return build(spec);
         } catch (GenpipeException e) {
-            throw new GenpipeException("executor " + executorId() + " cannot rebuild the pipeline: " + e.getMessage(), e);
+            throw new GenpipeException(
+                    "executor " + executorId() + " cannot rebuild the pipeline: " + e.getMessage(), e);
         }
     }
 
@@ -94,8 +94,9 @@ public final class ExecutorRuntime {
             }
         });
         if (!problems.isEmpty()) {
-            throw new GenpipeException(String.join("; ", problems) + "; every node needs the same model files (check the"
-                    + " files the pipeline names on this node, and that none changed after the driver validated it)");
+            throw new GenpipeException(
+                    String.join("; ", problems) + "; every node needs the same model files (check the"
+                            + " files the pipeline names on this node, and that none changed after the driver validated it)");
         }
         synchronized (ExecutorRuntime.class) {
             plans++;
@@ -108,8 +109,8 @@ public final class ExecutorRuntime {
     private static synchronized Genpipe runtime(JobSpec spec) {
         Genpipe genpipe = RUNTIMES.get(spec.runtimeKey());
         if (genpipe == null) {
-            Genpipe.Builder b = Genpipe.builder().classPathPlugins(spec.classPathPlugins())
-                    .threads(spec.intraOpThreads(), 1);
+            Genpipe.Builder b =
+                    Genpipe.builder().classPathPlugins(spec.classPathPlugins()).threads(spec.intraOpThreads(), 1);
             if (!spec.pluginFiles().isEmpty()) {
                 b.pluginsDir(pluginsFolder(spec.pluginFiles()));
             }
@@ -123,8 +124,9 @@ public final class ExecutorRuntime {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
         } catch (NoSuchFileException e) {
-            throw new GenpipeException("its pipeline file " + file + " does not exist; every node needs the pipeline file"
-                    + " (and the files it names) at the same path as the driver");
+            throw new GenpipeException(
+                    "its pipeline file " + file + " does not exist; every node needs the pipeline file"
+                            + " (and the files it names) at the same path as the driver");
         } catch (IOException e) {
             throw new GenpipeException("cannot read its pipeline file " + file + ": " + e.getMessage(), e);
         } catch (NoSuchAlgorithmException e) {
@@ -157,8 +159,8 @@ public final class ExecutorRuntime {
         RUNTIMES.values().forEach(Genpipe::close);
         RUNTIMES.clear();
         if (runtimes > 0) {
-            System.err.println("genpipe: executor " + executorId() + " closed " + runtimes + " runtime(s) and their ONNX Runtime"
-                    + " sessions (" + plans + " plan(s))");
+            System.err.println("genpipe: executor " + executorId() + " closed " + runtimes
+                    + " runtime(s) and their ONNX Runtime" + " sessions (" + plans + " plan(s))");
         }
         plans = 0;
     }

@@ -22,8 +22,7 @@ public final class GenpipeSparkPlugin implements SparkPlugin {
     public ExecutorPlugin executorPlugin() {
         return new ExecutorPlugin() {
             @Override
-            public void init(PluginContext ctx, Map<String, String> extraConf) {
-            }
+            public void init(PluginContext ctx, Map<String, String> extraConf) {}
 
             @Override
             public void shutdown() {

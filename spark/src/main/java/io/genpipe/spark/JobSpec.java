@@ -19,8 +19,16 @@ import java.util.Map;
  * @param pipelineSha256 the file's sha256 as the driver read it
  * @param models model name to sha256, as the driver loaded them
  */
-public record JobSpec(String file, List<String> sets, Long seed, String device, List<String> pluginFiles,
-                      boolean classPathPlugins, int intraOpThreads, String pipelineSha256, Map<String, String> models)
+public record JobSpec(
+        String file,
+        List<String> sets,
+        Long seed,
+        String device,
+        List<String> pluginFiles,
+        boolean classPathPlugins,
+        int intraOpThreads,
+        String pipelineSha256,
+        Map<String, String> models)
         implements Serializable {
 
     public JobSpec {

@@ -26,8 +26,7 @@ import java.util.Map;
  */
 public final class RowCodec {
 
-    private RowCodec() {
-    }
+    private RowCodec() {}
 
     /** Each row of {@code batch} (left open, still the caller's) encoded on its own. */
     public static List<byte[]> encode(Batch batch) {
@@ -115,13 +114,19 @@ public final class RowCodec {
                     } else {
                         long[] first = shapes.get(c);
                         shape[0] = n;
-                        if (c >= names.size() || !names.get(c).equals(name) || types.get(c) != type
+                        if (c >= names.size()
+                                || !names.get(c).equals(name)
+                                || types.get(c) != type
                                 || !Arrays.equals(first, shape)) {
                             throw new GenpipeException("row " + meta.get(r).id() + " has column '" + name + "' "
                                     + type.label() + Arrays.toString(Arrays.copyOfRange(shape, 1, shape.length))
-                                    + ", another row of the same step has " + (c < names.size() ? "'" + names.get(c) + "' "
-                                    + types.get(c).label() + Arrays.toString(Arrays.copyOfRange(first, 1, first.length))
-                                    : "fewer columns") + "; rows of one step must have the same columns and shapes");
+                                    + ", another row of the same step has "
+                                    + (c < names.size()
+                                            ? "'" + names.get(c) + "' "
+                                                    + types.get(c).label()
+                                                    + Arrays.toString(Arrays.copyOfRange(first, 1, first.length))
+                                            : "fewer columns")
+                                    + "; rows of one step must have the same columns and shapes");
                         }
                     }
                     buffers.get(c).put(data);

@@ -44,8 +44,7 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
      * @param metrics what the step recorded (summed over chunks on the driver)
      */
     record Tally(String step, int partition, int chunk, long rows, long nanos, Map<String, Object> metrics)
-            implements Serializable {
-    }
+            implements Serializable {}
 
     private final JobSpec spec;
     private final List<String> steps;
@@ -68,7 +67,8 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
         PipelinePlan plan = ExecutorRuntime.borrow(spec);
         org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
         if (task != null) {
-            task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) t -> ExecutorRuntime.release(spec, plan));
+            task.addTaskCompletionListener(
+                    (org.apache.spark.util.TaskCompletionListener) t -> ExecutorRuntime.release(spec, plan));
         }
         Map<String, PipelinePlan.Planned> byId = new HashMap<>();
         plan.steps().forEach(p -> byId.put(p.id(), p));
@@ -86,13 +86,16 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
             @Override
             public boolean hasNext() {
                 if (chunk == 0 && !rows.hasNext()) {
-                    run(plan, chain, partition, chunk++, List.of(), ready); // no rows: the steps still record their metrics
+                    run(
+                            plan, chain, partition, chunk++, List.of(),
+                            ready); // no rows: the steps still record their metrics
                 }
                 while (ready.isEmpty() && rows.hasNext()) {
                     // chunks of the batch size, but a chain that multiplies rows (repeat) gets fewer input rows per
                     // chunk, so that about a batch comes out of each: what a task holds stays bounded. The first
                     // chunk is a small probe. Where chunks end changes no row (row-wise steps) and no order (keys).
-                    int size = chunk == 0 ? Math.min(chunkRows, 16)
+                    int size = chunk == 0
+                            ? Math.min(chunkRows, 16)
                             : out == 0 ? chunkRows : (int) Math.max(1, Math.min(chunkRows, chunkRows * in / out));
                     List<SparkRow> next = new ArrayList<>(size);
                     while (next.size() < size && rows.hasNext()) {
@@ -116,8 +119,8 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
         };
     }
 
-    private void run(PipelinePlan plan, List<Step> chain, int partition, int chunk, List<SparkRow> in,
-                     Deque<SparkRow> out) {
+    private void run(
+            PipelinePlan plan, List<Step> chain, int partition, int chunk, List<SparkRow> in, Deque<SparkRow> out) {
         Path scratch = scratch();
         List<byte[]> data = new ArrayList<>(in.size());
         in.forEach(r -> data.add(r.data()));
@@ -130,7 +133,12 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
             for (int i = 0; i < chain.size(); i++) {
                 String id = steps.get(i);
                 Map<String, Object> metrics = new LinkedHashMap<>();
-                SparkStepContext context = new SparkStepContext(id, plan.definition(), scratch, metrics, sides,
+                SparkStepContext context = new SparkStepContext(
+                        id,
+                        plan.definition(),
+                        scratch,
+                        metrics,
+                        sides,
                         line -> System.err.println("genpipe: step '" + id + "': " + line));
                 Deque<Batch> queue = new ArrayDeque<>(current);
                 current.clear();

@@ -50,15 +50,21 @@ import org.apache.spark.util.CollectionAccumulator;
 public final class SparkEngine {
 
     /** Global steps the driver decides from metadata only; they never read a column. */
-    static final Set<String> METADATA_STEPS = Set.of("flag-quantile", "top-k", "take-per-class", "take", "count",
-            "concat", "relabel");
+    static final Set<String> METADATA_STEPS =
+            Set.of("flag-quantile", "top-k", "take-per-class", "take", "count", "concat", "relabel");
 
     /** The columns an evaluation reads (it reads nothing else but the rows' metadata), from its parameters. */
-    static final Map<String, java.util.function.Function<Map<String, Object>, java.util.Set<String>>> EVALUATION_COLUMNS = Map.of(
-            "auroc", w -> w.get("scores") instanceof List<?> l ? new java.util.HashSet<>(l.stream().map(String::valueOf).toList())
-                    : w.get("scores") == null ? null : java.util.Set.of(String.valueOf(w.get("scores"))),
-            "accuracy", w -> java.util.Set.of(String.valueOf(w.getOrDefault("predicted", "predicted"))),
-            "frechet-distance", w -> java.util.Set.of(String.valueOf(w.getOrDefault("column", "features"))));
+    static final Map<String, java.util.function.Function<Map<String, Object>, java.util.Set<String>>>
+            EVALUATION_COLUMNS = Map.of(
+                    "auroc",
+                            w -> w.get("scores") instanceof List<?> l
+                                    ? new java.util.HashSet<>(
+                                            l.stream().map(String::valueOf).toList())
+                                    : w.get("scores") == null
+                                            ? null
+                                            : java.util.Set.of(String.valueOf(w.get("scores"))),
+                    "accuracy", w -> java.util.Set.of(String.valueOf(w.getOrDefault("predicted", "predicted"))),
+                    "frechet-distance", w -> java.util.Set.of(String.valueOf(w.getOrDefault("column", "features"))));
 
     private final Genpipe host;
     private final JavaSparkContext sc;
@@ -90,7 +96,9 @@ public final class SparkEngine {
     }
 
     private int slices(int rows, int batchSize) {
-        int wanted = partitions > 0 ? partitions : sc.getConf().getInt("spark.genpipe.partitions", sc.defaultParallelism() * 2);
+        int wanted = partitions > 0
+                ? partitions
+                : sc.getConf().getInt("spark.genpipe.partitions", sc.defaultParallelism() * 2);
         return Math.max(1, Math.min(wanted, (rows + batchSize - 1) / batchSize));
     }
 
@@ -129,8 +137,7 @@ public final class SparkEngine {
      * @param plan the driver's plan
      * @param spec what executors rebuild it from, with the sha256 of the file and models the driver read
      */
-    public record Prepared(PipelinePlan plan, JobSpec spec) {
-    }
+    public record Prepared(PipelinePlan plan, JobSpec spec) {}
 
     /**
      * Validates {@code file} with {@code sets} (and {@code seed}, when not null) on the driver.
@@ -152,13 +159,16 @@ public final class SparkEngine {
             // cluster); each executor puts them back into a folder of the same shape
             Map<String, String> names = new HashMap<>();
             try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(pluginsDir.toAbsolutePath())) {
-                for (Path f : walk.filter(java.nio.file.Files::isRegularFile).sorted().toList()) {
-                    String relative = pluginsDir.toAbsolutePath().relativize(f).toString().replace('\\', '/');
+                for (Path f :
+                        walk.filter(java.nio.file.Files::isRegularFile).sorted().toList()) {
+                    String relative =
+                            pluginsDir.toAbsolutePath().relativize(f).toString().replace('\\', '/');
                     String name = f.getFileName().toString();
                     String other = names.putIfAbsent(name, relative);
                     if (other != null) {
-                        throw new GenpipeException("plugins folder " + pluginsDir + " has two files named " + name + " ("
-                                + other + ", " + relative + "); the Spark engine ships them by name: rename one");
+                        throw new GenpipeException(
+                                "plugins folder " + pluginsDir + " has two files named " + name + " (" + other + ", "
+                                        + relative + "); the Spark engine ships them by name: rename one");
                     }
                     sc.sc().addFile(f.toString());
                     files.add(relative);
@@ -168,8 +178,16 @@ public final class SparkEngine {
             }
         }
         int taskCpus = sc.getConf().getInt("spark.task.cpus", 1);
-        JobSpec spec = new JobSpec(plan.definition().file().toAbsolutePath().toString(), sets, seed, null, files,
-                true, taskCpus, plan.definition().sha256(), models);
+        JobSpec spec = new JobSpec(
+                plan.definition().file().toAbsolutePath().toString(),
+                sets,
+                seed,
+                null,
+                files,
+                true,
+                taskCpus,
+                plan.definition().sha256(),
+                models);
         return new Prepared(plan, spec);
     }
 
@@ -206,14 +224,15 @@ public final class SparkEngine {
             engine.put("engine", "spark");
             engine.put("spark", spark);
             double seconds = (System.nanoTime() - start) / 1e9;
-            List<Map<String, Object>> listed = PipelineRunner.writeRunJson(host, plan, folder.temp(), metrics, steps,
-                    seconds, engine);
+            List<Map<String, Object>> listed =
+                    PipelineRunner.writeRunJson(host, plan, folder.temp(), metrics, steps, seconds, engine);
             for (PipelinePlan.Planned p : plan.steps()) {
                 if (p.step() instanceof ReportSink.ReportStep r) {
                     try {
                         r.write(folder.temp(), plan.definition().name(), metrics, listed);
                     } catch (IOException e) {
-                        throw new GenpipeException("step '" + p.id() + "' failed: cannot write report.html: " + e.getMessage(), e);
+                        throw new GenpipeException(
+                                "step '" + p.id() + "' failed: cannot write report.html: " + e.getMessage(), e);
                     }
                 }
             }
@@ -234,14 +253,16 @@ public final class SparkEngine {
     /** The step's own message when a task failed with one, whatever Spark wrapped it in. */
     private static GenpipeException failure(RuntimeException e) {
         // a task's own failure first (Spark carries it as text, and as the cause when it could deserialize it)
-        java.util.regex.Pattern task = java.util.regex.Pattern.compile("GenpipeException: ((?:step '|executor )[^\\n]*)");
+        java.util.regex.Pattern task =
+                java.util.regex.Pattern.compile("GenpipeException: ((?:step '|executor )[^\\n]*)");
         String deepest = null;
         for (Throwable t = e; t != null; t = t.getCause()) {
             java.util.regex.Matcher m = task.matcher(String.valueOf(t.getMessage()));
             if (t instanceof org.apache.spark.SparkException && m.find()) {
                 return new GenpipeException(m.group(1).strip() + "; no output was written", e);
             }
-            if (t instanceof GenpipeException && t.getMessage() != null
+            if (t instanceof GenpipeException
+                    && t.getMessage() != null
                     && (t.getMessage().startsWith("step '") || t.getMessage().startsWith("executor "))) {
                 deepest = t.getMessage();
             }
@@ -249,8 +270,10 @@ public final class SparkEngine {
         if (deepest != null) {
             return new GenpipeException(deepest + "; no output was written", e);
         }
-        return new GenpipeException((e instanceof GenpipeException ? e.getMessage() : "the Spark job failed: " + e)
-                + "; no output was written", e);
+        return new GenpipeException(
+                (e instanceof GenpipeException ? e.getMessage() : "the Spark job failed: " + e)
+                        + "; no output was written",
+                e);
     }
 
     /** One run's state on the driver. */
@@ -307,17 +330,24 @@ public final class SparkEngine {
                             .metric(String.valueOf(p.definition().with().get("metric")), null, n);
                     driverStats.computeIfAbsent(p.id(), k -> new long[2])[0] = n;
                     data.put(p.id(), rows);
-                } else if (p.execution() == StepKind.GLOBAL && METADATA_STEPS.contains(p.definition().use())) {
+                } else if (p.execution() == StepKind.GLOBAL
+                        && METADATA_STEPS.contains(p.definition().use())) {
                     data.put(p.id(), keep(p, decide(p)));
                 } else {
                     List<JavaRDD<SparkRow>> inputs = new ArrayList<>();
-                    java.util.Set<String> reads = p.outputs().isEmpty() ? EVALUATION_COLUMNS.getOrDefault(p.definition().use(),
-                            w -> null).apply(p.definition().with()) : null;
+                    java.util.Set<String> reads = p.outputs().isEmpty()
+                            ? EVALUATION_COLUMNS
+                                    .getOrDefault(p.definition().use(), w -> null)
+                                    .apply(p.definition().with())
+                            : null;
                     for (String i : p.definition().inputs()) {
                         JavaRDD<SparkRow> rows = dataset(i);
                         // an evaluation that reads only some columns gets only those (and the metadata): the
                         // images stay on the executors
-                        inputs.add(reads == null ? rows : rows.map(r -> new SparkRow(r.key(), RowCodec.project(r.data(), reads))));
+                        inputs.add(
+                                reads == null
+                                        ? rows
+                                        : rows.map(r -> new SparkRow(r.key(), RowCodec.project(r.data(), reads))));
                     }
                     List<byte[]> rows = onDriver(p, inputs);
                     if (!p.consumers().isEmpty()) {
@@ -387,8 +417,9 @@ public final class SparkEngine {
                 for (int r = 0; r < metas.get(i).size(); r++) {
                     String id = RowCodec.meta(metas.get(i).get(r)).id();
                     if (ids.put(id, r) != null) {
-                        throw new GenpipeException("step '" + p.id() + "' failed: two rows of its input '" + inputIds.get(i)
-                                + "' have the id " + id + "; the Spark engine needs row ids unique within a step's rows");
+                        throw new GenpipeException("step '" + p.id() + "' failed: two rows of its input '"
+                                + inputIds.get(i) + "' have the id " + id
+                                + "; the Spark engine needs row ids unique within a step's rows");
                     }
                 }
                 index.add(ids);
@@ -412,8 +443,9 @@ public final class SparkEngine {
                     }
                 }
                 if (from < 0) {
-                    throw new GenpipeException("step '" + p.id() + "' failed: it emitted row " + m.id() + ", which is not"
-                            + " a row of its input; the Spark engine runs " + p.definition().use() + " on metadata only");
+                    throw new GenpipeException("step '" + p.id() + "' failed: it emitted row " + m.id()
+                            + ", which is not" + " a row of its input; the Spark engine runs "
+                            + p.definition().use() + " on metadata only");
                 }
                 long at = index.get(from).get(m.id());
                 if (from < lastInput || (from == lastInput && at <= last)) {
@@ -430,8 +462,8 @@ public final class SparkEngine {
                 broadcasts.add(chosen);
                 long input = i;
                 boolean keepKeys = ordered;
-                parts.add(inputs.get(i).mapPartitions(rows -> new Picked(rows, chosen.value(), keepKeys, concat, input),
-                        true));
+                parts.add(inputs.get(i)
+                        .mapPartitions(rows -> new Picked(rows, chosen.value(), keepKeys, concat, input), true));
             }
             JavaRDD<SparkRow> out = parts.get(0);
             for (int i = 1; i < parts.size(); i++) {
@@ -525,19 +557,24 @@ public final class SparkEngine {
                 long[] s = executed.computeIfAbsent(t.step(), k -> new long[2]);
                 s[0] += t.rows();
                 s[1] += t.nanos();
-                t.metrics().forEach((k, v) -> recorded.computeIfAbsent(t.step(), x -> new TreeMap<>()).merge(k, v,
-                        SparkEngine::sum));
+                t.metrics()
+                        .forEach((k, v) -> recorded.computeIfAbsent(t.step(), x -> new TreeMap<>())
+                                .merge(k, v, SparkEngine::sum));
             }
-            recorded.values().forEach(m -> m.forEach((k, v) -> {
-                if (v instanceof Map<?, ?>) {
-                    throw new GenpipeException("a row-wise step recorded metric group " + k + "; the Spark engine sums"
-                            + " row-wise steps' metrics over chunks and takes plain counts only");
-                }
-                metrics.put(k, v);
-            }));
+            recorded.values()
+                    .forEach(m -> m.forEach((k, v) -> {
+                        if (v instanceof Map<?, ?>) {
+                            throw new GenpipeException(
+                                    "a row-wise step recorded metric group " + k + "; the Spark engine sums"
+                                            + " row-wise steps' metrics over chunks and takes plain counts only");
+                        }
+                        metrics.put(k, v);
+                    }));
             List<RunResult.StepResult> steps = new ArrayList<>();
             for (PipelinePlan.Planned p : plan.steps()) {
-                long[] s = executed.containsKey(p.id()) ? executed.get(p.id()) : driverStats.getOrDefault(p.id(), new long[2]);
+                long[] s = executed.containsKey(p.id())
+                        ? executed.get(p.id())
+                        : driverStats.getOrDefault(p.id(), new long[2]);
                 steps.add(new RunResult.StepResult(p.id(), p.definition().use(), s[0], Math.round(s[1] / 1e6) / 1e3));
             }
             return steps;
@@ -561,8 +598,7 @@ public final class SparkEngine {
     }
 
     /** A row-wise chain waiting for its consumer, so that the chain runs as one function. */
-    private record Pending(JavaRDD<SparkRow> input, List<String> steps) {
-    }
+    private record Pending(JavaRDD<SparkRow> input, List<String> steps) {}
 
     /** The rows a metadata step kept, with its metadata and key. */
     private static final class Picked implements Iterator<SparkRow> {
@@ -587,7 +623,9 @@ public final class SparkEngine {
                 SparkRow r = rows.next();
                 Object[] pick = chosen.get(RowCodec.meta(r.data()).id());
                 if (pick != null) {
-                    RowKey key = !keepKeys ? RowKey.of((Long) pick[0]) : concat ? r.key().under(input) : r.key();
+                    RowKey key = !keepKeys
+                            ? RowKey.of((Long) pick[0])
+                            : concat ? r.key().under(input) : r.key();
                     next = new SparkRow(key, RowCodec.withMetaBytes(r.data(), (byte[]) pick[1]));
                 }
             }

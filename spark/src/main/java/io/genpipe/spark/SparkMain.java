@@ -25,8 +25,7 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class SparkMain {
 
-    private SparkMain() {
-    }
+    private SparkMain() {}
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -74,22 +73,25 @@ public final class SparkMain {
                     case "--engine" -> {
                         String engine = value(rest, ++i, a);
                         if (!engine.equals("spark")) {
-                            throw new IllegalArgumentException("--engine " + engine + ": this entry point runs the spark engine;"
-                                    + " the local engine is ./genpipe run FILE");
+                            throw new IllegalArgumentException(
+                                    "--engine " + engine + ": this entry point runs the spark engine;"
+                                            + " the local engine is ./genpipe run FILE");
                         }
                     }
                     default -> {
                         if (a.startsWith("-") || file != null) {
-                            throw new IllegalArgumentException("unknown argument " + a + " (usage: run FILE [--out DIR]"
-                                    + " [--set step.param=value]... [--seed N] [--plugins-dir DIR] [--master URL] [--partitions N])");
+                            throw new IllegalArgumentException(
+                                    "unknown argument " + a + " (usage: run FILE [--out DIR]"
+                                            + " [--set step.param=value]... [--seed N] [--plugins-dir DIR] [--master URL] [--partitions N])");
                         }
                         file = Path.of(a);
                     }
                 }
             }
             if (file == null) {
-                throw new IllegalArgumentException("no pipeline file (usage: run FILE [--out DIR] [--set step.param=value]..."
-                        + " [--seed N] [--plugins-dir DIR] [--master URL])");
+                throw new IllegalArgumentException(
+                        "no pipeline file (usage: run FILE [--out DIR] [--set step.param=value]..."
+                                + " [--seed N] [--plugins-dir DIR] [--master URL])");
             }
         } catch (NumberFormatException e) {
             System.err.println("genpipe: --seed and --partitions take a whole number: " + e.getMessage());
@@ -115,17 +117,25 @@ public final class SparkMain {
             }
             check.plan();
             boolean submitted = System.getProperty("spark.master") != null;
-            SparkSession session = SparkEngine.session(submitted ? null : master != null ? master : "local[*]",
-                    "genpipe " + file.getFileName());
+            SparkSession session = SparkEngine.session(
+                    submitted ? null : master != null ? master : "local[*]", "genpipe " + file.getFileName());
             try {
-                SparkEngine engine = new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()),
-                        pluginsDir, line -> System.err.println("genpipe: " + line));
+                SparkEngine engine = new SparkEngine(
+                        genpipe,
+                        JavaSparkContext.fromSparkContext(session.sparkContext()),
+                        pluginsDir,
+                        line -> System.err.println("genpipe: " + line));
                 if (partitions > 0) {
                     engine.partitions(partitions);
                 }
                 RunResult result = engine.run(file, sets, seed, out);
-                System.out.println(String.format(Locale.ROOT, "wrote %s in %.1f s (spark %s, %s)", result.outputFolder(),
-                        result.seconds(), session.sparkContext().applicationId(), session.sparkContext().master()));
+                System.out.println(String.format(
+                        Locale.ROOT,
+                        "wrote %s in %.1f s (spark %s, %s)",
+                        result.outputFolder(),
+                        result.seconds(),
+                        session.sparkContext().applicationId(),
+                        session.sparkContext().master()));
                 return 0;
             } finally {
                 session.stop();

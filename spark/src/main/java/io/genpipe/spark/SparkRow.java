@@ -8,5 +8,4 @@ import java.io.Serializable;
  * @param key where it stands in the row order
  * @param data {@link RowCodec#encode} of its metadata and columns
  */
-public record SparkRow(RowKey key, byte[] data) implements Serializable {
-}
+public record SparkRow(RowKey key, byte[] data) implements Serializable {}

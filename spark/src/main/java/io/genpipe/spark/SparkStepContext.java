@@ -19,8 +19,13 @@ final class SparkStepContext extends RunStepContext {
     private final String id;
     private final Map<String, Object> sides;
 
-    SparkStepContext(String id, PipelineDefinition definition, Path folder, Map<String, Object> metrics,
-                     Map<String, Object> sides, Consumer<String> log) {
+    SparkStepContext(
+            String id,
+            PipelineDefinition definition,
+            Path folder,
+            Map<String, Object> metrics,
+            Map<String, Object> sides,
+            Consumer<String> log) {
         super(id, definition, folder, new RandomSource(definition.seed()).fork(id), metrics, log);
         this.id = id;
         this.sides = sides;

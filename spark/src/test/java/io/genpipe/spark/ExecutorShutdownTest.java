@@ -21,8 +21,11 @@ class ExecutorShutdownTest {
         try (Genpipe genpipe = Genpipe.builder().build()) {
             SparkSession session = SparkEngine.session("local[1]", "genpipe-shutdown-test");
             try {
-                new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()), null, line -> { })
-                        .run(SparkLocalTest.ROOT.resolve("pipelines/anomaly-augment.yaml"), List.of("test.limit=500"), null,
+                new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()), null, line -> {})
+                        .run(
+                                SparkLocalTest.ROOT.resolve("pipelines/anomaly-augment.yaml"),
+                                List.of("test.limit=500"),
+                                null,
                                 tmp.resolve("out"));
                 assertEquals(1, ExecutorRuntime.runtimes(), "one runtime while the executor lives");
             } finally {

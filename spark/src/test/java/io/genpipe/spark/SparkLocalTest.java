@@ -64,7 +64,10 @@ class SparkLocalTest {
     void thePartitioningChangesNothing() throws Exception {
         // one partition, a prime number of them, one per batch: the same bytes as the local runner each time
         for (int partitions : new int[] {1, 7, 40}) {
-            compare(ROOT.resolve("pipelines/anomaly-augment.yaml"), List.of("test.limit=4000", "batchSize=100"), partitions);
+            compare(
+                    ROOT.resolve("pipelines/anomaly-augment.yaml"),
+                    List.of("test.limit=4000", "batchSize=100"),
+                    partitions);
         }
     }
 
@@ -75,43 +78,54 @@ class SparkLocalTest {
         copy("one-class/one-class-0-encoder.onnx", folder.resolve("encoder.onnx"));
         copy("one-class/one-class-0-decoder.onnx", folder.resolve("decoder.onnx"));
         Path file = folder.resolve("score.yaml");
-        Files.writeString(file, String.join("\n",
-                "name: score",
-                "seed: 1",
-                "batchSize: 100",
-                "steps:",
-                "  - id: test",
-                "    use: idx-source",
-                "    with:",
-                "      images: " + ROOT.resolve("data/fashion-mnist/t10k-images-idx3-ubyte.gz"),
-                "      labels: " + ROOT.resolve("data/fashion-mnist/t10k-labels-idx1-ubyte.gz"),
-                "      limit: 300",
-                "  - id: score",
-                "    use: vae-anomaly-scorer",
-                "    inputs: [test]",
-                "    with: {encoder: encoder.onnx, decoder: decoder.onnx, method: combined}",
-                "  - id: scores",
-                "    use: jsonl-sink",
-                "    inputs: [score]",
-                ""));
-        SparkEngine engine = new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()), null, line -> { });
+        Files.writeString(
+                file,
+                String.join(
+                        "\n",
+                        "name: score",
+                        "seed: 1",
+                        "batchSize: 100",
+                        "steps:",
+                        "  - id: test",
+                        "    use: idx-source",
+                        "    with:",
+                        "      images: " + ROOT.resolve("data/fashion-mnist/t10k-images-idx3-ubyte.gz"),
+                        "      labels: " + ROOT.resolve("data/fashion-mnist/t10k-labels-idx1-ubyte.gz"),
+                        "      limit: 300",
+                        "  - id: score",
+                        "    use: vae-anomaly-scorer",
+                        "    inputs: [test]",
+                        "    with: {encoder: encoder.onnx, decoder: decoder.onnx, method: combined}",
+                        "  - id: scores",
+                        "    use: jsonl-sink",
+                        "    inputs: [score]",
+                        ""));
+        SparkEngine engine =
+                new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()), null, line -> {});
         SparkEngine.Prepared prepared = engine.prepare(file, List.of(), null);
-        String validated = prepared.spec().models().get(folder.resolve("encoder.onnx").toString());
+        String validated =
+                prepared.spec().models().get(folder.resolve("encoder.onnx").toString());
         // the node's copy is re-exported after the driver validated: another class's encoder, same ports
         copy("one-class/one-class-1-encoder.onnx", folder.resolve("encoder.onnx"));
         Path out = tmp.resolve("out");
-        io.genpipe.api.GenpipeException e = org.junit.jupiter.api.Assertions.assertThrows(io.genpipe.api.GenpipeException.class,
-                () -> engine.run(prepared, out));
-        assertTrue(e.getMessage().startsWith("executor driver cannot rebuild the pipeline: model " + folder.resolve("encoder.onnx")
-                + " has sha256 "), e.getMessage());
-        assertTrue(e.getMessage().contains(" here, the driver's has " + validated + "; every node needs the same model files"),
+        io.genpipe.api.GenpipeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.genpipe.api.GenpipeException.class, () -> engine.run(prepared, out));
+        assertTrue(
+                e.getMessage()
+                        .startsWith("executor driver cannot rebuild the pipeline: model "
+                                + folder.resolve("encoder.onnx") + " has sha256 "),
+                e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains(" here, the driver's has " + validated + "; every node needs the same model files"),
                 e.getMessage());
         assertTrue(e.getMessage().endsWith("; no output was written"), e.getMessage());
         assertTrue(Files.notExists(out), "no output folder after a failed job");
         try (Stream<Path> left = Files.list(tmp)) {
             // the output folder's lock stays beside it, as after a failed local run; nothing else does
-            assertEquals(List.of(".out.lock", "job"), left.map(p -> p.getFileName().toString()).sorted()
-                    .collect(Collectors.toList()));
+            assertEquals(
+                    List.of(".out.lock", "job"),
+                    left.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList()));
         }
     }
 
@@ -129,7 +143,8 @@ class SparkLocalTest {
         var local = genpipe.pipeline(file);
         sets.forEach(local::set);
         RunResult a = local.run(tmp.resolve("local"));
-        SparkEngine engine = new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()), null, line -> { });
+        SparkEngine engine =
+                new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()), null, line -> {});
         if (partitions > 0) {
             engine.partitions(partitions);
         }
@@ -138,7 +153,9 @@ class SparkLocalTest {
         assertEquals(files, list(b.outputFolder()));
         for (String f : files) {
             if (!f.equals("run.json")) {
-                assertArrayEquals(Files.readAllBytes(a.outputFolder().resolve(f)), Files.readAllBytes(b.outputFolder().resolve(f)),
+                assertArrayEquals(
+                        Files.readAllBytes(a.outputFolder().resolve(f)),
+                        Files.readAllBytes(b.outputFolder().resolve(f)),
                         f + " differs between the local runner and Spark");
             }
         }
@@ -158,13 +175,18 @@ class SparkLocalTest {
     }
 
     private static List<String> rows(Map<?, ?> run) {
-        return ((List<?>) run.get("steps")).stream().map(s -> ((Map<?, ?>) s).get("id") + "=" + ((Map<?, ?>) s).get("rows"))
-                .collect(Collectors.toList());
+        return ((List<?>) run.get("steps"))
+                .stream()
+                        .map(s -> ((Map<?, ?>) s).get("id") + "=" + ((Map<?, ?>) s).get("rows"))
+                        .collect(Collectors.toList());
     }
 
     static List<String> list(Path folder) throws Exception {
         try (Stream<Path> s = Files.walk(folder)) {
-            return s.filter(Files::isRegularFile).map(p -> folder.relativize(p).toString()).sorted().collect(Collectors.toList());
+            return s.filter(Files::isRegularFile)
+                    .map(p -> folder.relativize(p).toString())
+                    .sorted()
+                    .collect(Collectors.toList());
         }
     }
 }

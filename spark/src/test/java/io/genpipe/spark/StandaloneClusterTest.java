@@ -62,13 +62,31 @@ class StandaloneClusterTest {
         int port = freePort();
         int ui = freePort();
         master = "spark://127.0.0.1:" + port;
-        DAEMONS.add(daemon("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port",
-                Integer.toString(port), "--webui-port", Integer.toString(ui)));
+        DAEMONS.add(daemon(
+                "master",
+                "org.apache.spark.deploy.master.Master",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(port),
+                "--webui-port",
+                Integer.toString(ui)));
         waitFor(ui, "\"status\" : \"ALIVE\"", 0);
         for (int w = 1; w <= 2; w++) {
-            DAEMONS.add(daemon("worker" + w, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "1",
-                    "--memory", "2g", "--webui-port", Integer.toString(freePort()), "--work-dir",
-                    cluster.resolve("work" + w).toString(), master));
+            DAEMONS.add(daemon(
+                    "worker" + w,
+                    "org.apache.spark.deploy.worker.Worker",
+                    "--host",
+                    "127.0.0.1",
+                    "--cores",
+                    "1",
+                    "--memory",
+                    "2g",
+                    "--webui-port",
+                    Integer.toString(freePort()),
+                    "--work-dir",
+                    cluster.resolve("work" + w).toString(),
+                    master));
         }
         waitFor(ui, "\"aliveworkers\" : 2", 0);
     }
@@ -99,7 +117,8 @@ class StandaloneClusterTest {
         assertEquals(0, r.exit, r.output);
         assertTrue(r.output.contains("wrote " + out), r.output);
         try (Genpipe genpipe = Genpipe.builder().build()) {
-            RunResult local = genpipe.pipeline(ROOT.resolve("pipelines/anomaly-augment.yaml")).set("test.limit=2000")
+            RunResult local = genpipe.pipeline(ROOT.resolve("pipelines/anomaly-augment.yaml"))
+                    .set("test.limit=2000")
                     .run(tmp.resolve("local"));
             Map<?, ?> run = sameOutputs(local.outputFolder(), out);
             Map<?, ?> spark = (Map<?, ?>) run.get("spark");
@@ -108,19 +127,32 @@ class StandaloneClusterTest {
         }
         // executors in their own JVMs rebuilt the pipeline from the file and checked its models
         List<String> logs = executorLogs();
-        assertTrue(logs.stream().anyMatch(l -> l.contains(" rebuilt pipeline " + ROOT.resolve("pipelines/anomaly-augment.yaml")
-                + " (4 model(s), sha256 as on the driver)")), String.join("\n----\n", logs));
+        assertTrue(
+                logs.stream()
+                        .anyMatch(l -> l.contains(" rebuilt pipeline " + ROOT.resolve("pipelines/anomaly-augment.yaml")
+                                + " (4 model(s), sha256 as on the driver)")),
+                String.join("\n----\n", logs));
     }
 
     @Test
     void theOneClassBenchmarkMatchesTheLocalRunnerOnTwoExecutors() throws Exception {
         Path out = tmp.resolve("spark-out");
-        Result r = submit(List.of("--master", master, "--class", SparkMain.class.getName(), appJar().toString(), "run",
-                ROOT.resolve("pipelines/bench/vae-one-class.yaml").toString(), "--set", "test.limit=1000", "--out",
+        Result r = submit(List.of(
+                "--master",
+                master,
+                "--class",
+                SparkMain.class.getName(),
+                appJar().toString(),
+                "run",
+                ROOT.resolve("pipelines/bench/vae-one-class.yaml").toString(),
+                "--set",
+                "test.limit=1000",
+                "--out",
                 out.toString()));
         assertEquals(0, r.exit, r.output);
         try (Genpipe genpipe = Genpipe.builder().build()) {
-            RunResult local = genpipe.pipeline(ROOT.resolve("pipelines/bench/vae-one-class.yaml")).set("test.limit=1000")
+            RunResult local = genpipe.pipeline(ROOT.resolve("pipelines/bench/vae-one-class.yaml"))
+                    .set("test.limit=1000")
                     .run(tmp.resolve("local"));
             sameOutputs(local.outputFolder(), out);
         }
@@ -131,47 +163,79 @@ class StandaloneClusterTest {
         // wavenet is not in the application jar: executors get its folder through SparkContext.addFile and load
         // it in genpipe's isolated plugin class loader; speech-ood also has take and a two-input concat
         Path plugins = ROOT.resolve("plugins/wavenet/target/plugins");
-        assertTrue(Files.isDirectory(plugins.resolve("wavenet")), plugins + " is built by the reactor before this module");
+        assertTrue(
+                Files.isDirectory(plugins.resolve("wavenet")), plugins + " is built by the reactor before this module");
         Path file = ROOT.resolve("pipelines/speech-ood.yaml");
         Path out = tmp.resolve("spark-out");
-        Result r = submit(List.of("--master", master, "--class", SparkMain.class.getName(), appJar().toString(), "run",
-                file.toString(), "--plugins-dir", plugins.toString(), "--out", out.toString()));
+        Result r = submit(List.of(
+                "--master",
+                master,
+                "--class",
+                SparkMain.class.getName(),
+                appJar().toString(),
+                "run",
+                file.toString(),
+                "--plugins-dir",
+                plugins.toString(),
+                "--out",
+                out.toString()));
         assertEquals(0, r.exit, r.output);
         try (Genpipe genpipe = Genpipe.builder().pluginsDir(plugins).build()) {
             sameOutputs(genpipe.pipeline(file).run(tmp.resolve("local")).outputFolder(), out);
         }
-        assertTrue(executorLogs().stream().anyMatch(l -> l.contains(" rebuilt pipeline " + file)), "an executor ran it");
+        assertTrue(
+                executorLogs().stream().anyMatch(l -> l.contains(" rebuilt pipeline " + file)), "an executor ran it");
     }
 
     @Test
     void anInvalidFileIsRefusedOnTheDriverWithItsLineAndExit2() throws Exception {
         Path file = tmp.resolve("typo.yaml");
-        Files.writeString(file, String.join("\n", "name: typo", "steps:", "  - id: test", "    use: idx-sorce",
-                "    with: {images: x.gz}", ""));
-        Result r = submit(List.of("--master", master, "--class", SparkMain.class.getName(), appJar().toString(), "run",
-                file.toString(), "--out", tmp.resolve("never").toString()));
+        Files.writeString(
+                file,
+                String.join(
+                        "\n",
+                        "name: typo",
+                        "steps:",
+                        "  - id: test",
+                        "    use: idx-sorce",
+                        "    with: {images: x.gz}",
+                        ""));
+        Result r = submit(List.of(
+                "--master",
+                master,
+                "--class",
+                SparkMain.class.getName(),
+                appJar().toString(),
+                "run",
+                file.toString(),
+                "--out",
+                tmp.resolve("never").toString()));
         assertEquals(2, r.exit, r.output);
-        assertTrue(r.output.contains(file + ":3:5: step 'test': unknown component or step 'idx-sorce'; did you mean"
-                + " 'idx-source'?"), r.output);
+        assertTrue(
+                r.output.contains(file + ":3:5: step 'test': unknown component or step 'idx-sorce'; did you mean"
+                        + " 'idx-source'?"),
+                r.output);
         assertTrue(Files.notExists(tmp.resolve("never")));
     }
 
     /** docs/SPARK.md's spark-submit command, as arguments, on this cluster's master. */
     static List<String> documentedSubmit() throws Exception {
         String doc = Files.readString(ROOT.resolve("docs/SPARK.md"));
-        Matcher m = Pattern.compile("<!-- spark-submit -->\\s*```\\s*\\n(.*?)\\n```", Pattern.DOTALL).matcher(doc);
+        Matcher m = Pattern.compile("<!-- spark-submit -->\\s*```\\s*\\n(.*?)\\n```", Pattern.DOTALL)
+                .matcher(doc);
         assertTrue(m.find(), "docs/SPARK.md has no <!-- spark-submit --> block");
         List<String> words = new ArrayList<>(List.of(m.group(1).trim().split("\\s+")));
         assertEquals("spark-submit", words.remove(0));
-        words.replaceAll(w -> w.equals("spark://HOST:7077") ? master
-                : w.startsWith("spark/target/") ? ROOT.resolve(w).toString()
-                : w.startsWith("pipelines/") ? ROOT.resolve(w).toString() : w);
+        words.replaceAll(w -> w.equals("spark://HOST:7077")
+                ? master
+                : w.startsWith("spark/target/")
+                        ? ROOT.resolve(w).toString()
+                        : w.startsWith("pipelines/") ? ROOT.resolve(w).toString() : w);
         assertTrue(words.contains(master) && words.contains("--out"), words.toString());
         return words;
     }
 
-    record Result(int exit, String output) {
-    }
+    record Result(int exit, String output) {}
 
     /** spark-submit: Spark's own launcher class, as the spark-submit script runs it. */
     static Result submit(List<String> args) throws Exception {
@@ -179,8 +243,11 @@ class StandaloneClusterTest {
         command.add("org.apache.spark.deploy.SparkSubmit");
         command.addAll(args);
         Path log = Files.createTempFile(cluster, "submit-", ".log");
-        Process p = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(command)
+                .directory(ROOT.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         p.getOutputStream().close();
         if (!p.waitFor(300, TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -188,7 +255,8 @@ class StandaloneClusterTest {
             throw new AssertionError("spark-submit did not finish in 300 s:\n" + Files.readString(log));
         }
         String output = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
-                .filter(l -> !l.contains(" INFO ") && !l.contains("TaskSetManager: Stage")).collect(Collectors.joining("\n"));
+                .filter(l -> !l.contains(" INFO ") && !l.contains("TaskSetManager: Stage"))
+                .collect(Collectors.joining("\n"));
         return new Result(p.exitValue(), output);
     }
 
@@ -210,8 +278,10 @@ class StandaloneClusterTest {
     }
 
     private static List<String> rows(Map<?, ?> run) {
-        return ((List<?>) run.get("steps")).stream().map(s -> ((Map<?, ?>) s).get("id") + "=" + ((Map<?, ?>) s).get("rows"))
-                .collect(Collectors.toList());
+        return ((List<?>) run.get("steps"))
+                .stream()
+                        .map(s -> ((Map<?, ?>) s).get("id") + "=" + ((Map<?, ?>) s).get("rows"))
+                        .collect(Collectors.toList());
     }
 
     /** The stderr of every executor of the latest application. */
@@ -223,12 +293,14 @@ class StandaloneClusterTest {
                 continue;
             }
             try (Stream<Path> apps = Files.list(work)) {
-                Path app = apps.max(java.util.Comparator.comparing(Path::toString)).orElse(null);
+                Path app =
+                        apps.max(java.util.Comparator.comparing(Path::toString)).orElse(null);
                 if (app == null) {
                     continue;
                 }
                 try (Stream<Path> files = Files.walk(app)) {
-                    for (Path f : files.filter(x -> x.getFileName().toString().equals("stderr")).toList()) {
+                    for (Path f : files.filter(x -> x.getFileName().toString().equals("stderr"))
+                            .toList()) {
                         logs.add(Files.readString(f));
                     }
                 }
@@ -241,7 +313,8 @@ class StandaloneClusterTest {
         List<String> command = new ArrayList<>(java());
         command.add(main);
         command.addAll(List.of(args));
-        ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder b = new ProcessBuilder(command)
+                .redirectErrorStream(true)
                 .redirectOutput(cluster.resolve(name + ".log").toFile());
         b.environment().put("SPARK_HOME", home.toString());
         b.environment().put("SPARK_SCALA_VERSION", "2.13");
@@ -250,10 +323,15 @@ class StandaloneClusterTest {
     }
 
     private static List<String> java() throws Exception {
-        return new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
-                "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED", "-Dspark.local.ip=127.0.0.1", "-cp",
+        return new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+                "--add-opens=java.base/java.util=ALL-UNNAMED",
+                "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+                "-Dspark.local.ip=127.0.0.1",
+                "-cp",
                 sparkClassPath()));
     }
 
@@ -263,8 +341,10 @@ class StandaloneClusterTest {
 
     static Path appJar() throws Exception {
         try (Stream<Path> s = Files.list(TARGET)) {
-            return s.filter(p -> p.getFileName().toString().matches("genpipe-spark-.*-all\\.jar")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no genpipe-spark-*-all.jar in " + TARGET + "; run after package"));
+            return s.filter(p -> p.getFileName().toString().matches("genpipe-spark-.*-all\\.jar"))
+                    .findFirst()
+                    .orElseThrow(() ->
+                            new AssertionError("no genpipe-spark-*-all.jar in " + TARGET + "; run after package"));
         }
     }
 
@@ -274,8 +354,11 @@ class StandaloneClusterTest {
         String last = "";
         while (System.nanoTime() < deadline) {
             try {
-                last = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ui + "/json/")).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
+                last = http.send(
+                                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ui + "/json/"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body();
                 if (last.contains(text)) {
                     return;
                 }

@@ -10,8 +10,7 @@ import java.util.regex.Pattern;
 /** What the benchmarks share: resident memory, and numbers from the peers' one-line JSON. */
 final class BenchSupport {
 
-    private BenchSupport() {
-    }
+    private BenchSupport() {}
 
     /** This process's resident set size in KiB (Linux). */
     static long rssKiB() {
@@ -29,7 +28,8 @@ final class BenchSupport {
 
     /** The number after {@code "key":} in a line of JSON. */
     static double number(String json, String key) {
-        Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\": ?([-0-9.eE+]+)").matcher(json);
+        Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\": ?([-0-9.eE+]+)")
+                .matcher(json);
         if (!m.find()) {
             throw new IllegalStateException("no " + key + " in " + json);
         }

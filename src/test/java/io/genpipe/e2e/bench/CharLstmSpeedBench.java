@@ -28,10 +28,13 @@ public final class CharLstmSpeedBench {
 
     private static final int MAX_TOKENS = 300;
     private static final int REPEAT = 3;
-    private static final String MODEL = "plugins/autoregressive/src/main/resources/io/genpipe/autoregressive/models/char-lstm.onnx";
+    private static final String MODEL =
+            "plugins/autoregressive/src/main/resources/io/genpipe/autoregressive/models/char-lstm.onnx";
 
     public static void main(String[] args) throws Exception {
-        List<String> prompts = Files.readAllLines(Path.of("pipelines/text/prompts.txt")).stream().filter(s -> !s.isBlank()).toList();
+        List<String> prompts = Files.readAllLines(Path.of("pipelines/text/prompts.txt")).stream()
+                .filter(s -> !s.isBlank())
+                .toList();
         try (Genpipe genpipe = Genpipe.builder().threads(2, 1).build()) {
             Result carried = run(genpipe, prompts, "carry", false);
             Result recomputed = run(genpipe, prompts, "recompute", false);
@@ -42,10 +45,15 @@ public final class CharLstmSpeedBench {
             print("(b) genpipe, prefix recomputed, batch 1", recomputed);
             print("(c) PyTorch eager, state carried, batch 1", torch);
             print("(d) genpipe, state carried, batch 8", batched);
-            System.out.printf(Locale.ROOT, "carried / recomputed = %.2fx; genpipe / PyTorch eager = %.2fx; batch 8 / batch 1 = %.2fx%n",
-                    carried.rate() / recomputed.rate(), carried.rate() / torch.rate(), batched.rate() / carried.rate());
+            System.out.printf(
+                    Locale.ROOT,
+                    "carried / recomputed = %.2fx; genpipe / PyTorch eager = %.2fx; batch 8 / batch 1 = %.2fx%n",
+                    carried.rate() / recomputed.rate(),
+                    carried.rate() / torch.rate(),
+                    batched.rate() / carried.rate());
             System.out.println("texts identical: carried=recomputed " + carried.texts.equals(recomputed.texts)
-                    + ", carried=torch " + carried.texts.equals(torch.texts) + ", batch 8=batch 1 " + batched.texts.equals(carried.texts));
+                    + ", carried=torch " + carried.texts.equals(torch.texts) + ", batch 8=batch 1 "
+                    + batched.texts.equals(carried.texts));
         }
     }
 
@@ -68,8 +76,8 @@ public final class CharLstmSpeedBench {
     }
 
     private static Result run(Genpipe genpipe, List<String> prompts, String state, boolean oneBatch) {
-        TextGenerator g = (TextGenerator) genpipe.generator("char-lstm-generator",
-                Map.of("sampling", "greedy", "maxTokens", MAX_TOKENS, "state", state));
+        TextGenerator g = (TextGenerator) genpipe.generator(
+                "char-lstm-generator", Map.of("sampling", "greedy", "maxTokens", MAX_TOKENS, "state", state));
         double best = Double.MAX_VALUE;
         List<String> texts = new ArrayList<>();
         long chars = 0;
@@ -79,7 +87,8 @@ public final class CharLstmSpeedBench {
             long start = System.nanoTime();
             int step = oneBatch ? prompts.size() : 1;
             for (int from = 0; from < prompts.size(); from += step) {
-                try (Batch in = rows(prompts, from, from + step); Batch out = g.generate(in, new RandomSource(1))) {
+                try (Batch in = rows(prompts, from, from + step);
+                        Batch out = g.generate(in, new RandomSource(1))) {
                     for (RowMeta m : out.meta()) {
                         texts.add(m.tags().get("completion"));
                         chars += m.tags().get("completion").length();
@@ -94,11 +103,17 @@ public final class CharLstmSpeedBench {
     }
 
     private static Result torch(List<String> prompts) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", "bench_torch.py", Path.of(MODEL).toAbsolutePath().toString(),
-                Integer.toString(MAX_TOKENS), Integer.toString(REPEAT)));
+        List<String> cmd = new ArrayList<>(List.of(
+                "/usr/bin/python3",
+                "bench_torch.py",
+                Path.of(MODEL).toAbsolutePath().toString(),
+                Integer.toString(MAX_TOKENS),
+                Integer.toString(REPEAT)));
         cmd.addAll(prompts);
-        Process p = new ProcessBuilder(cmd).directory(Path.of("plugins/autoregressive/train").toFile())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(cmd)
+                .directory(Path.of("plugins/autoregressive/train").toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         if (p.waitFor() != 0) {
             throw new IllegalStateException("bench_torch.py failed: " + out);

@@ -27,13 +27,17 @@ final class Djl implements AutoCloseable {
      */
     static void startEngine() throws InterruptedException {
         Throwable[] failure = new Throwable[1];
-        Thread t = new Thread(null, () -> {
-            try {
-                Engine.getEngine("OnnxRuntime");
-            } catch (Throwable e) {
-                failure[0] = e;
-            }
-        }, "djl-engine-init", 64L << 20);
+        Thread t = new Thread(
+                null,
+                () -> {
+                    try {
+                        Engine.getEngine("OnnxRuntime");
+                    } catch (Throwable e) {
+                        failure[0] = e;
+                    }
+                },
+                "djl-engine-init",
+                64L << 20);
         t.start();
         t.join();
         if (failure[0] != null) {
@@ -42,10 +46,14 @@ final class Djl implements AutoCloseable {
     }
 
     Djl(Path onnx, int intraOpThreads) throws Exception {
-        Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
-                .optModelPath(onnx).optEngine("OnnxRuntime").optDevice(Device.cpu())
+        Criteria<NDList, NDList> criteria = Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optModelPath(onnx)
+                .optEngine("OnnxRuntime")
+                .optDevice(Device.cpu())
                 .optOption("intraOpNumThreads", Integer.toString(intraOpThreads))
-                .optOption("interOpNumThreads", "1").build();
+                .optOption("interOpNumThreads", "1")
+                .build();
         this.model = criteria.loadModel();
         this.predictor = model.newPredictor();
         this.manager = NDManager.newBaseManager("OnnxRuntime");

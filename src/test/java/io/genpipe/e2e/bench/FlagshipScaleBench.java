@@ -31,25 +31,35 @@ public final class FlagshipScaleBench {
         byte[] images = gunzip(root.resolve("data/fashion-mnist/t10k-images-idx3-ubyte.gz"));
         byte[] labels = gunzip(root.resolve("data/fashion-mnist/t10k-labels-idx1-ubyte.gz"));
         String flagship = Files.readString(root.resolve("pipelines/anomaly-augment.yaml"));
-        System.out.printf(Locale.ROOT, "%-8s %6s %8s %9s %14s %18s%n", "launcher", "input", "rows", "seconds", "peak RSS MiB",
+        System.out.printf(
+                Locale.ROOT,
+                "%-8s %6s %8s %9s %14s %18s%n",
+                "launcher",
+                "input",
+                "rows",
+                "seconds",
+                "peak RSS MiB",
                 "MiB per 10k rows");
         for (int k : new int[] {1, 2, 4, 8}) {
             Path data = dir.resolve("x" + k);
             Files.createDirectories(data);
             repeat(images, 16, k, data.resolve("images.gz"));
             repeat(labels, 8, k, data.resolve("labels.gz"));
-            Files.writeString(data.resolve("flagship.yaml"), flagship
-                    .replace("../data/fashion-mnist/t10k-images-idx3-ubyte.gz", "images.gz")
-                    .replace("../data/fashion-mnist/t10k-labels-idx1-ubyte.gz", "labels.gz")
-                    .replace("out: runs/anomaly-augment", "out: " + data.resolve("run")));
+            Files.writeString(
+                    data.resolve("flagship.yaml"),
+                    flagship.replace("../data/fashion-mnist/t10k-images-idx3-ubyte.gz", "images.gz")
+                            .replace("../data/fashion-mnist/t10k-labels-idx1-ubyte.gz", "labels.gz")
+                            .replace("out: runs/anomaly-augment", "out: " + data.resolve("run")));
         }
         long[] firstPeak = new long[2];
         for (int mode = 0; mode < 2; mode++) {
             for (int k : new int[] {1, 2, 4, 8}) {
                 // out: is inside the bench's temporary folder (a relative out: resolves against the working directory)
                 Path file = dir.resolve("x" + k).resolve("flagship.yaml");
-                ProcessBuilder pb = new ProcessBuilder(List.of("/usr/bin/time", "-v", root.resolve("genpipe").toString(), "run",
-                        file.toString())).directory(root.toFile()).redirectErrorStream(true);
+                ProcessBuilder pb = new ProcessBuilder(List.of(
+                                "/usr/bin/time", "-v", root.resolve("genpipe").toString(), "run", file.toString()))
+                        .directory(root.toFile())
+                        .redirectErrorStream(true);
                 pb.environment().put("GENPIPE_NO_BUILD", "1");
                 if (mode == 0) {
                     pb.environment().put("GENPIPE_FAST_START", "0");
@@ -69,9 +79,20 @@ public final class FlagshipScaleBench {
                 if (k == 1) {
                     firstPeak[mode] = peakKiB;
                 }
-                System.out.printf(Locale.ROOT, "%-8s %5dx %8d %9.2f %14.0f %18s%n", mode == 0 ? "before" : "after", k, rows, seconds,
-                        peakKiB / 1024.0, k == 1 ? "" : String.format(Locale.ROOT, "%.1f",
-                                (peakKiB - firstPeak[mode]) / 1024.0 / ((rows - 10_000) / 10_000.0)));
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-8s %5dx %8d %9.2f %14.0f %18s%n",
+                        mode == 0 ? "before" : "after",
+                        k,
+                        rows,
+                        seconds,
+                        peakKiB / 1024.0,
+                        k == 1
+                                ? ""
+                                : String.format(
+                                        Locale.ROOT,
+                                        "%.1f",
+                                        (peakKiB - firstPeak[mode]) / 1024.0 / ((rows - 10_000) / 10_000.0)));
             }
         }
     }

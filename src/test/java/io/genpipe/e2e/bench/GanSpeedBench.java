@@ -68,13 +68,21 @@ public final class GanSpeedBench {
         print("(b) bare ONNX Runtime loop", bare);
         print("(c) PyTorch eager", torch);
         print("(d) DJL 0.36, OnnxRuntime engine", djl);
-        System.out.printf(Locale.ROOT, "pipeline / bare ORT = %.3f (target >= 0.9); pipeline / PyTorch eager = %.2f"
-                + " (target >= 1.5); embedded / bare ORT = %.3f%n", bare[0] / pipeline[0], torch[0] / pipeline[0],
+        System.out.printf(
+                Locale.ROOT,
+                "pipeline / bare ORT = %.3f (target >= 0.9); pipeline / PyTorch eager = %.2f"
+                        + " (target >= 1.5); embedded / bare ORT = %.3f%n",
+                bare[0] / pipeline[0],
+                torch[0] / pipeline[0],
                 bare[0] / embedded[0]);
-        System.out.printf(Locale.ROOT, "genpipe / DJL throughput: embedded %.3f, pipeline %.3f (target >= 1.0)%n",
-                djl[0] / embedded[0], djl[0] / pipeline[0]);
+        System.out.printf(
+                Locale.ROOT,
+                "genpipe / DJL throughput: embedded %.3f, pipeline %.3f (target >= 1.0)%n",
+                djl[0] / embedded[0],
+                djl[0] / pipeline[0]);
         double tolerance = Math.abs(bare[1]) * 1e-5;
-        if (Math.abs(embedded[1] - bare[1]) > tolerance || Math.abs(torch[1] - bare[1]) > tolerance
+        if (Math.abs(embedded[1] - bare[1]) > tolerance
+                || Math.abs(torch[1] - bare[1]) > tolerance
                 || Math.abs(djl[1] - bare[1]) > tolerance) {
             System.out.println("CHECKSUMS DISAGREE");
         }
@@ -82,24 +90,32 @@ public final class GanSpeedBench {
     }
 
     private static void print(String name, double[] r) {
-        System.out.printf(Locale.ROOT, "%-32s %12.0f %10.3f %16s%n", name, N / r[0], r[0],
+        System.out.printf(
+                Locale.ROOT,
+                "%-32s %12.0f %10.3f %16s%n",
+                name,
+                N / r[0],
+                r[0],
                 Double.isNaN(r[1]) ? "(own latents)" : String.format(Locale.ROOT, "%.3f", r[1]));
     }
 
     private static double[] pipeline() throws IOException {
         Path dir = Files.createTempDirectory("genpipe-gan-speed");
         Path file = dir.resolve("gan-speed.yaml");
-        Files.writeString(file, "name: gan-speed\nbatchSize: " + BATCH + "\nsteps:\n"
-                + "  - id: noise\n    use: gaussian\n    with: {dim: 100, rows: " + N + "}\n"
-                + "  - id: labels\n    use: relabel\n    inputs: [noise]\n    with: {cycle: 10}\n"
-                + "  - id: generate\n    use: gan-generator\n    inputs: [labels]\n");
+        Files.writeString(
+                file,
+                "name: gan-speed\nbatchSize: " + BATCH + "\nsteps:\n"
+                        + "  - id: noise\n    use: gaussian\n    with: {dim: 100, rows: " + N + "}\n"
+                        + "  - id: labels\n    use: relabel\n    inputs: [noise]\n    with: {cycle: 10}\n"
+                        + "  - id: generate\n    use: gan-generator\n    inputs: [labels]\n");
         PipelineDefinition d = new PipelineReader().read(file);
-        try (Genpipe genpipe = Genpipe.builder().threads(THREADS, 1).baseDir(dir).build()) {
+        try (Genpipe genpipe =
+                Genpipe.builder().threads(THREADS, 1).baseDir(dir).build()) {
             PipelinePlan plan = new PipelineValidator(genpipe).validate(d);
             double best = Double.MAX_VALUE;
             for (int pass = 0; pass <= REPEAT; pass++) {
                 long start = System.nanoTime();
-                new PipelineRunner(genpipe, line -> { }).run(plan, dir.resolve("out"));
+                new PipelineRunner(genpipe, line -> {}).run(plan, dir.resolve("out"));
                 if (pass > 0) {
                     best = Math.min(best, (System.nanoTime() - start) / 1e9);
                 }
@@ -118,8 +134,13 @@ public final class GanSpeedBench {
                 for (int i = from; i < from + n; i++) {
                     meta.add(RowMeta.of("z-" + i).withLabel((int) labels[i]));
                 }
-                batches.add(Batch.builder(n).column("z", BufferTensor.ofFloats(
-                        java.util.Arrays.copyOfRange(z, from * 100, (from + n) * 100), n, 100)).meta(meta).build());
+                batches.add(Batch.builder(n)
+                        .column(
+                                "z",
+                                BufferTensor.ofFloats(
+                                        java.util.Arrays.copyOfRange(z, from * 100, (from + n) * 100), n, 100))
+                        .meta(meta)
+                        .build());
             }
             double best = Double.MAX_VALUE;
             double checksum = 0;
@@ -156,13 +177,17 @@ public final class GanSpeedBench {
                     double sum = 0;
                     for (int from = 0; from < N; from += BATCH) {
                         int n = Math.min(BATCH, N - from);
-                        FloatBuffer zb = ByteBuffer.allocateDirect(n * 100 * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+                        FloatBuffer zb = ByteBuffer.allocateDirect(n * 100 * 4)
+                                .order(ByteOrder.nativeOrder())
+                                .asFloatBuffer();
                         zb.put(z, from * 100, n * 100).rewind();
-                        LongBuffer lb = ByteBuffer.allocateDirect(n * 8).order(ByteOrder.nativeOrder()).asLongBuffer();
+                        LongBuffer lb = ByteBuffer.allocateDirect(n * 8)
+                                .order(ByteOrder.nativeOrder())
+                                .asLongBuffer();
                         lb.put(labels, from, n).rewind();
                         try (OnnxTensor zt = OnnxTensor.createTensor(env, zb, new long[] {n, 100});
-                             OnnxTensor lt = OnnxTensor.createTensor(env, lb, new long[] {n});
-                             OrtSession.Result r = session.run(Map.of("z", zt, "label", lt))) {
+                                OnnxTensor lt = OnnxTensor.createTensor(env, lb, new long[] {n});
+                                OrtSession.Result r = session.run(Map.of("z", zt, "label", lt))) {
                             float[] out = new float[n * 784];
                             ((OnnxTensor) r.get(0)).getFloatBuffer().get(out);
                             for (float v : out) {
@@ -190,7 +215,7 @@ public final class GanSpeedBench {
                 for (int from = 0; from < N; from += BATCH) {
                     int n = Math.min(BATCH, N - from);
                     try (ai.djl.ndarray.NDArray zt = djl.floats(z, from * 100, n * 100, n, 100);
-                         ai.djl.ndarray.NDArray lt = djl.longs(labels, from, n, n)) {
+                            ai.djl.ndarray.NDArray lt = djl.longs(labels, from, n, n)) {
                         zt.setName("z");
                         lt.setName("label");
                         try (ai.djl.ndarray.NDList out = djl.predict(new ai.djl.ndarray.NDList(zt, lt))) {
@@ -216,8 +241,8 @@ public final class GanSpeedBench {
         long[][] samples = new long[3][calls];
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (Genpipe genpipe = Genpipe.builder().threads(THREADS, 1).build();
-             Djl djl = new Djl(Path.of(MODEL), THREADS);
-             OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+                Djl djl = new Djl(Path.of(MODEL), THREADS);
+                OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(THREADS);
             options.setInterOpNumThreads(1);
             try (OrtSession session = env.createSession(Files.readAllBytes(Path.of(MODEL)), options)) {
@@ -228,26 +253,37 @@ public final class GanSpeedBench {
                             int i = Math.max(0, warm) * block + k;
                             long t0 = System.nanoTime();
                             if (who == 0) {
-                                try (Batch b = Batch.builder(1).column("z", BufferTensor.ofFloats(
-                                        java.util.Arrays.copyOfRange(z, i * 100, i * 100 + 100), 1, 100))
-                                        .meta(List.of(RowMeta.of("z-" + i).withLabel((int) labels[i]))).build();
-                                     Batch out = generator.generate(b, genpipe.random("unused"))) {
+                                try (Batch b = Batch.builder(1)
+                                                .column(
+                                                        "z",
+                                                        BufferTensor.ofFloats(
+                                                                java.util.Arrays.copyOfRange(z, i * 100, i * 100 + 100),
+                                                                1,
+                                                                100))
+                                                .meta(List.of(
+                                                        RowMeta.of("z-" + i).withLabel((int) labels[i])))
+                                                .build();
+                                        Batch out = generator.generate(b, genpipe.random("unused"))) {
                                     out.column("image").toFloatArray();
                                 }
                             } else if (who == 1) {
-                                FloatBuffer zb = ByteBuffer.allocateDirect(400).order(ByteOrder.nativeOrder()).asFloatBuffer();
+                                FloatBuffer zb = ByteBuffer.allocateDirect(400)
+                                        .order(ByteOrder.nativeOrder())
+                                        .asFloatBuffer();
                                 zb.put(z, i * 100, 100).rewind();
-                                LongBuffer lb = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).asLongBuffer();
+                                LongBuffer lb = ByteBuffer.allocateDirect(8)
+                                        .order(ByteOrder.nativeOrder())
+                                        .asLongBuffer();
                                 lb.put(labels[i]).rewind();
                                 try (OnnxTensor zt = OnnxTensor.createTensor(env, zb, new long[] {1, 100});
-                                     OnnxTensor lt = OnnxTensor.createTensor(env, lb, new long[] {1});
-                                     OrtSession.Result r = session.run(Map.of("z", zt, "label", lt))) {
+                                        OnnxTensor lt = OnnxTensor.createTensor(env, lb, new long[] {1});
+                                        OrtSession.Result r = session.run(Map.of("z", zt, "label", lt))) {
                                     float[] out = new float[784];
                                     ((OnnxTensor) r.get(0)).getFloatBuffer().get(out);
                                 }
                             } else {
                                 try (ai.djl.ndarray.NDArray zt = djl.floats(z, i * 100, 100, 1, 100);
-                                     ai.djl.ndarray.NDArray lt = djl.longs(labels, i, 1, 1)) {
+                                        ai.djl.ndarray.NDArray lt = djl.longs(labels, i, 1, 1)) {
                                     zt.setName("z");
                                     lt.setName("label");
                                     try (ai.djl.ndarray.NDList out = djl.predict(new ai.djl.ndarray.NDList(zt, lt))) {
@@ -269,10 +305,14 @@ public final class GanSpeedBench {
             long[] s = samples[who].clone();
             java.util.Arrays.sort(s);
             p[who] = new double[] {s[calls / 2] / 1e6, s[(int) Math.ceil(calls * 0.99) - 1] / 1e6};
-            System.out.printf(Locale.ROOT, "batch-1 latency %-20s p50 %.3f ms  p99 %.3f ms%n", names[who], p[who][0], p[who][1]);
+            System.out.printf(
+                    Locale.ROOT, "batch-1 latency %-20s p50 %.3f ms  p99 %.3f ms%n", names[who], p[who][0], p[who][1]);
         }
-        System.out.printf(Locale.ROOT, "batch-1 latency genpipe / DJL: p50 %.3f, p99 %.3f (below 1: genpipe faster)%n",
-                p[0][0] / p[2][0], p[0][1] / p[2][1]);
+        System.out.printf(
+                Locale.ROOT,
+                "batch-1 latency genpipe / DJL: p50 %.3f, p99 %.3f (below 1: genpipe faster)%n",
+                p[0][0] / p[2][0],
+                p[0][1] / p[2][1]);
     }
 
     private static double[] torch(float[] z, long[] labels) throws Exception {
@@ -283,10 +323,22 @@ public final class GanSpeedBench {
         ByteBuffer lb = ByteBuffer.allocate(labels.length * 8).order(ByteOrder.LITTLE_ENDIAN);
         lb.asLongBuffer().put(labels);
         Files.write(dir.resolve("labels.i64"), lb.array());
-        Process p = new ProcessBuilder("/usr/bin/python3", "bench_torch.py", "--z", dir.resolve("z.f32").toString(),
-                "--labels", dir.resolve("labels.i64").toString(), "--batch", Integer.toString(BATCH),
-                "--threads", Integer.toString(THREADS), "--repeat", Integer.toString(REPEAT))
-                .directory(Path.of("plugins/gan/train").toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(
+                        "/usr/bin/python3",
+                        "bench_torch.py",
+                        "--z",
+                        dir.resolve("z.f32").toString(),
+                        "--labels",
+                        dir.resolve("labels.i64").toString(),
+                        "--batch",
+                        Integer.toString(BATCH),
+                        "--threads",
+                        Integer.toString(THREADS),
+                        "--repeat",
+                        Integer.toString(REPEAT))
+                .directory(Path.of("plugins/gan/train").toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         if (p.waitFor() != 0) {
             throw new IllegalStateException("bench_torch.py failed: " + out);

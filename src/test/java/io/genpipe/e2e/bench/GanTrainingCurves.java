@@ -24,7 +24,8 @@ import org.jfree.data.xy.XYSeriesCollection;
 public final class GanTrainingCurves {
 
     public static void main(String[] args) throws Exception {
-        JsonNode card = new ObjectMapper().readTree(Path.of("plugins/gan/train/card.json").toFile());
+        JsonNode card = new ObjectMapper()
+                .readTree(Path.of("plugins/gan/train/card.json").toFile());
         XYSeries d = new XYSeries("discriminator loss");
         XYSeries g = new XYSeries("generator loss");
         XYSeries fidelity = new XYSeries("label fidelity (classifier accuracy on 1000 generated)");
@@ -37,8 +38,15 @@ public final class GanTrainingCurves {
         XYSeriesCollection losses = new XYSeriesCollection();
         losses.addSeries(d);
         losses.addSeries(g);
-        JFreeChart chart = ChartFactory.createXYLineChart("Conditional DCGAN training on Fashion-MNIST", "epoch", "BCE loss",
-                losses, PlotOrientation.VERTICAL, true, false, false);
+        JFreeChart chart = ChartFactory.createXYLineChart(
+                "Conditional DCGAN training on Fashion-MNIST",
+                "epoch",
+                "BCE loss",
+                losses,
+                PlotOrientation.VERTICAL,
+                true,
+                false,
+                false);
         XYPlot plot = chart.getXYPlot();
         plot.setRenderer(0, new XYLineAndShapeRenderer(true, true));
         plot.setDataset(1, new XYSeriesCollection(fidelity));

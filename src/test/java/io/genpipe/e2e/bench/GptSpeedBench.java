@@ -42,8 +42,15 @@ public final class GptSpeedBench {
     private static final int N = 256;
     private static final int REPEAT = 3;
     private static final Path MODELS = Path.of("plugins/transformer/src/main/resources/io/genpipe/transformer/models");
-    private static final List<String> PROMPTS = List.of("The ", "You will ", "Q: What do you get when you cross", "A man ",
-            "Love is", "There are two kinds of people", "Never ", "Why ");
+    private static final List<String> PROMPTS = List.of(
+            "The ",
+            "You will ",
+            "Q: What do you get when you cross",
+            "A man ",
+            "Love is",
+            "There are two kinds of people",
+            "Never ",
+            "Why ");
 
     private record Result(double seconds, long tokens, List<List<Integer>> ids) {
         double rate() {
@@ -78,8 +85,11 @@ public final class GptSpeedBench {
             // Only one contender's sessions exist at a time: idle ONNX Runtime thread pools of another
             // contender's sessions (they spin after each run) would otherwise take cores from the one
             // being timed. The contenders take turns, round after round; each keeps its best pass.
-            List<Contender> contenders = List.of(contender("generator", prompts, env), contender("bare", prompts, env),
-                    contender("model", prompts, env), contender("djl", prompts, env));
+            List<Contender> contenders = List.of(
+                    contender("generator", prompts, env),
+                    contender("bare", prompts, env),
+                    contender("model", prompts, env),
+                    contender("djl", prompts, env));
             double[] best = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
             List<List<List<Integer>>> ids = new ArrayList<>(List.of(List.of(), List.of(), List.of(), List.of()));
             for (int round = 0; round < ROUNDS; round++) {
@@ -114,14 +124,26 @@ public final class GptSpeedBench {
             print("(c2) (c) through genpipe's Model, batch " + batch, modelLayer);
             print("(c3) (c) through DJL 0.36, batch " + batch, djl);
             print("(d) PyTorch eager, KV cache, batch " + batch, torch);
-            System.out.printf(Locale.ROOT, "batch %d: cache / no cache = %.2fx (target >= 4); genpipe / bare ORT = %.3f (target >= 0.9);"
-                    + " genpipe / PyTorch eager = %.2fx; Model layer / bare ORT = %.3f%n", batch, cached.rate() / uncached.rate(),
-                    cached.rate() / bare.rate(), cached.rate() / torch.rate(), modelLayer.rate() / bare.rate());
-            System.out.printf(Locale.ROOT, "batch %d: genpipe / DJL = %.3f (target >= 1.0)%n", batch,
-                    cached.rate() / djl.rate());
-            System.out.printf("batch %d ids agree: cached=uncached %s, cached=bare %s, cached=Model layer %s, cached=DJL %s,"
-                    + " cached=torch %s%n", batch, cached.ids.equals(uncached.ids), cached.ids.equals(bare.ids),
-                    cached.ids.equals(modelLayer.ids), cached.ids.equals(djl.ids), cached.ids.equals(torch.ids));
+            System.out.printf(
+                    Locale.ROOT,
+                    "batch %d: cache / no cache = %.2fx (target >= 4); genpipe / bare ORT = %.3f (target >= 0.9);"
+                            + " genpipe / PyTorch eager = %.2fx; Model layer / bare ORT = %.3f%n",
+                    batch,
+                    cached.rate() / uncached.rate(),
+                    cached.rate() / bare.rate(),
+                    cached.rate() / torch.rate(),
+                    modelLayer.rate() / bare.rate());
+            System.out.printf(
+                    Locale.ROOT, "batch %d: genpipe / DJL = %.3f (target >= 1.0)%n", batch, cached.rate() / djl.rate());
+            System.out.printf(
+                    "batch %d ids agree: cached=uncached %s, cached=bare %s, cached=Model layer %s, cached=DJL %s,"
+                            + " cached=torch %s%n",
+                    batch,
+                    cached.ids.equals(uncached.ids),
+                    cached.ids.equals(bare.ids),
+                    cached.ids.equals(modelLayer.ids),
+                    cached.ids.equals(djl.ids),
+                    cached.ids.equals(torch.ids));
         }
         freshJvms();
     }
@@ -141,8 +163,10 @@ public final class GptSpeedBench {
                     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
                     options.setIntraOpNumThreads(2);
                     options.setInterOpNumThreads(1);
-                    OrtSession prefill = env.createSession(Files.readAllBytes(MODELS.resolve("gpt-prefill.onnx")), options);
-                    OrtSession decode = env.createSession(Files.readAllBytes(MODELS.resolve("gpt-decode.onnx")), options);
+                    OrtSession prefill =
+                            env.createSession(Files.readAllBytes(MODELS.resolve("gpt-prefill.onnx")), options);
+                    OrtSession decode =
+                            env.createSession(Files.readAllBytes(MODELS.resolve("gpt-decode.onnx")), options);
                     slot.add(() -> bareDecode(env, prefill, decode, prompts));
                     return () -> {
                         prefill.close();
@@ -184,18 +208,35 @@ public final class GptSpeedBench {
             double[] seconds = new double[3];
             String[] loops = {"generator", "bare", "model"};
             for (int k = 0; k < loops.length; k++) {
-                Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms256m",
-                        "-Xmx256m", "-cp", System.getProperty("java.class.path"), GptSpeedBench.class.getName(), "alone", loops[k],
-                        Integer.toString(batch)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                Process p = new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "java")
+                                        .toString(),
+                                "-Xms256m",
+                                "-Xmx256m",
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                GptSpeedBench.class.getName(),
+                                "alone",
+                                loops[k],
+                                Integer.toString(batch))
+                        .redirectError(ProcessBuilder.Redirect.INHERIT)
+                        .start();
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
                 if (p.waitFor() != 0) {
                     throw new IllegalStateException("child " + loops[k] + " failed: " + out);
                 }
                 seconds[k] = Double.parseDouble(out);
             }
-            System.out.printf(Locale.ROOT, "batch %d: gpt-generator %.4f s, bare ORT %.4f s, Model layer %.4f s per pass;"
-                    + " genpipe / bare ORT = %.3f, Model layer / bare ORT = %.3f%n", batch, seconds[0], seconds[1], seconds[2],
-                    seconds[1] / seconds[0], seconds[1] / seconds[2]);
+            System.out.printf(
+                    Locale.ROOT,
+                    "batch %d: gpt-generator %.4f s, bare ORT %.4f s, Model layer %.4f s per pass;"
+                            + " genpipe / bare ORT = %.3f, Model layer / bare ORT = %.3f%n",
+                    batch,
+                    seconds[0],
+                    seconds[1],
+                    seconds[2],
+                    seconds[1] / seconds[0],
+                    seconds[1] / seconds[2]);
         }
     }
 
@@ -221,8 +262,8 @@ public final class GptSpeedBench {
     }
 
     private static TextGenerator generator(Genpipe genpipe, boolean cache) {
-        return (TextGenerator) genpipe.generator("gpt-generator",
-                Map.of("sampling", "greedy", "maxTokens", N, "minTokens", N, "cache", cache));
+        return (TextGenerator) genpipe.generator(
+                "gpt-generator", Map.of("sampling", "greedy", "maxTokens", N, "minTokens", N, "cache", cache));
     }
 
     private static List<List<Integer>> generate(TextGenerator g, List<String> prompts) {
@@ -231,7 +272,8 @@ public final class GptSpeedBench {
             meta.add(new RowMeta("p-" + i, null, "bench", null, Map.of("text", prompts.get(i))));
         }
         List<List<Integer>> ids = new ArrayList<>();
-        try (Batch in = Batch.builder(prompts.size()).meta(meta).build(); Batch out = g.generate(in, new RandomSource(1))) {
+        try (Batch in = Batch.builder(prompts.size()).meta(meta).build();
+                Batch out = g.generate(in, new RandomSource(1))) {
             for (RowMeta m : out.meta()) {
                 List<Integer> row = new ArrayList<>();
                 for (int t : CharVocabulary.printableAscii().encode(m.tags().get("completion"))) {
@@ -247,10 +289,8 @@ public final class GptSpeedBench {
         System.out.printf(Locale.ROOT, "%-40s %10.0f %10.3f %8d%n", name, r.rate(), r.seconds, r.tokens);
     }
 
-
-
-    private static List<List<Integer>> modelDecode(io.genpipe.api.spi.Model prefill, io.genpipe.api.spi.Model decode,
-                                                   List<String> prompts) {
+    private static List<List<Integer>> modelDecode(
+            io.genpipe.api.spi.Model prefill, io.genpipe.api.spi.Model decode, List<String> prompts) {
         int rows = prompts.size();
         Padded padded = Padded.of(prompts);
         int len = padded.length;
@@ -263,7 +303,7 @@ public final class GptSpeedBench {
         io.genpipe.api.spi.ModelOutputs previous;
         float[] logits = new float[rows * 97];
         try (io.genpipe.api.data.BufferTensor ids = io.genpipe.api.data.BufferTensor.ofLongs(idArr, rows, len);
-             io.genpipe.api.data.BufferTensor m = io.genpipe.api.data.BufferTensor.ofLongs(mask, rows, len)) {
+                io.genpipe.api.data.BufferTensor m = io.genpipe.api.data.BufferTensor.ofLongs(mask, rows, len)) {
             previous = prefill.run(Map.of("input_ids", ids, "attention_mask", m));
             float[] l = previous.get("logits").toFloatArray();
             for (int r = 0; r < rows; r++) {
@@ -281,7 +321,8 @@ public final class GptSpeedBench {
                 total++;
                 Map<String, io.genpipe.api.data.Tensor> in = new HashMap<>();
                 try (io.genpipe.api.data.BufferTensor ids = io.genpipe.api.data.BufferTensor.ofLongs(next, rows, 1);
-                     io.genpipe.api.data.BufferTensor m = io.genpipe.api.data.BufferTensor.ofLongs(mask, rows, total)) {
+                        io.genpipe.api.data.BufferTensor m =
+                                io.genpipe.api.data.BufferTensor.ofLongs(mask, rows, total)) {
                     in.put("input_ids", ids);
                     in.put("attention_mask", m);
                     for (String name : previous.names()) {
@@ -301,9 +342,8 @@ public final class GptSpeedBench {
         return out;
     }
 
-
-    private static List<List<Integer>> bareDecode(OrtEnvironment env, OrtSession prefill, OrtSession decode, List<String> prompts)
-            throws Exception {
+    private static List<List<Integer>> bareDecode(
+            OrtEnvironment env, OrtSession prefill, OrtSession decode, List<String> prompts) throws Exception {
         int rows = prompts.size();
         Padded padded = Padded.of(prompts);
         int len = padded.length;
@@ -316,7 +356,7 @@ public final class GptSpeedBench {
         OrtSession.Result previous;
         float[] logits;
         try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(idArr), new long[] {rows, len});
-             OnnxTensor m = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {rows, len})) {
+                OnnxTensor m = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {rows, len})) {
             previous = prefill.run(Map.of("input_ids", ids, "attention_mask", m));
             float[][][] l = (float[][][]) previous.get("logits").get().getValue();
             logits = new float[rows * 97];
@@ -335,7 +375,7 @@ public final class GptSpeedBench {
                 total++;
                 Map<String, OnnxTensor> in = new HashMap<>();
                 try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(next), new long[] {rows, 1});
-                     OnnxTensor m = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {rows, total})) {
+                        OnnxTensor m = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {rows, total})) {
                     in.put("input_ids", ids);
                     in.put("attention_mask", m);
                     for (Map.Entry<String, OnnxValue> e : previous) {
@@ -369,7 +409,7 @@ public final class GptSpeedBench {
         ai.djl.ndarray.NDList previous;
         float[] logits = new float[rows * 97];
         try (ai.djl.ndarray.NDArray ids = prefill.longs(padded.ids, 0, padded.ids.length, rows, len);
-             ai.djl.ndarray.NDArray m = prefill.longs(mask, 0, mask.length, rows, len)) {
+                ai.djl.ndarray.NDArray m = prefill.longs(mask, 0, mask.length, rows, len)) {
             ids.setName("input_ids");
             m.setName("attention_mask");
             previous = prefill.predict(new ai.djl.ndarray.NDList(ids, m));
@@ -388,7 +428,7 @@ public final class GptSpeedBench {
                 mask = grow(mask, rows, total);
                 total++;
                 try (ai.djl.ndarray.NDArray ids = decode.longs(next, 0, rows, rows, 1);
-                     ai.djl.ndarray.NDArray m = decode.longs(mask, 0, mask.length, rows, total)) {
+                        ai.djl.ndarray.NDArray m = decode.longs(mask, 0, mask.length, rows, total)) {
                     ids.setName("input_ids");
                     m.setName("attention_mask");
                     ai.djl.ndarray.NDList in = new ai.djl.ndarray.NDList(ids, m);
@@ -472,12 +512,18 @@ public final class GptSpeedBench {
     }
 
     private static Result torch(List<String> prompts) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", "bench_torch.py",
-                MODELS.resolve("gpt-decode.onnx").toAbsolutePath().toString(), Integer.toString(N), Integer.toString(REPEAT),
+        List<String> cmd = new ArrayList<>(List.of(
+                "/usr/bin/python3",
+                "bench_torch.py",
+                MODELS.resolve("gpt-decode.onnx").toAbsolutePath().toString(),
+                Integer.toString(N),
+                Integer.toString(REPEAT),
                 Integer.toString(prompts.size())));
         cmd.addAll(prompts);
-        Process p = new ProcessBuilder(cmd).directory(Path.of("plugins/transformer/train").toFile())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(cmd)
+                .directory(Path.of("plugins/transformer/train").toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         if (p.waitFor() != 0) {
             throw new IllegalStateException("bench_torch.py failed: " + out);

@@ -35,15 +35,16 @@ public final class NativeMemoryBench {
             x[i] = (i % 7) * 0.1f - 0.3f;
         }
         try (Genpipe genpipe = Genpipe.builder().threads(1, 1).build();
-             BufferTensor input = BufferTensor.ofFloats(x, ROWS, 4)) {
+                BufferTensor input = BufferTensor.ofFloats(x, ROWS, 4)) {
             Encoder encoder = genpipe.encoder("onnx-model", Map.of("model", model.toString()));
             Model direct = genpipe.model(model);
             Runnable oneStep = () -> {
-                try (Batch in = Batch.builder(ROWS).borrow("x", input).build(); Batch out = encoder.encode(in)) {
+                try (Batch in = Batch.builder(ROWS).borrow("x", input).build();
+                        Batch out = encoder.encode(in)) {
                     out.column("s").toFloatArray();
                 }
                 try (ModelOutputs first = direct.run(Map.of("x", input));
-                     ModelOutputs second = direct.run(Map.of("x", first.get("y")))) {
+                        ModelOutputs second = direct.run(Map.of("x", first.get("y")))) {
                     second.get("s").toFloatArray();
                 }
             };
@@ -54,24 +55,37 @@ public final class NativeMemoryBench {
             long base = BenchSupport.rssKiB();
             long start = System.nanoTime();
             System.out.printf("runs-after-warmup  rss-MiB  growth-MiB  live-native-values%n");
-            System.out.printf("%17d  %7.1f  %10.1f  %18d%n", 0, base / 1024.0, 0.0, genpipe.onnx().liveNativeValues());
+            System.out.printf(
+                    "%17d  %7.1f  %10.1f  %18d%n",
+                    0, base / 1024.0, 0.0, genpipe.onnx().liveNativeValues());
             long peak = base;
             for (int i = 1; i <= RUNS; i++) {
                 oneStep.run();
                 if (i % 10_000 == 0) {
                     long rss = BenchSupport.rssKiB();
                     peak = Math.max(peak, rss);
-                    System.out.printf("%17d  %7.1f  %10.1f  %18d%n", i, rss / 1024.0, (rss - base) / 1024.0,
+                    System.out.printf(
+                            "%17d  %7.1f  %10.1f  %18d%n",
+                            i,
+                            rss / 1024.0,
+                            (rss - base) / 1024.0,
                             genpipe.onnx().liveNativeValues());
                 }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             long end = BenchSupport.rssKiB();
             // each step is three session runs (encoder, then a chained pair)
-            System.out.printf("%d steps (%d session runs) in %.1f s; RSS after warm-up %.1f MiB, at end %.1f MiB,"
-                    + " growth %.1f MiB (peak growth %.1f MiB); native values open at end: %d%n",
-                    RUNS, 3L * RUNS, seconds, base / 1024.0, end / 1024.0, (end - base) / 1024.0,
-                    (peak - base) / 1024.0, genpipe.onnx().liveNativeValues());
+            System.out.printf(
+                    "%d steps (%d session runs) in %.1f s; RSS after warm-up %.1f MiB, at end %.1f MiB,"
+                            + " growth %.1f MiB (peak growth %.1f MiB); native values open at end: %d%n",
+                    RUNS,
+                    3L * RUNS,
+                    seconds,
+                    base / 1024.0,
+                    end / 1024.0,
+                    (end - base) / 1024.0,
+                    (peak - base) / 1024.0,
+                    genpipe.onnx().liveNativeValues());
             System.out.println((end - base) < 50 * 1024 ? "PASS: growth under 50 MB" : "MISS: growth 50 MB or more");
 
             // Control: the same runs with outputs never closed, to show the measurement sees a leak.
@@ -80,9 +94,9 @@ public final class NativeMemoryBench {
                 direct.run(Map.of("x", input)).get("s");
             }
             long after = BenchSupport.rssKiB();
-            System.out.printf("control: %d runs leaving their outputs open grew RSS by %.1f MiB"
-                    + " (native values open: %d)%n", CONTROL_RUNS, (after - before) / 1024.0,
-                    genpipe.onnx().liveNativeValues());
+            System.out.printf(
+                    "control: %d runs leaving their outputs open grew RSS by %.1f MiB" + " (native values open: %d)%n",
+                    CONTROL_RUNS, (after - before) / 1024.0, genpipe.onnx().liveNativeValues());
         }
     }
 }

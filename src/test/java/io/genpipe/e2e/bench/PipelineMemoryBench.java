@@ -31,10 +31,12 @@ public final class PipelineMemoryBench {
     private static void run(long n) throws Exception {
         Path dir = Files.createTempDirectory("genpipe-memory");
         Path file = dir.resolve("memory.yaml");
-        Files.writeString(file, "name: memory\nbatchSize: 500\nsteps:\n"
-                + "  - id: prior\n    use: vae-prior\n    with: {rows: " + n + "}\n"
-                + "  - id: decode\n    use: vae-decoder\n    inputs: [prior]\n"
-                + "  - id: images\n    use: count\n    inputs: [decode]\n    with: {metric: images}\n");
+        Files.writeString(
+                file,
+                "name: memory\nbatchSize: 500\nsteps:\n"
+                        + "  - id: prior\n    use: vae-prior\n    with: {rows: " + n + "}\n"
+                        + "  - id: decode\n    use: vae-decoder\n    inputs: [prior]\n"
+                        + "  - id: images\n    use: count\n    inputs: [decode]\n    with: {metric: images}\n");
         PipelineDefinition d = new PipelineReader().read(file);
         AtomicLong peak = new AtomicLong();
         AtomicLong atTenth = new AtomicLong();
@@ -42,19 +44,29 @@ public final class PipelineMemoryBench {
             PipelinePlan plan = new PipelineValidator(genpipe).validate(d);
             long before = BenchSupport.rssKiB();
             long start = System.nanoTime();
-            RunResult result = new PipelineRunner(genpipe, line -> { }).progress((step, rows) -> {
-                if (step.equals("images")) {
-                    long rss = BenchSupport.rssKiB();
-                    peak.accumulateAndGet(rss, Math::max);
-                    if (rows >= n / 10 && atTenth.get() == 0) {
-                        atTenth.set(rss);
-                    }
-                }
-            }).run(plan, dir.resolve("out"));
+            RunResult result = new PipelineRunner(genpipe, line -> {})
+                    .progress((step, rows) -> {
+                        if (step.equals("images")) {
+                            long rss = BenchSupport.rssKiB();
+                            peak.accumulateAndGet(rss, Math::max);
+                            if (rows >= n / 10 && atTenth.get() == 0) {
+                                atTenth.set(rss);
+                            }
+                        }
+                    })
+                    .run(plan, dir.resolve("out"));
             double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf(Locale.ROOT, "%,9d rows in %5.1f s (%,.0f rows/s): RSS before %.1f MiB, after 10%% of rows"
-                    + " %.1f MiB, peak %.1f MiB, growth from 10%% to peak %.1f MiB; metrics %s%n", n, seconds, n / seconds,
-                    before / 1024.0, atTenth.get() / 1024.0, peak.get() / 1024.0, (peak.get() - atTenth.get()) / 1024.0,
+            System.out.printf(
+                    Locale.ROOT,
+                    "%,9d rows in %5.1f s (%,.0f rows/s): RSS before %.1f MiB, after 10%% of rows"
+                            + " %.1f MiB, peak %.1f MiB, growth from 10%% to peak %.1f MiB; metrics %s%n",
+                    n,
+                    seconds,
+                    n / seconds,
+                    before / 1024.0,
+                    atTenth.get() / 1024.0,
+                    peak.get() / 1024.0,
+                    (peak.get() - atTenth.get()) / 1024.0,
                     result.metrics());
         }
     }

@@ -46,7 +46,8 @@ public final class PixelCnnSpeedBench {
                         // a cached pass is short (0.02 s at batch 1): ten of them per recompute pass
                         for (int repeat = 0; repeat < (which == 0 ? 1 : 10); repeat++) {
                             long start = System.nanoTime();
-                            try (Batch in = Batch.builder(batch).meta(meta).build(); Batch out = g.generate(in, new RandomSource(pass))) {
+                            try (Batch in = Batch.builder(batch).meta(meta).build();
+                                    Batch out = g.generate(in, new RandomSource(pass))) {
                                 images[which] = out.column("image").toFloatArray();
                             }
                             if (pass > 0) {
@@ -56,30 +57,48 @@ public final class PixelCnnSpeedBench {
                     }
                     int differ = 0;
                     for (int i = 0; i < batch; i++) {
-                        if (!java.util.Arrays.equals(images[0], i * 784, (i + 1) * 784, images[1], i * 784, (i + 1) * 784)) {
+                        if (!java.util.Arrays.equals(
+                                images[0], i * 784, (i + 1) * 784, images[1], i * 784, (i + 1) * 784)) {
                             differ++;
                         }
                     }
                     if (differ > 0) {
-                        System.out.printf(Locale.ROOT, "  batch %d, seed %d: %d of %d images differ between cache and recompute%n",
-                                batch, pass, differ, batch);
+                        System.out.printf(
+                                Locale.ROOT,
+                                "  batch %d, seed %d: %d of %d images differ between cache and recompute%n",
+                                batch,
+                                pass,
+                                differ,
+                                batch);
                     }
                 }
-                System.out.printf(Locale.ROOT, "%-44s %10.2f %10.3f%n", "sampling, batch " + batch + ", recompute (784 passes)",
-                        batch / best[0], best[0]);
-                System.out.printf(Locale.ROOT, "%-44s %10.2f %10.3f %9.1fx%n", "sampling, batch " + batch + ", cache (step graph)",
-                        batch / best[1], best[1], best[0] / best[1]);
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-44s %10.2f %10.3f%n",
+                        "sampling, batch " + batch + ", recompute (784 passes)",
+                        batch / best[0],
+                        best[0]);
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-44s %10.2f %10.3f %9.1fx%n",
+                        "sampling, batch " + batch + ", cache (step graph)",
+                        batch / best[1],
+                        best[1],
+                        best[0] / best[1]);
             }
             Generator g = cached;
             List<RowMeta> hundred = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
                 hundred.add(RowMeta.of("grid-" + i).withLabel(i % 10));
             }
-            try (Batch in = Batch.builder(100).meta(hundred).build(); Batch out = g.generate(in, new RandomSource(0))) {
-                io.genpipe.runtime.image.ImageGrid.write(List.of(out.column("image")), 10, 2, Path.of("docs/pixelcnn-samples.png"));
+            try (Batch in = Batch.builder(100).meta(hundred).build();
+                    Batch out = g.generate(in, new RandomSource(0))) {
+                io.genpipe.runtime.image.ImageGrid.write(
+                        List.of(out.column("image")), 10, 2, Path.of("docs/pixelcnn-samples.png"));
             }
             IdxFile images = IdxFile.read(Path.of("data/fashion-mnist/t10k-images-idx3-ubyte.gz"));
-            int[] labels = IdxFile.read(Path.of("data/fashion-mnist/t10k-labels-idx1-ubyte.gz")).toLabels();
+            int[] labels = IdxFile.read(Path.of("data/fashion-mnist/t10k-labels-idx1-ubyte.gz"))
+                    .toLabels();
             Scorer s = genpipe.scorer("pixelcnn-scorer", Map.of("label", "row"));
             double best = Double.MAX_VALUE;
             double mean = 0;
@@ -91,7 +110,10 @@ public final class PixelCnnSpeedBench {
                     for (int i = from; i < from + 250; i++) {
                         meta.add(RowMeta.of("t-" + i).withLabel(labels[i]));
                     }
-                    try (Batch in = Batch.builder(250).column("image", images.toImages(from, from + 250)).meta(meta).build()) {
+                    try (Batch in = Batch.builder(250)
+                            .column("image", images.toImages(from, from + 250))
+                            .meta(meta)
+                            .build()) {
                         for (double v : s.score(in)) {
                             sum += v;
                         }
@@ -102,9 +124,13 @@ public final class PixelCnnSpeedBench {
                 }
                 mean = sum / images.count();
             }
-            System.out.printf(Locale.ROOT, "%-36s %10.0f %10.3f%n", "exact NLL scoring, batch 250", images.count() / best, best);
-            System.out.printf(Locale.ROOT, "test NLL, conditioned on the true class: %.2f nats/image = %.4f bits/dim%n",
-                    mean, mean / 784 / Math.log(2));
+            System.out.printf(
+                    Locale.ROOT, "%-36s %10.0f %10.3f%n", "exact NLL scoring, batch 250", images.count() / best, best);
+            System.out.printf(
+                    Locale.ROOT,
+                    "test NLL, conditioned on the true class: %.2f nats/image = %.4f bits/dim%n",
+                    mean,
+                    mean / 784 / Math.log(2));
         }
     }
 }

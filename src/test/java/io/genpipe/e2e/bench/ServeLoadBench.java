@@ -56,9 +56,12 @@ public final class ServeLoadBench {
                 """);
         long soakMinutes = Long.getLong("soak.minutes", 0);
         try (Genpipe genpipe = Genpipe.builder().build();
-             GenpipeServer server = GenpipeServer.start(new ServeConfigReader().read(dir.resolve("serve.yaml")), genpipe)) {
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .executor(Executors.newFixedThreadPool(8)).build();
+                GenpipeServer server =
+                        GenpipeServer.start(new ServeConfigReader().read(dir.resolve("serve.yaml")), genpipe)) {
+            HttpClient http = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .executor(Executors.newFixedThreadPool(8))
+                    .build();
             String base = "http://127.0.0.1:" + server.port() + "/v2/models/";
             boolean soakOnly = Boolean.getBoolean("soak.only");
             closedLoop(http, base + "batched/infer", 5, null); // warm-up, both
@@ -67,8 +70,15 @@ public final class ServeLoadBench {
                 soak(http, base, soakMinutes, genpipe);
                 return;
             }
-            System.out.printf(Locale.ROOT, "%-28s %10s %10s %10s %10s %8s%n", "32 clients, 1 image each", "requests", "req/s", "p50 ms",
-                    "p99 ms", "errors");
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-28s %10s %10s %10s %10s %8s%n",
+                    "32 clients, 1 image each",
+                    "requests",
+                    "req/s",
+                    "p50 ms",
+                    "p99 ms",
+                    "errors");
             double batchedRate = 0;
             double singleRate = 0;
             for (int round = 0; round < 2; round++) {
@@ -79,7 +89,10 @@ public final class ServeLoadBench {
                 batchedRate = Math.max(batchedRate, b.rate());
                 singleRate = Math.max(singleRate, s.rate());
             }
-            System.out.printf(Locale.ROOT, "throughput ratio, batched / unbatched (best of 2 rounds each): %.2fx%n", batchedRate / singleRate);
+            System.out.printf(
+                    Locale.ROOT,
+                    "throughput ratio, batched / unbatched (best of 2 rounds each): %.2fx%n",
+                    batchedRate / singleRate);
 
             long rssBefore = BenchSupport.rssKiB();
             double target = 4 * batchedRate;
@@ -89,7 +102,8 @@ public final class ServeLoadBench {
             AtomicLong seed = new AtomicLong();
             AtomicLong peakRss = new AtomicLong(rssBefore);
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            ticker.scheduleAtFixedRate(() -> peakRss.accumulateAndGet(BenchSupport.rssKiB(), Math::max), 0, 500, TimeUnit.MILLISECONDS);
+            ticker.scheduleAtFixedRate(
+                    () -> peakRss.accumulateAndGet(BenchSupport.rssKiB(), Math::max), 0, 500, TimeUnit.MILLISECONDS);
             List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
             LongAdder notSent = new LongAdder();
             long next = System.nanoTime();
@@ -107,8 +121,10 @@ public final class ServeLoadBench {
                     continue;
                 }
                 HttpRequest r = request(base + "overload/infer", seed.incrementAndGet());
-                inFlight.add(http.sendAsync(r, HttpResponse.BodyHandlers.ofString()).whenComplete((resp, e) ->
-                        statuses.computeIfAbsent(e != null ? -1 : resp.statusCode(), k -> new LongAdder()).increment()));
+                inFlight.add(http.sendAsync(r, HttpResponse.BodyHandlers.ofString())
+                        .whenComplete((resp, e) -> statuses.computeIfAbsent(
+                                        e != null ? -1 : resp.statusCode(), k -> new LongAdder())
+                                .increment()));
             }
             for (java.util.concurrent.CompletableFuture<HttpResponse<String>> f : inFlight) {
                 try {
@@ -119,10 +135,18 @@ public final class ServeLoadBench {
             }
             ticker.shutdownNow();
             long rssAfter = BenchSupport.rssKiB();
-            System.out.printf(Locale.ROOT, "overload at 4x (%.0f req/s offered, 20 s, queueCapacity 64): statuses %s, %d not sent (%d in flight"
-                            + " already); RSS %.0f MiB before, peak %.0f, after %.0f MiB; native values open %d%n", target, statuses,
-                    notSent.sum(), MAX_IN_FLIGHT, rssBefore / 1024.0,
-                    peakRss.get() / 1024.0, rssAfter / 1024.0, genpipe.onnx().liveNativeValues());
+            System.out.printf(
+                    Locale.ROOT,
+                    "overload at 4x (%.0f req/s offered, 20 s, queueCapacity 64): statuses %s, %d not sent (%d in flight"
+                            + " already); RSS %.0f MiB before, peak %.0f, after %.0f MiB; native values open %d%n",
+                    target,
+                    statuses,
+                    notSent.sum(),
+                    MAX_IN_FLIGHT,
+                    rssBefore / 1024.0,
+                    peakRss.get() / 1024.0,
+                    rssAfter / 1024.0,
+                    genpipe.onnx().liveNativeValues());
 
             if (soakMinutes > 0) {
                 soak(http, base, soakMinutes, genpipe);
@@ -137,18 +161,33 @@ public final class ServeLoadBench {
         long t0 = System.nanoTime();
         long rssStart = BenchSupport.rssKiB();
         AtomicLong peak = new AtomicLong(rssStart);
-        sampler.scheduleAtFixedRate(() -> {
-            long rss = BenchSupport.rssKiB();
-            peak.accumulateAndGet(rss, Math::max);
-            samples.add(String.format(Locale.ROOT, "%.0fs:%.0f", (System.nanoTime() - t0) / 1e9, rss / 1024.0));
-        }, 10, 10, TimeUnit.SECONDS);
+        sampler.scheduleAtFixedRate(
+                () -> {
+                    long rss = BenchSupport.rssKiB();
+                    peak.accumulateAndGet(rss, Math::max);
+                    samples.add(String.format(Locale.ROOT, "%.0fs:%.0f", (System.nanoTime() - t0) / 1e9, rss / 1024.0));
+                },
+                10,
+                10,
+                TimeUnit.SECONDS);
         Result soak = closedLoop(http, base + "batched/infer", (int) TimeUnit.MINUTES.toSeconds(minutes), 1_000_000L);
         sampler.shutdownNow();
         long rssEnd = BenchSupport.rssKiB();
-        System.out.printf(Locale.ROOT, "soak: %d requests in %.0f s (%.0f req/s), errors %d, p50 %.2f ms, p99 %.2f ms; RSS %.0f MiB at the"
-                        + " start, peak %.0f, %.0f MiB at the end (growth %.1f MiB); native values open %d%n", soak.count(), soak.seconds(),
-                soak.rate(), soak.errors(), soak.percentileMs(0.5), soak.percentileMs(0.99), rssStart / 1024.0, peak.get() / 1024.0,
-                rssEnd / 1024.0, (rssEnd - rssStart) / 1024.0, genpipe.onnx().liveNativeValues());
+        System.out.printf(
+                Locale.ROOT,
+                "soak: %d requests in %.0f s (%.0f req/s), errors %d, p50 %.2f ms, p99 %.2f ms; RSS %.0f MiB at the"
+                        + " start, peak %.0f, %.0f MiB at the end (growth %.1f MiB); native values open %d%n",
+                soak.count(),
+                soak.seconds(),
+                soak.rate(),
+                soak.errors(),
+                soak.percentileMs(0.5),
+                soak.percentileMs(0.99),
+                rssStart / 1024.0,
+                peak.get() / 1024.0,
+                rssEnd / 1024.0,
+                (rssEnd - rssStart) / 1024.0,
+                genpipe.onnx().liveNativeValues());
         System.out.println("RSS MiB every 10 s: " + String.join(" ", samples));
     }
 
@@ -165,13 +204,22 @@ public final class ServeLoadBench {
     }
 
     static void print(String name, Result r) {
-        System.out.printf(Locale.ROOT, "%-28s %10d %10.0f %10.2f %10.2f %8d%n", name, r.count(), r.rate(), r.percentileMs(0.5),
-                r.percentileMs(0.99), r.errors());
+        System.out.printf(
+                Locale.ROOT,
+                "%-28s %10d %10.0f %10.2f %10.2f %8d%n",
+                name,
+                r.count(),
+                r.rate(),
+                r.percentileMs(0.5),
+                r.percentileMs(0.99),
+                r.errors());
     }
 
     static HttpRequest request(String url, long seed) {
-        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"parameters\": {\"seed\": " + seed + ", \"label\": " + (seed % 10) + "}}"))
+        return HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"parameters\": {\"seed\": " + seed + ", \"label\": " + (seed % 10) + "}}"))
                 .build();
     }
 
@@ -184,8 +232,14 @@ public final class ServeLoadBench {
      * {@code clients} clients, each sending {@code request} of the next seed from {@code seeds} when its last is
      * answered, for {@code seconds} (or {@code limit} requests in all).
      */
-    static Result closedLoop(HttpClient http, int clients, java.util.function.LongFunction<HttpRequest> request, AtomicLong seeds,
-                             int seconds, Long limit) throws Exception {
+    static Result closedLoop(
+            HttpClient http,
+            int clients,
+            java.util.function.LongFunction<HttpRequest> request,
+            AtomicLong seeds,
+            int seconds,
+            Long limit)
+            throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         AtomicLong count = new AtomicLong();
@@ -199,7 +253,8 @@ public final class ServeLoadBench {
                 int n = 0;
                 while (System.nanoTime() < end && (limit == null || count.get() < limit)) {
                     long t = System.nanoTime();
-                    HttpResponse<String> r = http.send(request.apply(seeds.incrementAndGet()), HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> r =
+                            http.send(request.apply(seeds.incrementAndGet()), HttpResponse.BodyHandlers.ofString());
                     long took = System.nanoTime() - t;
                     if (r.statusCode() != 200) {
                         errors.incrementAndGet();

@@ -51,13 +51,17 @@ public final class ServeOverloadBench {
                     batching: {maxBatchSize: 8, maxQueueDelayMs: 10, queueCapacity: 64}
                 """);
         try (Genpipe genpipe = Genpipe.builder().build();
-             GenpipeServer server = GenpipeServer.start(new ServeConfigReader().read(dir.resolve("serve.yaml")), genpipe)) {
+                GenpipeServer server =
+                        GenpipeServer.start(new ServeConfigReader().read(dir.resolve("serve.yaml")), genpipe)) {
             ExecutorService httpThreads = Executors.newFixedThreadPool(8, r -> {
                 Thread t = new Thread(r, "bench-http");
                 t.setDaemon(true); // the JVM ends with main
                 return t;
             });
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(httpThreads).build();
+            HttpClient http = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .executor(httpThreads)
+                    .build();
             String url = "http://127.0.0.1:" + server.port() + "/v2/models/gpt/generate";
             AtomicLong seeds = new AtomicLong();
             closedLoop(http, url, seeds, 5); // warm-up
@@ -67,7 +71,8 @@ public final class ServeOverloadBench {
             long rssBefore = BenchSupport.rssKiB();
             AtomicLong peak = new AtomicLong(rssBefore);
             ScheduledExecutorService sampler = Executors.newScheduledThreadPool(1);
-            sampler.scheduleAtFixedRate(() -> peak.accumulateAndGet(BenchSupport.rssKiB(), Math::max), 0, 250, TimeUnit.MILLISECONDS);
+            sampler.scheduleAtFixedRate(
+                    () -> peak.accumulateAndGet(BenchSupport.rssKiB(), Math::max), 0, 250, TimeUnit.MILLISECONDS);
             double offered = 4 * sustained.rate();
             long period = (long) (1e9 / offered);
             Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
@@ -91,7 +96,8 @@ public final class ServeOverloadBench {
                 sent.add(http.sendAsync(request(url, seeds.incrementAndGet()), HttpResponse.BodyHandlers.ofString())
                         .whenComplete((r, e) -> {
                             int status = e != null ? -1 : r.statusCode();
-                            statuses.computeIfAbsent(status, k -> new LongAdder()).increment();
+                            statuses.computeIfAbsent(status, k -> new LongAdder())
+                                    .increment();
                             if (status == 200) {
                                 okLatency.add(System.nanoTime() - t);
                             }
@@ -111,25 +117,41 @@ public final class ServeOverloadBench {
             statuses.forEach((k, v) -> byStatus.put(k, v.sum()));
             long[] ok = okLatency.stream().mapToLong(Long::longValue).toArray();
             Arrays.sort(ok);
-            System.out.printf(Locale.ROOT, "overload: %.1f req/s offered (4 x %.1f) for 30 s: %d sent in %.1f s (%.1f req/s; %d sends more"
+            System.out.printf(
+                    Locale.ROOT,
+                    "overload: %.1f req/s offered (4 x %.1f) for 30 s: %d sent in %.1f s (%.1f req/s; %d sends more"
                             + " than 50 ms late), statuses %s; 200s p50 %.0f ms, p99 %.0f ms; RSS %.0f MiB before, peak %.0f, after %.0f MiB%n",
-                    offered, sustained.rate(), sent.size(), sendSeconds, sent.size() / sendSeconds, late, byStatus,
-                    ok.length == 0 ? Double.NaN : ok[ok.length / 2] / 1e6, ok.length == 0 ? Double.NaN
-                            : ok[Math.min(ok.length - 1, (int) (ok.length * 0.99))] / 1e6,
-                    rssBefore / 1024.0, peak.get() / 1024.0, rssAfter / 1024.0);
+                    offered,
+                    sustained.rate(),
+                    sent.size(),
+                    sendSeconds,
+                    sent.size() / sendSeconds,
+                    late,
+                    byStatus,
+                    ok.length == 0 ? Double.NaN : ok[ok.length / 2] / 1e6,
+                    ok.length == 0 ? Double.NaN : ok[Math.min(ok.length - 1, (int) (ok.length * 0.99))] / 1e6,
+                    rssBefore / 1024.0,
+                    peak.get() / 1024.0,
+                    rssAfter / 1024.0);
             ServeLoadBench.Result after = closedLoop(http, url, seeds, 10);
             ServeLoadBench.print("after the overload", after);
-            System.out.printf(Locale.ROOT, "native values open at the end: %d%n", genpipe.onnx().liveNativeValues());
+            System.out.printf(
+                    Locale.ROOT,
+                    "native values open at the end: %d%n",
+                    genpipe.onnx().liveNativeValues());
         }
     }
 
     static HttpRequest request(String url, long seed) {
-        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(120))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"text_input\": \"The ship \", \"parameters\": {\"seed\": " + seed + "}}"))
+        return HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(120))
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"text_input\": \"The ship \", \"parameters\": {\"seed\": " + seed + "}}"))
                 .build();
     }
 
-    static ServeLoadBench.Result closedLoop(HttpClient http, String url, AtomicLong seeds, int seconds) throws Exception {
+    static ServeLoadBench.Result closedLoop(HttpClient http, String url, AtomicLong seeds, int seconds)
+            throws Exception {
         return ServeLoadBench.closedLoop(http, CLIENTS, seed -> request(url, seed), seeds, seconds, null);
     }
 }

@@ -25,9 +25,15 @@ public final class StartupBench {
     public static void main(String[] args) throws Exception {
         Path root = Path.of("").toAbsolutePath();
         Path out = Files.createTempDirectory("genpipe-startup");
-        List<List<String>> commands = List.of(List.of("--version"), List.of("doctor", "--skip-probes"),
+        List<List<String>> commands = List.of(
+                List.of("--version"),
+                List.of("doctor", "--skip-probes"),
                 List.of("validate", "pipelines/anomaly-augment.yaml"),
-                List.of("run", "pipelines/anomaly-augment.yaml", "--out", out.resolve("run").toString()));
+                List.of(
+                        "run",
+                        "pipelines/anomaly-augment.yaml",
+                        "--out",
+                        out.resolve("run").toString()));
         // one untimed call of each mode first: the after mode makes its archive and library cache there
         call(root, List.of("validate", "pipelines/anomaly-augment.yaml"), true);
         call(root, List.of("validate", "pipelines/anomaly-augment.yaml"), false);
@@ -41,16 +47,28 @@ public final class StartupBench {
                     call(root, command, mode == 1);
                     wall[mode][i] = (System.nanoTime() - start) / 1e9;
                     if (command.get(0).equals("run")) {
-                        run[mode][i] = runSeconds(Files.readString(out.resolve("run").resolve("run.json")));
+                        run[mode][i] =
+                                runSeconds(Files.readString(out.resolve("run").resolve("run.json")));
                     }
                 }
             }
-            String name = "./genpipe " + String.join(" ", command).replace(out.resolve("run").toString(), "OUT");
-            System.out.printf(Locale.ROOT, "%-40s %22s %22s %+7.0f%%%n", name, summary(wall[0]), summary(wall[1]),
+            String name = "./genpipe "
+                    + String.join(" ", command).replace(out.resolve("run").toString(), "OUT");
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-40s %22s %22s %+7.0f%%%n",
+                    name,
+                    summary(wall[0]),
+                    summary(wall[1]),
                     (median(wall[1]) / median(wall[0]) - 1) * 100);
             if (command.get(0).equals("run")) {
-                System.out.printf(Locale.ROOT, "%-40s %22s %22s %+7.0f%%%n", "  the run itself (run.json seconds)", summary(run[0]),
-                        summary(run[1]), (median(run[1]) / median(run[0]) - 1) * 100);
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-40s %22s %22s %+7.0f%%%n",
+                        "  the run itself (run.json seconds)",
+                        summary(run[0]),
+                        summary(run[1]),
+                        (median(run[1]) / median(run[0]) - 1) * 100);
             }
         }
     }
@@ -78,7 +96,8 @@ public final class StartupBench {
 
     /** The whole run's seconds: run.json's top-level field (the steps have their own). */
     private static double runSeconds(String json) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\n  \"seconds\": ([0-9.]+)").matcher(json);
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("\n  \"seconds\": ([0-9.]+)").matcher(json);
         if (!m.find()) {
             throw new IllegalStateException("no top-level seconds in run.json");
         }

@@ -29,10 +29,13 @@ public final class ThreadPoolBench {
     private static final int ROUNDS = Integer.getInteger("rounds", 3);
 
     public static void main(String[] args) throws Exception {
-        Path root = Path.of(System.getProperty("genpipe.repo.root", ".")).toAbsolutePath().normalize();
+        Path root = Path.of(System.getProperty("genpipe.repo.root", "."))
+                .toAbsolutePath()
+                .normalize();
         Map<String, List<String>> pipelines = new LinkedHashMap<>();
         pipelines.put("anomaly-augment", List.of("pipelines/anomaly-augment.yaml"));
-        pipelines.put("ood-likelihood (500 images)", List.of("pipelines/ood-likelihood.yaml", "--set", "test.limit=500"));
+        pipelines.put(
+                "ood-likelihood (500 images)", List.of("pipelines/ood-likelihood.yaml", "--set", "test.limit=500"));
         pipelines.put("text-novelty", List.of("pipelines/text-novelty.yaml"));
         // the pool (and its size: 0 = ONNX Runtime's default, one thread per physical core)
         String[][] modes = {{"shared", "0"}, {"per-session", "0"}, {"shared", "2"}, {"per-session", "2"}};
@@ -43,40 +46,76 @@ public final class ThreadPoolBench {
                 for (int m = 0; m < modes.length; m++) {
                     String[] setting = modes[(m + round) % modes.length];
                     String mode = setting[0] + " " + setting[1];
-                    Path target = out.resolve(round + "-" + setting[0] + setting[1] + "-" + Math.abs(p.getKey().hashCode()));
-                    List<String> command = new ArrayList<>(List.of(root.resolve("genpipe").toString(), "run"));
+                    Path target = out.resolve(round + "-" + setting[0] + setting[1] + "-"
+                            + Math.abs(p.getKey().hashCode()));
+                    List<String> command =
+                            new ArrayList<>(List.of(root.resolve("genpipe").toString(), "run"));
                     command.addAll(p.getValue());
-                    command.addAll(List.of("--thread-pool", setting[0], "--threads", setting[1], "--out", target.toString()));
-                    ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile())
-                            .redirectErrorStream(true).redirectOutput(out.resolve("log.txt").toFile());
+                    command.addAll(
+                            List.of("--thread-pool", setting[0], "--threads", setting[1], "--out", target.toString()));
+                    ProcessBuilder pb = new ProcessBuilder(command)
+                            .directory(root.toFile())
+                            .redirectErrorStream(true)
+                            .redirectOutput(out.resolve("log.txt").toFile());
                     pb.environment().put("GENPIPE_NO_BUILD", "1");
                     long start = System.nanoTime();
                     Process process = pb.start();
                     if (!process.waitFor(30, TimeUnit.MINUTES) || process.exitValue() != 0) {
-                        throw new IllegalStateException(p.getKey() + " " + mode + " failed:\n"
-                                + Files.readString(out.resolve("log.txt")));
+                        throw new IllegalStateException(
+                                p.getKey() + " " + mode + " failed:\n" + Files.readString(out.resolve("log.txt")));
                     }
                     double wall = (System.nanoTime() - start) / 1e9;
-                    double run = new ObjectMapper().readTree(target.resolve("run.json").toFile()).get("seconds").asDouble();
-                    results.computeIfAbsent(p.getKey() + "|" + mode, k -> new ArrayList<>()).add(new double[] {run, wall});
-                    System.out.printf(Locale.ROOT, "round %d  %-30s %-12s run %7.2f s  wall %7.2f s%n", round + 1, p.getKey(),
-                            mode, run, wall);
+                    double run = new ObjectMapper()
+                            .readTree(target.resolve("run.json").toFile())
+                            .get("seconds")
+                            .asDouble();
+                    results.computeIfAbsent(p.getKey() + "|" + mode, k -> new ArrayList<>())
+                            .add(new double[] {run, wall});
+                    System.out.printf(
+                            Locale.ROOT,
+                            "round %d  %-30s %-12s run %7.2f s  wall %7.2f s%n",
+                            round + 1,
+                            p.getKey(),
+                            mode,
+                            run,
+                            wall);
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "%n%-30s %-12s %10s %10s %10s %10s%n", "pipeline", "pool", "run best", "run median",
-                "wall best", "wall median");
+        System.out.printf(
+                Locale.ROOT,
+                "%n%-30s %-12s %10s %10s %10s %10s%n",
+                "pipeline",
+                "pool",
+                "run best",
+                "run median",
+                "wall best",
+                "wall median");
         for (String p : pipelines.keySet()) {
             for (String[] setting : modes) {
                 double[] s = summary(results.get(p + "|" + setting[0] + " " + setting[1]));
-                System.out.printf(Locale.ROOT, "%-30s %-14s %9.2fs %9.2fs %9.2fs %9.2fs%n", p, setting[0] + " " + setting[1],
-                        s[0], s[1], s[2], s[3]);
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-30s %-14s %9.2fs %9.2fs %9.2fs %9.2fs%n",
+                        p,
+                        setting[0] + " " + setting[1],
+                        s[0],
+                        s[1],
+                        s[2],
+                        s[3]);
             }
             for (String threads : new String[] {"0", "2"}) {
                 double[] shared = summary(results.get(p + "|shared " + threads));
                 double[] own = summary(results.get(p + "|per-session " + threads));
-                System.out.printf(Locale.ROOT, "%-30s threads %s: per-session / shared run best %.3f, run median %.3f,"
-                        + " wall median %.3f%n", p, threads, own[0] / shared[0], own[1] / shared[1], own[3] / shared[3]);
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-30s threads %s: per-session / shared run best %.3f, run median %.3f,"
+                                + " wall median %.3f%n",
+                        p,
+                        threads,
+                        own[0] / shared[0],
+                        own[1] / shared[1],
+                        own[3] / shared[3]);
             }
         }
     }

@@ -7,9 +7,9 @@ import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.runtime.Genpipe;
-import io.genpipe.runtime.io.IdxFile;
 import io.genpipe.runtime.eval.Auroc;
 import io.genpipe.runtime.image.ImageGrid;
+import io.genpipe.runtime.io.IdxFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +29,9 @@ import java.util.Map;
  */
 public final class VaeOneClassBench {
 
-    private static final String[] CLASSES = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-        "Sneaker", "Bag", "Ankle boot"};
+    private static final String[] CLASSES = {
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"
+    };
     private static final String[] METHODS = {"combined", "reconstruction", "mahalanobis", "elbo"};
     private static final int BATCH = 500;
 
@@ -46,7 +47,10 @@ public final class VaeOneClassBench {
             for (int i = from; i < to; i++) {
                 meta.add(RowMeta.of("test-" + i).withLabel(labels[i]));
             }
-            batches.add(Batch.builder(to - from).column("image", images.toImages(from, to)).meta(meta).build());
+            batches.add(Batch.builder(to - from)
+                    .column("image", images.toImages(from, to))
+                    .meta(meta)
+                    .build());
         }
         Map<String, double[]> auroc = new LinkedHashMap<>();
         long start = System.nanoTime();
@@ -54,8 +58,8 @@ public final class VaeOneClassBench {
             for (String method : METHODS) {
                 double[] perClass = new double[10];
                 for (int c = 0; c < 10; c++) {
-                    Scorer scorer = genpipe.scorer("vae-anomaly-scorer",
-                            Map.of("variant", "one-class", "class", c, "method", method));
+                    Scorer scorer = genpipe.scorer(
+                            "vae-anomaly-scorer", Map.of("variant", "one-class", "class", c, "method", method));
                     double[] scores = new double[n];
                     int offset = 0;
                     for (Batch b : batches) {
@@ -86,16 +90,25 @@ public final class VaeOneClassBench {
             }
             System.out.printf(Locale.ROOT, "%-12s", "mean");
             for (String m : METHODS) {
-                System.out.printf(Locale.ROOT, " %14.4f", java.util.Arrays.stream(auroc.get(m)).average().orElseThrow());
+                System.out.printf(
+                        Locale.ROOT,
+                        " %14.4f",
+                        java.util.Arrays.stream(auroc.get(m)).average().orElseThrow());
             }
-            System.out.printf(Locale.ROOT, "%n(%d methods x 10 classes x %d images scored in %.1f s)%n", METHODS.length, n, seconds);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%n(%d methods x 10 classes x %d images scored in %.1f s)%n",
+                    METHODS.length,
+                    n,
+                    seconds);
 
             // MLP VAE: mean BCE per image of decode(encode(x)) over the test split, and a picture
             Encoder encoder = genpipe.encoder("vae-encoder", Map.of());
             Generator decoder = genpipe.generator("vae-decoder", Map.of("input", "mu"));
             double bce = 0;
             for (Batch b : batches) {
-                try (Batch enc = encoder.encode(b); Batch dec = decoder.generate(enc, genpipe.random("unused"))) {
+                try (Batch enc = encoder.encode(b);
+                        Batch dec = decoder.generate(enc, genpipe.random("unused"))) {
                     float[] x = b.column("image").toFloatArray();
                     float[] p = dec.column("image").toFloatArray();
                     for (int i = 0; i < x.length; i++) {
@@ -104,7 +117,10 @@ public final class VaeOneClassBench {
                     }
                 }
             }
-            System.out.printf(Locale.ROOT, "MLP VAE (784-400-20): mean BCE of decode(encode(x)) per test image: %.2f nats%n", bce / n);
+            System.out.printf(
+                    Locale.ROOT,
+                    "MLP VAE (784-400-20): mean BCE of decode(encode(x)) per test image: %.2f nats%n",
+                    bce / n);
             float[] firstOfEach = new float[10 * 784];
             int[] index = new int[10];
             java.util.Arrays.fill(index, -1);
@@ -118,12 +134,15 @@ public final class VaeOneClassBench {
                     System.arraycopy(one.toFloatArray(), 0, firstOfEach, c * 784, 784);
                 }
             }
-            try (Batch originals = Batch.builder(10).column("image", BufferTensor.ofFloats(firstOfEach, 10, 1, 28, 28)).build();
-                 Batch enc = encoder.encode(originals);
-                 Batch dec = decoder.generate(enc, genpipe.random("unused"))) {
+            try (Batch originals = Batch.builder(10)
+                            .column("image", BufferTensor.ofFloats(firstOfEach, 10, 1, 28, 28))
+                            .build();
+                    Batch enc = encoder.encode(originals);
+                    Batch dec = decoder.generate(enc, genpipe.random("unused"))) {
                 Path png = Path.of("docs/vae-reconstructions.png");
                 ImageGrid.write(List.of(originals.column("image"), dec.column("image")), 10, 3, png);
-                System.out.println("wrote " + png + " (top: first test image of each class; bottom: MLP VAE reconstruction)");
+                System.out.println(
+                        "wrote " + png + " (top: first test image of each class; bottom: MLP VAE reconstruction)");
             }
         } finally {
             batches.forEach(Batch::close);
@@ -131,14 +150,21 @@ public final class VaeOneClassBench {
         StringBuilder json = new StringBuilder("{\n");
         for (String m : METHODS) {
             double[] a = auroc.get(m);
-            json.append("  \"").append(m).append("\": {\"mean\": ")
-                    .append(String.format(Locale.ROOT, "%.4f", java.util.Arrays.stream(a).average().orElseThrow()));
+            json.append("  \"")
+                    .append(m)
+                    .append("\": {\"mean\": ")
+                    .append(String.format(
+                            Locale.ROOT,
+                            "%.4f",
+                            java.util.Arrays.stream(a).average().orElseThrow()));
             for (int c = 0; c < 10; c++) {
                 json.append(String.format(Locale.ROOT, ", \"%d\": %.4f", c, a[c]));
             }
             json.append(m.equals(METHODS[METHODS.length - 1]) ? "}\n" : "},\n");
         }
         Files.createDirectories(Path.of("src/test/target"));
-        Files.writeString(Path.of("src/test/target/vae-one-class.json"), json.append("}\n").toString());
+        Files.writeString(
+                Path.of("src/test/target/vae-one-class.json"),
+                json.append("}\n").toString());
     }
 }

@@ -62,41 +62,59 @@ public final class VaeSpeedBench {
         print("(b) bare ONNX Runtime loop", n, bare);
         print("(c) PyTorch eager", n, torch);
         print("(d) DJL 0.36, OnnxRuntime engine", n, djl);
-        System.out.printf(Locale.ROOT, "pipeline / bare ORT = %.3f (target >= 0.9); pipeline / PyTorch eager = %.2f"
-                + " (target >= 1.5); embedded scorer / bare ORT = %.3f%n", bare[0] / pipeline[0], torch[0] / pipeline[0],
+        System.out.printf(
+                Locale.ROOT,
+                "pipeline / bare ORT = %.3f (target >= 0.9); pipeline / PyTorch eager = %.2f"
+                        + " (target >= 1.5); embedded scorer / bare ORT = %.3f%n",
+                bare[0] / pipeline[0],
+                torch[0] / pipeline[0],
                 bare[0] / genpipe[0]);
-        System.out.printf(Locale.ROOT, "genpipe / DJL throughput: embedded %.3f, pipeline %.3f (target >= 1.0)%n",
-                djl[0] / genpipe[0], djl[0] / pipeline[0]);
+        System.out.printf(
+                Locale.ROOT,
+                "genpipe / DJL throughput: embedded %.3f, pipeline %.3f (target >= 1.0)%n",
+                djl[0] / genpipe[0],
+                djl[0] / pipeline[0]);
         double tolerance = Math.abs(bare[1]) * 1e-4;
-        if (Math.abs(genpipe[1] - bare[1]) > tolerance || Math.abs(torch[1] - bare[1]) > tolerance
-                || Math.abs(pipeline[1] - bare[1]) > tolerance || Math.abs(djl[1] - bare[1]) > tolerance) {
+        if (Math.abs(genpipe[1] - bare[1]) > tolerance
+                || Math.abs(torch[1] - bare[1]) > tolerance
+                || Math.abs(pipeline[1] - bare[1]) > tolerance
+                || Math.abs(djl[1] - bare[1]) > tolerance) {
             System.out.println("CHECKSUMS DISAGREE: the three did not compute the same scores");
         }
     }
 
     private static void print(String name, int n, double[] secondsAndChecksum) {
-        System.out.printf(Locale.ROOT, "%-32s %12.0f %10.3f %16.3f%n", name, n / secondsAndChecksum[0],
-                secondsAndChecksum[0], secondsAndChecksum[1]);
+        System.out.printf(
+                Locale.ROOT,
+                "%-32s %12.0f %10.3f %16.3f%n",
+                name,
+                n / secondsAndChecksum[0],
+                secondsAndChecksum[0],
+                secondsAndChecksum[1]);
     }
 
     /** Best seconds and checksum of a whole pipeline run. */
     private static double[] pipeline() throws IOException {
         Path dir = Files.createTempDirectory("genpipe-vae-speed");
         Path file = dir.resolve("vae-speed.yaml");
-        Files.writeString(file, "name: vae-speed\nbatchSize: " + BATCH + "\nsteps:\n"
-                + "  - id: test\n    use: idx-source\n    with: {images: "
-                + Path.of("data/fashion-mnist/t10k-images-idx3-ubyte.gz").toAbsolutePath() + "}\n"
-                + "  - id: score\n    use: vae-anomaly-scorer\n    inputs: [test]\n"
-                + "    with: {variant: one-class, class: 0, method: reconstruction}\n"
-                + "  - id: scores\n    use: jsonl-sink\n    inputs: [score]\n");
+        Files.writeString(
+                file,
+                "name: vae-speed\nbatchSize: " + BATCH + "\nsteps:\n"
+                        + "  - id: test\n    use: idx-source\n    with: {images: "
+                        + Path.of("data/fashion-mnist/t10k-images-idx3-ubyte.gz")
+                                .toAbsolutePath() + "}\n"
+                        + "  - id: score\n    use: vae-anomaly-scorer\n    inputs: [test]\n"
+                        + "    with: {variant: one-class, class: 0, method: reconstruction}\n"
+                        + "  - id: scores\n    use: jsonl-sink\n    inputs: [score]\n");
         PipelineDefinition d = new PipelineReader().read(file);
-        try (Genpipe genpipe = Genpipe.builder().threads(THREADS, 1).baseDir(dir).build()) {
+        try (Genpipe genpipe =
+                Genpipe.builder().threads(THREADS, 1).baseDir(dir).build()) {
             PipelinePlan plan = new PipelineValidator(genpipe).validate(d);
             double best = Double.MAX_VALUE;
             double checksum = 0;
             for (int pass = 0; pass <= REPEAT; pass++) {
                 long start = System.nanoTime();
-                new PipelineRunner(genpipe, line -> { }).run(plan, dir.resolve("out"));
+                new PipelineRunner(genpipe, line -> {}).run(plan, dir.resolve("out"));
                 double seconds = (System.nanoTime() - start) / 1e9;
                 if (pass > 0) {
                     best = Math.min(best, seconds);
@@ -114,8 +132,8 @@ public final class VaeSpeedBench {
     /** Best seconds and checksum through genpipe. */
     private static double[] genpipe(IdxFile images) {
         try (Genpipe genpipe = Genpipe.builder().threads(THREADS, 1).build()) {
-            Scorer scorer = genpipe.scorer("vae-anomaly-scorer",
-                    Map.of("variant", "one-class", "class", 0, "method", "reconstruction"));
+            Scorer scorer = genpipe.scorer(
+                    "vae-anomaly-scorer", Map.of("variant", "one-class", "class", 0, "method", "reconstruction"));
             int n = images.count();
             double best = Double.MAX_VALUE;
             double checksum = 0;
@@ -128,7 +146,10 @@ public final class VaeSpeedBench {
                     for (int i = from; i < to; i++) {
                         meta.add(RowMeta.of("test-" + i));
                     }
-                    try (Batch b = Batch.builder(to - from).column("image", images.toImages(from, to)).meta(meta).build()) {
+                    try (Batch b = Batch.builder(to - from)
+                            .column("image", images.toImages(from, to))
+                            .meta(meta)
+                            .build()) {
                         for (double s : scorer.score(b)) {
                             sum += s;
                         }
@@ -152,7 +173,8 @@ public final class VaeSpeedBench {
             options.setInterOpNumThreads(1);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             try (OrtSession encoder = env.createSession(Files.readAllBytes(Path.of(MODEL + "-encoder.onnx")), options);
-                 OrtSession decoder = env.createSession(Files.readAllBytes(Path.of(MODEL + "-decoder.onnx")), options)) {
+                    OrtSession decoder =
+                            env.createSession(Files.readAllBytes(Path.of(MODEL + "-decoder.onnx")), options)) {
                 double best = Double.MAX_VALUE;
                 double checksum = 0;
                 for (int pass = 0; pass <= REPEAT; pass++) {
@@ -161,13 +183,16 @@ public final class VaeSpeedBench {
                     for (int from = 0; from < images.count(); from += BATCH) {
                         BufferTensor t = images.toImages(from, Math.min(images.count(), from + BATCH));
                         FloatBuffer pixels = t.floatBuffer();
-                        try (t; OnnxTensor x = OnnxTensor.createTensor(env, pixels, t.shape());
-                             OrtSession.Result enc = encoder.run(Map.of("image", x))) {
+                        try (t;
+                                OnnxTensor x = OnnxTensor.createTensor(env, pixels, t.shape());
+                                OrtSession.Result enc = encoder.run(Map.of("image", x))) {
                             OnnxTensor mu = (OnnxTensor) enc.get("mu").orElseThrow();
                             try (OrtSession.Result dec = decoder.run(Map.of("z", mu))) {
                                 float[] in = t.toFloatArray();
                                 float[] out = new float[in.length];
-                                ((OnnxTensor) dec.get("image").orElseThrow()).getFloatBuffer().get(out);
+                                ((OnnxTensor) dec.get("image").orElseThrow())
+                                        .getFloatBuffer()
+                                        .get(out);
                                 for (int i = 0; i < in.length; i++) {
                                     double d = in[i] - out[i];
                                     sum += d * d;
@@ -189,7 +214,7 @@ public final class VaeSpeedBench {
     /** Best seconds and checksum through DJL: encode, decode the means, squared error per image. */
     private static double[] djl(IdxFile images) throws Exception {
         try (Djl encoder = new Djl(Path.of(MODEL + "-encoder.onnx"), THREADS);
-             Djl decoder = new Djl(Path.of(MODEL + "-decoder.onnx"), THREADS)) {
+                Djl decoder = new Djl(Path.of(MODEL + "-decoder.onnx"), THREADS)) {
             double best = Double.MAX_VALUE;
             double checksum = 0;
             for (int pass = 0; pass <= REPEAT; pass++) {
@@ -227,13 +252,27 @@ public final class VaeSpeedBench {
 
     /** Best seconds and checksum from the PyTorch eager script. */
     private static double[] torch() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("/usr/bin/python3", "plugins/vae/train/bench_torch.py", "--variant", "one-class",
-                "--cls", "0", "--batch", Integer.toString(BATCH), "--threads", Integer.toString(THREADS),
-                "--repeat", Integer.toString(REPEAT), "--data", "data/fashion-mnist")
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(
+                        "/usr/bin/python3",
+                        "plugins/vae/train/bench_torch.py",
+                        "--variant",
+                        "one-class",
+                        "--cls",
+                        "0",
+                        "--batch",
+                        Integer.toString(BATCH),
+                        "--threads",
+                        Integer.toString(THREADS),
+                        "--repeat",
+                        Integer.toString(REPEAT),
+                        "--data",
+                        "data/fashion-mnist")
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         if (p.waitFor() != 0) {
-            throw new IllegalStateException("bench_torch.py failed (needs Debian's python3-torch and python3-onnx): " + out);
+            throw new IllegalStateException(
+                    "bench_torch.py failed (needs Debian's python3-torch and python3-onnx): " + out);
         }
         return new double[] {BenchSupport.number(out, "seconds"), BenchSupport.number(out, "checksum")};
     }

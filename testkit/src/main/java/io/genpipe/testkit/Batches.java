@@ -22,8 +22,7 @@ import javax.imageio.ImageIO;
  */
 public final class Batches {
 
-    private Batches() {
-    }
+    private Batches() {}
 
     /**
      * The first {@code rows} images of an IDX (or IDX.gz) file as the column {@code image}, with
@@ -42,7 +41,10 @@ public final class Batches {
             RowMeta m = RowMeta.of(name + ":" + i).withSource(name);
             meta.add(classes == null ? m : m.withLabel(classes[i]));
         }
-        return Batch.builder(rows).column("image", idx.toImages(0, rows)).meta(meta).build();
+        return Batch.builder(rows)
+                .column("image", idx.toImages(0, rows))
+                .meta(meta)
+                .build();
     }
 
     /**
@@ -77,10 +79,13 @@ public final class Batches {
             }
             io.genpipe.runtime.step.source.PngSource.toGray(img, pixels, i * h * w); // as png-source reads them
             Path parent = files.get(i).toAbsolutePath().getParent();
-            meta.add(RowMeta.of(files.get(i).getFileName().toString()).withSource(parent == null ? null : parent.toString()));
+            meta.add(RowMeta.of(files.get(i).getFileName().toString())
+                    .withSource(parent == null ? null : parent.toString()));
         }
-        return Batch.builder(files.size()).column("image", BufferTensor.ofFloats(pixels, files.size(), 1, h, w))
-                .meta(meta).build();
+        return Batch.builder(files.size())
+                .column("image", BufferTensor.ofFloats(pixels, files.size(), 1, h, w))
+                .meta(meta)
+                .build();
     }
 
     /** One row per text, in its {@code text} tag (what {@code text-source} gives), ids {@code text-0, text-1, ...}. */
@@ -98,8 +103,10 @@ public final class Batches {
         for (int i = 0; i < rows; i++) {
             meta.add(RowMeta.of("row-" + i));
         }
-        return Batch.builder(rows).column(name, gaussian(new long[] {rows, dim}, new RandomSource(seed)))
-                .meta(meta).build();
+        return Batch.builder(rows)
+                .column(name, gaussian(new long[] {rows, dim}, new RandomSource(seed)))
+                .meta(meta)
+                .build();
     }
 
     /** A tensor of standard normal values of {@code shape}, drawn from {@code random}. */

@@ -133,7 +133,8 @@ public final class ComponentCase {
     }
 
     public String displayName() {
-        return label != null ? component + " (" + label + ")"
+        return label != null
+                ? component + " (" + label + ")"
                 : parameters.isEmpty() ? component : component + " " + parameters;
     }
 

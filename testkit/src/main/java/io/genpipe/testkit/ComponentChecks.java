@@ -44,9 +44,12 @@ public final class ComponentChecks {
     public ComponentChecks(PluginUnderTest plugin, ComponentCase componentCase) {
         this.plugin = plugin;
         this.c = componentCase;
-        this.factory = plugin.factory(c.component()).orElseThrow(() -> new AssertionError("plugin '"
-                + plugin.plugin().name() + "' has no component '" + c.component() + "'; it has "
-                + plugin.factories().stream().map(ComponentFactory::name).toList()));
+        this.factory = plugin.factory(c.component())
+                .orElseThrow(() -> new AssertionError("plugin '"
+                        + plugin.plugin().name() + "' has no component '" + c.component() + "'; it has "
+                        + plugin.factories().stream()
+                                .map(ComponentFactory::name)
+                                .toList()));
     }
 
     public Role role() {
@@ -69,64 +72,97 @@ public final class ComponentChecks {
 
     /** Outputs against the declared ports; one row per input row with the ids in order; the input left intact. */
     public void declaredPorts() {
-        try (Component component = create(); Batch input = input(component)) {
+        try (Component component = create();
+                Batch input = input(component)) {
             List<PortSpec> outputs = component.outputs();
             Assertions.assertNotNull(outputs, who() + ": outputs() returned null; declare List.of() for none");
-            Assertions.assertEquals(outputs, component.outputs(), who() + ": outputs() must return the same ports every time");
-            Assertions.assertEquals(component.inputs(), component.inputs(), who() + ": inputs() must return the same ports every time");
+            Assertions.assertEquals(
+                    outputs, component.outputs(), who() + ": outputs() must return the same ports every time");
+            Assertions.assertEquals(
+                    component.inputs(), component.inputs(), who() + ": inputs() must return the same ports every time");
             if (component instanceof Scorer scorer) {
                 Assertions.assertNotNull(scorer.direction(), who() + ": direction() returned null");
-                Assertions.assertTrue(scorer.quantity() != null && !scorer.quantity().isBlank(),
+                Assertions.assertTrue(
+                        scorer.quantity() != null && !scorer.quantity().isBlank(),
                         who() + ": quantity() must name what the score measures (e.g. \"anomaly\")");
                 double[] scores = withPluginLoader(component, () -> scorer.score(input));
                 Assertions.assertNotNull(scores, who() + ": score() returned null");
-                Assertions.assertEquals(input.rows(), scores.length, who() + ": score() returned " + scores.length
-                        + " scores for " + input.rows() + " rows; a scorer returns one number per row");
+                Assertions.assertEquals(
+                        input.rows(),
+                        scores.length,
+                        who() + ": score() returned " + scores.length + " scores for " + input.rows()
+                                + " rows; a scorer returns one number per row");
                 for (int i = 0; i < scores.length; i++) {
                     if (!Double.isFinite(scores[i])) {
-                        Assertions.fail(who() + ": score of row " + i + " ('" + input.meta(i).id() + "') is " + scores[i]);
+                        Assertions.fail(who() + ": score of row " + i + " ('"
+                                + input.meta(i).id() + "') is " + scores[i]);
                     }
                 }
             } else {
                 try (Batch out = call(component, input)) {
                     Assertions.assertNotNull(out, who() + " returned no batch");
-                    Assertions.assertEquals(input.rows(), out.rows(), who() + " returned " + out.rows() + " rows for "
-                            + input.rows() + "; a " + role().label() + " returns one row per input row");
+                    Assertions.assertEquals(
+                            input.rows(),
+                            out.rows(),
+                            who() + " returned " + out.rows() + " rows for " + input.rows() + "; a " + role().label()
+                                    + " returns one row per input row");
                     for (int i = 0; i < input.rows(); i++) {
                         RowMeta in = input.meta(i);
                         RowMeta got = out.meta(i);
-                        Assertions.assertEquals(in.id(), got.id(), who() + ": row " + i + " of the result has id '"
-                                + got.id() + "' but the input's row " + i + " is '" + in.id()
-                                + "'; results keep the input rows' ids in order");
-                        Assertions.assertEquals(in.source(), got.source(), who() + ": row '" + in.id() + "' came with source "
-                                + in.source() + " and left with " + got.source() + "; results keep the rows' metadata");
+                        Assertions.assertEquals(
+                                in.id(),
+                                got.id(),
+                                who() + ": row " + i + " of the result has id '"
+                                        + got.id() + "' but the input's row " + i + " is '" + in.id()
+                                        + "'; results keep the input rows' ids in order");
+                        Assertions.assertEquals(
+                                in.source(),
+                                got.source(),
+                                who() + ": row '" + in.id() + "' came with source " + in.source() + " and left with "
+                                        + got.source() + "; results keep the rows' metadata");
                         if (!(component instanceof Generator)) {
                             // only a generator may set the label it generated for and add tags
-                            Assertions.assertEquals(in.label(), got.label(), who() + ": row '" + in.id() + "' came with label "
-                                    + in.label() + " and left with " + got.label() + "; only a generator may set labels");
-                            Assertions.assertEquals(in.tags(), got.tags(), who() + ": row '" + in.id() + "' came with tags "
-                                    + in.tags() + " and left with " + got.tags() + "; only a generator may add tags");
+                            Assertions.assertEquals(
+                                    in.label(),
+                                    got.label(),
+                                    who() + ": row '" + in.id() + "' came with label " + in.label() + " and left with "
+                                            + got.label() + "; only a generator may set labels");
+                            Assertions.assertEquals(
+                                    in.tags(),
+                                    got.tags(),
+                                    who() + ": row '" + in.id() + "' came with tags " + in.tags() + " and left with "
+                                            + got.tags() + "; only a generator may add tags");
                         }
                     }
                     for (PortSpec port : outputs) {
-                        Assertions.assertTrue(out.hasColumn(port.name()), who() + " declares output port '" + port.name()
-                                + "' but its result has no such column (it has " + out.columnNames() + ")");
-                        port.mismatch(out.column(port.name())).ifPresent(m -> Assertions.fail(who()
-                                + " returned a column that does not match its declared port: " + m));
-                        Assertions.assertEquals(input.rows(), out.column(port.name()).shape()[0], who() + ": column '"
-                                + port.name() + "' must have one entry per row");
+                        Assertions.assertTrue(
+                                out.hasColumn(port.name()),
+                                who() + " declares output port '" + port.name()
+                                        + "' but its result has no such column (it has " + out.columnNames() + ")");
+                        port.mismatch(out.column(port.name()))
+                                .ifPresent(m -> Assertions.fail(
+                                        who() + " returned a column that does not match its declared port: " + m));
+                        Assertions.assertEquals(
+                                input.rows(),
+                                out.column(port.name()).shape()[0],
+                                who() + ": column '" + port.name() + "' must have one entry per row");
                     }
                     for (String name : out.columnNames()) {
-                        boolean declared = outputs.stream().anyMatch(p -> p.name().equals(name));
-                        Assertions.assertTrue(declared || input.hasColumn(name), who() + " returned column '" + name
-                                + "', which it does not declare among its outputs " + outputs.stream().map(PortSpec::name).toList()
-                                + "; declare every column it writes");
+                        boolean declared =
+                                outputs.stream().anyMatch(p -> p.name().equals(name));
+                        Assertions.assertTrue(
+                                declared || input.hasColumn(name),
+                                who() + " returned column '" + name
+                                        + "', which it does not declare among its outputs "
+                                        + outputs.stream().map(PortSpec::name).toList()
+                                        + "; declare every column it writes");
                     }
                 }
             }
             for (String name : input.columnNames()) {
-                Assertions.assertFalse(input.column(name).isClosed(), who() + " closed the input's column '" + name
-                        + "'; the input batch stays the caller's");
+                Assertions.assertFalse(
+                        input.column(name).isClosed(),
+                        who() + " closed the input's column '" + name + "'; the input batch stays the caller's");
             }
         }
     }
@@ -137,11 +173,13 @@ public final class ComponentChecks {
      */
     public void deterministic() {
         Outcome reference = reference();
-        try (Component component = create(); Batch input = input(component)) {
+        try (Component component = create();
+                Batch input = input(component)) {
             Outcome first = run(component, input);
             String d = reference.difference(first, 0);
             if (d != null) {
-                Assertions.fail(who() + " built a second time gave different results for the same input and seed: " + d);
+                Assertions.fail(
+                        who() + " built a second time gave different results for the same input and seed: " + d);
             }
             d = first.difference(run(component, input), 0);
             if (d != null) {
@@ -153,7 +191,8 @@ public final class ComponentChecks {
     /** The input in one batch vs. in batches of 1, 2 and the rest. */
     public void batchSizeIndependent() {
         Outcome whole = reference();
-        try (Component component = create(); Batch input = input(component)) {
+        try (Component component = create();
+                Batch input = input(component)) {
             List<Outcome> parts = new ArrayList<>();
             int[] cuts = {0, 1, 3, input.rows()};
             for (int i = 0; i + 1 < cuts.length; i++) {
@@ -164,7 +203,8 @@ public final class ComponentChecks {
             String d = whole.difference(Outcome.concat(parts), c.tolerance());
             if (d != null) {
                 Assertions.fail(who() + ": rows gave other results in batches of 1, 2 and " + (input.rows() - 3)
-                        + " than in one batch of " + input.rows() + ": " + d + ". A row's result may depend on its id and the"
+                        + " than in one batch of " + input.rows() + ": " + d
+                        + ". A row's result may depend on its id and the"
                         + " seed only (fork the random source by row id)");
             }
         }
@@ -173,8 +213,12 @@ public final class ComponentChecks {
     /** The batch in reverse order gives each row's result unchanged. */
     public void rowIndependent() {
         Outcome forward = reference();
-        try (Component component = create(); Batch input = input(component)) {
-            List<Integer> reverse = IntStream.range(0, input.rows()).map(i -> input.rows() - 1 - i).boxed().toList();
+        try (Component component = create();
+                Batch input = input(component)) {
+            List<Integer> reverse = IntStream.range(0, input.rows())
+                    .map(i -> input.rows() - 1 - i)
+                    .boxed()
+                    .toList();
             Outcome backward;
             try (Batch reversed = input.select(reverse)) {
                 backward = run(component, reversed);
@@ -197,9 +241,12 @@ public final class ComponentChecks {
         component.close();
         component.close();
         long after = plugin.liveNativeValues();
-        Assertions.assertEquals(before, after, who() + " left " + (after - before) + " native ONNX Runtime value(s) open"
-                + " after its results and the component were closed; close every OnnxTensor / ModelOutputs you open"
-                + " (try-with-resources) and what you keep in close()");
+        Assertions.assertEquals(
+                before,
+                after,
+                who() + " left " + (after - before) + " native ONNX Runtime value(s) open"
+                        + " after its results and the component were closed; close every OnnxTensor / ModelOutputs you open"
+                        + " (try-with-resources) and what you keep in close()");
     }
 
     /**
@@ -234,16 +281,22 @@ public final class ComponentChecks {
             try {
                 Component made = plugin.create(factory.role(), factory.name(), parameters);
                 made.close();
-                throw new AssertionError(who() + " accepted " + name + " = " + attempt.value() + " (" + e.getKey() + "); refuse it with"
-                        + " an InvalidParameterException naming '" + name + "' (or declare the range in parameters())");
+                throw new AssertionError(who() + " accepted " + name + " = " + attempt.value() + " (" + e.getKey()
+                        + "); refuse it with" + " an InvalidParameterException naming '" + name
+                        + "' (or declare the range in parameters())");
             } catch (GenpipeException ex) {
                 thrown = ex;
             }
-            Assertions.assertTrue(thrown instanceof ParameterException, who() + ": " + name + " = " + attempt.value()
-                    + " was refused with \"" + thrown.getMessage() + "\", which does not say which parameter is wrong;"
-                    + " throw InvalidParameterException(\"" + name + "\", ...)");
-            Assertions.assertTrue(((ParameterException) thrown).parameters().contains(name), who() + ": " + name + " = "
-                    + attempt.value() + " was refused naming " + ((ParameterException) thrown).parameters() + " instead of '" + name + "'");
+            Assertions.assertTrue(
+                    thrown instanceof ParameterException,
+                    who() + ": " + name + " = " + attempt.value()
+                            + " was refused with \"" + thrown.getMessage()
+                            + "\", which does not say which parameter is wrong;"
+                            + " throw InvalidParameterException(\"" + name + "\", ...)");
+            Assertions.assertTrue(
+                    ((ParameterException) thrown).parameters().contains(name),
+                    who() + ": " + name + " = " + attempt.value() + " was refused naming "
+                            + ((ParameterException) thrown).parameters() + " instead of '" + name + "'");
         }
     }
 
@@ -254,7 +307,8 @@ public final class ComponentChecks {
     public void threadSafe() {
         Outcome serial = reference();
         int threads = c.threads();
-        try (Component component = create(); Batch input = input(component)) {
+        try (Component component = create();
+                Batch input = input(component)) {
             ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
                 Thread t = new Thread(r, "genpipe-testkit-caller");
                 t.setDaemon(true);
@@ -280,17 +334,20 @@ public final class ComponentChecks {
                 try {
                     o = futures.get(i).get();
                 } catch (java.util.concurrent.ExecutionException ex) {
-                    throw new AssertionError(who() + " failed when called from " + threads + " threads at once: "
-                            + ex.getCause(), ex.getCause());
+                    throw new AssertionError(
+                            who() + " failed when called from " + threads + " threads at once: " + ex.getCause(),
+                            ex.getCause());
                 } catch (InterruptedException ex) {
                     Thread.currentThread().interrupt();
                     throw new AssertionError("interrupted", ex);
                 }
                 String d = serial.difference(o, 0);
                 if (d != null) {
-                    Assertions.fail(who() + ": call " + i + " of " + futures.size() + " from " + threads + " threads at once"
-                            + " gave another result than a serial call: " + d + ". Components must be safe to call"
-                            + " from several threads (keep per-call state in locals), or declare THREAD_SAFE unsupported");
+                    Assertions.fail(
+                            who() + ": call " + i + " of " + futures.size() + " from " + threads + " threads at once"
+                                    + " gave another result than a serial call: " + d
+                                    + ". Components must be safe to call"
+                                    + " from several threads (keep per-call state in locals), or declare THREAD_SAFE unsupported");
                 }
             }
         }
@@ -301,7 +358,8 @@ public final class ComponentChecks {
     /** The first call's result of a freshly built component, computed once and compared against by the checks. */
     private synchronized Outcome reference() {
         if (reference == null) {
-            try (Component component = create(); Batch input = input(component)) {
+            try (Component component = create();
+                    Batch input = input(component)) {
                 reference = run(component, input);
             }
         }
@@ -309,7 +367,8 @@ public final class ComponentChecks {
     }
 
     private String who() {
-        return role().label() + " '" + c.displayName() + "' (plugin '" + plugin.plugin().name() + "')";
+        return role().label() + " '" + c.displayName() + "' (plugin '"
+                + plugin.plugin().name() + "')";
     }
 
     private Component create() {
@@ -321,14 +380,14 @@ public final class ComponentChecks {
             Batch b = c.inputSupplier().get();
             if (b.rows() < 4) {
                 b.close();
-                throw new IllegalArgumentException("the input of " + c.displayName() + " has " + b.rows()
-                        + " rows; the checks need at least 4");
+                throw new IllegalArgumentException(
+                        "the input of " + c.displayName() + " has " + b.rows() + " rows; the checks need at least 4");
             }
             for (PortSpec port : component.inputs()) {
                 if (!b.hasColumn(port.name())) {
                     b.close();
-                    throw new IllegalArgumentException("the input of " + c.displayName() + " lacks column '" + port.name()
-                            + "' that the component reads (" + port + ")");
+                    throw new IllegalArgumentException("the input of " + c.displayName() + " lacks column '"
+                            + port.name() + "' that the component reads (" + port + ")");
                 }
             }
             return b;
@@ -349,14 +408,14 @@ public final class ComponentChecks {
             for (int d = 1; d < shape.length; d++) {
                 Dim dim = port.shape().get(d);
                 if (!dim.isFixed()) {
-                    throw new IllegalArgumentException("input port " + port + " has a dimension of no fixed size; give the case"
-                            + " an input (ComponentCase.input)");
+                    throw new IllegalArgumentException("input port " + port
+                            + " has a dimension of no fixed size; give the case" + " an input (ComponentCase.input)");
                 }
                 shape[d] = dim.size();
             }
             if (port.dtype() != DType.FLOAT32 || shape.length == 0) {
-                throw new IllegalArgumentException("input port " + port + " is not float32 of fixed sizes; give the case an"
-                        + " input (ComponentCase.input)");
+                throw new IllegalArgumentException("input port " + port
+                        + " is not float32 of fixed sizes; give the case an" + " input (ComponentCase.input)");
             }
             b.column(port.name(), Batches.gaussian(shape, new RandomSource(seed).fork("input/" + port.name())));
         }
@@ -403,8 +462,7 @@ public final class ComponentChecks {
     }
 
     /** A value for a parameter that must be refused. */
-    private record Attempt(String parameter, Object value) {
-    }
+    private record Attempt(String parameter, Object value) {}
 
     private static Object below(ParameterSpec spec) {
         return spec.type() == ParameterType.INTEGER ? (Object) (long) Math.floor(spec.min() - 1) : spec.min() - 1;

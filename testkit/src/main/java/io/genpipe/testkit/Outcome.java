@@ -125,12 +125,14 @@ final class Outcome {
             for (Outcome p : parts) {
                 Column c = p.columns.get(e.getKey());
                 if (c == null) {
-                    throw new AssertionError("column '" + e.getKey() + "' is in the result of one batch but not of another");
+                    throw new AssertionError(
+                            "column '" + e.getKey() + "' is in the result of one batch but not of another");
                 }
                 long[] a = java.util.Arrays.copyOfRange(first0, 1, first0.length);
                 long[] b = java.util.Arrays.copyOfRange(c.shape, 1, c.shape.length);
                 if (!Arrays.equals(a, b)) {
-                    throw new AssertionError("column '" + e.getKey() + "' is " + c.dtype.label() + Arrays.toString(c.shape)
+                    throw new AssertionError("column '" + e.getKey() + "' is " + c.dtype.label()
+                            + Arrays.toString(c.shape)
                             + " for a batch of " + c.shape[0] + " rows but " + first0[0] + " rows gave "
                             + Arrays.toString(first0) + "; a row's shape may not depend on the batch it comes in");
                 }
@@ -174,8 +176,8 @@ final class Outcome {
             Column want = e.getValue();
             Column got = actual.columns.get(e.getKey());
             if (want.dtype != got.dtype || !Arrays.equals(want.shape, got.shape)) {
-                return "column '" + e.getKey() + "': " + want.dtype.label() + Arrays.toString(want.shape) + " expected, "
-                        + got.dtype.label() + Arrays.toString(got.shape) + " found";
+                return "column '" + e.getKey() + "': " + want.dtype.label() + Arrays.toString(want.shape)
+                        + " expected, " + got.dtype.label() + Arrays.toString(got.shape) + " found";
             }
             boolean exactType = want.dtype != DType.FLOAT32 && want.dtype != DType.FLOAT64;
             int w = want.rowSize();
@@ -184,12 +186,16 @@ final class Outcome {
                 double b = got.values[i];
                 boolean same = exactType || tolerance == 0
                         ? Double.compare(a, b) == 0
-                        : a == b || (Double.isNaN(a) && Double.isNaN(b)) || Math.abs(a - b) <= tolerance * (1 + Math.abs(a));
+                        : a == b
+                                || (Double.isNaN(a) && Double.isNaN(b))
+                                || Math.abs(a - b) <= tolerance * (1 + Math.abs(a));
                 if (!same) {
                     int row = w == 0 ? 0 : i / w;
-                    return "column '" + e.getKey() + "', row " + row + " ('" + meta.get(row).id() + "'), element "
+                    return "column '" + e.getKey() + "', row " + row + " ('"
+                            + meta.get(row).id() + "'), element "
                             + (w == 0 ? 0 : i % w) + ": " + a + " expected, " + b + " found (difference "
-                            + Math.abs(a - b) + (exactType || tolerance == 0 ? ", must be identical" : ", tolerance " + tolerance)
+                            + Math.abs(a - b)
+                            + (exactType || tolerance == 0 ? ", must be identical" : ", tolerance " + tolerance)
                             + "; largest difference in the column " + largest(want.values, got.values) + ")";
                 }
             }
@@ -223,7 +229,8 @@ final class Outcome {
         if (a == null || b == null) {
             return Objects.equals(a, b) ? null : "score " + a + " expected, " + b + " found";
         }
-        boolean same = tolerance == 0 ? Double.compare(a, b) == 0
+        boolean same = tolerance == 0
+                ? Double.compare(a, b) == 0
                 : a.equals(b) || Math.abs(a - b) <= tolerance * (1 + Math.abs(a));
         return same ? null : "score " + a + " expected, " + b + " found";
     }

@@ -101,12 +101,15 @@ public abstract class PluginConformance {
                 missing.add(f.role().label() + " '" + f.name() + "'");
             }
         }
-        Assertions.assertTrue(missing.isEmpty(), "plugin '" + plugin().plugin().name() + "' has components the suite does"
-                + " not check: " + missing + "; add a ComponentCase for each, or list it in excluded() with a reason");
+        Assertions.assertTrue(
+                missing.isEmpty(),
+                "plugin '" + plugin().plugin().name() + "' has components the suite does" + " not check: " + missing
+                        + "; add a ComponentCase for each, or list it in excluded() with a reason");
         List<String> unknown = new ArrayList<>(covered);
         plugin().factories().forEach(f -> unknown.remove(f.name()));
-        Assertions.assertTrue(unknown.isEmpty(), "cases name components plugin '" + plugin().plugin().name()
-                + "' does not have: " + unknown);
+        Assertions.assertTrue(
+                unknown.isEmpty(),
+                "cases name components plugin '" + plugin().plugin().name() + "' does not have: " + unknown);
     }
 
     @AfterAll

@@ -4,8 +4,8 @@ import io.genpipe.api.Component;
 import io.genpipe.api.Role;
 import io.genpipe.api.spi.ComponentFactory;
 import io.genpipe.runtime.Genpipe;
-import io.genpipe.runtime.plugin.LoadedPlugin;
 import io.genpipe.runtime.pipeline.OutputFolder;
+import io.genpipe.runtime.plugin.LoadedPlugin;
 import io.genpipe.runtime.plugin.PluginManager;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -47,14 +47,19 @@ public final class PluginUnderTest implements AutoCloseable {
         this.workDir = workDir;
         Genpipe built;
         try {
-            built = Genpipe.builder().classPathPlugins(false).pluginsDir(pluginsDir).seed(seed).build();
+            built = Genpipe.builder()
+                    .classPathPlugins(false)
+                    .pluginsDir(pluginsDir)
+                    .seed(seed)
+                    .build();
         } catch (RuntimeException e) {
             deleteQuietly(workDir);
             throw e;
         }
         this.genpipe = built;
         if (genpipe.plugins().size() != 1) {
-            List<String> names = genpipe.plugins().stream().map(LoadedPlugin::name).toList();
+            List<String> names =
+                    genpipe.plugins().stream().map(LoadedPlugin::name).toList();
             close();
             throw new IllegalStateException("expected exactly one plugin in " + pluginsDir + ", found " + names);
         }
@@ -85,9 +90,11 @@ public final class PluginUnderTest implements AutoCloseable {
         require(Files.isDirectory(folder), "plugin folder " + folder.toAbsolutePath() + " does not exist");
         Path work = tempDir();
         try {
-            Path dir = Files.createDirectories(work.resolve("plugins").resolve(folder.getFileName().toString()));
+            Path dir = Files.createDirectories(
+                    work.resolve("plugins").resolve(folder.getFileName().toString()));
             try (Stream<Path> jars = Files.list(folder)) {
-                for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+                for (Path jar :
+                        jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
                     Files.copy(jar, dir.resolve(jar.getFileName().toString()));
                 }
             }
@@ -104,10 +111,14 @@ public final class PluginUnderTest implements AutoCloseable {
      * built), with {@code libraries} (jars the plugin bundles) beside it.
      */
     public static PluginUnderTest buildOutput(Path classesDir, List<Path> libraries) {
-        require(Files.isDirectory(classesDir), "build output " + classesDir.toAbsolutePath()
-                + " does not exist; run the tests through Maven (mvn test) so that the plugin is compiled first");
-        require(Files.isRegularFile(classesDir.resolve(PluginManager.DESCRIPTOR)), classesDir.toAbsolutePath() + " has no "
-                + PluginManager.DESCRIPTOR + "; put it under src/main/resources/META-INF/");
+        require(
+                Files.isDirectory(classesDir),
+                "build output " + classesDir.toAbsolutePath()
+                        + " does not exist; run the tests through Maven (mvn test) so that the plugin is compiled first");
+        require(
+                Files.isRegularFile(classesDir.resolve(PluginManager.DESCRIPTOR)),
+                classesDir.toAbsolutePath() + " has no " + PluginManager.DESCRIPTOR
+                        + "; put it under src/main/resources/META-INF/");
         Path work = tempDir();
         try {
             Path dir = Files.createDirectories(work.resolve("plugins").resolve("plugin-under-test"));
@@ -157,8 +168,12 @@ public final class PluginUnderTest implements AutoCloseable {
 
     /** Builds a component whose role is looked up by name. */
     public <T extends Component> T create(String name, Map<String, ?> parameters) {
-        ComponentFactory<?> f = factory(name).orElseThrow(() -> new IllegalArgumentException("plugin '" + plugin.name()
-                + "' has no component '" + name + "'; it has " + plugin.factories().stream().map(ComponentFactory::name).toList()));
+        ComponentFactory<?> f = factory(name)
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "plugin '" + plugin.name() + "' has no component '" + name + "'; it has "
+                                + plugin.factories().stream()
+                                        .map(ComponentFactory::name)
+                                        .toList()));
         return genpipe.create(f.role(), name, parameters);
     }
 
@@ -181,7 +196,8 @@ public final class PluginUnderTest implements AutoCloseable {
         try (Stream<Path> walk = Files.walk(classes)) {
             files = walk.filter(Files::isRegularFile).sorted().toList();
         }
-        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream zip = new JarOutputStream(out)) {
+        try (OutputStream out = Files.newOutputStream(jar);
+                JarOutputStream zip = new JarOutputStream(out)) {
             List<String> dirs = new ArrayList<>();
             for (Path f : files) {
                 String name = classes.relativize(f).toString().replace('\\', '/');

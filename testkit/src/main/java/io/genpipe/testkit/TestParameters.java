@@ -18,8 +18,7 @@ import java.util.Map;
  */
 public final class TestParameters {
 
-    private TestParameters() {
-    }
+    private TestParameters() {}
 
     /**
      * @throws io.genpipe.runtime.component.ParameterException listing every problem, as a pipeline

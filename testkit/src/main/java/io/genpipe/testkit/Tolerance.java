@@ -9,8 +9,7 @@ import org.junit.jupiter.api.Assertions;
  */
 public final class Tolerance {
 
-    private Tolerance() {
-    }
+    private Tolerance() {}
 
     public static void assertClose(float[] expected, float[] actual, double tolerance, String what) {
         double[] e = new double[expected.length];
@@ -33,7 +32,8 @@ public final class Tolerance {
         int first = -1;
         for (int i = 0; i < expected.length; i++) {
             double d = Math.abs(expected[i] - actual[i]);
-            boolean bad = !(d <= tolerance) && !(Double.isNaN(expected[i]) && Double.isNaN(actual[i]))
+            boolean bad = !(d <= tolerance)
+                    && !(Double.isNaN(expected[i]) && Double.isNaN(actual[i]))
                     && expected[i] != actual[i];
             if (bad && first < 0) {
                 first = i;

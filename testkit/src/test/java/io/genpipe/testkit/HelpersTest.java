@@ -43,7 +43,9 @@ class HelpersTest {
         }
 
         public List<ParameterSpec> parameters() {
-            return List.of(ParameterSpec.optional("samples", ParameterType.INTEGER, "16", "k").range(1, 100),
+            return List.of(
+                    ParameterSpec.optional("samples", ParameterType.INTEGER, "16", "k")
+                            .range(1, 100),
                     ParameterSpec.choice("mode", "fast", "m", "fast", "exact"),
                     ParameterSpec.optional("scale", ParameterType.NUMBER, null, "s"));
         }
@@ -59,7 +61,8 @@ class HelpersTest {
         assertEquals(16L, p.getLong("samples"));
         assertEquals("fast", p.getString("mode"));
         assertEquals(2.5, p.getDouble("scale"));
-        ParameterException e = assertThrows(ParameterException.class, () -> TestParameters.of(FACTORY, Map.of("samples", 0)));
+        ParameterException e =
+                assertThrows(ParameterException.class, () -> TestParameters.of(FACTORY, Map.of("samples", 0)));
         assertEquals(List.of("samples"), e.parameters());
         assertEquals("parameter 'samples' of scorer 't' must be from 1 to 100, got 0", e.getMessage());
     }
@@ -70,12 +73,15 @@ class HelpersTest {
             assertEquals(5, context.seed());
             Model affine = context.loadModel(Fixtures.AFFINE);
             float[] x = {0.1f, -0.2f, 0.3f, 0.4f, 1f, 0f, -1f, 0.5f};
-            try (BufferTensor in = BufferTensor.ofFloats(x, 2, 4); ModelOutputs out = affine.run(Map.of("x", in))) {
+            try (BufferTensor in = BufferTensor.ofFloats(x, 2, 4);
+                    ModelOutputs out = affine.run(Map.of("x", in))) {
                 Tolerance.assertClose(Fixtures.affineY(x), out.get("y").toFloatArray(), 1e-6, "affine y");
                 assertEquals(2, context.liveNativeValues());
             }
             assertEquals(0, context.liveNativeValues());
-            assertEquals(new io.genpipe.api.RandomSource(5).fork("demo/z").nextLong(), context.random("z").nextLong());
+            assertEquals(
+                    new io.genpipe.api.RandomSource(5).fork("demo/z").nextLong(),
+                    context.random("z").nextLong());
         }
     }
 
@@ -99,7 +105,10 @@ class HelpersTest {
         Path labels = Files.write(dir.resolve("labels-idx1-ubyte.gz"), raw.toByteArray());
         try (Batch b = Batches.fromIdx(images, labels, 2)) {
             assertArrayEquals(new long[] {2, 1, 2, 3}, b.column("image").shape());
-            assertArrayEquals(new float[] {0, 1, 0.2f, 0.4f, 0.6f, 0.8f}, java.util.Arrays.copyOf(b.column("image").toFloatArray(), 6), 1e-6f);
+            assertArrayEquals(
+                    new float[] {0, 1, 0.2f, 0.4f, 0.6f, 0.8f},
+                    java.util.Arrays.copyOf(b.column("image").toFloatArray(), 6),
+                    1e-6f);
             assertEquals("imgs-idx3-ubyte.gz:1", b.meta(1).id());
             assertEquals(3, b.meta(1).label());
         }
@@ -119,10 +128,13 @@ class HelpersTest {
 
     @Test
     void toleranceSaysWhereAndByHowMuch() {
-        AssertionError e = assertThrows(AssertionError.class,
+        AssertionError e = assertThrows(
+                AssertionError.class,
                 () -> Tolerance.assertClose(new double[] {1, 2, 3}, new double[] {1, 2.5, 3.001}, 1e-2, "scores"));
-        assertEquals("scores: element 1 is 2.5, expected 2.0 (difference 0.5 > tolerance 0.01); largest difference 0.5"
-                + " at element 1 of 3", e.getMessage());
+        assertEquals(
+                "scores: element 1 is 2.5, expected 2.0 (difference 0.5 > tolerance 0.01); largest difference 0.5"
+                        + " at element 1 of 3",
+                e.getMessage());
         Tolerance.assertClose(new float[] {1f, 2f}, new float[] {1f, 2.00001f}, 1e-4, "close enough");
     }
 }

@@ -3,8 +3,7 @@ package io.genpipe.testkit;
 /** Source of a plugin whose components each break one role contract, for the kit's own tests. */
 final class MisbehavingPlugin {
 
-    private MisbehavingPlugin() {
-    }
+    private MisbehavingPlugin() {}
 
     static final String SOURCE = """
             package bad;

@@ -18,8 +18,10 @@ class RacyConformanceTest extends PluginConformance {
     protected PluginUnderTest loadPlugin() {
         try {
             Path dir = Files.createTempDirectory("racy-plugin");
-            Path jar = PluginJarBuilder.plugin("bad").source("bad.BadPlugin", MisbehavingPlugin.SOURCE)
-                    .entry(Fixtures.AFFINE, Fixtures.affineBytes()).build(dir.resolve("bad.jar"));
+            Path jar = PluginJarBuilder.plugin("bad")
+                    .source("bad.BadPlugin", MisbehavingPlugin.SOURCE)
+                    .entry(Fixtures.AFFINE, Fixtures.affineBytes())
+                    .build(dir.resolve("bad.jar"));
             PluginUnderTest plugin = PluginUnderTest.jar(jar);
             PluginUnderTest.deleteQuietly(dir);
             return plugin;
@@ -30,14 +32,28 @@ class RacyConformanceTest extends PluginConformance {
 
     @Override
     protected List<ComponentCase> cases() {
-        return List.of(ComponentCase.of("good"),
+        return List.of(
+                ComponentCase.of("good"),
                 ComponentCase.of("racy").unsupported(Behavior.THREAD_SAFE, "shares one buffer between calls"));
     }
 
     @Override
     protected Map<String, String> excluded() {
         String reason = "breaks its contract on purpose (ConformanceChecksTest)";
-        return Map.of("flaky", reason, "batchy", reason, "ordered", reason, "lenient", reason, "leaky", reason,
-                "undeclared", reason, "labeller", reason);
+        return Map.of(
+                "flaky",
+                reason,
+                "batchy",
+                reason,
+                "ordered",
+                reason,
+                "lenient",
+                reason,
+                "leaky",
+                reason,
+                "undeclared",
+                reason,
+                "labeller",
+                reason);
     }
 }

@@ -39,7 +39,8 @@ public final class BufferTensor extends Tensor {
         if (bytes > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("tensor " + dtype + Arrays.toString(shape) + " exceeds 2 GiB");
         }
-        return new BufferTensor(dtype, shape, ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder()));
+        return new BufferTensor(
+                dtype, shape, ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder()));
     }
 
     /**
@@ -95,8 +96,8 @@ public final class BufferTensor extends Tensor {
 
     private static BufferTensor allocateFor(DType dtype, int length, long[] shape) {
         if (elementCount(shape) != length) {
-            throw new IllegalArgumentException(length + " values do not fill shape " + Arrays.toString(shape)
-                    + " (" + elementCount(shape) + " elements)");
+            throw new IllegalArgumentException(length + " values do not fill shape " + Arrays.toString(shape) + " ("
+                    + elementCount(shape) + " elements)");
         }
         return allocate(dtype, shape);
     }

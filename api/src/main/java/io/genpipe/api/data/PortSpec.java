@@ -77,8 +77,10 @@ public record PortSpec(String name, DType dtype, List<Dim> shape) {
         for (int i = 0; fits && i < actual.length; i++) {
             fits = shape.get(i).accepts(actual[i]);
         }
-        return fits ? Optional.empty()
-                : Optional.of(describe(tensor.dtype().label() + Arrays.toString(actual).replace(" ", "")));
+        return fits
+                ? Optional.empty()
+                : Optional.of(describe(
+                        tensor.dtype().label() + Arrays.toString(actual).replace(" ", "")));
     }
 
     private String describe(String found) {

@@ -21,8 +21,11 @@ public interface EncoderFactory extends ComponentFactory<Encoder> {
      * EncoderFactory.of("my-encoder", "what it does", List.of(...), MyEncoder::new)
      * }</pre>
      */
-    static EncoderFactory of(String name, String description, List<ParameterSpec> parameters,
-                          BiFunction<Parameters, PluginContext, ? extends Encoder> create) {
+    static EncoderFactory of(
+            String name,
+            String description,
+            List<ParameterSpec> parameters,
+            BiFunction<Parameters, PluginContext, ? extends Encoder> create) {
         class Of extends SimpleFactory<Encoder> implements EncoderFactory {
             Of() {
                 super(name, description, parameters, create);

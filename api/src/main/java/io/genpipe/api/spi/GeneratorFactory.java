@@ -21,8 +21,11 @@ public interface GeneratorFactory extends ComponentFactory<Generator> {
      * GeneratorFactory.of("my-generator", "what it does", List.of(...), MyGenerator::new)
      * }</pre>
      */
-    static GeneratorFactory of(String name, String description, List<ParameterSpec> parameters,
-                          BiFunction<Parameters, PluginContext, ? extends Generator> create) {
+    static GeneratorFactory of(
+            String name,
+            String description,
+            List<ParameterSpec> parameters,
+            BiFunction<Parameters, PluginContext, ? extends Generator> create) {
         class Of extends SimpleFactory<Generator> implements GeneratorFactory {
             Of() {
                 super(name, description, parameters, create);

@@ -84,7 +84,8 @@ public interface Model {
             PortSpec have = byName.get(want.name());
             if (have == null) {
                 problems.add("no " + kind + " '" + want.name() + "' (expected " + want.typeString() + "; the model's "
-                        + kind + "s are " + found.stream().map(PortSpec::toString).collect(Collectors.toList()) + ")");
+                        + kind + "s are "
+                        + found.stream().map(PortSpec::toString).collect(Collectors.toList()) + ")");
             } else {
                 want.mismatch(have).ifPresent(m -> problems.add(kind + " " + m));
             }

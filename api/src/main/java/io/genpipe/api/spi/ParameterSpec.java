@@ -16,12 +16,24 @@ import java.util.Objects;
  *     parameter accepts (null: no bound); the host refuses others, naming the parameter and range
  * @param max the largest value it accepts (null: no bound)
  */
-public record ParameterSpec(String name, ParameterType type, boolean required, String defaultValue,
-                            String description, List<String> choices, Double min, Double max) {
+public record ParameterSpec(
+        String name,
+        ParameterType type,
+        boolean required,
+        String defaultValue,
+        String description,
+        List<String> choices,
+        Double min,
+        Double max) {
 
     /** A parameter without a range. */
-    public ParameterSpec(String name, ParameterType type, boolean required, String defaultValue, String description,
-                         List<String> choices) {
+    public ParameterSpec(
+            String name,
+            ParameterType type,
+            boolean required,
+            String defaultValue,
+            String description,
+            List<String> choices) {
         this(name, type, required, defaultValue, description, choices, null, null);
     }
 
@@ -37,7 +49,8 @@ public record ParameterSpec(String name, ParameterType type, boolean required, S
             throw new IllegalArgumentException("required parameter '" + name + "' cannot have a default");
         }
         if ((min != null || max != null) && type != ParameterType.INTEGER && type != ParameterType.NUMBER) {
-            throw new IllegalArgumentException("parameter '" + name + "' is a " + type.label() + "; only numbers have a range");
+            throw new IllegalArgumentException(
+                    "parameter '" + name + "' is a " + type.label() + "; only numbers have a range");
         }
     }
 

@@ -66,8 +66,8 @@ public final class Parameters {
     public int getInt(String name) {
         long v = getLong(name);
         if (v != (int) v) {
-            throw new InvalidParameterException(name, name + " must be from " + Integer.MIN_VALUE + " to "
-                    + Integer.MAX_VALUE + ", found " + v);
+            throw new InvalidParameterException(
+                    name, name + " must be from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE + ", found " + v);
         }
         return (int) v;
     }
@@ -109,8 +109,8 @@ public final class Parameters {
     private <T> T get(String name, Class<T> javaType, ParameterType... allowed) {
         ParameterSpec spec = spec(name);
         if (!List.of(allowed).contains(spec.type())) {
-            throw new IllegalArgumentException("parameter '" + name + "' is a " + spec.type().label()
-                    + ", not read as " + javaType.getSimpleName());
+            throw new IllegalArgumentException("parameter '" + name + "' is a "
+                    + spec.type().label() + ", not read as " + javaType.getSimpleName());
         }
         Object value = values.get(name);
         if (value == null) {

@@ -21,8 +21,11 @@ public interface SamplerFactory extends ComponentFactory<Sampler> {
      * SamplerFactory.of("my-sampler", "what it does", List.of(...), MySampler::new)
      * }</pre>
      */
-    static SamplerFactory of(String name, String description, List<ParameterSpec> parameters,
-                          BiFunction<Parameters, PluginContext, ? extends Sampler> create) {
+    static SamplerFactory of(
+            String name,
+            String description,
+            List<ParameterSpec> parameters,
+            BiFunction<Parameters, PluginContext, ? extends Sampler> create) {
         class Of extends SimpleFactory<Sampler> implements SamplerFactory {
             Of() {
                 super(name, description, parameters, create);

@@ -21,8 +21,11 @@ public interface ScorerFactory extends ComponentFactory<Scorer> {
      * ScorerFactory.of("my-scorer", "what it does", List.of(...), MyScorer::new)
      * }</pre>
      */
-    static ScorerFactory of(String name, String description, List<ParameterSpec> parameters,
-                          BiFunction<Parameters, PluginContext, ? extends Scorer> create) {
+    static ScorerFactory of(
+            String name,
+            String description,
+            List<ParameterSpec> parameters,
+            BiFunction<Parameters, PluginContext, ? extends Scorer> create) {
         class Of extends SimpleFactory<Scorer> implements ScorerFactory {
             Of() {
                 super(name, description, parameters, create);

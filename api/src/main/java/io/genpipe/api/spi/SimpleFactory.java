@@ -13,8 +13,11 @@ abstract class SimpleFactory<T extends Component> implements ComponentFactory<T>
     private final List<ParameterSpec> parameters;
     private final BiFunction<Parameters, PluginContext, ? extends T> create;
 
-    SimpleFactory(String name, String description, List<ParameterSpec> parameters,
-                  BiFunction<Parameters, PluginContext, ? extends T> create) {
+    SimpleFactory(
+            String name,
+            String description,
+            List<ParameterSpec> parameters,
+            BiFunction<Parameters, PluginContext, ? extends T> create) {
         this.name = Objects.requireNonNull(name, "name is null");
         this.description = Objects.requireNonNull(description, "description is null");
         this.parameters = List.copyOf(parameters);

@@ -11,8 +11,7 @@ public final class CharVocabulary implements Vocabulary {
 
     private static final CharVocabulary PRINTABLE_ASCII = new CharVocabulary();
 
-    private CharVocabulary() {
-    }
+    private CharVocabulary() {}
 
     /** The 97-symbol vocabulary genpipe's character models (LSTM, GPT) are trained with. */
     public static CharVocabulary printableAscii() {
@@ -53,8 +52,8 @@ public final class CharVocabulary implements Vocabulary {
             } else {
                 throw new GenpipeException(String.format(
                         "character '%s' (U+%04X) at position %d cannot be encoded: vocabulary %s holds newline, tab and"
-                                + " printable ASCII ' '..'~'", new String(Character.toChars(text.codePointAt(i))),
-                        text.codePointAt(i), i, name()));
+                                + " printable ASCII ' '..'~'",
+                        new String(Character.toChars(text.codePointAt(i))), text.codePointAt(i), i, name()));
             }
         }
         return java.util.Arrays.copyOf(out, n);

@@ -13,8 +13,7 @@ import java.util.List;
  */
 public final class DecodeLoop {
 
-    private DecodeLoop() {
-    }
+    private DecodeLoop() {}
 
     /** A model seen one step at a time; closed when its batch is done (release caches and buffers there). */
     public interface StepModel extends AutoCloseable {
@@ -33,8 +32,7 @@ public final class DecodeLoop {
         float[] step(int[] tokens, boolean[] active);
 
         @Override
-        default void close() {
-        }
+        default void close() {}
     }
 
     /**
@@ -42,8 +40,14 @@ public final class DecodeLoop {
      *
      * @param randoms one random source per row (a row's draws never depend on the other rows)
      */
-    public static List<Generation> run(int[][] prompts, StepModel model, Vocabulary vocabulary, TokenSampler sampler,
-                                       StopRule stop, RandomSource[] randoms, TokenListener listener) {
+    public static List<Generation> run(
+            int[][] prompts,
+            StepModel model,
+            Vocabulary vocabulary,
+            TokenSampler sampler,
+            StopRule stop,
+            RandomSource[] randoms,
+            TokenListener listener) {
         int rows = prompts.length;
         int vocab = vocabulary.size();
         int eot = vocabulary.endOfText();
@@ -106,8 +110,10 @@ public final class DecodeLoop {
         }
         List<Generation> out = new ArrayList<>(rows);
         for (Row row : state) {
-            out.add(new Generation(Arrays.copyOfRange(row.context, row.promptLength, row.promptLength + row.generated),
-                    row.text.toString(), row.finish));
+            out.add(new Generation(
+                    Arrays.copyOfRange(row.context, row.promptLength, row.promptLength + row.generated),
+                    row.text.toString(),
+                    row.finish));
         }
         return out;
     }

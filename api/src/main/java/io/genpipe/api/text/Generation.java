@@ -7,5 +7,4 @@ package io.genpipe.api.text;
  * @param text their text
  * @param finish why it ended: {@code end-of-text}, {@code stop-sequence} or {@code max-tokens}
  */
-public record Generation(int[] tokens, String text, String finish) {
-}
+public record Generation(int[] tokens, String text, String finish) {}

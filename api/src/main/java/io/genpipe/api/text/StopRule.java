@@ -16,11 +16,18 @@ public record StopRule(int maxTokens, List<String> stopSequences, int minTokens)
 
     /** The parameters every token generator declares, with these names and defaults. */
     public static final List<ParameterSpec> PARAMETERS = List.of(
-            ParameterSpec.optional("maxTokens", ParameterType.INTEGER, "200", "most tokens generated per row").range(1, 100_000),
-            ParameterSpec.optional("stop", ParameterType.STRING_LIST, null,
+            ParameterSpec.optional("maxTokens", ParameterType.INTEGER, "200", "most tokens generated per row")
+                    .range(1, 100_000),
+            ParameterSpec.optional(
+                    "stop",
+                    ParameterType.STRING_LIST,
+                    null,
                     "stop sequences: generation ends before the first one that appears (e.g. [\"\\n\\n\"])"),
-            ParameterSpec.optional("minTokens", ParameterType.INTEGER, "0",
-                    "end of text is not sampled before this many tokens (fixed-length runs: minTokens = maxTokens)")
+            ParameterSpec.optional(
+                            "minTokens",
+                            ParameterType.INTEGER,
+                            "0",
+                            "end of text is not sampled before this many tokens (fixed-length runs: minTokens = maxTokens)")
                     .range(0, 100_000));
 
     public StopRule {
@@ -28,7 +35,8 @@ public record StopRule(int maxTokens, List<String> stopSequences, int minTokens)
             throw new InvalidParameterException("maxTokens", "maxTokens must be at least 1, found " + maxTokens);
         }
         if (minTokens < 0 || minTokens > maxTokens) {
-            throw new InvalidParameterException("minTokens", "minTokens must be between 0 and maxTokens (" + maxTokens + "), found " + minTokens);
+            throw new InvalidParameterException(
+                    "minTokens", "minTokens must be between 0 and maxTokens (" + maxTokens + "), found " + minTokens);
         }
         stopSequences = List.copyOf(stopSequences);
         for (String s : stopSequences) {
@@ -48,7 +56,8 @@ public record StopRule(int maxTokens, List<String> stopSequences, int minTokens)
 
     /** The rule a pipeline step configured through {@link #PARAMETERS}. */
     public static StopRule fromParameters(Parameters p) {
-        return new StopRule(p.getInt("maxTokens"), p.has("stop") ? p.getStringList("stop") : List.of(), p.getInt("minTokens"));
+        return new StopRule(
+                p.getInt("maxTokens"), p.has("stop") ? p.getStringList("stop") : List.of(), p.getInt("minTokens"));
     }
 
     /** Where the first stop sequence starts in {@code text} at or after {@code from}, or -1. */

@@ -20,8 +20,7 @@ public final class TextRows {
     /** The row tag holding a text. */
     public static final String TEXT = "text";
 
-    private TextRows() {
-    }
+    private TextRows() {}
 
     /** Each row's text, or {@code fallback} for rows without one (null: such rows are an error). */
     public static String[] texts(Batch batch, String fallback, String component) {
@@ -103,6 +102,9 @@ public final class TextRows {
             meta.add(new RowMeta(m.id(), m.label(), m.source(), m.score(), tags));
             counts[r] = g.tokens().length;
         }
-        return Batch.builder(rows).meta(meta).column("tokens", BufferTensor.ofLongs(counts, rows)).build();
+        return Batch.builder(rows)
+                .meta(meta)
+                .column("tokens", BufferTensor.ofLongs(counts, rows))
+                .build();
     }
 }

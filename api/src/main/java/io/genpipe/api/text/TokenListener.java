@@ -8,7 +8,7 @@ package io.genpipe.api.text;
 public interface TokenListener {
 
     /** Ignores everything. */
-    TokenListener NONE = (row, piece) -> { };
+    TokenListener NONE = (row, piece) -> {};
 
     /**
      * @param row the row's index in the batch being generated
@@ -18,6 +18,5 @@ public interface TokenListener {
     void onText(int row, String piece);
 
     /** Called once per row when its generation ends; {@code reason} as in {@link Generation#finish()}. */
-    default void onFinish(int row, String reason) {
-    }
+    default void onFinish(int row, String reason) {}
 }

@@ -31,14 +31,27 @@ public final class TokenSampler {
 
     /** The parameters every token generator declares, with these names and defaults. */
     public static final List<ParameterSpec> PARAMETERS = List.of(
-            ParameterSpec.choice("sampling", "sample",
-                    "greedy: always the most probable token; sample: draw through temperature, topK, topP", "sample", "greedy"),
-            ParameterSpec.optional("temperature", ParameterType.NUMBER, "1.0",
+            ParameterSpec.choice(
+                    "sampling",
+                    "sample",
+                    "greedy: always the most probable token; sample: draw through temperature, topK, topP",
+                    "sample",
+                    "greedy"),
+            ParameterSpec.optional(
+                    "temperature",
+                    ParameterType.NUMBER,
+                    "1.0",
                     "divides the logits before softmax: below 1 sharpens, above 1 flattens (must be > 0)"),
             ParameterSpec.optional("topK", ParameterType.INTEGER, "0", "keep the k most probable tokens (0: all)"),
-            ParameterSpec.optional("topP", ParameterType.NUMBER, "1.0",
+            ParameterSpec.optional(
+                    "topP",
+                    ParameterType.NUMBER,
+                    "1.0",
                     "keep the smallest set of most probable tokens whose probability mass reaches p (1: all)"),
-            ParameterSpec.optional("repetitionPenalty", ParameterType.NUMBER, "1.0",
+            ParameterSpec.optional(
+                    "repetitionPenalty",
+                    ParameterType.NUMBER,
+                    "1.0",
                     "penalise tokens already in the text: positive logits divided by it, negative multiplied (1: off)"));
 
     private static final double MASS_TOLERANCE = 1e-9;
@@ -72,7 +85,8 @@ public final class TokenSampler {
      * @throws InvalidParameterException naming the parameter and the allowed range when a value is out of range
      */
     public static TokenSampler fromParameters(Parameters p) {
-        return builder().greedy(p.getString("sampling").equals("greedy"))
+        return builder()
+                .greedy(p.getString("sampling").equals("greedy"))
                 .temperature(p.getDouble("temperature"))
                 .topK(p.getInt("topK"))
                 .topP(p.getDouble("topP"))
@@ -135,7 +149,8 @@ public final class TokenSampler {
                 order[i] = i;
             }
             final double[] probs = p;
-            Arrays.sort(order, (a, b) -> probs[a] != probs[b] ? Double.compare(probs[b], probs[a]) : Integer.compare(a, b));
+            Arrays.sort(
+                    order, (a, b) -> probs[a] != probs[b] ? Double.compare(probs[b], probs[a]) : Integer.compare(a, b));
             int keep = topK > 0 && topK < vocab ? topK : vocab;
             double kept = 0;
             for (int i = 0; i < keep; i++) {
@@ -218,8 +233,7 @@ public final class TokenSampler {
         private double topP = 1.0;
         private double repetitionPenalty = 1.0;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder greedy(boolean value) {
             this.greedy = value;
@@ -228,8 +242,10 @@ public final class TokenSampler {
 
         public Builder temperature(double value) {
             if (!(value > 0) || Double.isInfinite(value)) {
-                throw new InvalidParameterException("temperature", "temperature must be a number > 0 (use sampling: greedy for the most probable"
-                        + " token), found " + value);
+                throw new InvalidParameterException(
+                        "temperature",
+                        "temperature must be a number > 0 (use sampling: greedy for the most probable"
+                                + " token), found " + value);
             }
             this.temperature = value;
             return this;
@@ -237,7 +253,8 @@ public final class TokenSampler {
 
         public Builder topK(int value) {
             if (value < 0) {
-                throw new InvalidParameterException("topK", "topK must be 0 (off) or a positive count of tokens, found " + value);
+                throw new InvalidParameterException(
+                        "topK", "topK must be 0 (off) or a positive count of tokens, found " + value);
             }
             this.topK = value;
             return this;
@@ -253,8 +270,10 @@ public final class TokenSampler {
 
         public Builder repetitionPenalty(double value) {
             if (!(value > 0) || Double.isInfinite(value)) {
-                throw new InvalidParameterException("repetitionPenalty", "repetitionPenalty must be a number > 0 (1: off; above 1 discourages"
-                        + " repeats), found " + value);
+                throw new InvalidParameterException(
+                        "repetitionPenalty",
+                        "repetitionPenalty must be a number > 0 (1: off; above 1 discourages" + " repeats), found "
+                                + value);
             }
             this.repetitionPenalty = value;
             return this;

@@ -15,16 +15,21 @@ class BatchOperationsTest {
         return Batch.builder(3)
                 .column("x", BufferTensor.ofFloats(new float[] {1, 2, 3, 4, 5, 6}, 3, 2))
                 .column("label", BufferTensor.ofLongs(new long[] {7, 8, 9}, 3))
-                .meta(List.of(RowMeta.of("a").withLabel(7), RowMeta.of("b").withLabel(8), RowMeta.of("c").withLabel(9)))
+                .meta(List.of(
+                        RowMeta.of("a").withLabel(7),
+                        RowMeta.of("b").withLabel(8),
+                        RowMeta.of("c").withLabel(9)))
                 .build();
     }
 
     @Test
     void selectGathersRowsWithRepeatsAndLeavesTheBatchOwned() {
-        try (Batch b = three(); Batch s = b.select(List.of(2, 0, 2))) {
+        try (Batch b = three();
+                Batch s = b.select(List.of(2, 0, 2))) {
             assertArrayEquals(new float[] {5, 6, 1, 2, 5, 6}, s.column("x").toFloatArray());
             assertArrayEquals(new long[] {9, 7, 9}, s.column("label").toLongArray());
-            assertEquals(List.of("c", "a", "c"), s.meta().stream().map(RowMeta::id).toList());
+            assertEquals(
+                    List.of("c", "a", "c"), s.meta().stream().map(RowMeta::id).toList());
             assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, b.column("x").toFloatArray(), "source changed");
             assertThrows(IndexOutOfBoundsException.class, () -> b.select(List.of(3)));
         }
@@ -32,11 +37,17 @@ class BatchOperationsTest {
 
     @Test
     void sliceCopyConcatAndRetain() {
-        try (Batch b = three(); Batch head = b.slice(0, 1); Batch tail = b.slice(1, 3); Batch copy = b.copy();
-             Batch joined = Batch.concat(List.of(tail, head))) {
+        try (Batch b = three();
+                Batch head = b.slice(0, 1);
+                Batch tail = b.slice(1, 3);
+                Batch copy = b.copy();
+                Batch joined = Batch.concat(List.of(tail, head))) {
             assertArrayEquals(new float[] {3, 4, 5, 6, 1, 2}, joined.column("x").toFloatArray());
-            assertEquals(List.of("b", "c", "a"), joined.meta().stream().map(RowMeta::id).toList());
-            assertArrayEquals(b.column("label").toLongArray(), copy.column("label").toLongArray());
+            assertEquals(
+                    List.of("b", "c", "a"),
+                    joined.meta().stream().map(RowMeta::id).toList());
+            assertArrayEquals(
+                    b.column("label").toLongArray(), copy.column("label").toLongArray());
             Tensor x = copy.column("x");
             Tensor label = copy.column("label");
             Batch kept = copy.retain(List.of("x"));
@@ -47,9 +58,13 @@ class BatchOperationsTest {
             assertTrue(x.isClosed());
             assertThrows(IllegalStateException.class, () -> copy.slice(0, 1), "retain spends the batch");
         }
-        try (Batch a = three(); Batch other = Batch.builder(1).column("x", BufferTensor.ofFloats(new float[3], 1, 3))
-                .column("label", BufferTensor.ofLongs(new long[1], 1)).build()) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Batch.concat(List.of(a, other)));
+        try (Batch a = three();
+                Batch other = Batch.builder(1)
+                        .column("x", BufferTensor.ofFloats(new float[3], 1, 3))
+                        .column("label", BufferTensor.ofLongs(new long[1], 1))
+                        .build()) {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> Batch.concat(List.of(a, other)));
             assertEquals("cannot concatenate column 'x': float32[3,2] and float32[1,3]", e.getMessage());
         }
     }

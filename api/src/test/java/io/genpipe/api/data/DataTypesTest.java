@@ -16,9 +16,11 @@ class DataTypesTest {
         PortSpec z = PortSpec.of("z", DType.FLOAT32, "batch", 20);
         assertEquals(Optional.empty(), z.mismatch(PortSpec.of("z", DType.FLOAT32, 16, 20)));
         assertEquals(Optional.empty(), z.mismatch(PortSpec.of("z", DType.FLOAT32, "n", Dim.ANY)));
-        assertEquals(Optional.of("port 'z': expected float32[batch,20], found float32[batch,32]"),
+        assertEquals(
+                Optional.of("port 'z': expected float32[batch,20], found float32[batch,32]"),
                 z.mismatch(PortSpec.of("z", DType.FLOAT32, "batch", 32)));
-        assertEquals(Optional.of("port 'z': expected float32[batch,20], found int64[batch,20]"),
+        assertEquals(
+                Optional.of("port 'z': expected float32[batch,20], found int64[batch,20]"),
                 z.mismatch(PortSpec.of("z", DType.INT64, "batch", 20)));
         try (BufferTensor t = BufferTensor.ofFloats(new float[6], 2, 3)) {
             assertEquals(Optional.of("port 'z': expected float32[batch,20], found float32[2,3]"), z.mismatch(t));
@@ -39,8 +41,8 @@ class DataTypesTest {
         t.close();
         IllegalStateException e = assertThrows(IllegalStateException.class, t::toFloatArray);
         assertEquals("tensor float32[2,3] is closed", e.getMessage());
-        IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
-                () -> BufferTensor.ofLongs(new long[] {1, 2, 3}, 2, 2));
+        IllegalArgumentException wrong =
+                assertThrows(IllegalArgumentException.class, () -> BufferTensor.ofLongs(new long[] {1, 2, 3}, 2, 2));
         assertEquals("3 values do not fill shape [2, 2] (4 elements)", wrong.getMessage());
     }
 
@@ -48,22 +50,30 @@ class DataTypesTest {
     void batchChecksRowsAndClosesOwnedColumnsOnly() {
         BufferTensor owned = BufferTensor.ofFloats(new float[4], 2, 2);
         BufferTensor borrowed = BufferTensor.ofInts(new int[] {3, 7}, 2);
-        Batch batch = Batch.builder(2).column("x", owned).borrow("label", borrowed).build();
-        assertEquals(List.of("0", "1"), batch.meta().stream().map(RowMeta::id).collect(java.util.stream.Collectors.toList()));
+        Batch batch =
+                Batch.builder(2).column("x", owned).borrow("label", borrowed).build();
+        assertEquals(
+                List.of("0", "1"),
+                batch.meta().stream().map(RowMeta::id).collect(java.util.stream.Collectors.toList()));
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> batch.column("y"));
         assertEquals("batch has no column 'y'; columns: [x, label]", missing.getMessage());
         batch.close();
         assertTrue(owned.isClosed());
         assertArrayEquals(new int[] {3, 7}, borrowed.toIntArray());
-        IllegalArgumentException rows = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException rows = assertThrows(
+                IllegalArgumentException.class,
                 () -> Batch.builder(3).column("x", BufferTensor.ofFloats(new float[4], 2, 2)));
-        assertEquals("column 'x' is float32[2,2] but the batch has 3 rows; its leading dimension must be 3", rows.getMessage());
+        assertEquals(
+                "column 'x' is float32[2,2] but the batch has 3 rows; its leading dimension must be 3",
+                rows.getMessage());
     }
 
     @Test
     void dtypeParsingListsKnownTypes() {
         assertEquals(DType.FLOAT32, DType.parse("float"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DType.parse("half"));
-        assertEquals("Unknown dtype 'half'; known dtypes: [float32, float64, int8, uint8, int32, int64, bool]", e.getMessage());
+        assertEquals(
+                "Unknown dtype 'half'; known dtypes: [float32, float64, int8, uint8, int32, int64, bool]",
+                e.getMessage());
     }
 }

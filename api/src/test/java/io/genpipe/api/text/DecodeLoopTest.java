@@ -33,7 +33,9 @@ class DecodeLoopTest {
             float[] l = new float[scripts.length * 97];
             java.util.Arrays.fill(l, -20f);
             for (int r = 0; r < scripts.length; r++) {
-                int t = position[r] < scripts[r].length() ? V.encode(scripts[r].substring(position[r], position[r] + 1))[0] : 0;
+                int t = position[r] < scripts[r].length()
+                        ? V.encode(scripts[r].substring(position[r], position[r] + 1))[0]
+                        : 0;
                 l[r * 97 + t] = 20f;
             }
             return l;
@@ -69,8 +71,14 @@ class DecodeLoopTest {
         Script model = new Script("hello world\n\nbye", "hi", "abcdefgh");
         List<StringBuilder> streamed = List.of(new StringBuilder(), new StringBuilder(), new StringBuilder());
         List<String> finishes = new ArrayList<>(List.of("", "", ""));
-        List<Generation> out = DecodeLoop.run(new int[][] {{0}, {0}, {0}}, model, V, TokenSampler.greedy(),
-                new StopRule(5, List.of("\n\n", "ld\n")), randoms(3), new TokenListener() {
+        List<Generation> out = DecodeLoop.run(
+                new int[][] {{0}, {0}, {0}},
+                model,
+                V,
+                TokenSampler.greedy(),
+                new StopRule(5, List.of("\n\n", "ld\n")),
+                randoms(3),
+                new TokenListener() {
                     @Override
                     public void onText(int row, String piece) {
                         streamed.get(row).append(piece);
@@ -97,8 +105,14 @@ class DecodeLoopTest {
     void aStopSequenceIsCutAndNeverStreamed() {
         Script model = new Script("hello world\n\nbye");
         List<String> pieces = new ArrayList<>();
-        List<Generation> out = DecodeLoop.run(new int[][] {{0}}, model, V, TokenSampler.greedy(),
-                new StopRule(100, List.of("\n\n")), randoms(1), (row, piece) -> pieces.add(piece));
+        List<Generation> out = DecodeLoop.run(
+                new int[][] {{0}},
+                model,
+                V,
+                TokenSampler.greedy(),
+                new StopRule(100, List.of("\n\n")),
+                randoms(1),
+                (row, piece) -> pieces.add(piece));
         assertEquals("hello world", out.get(0).text());
         assertEquals("stop-sequence", out.get(0).finish());
         assertArrayEquals(V.encode("hello world"), out.get(0).tokens());
@@ -112,8 +126,14 @@ class DecodeLoopTest {
     void heldBackTextIsReleasedWhenItTurnsOutNotToStop() {
         Script model = new Script("a\nb");
         List<String> pieces = new ArrayList<>();
-        List<Generation> out = DecodeLoop.run(new int[][] {{0}}, model, V, TokenSampler.greedy(),
-                new StopRule(100, List.of("\n\n")), randoms(1), (row, piece) -> pieces.add(piece));
+        List<Generation> out = DecodeLoop.run(
+                new int[][] {{0}},
+                model,
+                V,
+                TokenSampler.greedy(),
+                new StopRule(100, List.of("\n\n")),
+                randoms(1),
+                (row, piece) -> pieces.add(piece));
         assertEquals("a\nb", out.get(0).text());
         assertEquals(List.of("a", "\nb"), pieces);
     }
@@ -121,20 +141,31 @@ class DecodeLoopTest {
     @Test
     void endOfTextIsNotSampledBeforeMinTokens() {
         Script model = new Script("hi");
-        List<Generation> out = DecodeLoop.run(new int[][] {{0}}, model, V, TokenSampler.greedy(),
-                new StopRule(10, List.of(), 4), randoms(1), TokenListener.NONE);
+        List<Generation> out = DecodeLoop.run(
+                new int[][] {{0}},
+                model,
+                V,
+                TokenSampler.greedy(),
+                new StopRule(10, List.of(), 4),
+                randoms(1),
+                TokenListener.NONE);
         // after "hi" the model wants end of text; held off, the next best (lowest id on a tie) is newline
         assertEquals("hi\n\n", out.get(0).text());
         assertEquals("end-of-text", out.get(0).finish());
-        assertEquals("minTokens must be between 0 and maxTokens (3), found 4",
-                assertThrows(GenpipeException.class, () -> new StopRule(3, List.of(), 4)).getMessage());
+        assertEquals(
+                "minTokens must be between 0 and maxTokens (3), found 4",
+                assertThrows(GenpipeException.class, () -> new StopRule(3, List.of(), 4))
+                        .getMessage());
     }
 
     @Test
     void vocabularyRoundTripsAndNamesWhatItCannotEncode() {
         String text = "Q: What's 2+2?\n\tA: ~4";
         assertEquals(text.replace("\t", "    "), V.decode(V.encode(text), 0, V.encode(text).length));
-        assertEquals("character 'é' (U+00E9) at position 3 cannot be encoded: vocabulary printable-ascii-97 holds newline,"
-                + " tab and printable ASCII ' '..'~'", assertThrows(GenpipeException.class, () -> V.encode("caf\u00e9")).getMessage());
+        assertEquals(
+                "character 'é' (U+00E9) at position 3 cannot be encoded: vocabulary printable-ascii-97 holds newline,"
+                        + " tab and printable ASCII ' '..'~'",
+                assertThrows(GenpipeException.class, () -> V.encode("caf\u00e9"))
+                        .getMessage());
     }
 }

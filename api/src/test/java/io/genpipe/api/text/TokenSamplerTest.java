@@ -62,26 +62,36 @@ class TokenSamplerTest {
     @Test
     void topPKeepsExactlyTheSmallestSetReachingP() {
         float[] l = logitsOf(0.1, 0.4, 0.3, 0.2);
-        assertDistribution(new double[] {0, 4 / 7.0, 3 / 7.0, 0},
+        assertDistribution(
+                new double[] {0, 4 / 7.0, 3 / 7.0, 0},
                 TokenSampler.builder().topP(0.7).build().distribution(l, 0, 4, NONE, 0));
-        assertDistribution(new double[] {0, 4 / 9.0, 3 / 9.0, 2 / 9.0},
+        assertDistribution(
+                new double[] {0, 4 / 9.0, 3 / 9.0, 2 / 9.0},
                 TokenSampler.builder().topP(0.71).build().distribution(l, 0, 4, NONE, 0));
-        assertDistribution(new double[] {0, 1, 0, 0},
+        assertDistribution(
+                new double[] {0, 1, 0, 0},
                 TokenSampler.builder().topP(0.3).build().distribution(l, 0, 4, NONE, 0));
-        assertDistribution(new double[] {0.1, 0.4, 0.3, 0.2},
+        assertDistribution(
+                new double[] {0.1, 0.4, 0.3, 0.2},
                 TokenSampler.builder().topP(1.0).build().distribution(l, 0, 4, NONE, 0));
     }
 
     @Test
     void topPWorksOnTheTopKRenormalisedMass() {
         // top-3 of {.1,.4,.3,.2} renormalised: .4/.9=.444, .3/.9=.333, .2/.9=.222; p=.75 keeps the first two
-        double[] p = TokenSampler.builder().topK(3).topP(0.75).build().distribution(logitsOf(0.1, 0.4, 0.3, 0.2), 0, 4, NONE, 0);
+        double[] p = TokenSampler.builder()
+                .topK(3)
+                .topP(0.75)
+                .build()
+                .distribution(logitsOf(0.1, 0.4, 0.3, 0.2), 0, 4, NONE, 0);
         assertDistribution(new double[] {0, 4 / 7.0, 3 / 7.0, 0}, p);
     }
 
     @Test
     void repetitionPenaltyDividesPositiveAndMultipliesNegativeLogitsOfSeenTokens() {
-        double[] p = TokenSampler.builder().repetitionPenalty(2).build()
+        double[] p = TokenSampler.builder()
+                .repetitionPenalty(2)
+                .build()
                 .distribution(new float[] {2, -1, 0.5f}, 0, 3, new int[] {0, 1, 0, 7}, 3);
         double z = Math.exp(1) + Math.exp(-2) + Math.exp(0.5);
         assertDistribution(new double[] {Math.exp(1) / z, Math.exp(-2) / z, Math.exp(0.5) / z}, p);
@@ -89,7 +99,8 @@ class TokenSamplerTest {
 
     @Test
     void greedyTakesTheArgmaxAfterThePenaltyWithTiesToTheLowerId() {
-        TokenSampler g = TokenSampler.builder().greedy(true).repetitionPenalty(2).build();
+        TokenSampler g =
+                TokenSampler.builder().greedy(true).repetitionPenalty(2).build();
         assertEquals(1, g.next(new float[] {2, 1.5f, 0}, 0, 3, new int[] {0}, 1, new RandomSource(1)));
         assertEquals(0, g.next(new float[] {2, 1.5f, 0}, 0, 3, NONE, 0, new RandomSource(1)));
         assertEquals(1, TokenSampler.greedy().next(new float[] {0, 3, 3}, 0, 3, NONE, 0, new RandomSource(1)));
@@ -139,17 +150,33 @@ class TokenSamplerTest {
     @Test
     void parametersBuildTheChainAndOutOfRangeValuesAreNamed() {
         List<ParameterSpec> specs = new ArrayList<>(TokenSampler.PARAMETERS);
-        Parameters p = new Parameters(specs, Map.of("sampling", "sample", "temperature", 0.7, "topK", 40L, "topP", 0.9,
-                "repetitionPenalty", 1.2));
-        assertEquals("repetitionPenalty=1.2 -> temperature=0.7 -> topK=40 -> topP=0.9 -> sample",
+        Parameters p = new Parameters(
+                specs,
+                Map.of("sampling", "sample", "temperature", 0.7, "topK", 40L, "topP", 0.9, "repetitionPenalty", 1.2));
+        assertEquals(
+                "repetitionPenalty=1.2 -> temperature=0.7 -> topK=40 -> topP=0.9 -> sample",
                 TokenSampler.fromParameters(p).toString());
-        assertEquals("topP must be in (0, 1] (1: off), found 1.5",
-                assertThrows(GenpipeException.class, () -> TokenSampler.builder().topP(1.5)).getMessage());
-        assertEquals("temperature must be a number > 0 (use sampling: greedy for the most probable token), found 0.0",
-                assertThrows(GenpipeException.class, () -> TokenSampler.builder().temperature(0)).getMessage());
-        assertEquals("topK must be 0 (off) or a positive count of tokens, found -1",
-                assertThrows(GenpipeException.class, () -> TokenSampler.builder().topK(-1)).getMessage());
-        assertEquals("maxTokens must be at least 1, found 0",
-                assertThrows(GenpipeException.class, () -> StopRule.maxTokens(0)).getMessage());
+        assertEquals(
+                "topP must be in (0, 1] (1: off), found 1.5",
+                assertThrows(
+                                GenpipeException.class,
+                                () -> TokenSampler.builder().topP(1.5))
+                        .getMessage());
+        assertEquals(
+                "temperature must be a number > 0 (use sampling: greedy for the most probable token), found 0.0",
+                assertThrows(
+                                GenpipeException.class,
+                                () -> TokenSampler.builder().temperature(0))
+                        .getMessage());
+        assertEquals(
+                "topK must be 0 (off) or a positive count of tokens, found -1",
+                assertThrows(
+                                GenpipeException.class,
+                                () -> TokenSampler.builder().topK(-1))
+                        .getMessage());
+        assertEquals(
+                "maxTokens must be at least 1, found 0",
+                assertThrows(GenpipeException.class, () -> StopRule.maxTokens(0))
+                        .getMessage());
     }
 }

@@ -22,7 +22,10 @@ import java.util.Map;
 final class CharLstm {
 
     static final String SHIPPED = "io/genpipe/autoregressive/models/char-lstm.onnx";
-    static final ParameterSpec MODEL = ParameterSpec.optional("model", ParameterType.PATH, null,
+    static final ParameterSpec MODEL = ParameterSpec.optional(
+            "model",
+            ParameterType.PATH,
+            null,
             "your own character LSTM .onnx (tokens int64[batch,seq], h, c float32[layers,batch,hidden] -> logits"
                     + " float32[batch,seq,97], h_out, c_out)");
     static final CharVocabulary VOCABULARY = CharVocabulary.printableAscii();
@@ -41,19 +44,30 @@ final class CharLstm {
 
     static CharLstm load(Parameters p, PluginContext context) {
         Model model = p.findPath("model").map(context::loadModel).orElseGet(() -> context.loadModel(SHIPPED));
-        PortSpec h = model.inputs().stream().filter(s -> s.name().equals("h")).findFirst().orElse(null);
-        int layers = h != null && h.rank() == 3 && h.shape().get(0).isFixed() ? (int) h.shape().get(0).size() : -1;
-        int hidden = h != null && h.rank() == 3 && h.shape().get(2).isFixed() ? (int) h.shape().get(2).size() : -1;
+        PortSpec h = model.inputs().stream()
+                .filter(s -> s.name().equals("h"))
+                .findFirst()
+                .orElse(null);
+        int layers = h != null && h.rank() == 3 && h.shape().get(0).isFixed()
+                ? (int) h.shape().get(0).size()
+                : -1;
+        int hidden = h != null && h.rank() == 3 && h.shape().get(2).isFixed()
+                ? (int) h.shape().get(2).size()
+                : -1;
         Object l = layers > 0 ? layers : "layers";
         Object d = hidden > 0 ? hidden : "hidden";
         model.requirePorts(
-                List.of(PortSpec.of("tokens", DType.INT64, "batch", "seq"), PortSpec.of("h", DType.FLOAT32, l, "batch", d),
+                List.of(
+                        PortSpec.of("tokens", DType.INT64, "batch", "seq"),
+                        PortSpec.of("h", DType.FLOAT32, l, "batch", d),
                         PortSpec.of("c", DType.FLOAT32, l, "batch", d)),
-                List.of(PortSpec.of("logits", DType.FLOAT32, "batch", "seq", VOCABULARY.size()),
-                        PortSpec.of("h_out", DType.FLOAT32, l, "batch", d), PortSpec.of("c_out", DType.FLOAT32, l, "batch", d)));
+                List.of(
+                        PortSpec.of("logits", DType.FLOAT32, "batch", "seq", VOCABULARY.size()),
+                        PortSpec.of("h_out", DType.FLOAT32, l, "batch", d),
+                        PortSpec.of("c_out", DType.FLOAT32, l, "batch", d)));
         if (layers <= 0 || hidden <= 0) {
-            throw new GenpipeException("model " + model.name() + " does not fit: input 'h' needs fixed layers and hidden"
-                    + " sizes, found " + h);
+            throw new GenpipeException("model " + model.name()
+                    + " does not fit: input 'h' needs fixed layers and hidden" + " sizes, found " + h);
         }
         return new CharLstm(model, layers, hidden);
     }
@@ -87,7 +101,9 @@ final class CharLstm {
             }
         }
         double[] ll = new double[rows];
-        try (BufferTensor h = zeros(rows); BufferTensor c = zeros(rows); ModelOutputs out = run(ids, rows, h, c)) {
+        try (BufferTensor h = zeros(rows);
+                BufferTensor c = zeros(rows);
+                ModelOutputs out = run(ids, rows, h, c)) {
             float[] logits = out.get("logits").toFloatArray();
             for (int r = 0; r < rows; r++) {
                 int n = texts[r].length + 1;
@@ -127,7 +143,9 @@ final class CharLstm {
             float[] logits = new float[rows * vocab];
             for (int r = 0; r < rows; r++) {
                 long[] ids = Arrays.stream(prompts[r]).asLongStream().toArray();
-                try (BufferTensor h0 = zeros(1); BufferTensor c0 = zeros(1); ModelOutputs out = run(ids, 1, h0, c0)) {
+                try (BufferTensor h0 = zeros(1);
+                        BufferTensor c0 = zeros(1);
+                        ModelOutputs out = run(ids, 1, h0, c0)) {
                     float[] l = out.get("logits").toFloatArray();
                     System.arraycopy(l, l.length - vocab, logits, r * vocab, vocab);
                     float[] hr = out.get("h_out").toFloatArray();
@@ -201,7 +219,9 @@ final class CharLstm {
                     continue;
                 }
                 long[] ids = Arrays.stream(sequences[r]).asLongStream().toArray();
-                try (BufferTensor h0 = zeros(1); BufferTensor c0 = zeros(1); ModelOutputs out = run(ids, 1, h0, c0)) {
+                try (BufferTensor h0 = zeros(1);
+                        BufferTensor c0 = zeros(1);
+                        ModelOutputs out = run(ids, 1, h0, c0)) {
                     float[] l = out.get("logits").toFloatArray();
                     System.arraycopy(l, l.length - vocab, logits, r * vocab, vocab);
                 }

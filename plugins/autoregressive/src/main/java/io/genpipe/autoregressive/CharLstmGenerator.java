@@ -34,11 +34,17 @@ final class CharLstmGenerator extends TokenGenerator {
         List<ParameterSpec> params = new ArrayList<>();
         params.add(CharLstm.MODEL);
         params.addAll(TokenGenerator.parameters());
-        params.add(ParameterSpec.choice("state", "carry",
+        params.add(ParameterSpec.choice(
+                "state",
+                "carry",
                 "carry: feed one character and the previous LSTM state per step; recompute: rerun the whole prefix"
-                        + " each step (for comparison)", "carry", "recompute"));
-        return GeneratorFactory.of("char-lstm-generator",
+                        + " each step (for comparison)",
+                "carry",
+                "recompute"));
+        return GeneratorFactory.of(
+                "char-lstm-generator",
                 "prompt -> text with the character LSTM (fortunes), through the token sampler chain",
-                params, (p, context) -> new CharLstmGenerator(CharLstm.load(p, context), p));
+                params,
+                (p, context) -> new CharLstmGenerator(CharLstm.load(p, context), p));
     }
 }

@@ -66,10 +66,18 @@ final class CharLstmScorer implements Scorer {
     }
 
     static ScorerFactory factory() {
-        return ScorerFactory.of("char-lstm-scorer",
+        return ScorerFactory.of(
+                "char-lstm-scorer",
                 "likelihood of each row's text under the character LSTM: log-likelihood (nats) or bits-per-char",
-                List.of(CharLstm.MODEL, ParameterSpec.choice("report", "bits-per-char",
-                        "bits-per-char or log-likelihood", "bits-per-char", "log-likelihood")),
-                (p, context) -> new CharLstmScorer(CharLstm.load(p, context), p.getString("report").equals("bits-per-char")));
+                List.of(
+                        CharLstm.MODEL,
+                        ParameterSpec.choice(
+                                "report",
+                                "bits-per-char",
+                                "bits-per-char or log-likelihood",
+                                "bits-per-char",
+                                "log-likelihood")),
+                (p, context) -> new CharLstmScorer(
+                        CharLstm.load(p, context), p.getString("report").equals("bits-per-char")));
     }
 }

@@ -20,9 +20,15 @@ final class PixelCnn {
     static final int SIDE = 28;
     static final int PIXELS = SIDE * SIDE;
     static final PortSpec IMAGE = PortSpec.of("image", DType.FLOAT32, "batch", 1, SIDE, SIDE);
-    static final ParameterSpec MODEL = ParameterSpec.optional("model", ParameterType.PATH, null,
+    static final ParameterSpec MODEL = ParameterSpec.optional(
+            "model",
+            ParameterType.PATH,
+            null,
             "your own PixelCNN .onnx (x float32[batch,1,28,28] of 0/1, label int64[batch] -> logits float32[batch,1,28,28])");
-    static final ParameterSpec LABEL = ParameterSpec.optional("label", ParameterType.STRING, "none",
+    static final ParameterSpec LABEL = ParameterSpec.optional(
+            "label",
+            ParameterType.STRING,
+            "none",
             "class to condition on: none (unconditional), row (each row's label; rows without one unconditional),"
                     + " or a class number 0..9");
 
@@ -36,13 +42,17 @@ final class PixelCnn {
 
     static PixelCnn load(Parameters p, PluginContext context) {
         Model model = p.findPath("model").map(context::loadModel).orElseGet(() -> context.loadModel(SHIPPED));
-        model.requirePorts(List.of(PortSpec.of("x", DType.FLOAT32, "batch", 1, SIDE, SIDE), PortSpec.of("label", DType.INT64, "batch")),
+        model.requirePorts(
+                List.of(
+                        PortSpec.of("x", DType.FLOAT32, "batch", 1, SIDE, SIDE),
+                        PortSpec.of("label", DType.INT64, "batch")),
                 List.of(PortSpec.of("logits", DType.FLOAT32, "batch", 1, SIDE, SIDE)));
         String nc = model.metadata().getOrDefault("genpipe.no_class", "10");
         try {
             return new PixelCnn(model, Integer.parseInt(nc));
         } catch (NumberFormatException e) {
-            throw new GenpipeException("model " + model.name() + ": metadata genpipe.no_class must be a class index, found '" + nc + "'");
+            throw new GenpipeException(
+                    "model " + model.name() + ": metadata genpipe.no_class must be a class index, found '" + nc + "'");
         }
     }
 
@@ -73,7 +83,10 @@ final class PixelCnn {
                     } catch (NumberFormatException e) {
                         // reported below
                     }
-                    throw new io.genpipe.api.spi.InvalidParameterException("label", "label must be none, row or a class number 0.." + (noClass - 1) + ", found '" + value + "'");
+                    throw new io.genpipe.api.spi.InvalidParameterException(
+                            "label",
+                            "label must be none, row or a class number 0.." + (noClass - 1) + ", found '" + value
+                                    + "'");
             }
         }
 
@@ -84,8 +97,8 @@ final class PixelCnn {
             }
             if (fromRow && row.label() != null) {
                 if (row.label() < 0 || row.label() >= noClass) {
-                    throw new GenpipeException("row " + row.id() + " has label " + row.label() + "; the PixelCNN knows classes 0.."
-                            + (noClass - 1));
+                    throw new GenpipeException("row " + row.id() + " has label " + row.label()
+                            + "; the PixelCNN knows classes 0.." + (noClass - 1));
                 }
                 return row.label();
             }

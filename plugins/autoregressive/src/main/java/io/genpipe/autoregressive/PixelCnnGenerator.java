@@ -70,7 +70,7 @@ final class PixelCnnGenerator implements Generator {
         int side = PixelCnn.SIDE;
         BufferTensor canvas = BufferTensor.allocate(DType.FLOAT32, rows, 1, side, side);
         try (BufferTensor logits = BufferTensor.allocate(DType.FLOAT32, rows, 1, side, side);
-             BufferTensor lt = PixelCnn.labelTensor(label)) {
+                BufferTensor lt = PixelCnn.labelTensor(label)) {
             FloatBuffer x = canvas.floatBuffer();
             FloatBuffer l = logits.floatBuffer();
             for (int pixel = 0; pixel < PixelCnn.PIXELS; pixel++) {
@@ -89,21 +89,31 @@ final class PixelCnnGenerator implements Generator {
     }
 
     static GeneratorFactory factory() {
-        return GeneratorFactory.of("pixelcnn-generator",
+        return GeneratorFactory.of(
+                "pixelcnn-generator",
                 "binary Fashion-MNIST-like images drawn pixel by pixel by the PixelCNN, optionally of a class",
-                List.of(PixelCnn.MODEL, PixelCnn.LABEL, ParameterSpec.optional("temperature", ParameterType.NUMBER, "1.0",
-                        "divides each pixel's logit: below 1 gives cleaner, less varied images (must be > 0)"),
-                        PixelCnnStep.STATE, PixelCnnStep.STEP_MODEL),
+                List.of(
+                        PixelCnn.MODEL,
+                        PixelCnn.LABEL,
+                        ParameterSpec.optional(
+                                "temperature",
+                                ParameterType.NUMBER,
+                                "1.0",
+                                "divides each pixel's logit: below 1 gives cleaner, less varied images (must be > 0)"),
+                        PixelCnnStep.STATE,
+                        PixelCnnStep.STEP_MODEL),
                 (p, context) -> {
                     double t = p.getDouble("temperature");
                     if (!(t > 0) || Double.isInfinite(t)) {
-                        throw new io.genpipe.api.spi.InvalidParameterException("temperature", "temperature must be a number > 0, found " + t);
+                        throw new io.genpipe.api.spi.InvalidParameterException(
+                                "temperature", "temperature must be a number > 0, found " + t);
                     }
                     boolean cached = p.getString("state").equals("cache");
                     PixelCnn full = !cached || p.findPath("model").isPresent() ? PixelCnn.load(p, context) : null;
                     PixelCnnStep step = cached ? PixelCnnStep.load(p, context, full == null ? null : full.model) : null;
                     int noClass = step != null ? step.noClass : full.noClass;
-                    return new PixelCnnGenerator(cached ? null : full, step, PixelCnn.Labels.parse(p.getString("label"), noClass), t);
+                    return new PixelCnnGenerator(
+                            cached ? null : full, step, PixelCnn.Labels.parse(p.getString("label"), noClass), t);
                 });
     }
 }

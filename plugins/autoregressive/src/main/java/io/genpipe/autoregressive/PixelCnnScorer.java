@@ -1,6 +1,5 @@
 package io.genpipe.autoregressive;
 
-import io.genpipe.api.GenpipeException;
 import io.genpipe.api.ScoreDirection;
 import io.genpipe.api.Scorer;
 import io.genpipe.api.data.Batch;
@@ -86,8 +85,8 @@ final class PixelCnnScorer implements Scorer {
     private double[] nll(float[] x, long[] label, int rows) {
         double[] nll = new double[rows];
         try (BufferTensor in = BufferTensor.ofFloats(x, rows, 1, PixelCnn.SIDE, PixelCnn.SIDE);
-             BufferTensor lt = PixelCnn.labelTensor(label);
-             ModelOutputs out = pixelCnn.model.run(Map.of("x", in, "label", lt))) {
+                BufferTensor lt = PixelCnn.labelTensor(label);
+                ModelOutputs out = pixelCnn.model.run(Map.of("x", in, "label", lt))) {
             float[] logits = out.get("logits").toFloatArray();
             for (int r = 0; r < rows; r++) {
                 double sum = 0;
@@ -101,19 +100,29 @@ final class PixelCnnScorer implements Scorer {
     }
 
     static ScorerFactory factory() {
-        return ScorerFactory.of("pixelcnn-scorer",
+        return ScorerFactory.of(
+                "pixelcnn-scorer",
                 "exact negative log-likelihood of each image (binarized at 0.5) under the PixelCNN, in nats or bits-per-dim",
-                List.of(PixelCnn.MODEL, PixelCnn.LABEL,
-                        ParameterSpec.choice("unit", "nats", "nats (per image) or bits-per-dim", "nats", "bits-per-dim"),
-                        ParameterSpec.choice("measure", "nll", "nll: -log p(x | label); ratio: -log p(x | label) + log p(x)"
-                                + " (needs a label)", "nll", "ratio")),
+                List.of(
+                        PixelCnn.MODEL,
+                        PixelCnn.LABEL,
+                        ParameterSpec.choice(
+                                "unit", "nats", "nats (per image) or bits-per-dim", "nats", "bits-per-dim"),
+                        ParameterSpec.choice(
+                                "measure",
+                                "nll",
+                                "nll: -log p(x | label); ratio: -log p(x | label) + log p(x)" + " (needs a label)",
+                                "nll",
+                                "ratio")),
                 (p, context) -> {
                     PixelCnn model = PixelCnn.load(p, context);
                     PixelCnn.Labels labels = PixelCnn.Labels.parse(p.getString("label"), model.noClass);
                     boolean ratio = p.getString("measure").equals("ratio");
                     if (ratio && !labels.conditional()) {
-                        throw new io.genpipe.api.spi.InvalidParameterException("measure", "measure: ratio compares a class with all classes; give label: row or a"
-                                + " class number");
+                        throw new io.genpipe.api.spi.InvalidParameterException(
+                                "measure",
+                                "measure: ratio compares a class with all classes; give label: row or a"
+                                        + " class number");
                     }
                     return new PixelCnnScorer(model, labels, p.getString("unit").equals("bits-per-dim"), ratio);
                 });

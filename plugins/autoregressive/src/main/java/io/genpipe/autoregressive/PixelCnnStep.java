@@ -32,12 +32,19 @@ final class PixelCnnStep {
     static final int CHANNELS = 64;
     static final int WINDOW = 24;
     static final int CONTEXT = 4;
-    static final ParameterSpec STEP_MODEL = ParameterSpec.optional("stepModel", ParameterType.PATH, null,
+    static final ParameterSpec STEP_MODEL = ParameterSpec.optional(
+            "stepModel",
+            ParameterType.PATH,
+            null,
             "the one-pixel step graph of your own model: (x_window float32[batch,24], label int64[batch], context float32[batch,6,4,64]"
                     + " -> logit float32[batch,1], h float32[batch,6,64]); made by train/export_pixelcnn_step.py --model");
-    static final ParameterSpec STATE = ParameterSpec.choice("state", "cache",
+    static final ParameterSpec STATE = ParameterSpec.choice(
+            "state",
+            "cache",
             "cache (default: the step graph computes each pixel alone from cached layer inputs) or recompute"
-                    + " (the full graph over the whole image for every pixel, for comparison)", "cache", "recompute");
+                    + " (the full graph over the whole image for every pixel, for comparison)",
+            "cache",
+            "recompute");
 
     private static final int SIDE = PixelCnn.SIDE;
 
@@ -58,20 +65,28 @@ final class PixelCnnStep {
         if (p.findPath("stepModel").isPresent()) {
             step = context.loadModel(p.findPath("stepModel").get());
         } else if (full != null) {
-            throw new InvalidParameterException("stepModel", "with your own model:, state: cache needs stepModel: (its step graph,"
-                    + " made by train/export_pixelcnn_step.py --model YOUR.onnx); or set state: recompute");
+            throw new InvalidParameterException(
+                    "stepModel",
+                    "with your own model:, state: cache needs stepModel: (its step graph,"
+                            + " made by train/export_pixelcnn_step.py --model YOUR.onnx); or set state: recompute");
         } else {
             step = context.loadModel(SHIPPED);
         }
-        step.requirePorts(List.of(PortSpec.of("x_window", DType.FLOAT32, "batch", WINDOW), PortSpec.of("label", DType.INT64, "batch"),
+        step.requirePorts(
+                List.of(
+                        PortSpec.of("x_window", DType.FLOAT32, "batch", WINDOW),
+                        PortSpec.of("label", DType.INT64, "batch"),
                         PortSpec.of("context", DType.FLOAT32, "batch", BLOCKS, CONTEXT, CHANNELS)),
-                List.of(PortSpec.of("logit", DType.FLOAT32, "batch", 1), PortSpec.of("h", DType.FLOAT32, "batch", BLOCKS, CHANNELS)));
+                List.of(
+                        PortSpec.of("logit", DType.FLOAT32, "batch", 1),
+                        PortSpec.of("h", DType.FLOAT32, "batch", BLOCKS, CHANNELS)));
         if (full != null) {
             String madeFrom = step.metadata().get("genpipe.full_model_sha256");
             if (!full.sha256().equals(madeFrom)) {
                 throw new GenpipeException("step model " + step.name() + " was made from a model of sha256 "
                         + (madeFrom == null ? "(not recorded: no genpipe.full_model_sha256 in its metadata)" : madeFrom)
-                        + ", not from model " + full.name() + " (" + full.sha256() + "); make it with train/export_pixelcnn_step.py --model "
+                        + ", not from model " + full.name() + " (" + full.sha256()
+                        + "); make it with train/export_pixelcnn_step.py --model "
                         + full.name());
             }
         }
@@ -79,7 +94,8 @@ final class PixelCnnStep {
         try {
             return new PixelCnnStep(step, Integer.parseInt(nc));
         } catch (NumberFormatException e) {
-            throw new GenpipeException("model " + step.name() + ": metadata genpipe.no_class must be a class index, found '" + nc + "'");
+            throw new GenpipeException(
+                    "model " + step.name() + ": metadata genpipe.no_class must be a class index, found '" + nc + "'");
         }
     }
 
@@ -111,18 +127,18 @@ final class PixelCnnStep {
      */
     void walk(float[] image, long[] label, PixelChoice choice) {
         int rows = label.length;
-        int rowStride = 2 * SIDE * CHANNELS;          // one block's two cached image rows
-        int imageStride = BLOCKS * rowStride;         // everything cached for one image
+        int rowStride = 2 * SIDE * CHANNELS; // one block's two cached image rows
+        int imageStride = BLOCKS * rowStride; // everything cached for one image
         float[] cache = new float[rows * imageStride];
         float[] window = new float[rows * WINDOW];
         float[] context = new float[rows * BLOCKS * CONTEXT * CHANNELS];
         float[] logits = new float[rows];
         float[] h = new float[rows * BLOCKS * CHANNELS];
         try (BufferTensor xw = BufferTensor.allocate(DType.FLOAT32, rows, WINDOW);
-             BufferTensor ctx = BufferTensor.allocate(DType.FLOAT32, rows, BLOCKS, CONTEXT, CHANNELS);
-             BufferTensor lt = PixelCnn.labelTensor(label);
-             BufferTensor out = BufferTensor.allocate(DType.FLOAT32, rows, 1);
-             BufferTensor hOut = BufferTensor.allocate(DType.FLOAT32, rows, BLOCKS, CHANNELS)) {
+                BufferTensor ctx = BufferTensor.allocate(DType.FLOAT32, rows, BLOCKS, CONTEXT, CHANNELS);
+                BufferTensor lt = PixelCnn.labelTensor(label);
+                BufferTensor out = BufferTensor.allocate(DType.FLOAT32, rows, 1);
+                BufferTensor hOut = BufferTensor.allocate(DType.FLOAT32, rows, BLOCKS, CHANNELS)) {
             FloatBuffer xwb = xw.floatBuffer();
             FloatBuffer ctxb = ctx.floatBuffer();
             FloatBuffer outb = out.floatBuffer();
@@ -140,7 +156,8 @@ final class PixelCnnStep {
                             int to = ((r * BLOCKS) + l) * CONTEXT * CHANNELS;
                             copyOrZero(cache, block + above * SIDE * CHANNELS, i > 0, j - 1, context, to);
                             copyOrZero(cache, block + above * SIDE * CHANNELS, i > 0, j, context, to + CHANNELS);
-                            copyOrZero(cache, block + above * SIDE * CHANNELS, i > 0, j + 1, context, to + 2 * CHANNELS);
+                            copyOrZero(
+                                    cache, block + above * SIDE * CHANNELS, i > 0, j + 1, context, to + 2 * CHANNELS);
                             copyOrZero(cache, block + slot * SIDE * CHANNELS, true, j - 1, context, to + 3 * CHANNELS);
                         }
                     }
@@ -151,8 +168,12 @@ final class PixelCnnStep {
                     hb.get(0, h);
                     for (int r = 0; r < rows; r++) {
                         for (int l = 0; l < BLOCKS; l++) {
-                            System.arraycopy(h, (r * BLOCKS + l) * CHANNELS, cache,
-                                    r * imageStride + l * rowStride + (slot * SIDE + j) * CHANNELS, CHANNELS);
+                            System.arraycopy(
+                                    h,
+                                    (r * BLOCKS + l) * CHANNELS,
+                                    cache,
+                                    r * imageStride + l * rowStride + (slot * SIDE + j) * CHANNELS,
+                                    CHANNELS);
                         }
                         int pixel = i * SIDE + j;
                         image[r * PixelCnn.PIXELS + pixel] = choice.choose(r, pixel, logits[r]);

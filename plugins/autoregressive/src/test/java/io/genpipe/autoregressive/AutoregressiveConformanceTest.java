@@ -22,14 +22,25 @@ class AutoregressiveConformanceTest extends PluginConformance {
     @Override
     protected List<ComponentCase> cases() {
         return List.of(
-                ComponentCase.of("char-lstm-generator").with("maxTokens", 24).input(AutoregressiveConformanceTest::prompts)
+                ComponentCase.of("char-lstm-generator")
+                        .with("maxTokens", 24)
+                        .input(AutoregressiveConformanceTest::prompts)
                         .invalid("temperature", 0),
-                ComponentCase.of("char-lstm-generator").with("maxTokens", 12).with("state", "recompute")
-                        .with("sampling", "greedy").input(AutoregressiveConformanceTest::prompts),
+                ComponentCase.of("char-lstm-generator")
+                        .with("maxTokens", 12)
+                        .with("state", "recompute")
+                        .with("sampling", "greedy")
+                        .input(AutoregressiveConformanceTest::prompts),
                 ComponentCase.of("char-lstm-scorer").input(AutoregressiveConformanceTest::prompts),
-                ComponentCase.of("pixelcnn-generator").with("label", "3").rows(4).concurrency(2, 1).invalid("label", "eleven"),
+                ComponentCase.of("pixelcnn-generator")
+                        .with("label", "3")
+                        .rows(4)
+                        .concurrency(2, 1)
+                        .invalid("label", "eleven"),
                 ComponentCase.of("pixelcnn-scorer").input(AutoregressiveConformanceTest::images),
-                ComponentCase.of("pixelcnn-scorer").with("label", "row").with("measure", "ratio")
+                ComponentCase.of("pixelcnn-scorer")
+                        .with("label", "row")
+                        .with("measure", "ratio")
                         .input(AutoregressiveConformanceTest::images));
     }
 

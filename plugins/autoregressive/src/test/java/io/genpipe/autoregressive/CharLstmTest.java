@@ -86,15 +86,17 @@ class CharLstmTest {
         int rows = reference.get("tokens").size();
         int seq = reference.get("tokens").get(0).size();
         try (BufferTensor t = BufferTensor.ofLongs(tokens, rows, seq);
-             BufferTensor h = BufferTensor.allocate(DType.FLOAT32, 2, rows, 256);
-             BufferTensor c = BufferTensor.allocate(DType.FLOAT32, 2, rows, 256);
-             ModelOutputs first = model.run(Map.of("tokens", t, "h", h, "c", c));
-             BufferTensor next = BufferTensor.ofLongs(toLongs(reference.get("next")), rows, 1);
-             ModelOutputs second = model.run(Map.of("tokens", next, "h", first.get("h_out"), "c", first.get("c_out")))) {
+                BufferTensor h = BufferTensor.allocate(DType.FLOAT32, 2, rows, 256);
+                BufferTensor c = BufferTensor.allocate(DType.FLOAT32, 2, rows, 256);
+                ModelOutputs first = model.run(Map.of("tokens", t, "h", h, "c", c));
+                BufferTensor next = BufferTensor.ofLongs(toLongs(reference.get("next")), rows, 1);
+                ModelOutputs second =
+                        model.run(Map.of("tokens", next, "h", first.get("h_out"), "c", first.get("c_out")))) {
             assertArrayEquals(flat(reference.get("logits")), first.get("logits").toFloatArray(), 1e-4f);
             // the state came back as native tensors and went straight into the next run
             assertTrue(first.get("h_out").isNative());
-            assertArrayEquals(flat(reference.get("logits2")), second.get("logits").toFloatArray(), 1e-4f);
+            assertArrayEquals(
+                    flat(reference.get("logits2")), second.get("logits").toFloatArray(), 1e-4f);
             assertArrayEquals(flat(reference.get("h2")), second.get("h_out").toFloatArray(), 1e-4f);
             assertArrayEquals(flat(reference.get("c2")), second.get("c_out").toFloatArray(), 1e-4f);
         }
@@ -115,12 +117,14 @@ class CharLstmTest {
         for (String state : List.of("carry", "recompute")) {
             Map<String, Object> p = new HashMap<>(Map.of("sampling", "greedy", "maxTokens", 60, "state", state));
             try (Batch in = prompts(reference.get("greedy_prompt").asText());
-                 Batch out = generator(p).generate(in, new RandomSource(1))) {
+                    Batch out = generator(p).generate(in, new RandomSource(1))) {
                 RowMeta m = out.meta(0);
                 assertEquals(expected, m.tags().get("completion"), state);
                 assertEquals("A " + expected, m.tags().get("text"));
                 assertEquals(expected.length(), out.column("tokens").toLongArray()[0]);
-                assertEquals(expected.length() < 60 ? "end-of-text" : "max-tokens", m.tags().get("finish"));
+                assertEquals(
+                        expected.length() < 60 ? "end-of-text" : "max-tokens",
+                        m.tags().get("finish"));
             }
         }
     }
@@ -134,18 +138,20 @@ class CharLstmTest {
         assertNotEquals(a, generate(p, texts, 12));
         // row p-1 alone gives the same text as in company: its draws come from its own stream
         try (Batch in = prompts(texts);
-             Batch out = generator(p).generate(in, new RandomSource(11))) {
+                Batch out = generator(p).generate(in, new RandomSource(11))) {
             List<RowMeta> one = List.of(out.meta(1));
-            try (Batch single = Batch.builder(1).meta(List.of(new RowMeta("p-1", null, "test", null,
-                    Map.of("text", texts[1])))).build();
-                 Batch alone = generator(p).generate(single, new RandomSource(11))) {
+            try (Batch single = Batch.builder(1)
+                            .meta(List.of(new RowMeta("p-1", null, "test", null, Map.of("text", texts[1]))))
+                            .build();
+                    Batch alone = generator(p).generate(single, new RandomSource(11))) {
                 assertEquals(one.get(0).tags().get("text"), alone.meta(0).tags().get("text"));
             }
         }
     }
 
     private static List<String> generate(Map<String, Object> p, String[] texts, long seed) {
-        try (Batch in = prompts(texts); Batch out = generator(p).generate(in, new RandomSource(seed))) {
+        try (Batch in = prompts(texts);
+                Batch out = generator(p).generate(in, new RandomSource(seed))) {
             List<String> r = new ArrayList<>();
             out.meta().forEach(m -> r.add(m.tags().get("text")));
             return r;
@@ -158,17 +164,17 @@ class CharLstmTest {
         StringBuilder streamed = new StringBuilder();
         List<String> finish = new ArrayList<>();
         try (Batch in = prompts("Q: What is the meaning of life?");
-             Batch out = generator(p).generate(in, new RandomSource(5), new io.genpipe.api.text.TokenListener() {
-                 @Override
-                 public void onText(int row, String piece) {
-                     streamed.append(piece);
-                 }
+                Batch out = generator(p).generate(in, new RandomSource(5), new io.genpipe.api.text.TokenListener() {
+                    @Override
+                    public void onText(int row, String piece) {
+                        streamed.append(piece);
+                    }
 
-                 @Override
-                 public void onFinish(int row, String reason) {
-                     finish.add(reason);
-                 }
-             })) {
+                    @Override
+                    public void onFinish(int row, String reason) {
+                        finish.add(reason);
+                    }
+                })) {
             String completion = out.meta(0).tags().get("completion");
             assertEquals(completion, streamed.toString());
             assertTrue(!completion.contains("\n"), completion);
@@ -201,12 +207,16 @@ class CharLstmTest {
     void badTextsAreNamed() {
         Scorer bits = genpipe.scorer("char-lstm-scorer", Map.of());
         try (Batch in = prompts("caf\u00e9")) {
-            assertEquals("row p-0: character '\u00e9' (U+00E9) at position 3 cannot be encoded: vocabulary printable-ascii-97"
-                    + " holds newline, tab and printable ASCII ' '..'~'", assertThrows(GenpipeException.class, () -> bits.score(in)).getMessage());
+            assertEquals(
+                    "row p-0: character '\u00e9' (U+00E9) at position 3 cannot be encoded: vocabulary printable-ascii-97"
+                            + " holds newline, tab and printable ASCII ' '..'~'",
+                    assertThrows(GenpipeException.class, () -> bits.score(in)).getMessage());
         }
         try (Batch in = Batch.builder(1).meta(List.of(RowMeta.of("x-1"))).build()) {
-            assertEquals("row x-1 has no text tag; char-lstm-scorer reads texts (from text-source, jsonl-source with text:, or a"
-                    + " text generator)", assertThrows(GenpipeException.class, () -> bits.score(in)).getMessage());
+            assertEquals(
+                    "row x-1 has no text tag; char-lstm-scorer reads texts (from text-source, jsonl-source with text:, or a"
+                            + " text generator)",
+                    assertThrows(GenpipeException.class, () -> bits.score(in)).getMessage());
         }
     }
 }

@@ -43,7 +43,8 @@ class PixelCnnTest {
             reference = new ObjectMapper().readTree(in);
         }
         images = IdxFile.read(ROOT.resolve("data/fashion-mnist/t10k-images-idx3-ubyte.gz"));
-        labels = IdxFile.read(ROOT.resolve("data/fashion-mnist/t10k-labels-idx1-ubyte.gz")).toLabels();
+        labels = IdxFile.read(ROOT.resolve("data/fashion-mnist/t10k-labels-idx1-ubyte.gz"))
+                .toLabels();
     }
 
     @AfterAll
@@ -58,7 +59,10 @@ class PixelCnnTest {
             Integer label = override != null ? override[i - from] : Integer.valueOf(labels[i]);
             meta.add(RowMeta.of("test-" + i).withLabel(label));
         }
-        return Batch.builder(to - from).column("image", images.toImages(from, to)).meta(meta).build();
+        return Batch.builder(to - from)
+                .column("image", images.toImages(from, to))
+                .meta(meta)
+                .build();
     }
 
     @Test
@@ -69,9 +73,9 @@ class PixelCnnTest {
             l[i] = reference.get("labels").get(i).asLong();
         }
         try (BufferTensor pixels = images.toImages(0, 4);
-             BufferTensor x = BufferTensor.ofFloats(PixelCnn.binarize(pixels), 4, 1, 28, 28);
-             BufferTensor lt = BufferTensor.ofLongs(l, 4);
-             ModelOutputs out = model.run(Map.of("x", x, "label", lt))) {
+                BufferTensor x = BufferTensor.ofFloats(PixelCnn.binarize(pixels), 4, 1, 28, 28);
+                BufferTensor lt = BufferTensor.ofLongs(l, 4);
+                ModelOutputs out = model.run(Map.of("x", x, "label", lt))) {
             float[] logits = out.get("logits").toFloatArray();
             for (int r = 0; r < 4; r++) {
                 double sum = 0;
@@ -82,7 +86,8 @@ class PixelCnnTest {
                 assertEquals(expected, sum, Math.abs(expected) * 1e-4 + 1e-2);
                 float[] row = new float[28];
                 System.arraycopy(logits, r * 784 + 14 * 28, row, 0, 28);
-                assertArrayEquals(CharLstmTest.flat(reference.get("logits_first_row").get(r)), row, 1e-3f);
+                assertArrayEquals(
+                        CharLstmTest.flat(reference.get("logits_first_row").get(r)), row, 1e-3f);
             }
         }
     }
@@ -90,7 +95,8 @@ class PixelCnnTest {
     @Test
     void stepGraphGivesTheFullGraphsLogitAtEveryPixel() {
         Model full = genpipe.model(ROOT.resolve("plugins/autoregressive/src/main/resources/" + PixelCnn.SHIPPED));
-        Model stepModel = genpipe.model(ROOT.resolve("plugins/autoregressive/src/main/resources/" + PixelCnnStep.SHIPPED));
+        Model stepModel =
+                genpipe.model(ROOT.resolve("plugins/autoregressive/src/main/resources/" + PixelCnnStep.SHIPPED));
         assertEquals(full.sha256(), stepModel.metadata().get("genpipe.full_model_sha256"));
         long[] l = {0, 3, 10};
         float[] expected;
@@ -99,8 +105,8 @@ class PixelCnnTest {
             image = PixelCnn.binarize(pixels);
         }
         try (BufferTensor x = BufferTensor.ofFloats(image, 3, 1, 28, 28);
-             BufferTensor lt = BufferTensor.ofLongs(l, 3);
-             ModelOutputs out = full.run(Map.of("x", x, "label", lt))) {
+                BufferTensor lt = BufferTensor.ofLongs(l, 3);
+                ModelOutputs out = full.run(Map.of("x", x, "label", lt))) {
             expected = out.get("logits").toFloatArray();
         }
         // the real pixels fed back: the step graph's logit at each pixel must be the full graph's
@@ -124,13 +130,20 @@ class PixelCnnTest {
         Generator cached = genpipe.generator("pixelcnn-generator", Map.of("label", "row"));
         Generator recompute = genpipe.generator("pixelcnn-generator", Map.of("label", "row", "state", "recompute"));
         Path models = ROOT.resolve("plugins/autoregressive/src/main/resources/io/genpipe/autoregressive/models");
-        Generator own = genpipe.generator("pixelcnn-generator", Map.of("label", "row",
-                "model", models.resolve("pixelcnn.onnx").toString(), "stepModel", models.resolve("pixelcnn-step.onnx").toString()));
+        Generator own = genpipe.generator(
+                "pixelcnn-generator",
+                Map.of(
+                        "label",
+                        "row",
+                        "model",
+                        models.resolve("pixelcnn.onnx").toString(),
+                        "stepModel",
+                        models.resolve("pixelcnn-step.onnx").toString()));
         Integer[] rowLabels = {0, 3, null, 7, 9};
         try (Batch in = testRows(0, 5, rowLabels);
-             Batch a = cached.generate(in, new RandomSource(21));
-             Batch b = recompute.generate(in, new RandomSource(21));
-             Batch c = own.generate(in, new RandomSource(21))) {
+                Batch a = cached.generate(in, new RandomSource(21));
+                Batch b = recompute.generate(in, new RandomSource(21));
+                Batch c = own.generate(in, new RandomSource(21))) {
             float[] x = a.column("image").toFloatArray();
             assertArrayEquals(b.column("image").toFloatArray(), x);
             assertArrayEquals(x, c.column("image").toFloatArray());
@@ -138,10 +151,17 @@ class PixelCnnTest {
                 assertEquals(b.meta(r), a.meta(r));
             }
         }
-        assertEquals("parameter 'stepModel' of generator 'pixelcnn-generator': with your own model:, state: cache needs stepModel:"
+        assertEquals(
+                "parameter 'stepModel' of generator 'pixelcnn-generator': with your own model:, state: cache needs stepModel:"
                         + " (its step graph, made by train/export_pixelcnn_step.py --model YOUR.onnx); or set state: recompute",
-                assertThrows(GenpipeException.class, () -> genpipe.generator("pixelcnn-generator",
-                        Map.of("model", models.resolve("pixelcnn.onnx").toString()))).getMessage());
+                assertThrows(
+                                GenpipeException.class,
+                                () -> genpipe.generator(
+                                        "pixelcnn-generator",
+                                        Map.of(
+                                                "model",
+                                                models.resolve("pixelcnn.onnx").toString())))
+                        .getMessage());
     }
 
     @Test
@@ -184,7 +204,7 @@ class PixelCnnTest {
         Generator g = genpipe.generator("pixelcnn-generator", Map.of("label", "1"));
         float[] first;
         try (Batch in = testRows(0, 3, new Integer[] {null, null, null});
-             Batch out = g.generate(in, new RandomSource(4))) {
+                Batch out = g.generate(in, new RandomSource(4))) {
             first = out.column("image").toFloatArray();
             for (float v : first) {
                 assertTrue(v == 0f || v == 1f, "pixel " + v);
@@ -192,23 +212,27 @@ class PixelCnnTest {
             assertEquals(Integer.valueOf(1), out.meta(0).label());
         }
         try (Batch in = testRows(0, 3, new Integer[] {null, null, null});
-             Batch out = g.generate(in, new RandomSource(4))) {
+                Batch out = g.generate(in, new RandomSource(4))) {
             assertArrayEquals(first, out.column("image").toFloatArray());
         }
         try (Batch in = testRows(0, 3, new Integer[] {null, null, null});
-             Batch out = g.generate(in, new RandomSource(5))) {
-            assertNotEquals(java.util.Arrays.toString(first), java.util.Arrays.toString(out.column("image").toFloatArray()));
+                Batch out = g.generate(in, new RandomSource(5))) {
+            assertNotEquals(
+                    java.util.Arrays.toString(first),
+                    java.util.Arrays.toString(out.column("image").toFloatArray()));
         }
     }
 
     @Test
     void badLabelsAreNamed() {
-        assertEquals("parameter 'label' of scorer 'pixelcnn-scorer': label must be none, row or a class number 0..9, found 'shoes'",
+        assertEquals(
+                "parameter 'label' of scorer 'pixelcnn-scorer': label must be none, row or a class number 0..9, found 'shoes'",
                 assertThrows(GenpipeException.class, () -> genpipe.scorer("pixelcnn-scorer", Map.of("label", "shoes")))
                         .getMessage());
         Scorer own = genpipe.scorer("pixelcnn-scorer", Map.of("label", "row"));
         try (Batch in = testRows(0, 1, new Integer[] {12})) {
-            assertEquals("row test-0 has label 12; the PixelCNN knows classes 0..9",
+            assertEquals(
+                    "row test-0 has label 12; the PixelCNN knows classes 0..9",
                     assertThrows(GenpipeException.class, () -> own.score(in)).getMessage());
         }
     }

@@ -59,8 +59,9 @@ final class ClassifierConfidence implements Scorer {
             if (ofLabel) {
                 RowMeta m = samples.meta(r);
                 if (m.label() == null || m.label() < 0 || m.label() >= k) {
-                    throw new GenpipeException("row " + m.id() + " has " + (m.label() == null ? "no label" : "label " + m.label())
-                            + "; of: label needs labels 0.." + (k - 1));
+                    throw new GenpipeException(
+                            "row " + m.id() + " has " + (m.label() == null ? "no label" : "label " + m.label())
+                                    + "; of: label needs labels 0.." + (k - 1));
                 }
                 scores[r] = probs[r * k + m.label()];
             } else {
@@ -75,10 +76,18 @@ final class ClassifierConfidence implements Scorer {
     }
 
     static ScorerFactory factory() {
-        return ScorerFactory.of("classifier-confidence",
+        return ScorerFactory.of(
+                "classifier-confidence",
                 "classifier probability of the predicted class (of: predicted) or of the row's label (of: label)",
-                List.of(ClassifierModel.MODEL, ParameterSpec.choice("of", "predicted",
-                        "which class's probability: predicted or label", "predicted", "label")),
-                (p, context) -> new ClassifierConfidence(ClassifierModel.load(p, context), p.getString("of").equals("label")));
+                List.of(
+                        ClassifierModel.MODEL,
+                        ParameterSpec.choice(
+                                "of",
+                                "predicted",
+                                "which class's probability: predicted or label",
+                                "predicted",
+                                "label")),
+                (p, context) -> new ClassifierConfidence(
+                        ClassifierModel.load(p, context), p.getString("of").equals("label")));
     }
 }

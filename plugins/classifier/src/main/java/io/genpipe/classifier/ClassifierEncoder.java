@@ -28,7 +28,8 @@ final class ClassifierEncoder implements Encoder {
 
     @Override
     public List<PortSpec> outputs() {
-        return List.of(PortSpec.of("features", DType.FLOAT32, "batch", classifier.features),
+        return List.of(
+                PortSpec.of("features", DType.FLOAT32, "batch", classifier.features),
                 PortSpec.of("probs", DType.FLOAT32, "batch", classifier.classes),
                 PortSpec.of("predicted", DType.INT64, "batch"));
     }
@@ -53,12 +54,16 @@ final class ClassifierEncoder implements Encoder {
             b.column("features", out.get("features"));
             out.take("features");
             return b.column("probs", BufferTensor.ofFloats(probs, rows, k))
-                    .column("predicted", BufferTensor.ofLongs(predicted, rows)).build();
+                    .column("predicted", BufferTensor.ofLongs(predicted, rows))
+                    .build();
         }
     }
 
     static EncoderFactory factory() {
-        return EncoderFactory.of("classifier", "Fashion-MNIST CNN: image -> features, class probabilities, predicted class",
-                List.of(ClassifierModel.MODEL), (p, context) -> new ClassifierEncoder(ClassifierModel.load(p, context)));
+        return EncoderFactory.of(
+                "classifier",
+                "Fashion-MNIST CNN: image -> features, class probabilities, predicted class",
+                List.of(ClassifierModel.MODEL),
+                (p, context) -> new ClassifierEncoder(ClassifierModel.load(p, context)));
     }
 }

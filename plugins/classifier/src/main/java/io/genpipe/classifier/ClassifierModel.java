@@ -17,7 +17,10 @@ import java.util.Map;
 final class ClassifierModel {
 
     static final PortSpec IMAGE = PortSpec.of("image", DType.FLOAT32, "batch", 1, 28, 28);
-    static final ParameterSpec MODEL = ParameterSpec.optional("model", ParameterType.PATH, null,
+    static final ParameterSpec MODEL = ParameterSpec.optional(
+            "model",
+            ParameterType.PATH,
+            null,
             "your own classifier .onnx (image float32[batch,1,28,28] -> logits [batch,K], features [batch,F])");
 
     final Model model;
@@ -31,12 +34,16 @@ final class ClassifierModel {
     }
 
     static ClassifierModel load(Parameters p, PluginContext context) {
-        Model model = p.findPath("model").map(context::loadModel)
+        Model model = p.findPath("model")
+                .map(context::loadModel)
                 .orElseGet(() -> context.loadModel("io/genpipe/classifier/models/fmnist-cnn.onnx"));
         int k = fixed(model.outputs(), "logits");
         int f = fixed(model.outputs(), "features");
-        model.requirePorts(List.of(IMAGE), List.of(PortSpec.of("logits", DType.FLOAT32, "batch", k > 0 ? k : "K"),
-                PortSpec.of("features", DType.FLOAT32, "batch", f > 0 ? f : "F")));
+        model.requirePorts(
+                List.of(IMAGE),
+                List.of(
+                        PortSpec.of("logits", DType.FLOAT32, "batch", k > 0 ? k : "K"),
+                        PortSpec.of("features", DType.FLOAT32, "batch", f > 0 ? f : "F")));
         if (k <= 0 || f <= 0) {
             throw new GenpipeException("model " + model.name() + " does not fit: outputs 'logits' and 'features' need"
                     + " fixed sizes, found " + model.outputs());

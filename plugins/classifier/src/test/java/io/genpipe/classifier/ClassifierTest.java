@@ -57,10 +57,13 @@ class ClassifierTest {
     private static Batch referenceBatch() {
         List<RowMeta> meta = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            meta.add(RowMeta.of("ref-" + i).withLabel(reference.get("labels").get(i).asInt()));
+            meta.add(RowMeta.of("ref-" + i)
+                    .withLabel(reference.get("labels").get(i).asInt()));
         }
-        return Batch.builder(8).column("image", BufferTensor.ofFloats(flat(reference.get("images"), 255f), 8, 1, 28, 28))
-                .meta(meta).build();
+        return Batch.builder(8)
+                .column("image", BufferTensor.ofFloats(flat(reference.get("images"), 255f), 8, 1, 28, 28))
+                .meta(meta)
+                .build();
     }
 
     @Test
@@ -68,9 +71,11 @@ class ClassifierTest {
         float[] logits = flat(reference.get("logits"), 1f);
         float[] expectedProbs = ClassifierModel.softmax(logits, 10);
         Encoder classifier = genpipe.encoder("classifier", Map.of());
-        try (Batch in = referenceBatch(); Batch out = classifier.encode(in)) {
+        try (Batch in = referenceBatch();
+                Batch out = classifier.encode(in)) {
             float tolerance = (float) reference.get("tolerance").asDouble();
-            assertArrayEquals(flat(reference.get("features"), 1f), out.column("features").toFloatArray(), tolerance);
+            assertArrayEquals(
+                    flat(reference.get("features"), 1f), out.column("features").toFloatArray(), tolerance);
             assertArrayEquals(expectedProbs, out.column("probs").toFloatArray(), 1e-5f);
             long[] predicted = out.column("predicted").toLongArray();
             for (int r = 0; r < 8; r++) {
@@ -107,12 +112,15 @@ class ClassifierTest {
     @Test
     void testAccuracyOfTheShippedModelIsAtLeast91Percent() {
         IdxFile images = IdxFile.read(ROOT.resolve("data/fashion-mnist/t10k-images-idx3-ubyte.gz"));
-        int[] labels = IdxFile.read(ROOT.resolve("data/fashion-mnist/t10k-labels-idx1-ubyte.gz")).toLabels();
+        int[] labels = IdxFile.read(ROOT.resolve("data/fashion-mnist/t10k-labels-idx1-ubyte.gz"))
+                .toLabels();
         Encoder classifier = genpipe.encoder("classifier", Map.of());
         int right = 0;
         for (int from = 0; from < labels.length; from += 1000) {
-            try (Batch in = Batch.builder(1000).column("image", images.toImages(from, from + 1000)).build();
-                 Batch out = classifier.encode(in)) {
+            try (Batch in = Batch.builder(1000)
+                            .column("image", images.toImages(from, from + 1000))
+                            .build();
+                    Batch out = classifier.encode(in)) {
                 long[] predicted = out.column("predicted").toLongArray();
                 for (int i = 0; i < 1000; i++) {
                     right += predicted[i] == labels[from + i] ? 1 : 0;
@@ -124,7 +132,8 @@ class ClassifierTest {
         // torch measured the same model on the same images at export (train/card.json)
         double torchAccuracy;
         try {
-            JsonNode card = new ObjectMapper().readTree(ROOT.resolve("plugins/classifier/train/card.json").toFile());
+            JsonNode card = new ObjectMapper()
+                    .readTree(ROOT.resolve("plugins/classifier/train/card.json").toFile());
             JsonNode history = card.get("history");
             torchAccuracy = history.get(history.size() - 1).get("test_accuracy").asDouble();
         } catch (java.io.IOException e) {
@@ -136,12 +145,16 @@ class ClassifierTest {
     @Test
     void aModelWithoutTheClassifierPortsIsRefused() {
         String vaeEncoder = ROOT.resolve("plugins/vae/src/main/resources/io/genpipe/vae/models/mlp-vae-encoder.onnx")
-                .toAbsolutePath().normalize().toString();
-        GenpipeException e = assertThrows(GenpipeException.class,
-                () -> genpipe.encoder("classifier", Map.of("model", vaeEncoder)));
-        assertEquals("encoder 'classifier' could not be created: model " + vaeEncoder + " does not fit: no output 'logits'"
-                + " (expected float32[batch,K]; the model's outputs are [mu: float32[batch,20], logvar: float32[batch,20]]);"
-                + " no output 'features' (expected float32[batch,F]; the model's outputs are [mu: float32[batch,20],"
-                + " logvar: float32[batch,20]])", e.getMessage());
+                .toAbsolutePath()
+                .normalize()
+                .toString();
+        GenpipeException e =
+                assertThrows(GenpipeException.class, () -> genpipe.encoder("classifier", Map.of("model", vaeEncoder)));
+        assertEquals(
+                "encoder 'classifier' could not be created: model " + vaeEncoder + " does not fit: no output 'logits'"
+                        + " (expected float32[batch,K]; the model's outputs are [mu: float32[batch,20], logvar: float32[batch,20]]);"
+                        + " no output 'features' (expected float32[batch,F]; the model's outputs are [mu: float32[batch,20],"
+                        + " logvar: float32[batch,20]])",
+                e.getMessage());
     }
 }

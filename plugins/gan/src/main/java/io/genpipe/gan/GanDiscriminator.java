@@ -76,12 +76,20 @@ final class GanDiscriminator implements Scorer {
     }
 
     static ScorerFactory factory() {
-        return ScorerFactory.of("gan-discriminator", "DCGAN discriminator realism: probability an image of its class is real",
-                List.of(ParameterSpec.optional("discriminator", ParameterType.PATH, null,
+        return ScorerFactory.of(
+                "gan-discriminator",
+                "DCGAN discriminator realism: probability an image of its class is real",
+                List.of(
+                        ParameterSpec.optional(
+                                "discriminator",
+                                ParameterType.PATH,
+                                null,
                                 "your own discriminator .onnx (image (+ label) -> realism float32[batch])"),
                         Labels.PARAMETER),
-                (p, context) -> new GanDiscriminator(p.findPath("discriminator").map(context::loadModel)
-                        .orElseGet(() -> context.loadModel("io/genpipe/gan/models/cdcgan-discriminator.onnx")),
+                (p, context) -> new GanDiscriminator(
+                        p.findPath("discriminator")
+                                .map(context::loadModel)
+                                .orElseGet(() -> context.loadModel("io/genpipe/gan/models/cdcgan-discriminator.onnx")),
                         Labels.from(p)));
     }
 }

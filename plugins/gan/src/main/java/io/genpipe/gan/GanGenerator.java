@@ -1,7 +1,7 @@
 package io.genpipe.gan;
 
-import io.genpipe.api.GenpipeException;
 import io.genpipe.api.Generator;
+import io.genpipe.api.GenpipeException;
 import io.genpipe.api.RandomSource;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
@@ -43,8 +43,8 @@ final class GanGenerator implements Generator {
         }
         model.requirePorts(List.of(PortSpec.of("z", DType.FLOAT32, "batch", n > 0 ? (Object) n : "N")), List.of(IMAGE));
         if (n <= 0) {
-            throw new GenpipeException("model " + model.name() + " does not fit: input 'z' needs a fixed noise size, found "
-                    + model.inputs());
+            throw new GenpipeException("model " + model.name()
+                    + " does not fit: input 'z' needs a fixed noise size, found " + model.inputs());
         }
         this.noise = n;
         this.conditional = Labels.conditional(model);
@@ -78,7 +78,10 @@ final class GanGenerator implements Generator {
             }
         }
         try (ModelOutputs out = model.run(in)) {
-            return Batch.builder(conditions.rows()).meta(meta).column("image", out.take("image")).build();
+            return Batch.builder(conditions.rows())
+                    .meta(meta)
+                    .column("image", out.take("image"))
+                    .build();
         } finally {
             if (labelTensor != null) {
                 labelTensor.close();
@@ -87,13 +90,22 @@ final class GanGenerator implements Generator {
     }
 
     static GeneratorFactory factory() {
-        return GeneratorFactory.of("gan-generator", "class-conditional DCGAN generator: z (+ label) -> image",
-                List.of(ParameterSpec.optional("generator", ParameterType.PATH, null,
+        return GeneratorFactory.of(
+                "gan-generator",
+                "class-conditional DCGAN generator: z (+ label) -> image",
+                List.of(
+                        ParameterSpec.optional(
+                                "generator",
+                                ParameterType.PATH,
+                                null,
                                 "your own generator .onnx (z float32[batch,N] (+ label int64[batch]) -> image float32[batch,1,28,28])"),
                         Labels.PARAMETER,
                         ParameterSpec.optional("input", ParameterType.STRING, "z", "column holding the noise")),
-                (p, context) -> new GanGenerator(p.findPath("generator").map(context::loadModel)
-                        .orElseGet(() -> context.loadModel("io/genpipe/gan/models/cdcgan-generator.onnx")),
-                        Labels.from(p), p.getString("input")));
+                (p, context) -> new GanGenerator(
+                        p.findPath("generator")
+                                .map(context::loadModel)
+                                .orElseGet(() -> context.loadModel("io/genpipe/gan/models/cdcgan-generator.onnx")),
+                        Labels.from(p),
+                        p.getString("input")));
     }
 }

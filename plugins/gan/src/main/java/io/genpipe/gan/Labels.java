@@ -7,8 +7,8 @@ import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.RowMeta;
-import io.genpipe.api.spi.Model;
 import io.genpipe.api.spi.InvalidParameterException;
+import io.genpipe.api.spi.Model;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.spi.Parameters;
@@ -19,8 +19,11 @@ final class Labels {
 
     static final int CLASSES = 10;
     static final PortSpec PORT = PortSpec.of("label", DType.INT64, "batch");
-    static final ParameterSpec PARAMETER = ParameterSpec.optional("label", ParameterType.INTEGER, null,
-            "class for every row (default: each row's own label, else one drawn per row from the seed)")
+    static final ParameterSpec PARAMETER = ParameterSpec.optional(
+                    "label",
+                    ParameterType.INTEGER,
+                    null,
+                    "class for every row (default: each row's own label, else one drawn per row from the seed)")
             .range(0, CLASSES - 1);
 
     private final Integer fixed;
@@ -67,8 +70,8 @@ final class Labels {
                 throw new GenpipeException("row " + m.id() + " has no label; give the rows labels or set label:");
             }
             if (labels[r] < 0 || labels[r] >= CLASSES) {
-                throw new GenpipeException("row " + m.id() + " has label " + labels[r] + "; this GAN knows classes 0-"
-                        + (CLASSES - 1));
+                throw new GenpipeException(
+                        "row " + m.id() + " has label " + labels[r] + "; this GAN knows classes 0-" + (CLASSES - 1));
             }
         }
         return labels;

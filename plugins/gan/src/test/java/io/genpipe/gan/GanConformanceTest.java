@@ -22,7 +22,9 @@ class GanConformanceTest extends PluginConformance {
         return List.of(
                 ComponentCase.of("gan-generator"),
                 ComponentCase.of("gan-generator").with("label", 3).invalid("label", 10),
-                ComponentCase.of("gan-discriminator").input(GanConformanceTest::images).invalid("label", -1));
+                ComponentCase.of("gan-discriminator")
+                        .input(GanConformanceTest::images)
+                        .invalid("label", -1));
     }
 
     static io.genpipe.api.data.Batch images() {

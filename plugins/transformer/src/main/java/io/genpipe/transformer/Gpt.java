@@ -25,9 +25,15 @@ final class Gpt {
     static final String DECODE = "io/genpipe/transformer/models/gpt-decode.onnx";
     static final CharVocabulary VOCABULARY = CharVocabulary.printableAscii();
     static final List<ParameterSpec> MODEL_PARAMETERS = List.of(
-            ParameterSpec.optional("prefill", ParameterType.PATH, null,
+            ParameterSpec.optional(
+                    "prefill",
+                    ParameterType.PATH,
+                    null,
                     "your own full-sequence graph .onnx (input_ids, attention_mask -> logits, hidden, present_key_i, present_value_i)"),
-            ParameterSpec.optional("decode", ParameterType.PATH, null,
+            ParameterSpec.optional(
+                    "decode",
+                    ParameterType.PATH,
+                    null,
                     "your own single-step graph .onnx (input_ids, attention_mask, past_key_i, past_value_i -> logits, present_*)"));
 
     final Model prefill;
@@ -56,8 +62,13 @@ final class Gpt {
         }
         PortSpec key = layers > 0 ? find(prefill.outputs(), "present_key_0") : null;
         PortSpec hidden = find(prefill.outputs(), "hidden");
-        if (layers == 0 || key.rank() != 4 || !key.shape().get(1).isFixed() || !key.shape().get(3).isFixed()
-                || hidden == null || hidden.rank() != 3 || !hidden.shape().get(2).isFixed()) {
+        if (layers == 0
+                || key.rank() != 4
+                || !key.shape().get(1).isFixed()
+                || !key.shape().get(3).isFixed()
+                || hidden == null
+                || hidden.rank() != 3
+                || !hidden.shape().get(2).isFixed()) {
             throw new GenpipeException("model " + prefill.name() + " does not fit: a GPT prefill graph needs outputs"
                     + " present_key_0.. float32[batch,heads,seq,head_dim] with fixed heads and head_dim, and hidden"
                     + " float32[batch,seq,dim]; its outputs are " + prefill.outputs());
@@ -65,20 +76,27 @@ final class Gpt {
         int heads = (int) key.shape().get(1).size();
         int headDim = (int) key.shape().get(3).size();
         int dim = (int) hidden.shape().get(2).size();
-        List<PortSpec> prefillOut = new ArrayList<>(List.of(PortSpec.of("logits", DType.FLOAT32, "batch", "seq", VOCABULARY.size()),
+        List<PortSpec> prefillOut = new ArrayList<>(List.of(
+                PortSpec.of("logits", DType.FLOAT32, "batch", "seq", VOCABULARY.size()),
                 PortSpec.of("hidden", DType.FLOAT32, "batch", "seq", dim)));
-        List<PortSpec> decodeIn = new ArrayList<>(List.of(PortSpec.of("input_ids", DType.INT64, "batch", 1),
+        List<PortSpec> decodeIn = new ArrayList<>(List.of(
+                PortSpec.of("input_ids", DType.INT64, "batch", 1),
                 PortSpec.of("attention_mask", DType.INT64, "batch", "total")));
-        List<PortSpec> decodeOut = new ArrayList<>(List.of(PortSpec.of("logits", DType.FLOAT32, "batch", 1, VOCABULARY.size())));
+        List<PortSpec> decodeOut =
+                new ArrayList<>(List.of(PortSpec.of("logits", DType.FLOAT32, "batch", 1, VOCABULARY.size())));
         for (int i = 0; i < layers; i++) {
             for (String kind : new String[] {"key", "value"}) {
                 prefillOut.add(PortSpec.of("present_" + kind + "_" + i, DType.FLOAT32, "batch", heads, "seq", headDim));
                 decodeIn.add(PortSpec.of("past_" + kind + "_" + i, DType.FLOAT32, "batch", heads, "past", headDim));
-                decodeOut.add(PortSpec.of("present_" + kind + "_" + i, DType.FLOAT32, "batch", heads, "total", headDim));
+                decodeOut.add(
+                        PortSpec.of("present_" + kind + "_" + i, DType.FLOAT32, "batch", heads, "total", headDim));
             }
         }
-        prefill.requirePorts(List.of(PortSpec.of("input_ids", DType.INT64, "batch", "seq"),
-                PortSpec.of("attention_mask", DType.INT64, "batch", "seq")), prefillOut);
+        prefill.requirePorts(
+                List.of(
+                        PortSpec.of("input_ids", DType.INT64, "batch", "seq"),
+                        PortSpec.of("attention_mask", DType.INT64, "batch", "seq")),
+                prefillOut);
         decode.requirePorts(decodeIn, decodeOut);
         return new Gpt(prefill, decode, layers, heads, headDim, dim);
     }
@@ -124,7 +142,7 @@ final class Gpt {
     /** Runs the prefill graph on left-padded sequences; the caller owns the outputs. */
     ModelOutputs runPrefill(Padded p) {
         try (BufferTensor ids = BufferTensor.ofLongs(p.ids(), p.rows(), p.length());
-             BufferTensor mask = BufferTensor.ofLongs(p.mask(), p.rows(), p.length())) {
+                BufferTensor mask = BufferTensor.ofLongs(p.mask(), p.rows(), p.length())) {
             return prefill.run(Map.of("input_ids", ids, "attention_mask", mask));
         }
     }

@@ -1,7 +1,6 @@
 package io.genpipe.transformer;
 
 import io.genpipe.api.Encoder;
-import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.DType;
@@ -50,7 +49,9 @@ final class GptEncoder implements Encoder {
             int n = Math.min(ROWS_PER_RUN, rows - from);
             int[][] chunk = new int[n][];
             for (int i = 0; i < n; i++) {
-                chunk[i] = ids[from + i].length > maxTokens ? java.util.Arrays.copyOf(ids[from + i], maxTokens) : ids[from + i];
+                chunk[i] = ids[from + i].length > maxTokens
+                        ? java.util.Arrays.copyOf(ids[from + i], maxTokens)
+                        : ids[from + i];
             }
             Gpt.Padded p = Gpt.Padded.of(chunk);
             try (ModelOutputs o = gpt.runPrefill(p)) {
@@ -76,18 +77,28 @@ final class GptEncoder implements Encoder {
                 }
             }
         }
-        return Batch.builder(rows).meta(samples.meta()).column("embedding", BufferTensor.ofFloats(out, rows, gpt.dim)).build();
+        return Batch.builder(rows)
+                .meta(samples.meta())
+                .column("embedding", BufferTensor.ofFloats(out, rows, gpt.dim))
+                .build();
     }
 
     static EncoderFactory factory() {
         List<ParameterSpec> params = new ArrayList<>(Gpt.MODEL_PARAMETERS);
-        params.add(ParameterSpec.optional("maxTokens", ParameterType.INTEGER, "256",
+        params.add(ParameterSpec.optional(
+                "maxTokens",
+                ParameterType.INTEGER,
+                "256",
                 "texts longer than this many tokens (end of text included) are cut to their beginning"));
-        return EncoderFactory.of("gpt-encoder", "sentence embeddings: the GPT's final hidden states, mean-pooled, L2-normalised",
-                params, (p, context) -> {
+        return EncoderFactory.of(
+                "gpt-encoder",
+                "sentence embeddings: the GPT's final hidden states, mean-pooled, L2-normalised",
+                params,
+                (p, context) -> {
                     int max = p.getInt("maxTokens");
                     if (max < 2) {
-                        throw new io.genpipe.api.spi.InvalidParameterException("maxTokens", "maxTokens must be at least 2, found " + max);
+                        throw new io.genpipe.api.spi.InvalidParameterException(
+                                "maxTokens", "maxTokens must be at least 2, found " + max);
                     }
                     return new GptEncoder(Gpt.load(p, context), max);
                 });

@@ -35,9 +35,15 @@ final class GptGenerator extends TokenGenerator {
     static GeneratorFactory factory() {
         List<ParameterSpec> params = new ArrayList<>(Gpt.MODEL_PARAMETERS);
         params.addAll(TokenGenerator.parameters());
-        params.add(ParameterSpec.optional("cache", ParameterType.BOOLEAN, "true",
+        params.add(ParameterSpec.optional(
+                "cache",
+                ParameterType.BOOLEAN,
+                "true",
                 "keep keys and values between steps (false: rerun the whole sequence each step)"));
-        return GeneratorFactory.of("gpt-generator", "prompt -> text with the tiny GPT (fortunes), KV-cached, through the token"
-                + " sampler chain", params, (p, context) -> new GptGenerator(Gpt.load(p, context), p));
+        return GeneratorFactory.of(
+                "gpt-generator",
+                "prompt -> text with the tiny GPT (fortunes), KV-cached, through the token" + " sampler chain",
+                params,
+                (p, context) -> new GptGenerator(Gpt.load(p, context), p));
     }
 }

@@ -81,9 +81,13 @@ final class GptPerplexity implements Scorer {
 
     static ScorerFactory factory() {
         List<ParameterSpec> params = new ArrayList<>(Gpt.MODEL_PARAMETERS);
-        params.add(ParameterSpec.choice("report", "perplexity", "perplexity (per character) or nll (nats per text)",
-                "perplexity", "nll"));
-        return ScorerFactory.of("gpt-perplexity", "per-text perplexity under the GPT (or its negative log-likelihood in nats)",
-                params, (p, context) -> new GptPerplexity(Gpt.load(p, context), p.getString("report").equals("perplexity")));
+        params.add(ParameterSpec.choice(
+                "report", "perplexity", "perplexity (per character) or nll (nats per text)", "perplexity", "nll"));
+        return ScorerFactory.of(
+                "gpt-perplexity",
+                "per-text perplexity under the GPT (or its negative log-likelihood in nats)",
+                params,
+                (p, context) -> new GptPerplexity(
+                        Gpt.load(p, context), p.getString("report").equals("perplexity")));
     }
 }

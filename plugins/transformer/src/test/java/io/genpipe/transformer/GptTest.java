@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 class GptTest {
 
     private static final Path ROOT = Path.of(System.getProperty("genpipe.repo.root"));
-    private static final Path MODELS = ROOT.resolve("plugins/transformer/src/main/resources/io/genpipe/transformer/models");
+    private static final Path MODELS =
+            ROOT.resolve("plugins/transformer/src/main/resources/io/genpipe/transformer/models");
     private static Genpipe genpipe;
     private static JsonNode reference;
 
@@ -85,15 +86,21 @@ class GptTest {
             JsonNode torch = reference.get(cache ? "greedy_cached" : "greedy_uncached");
             // one prompt at a time
             for (int i = 0; i < texts.length; i++) {
-                try (Batch in = rows(texts[i]); Batch out = g.generate(in, new RandomSource(1))) {
-                    assertEquals(decode(expectedGreedy(torch.get(i))), out.meta(0).tags().get("completion"),
+                try (Batch in = rows(texts[i]);
+                        Batch out = g.generate(in, new RandomSource(1))) {
+                    assertEquals(
+                            decode(expectedGreedy(torch.get(i))),
+                            out.meta(0).tags().get("completion"),
                             "prompt " + i + ", cache " + cache);
                 }
             }
             // all prompts in one batch: left padding and per-row positions keep each row's decode exact
-            try (Batch in = rows(texts); Batch out = g.generate(in, new RandomSource(1))) {
+            try (Batch in = rows(texts);
+                    Batch out = g.generate(in, new RandomSource(1))) {
                 for (int i = 0; i < texts.length; i++) {
-                    assertEquals(decode(expectedGreedy(torch.get(i))), out.meta(i).tags().get("completion"),
+                    assertEquals(
+                            decode(expectedGreedy(torch.get(i))),
+                            out.meta(i).tags().get("completion"),
                             "batched prompt " + i + ", cache " + cache);
                 }
             }
@@ -134,8 +141,8 @@ class GptTest {
         int rows = reference.get("prefill_ids").size();
         int len = reference.get("prefill_ids").get(0).size();
         try (BufferTensor ids = BufferTensor.ofLongs(longs(reference.get("prefill_ids")), rows, len);
-             BufferTensor mask = BufferTensor.ofLongs(longs(reference.get("prefill_mask")), rows, len);
-             ModelOutputs pre = prefill.run(Map.of("input_ids", ids, "attention_mask", mask))) {
+                BufferTensor mask = BufferTensor.ofLongs(longs(reference.get("prefill_mask")), rows, len);
+                ModelOutputs pre = prefill.run(Map.of("input_ids", ids, "attention_mask", mask))) {
             float[] logits = pre.get("logits").toFloatArray();
             float[] last = new float[rows * 97];
             for (int r = 0; r < rows; r++) {
@@ -150,7 +157,7 @@ class GptTest {
             }
             Map<String, io.genpipe.api.data.Tensor> in = new HashMap<>();
             try (BufferTensor next = BufferTensor.ofLongs(longs(reference.get("decode_ids")), rows, 1);
-                 BufferTensor nextMask = BufferTensor.ofLongs(grown, rows, len + 1)) {
+                    BufferTensor nextMask = BufferTensor.ofLongs(grown, rows, len + 1)) {
                 in.put("input_ids", next);
                 in.put("attention_mask", nextMask);
                 for (String name : pre.names()) {
@@ -160,7 +167,10 @@ class GptTest {
                     }
                 }
                 try (ModelOutputs dec = decode.run(in)) {
-                    assertArrayEquals(flat(reference.get("decode_logits")), dec.get("logits").toFloatArray(), 1e-4f);
+                    assertArrayEquals(
+                            flat(reference.get("decode_logits")),
+                            dec.get("logits").toFloatArray(),
+                            1e-4f);
                 }
             }
         }
@@ -189,7 +199,8 @@ class GptTest {
     void embeddingsAreUnitLengthAndDoNotDependOnTheirBatch() {
         Encoder e = genpipe.encoder("gpt-encoder", Map.of());
         float[] alone;
-        try (Batch in = rows("Short."); Batch out = e.encode(in)) {
+        try (Batch in = rows("Short.");
+                Batch out = e.encode(in)) {
             alone = out.column("embedding").toFloatArray();
         }
         double norm = 0;
@@ -197,7 +208,8 @@ class GptTest {
             norm += v * v;
         }
         assertEquals(1.0, norm, 1e-5);
-        try (Batch in = rows("A much longer text, so the short one is left-padded.", "Short."); Batch out = e.encode(in)) {
+        try (Batch in = rows("A much longer text, so the short one is left-padded.", "Short.");
+                Batch out = e.encode(in)) {
             float[] both = out.column("embedding").toFloatArray();
             float[] second = java.util.Arrays.copyOfRange(both, both.length / 2, both.length);
             assertArrayEquals(alone, second, 1e-4f);
@@ -206,7 +218,8 @@ class GptTest {
 
     @Test
     void cachedDecodingReleasesEveryNativeValue() {
-        TextGenerator g = (TextGenerator) genpipe.generator("gpt-generator", Map.of("maxTokens", 40, "temperature", 0.9));
+        TextGenerator g =
+                (TextGenerator) genpipe.generator("gpt-generator", Map.of("maxTokens", 40, "temperature", 0.9));
         try (Batch in = rows("The ", "Q: Why")) {
             g.generate(in, new RandomSource(1)).close();
             long before = genpipe.onnx().liveNativeValues();

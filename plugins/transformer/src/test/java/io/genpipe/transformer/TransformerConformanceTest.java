@@ -18,9 +18,14 @@ class TransformerConformanceTest extends PluginConformance {
     @Override
     protected List<ComponentCase> cases() {
         return List.of(
-                ComponentCase.of("gpt-generator").with("maxTokens", 16).input(TransformerConformanceTest::prompts)
+                ComponentCase.of("gpt-generator")
+                        .with("maxTokens", 16)
+                        .input(TransformerConformanceTest::prompts)
                         .invalid("temperature", -1),
-                ComponentCase.of("gpt-generator").with("maxTokens", 8).with("cache", false).with("sampling", "greedy")
+                ComponentCase.of("gpt-generator")
+                        .with("maxTokens", 8)
+                        .with("cache", false)
+                        .with("sampling", "greedy")
                         .input(TransformerConformanceTest::prompts),
                 ComponentCase.of("gpt-encoder").input(TransformerConformanceTest::prompts),
                 ComponentCase.of("gpt-perplexity").input(TransformerConformanceTest::prompts));

@@ -37,7 +37,13 @@ import java.util.Map;
  */
 final class VaeAnomalyScorer implements Scorer {
 
-    enum Method { RECONSTRUCTION, ELBO, IWAE, MAHALANOBIS, COMBINED }
+    enum Method {
+        RECONSTRUCTION,
+        ELBO,
+        IWAE,
+        MAHALANOBIS,
+        COMBINED
+    }
 
     private static final double LOG_2PI = Math.log(2 * Math.PI);
     private static final double EPS = 1e-7;
@@ -145,7 +151,7 @@ final class VaeAnomalyScorer implements Scorer {
         }
         float[] recon;
         try (BufferTensor zt = BufferTensor.ofFloats(z, (long) rows * samples, l);
-             ModelOutputs dec = models.decoder.run(Map.of("z", zt))) {
+                ModelOutputs dec = models.decoder.run(Map.of("z", zt))) {
             recon = dec.get(VaeModels.IMAGE).toFloatArray();
         }
         double[] scores = new double[rows];
@@ -194,12 +200,21 @@ final class VaeAnomalyScorer implements Scorer {
     }
 
     static ScorerFactory factory() {
-        return ScorerFactory.of("vae-anomaly-scorer",
+        return ScorerFactory.of(
+                "vae-anomaly-scorer",
                 "VAE anomaly score (higher = more anomalous): reconstruction, elbo, iwae, mahalanobis or combined",
                 VaeModels.parametersWith(
-                        ParameterSpec.choice("method", "combined", "how to score",
-                                "reconstruction", "elbo", "iwae", "mahalanobis", "combined"),
-                        ParameterSpec.optional("samples", ParameterType.INTEGER, "16", "K, posterior draws per image for iwae")
+                        ParameterSpec.choice(
+                                "method",
+                                "combined",
+                                "how to score",
+                                "reconstruction",
+                                "elbo",
+                                "iwae",
+                                "mahalanobis",
+                                "combined"),
+                        ParameterSpec.optional(
+                                        "samples", ParameterType.INTEGER, "16", "K, posterior draws per image for iwae")
                                 .range(1, 10_000)),
                 VaeAnomalyScorer::create);
     }

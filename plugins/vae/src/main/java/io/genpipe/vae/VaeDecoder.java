@@ -7,10 +7,8 @@ import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.spi.GeneratorFactory;
 import io.genpipe.api.spi.ModelOutputs;
-import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.spi.ParameterSpec;
-import io.genpipe.api.spi.Parameters;
-import io.genpipe.api.spi.PluginContext;
+import io.genpipe.api.spi.ParameterType;
 import java.util.List;
 import java.util.Map;
 
@@ -42,14 +40,21 @@ final class VaeDecoder implements Generator {
     @Override
     public Batch generate(Batch conditions, RandomSource random) {
         try (ModelOutputs out = models.decoder.run(Map.of("z", conditions.column(input)))) {
-            return Batch.builder(conditions.rows()).meta(conditions.meta())
-                    .column(VaeModels.IMAGE, out.take(VaeModels.IMAGE)).build();
+            return Batch.builder(conditions.rows())
+                    .meta(conditions.meta())
+                    .column(VaeModels.IMAGE, out.take(VaeModels.IMAGE))
+                    .build();
         }
     }
 
     static GeneratorFactory factory() {
-        return GeneratorFactory.of("vae-decoder", "VAE decoder: z -> image",
-                VaeModels.parametersWith(ParameterSpec.optional("input", ParameterType.STRING, "z",
+        return GeneratorFactory.of(
+                "vae-decoder",
+                "VAE decoder: z -> image",
+                VaeModels.parametersWith(ParameterSpec.optional(
+                        "input",
+                        ParameterType.STRING,
+                        "z",
                         "column holding the latents (z from vae-prior, mu from vae-encoder)")),
                 (p, context) -> new VaeDecoder(VaeModels.load(p, context, false, true), p.getString("input")));
     }

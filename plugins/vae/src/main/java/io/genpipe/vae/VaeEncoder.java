@@ -11,8 +11,6 @@ import io.genpipe.api.spi.EncoderFactory;
 import io.genpipe.api.spi.ModelOutputs;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
-import io.genpipe.api.spi.Parameters;
-import io.genpipe.api.spi.PluginContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -79,10 +77,17 @@ final class VaeEncoder implements Encoder {
     }
 
     static EncoderFactory factory() {
-        return EncoderFactory.of("vae-encoder", "VAE posterior: image -> mu, logvar (and a sampled z)",
-                VaeModels.parametersWith(ParameterSpec.optional("sample", ParameterType.BOOLEAN, "false",
+        return EncoderFactory.of(
+                "vae-encoder",
+                "VAE posterior: image -> mu, logvar (and a sampled z)",
+                VaeModels.parametersWith(ParameterSpec.optional(
+                        "sample",
+                        ParameterType.BOOLEAN,
+                        "false",
                         "also output z drawn from the posterior (seeded per row id)")),
-                (p, context) -> new VaeEncoder(VaeModels.load(p, context, true, false), p.getBoolean("sample"),
+                (p, context) -> new VaeEncoder(
+                        VaeModels.load(p, context, true, false),
+                        p.getBoolean("sample"),
                         context.random("vae-encoder")));
     }
 }

@@ -3,8 +3,8 @@ package io.genpipe.vae;
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
-import io.genpipe.api.spi.Model;
 import io.genpipe.api.spi.InvalidParameterException;
+import io.genpipe.api.spi.Model;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.spi.Parameters;
@@ -23,12 +23,24 @@ final class VaeModels {
     static final String RESOURCES = "io/genpipe/vae/models/";
 
     static final List<ParameterSpec> PARAMETERS = List.of(
-            ParameterSpec.choice("variant", "mlp", "shipped model: mlp (the article's 784-400-20 VAE, all classes)"
-                    + " or one-class (a conv VAE trained on one class)", "mlp", "one-class"),
-            ParameterSpec.optional("class", ParameterType.INTEGER, null, "class 0-9 of the one-class model").range(0, 9),
-            ParameterSpec.optional("encoder", ParameterType.PATH, null,
+            ParameterSpec.choice(
+                    "variant",
+                    "mlp",
+                    "shipped model: mlp (the article's 784-400-20 VAE, all classes)"
+                            + " or one-class (a conv VAE trained on one class)",
+                    "mlp",
+                    "one-class"),
+            ParameterSpec.optional("class", ParameterType.INTEGER, null, "class 0-9 of the one-class model")
+                    .range(0, 9),
+            ParameterSpec.optional(
+                    "encoder",
+                    ParameterType.PATH,
+                    null,
                     "your own encoder .onnx (image float32[batch,1,28,28] -> mu, logvar float32[batch,L])"),
-            ParameterSpec.optional("decoder", ParameterType.PATH, null,
+            ParameterSpec.optional(
+                    "decoder",
+                    ParameterType.PATH,
+                    null,
                     "your own decoder .onnx (z float32[batch,L] -> image float32[batch,1,28,28])"));
 
     final Model encoder;
@@ -55,7 +67,8 @@ final class VaeModels {
         String prefix;
         if (variant.equals("one-class")) {
             if (!p.has("class")) {
-                throw new InvalidParameterException("class", "variant one-class needs class: 0-9 (the class the model was trained on)");
+                throw new InvalidParameterException(
+                        "class", "variant one-class needs class: 0-9 (the class the model was trained on)");
             }
             long c = p.getLong("class");
             if (c < 0 || c > 9) {
@@ -64,7 +77,8 @@ final class VaeModels {
             prefix = RESOURCES + "one-class/one-class-" + c;
         } else {
             if (p.has("class")) {
-                throw new InvalidParameterException("class", "class is for variant one-class; variant mlp covers all classes");
+                throw new InvalidParameterException(
+                        "class", "class is for variant one-class; variant mlp covers all classes");
             }
             prefix = RESOURCES + "mlp-vae";
         }
@@ -72,12 +86,16 @@ final class VaeModels {
         int latent = -1;
         VaeStats stats = null;
         if (needEncoder) {
-            encoder = p.findPath("encoder").map(context::loadModel)
+            encoder = p.findPath("encoder")
+                    .map(context::loadModel)
                     .orElseGet(() -> context.loadModel(prefix + "-encoder.onnx"));
             latent = fixedLatent(encoder.outputs(), "mu");
             Object size = latent > 0 ? (Object) latent : "L";
-            encoder.requirePorts(List.of(IMAGE_PORT), List.of(PortSpec.of("mu", DType.FLOAT32, "batch", size),
-                    PortSpec.of("logvar", DType.FLOAT32, "batch", size)));
+            encoder.requirePorts(
+                    List.of(IMAGE_PORT),
+                    List.of(
+                            PortSpec.of("mu", DType.FLOAT32, "batch", size),
+                            PortSpec.of("logvar", DType.FLOAT32, "batch", size)));
             if (latent < 0) {
                 throw new GenpipeException("model " + encoder.name() + " does not fit: output port 'mu' needs a fixed"
                         + " latent size, found " + encoder.outputs());
@@ -86,7 +104,8 @@ final class VaeModels {
         }
         Model decoder = null;
         if (needDecoder) {
-            decoder = p.findPath("decoder").map(context::loadModel)
+            decoder = p.findPath("decoder")
+                    .map(context::loadModel)
                     .orElseGet(() -> context.loadModel(prefix + "-decoder.onnx"));
             if (latent < 0) {
                 latent = fixedLatent(decoder.inputs(), "z");
@@ -104,7 +123,9 @@ final class VaeModels {
     /** The fixed second dimension of the named rank-2 port, or -1. */
     private static int fixedLatent(List<PortSpec> ports, String name) {
         for (PortSpec port : ports) {
-            if (port.name().equals(name) && port.rank() == 2 && port.shape().get(1).isFixed()) {
+            if (port.name().equals(name)
+                    && port.rank() == 2
+                    && port.shape().get(1).isFixed()) {
                 return (int) port.shape().get(1).size();
             }
         }
@@ -112,7 +133,8 @@ final class VaeModels {
     }
 
     String describe() {
-        return (encoder != null ? encoder.name() : "") + (encoder != null && decoder != null ? " + " : "")
+        return (encoder != null ? encoder.name() : "")
+                + (encoder != null && decoder != null ? " + " : "")
                 + (decoder != null ? decoder.name() : "");
     }
 }

@@ -1,8 +1,8 @@
 package io.genpipe.vae;
 
 import io.genpipe.api.spi.EncoderFactory;
-import io.genpipe.api.spi.GenpipePlugin;
 import io.genpipe.api.spi.GeneratorFactory;
+import io.genpipe.api.spi.GenpipePlugin;
 import io.genpipe.api.spi.SamplerFactory;
 import io.genpipe.api.spi.ScorerFactory;
 import java.util.List;

@@ -9,8 +9,6 @@ import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
-import io.genpipe.api.spi.Parameters;
-import io.genpipe.api.spi.PluginContext;
 import io.genpipe.api.spi.SamplerFactory;
 import java.nio.FloatBuffer;
 import java.util.List;
@@ -58,8 +56,13 @@ final class VaePrior implements Sampler {
     }
 
     static SamplerFactory factory() {
-        return SamplerFactory.of("vae-prior", "latent prior N(0, I) sized for the VAE's decoder, optionally truncated",
-                VaeModels.parametersWith(ParameterSpec.optional("truncation", ParameterType.NUMBER, "0",
+        return SamplerFactory.of(
+                "vae-prior",
+                "latent prior N(0, I) sized for the VAE's decoder, optionally truncated",
+                VaeModels.parametersWith(ParameterSpec.optional(
+                        "truncation",
+                        ParameterType.NUMBER,
+                        "0",
                         "redraw coordinates with |z| above this (0: no truncation)")),
                 (p, context) -> {
                     double t = p.getDouble("truncation");

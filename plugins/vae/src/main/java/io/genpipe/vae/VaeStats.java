@@ -19,8 +19,13 @@ import java.util.regex.Pattern;
  *       "mahalanobis": {"mean": m, "std": s}}}.</li>
  * </ul>
  */
-public record VaeStats(double[] latentMean, double[] latentPrecision, double reconMean, double reconStd,
-                       double mahalanobisMean, double mahalanobisStd) {
+public record VaeStats(
+        double[] latentMean,
+        double[] latentPrecision,
+        double reconMean,
+        double reconStd,
+        double mahalanobisMean,
+        double mahalanobisStd) {
 
     static final String MEAN = "genpipe.vae.latent_mean";
     static final String PRECISION = "genpipe.vae.latent_precision";
@@ -40,19 +45,24 @@ public record VaeStats(double[] latentMean, double[] latentPrecision, double rec
                         + mean.length + " / " + precision.length + " values; latent size " + latent + " needs " + latent
                         + " / " + latent * latent);
             }
-            return new VaeStats(mean, precision, field(stats, "reconstruction", "mean", modelName),
-                    field(stats, "reconstruction", "std", modelName), field(stats, "mahalanobis", "mean", modelName),
+            return new VaeStats(
+                    mean,
+                    precision,
+                    field(stats, "reconstruction", "mean", modelName),
+                    field(stats, "reconstruction", "std", modelName),
+                    field(stats, "mahalanobis", "mean", modelName),
                     field(stats, "mahalanobis", "std", modelName));
         } catch (NumberFormatException e) {
-            throw new GenpipeException("model " + modelName + ": VAE statistics metadata is not a list of numbers: "
-                    + e.getMessage());
+            throw new GenpipeException(
+                    "model " + modelName + ": VAE statistics metadata is not a list of numbers: " + e.getMessage());
         }
     }
 
     private static String require(Map<String, String> metadata, String key, String modelName) {
         String v = metadata.get(key);
         if (v == null) {
-            throw new GenpipeException("model " + modelName + " has some VAE statistics in its metadata but lacks " + key);
+            throw new GenpipeException(
+                    "model " + modelName + " has some VAE statistics in its metadata but lacks " + key);
         }
         return v;
     }
@@ -60,7 +70,8 @@ public record VaeStats(double[] latentMean, double[] latentPrecision, double rec
     private static double[] numbers(String json) {
         String body = json.trim();
         if (!body.startsWith("[") || !body.endsWith("]")) {
-            throw new NumberFormatException("expected a JSON list, got " + (body.length() > 40 ? body.substring(0, 40) + "..." : body));
+            throw new NumberFormatException(
+                    "expected a JSON list, got " + (body.length() > 40 ? body.substring(0, 40) + "..." : body));
         }
         List<Double> values = new ArrayList<>();
         for (String part : body.substring(1, body.length() - 1).split(",")) {
@@ -74,7 +85,8 @@ public record VaeStats(double[] latentMean, double[] latentPrecision, double rec
     private static double field(String json, String group, String name, String modelName) {
         Matcher g = Pattern.compile("\"" + group + "\"\\s*:\\s*\\{([^}]*)}").matcher(json);
         if (g.find()) {
-            Matcher f = Pattern.compile("\"" + name + "\"\\s*:\\s*([-+0-9.eE]+)").matcher(g.group(1));
+            Matcher f =
+                    Pattern.compile("\"" + name + "\"\\s*:\\s*([-+0-9.eE]+)").matcher(g.group(1));
             if (f.find()) {
                 return Double.parseDouble(f.group(1));
             }

@@ -11,7 +11,8 @@ import java.io.UncheckedIOException;
  * Inputs and outputs torch computed at export (plugins/vae/train/train_vae.py): 8 test images,
  * the encoder's mu and logvar, and decode(mu).
  */
-record Reference(int rows, int latent, float[] images, float[] mu, float[] logvar, float[] decodedMu, double tolerance) {
+record Reference(
+        int rows, int latent, float[] images, float[] mu, float[] logvar, float[] decodedMu, double tolerance) {
 
     static Reference load(String name) {
         try (InputStream in = Reference.class.getResourceAsStream("/reference/" + name + ".json")) {
@@ -25,7 +26,13 @@ record Reference(int rows, int latent, float[] images, float[] mu, float[] logva
                 images[i] /= 255f;
             }
             float[] mu = flat(json.get("mu"));
-            return new Reference(rows, mu.length / rows, images, mu, flat(json.get("logvar")), flat(json.get("decoded_mu")),
+            return new Reference(
+                    rows,
+                    mu.length / rows,
+                    images,
+                    mu,
+                    flat(json.get("logvar")),
+                    flat(json.get("decoded_mu")),
                     json.get("tolerance").asDouble());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -10,8 +10,8 @@ import io.genpipe.api.Encoder;
 import io.genpipe.api.Generator;
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.Sampler;
-import io.genpipe.api.Scorer;
 import io.genpipe.api.ScoreDirection;
+import io.genpipe.api.Scorer;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.DType;
@@ -53,8 +53,14 @@ class VaeComponentsTest {
         for (int c = 0; c < 10; c++) {
             cases.add(new Object[] {"one-class-" + c, Map.of("variant", "one-class", "class", c)});
         }
-        cases.add(new Object[] {"mlp-vae-latent8", Map.of("encoder", BYOM.resolve("mlp-vae-latent8-encoder.onnx").toString(),
-                "decoder", BYOM.resolve("mlp-vae-latent8-decoder.onnx").toString())});
+        cases.add(new Object[] {
+            "mlp-vae-latent8",
+            Map.of(
+                    "encoder",
+                    BYOM.resolve("mlp-vae-latent8-encoder.onnx").toString(),
+                    "decoder",
+                    BYOM.resolve("mlp-vae-latent8-decoder.onnx").toString())
+        });
         return cases.stream();
     }
 
@@ -63,7 +69,10 @@ class VaeComponentsTest {
         for (int i = 0; i < ref.rows(); i++) {
             meta.add(RowMeta.of("test-" + i));
         }
-        return Batch.builder(ref.rows()).column("image", ref.imageTensor()).meta(meta).build();
+        return Batch.builder(ref.rows())
+                .column("image", ref.imageTensor())
+                .meta(meta)
+                .build();
     }
 
     private static Map<String, Object> with(Map<String, Object> base, Object... kv) {
@@ -80,10 +89,14 @@ class VaeComponentsTest {
         Reference ref = Reference.load(name);
         Encoder encoder = genpipe.encoder("vae-encoder", select);
         Generator decoder = genpipe.generator("vae-decoder", with(select, "input", "mu"));
-        assertEquals(List.of(PortSpec.of("mu", DType.FLOAT32, "batch", ref.latent()),
-                PortSpec.of("logvar", DType.FLOAT32, "batch", ref.latent())), encoder.outputs());
-        try (Batch in = images(ref); Batch encoded = encoder.encode(in);
-             Batch decoded = decoder.generate(encoded, genpipe.random("unused"))) {
+        assertEquals(
+                List.of(
+                        PortSpec.of("mu", DType.FLOAT32, "batch", ref.latent()),
+                        PortSpec.of("logvar", DType.FLOAT32, "batch", ref.latent())),
+                encoder.outputs());
+        try (Batch in = images(ref);
+                Batch encoded = encoder.encode(in);
+                Batch decoded = decoder.generate(encoded, genpipe.random("unused"))) {
             assertArrayEquals(ref.mu(), encoded.column("mu").toFloatArray(), (float) ref.tolerance());
             assertArrayEquals(ref.logvar(), encoded.column("logvar").toFloatArray(), (float) ref.tolerance());
             assertArrayEquals(ref.decodedMu(), decoded.column("image").toFloatArray(), (float) ref.tolerance());
@@ -133,11 +146,13 @@ class VaeComponentsTest {
         Reference ref = Reference.load("one-class-0");
         Map<String, Object> select = Map.of("variant", "one-class", "class", 0);
         try (Batch in = images(ref)) {
-            double[] maha = genpipe.scorer("vae-anomaly-scorer", with(select, "method", "mahalanobis")).score(in);
-            double[] recon = genpipe.scorer("vae-anomaly-scorer", with(select, "method", "reconstruction")).score(in);
+            double[] maha = genpipe.scorer("vae-anomaly-scorer", with(select, "method", "mahalanobis"))
+                    .score(in);
+            double[] recon = genpipe.scorer("vae-anomaly-scorer", with(select, "method", "reconstruction"))
+                    .score(in);
             double[] combined = genpipe.scorer("vae-anomaly-scorer", select).score(in);
-            io.genpipe.api.spi.Model encoder = genpipe.model(Path.of(
-                    "src/main/resources/io/genpipe/vae/models/one-class/one-class-0-encoder.onnx"));
+            io.genpipe.api.spi.Model encoder = genpipe.model(
+                    Path.of("src/main/resources/io/genpipe/vae/models/one-class/one-class-0-encoder.onnx"));
             VaeStats stats = VaeStats.fromMetadata(encoder.metadata(), "one-class-0", 16);
             for (int r = 0; r < ref.rows(); r++) {
                 assertEquals(stats.mahalanobis(ref.mu(), r * 16), maha[r], 1e-3 * maha[r] + 1e-3);
@@ -162,13 +177,16 @@ class VaeComponentsTest {
         }
         assertArrayEquals(all, again);
         float[] third = java.util.Arrays.copyOfRange(ref.images(), 2 * 784, 3 * 784);
-        try (Batch one = Batch.builder(1).column("image", BufferTensor.ofFloats(third, 1, 1, 28, 28))
-                .meta(List.of(RowMeta.of("test-2"))).build()) {
+        try (Batch one = Batch.builder(1)
+                .column("image", BufferTensor.ofFloats(third, 1, 1, 28, 28))
+                .meta(List.of(RowMeta.of("test-2")))
+                .build()) {
             assertEquals(all[2], iwae.score(one)[0], 1e-9);
         }
         double[] elbo;
         try (Batch in = images(ref)) {
-            elbo = genpipe.scorer("vae-anomaly-scorer", Map.of("method", "elbo")).score(in);
+            elbo = genpipe.scorer("vae-anomaly-scorer", Map.of("method", "elbo"))
+                    .score(in);
         }
         for (int r = 0; r < all.length; r++) {
             assertTrue(Double.isFinite(all[r]));
@@ -181,8 +199,11 @@ class VaeComponentsTest {
     void encoderSamplesZPerRowId() {
         Reference ref = Reference.load("mlp-vae");
         Encoder sampling = genpipe.encoder("vae-encoder", Map.of("sample", true));
-        assertEquals(PortSpec.of("z", DType.FLOAT32, "batch", 20), sampling.outputs().get(2));
-        try (Batch in = images(ref); Batch a = sampling.encode(in); Batch b = sampling.encode(in)) {
+        assertEquals(
+                PortSpec.of("z", DType.FLOAT32, "batch", 20), sampling.outputs().get(2));
+        try (Batch in = images(ref);
+                Batch a = sampling.encode(in);
+                Batch b = sampling.encode(in)) {
             float[] z = a.column("z").toFloatArray();
             assertArrayEquals(z, b.column("z").toFloatArray());
             float[] mu = a.column("mu").toFloatArray();
@@ -194,12 +215,14 @@ class VaeComponentsTest {
     void priorIsSizedByTheDecoderAndSeeded() {
         Sampler prior = genpipe.sampler("vae-prior", Map.of("truncation", 1.5));
         assertEquals(List.of(PortSpec.of("z", DType.FLOAT32, "batch", 20)), prior.outputs());
-        Sampler byom = genpipe.sampler("vae-prior", Map.of("decoder", BYOM.resolve("mlp-vae-latent8-decoder.onnx").toString()));
+        Sampler byom = genpipe.sampler(
+                "vae-prior",
+                Map.of("decoder", BYOM.resolve("mlp-vae-latent8-decoder.onnx").toString()));
         assertEquals(List.of(PortSpec.of("z", DType.FLOAT32, "batch", 8)), byom.outputs());
         Generator decoder = genpipe.generator("vae-decoder", Map.of());
         try (Batch z = prior.sample(Batch.ofRows(4), genpipe.random("p"));
-             Batch z2 = prior.sample(Batch.ofRows(4), genpipe.random("p"));
-             Batch images = decoder.generate(z, genpipe.random("d"))) {
+                Batch z2 = prior.sample(Batch.ofRows(4), genpipe.random("p"));
+                Batch images = decoder.generate(z, genpipe.random("d"))) {
             assertArrayEquals(z.column("z").toFloatArray(), z2.column("z").toFloatArray());
             for (float v : z.column("z").toFloatArray()) {
                 assertTrue(Math.abs(v) <= 1.5f);
@@ -213,51 +236,67 @@ class VaeComponentsTest {
     @Test
     void aModelWhosePortsDoNotFitIsRefusedNamingEachPort() {
         String misfit = BYOM.resolve("misfit-encoder.onnx").toString();
-        GenpipeException e = assertThrows(GenpipeException.class,
-                () -> genpipe.encoder("vae-encoder", Map.of("encoder", misfit)));
-        assertEquals("encoder 'vae-encoder' could not be created: model " + misfit + " does not fit: no input 'image'"
-                + " (expected float32[batch,1,28,28]; the model's inputs are [x: float32[batch,784]]); no output 'mu'"
-                + " (expected float32[batch,L]; the model's outputs are [h: float32[batch,20]]); no output 'logvar'"
-                + " (expected float32[batch,L]; the model's outputs are [h: float32[batch,20]])", e.getMessage());
+        GenpipeException e =
+                assertThrows(GenpipeException.class, () -> genpipe.encoder("vae-encoder", Map.of("encoder", misfit)));
+        assertEquals(
+                "encoder 'vae-encoder' could not be created: model " + misfit + " does not fit: no input 'image'"
+                        + " (expected float32[batch,1,28,28]; the model's inputs are [x: float32[batch,784]]); no output 'mu'"
+                        + " (expected float32[batch,L]; the model's outputs are [h: float32[batch,20]]); no output 'logvar'"
+                        + " (expected float32[batch,L]; the model's outputs are [h: float32[batch,20]])",
+                e.getMessage());
     }
 
     @Test
     void encoderAndDecoderOfDifferentLatentSizesAreRefused() {
         String encoder = BYOM.resolve("mlp-vae-latent8-encoder.onnx").toString();
-        GenpipeException e = assertThrows(GenpipeException.class,
+        GenpipeException e = assertThrows(
+                GenpipeException.class,
                 () -> genpipe.scorer("vae-anomaly-scorer", Map.of("encoder", encoder, "method", "reconstruction")));
-        assertEquals("scorer 'vae-anomaly-scorer' could not be created: model vae:io/genpipe/vae/models/mlp-vae-decoder.onnx"
-                + " does not fit: input port 'z': expected float32[batch,8], found float32[batch,20]", e.getMessage());
+        assertEquals(
+                "scorer 'vae-anomaly-scorer' could not be created: model vae:io/genpipe/vae/models/mlp-vae-decoder.onnx"
+                        + " does not fit: input port 'z': expected float32[batch,8], found float32[batch,20]",
+                e.getMessage());
     }
 
     @Test
     void statisticsMethodsNeedStatisticsInTheModel() {
         String encoder = BYOM.resolve("mlp-vae-latent8-nostats-encoder.onnx").toString();
         String decoder = BYOM.resolve("mlp-vae-latent8-decoder.onnx").toString();
-        GenpipeException e = assertThrows(GenpipeException.class, () -> genpipe.scorer("vae-anomaly-scorer",
-                Map.of("encoder", encoder, "decoder", decoder, "method", "mahalanobis")));
-        assertEquals("scorer 'vae-anomaly-scorer' could not be created: method mahalanobis needs the training data's"
-                + " latent statistics, and model " + encoder + " has none in its metadata (genpipe.vae.latent_mean,"
-                + " genpipe.vae.latent_precision, genpipe.vae.stats; plugins/vae/train/train_vae.py shows how to export"
-                + " them); use method: reconstruction, elbo or iwae", e.getMessage());
+        GenpipeException e = assertThrows(
+                GenpipeException.class,
+                () -> genpipe.scorer(
+                        "vae-anomaly-scorer", Map.of("encoder", encoder, "decoder", decoder, "method", "mahalanobis")));
+        assertEquals(
+                "scorer 'vae-anomaly-scorer' could not be created: method mahalanobis needs the training data's"
+                        + " latent statistics, and model " + encoder
+                        + " has none in its metadata (genpipe.vae.latent_mean,"
+                        + " genpipe.vae.latent_precision, genpipe.vae.stats; plugins/vae/train/train_vae.py shows how to export"
+                        + " them); use method: reconstruction, elbo or iwae",
+                e.getMessage());
         // the same model scores fine by a method that needs no statistics
         Reference ref = Reference.load("mlp-vae-latent8");
         try (Batch in = images(ref)) {
-            double[] s = genpipe.scorer("vae-anomaly-scorer", Map.of("encoder", encoder, "decoder", decoder,
-                    "method", "reconstruction")).score(in);
+            double[] s = genpipe.scorer(
+                            "vae-anomaly-scorer",
+                            Map.of("encoder", encoder, "decoder", decoder, "method", "reconstruction"))
+                    .score(in);
             assertEquals(ref.rows(), s.length);
         }
     }
 
     @Test
     void oneClassNeedsAValidClass() {
-        GenpipeException wrongClass = assertThrows(GenpipeException.class,
+        GenpipeException wrongClass = assertThrows(
+                GenpipeException.class,
                 () -> genpipe.scorer("vae-anomaly-scorer", Map.of("variant", "one-class", "class", 12)));
-        assertEquals("parameter 'class' of scorer 'vae-anomaly-scorer' must be from 0 to 9, got 12",
+        assertEquals(
+                "parameter 'class' of scorer 'vae-anomaly-scorer' must be from 0 to 9, got 12",
                 wrongClass.getMessage());
-        GenpipeException noClass = assertThrows(GenpipeException.class,
-                () -> genpipe.scorer("vae-anomaly-scorer", Map.of("variant", "one-class")));
-        assertEquals("parameter 'class' of scorer 'vae-anomaly-scorer': variant one-class needs class: 0-9 (the class"
-                + " the model was trained on)", noClass.getMessage());
+        GenpipeException noClass = assertThrows(
+                GenpipeException.class, () -> genpipe.scorer("vae-anomaly-scorer", Map.of("variant", "one-class")));
+        assertEquals(
+                "parameter 'class' of scorer 'vae-anomaly-scorer': variant one-class needs class: 0-9 (the class"
+                        + " the model was trained on)",
+                noClass.getMessage());
     }
 }

@@ -22,13 +22,20 @@ class VaeConformanceTest extends PluginConformance {
     protected List<ComponentCase> cases() {
         return List.of(
                 ComponentCase.of("vae-decoder"),
-                ComponentCase.of("vae-decoder").with("variant", "one-class").with("class", 7).invalid("class", 10),
+                ComponentCase.of("vae-decoder")
+                        .with("variant", "one-class")
+                        .with("class", 7)
+                        .invalid("class", 10),
                 ComponentCase.of("vae-encoder").with("sample", true).input(VaeConformanceTest::images),
                 ComponentCase.of("vae-prior").with("truncation", 1.5),
                 ComponentCase.of("vae-anomaly-scorer").input(VaeConformanceTest::images),
-                ComponentCase.of("vae-anomaly-scorer").with("method", "iwae").with("samples", 4)
+                ComponentCase.of("vae-anomaly-scorer")
+                        .with("method", "iwae")
+                        .with("samples", 4)
                         .input(VaeConformanceTest::images),
-                ComponentCase.of("vae-anomaly-scorer").with("method", "mahalanobis").input(VaeConformanceTest::images));
+                ComponentCase.of("vae-anomaly-scorer")
+                        .with("method", "mahalanobis")
+                        .input(VaeConformanceTest::images));
     }
 
     static Batch images() {

@@ -12,8 +12,7 @@ final class MuLaw {
     static final int SILENCE = 128;
     private static final double MU = 255;
 
-    private MuLaw() {
-    }
+    private MuLaw() {}
 
     /** The class of sample {@code x} (clipped to [-1, 1]). */
     static int encode(double x) {

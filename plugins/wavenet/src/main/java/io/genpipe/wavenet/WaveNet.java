@@ -31,19 +31,25 @@ final class WaveNet {
     static final PortSpec AUDIO = PortSpec.of("audio", DType.FLOAT32, "batch", "samples");
     static final PortSpec LENGTH = PortSpec.of("length", DType.INT64, "batch");
 
-    static final ParameterSpec MODEL = ParameterSpec.optional("model", ParameterType.PATH, null,
+    static final ParameterSpec MODEL = ParameterSpec.optional(
+            "model",
+            ParameterType.PATH,
+            null,
             "your own full-sequence WaveNet: tokens int64[batch,samples] -> logits float32[batch,samples,256] (default: the shipped one)");
-    static final ParameterSpec STEP_MODEL = ParameterSpec.optional("stepModel", ParameterType.PATH, null,
+    static final ParameterSpec STEP_MODEL = ParameterSpec.optional(
+            "stepModel",
+            ParameterType.PATH,
+            null,
             "your own one-sample step graph: token int64[batch,1], state_i float32[batch,32,d_i] -> logits float32[batch,256],"
                     + " state_out_i; its metadata genpipe.dilations lists d_i (made by train/export_wavenet.py)");
 
-    private WaveNet() {
-    }
+    private WaveNet() {}
 
     /** The full-sequence graph: {@code model:} or the shipped one, its ports checked. */
     static Model full(Parameters p, PluginContext context) {
         Model m = p.findPath("model").map(context::loadModel).orElseGet(() -> context.loadModel(FULL));
-        m.requirePorts(List.of(PortSpec.of("tokens", DType.INT64, "batch", "samples")),
+        m.requirePorts(
+                List.of(PortSpec.of("tokens", DType.INT64, "batch", "samples")),
                 List.of(PortSpec.of("logits", DType.FLOAT32, "batch", "samples", MuLaw.CLASSES)));
         return m;
     }
@@ -57,7 +63,8 @@ final class WaveNet {
         try {
             return Integer.parseInt(v.trim());
         } catch (NumberFormatException e) {
-            throw new GenpipeException("model " + full.name() + ": metadata genpipe.receptive_field must be a number, found '" + v + "'");
+            throw new GenpipeException(
+                    "model " + full.name() + ": metadata genpipe.receptive_field must be a number, found '" + v + "'");
         }
     }
 
@@ -77,22 +84,27 @@ final class WaveNet {
         if (p.findPath("stepModel").isPresent()) {
             step = context.loadModel(p.findPath("stepModel").get());
         } else if (p.findPath("model").isPresent()) {
-            throw new InvalidParameterException("stepModel", "with your own model:, the generator needs stepModel: too (its step graph,"
-                    + " made by train/export_wavenet.py), or state: recompute");
+            throw new InvalidParameterException(
+                    "stepModel",
+                    "with your own model:, the generator needs stepModel: too (its step graph,"
+                            + " made by train/export_wavenet.py), or state: recompute");
         } else {
             step = context.loadModel(STEP);
         }
         String listed = step.metadata().get("genpipe.dilations");
         if (listed == null) {
-            throw new GenpipeException("step model " + step.name() + " has no genpipe.dilations metadata (the dilation of each"
-                    + " layer, e.g. 1,2,4,...); make it with train/export_wavenet.py");
+            throw new GenpipeException(
+                    "step model " + step.name() + " has no genpipe.dilations metadata (the dilation of each"
+                            + " layer, e.g. 1,2,4,...); make it with train/export_wavenet.py");
         }
         int[] dilations;
         try {
-            dilations = java.util.Arrays.stream(listed.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+            dilations = java.util.Arrays.stream(listed.split(","))
+                    .mapToInt(s -> Integer.parseInt(s.trim()))
+                    .toArray();
         } catch (NumberFormatException e) {
-            throw new GenpipeException("step model " + step.name() + ": metadata genpipe.dilations must list whole numbers, found '"
-                    + listed + "'");
+            throw new GenpipeException("step model " + step.name()
+                    + ": metadata genpipe.dilations must list whole numbers, found '" + listed + "'");
         }
         List<PortSpec> in = new ArrayList<>();
         List<PortSpec> out = new ArrayList<>();
@@ -100,7 +112,8 @@ final class WaveNet {
         out.add(PortSpec.of("logits", DType.FLOAT32, "batch", MuLaw.CLASSES));
         for (int i = 0; i < dilations.length; i++) {
             if (dilations[i] < 1 || dilations[i] > 65_536) {
-                throw new GenpipeException("step model " + step.name() + ": dilation " + dilations[i] + " is out of range (1..65536)");
+                throw new GenpipeException(
+                        "step model " + step.name() + ": dilation " + dilations[i] + " is out of range (1..65536)");
             }
             in.add(PortSpec.of("state_" + i, DType.FLOAT32, "batch", CHANNELS, dilations[i]));
             out.add(PortSpec.of("state_out_" + i, DType.FLOAT32, "batch", CHANNELS, dilations[i]));
@@ -111,7 +124,8 @@ final class WaveNet {
             if (!full.sha256().equals(madeFrom)) {
                 throw new GenpipeException("step model " + step.name() + " was made from a model of sha256 "
                         + (madeFrom == null ? "(not recorded: no genpipe.full_model_sha256 in its metadata)" : madeFrom)
-                        + ", not from model " + full.name() + " (" + full.sha256() + "); make it with train/export_wavenet.py");
+                        + ", not from model " + full.name() + " (" + full.sha256()
+                        + "); make it with train/export_wavenet.py");
             }
         }
         return new StepGraph(step, dilations);
@@ -124,8 +138,8 @@ final class WaveNet {
             long[] l = batch.column("length").toLongArray();
             for (int r = 0; r < length.length; r++) {
                 if (l[r] < 0 || l[r] > width) {
-                    throw new GenpipeException("row " + batch.meta(r).id() + ": length " + l[r] + " is outside its audio row of "
-                            + width + " samples");
+                    throw new GenpipeException("row " + batch.meta(r).id() + ": length " + l[r]
+                            + " is outside its audio row of " + width + " samples");
                 }
                 length[r] = l[r];
             }

@@ -1,7 +1,7 @@
 package io.genpipe.wavenet;
 
-import io.genpipe.api.GenpipeException;
 import io.genpipe.api.Generator;
+import io.genpipe.api.GenpipeException;
 import io.genpipe.api.RandomSource;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
@@ -93,8 +93,9 @@ final class WaveNetGenerator implements Generator {
                 if (next < prompt[r]) {
                     continue; // teacher-forced: already the prompt's
                 }
-                history[r][next] = next < total[r] ? sampler.next(logits, r * MuLaw.CLASSES, MuLaw.CLASSES, history[r], next,
-                        randoms[r]) : MuLaw.SILENCE;
+                history[r][next] = next < total[r]
+                        ? sampler.next(logits, r * MuLaw.CLASSES, MuLaw.CLASSES, history[r], next, randoms[r])
+                        : MuLaw.SILENCE;
             }
         };
         if (step != null) {
@@ -115,8 +116,11 @@ final class WaveNetGenerator implements Generator {
             tags.put("promptSamples", Integer.toString(prompt[r]));
             meta.add(new RowMeta(m.id(), m.label(), m.source(), m.score(), tags));
         }
-        return Batch.builder(rows).meta(meta).column("audio", BufferTensor.ofFloats(audio, rows, width))
-                .column("length", BufferTensor.ofLongs(length, rows)).build();
+        return Batch.builder(rows)
+                .meta(meta)
+                .column("audio", BufferTensor.ofFloats(audio, rows, width))
+                .column("length", BufferTensor.ofLongs(length, rows))
+                .build();
     }
 
     /** Fills each row's prompt classes into {@code history} and its prompt length into {@code prompt}. */
@@ -130,8 +134,8 @@ final class WaveNetGenerator implements Generator {
         if (promptSamples > 0) {
             Tensor audio = conditions.column("audio");
             if (audio.dtype() != DType.FLOAT32 || audio.shape().length != 2) {
-                throw new GenpipeException("the audio column must be float32[batch,samples], found " + audio.dtype() + " "
-                        + java.util.Arrays.toString(audio.shape()));
+                throw new GenpipeException("the audio column must be float32[batch,samples], found " + audio.dtype()
+                        + " " + java.util.Arrays.toString(audio.shape()));
             }
             int in = (int) audio.shape()[1];
             float[] x = audio.toFloatArray();
@@ -168,7 +172,7 @@ final class WaveNetGenerator implements Generator {
         Tensor[] state = new Tensor[layers];
         float[] logits = new float[rows * MuLaw.CLASSES];
         try (BufferTensor token = BufferTensor.allocate(DType.INT64, rows, 1);
-             BufferTensor out = BufferTensor.allocate(DType.FLOAT32, rows, MuLaw.CLASSES)) {
+                BufferTensor out = BufferTensor.allocate(DType.FLOAT32, rows, MuLaw.CLASSES)) {
             for (int i = 0; i < layers; i++) {
                 state[i] = BufferTensor.allocate(DType.FLOAT32, rows, WaveNet.CHANNELS, step.dilations()[i]);
             }
@@ -255,21 +259,34 @@ final class WaveNetGenerator implements Generator {
                 params.add(s);
             }
         }
-        params.add(ParameterSpec.optional("samples", ParameterType.INTEGER, "4000", "new samples per row (8000 = one second)")
+        params.add(ParameterSpec.optional(
+                        "samples", ParameterType.INTEGER, "4000", "new samples per row (8000 = one second)")
                 .range(1, 480_000));
-        params.add(ParameterSpec.optional("promptSamples", ParameterType.INTEGER, "800",
-                "prompt length, from each row's audio column (0: start from silence)").range(0, 480_000));
-        params.add(ParameterSpec.choice("state", "cache", "cache (default: the one-sample step graph with the layer queues kept"
-                + " native between steps) or recompute (the full graph over the last receptive field per sample, for comparison)",
-                "cache", "recompute"));
-        return GeneratorFactory.of(NAME, "speech audio continued sample by sample by the WaveNet (8 kHz, 8-bit mu-law),"
-                        + " through the token sampler chain", params,
+        params.add(ParameterSpec.optional(
+                        "promptSamples",
+                        ParameterType.INTEGER,
+                        "800",
+                        "prompt length, from each row's audio column (0: start from silence)")
+                .range(0, 480_000));
+        params.add(ParameterSpec.choice(
+                "state",
+                "cache",
+                "cache (default: the one-sample step graph with the layer queues kept"
+                        + " native between steps) or recompute (the full graph over the last receptive field per sample, for comparison)",
+                "cache",
+                "recompute"));
+        return GeneratorFactory.of(
+                NAME,
+                "speech audio continued sample by sample by the WaveNet (8 kHz, 8-bit mu-law),"
+                        + " through the token sampler chain",
+                params,
                 (p, context) -> {
                     TokenSampler sampler = sampler(p);
                     boolean cached = p.getString("state").equals("cache");
                     Model full = !cached || p.findPath("model").isPresent() ? WaveNet.full(p, context) : null;
                     WaveNet.StepGraph step = cached ? WaveNet.step(p, context, full) : null;
-                    return new WaveNetGenerator(step, cached ? null : full, sampler, p.getInt("promptSamples"), p.getInt("samples"));
+                    return new WaveNetGenerator(
+                            step, cached ? null : full, sampler, p.getInt("promptSamples"), p.getInt("samples"));
                 });
     }
 
@@ -278,7 +295,11 @@ final class WaveNetGenerator implements Generator {
         if (!(t > 0) || Double.isInfinite(t)) {
             throw new InvalidParameterException("temperature", "temperature must be a number > 0, found " + t);
         }
-        return TokenSampler.builder().greedy(p.getString("sampling").equals("greedy")).temperature(t).topK(p.getInt("topK"))
-                .topP(p.getDouble("topP")).build();
+        return TokenSampler.builder()
+                .greedy(p.getString("sampling").equals("greedy"))
+                .temperature(t)
+                .topK(p.getInt("topK"))
+                .topP(p.getDouble("topP"))
+                .build();
     }
 }

@@ -71,8 +71,8 @@ final class WaveNetScorer implements Scorer {
         int longest = 0;
         for (int r = 0; r < rows; r++) {
             if (length[r] < 2) {
-                throw new GenpipeException("row " + samples.meta(r).id() + " has " + length[r] + " samples; scoring needs at least 2"
-                        + " (the first one is only context)");
+                throw new GenpipeException("row " + samples.meta(r).id() + " has " + length[r]
+                        + " samples; scoring needs at least 2" + " (the first one is only context)");
             }
             longest = (int) Math.max(longest, length[r]);
         }
@@ -91,7 +91,7 @@ final class WaveNetScorer implements Scorer {
             int from = context < 0 ? 0 : Math.max(0, start - context);
             int n = end - from;
             try (BufferTensor in = BufferTensor.allocate(DType.INT64, rows, n);
-                 BufferTensor out = BufferTensor.allocate(DType.FLOAT32, rows, n, MuLaw.CLASSES)) {
+                    BufferTensor out = BufferTensor.allocate(DType.FLOAT32, rows, n, MuLaw.CLASSES)) {
                 LongBuffer ib = in.longBuffer();
                 for (int r = 0; r < rows; r++) {
                     ib.put(r * n, tokens, r * longest + from, n);
@@ -104,8 +104,8 @@ final class WaveNetScorer implements Scorer {
                 for (int r = 0; r < rows; r++) {
                     ob.get(r * n * MuLaw.CLASSES, logits, 0, n * MuLaw.CLASSES);
                     for (int t = start; t < end && t + 1 < length[r]; t++) {
-                        ll[r] += TextRows.logProbability(logits, (t - from) * MuLaw.CLASSES, MuLaw.CLASSES,
-                                (int) tokens[r * longest + t + 1]);
+                        ll[r] += TextRows.logProbability(
+                                logits, (t - from) * MuLaw.CLASSES, MuLaw.CLASSES, (int) tokens[r * longest + t + 1]);
                     }
                 }
             }
@@ -118,10 +118,19 @@ final class WaveNetScorer implements Scorer {
     }
 
     static ScorerFactory factory() {
-        return ScorerFactory.of(NAME, "likelihood of each row's audio under the WaveNet (8 kHz, 8-bit mu-law): bits-per-sample"
+        return ScorerFactory.of(
+                NAME,
+                "likelihood of each row's audio under the WaveNet (8 kHz, 8-bit mu-law): bits-per-sample"
                         + " or log-likelihood (nats)",
-                List.of(WaveNet.MODEL, ParameterSpec.choice("report", "bits-per-sample", "bits-per-sample or log-likelihood",
-                        "bits-per-sample", "log-likelihood")),
-                (p, context) -> new WaveNetScorer(WaveNet.full(p, context), p.getString("report").equals("bits-per-sample")));
+                List.of(
+                        WaveNet.MODEL,
+                        ParameterSpec.choice(
+                                "report",
+                                "bits-per-sample",
+                                "bits-per-sample or log-likelihood",
+                                "bits-per-sample",
+                                "log-likelihood")),
+                (p, context) -> new WaveNetScorer(
+                        WaveNet.full(p, context), p.getString("report").equals("bits-per-sample")));
     }
 }

@@ -25,12 +25,21 @@ class WaveNetConformanceTest extends PluginConformance {
     @Override
     protected List<ComponentCase> cases() {
         return List.of(
-                ComponentCase.of("wavenet-generator").with("promptSamples", 0).with("samples", 48).rows(4)
-                        .invalid("temperature", 0).invalid("samples", 0),
-                ComponentCase.of("wavenet-generator").with("promptSamples", 200).with("samples", 32).with("topP", 0.9)
+                ComponentCase.of("wavenet-generator")
+                        .with("promptSamples", 0)
+                        .with("samples", 48)
+                        .rows(4)
+                        .invalid("temperature", 0)
+                        .invalid("samples", 0),
+                ComponentCase.of("wavenet-generator")
+                        .with("promptSamples", 200)
+                        .with("samples", 32)
+                        .with("topP", 0.9)
                         .input(() -> clips(6, 400)),
                 ComponentCase.of("wavenet-scorer").input(() -> clips(6, 1200)).invalid("report", "nats"),
-                ComponentCase.of("wavenet-scorer").with("report", "log-likelihood").input(() -> clips(6, 700)));
+                ComponentCase.of("wavenet-scorer")
+                        .with("report", "log-likelihood")
+                        .input(() -> clips(6, 700)));
     }
 
     /** The first {@code samples} of the first {@code rows} bundled clips, lengths staggered so padding is exercised. */
@@ -47,7 +56,10 @@ class WaveNetConformanceTest extends PluginConformance {
             }
             meta.add(RowMeta.of(name));
         }
-        return Batch.builder(rows).meta(meta).column("audio", BufferTensor.ofFloats(audio, rows, samples))
-                .column("length", BufferTensor.ofLongs(length, rows)).build();
+        return Batch.builder(rows)
+                .meta(meta)
+                .column("audio", BufferTensor.ofFloats(audio, rows, samples))
+                .column("length", BufferTensor.ofLongs(length, rows))
+                .build();
     }
 }

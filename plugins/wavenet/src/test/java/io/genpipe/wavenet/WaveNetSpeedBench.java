@@ -32,11 +32,18 @@ class WaveNetSpeedBench {
     void bench() throws Exception {
         try (PluginUnderTest plugin = PluginUnderTest.buildOutput()) {
             for (int rows : new int[] {1, 16}) {
-                double cached = samplesPerSecond(plugin, "cache", rows, rows == 1 ? 2000 : 1000, rows == 1 ? 10000 : 4000);
+                double cached =
+                        samplesPerSecond(plugin, "cache", rows, rows == 1 ? 2000 : 1000, rows == 1 ? 10000 : 4000);
                 double recompute = samplesPerSecond(plugin, "recompute", rows, 700, rows == 1 ? 1000 : 760);
-                System.out.printf(Locale.ROOT, "batch %2d: cached step %,.0f samples/s (real-time factor %.2f at 8 kHz);"
-                        + " recomputing the receptive field %,.0f samples/s; cached / recompute %.1fx%n",
-                        rows, cached, cached / 8000, recompute, cached / recompute);
+                System.out.printf(
+                        Locale.ROOT,
+                        "batch %2d: cached step %,.0f samples/s (real-time factor %.2f at 8 kHz);"
+                                + " recomputing the receptive field %,.0f samples/s; cached / recompute %.1fx%n",
+                        rows,
+                        cached,
+                        cached / 8000,
+                        recompute,
+                        cached / recompute);
             }
             speechStatistics(plugin);
         }
@@ -44,8 +51,10 @@ class WaveNetSpeedBench {
 
     /** Steady-state samples per second (all rows) of the generator from silence. */
     private static double samplesPerSecond(PluginUnderTest plugin, String state, int rows, int shorter, int longer) {
-        Generator g1 = plugin.create(Role.GENERATOR, "wavenet-generator", Map.of("promptSamples", 0, "samples", shorter, "state", state));
-        Generator g2 = plugin.create(Role.GENERATOR, "wavenet-generator", Map.of("promptSamples", 0, "samples", longer, "state", state));
+        Generator g1 = plugin.create(
+                Role.GENERATOR, "wavenet-generator", Map.of("promptSamples", 0, "samples", shorter, "state", state));
+        Generator g2 = plugin.create(
+                Role.GENERATOR, "wavenet-generator", Map.of("promptSamples", 0, "samples", longer, "state", state));
         time(g1, rows); // warm-up
         double best = Double.MAX_VALUE;
         for (int rep = 0; rep < 2; rep++) {
@@ -90,11 +99,16 @@ class WaveNetSpeedBench {
             real.add(java.util.Arrays.copyOfRange(x, 800, Math.min(x.length, 8800)));
             meta.add(RowMeta.of(files.get(r).getFileName().toString()));
         }
-        Generator g = plugin.create(Role.GENERATOR, "wavenet-generator", Map.of("promptSamples", 800, "samples", 8000,
-                "temperature", 1.0, "topP", 0.99));
+        Generator g = plugin.create(
+                Role.GENERATOR,
+                "wavenet-generator",
+                Map.of("promptSamples", 800, "samples", 8000, "temperature", 1.0, "topP", 0.99));
         List<double[]> generated = new ArrayList<>();
-        try (Batch in = Batch.builder(rows).meta(meta).column("audio", BufferTensor.ofFloats(audio, rows, 8800)).build();
-             Batch out = g.generate(in, new RandomSource(11))) {
+        try (Batch in = Batch.builder(rows)
+                        .meta(meta)
+                        .column("audio", BufferTensor.ofFloats(audio, rows, 8800))
+                        .build();
+                Batch out = g.generate(in, new RandomSource(11))) {
             float[] y = out.column("audio").toFloatArray();
             int w = y.length / rows;
             for (int r = 0; r < rows; r++) {
@@ -119,7 +133,15 @@ class WaveNetSpeedBench {
         for (Object[] set : new Object[][] {{"real speech", real}, {"generated", generated}, {"white noise", white}}) {
             @SuppressWarnings("unchecked")
             double[] s = stats((List<double[]>) set[1]);
-            System.out.printf(Locale.ROOT, "%-12s | %.4f | %.2f | %.1f%% | %.3f | %.3f%n", set[0], s[0], s[1], 100 * s[2], s[3], s[4]);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-12s | %.4f | %.2f | %.1f%% | %.3f | %.3f%n",
+                    set[0],
+                    s[0],
+                    s[1],
+                    100 * s[2],
+                    s[3],
+                    s[4]);
         }
     }
 
@@ -145,10 +167,12 @@ class WaveNetSpeedBench {
             }
         }
         double mean = rms.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-        double sd = Math.sqrt(rms.stream().mapToDouble(v -> (v - mean) * (v - mean)).average().orElse(0));
+        double sd = Math.sqrt(
+                rms.stream().mapToDouble(v -> (v - mean) * (v - mean)).average().orElse(0));
         double silent = rms.stream().filter(v -> v < 0.01).count() / (double) rms.size();
         double zm = zcr.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-        double zs = Math.sqrt(zcr.stream().mapToDouble(v -> (v - zm) * (v - zm)).average().orElse(0));
+        double zs = Math.sqrt(
+                zcr.stream().mapToDouble(v -> (v - zm) * (v - zm)).average().orElse(0));
         return new double[] {mean, sd / mean, silent, zm, zs};
     }
 }

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.genpipe.api.GenpipeException;
 import io.genpipe.api.Generator;
+import io.genpipe.api.GenpipeException;
 import io.genpipe.api.RandomSource;
 import io.genpipe.api.Role;
 import io.genpipe.api.Scorer;
@@ -56,16 +56,22 @@ class WaveNetTest {
         for (int t = 0; t < n; t++) {
             audio[t] = (float) x[t];
         }
-        return Batch.builder(1).meta(List.of(RowMeta.of(file))).column("audio", BufferTensor.ofFloats(audio, 1, samples))
-                .column("length", BufferTensor.ofLongs(new long[] {n}, 1)).build();
+        return Batch.builder(1)
+                .meta(List.of(RowMeta.of(file)))
+                .column("audio", BufferTensor.ofFloats(audio, 1, samples))
+                .column("length", BufferTensor.ofLongs(new long[] {n}, 1))
+                .build();
     }
 
     private static int[] greedy(String state) {
         int prompt = reference.get("prompt_samples").asInt();
         int n = reference.get("greedy").size();
-        Generator g = plugin.create(Role.GENERATOR, "wavenet-generator", Map.of("sampling", "greedy", "promptSamples", prompt,
-                "samples", n, "state", state));
-        try (Batch in = clip(reference.get("prompt_file").asText(), prompt); Batch out = g.generate(in, new RandomSource(1))) {
+        Generator g = plugin.create(
+                Role.GENERATOR,
+                "wavenet-generator",
+                Map.of("sampling", "greedy", "promptSamples", prompt, "samples", n, "state", state));
+        try (Batch in = clip(reference.get("prompt_file").asText(), prompt);
+                Batch out = g.generate(in, new RandomSource(1))) {
             float[] audio = out.column("audio").toFloatArray();
             assertEquals(prompt + n, audio.length);
             assertEquals(prompt + n, out.column("length").toLongArray()[0]);
@@ -103,9 +109,17 @@ class WaveNetTest {
         for (JsonNode s : reference.get("scores")) {
             int n = s.get("samples").asInt();
             try (Batch in = clip(s.get("file").asText(), n)) {
-                assertEquals(s.get("bits_per_sample").asDouble(), bits.score(in)[0], 1e-4, s.get("file").asText());
+                assertEquals(
+                        s.get("bits_per_sample").asDouble(),
+                        bits.score(in)[0],
+                        1e-4,
+                        s.get("file").asText());
                 // the same per-sample tolerance, summed over the clip's n - 1 predictions
-                assertEquals(s.get("log_likelihood").asDouble(), ll.score(in)[0], 1e-4 * (n - 1), s.get("file").asText());
+                assertEquals(
+                        s.get("log_likelihood").asDouble(),
+                        ll.score(in)[0],
+                        1e-4 * (n - 1),
+                        s.get("file").asText());
             }
         }
     }
@@ -127,15 +141,18 @@ class WaveNetTest {
         Generator g = plugin.create(Role.GENERATOR, "wavenet-generator", Map.of("promptSamples", 300, "samples", 200));
         List<float[]> alone = new ArrayList<>();
         for (int r = 0; r < 3; r++) {
-            try (Batch one = slice(WaveNetConformanceTest.clips(3, 400), r); Batch out = g.generate(one, new RandomSource(5))) {
+            try (Batch one = slice(WaveNetConformanceTest.clips(3, 400), r);
+                    Batch out = g.generate(one, new RandomSource(5))) {
                 alone.add(out.column("audio").toFloatArray());
             }
         }
-        try (Batch all = WaveNetConformanceTest.clips(3, 400); Batch out = g.generate(all, new RandomSource(5))) {
+        try (Batch all = WaveNetConformanceTest.clips(3, 400);
+                Batch out = g.generate(all, new RandomSource(5))) {
             float[] audio = out.column("audio").toFloatArray();
             int width = audio.length / 3;
             for (int r = 0; r < 3; r++) {
-                assertArrayEquals(alone.get(r), java.util.Arrays.copyOfRange(audio, r * width, (r + 1) * width), "row " + r);
+                assertArrayEquals(
+                        alone.get(r), java.util.Arrays.copyOfRange(audio, r * width, (r + 1) * width), "row " + r);
             }
             long[] length = out.column("length").toLongArray();
             assertArrayEquals(new long[] {500, 500, 500}, length);
@@ -148,8 +165,11 @@ class WaveNetTest {
         long[] l = {b.column("length").toLongArray()[r]};
         RowMeta m = b.meta(r);
         b.close();
-        return Batch.builder(1).meta(List.of(m)).column("audio", BufferTensor.ofFloats(a, 1, w))
-                .column("length", BufferTensor.ofLongs(l, 1)).build();
+        return Batch.builder(1)
+                .meta(List.of(m))
+                .column("audio", BufferTensor.ofFloats(a, 1, w))
+                .column("length", BufferTensor.ofLongs(l, 1))
+                .build();
     }
 
     @Test
@@ -157,16 +177,19 @@ class WaveNetTest {
         Generator g = plugin.create(Role.GENERATOR, "wavenet-generator", Map.of("samples", 10));
         try (Batch in = Batch.builder(1).meta(List.of(RowMeta.of("x"))).build()) {
             GenpipeException e = assertThrows(GenpipeException.class, () -> g.generate(in, new RandomSource(1)));
-            assertEquals("promptSamples: 800 reads the prompt from an audio column (float32[batch,samples], e.g. from"
-                    + " wav-source), and the input rows have none (columns: []); set promptSamples: 0 to start from silence",
+            assertEquals(
+                    "promptSamples: 800 reads the prompt from an audio column (float32[batch,samples], e.g. from"
+                            + " wav-source), and the input rows have none (columns: []); set promptSamples: 0 to start from silence",
                     e.getMessage());
         }
     }
 
     @Test
     void yourOwnModelNeedsItsStepGraph() {
-        Path model = Path.of("src/main/resources/io/genpipe/wavenet/models/wavenet.onnx").toAbsolutePath();
-        RuntimeException e = assertThrows(RuntimeException.class,
+        Path model = Path.of("src/main/resources/io/genpipe/wavenet/models/wavenet.onnx")
+                .toAbsolutePath();
+        RuntimeException e = assertThrows(
+                RuntimeException.class,
                 () -> plugin.create(Role.GENERATOR, "wavenet-generator", Map.of("model", model.toString())));
         assertTrue(e.getMessage().contains("with your own model:, the generator needs stepModel: too"), e.getMessage());
     }

@@ -55,7 +55,11 @@ final class Diagnosis {
         } catch (RuntimeException e) {
             d.problems.add(e.getMessage());
         }
-        d.genpipe.put("pluginsDir", pluginsDir == null ? null : pluginsDir.toAbsolutePath().normalize().toString());
+        d.genpipe.put(
+                "pluginsDir",
+                pluginsDir == null
+                        ? null
+                        : pluginsDir.toAbsolutePath().normalize().toString());
         try (PluginSet set = PluginManager.forHost().scan(true, pluginsDir)) {
             for (LoadedPlugin p : set.plugins()) {
                 Map<String, Object> info = new LinkedHashMap<>();
@@ -89,8 +93,8 @@ final class Diagnosis {
     /** Builds every component with its defaults and runs it on one row where its ports allow. */
     private static void probe(Diagnosis d, Path pluginsDir) {
         try (Genpipe genpipe = Genpipe.builder().pluginsDir(pluginsDir).build()) {
-            for (ComponentProbe.Result r : ComponentProbe.probeAll(genpipe.components(), genpipe.sessionSettings(),
-                    genpipe.seed())) {
+            for (ComponentProbe.Result r :
+                    ComponentProbe.probeAll(genpipe.components(), genpipe.sessionSettings(), genpipe.seed())) {
                 Map<String, Object> c = new LinkedHashMap<>();
                 c.put("name", r.component());
                 c.put("role", r.role());

@@ -2,14 +2,23 @@ package io.genpipe.cli;
 
 import io.genpipe.runtime.BuildInfo;
 import java.util.Map;
-import picocli.CommandLine.Command;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /** Entry point of the {@code genpipe} command. */
-@Command(name = "genpipe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "genpipe",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Runs generative models exported to ONNX and chains them with pipeline files.",
-        subcommands = {PipelineCommands.Run.class, PipelineCommands.Validate.class, DoctorCommand.class,
-            PluginsCommand.class, ServeCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {
+            PipelineCommands.Run.class,
+            PipelineCommands.Validate.class,
+            DoctorCommand.class,
+            PluginsCommand.class,
+            ServeCommand.class,
+            CommandLine.HelpCommand.class
+        },
         footer = {"", "Exit codes: 0 ok, 1 a check or run failed, 2 invalid input."})
 public final class Main implements Runnable {
 
@@ -24,7 +33,9 @@ public final class Main implements Runnable {
     private static volatile boolean debugOption;
 
     /** {@code --debug}, accepted by every command. */
-    @CommandLine.Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+    @CommandLine.Option(
+            names = "--debug",
+            scope = CommandLine.ScopeType.INHERIT,
             description = "Print the whole stack trace of a failure (also: GENPIPE_DEBUG=1).")
     void debug(boolean on) {
         debugOption = on;
@@ -65,8 +76,9 @@ public final class Main implements Runnable {
         if (caller == null) {
             return; // no System.exit at all: a signal (outside a run) or the JVM ending by itself
         }
-        System.err.println("genpipe: " + caller + " called System.exit while genpipe was running; plugin code may not end"
-                + " genpipe: the run is stopped and nothing was written");
+        System.err.println(
+                "genpipe: " + caller + " called System.exit while genpipe was running; plugin code may not end"
+                        + " genpipe: the run is stopped and nothing was written");
         System.err.flush();
         io.genpipe.runtime.Pipeline p = active;
         if (p != null) {
@@ -82,16 +94,19 @@ public final class Main implements Runnable {
 
     /** The frame that called System.exit (or Runtime.exit), with its plugin when it has one. */
     private static String exitCaller() {
-        for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+        for (Map.Entry<Thread, StackTraceElement[]> e :
+                Thread.getAllStackTraces().entrySet()) {
             StackTraceElement[] frames = e.getValue();
             for (int i = 0; i + 1 < frames.length; i++) {
-                boolean exit = frames[i].getMethodName().equals("exit") && (frames[i].getClassName().equals("java.lang.System")
-                        || frames[i].getClassName().equals("java.lang.Runtime"));
+                boolean exit = frames[i].getMethodName().equals("exit")
+                        && (frames[i].getClassName().equals("java.lang.System")
+                                || frames[i].getClassName().equals("java.lang.Runtime"));
                 if (exit && !frames[i + 1].getClassName().startsWith("java.lang.")) {
                     StackTraceElement caller = frames[i + 1];
                     String loader = caller.getClassLoaderName();
                     String plugin = loader != null && loader.startsWith("genpipe-plugin-")
-                            ? "plugin '" + loader.substring("genpipe-plugin-".length()) + "'" : "code";
+                            ? "plugin '" + loader.substring("genpipe-plugin-".length()) + "'"
+                            : "code";
                     return plugin + " (" + caller.getClassName() + "." + caller.getMethodName() + ", thread "
                             + e.getKey().getName() + ")";
                 }
@@ -115,8 +130,11 @@ public final class Main implements Runnable {
             return INVALID_INPUT;
         });
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
-            command.getErr().println("genpipe: " + (e instanceof io.genpipe.api.GenpipeException ? e.getMessage()
-                    : "internal error: " + e + " (--debug prints the stack trace; please report it)"));
+            command.getErr()
+                    .println("genpipe: "
+                            + (e instanceof io.genpipe.api.GenpipeException
+                                    ? e.getMessage()
+                                    : "internal error: " + e + " (--debug prints the stack trace; please report it)"));
             if (debug()) {
                 e.printStackTrace(command.getErr());
             }

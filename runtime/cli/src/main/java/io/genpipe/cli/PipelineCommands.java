@@ -13,24 +13,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine;
 
 /** {@code genpipe run} and {@code genpipe validate}. */
 final class PipelineCommands {
 
-    private PipelineCommands() {
-    }
+    private PipelineCommands() {}
 
     /** Options both commands share. */
     static class Common {
         @Parameters(index = "0", paramLabel = "FILE", description = "the pipeline file (YAML or JSON)")
         Path file;
 
-        @Option(names = "--set", paramLabel = "STEP.PARAM=VALUE",
+        @Option(
+                names = "--set",
+                paramLabel = "STEP.PARAM=VALUE",
                 description = "override a step parameter, e.g. --set test.limit=100 (repeatable)")
         List<String> sets = new ArrayList<>();
 
@@ -40,13 +41,23 @@ final class PipelineCommands {
         @Option(names = "--device", paramLabel = "D", description = "override the device: cpu, cuda, cuda:N or auto")
         String device;
 
-        @Option(names = "--threads", paramLabel = "N", description = {"threads of ONNX Runtime's intra-op pool: the"
-                + " shared one, or each model's own with --thread-pool per-session (default: the file's threads:, else"
-                + " one per physical core)"})
+        @Option(
+                names = "--threads",
+                paramLabel = "N",
+                description = {
+                    "threads of ONNX Runtime's intra-op pool: the"
+                            + " shared one, or each model's own with --thread-pool per-session (default: the file's threads:, else"
+                            + " one per physical core)"
+                })
         Integer threads;
 
-        @Option(names = "--thread-pool", paramLabel = "P", description = {"shared (default: one pool for every model"
-                + " step) or per-session (each model its own); default: the file's threadPool:"})
+        @Option(
+                names = "--thread-pool",
+                paramLabel = "P",
+                description = {
+                    "shared (default: one pool for every model"
+                            + " step) or per-session (each model its own); default: the file's threadPool:"
+                })
         String threadPool;
 
         @Mixin
@@ -57,23 +68,34 @@ final class PipelineCommands {
 
         /** The runtime (held for closing) and the file with this command's overrides. */
         Pipeline pipeline(Genpipe[] holder) {
-            io.genpipe.runtime.pipeline.Location nowhere = new io.genpipe.runtime.pipeline.Location(file.toAbsolutePath(), 0, 0);
+            io.genpipe.runtime.pipeline.Location nowhere =
+                    new io.genpipe.runtime.pipeline.Location(file.toAbsolutePath(), 0, 0);
             if (threadPool != null && !threadPool.equals("shared") && !threadPool.equals("per-session")) {
-                throw new PipelineException(List.of(new Problem(nowhere, null, "--thread-pool " + threadPool
-                        + ": must be shared (one intra-op pool for every model step) or per-session (each model its own)")));
+                throw new PipelineException(
+                        List.of(
+                                new Problem(
+                                        nowhere,
+                                        null,
+                                        "--thread-pool " + threadPool
+                                                + ": must be shared (one intra-op pool for every model step) or per-session (each model its own)")));
             }
             if (threads != null && (threads < 0 || threads > 1024)) {
-                throw new PipelineException(List.of(new Problem(nowhere, null, "--threads " + threads
-                        + ": must be from 0 (ONNX Runtime's choice: one per physical core) to 1024")));
+                throw new PipelineException(List.of(new Problem(
+                        nowhere,
+                        null,
+                        "--threads " + threads
+                                + ": must be from 0 (ONNX Runtime's choice: one per physical core) to 1024")));
             }
             Genpipe genpipe;
             try {
                 // the shared pool is sized once, when ONNX Runtime starts: from --threads, else the file's threads:
-                genpipe = Genpipe.builder().pluginsDir(plugins.resolve())
-                        .sharedThreads(threads != null ? threads : fileThreads()).build();
+                genpipe = Genpipe.builder()
+                        .pluginsDir(plugins.resolve())
+                        .sharedThreads(threads != null ? threads : fileThreads())
+                        .build();
             } catch (GenpipeException e) {
-                throw new PipelineException(List.of(new Problem(new io.genpipe.runtime.pipeline.Location(
-                        file.toAbsolutePath(), 0, 0), null, e.getMessage())));
+                throw new PipelineException(List.of(new Problem(
+                        new io.genpipe.runtime.pipeline.Location(file.toAbsolutePath(), 0, 0), null, e.getMessage())));
             }
             holder[0] = genpipe;
             Pipeline p = genpipe.pipeline(file);
@@ -96,7 +118,9 @@ final class PipelineCommands {
         /** The file's threads: setting, read ahead of the run; 0 when absent or unreadable (the run reports why). */
         private int fileThreads() {
             try {
-                return new io.genpipe.runtime.pipeline.PipelineReader().read(file).threads();
+                return new io.genpipe.runtime.pipeline.PipelineReader()
+                        .read(file)
+                        .threads();
             } catch (RuntimeException e) {
                 return 0;
             }
@@ -104,24 +128,31 @@ final class PipelineCommands {
 
         int invalid(PipelineException e) {
             PrintWriter err = spec.commandLine().getErr();
-            err.printf("genpipe: %s is invalid (%d problem%s); nothing was run%n", file, e.problems().size(),
-                    e.problems().size() == 1 ? "" : "s");
+            err.printf(
+                    "genpipe: %s is invalid (%d problem%s); nothing was run%n",
+                    file, e.problems().size(), e.problems().size() == 1 ? "" : "s");
             e.problems().forEach(p -> err.println("  " + p));
             err.flush();
             return Main.INVALID_INPUT;
         }
     }
 
-    @Command(name = "validate", mixinStandardHelpOptions = true,
-            description = {"Checks a pipeline file without running it: syntax, keys, components, parameters,",
-                    "inputs, cycles and the columns connected steps pass each other. Exits 2 listing every problem."})
+    @Command(
+            name = "validate",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Checks a pipeline file without running it: syntax, keys, components, parameters,",
+                "inputs, cycles and the columns connected steps pass each other. Exits 2 listing every problem."
+            })
     static final class Validate extends Common implements Callable<Integer> {
         @Override
         public Integer call() {
             Genpipe[] holder = new Genpipe[1];
             try {
                 PipelinePlan plan = pipeline(holder).plan();
-                spec.commandLine().getOut().printf("%s is valid: %d steps%n", file, plan.steps().size());
+                spec.commandLine()
+                        .getOut()
+                        .printf("%s is valid: %d steps%n", file, plan.steps().size());
                 return 0;
             } catch (PipelineException e) {
                 return invalid(e);
@@ -133,20 +164,35 @@ final class PipelineCommands {
         }
     }
 
-    @Command(name = "run", mixinStandardHelpOptions = true,
-            description = {"Validates and runs a pipeline. Outputs and run.json go to the pipeline's out: folder",
-                    "(or --out), which appears only when every step succeeded.",
-                    "Exit codes: 0 ok, 1 a step failed (nothing written), 2 invalid pipeline (nothing run)."})
+    @Command(
+            name = "run",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Validates and runs a pipeline. Outputs and run.json go to the pipeline's out: folder",
+                "(or --out), which appears only when every step succeeded.",
+                "Exit codes: 0 ok, 1 a step failed (nothing written), 2 invalid pipeline (nothing run)."
+            })
     static final class Run extends Common implements Callable<Integer> {
         @Option(names = "--out", paramLabel = "DIR", description = "output folder (default: the pipeline's out:)")
         Path out;
 
-        @Option(names = "--stream", negatable = true, description = {"print generated text to standard output as it is"
-                + " generated (the first row of the first text step); default: on when attached to a terminal"})
+        @Option(
+                names = "--stream",
+                negatable = true,
+                description = {
+                    "print generated text to standard output as it is"
+                            + " generated (the first row of the first text step); default: on when attached to a terminal"
+                })
         Boolean stream;
 
-        @Option(names = "--engine", paramLabel = "E", defaultValue = "local", description = {"local (default: this"
-                + " machine) or spark (Apache Spark: --master URL; the ./genpipe launcher builds and starts it, see docs/SPARK.md)"})
+        @Option(
+                names = "--engine",
+                paramLabel = "E",
+                defaultValue = "local",
+                description = {
+                    "local (default: this"
+                            + " machine) or spark (Apache Spark: --master URL; the ./genpipe launcher builds and starts it, see docs/SPARK.md)"
+                })
         String engine;
 
         @Option(names = "--master", paramLabel = "URL", hidden = true, description = "Spark master, for --engine spark")
@@ -155,11 +201,14 @@ final class PipelineCommands {
         @Override
         public Integer call() {
             if (!"local".equals(engine) || master != null) {
-                spec.commandLine().getErr().println("genpipe: " + (!"spark".equals(engine)
-                        ? "--engine must be local or spark, got '" + engine + "'"
-                        : "--engine spark runs through the ./genpipe launcher, which builds the Spark-enabled engine on first"
-                        + " use (or submit spark/target/genpipe-spark-*-all.jar with spark-submit; see docs/SPARK.md)")
-                        + (master != null && "local".equals(engine) ? "; --master is for --engine spark" : ""));
+                spec.commandLine()
+                        .getErr()
+                        .println("genpipe: "
+                                + (!"spark".equals(engine)
+                                        ? "--engine must be local or spark, got '" + engine + "'"
+                                        : "--engine spark runs through the ./genpipe launcher, which builds the Spark-enabled engine on first"
+                                                + " use (or submit spark/target/genpipe-spark-*-all.jar with spark-submit; see docs/SPARK.md)")
+                                + (master != null && "local".equals(engine) ? "; --master is for --engine spark" : ""));
                 return 2;
             }
             // SIGINT / SIGTERM would start the JVM's shutdown at once, and ONNX Runtime's own

@@ -21,23 +21,29 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine;
 
 /** {@code genpipe plugins}: the catalog — every built-in step, plugin and component, with parameters and ports. */
-@Command(name = "plugins", mixinStandardHelpOptions = true,
-        description = {"Lists the built-in steps and the plugins found (class path and plugins directory) with their",
-                "components; with a NAME, shows that step or component in full. Exits 1, listing every problem,",
-                "when a plugin is broken."})
+@Command(
+        name = "plugins",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Lists the built-in steps and the plugins found (class path and plugins directory) with their",
+            "components; with a NAME, shows that step or component in full. Exits 1, listing every problem,",
+            "when a plugin is broken."
+        })
 final class PluginsCommand implements Callable<Integer> {
 
     @Mixin
     PluginOptions plugins;
 
-    @Option(names = {"-v", "--verbose"}, description = "Also list parameters (type, default, allowed values) and ports.")
+    @Option(
+            names = {"-v", "--verbose"},
+            description = "Also list parameters (type, default, allowed values) and ports.")
     boolean verbose;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "a built-in step or component to show")
@@ -64,8 +70,9 @@ final class PluginsCommand implements Callable<Integer> {
                 genpipe = Genpipe.builder().pluginsDir(plugins.resolve()).build();
             }
             for (LoadedPlugin p : set.plugins()) {
-                out.printf("%s %s (api %s)  %s%n", p.name(), p.descriptor().version(), p.descriptor().apiVersion(),
-                        p.location());
+                out.printf(
+                        "%s %s (api %s)  %s%n",
+                        p.name(), p.descriptor().version(), p.descriptor().apiVersion(), p.location());
                 for (ComponentFactory<?> f : p.factories()) {
                     component(out, f, verbose, genpipe);
                 }
@@ -118,16 +125,24 @@ final class PluginsCommand implements Callable<Integer> {
         if (!verbose) {
             return;
         }
-        out.printf("      %-16s %s%n", "executes", s.execution().label()
-                + (s.computes() != null ? ": " + s.computes() : ""));
-        out.printf("      %-16s %s%n", "inputs", s.minInputs() == s.maxInputs() ? Integer.toString(s.minInputs())
-                : s.minInputs() + " to " + s.maxInputs());
+        out.printf(
+                "      %-16s %s%n",
+                "executes", s.execution().label() + (s.computes() != null ? ": " + s.computes() : ""));
+        out.printf(
+                "      %-16s %s%n",
+                "inputs",
+                s.minInputs() == s.maxInputs()
+                        ? Integer.toString(s.minInputs())
+                        : s.minInputs() + " to " + s.maxInputs());
         parameters(out, s.parameters());
         for (SideValue v : s.publishes()) {
-            out.printf("      %-16s %s (%s): %s%n", "publishes", v.name(), v.type().label(), v.description());
+            out.printf(
+                    "      %-16s %s (%s): %s%n", "publishes", v.name(), v.type().label(), v.description());
         }
         for (SideValue.Input in : s.reads()) {
-            out.printf("      %-16s %s (%s) of the step named in %s%n", "reads", in.value(), in.type().label(), in.parameter());
+            out.printf(
+                    "      %-16s %s (%s) of the step named in %s%n",
+                    "reads", in.value(), in.type().label(), in.parameter());
         }
     }
 
@@ -159,11 +174,18 @@ final class PluginsCommand implements Callable<Integer> {
 
     private static void parameters(PrintWriter out, List<ParameterSpec> specs) {
         for (ParameterSpec s : specs) {
-            String value = s.required() ? "required" : s.defaultValue() == null ? "optional" : "default " + s.defaultValue();
-            String allowed = s.type() == ParameterType.CHOICE ? "  (one of " + String.join(", ", s.choices()) + ")"
+            String value =
+                    s.required() ? "required" : s.defaultValue() == null ? "optional" : "default " + s.defaultValue();
+            String allowed = s.type() == ParameterType.CHOICE
+                    ? "  (one of " + String.join(", ", s.choices()) + ")"
                     : s.min() != null || s.max() != null ? "  (" + ParameterBinder.range(s) + ")" : "";
-            out.printf("      %-16s %-16s %s%s%s%n", s.name(), s.type().label(), value,
-                    s.description().isEmpty() ? "" : "  " + s.description(), allowed);
+            out.printf(
+                    "      %-16s %-16s %s%s%s%n",
+                    s.name(),
+                    s.type().label(),
+                    value,
+                    s.description().isEmpty() ? "" : "  " + s.description(),
+                    allowed);
         }
     }
 }

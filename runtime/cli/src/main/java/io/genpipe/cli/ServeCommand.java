@@ -16,12 +16,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code genpipe serve CONFIG.yaml}: the config's models over HTTP until Ctrl-C / SIGTERM. */
-@Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serves the components a serve config names over HTTP (KServe v2 / Open Inference Protocol:",
-                "/v2/health/live, /v2/health/ready, /v2/models, /v2/models/NAME, POST /v2/models/NAME/infer; text generators",
-                "POST /v2/models/NAME/generate and generate_stream, Server-Sent Events) with dynamic batching per model,",
-                "Prometheus metrics at /metrics and a playground page at /. Binds 127.0.0.1 unless --host says otherwise.",
-                "Ctrl-C / SIGTERM: stops taking requests, answers those in flight, exits 0. See docs/SERVING.md."})
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Serves the components a serve config names over HTTP (KServe v2 / Open Inference Protocol:",
+            "/v2/health/live, /v2/health/ready, /v2/models, /v2/models/NAME, POST /v2/models/NAME/infer; text generators",
+            "POST /v2/models/NAME/generate and generate_stream, Server-Sent Events) with dynamic batching per model,",
+            "Prometheus metrics at /metrics and a playground page at /. Binds 127.0.0.1 unless --host says otherwise.",
+            "Ctrl-C / SIGTERM: stops taking requests, answers those in flight, exits 0. See docs/SERVING.md."
+        })
 final class ServeCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "CONFIG", description = "the serve config (YAML)")
@@ -54,8 +58,13 @@ final class ServeCommand implements Callable<Integer> {
         } catch (PipelineException e) {
             return invalid(e, err);
         }
-        Genpipe genpipe = Genpipe.builder().pluginsDir(plugins.resolve()).sharedThreads(config.threads())
-                .device(config.device()).onMissingDevice(config.onMissingDevice()).baseDir(config.file().getParent()).build();
+        Genpipe genpipe = Genpipe.builder()
+                .pluginsDir(plugins.resolve())
+                .sharedThreads(config.threads())
+                .device(config.device())
+                .onMissingDevice(config.onMissingDevice())
+                .baseDir(config.file().getParent())
+                .build();
         GenpipeServer server;
         try {
             server = GenpipeServer.start(config, genpipe);
@@ -74,8 +83,15 @@ final class ServeCommand implements Callable<Integer> {
             return true;
         });
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("genpipe serve: listening on http://%s:%d (%s)%n", config.host(), server.port(),
-                String.join(", ", config.models().stream().map(m -> m.name() + " = " + m.use()).toList()));
+        out.printf(
+                "genpipe serve: listening on http://%s:%d (%s)%n",
+                config.host(),
+                server.port(),
+                String.join(
+                        ", ",
+                        config.models().stream()
+                                .map(m -> m.name() + " = " + m.use())
+                                .toList()));
         out.flush();
         try {
             stopped.await();
@@ -90,8 +106,9 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     private int invalid(PipelineException e, PrintWriter err) {
-        err.printf("genpipe: %s is invalid (%d problem%s); nothing was served%n", file, e.problems().size(),
-                e.problems().size() == 1 ? "" : "s");
+        err.printf(
+                "genpipe: %s is invalid (%d problem%s); nothing was served%n",
+                file, e.problems().size(), e.problems().size() == 1 ? "" : "s");
         e.problems().forEach(p -> err.println("  " + p));
         err.flush();
         return Main.INVALID_INPUT;

@@ -18,8 +18,7 @@ final class Signals {
     private final List<SignalHandler> previous = new ArrayList<>();
     private volatile int received;
 
-    private Signals() {
-    }
+    private Signals() {}
 
     static Signals install(BooleanSupplier stop) {
         Signals s = new Signals();

@@ -20,8 +20,7 @@ public final class Spectrogram {
     /** Dynamic range shown, dB. */
     static final double RANGE_DB = 80;
 
-    private Spectrogram() {
-    }
+    private Spectrogram() {}
 
     /**
      * |STFT| in dB: frames of {@code window} samples (a power of two) every {@code hop} samples,
@@ -92,8 +91,7 @@ public final class Spectrogram {
     }
 
     /** One clip to draw: its title and its spectrogram (from {@link #decibels}). */
-    public record Panel(String title, double[][] decibels) {
-    }
+    public record Panel(String title, double[][] decibels) {}
 
     /**
      * Draws the panels one under another, each with its title, a kHz axis and a seconds axis, and
@@ -167,7 +165,9 @@ public final class Spectrogram {
 
     /** A dark-blue, magenta, orange, pale-yellow ramp (perceptually ordered, readable in gray). */
     static int color(double v) {
-        double[][] stops = {{0, 0, 0, 4}, {0.25, 60, 15, 110}, {0.5, 180, 55, 120}, {0.75, 250, 140, 60}, {1, 252, 253, 191}};
+        double[][] stops = {
+            {0, 0, 0, 4}, {0.25, 60, 15, 110}, {0.5, 180, 55, 120}, {0.75, 250, 140, 60}, {1, 252, 253, 191}
+        };
         for (int i = 1; i < stops.length; i++) {
             if (v <= stops[i][0]) {
                 double t = (v - stops[i - 1][0]) / (stops[i][0] - stops[i - 1][0]);

@@ -10,8 +10,11 @@ public final class BuiltinPlugin implements GenpipePlugin {
 
     @Override
     public List<SamplerFactory> samplers() {
-        return List.of(LatentPriorSampler.gaussianFactory(), LatentPriorSampler.truncatedGaussianFactory(),
-                LatentPriorSampler.uniformFactory(), LatentWalkSampler.factory());
+        return List.of(
+                LatentPriorSampler.gaussianFactory(),
+                LatentPriorSampler.truncatedGaussianFactory(),
+                LatentPriorSampler.uniformFactory(),
+                LatentWalkSampler.factory());
     }
 
     @Override

@@ -26,8 +26,8 @@ public final class LatentPriorSampler implements Sampler {
     }
 
     private static final ParameterSpec DIM = ParameterSpec.required("dim", ParameterType.INTEGER, "latent size");
-    private static final ParameterSpec COLUMN = ParameterSpec.optional("column", ParameterType.STRING, "z",
-            "name of the output column");
+    private static final ParameterSpec COLUMN =
+            ParameterSpec.optional("column", ParameterType.STRING, "z", "name of the output column");
 
     private final String column;
     private final int dim;
@@ -69,15 +69,22 @@ public final class LatentPriorSampler implements Sampler {
     }
 
     static SamplerFactory gaussianFactory() {
-        return SamplerFactory.of("gaussian", "standard normal latents N(0, I)", List.of(DIM, COLUMN),
-                (p, context) -> new LatentPriorSampler(p.getString("column"), p.getInt("dim"), r -> (float) r.nextGaussian()));
+        return SamplerFactory.of(
+                "gaussian",
+                "standard normal latents N(0, I)",
+                List.of(DIM, COLUMN),
+                (p, context) ->
+                        new LatentPriorSampler(p.getString("column"), p.getInt("dim"), r -> (float) r.nextGaussian()));
     }
 
     static SamplerFactory truncatedGaussianFactory() {
-        ParameterSpec threshold = ParameterSpec.optional("threshold", ParameterType.NUMBER, "2.0",
-                "each coordinate is redrawn until |z| <= threshold");
-        return SamplerFactory.of("truncated-gaussian", "standard normal latents truncated to [-threshold, threshold]",
-                List.of(DIM, COLUMN, threshold), (p, context) -> {
+        ParameterSpec threshold = ParameterSpec.optional(
+                "threshold", ParameterType.NUMBER, "2.0", "each coordinate is redrawn until |z| <= threshold");
+        return SamplerFactory.of(
+                "truncated-gaussian",
+                "standard normal latents truncated to [-threshold, threshold]",
+                List.of(DIM, COLUMN, threshold),
+                (p, context) -> {
                     double t = p.getDouble("threshold");
                     if (!(t > 0)) {
                         throw new GenpipeException("threshold must be > 0, got " + t);
@@ -95,15 +102,15 @@ public final class LatentPriorSampler implements Sampler {
     static SamplerFactory uniformFactory() {
         ParameterSpec low = ParameterSpec.optional("low", ParameterType.NUMBER, "-1.0", "lower bound (inclusive)");
         ParameterSpec high = ParameterSpec.optional("high", ParameterType.NUMBER, "1.0", "upper bound (exclusive)");
-        return SamplerFactory.of("uniform", "uniform latents in [low, high)", List.of(DIM, COLUMN, low, high),
-                (p, context) -> {
+        return SamplerFactory.of(
+                "uniform", "uniform latents in [low, high)", List.of(DIM, COLUMN, low, high), (p, context) -> {
                     double lo = p.getDouble("low");
                     double hi = p.getDouble("high");
                     if (!(hi > lo)) {
                         throw new GenpipeException("high must be greater than low, got low=" + lo + " high=" + hi);
                     }
-                    return new LatentPriorSampler(p.getString("column"), p.getInt("dim"),
-                            r -> (float) (lo + (hi - lo) * r.nextDouble()));
+                    return new LatentPriorSampler(
+                            p.getString("column"), p.getInt("dim"), r -> (float) (lo + (hi - lo) * r.nextDouble()));
                 });
     }
 }

@@ -64,7 +64,10 @@ final class LatentWalkSampler implements Sampler {
             float[] z = interpolate(from, to, t, spherical);
             System.arraycopy(z, 0, out, r * dim, dim);
         }
-        return Batch.builder(rows).meta(distribution.meta()).column(column, BufferTensor.ofFloats(out, rows, dim)).build();
+        return Batch.builder(rows)
+                .meta(distribution.meta())
+                .column(column, BufferTensor.ofFloats(out, rows, dim))
+                .build();
     }
 
     /** lerp, or slerp on the angle between a and b (falling back to lerp when they are parallel). */
@@ -94,14 +97,20 @@ final class LatentWalkSampler implements Sampler {
     }
 
     static SamplerFactory factory() {
-        return SamplerFactory.of("latent-walk",
+        return SamplerFactory.of(
+                "latent-walk",
                 "a lerp or slerp walk between the Gaussian latents of two seeds, across the rows of each batch",
-                List.of(ParameterSpec.required("dim", ParameterType.INTEGER, "latent size"),
+                List.of(
+                        ParameterSpec.required("dim", ParameterType.INTEGER, "latent size"),
                         ParameterSpec.optional("from", ParameterType.INTEGER, "0", "seed of the first latent"),
                         ParameterSpec.optional("to", ParameterType.INTEGER, "1", "seed of the last latent"),
                         ParameterSpec.choice("mode", "slerp", "interpolation", "lerp", "slerp"),
                         ParameterSpec.optional("column", ParameterType.STRING, "z", "name of the output column")),
-                (p, context) -> new LatentWalkSampler(p.getString("column"), p.getInt("dim"), p.getLong("from"),
-                        p.getLong("to"), p.getString("mode").equals("slerp")));
+                (p, context) -> new LatentWalkSampler(
+                        p.getString("column"),
+                        p.getInt("dim"),
+                        p.getLong("from"),
+                        p.getLong("to"),
+                        p.getString("mode").equals("slerp")));
     }
 }

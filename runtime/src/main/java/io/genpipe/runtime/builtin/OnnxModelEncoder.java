@@ -55,7 +55,8 @@ public final class OnnxModelEncoder implements Encoder {
     }
 
     static EncoderFactory factory() {
-        return EncoderFactory.of("onnx-model",
+        return EncoderFactory.of(
+                "onnx-model",
                 "runs any ONNX model: input columns by the graph's input names, outputs as columns",
                 List.of(ParameterSpec.required("model", ParameterType.PATH, "the .onnx file")),
                 (parameters, context) -> new OnnxModelEncoder(context.loadModel(parameters.getPath("model"))));

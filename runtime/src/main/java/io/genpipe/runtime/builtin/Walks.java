@@ -3,8 +3,7 @@ package io.genpipe.runtime.builtin;
 /** Interpolation between latents, for walks in latent space. */
 public final class Walks {
 
-    private Walks() {
-    }
+    private Walks() {}
 
     /**
      * The point at {@code t} in [0, 1] between {@code a} and {@code b}: linear, or spherical (slerp,

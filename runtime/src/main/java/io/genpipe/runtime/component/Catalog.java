@@ -26,8 +26,8 @@ public final class Catalog {
         List<String> clashes = new ArrayList<>();
         for (RegisteredFactory f : components.all()) {
             if (steps.containsKey(f.name())) {
-                clashes.add("the " + f.factory().role().label() + " '" + f.name() + "' of plugin " + f.plugin().describe()
-                        + " has the name of a built-in step; rename the component");
+                clashes.add("the " + f.factory().role().label() + " '" + f.name() + "' of plugin "
+                        + f.plugin().describe() + " has the name of a built-in step; rename the component");
             }
         }
         if (!clashes.isEmpty()) {

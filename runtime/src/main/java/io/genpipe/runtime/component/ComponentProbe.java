@@ -45,11 +45,9 @@ public final class ComponentProbe {
      * @param status how the probe ended
      * @param detail what was done, or what failed
      */
-    public record Result(String component, String role, String plugin, Status status, String detail) {
-    }
+    public record Result(String component, String role, String plugin, Status status, String detail) {}
 
-    private ComponentProbe() {
-    }
+    private ComponentProbe() {}
 
     /**
      * Probes every component of {@code registry}, in name order; a probe that has not ended after
@@ -63,18 +61,27 @@ public final class ComponentProbe {
         return results;
     }
 
-    private static Result bounded(ComponentRegistry registry, RegisteredFactory f, SessionSettings settings, long seed) {
+    private static Result bounded(
+            ComponentRegistry registry, RegisteredFactory f, SessionSettings settings, long seed) {
         String role = f.factory().role().label();
         String plugin = "'" + f.plugin().name() + "' " + f.plugin().descriptor().version();
-        java.util.concurrent.atomic.AtomicReference<Result> result = new java.util.concurrent.atomic.AtomicReference<>();
-        Thread worker = new Thread(() -> {
-            try {
-                result.set(probe(registry, f, settings, seed));
-            } catch (Throwable t) {
-                result.set(new Result(f.name(), role, plugin, Status.BROKEN, role + " '" + f.name() + "' (plugin " + plugin
-                        + ") failed while probed: " + PluginFailures.describe(t, f.plugin().classLoader())));
-            }
-        }, "genpipe-probe-" + f.name());
+        java.util.concurrent.atomic.AtomicReference<Result> result =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Thread worker = new Thread(
+                () -> {
+                    try {
+                        result.set(probe(registry, f, settings, seed));
+                    } catch (Throwable t) {
+                        result.set(new Result(
+                                f.name(),
+                                role,
+                                plugin,
+                                Status.BROKEN,
+                                role + " '" + f.name() + "' (plugin " + plugin + ") failed while probed: "
+                                        + PluginFailures.describe(t, f.plugin().classLoader())));
+                    }
+                },
+                "genpipe-probe-" + f.name());
         worker.setDaemon(true);
         worker.start();
         try {
@@ -85,9 +92,15 @@ public final class ComponentProbe {
         }
         if (worker.isAlive()) {
             worker.interrupt();
-            return new Result(f.name(), role, plugin, Status.BROKEN, role + " '" + f.name() + "' (plugin " + plugin
-                    + ") did not finish its probe row within " + ComponentRegistry.CREATE_TIMEOUT_S + " s (is it stuck in a"
-                    + " loop? GENPIPE_CREATE_TIMEOUT_S sets the limit)");
+            return new Result(
+                    f.name(),
+                    role,
+                    plugin,
+                    Status.BROKEN,
+                    role + " '" + f.name() + "' (plugin " + plugin
+                            + ") did not finish its probe row within " + ComponentRegistry.CREATE_TIMEOUT_S
+                            + " s (is it stuck in a"
+                            + " loop? GENPIPE_CREATE_TIMEOUT_S sets the limit)");
         }
         return result.get();
     }
@@ -100,18 +113,28 @@ public final class ComponentProbe {
         try {
             parameters = f.factory().parameters();
         } catch (RuntimeException | LinkageError e) {
-            return new Result(f.name(), role, plugin, Status.BROKEN, who + ": parameters() failed: "
-                    + PluginFailures.describe(e, f.plugin().classLoader()));
+            return new Result(
+                    f.name(),
+                    role,
+                    plugin,
+                    Status.BROKEN,
+                    who + ": parameters() failed: "
+                            + PluginFailures.describe(e, f.plugin().classLoader()));
         }
         for (ParameterSpec spec : parameters == null ? List.<ParameterSpec>of() : parameters) {
             if (spec.required()) {
-                return new Result(f.name(), role, plugin, Status.SKIPPED, "not built: it needs parameter '" + spec.name()
-                        + "', which has no default");
+                return new Result(
+                        f.name(),
+                        role,
+                        plugin,
+                        Status.SKIPPED,
+                        "not built: it needs parameter '" + spec.name() + "', which has no default");
             }
         }
         Component component;
         try {
-            component = registry.create(f.factory().role(), f.name(), Map.of(), Path.of("").toAbsolutePath(), settings, seed);
+            component = registry.create(
+                    f.factory().role(), f.name(), Map.of(), Path.of("").toAbsolutePath(), settings, seed);
         } catch (GenpipeException e) {
             return new Result(f.name(), role, plugin, Status.BROKEN, e.getMessage());
         }
@@ -119,8 +142,8 @@ public final class ComponentProbe {
             List<PortSpec> inputs = component.inputs();
             Batch input = probeRow(inputs);
             if (input == null) {
-                return new Result(f.name(), role, plugin, Status.OK, "built; not run: an input port has no fixed size "
-                        + inputs);
+                return new Result(
+                        f.name(), role, plugin, Status.OK, "built; not run: an input port has no fixed size " + inputs);
             }
             try (input) {
                 return new Result(f.name(), role, plugin, Status.OK, run(component, input, who, f));
@@ -128,8 +151,13 @@ public final class ComponentProbe {
         } catch (GenpipeException e) {
             return new Result(f.name(), role, plugin, Status.BROKEN, e.getMessage());
         } catch (RuntimeException | LinkageError | StackOverflowError e) {
-            return new Result(f.name(), role, plugin, Status.BROKEN, who + " failed on a probe row: "
-                    + PluginFailures.describe(e, f.plugin().classLoader()));
+            return new Result(
+                    f.name(),
+                    role,
+                    plugin,
+                    Status.BROKEN,
+                    who + " failed on a probe row: "
+                            + PluginFailures.describe(e, f.plugin().classLoader()));
         } finally {
             try {
                 component.close();
@@ -142,8 +170,9 @@ public final class ComponentProbe {
     /** One row (label 0, text "The probe") of zeros for ports of fixed sizes (float32, float64, int64, int32), or null when a port has none. */
     private static Batch probeRow(List<PortSpec> inputs) {
         // the metadata genpipe's sources give a row: a label, and a text for components that read texts
-        Batch.Builder b = Batch.builder(1).meta(List.of(new RowMeta("probe-0", 0, "doctor", null,
-                Map.of(io.genpipe.api.text.TextRows.TEXT, "The probe"))));
+        Batch.Builder b = Batch.builder(1)
+                .meta(List.of(new RowMeta(
+                        "probe-0", 0, "doctor", null, Map.of(io.genpipe.api.text.TextRows.TEXT, "The probe"))));
         List<BufferTensor> made = new ArrayList<>();
         for (PortSpec port : inputs) {
             long[] shape = new long[port.rank()];
@@ -189,9 +218,9 @@ public final class ComponentProbe {
                 }
                 return "built and ran on one row of zeros (score " + s[0] + ")";
             }
-            Batch out = component instanceof Generator g ? g.generate(input, random)
-                    : component instanceof Sampler sm ? sm.sample(input, random)
-                    : ((Encoder) component).encode(input);
+            Batch out = component instanceof Generator g
+                    ? g.generate(input, random)
+                    : component instanceof Sampler sm ? sm.sample(input, random) : ((Encoder) component).encode(input);
             if (out == null) {
                 throw new GenpipeException(who + " returned no batch for a probe row");
             }

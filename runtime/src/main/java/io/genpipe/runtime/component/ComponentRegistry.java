@@ -53,11 +53,14 @@ public final class ComponentRegistry {
             return found;
         }
         if (found != null) {
-            throw new GenpipeException("'" + name + "' is a " + found.factory().role().label() + ", not a "
-                    + role.label() + " (from plugin " + found.plugin().describe() + ")");
+            throw new GenpipeException(
+                    "'" + name + "' is a " + found.factory().role().label() + ", not a " + role.label()
+                            + " (from plugin " + found.plugin().describe() + ")");
         }
-        List<String> known = factories.values().stream().filter(f -> f.factory().role() == role)
-                .map(RegisteredFactory::name).collect(Collectors.toList());
+        List<String> known = factories.values().stream()
+                .filter(f -> f.factory().role() == role)
+                .map(RegisteredFactory::name)
+                .collect(Collectors.toList());
         throw new GenpipeException("Unknown " + role.label() + " '" + name + "'" + DidYouMean.hint(name, known)
                 + " (known " + role.label() + "s: " + (known.isEmpty() ? "none" : String.join(", ", known)) + ")");
     }
@@ -69,27 +72,36 @@ public final class ComponentRegistry {
      * @throws ParameterException listing every parameter problem
      * @throws GenpipeException naming the component and plugin when the factory fails
      */
-    public <T extends Component> T create(Role role, String name, Map<String, ?> rawParameters, Path baseDir,
-                                          SessionSettings settings, long seed) {
+    public <T extends Component> T create(
+            Role role, String name, Map<String, ?> rawParameters, Path baseDir, SessionSettings settings, long seed) {
         RegisteredFactory registered = require(role, name);
         ComponentFactory<?> factory = registered.factory();
         Parameters parameters = ParameterBinder.bind(factory, rawParameters, baseDir);
         Component component;
         try {
-            component = createBounded(registered, () -> factory.create(parameters,
-                    new RuntimePluginContext(registered.plugin(), sessions, settings, seed)));
+            component = createBounded(
+                    registered,
+                    () -> factory.create(
+                            parameters, new RuntimePluginContext(registered.plugin(), sessions, settings, seed)));
         } catch (io.genpipe.api.spi.InvalidParameterException e) {
-            throw new ParameterException(List.of("parameter '" + e.parameter() + "' of " + role.label() + " '" + name + "': "
-                    + e.getMessage()), List.of(e.parameter()));
+            throw new ParameterException(
+                    List.of("parameter '" + e.parameter() + "' of " + role.label() + " '" + name + "': "
+                            + e.getMessage()),
+                    List.of(e.parameter()));
         } catch (GenpipeException e) {
             throw new GenpipeException(role.label() + " '" + name + "' could not be created: " + e.getMessage(), e);
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
-            throw new GenpipeException(role.label() + " '" + name + "' (plugin " + registered.plugin().describe()
-                    + ") could not be created: " + PluginFailures.describe(e, registered.plugin().classLoader()), e);
+            throw new GenpipeException(
+                    role.label() + " '" + name + "' (plugin "
+                            + registered.plugin().describe() + ") could not be created: "
+                            + PluginFailures.describe(e, registered.plugin().classLoader()),
+                    e);
         }
         if (component == null || !role.type().isInstance(component)) {
-            throw new GenpipeException(role.label() + " '" + name + "' (plugin " + registered.plugin().describe()
-                    + "): its factory returned " + (component == null ? "null" : component.getClass().getName())
+            throw new GenpipeException(role.label() + " '" + name + "' (plugin "
+                    + registered.plugin().describe()
+                    + "): its factory returned "
+                    + (component == null ? "null" : component.getClass().getName())
                     + " instead of a " + role.type().getSimpleName());
         }
         @SuppressWarnings("unchecked")
@@ -122,20 +134,24 @@ public final class ComponentRegistry {
      * (never the host's), and gives up after {@link #CREATE_TIMEOUT_S}: a plugin that spins in its
      * factory or constructor ends in a message, not a hang.
      */
-    private static Component createBounded(RegisteredFactory registered, java.util.function.Supplier<Component> create) {
-        java.util.concurrent.atomic.AtomicReference<Object> result = new java.util.concurrent.atomic.AtomicReference<>();
+    private static Component createBounded(
+            RegisteredFactory registered, java.util.function.Supplier<Component> create) {
+        java.util.concurrent.atomic.AtomicReference<Object> result =
+                new java.util.concurrent.atomic.AtomicReference<>();
         java.util.concurrent.atomic.AtomicBoolean abandoned = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread worker = new Thread(() -> {
-            try {
-                Component c = create.get();
-                result.set(c);
-                if (abandoned.get() && c != null) {
-                    c.close(); // finished after genpipe gave up on it: nobody else will close it
-                }
-            } catch (Throwable t) {
-                result.set(new Failure(t));
-            }
-        }, "genpipe-create-" + registered.name());
+        Thread worker = new Thread(
+                () -> {
+                    try {
+                        Component c = create.get();
+                        result.set(c);
+                        if (abandoned.get() && c != null) {
+                            c.close(); // finished after genpipe gave up on it: nobody else will close it
+                        }
+                    } catch (Throwable t) {
+                        result.set(new Failure(t));
+                    }
+                },
+                "genpipe-create-" + registered.name());
         worker.setDaemon(true);
         worker.setContextClassLoader(registered.plugin().classLoader());
         worker.start();
@@ -144,15 +160,17 @@ public final class ComponentRegistry {
         } catch (InterruptedException e) {
             worker.interrupt();
             Thread.currentThread().interrupt();
-            throw new GenpipeException("interrupted while creating " + registered.factory().role().label() + " '"
-                    + registered.name() + "'");
+            throw new GenpipeException("interrupted while creating "
+                    + registered.factory().role().label() + " '" + registered.name() + "'");
         }
         if (worker.isAlive()) {
             abandoned.set(true);
             worker.interrupt();
-            throw new GenpipeException("its factory did not return within " + CREATE_TIMEOUT_S + " s, so genpipe gave up on"
-                    + " it (plugin " + registered.plugin().describe() + "; is its factory or constructor stuck in a loop?"
-                    + " GENPIPE_CREATE_TIMEOUT_S sets the limit)");
+            throw new GenpipeException(
+                    "its factory did not return within " + CREATE_TIMEOUT_S + " s, so genpipe gave up on"
+                            + " it (plugin " + registered.plugin().describe()
+                            + "; is its factory or constructor stuck in a loop?"
+                            + " GENPIPE_CREATE_TIMEOUT_S sets the limit)");
         }
         Object r = result.get();
         if (r instanceof Failure) {
@@ -168,6 +186,5 @@ public final class ComponentRegistry {
         return (Component) r;
     }
 
-    private record Failure(Throwable cause) {
-    }
+    private record Failure(Throwable cause) {}
 }

@@ -7,8 +7,7 @@ import java.util.Optional;
 /** The closest known name to a mistyped one, if it is close enough to be a typo. */
 public final class DidYouMean {
 
-    private DidYouMean() {
-    }
+    private DidYouMean() {}
 
     public static Optional<String> suggest(String typed, Collection<String> known) {
         String best = null;
@@ -22,7 +21,9 @@ public final class DidYouMean {
             }
         }
         int allowed = Math.max(2, typed.length() / 3);
-        return best != null && bestDistance <= allowed && bestDistance < typed.length() ? Optional.of(best) : Optional.empty();
+        return best != null && bestDistance <= allowed && bestDistance < typed.length()
+                ? Optional.of(best)
+                : Optional.empty();
     }
 
     /** "; did you mean 'x'?" or the empty string. */

@@ -21,8 +21,7 @@ import java.util.stream.Collectors;
  */
 public final class ParameterBinder {
 
-    private ParameterBinder() {
-    }
+    private ParameterBinder() {}
 
     /**
      * @param raw values by parameter name; strings, numbers, booleans, paths or lists
@@ -58,14 +57,16 @@ public final class ParameterBinder {
                 if (spec.defaultValue() != null) {
                     Object converted = convert(spec, spec.defaultValue(), baseDir);
                     if (converted == null) {
-                        throw new IllegalStateException(who + " declares default '" + spec.defaultValue()
-                                + "' for '" + spec.name() + "', which is not a " + spec.type().label());
+                        throw new IllegalStateException(
+                                who + " declares default '" + spec.defaultValue() + "' for '" + spec.name()
+                                        + "', which is not a " + spec.type().label());
                     }
                     values.put(spec.name(), converted);
                 } else if (spec.required()) {
                     concerned.add(spec.name());
-                    problems.add("missing required parameter '" + spec.name() + "' (" + spec.type().label()
-                            + (spec.description().isEmpty() ? "" : ": " + spec.description()) + ") for " + who);
+                    problems.add("missing required parameter '" + spec.name() + "' ("
+                            + spec.type().label() + (spec.description().isEmpty() ? "" : ": " + spec.description())
+                            + ") for " + who);
                 }
                 continue;
             }
@@ -109,7 +110,8 @@ public final class ParameterBinder {
 
     private static boolean outOfRange(ParameterSpec spec, double v) {
         return (spec.min() != null || spec.max() != null) && Double.isNaN(v)
-                || (spec.min() != null && v < spec.min()) || (spec.max() != null && v > spec.max());
+                || (spec.min() != null && v < spec.min())
+                || (spec.max() != null && v > spec.max());
     }
 
     /** A parameter's range in words: "from 1 to 10000", "at least 0", "at most 1". */
@@ -121,7 +123,8 @@ public final class ParameterBinder {
 
     private static String number(ParameterSpec spec, double v) {
         return spec.type() == ParameterType.INTEGER || v == Math.rint(v) && Math.abs(v) < 1e15
-                ? Long.toString((long) v) : Double.toString(v);
+                ? Long.toString((long) v)
+                : Double.toString(v);
     }
 
     private static String show(Object value) {
@@ -133,7 +136,8 @@ public final class ParameterBinder {
         switch (spec.type()) {
             case STRING:
                 return value instanceof String || value instanceof Number || value instanceof Boolean
-                        ? value.toString() : null;
+                        ? value.toString()
+                        : null;
             case INTEGER:
                 return toLong(value);
             case NUMBER:
@@ -152,18 +156,23 @@ public final class ParameterBinder {
                     return baseDir.resolve((Path) value).normalize();
                 }
                 return value instanceof String && !((String) value).isBlank()
-                        ? baseDir.resolve(((String) value).trim()).normalize() : null;
+                        ? baseDir.resolve(((String) value).trim()).normalize()
+                        : null;
             case CHOICE:
                 return value instanceof String && spec.choices().contains(((String) value).trim())
-                        ? ((String) value).trim() : null;
+                        ? ((String) value).trim()
+                        : null;
             case STRING_LIST:
                 if (value instanceof List) {
                     List<?> list = (List<?>) value;
                     return list.stream().allMatch(v -> v instanceof String || v instanceof Number)
-                            ? list.stream().map(Object::toString).collect(Collectors.toUnmodifiableList()) : null;
+                            ? list.stream().map(Object::toString).collect(Collectors.toUnmodifiableList())
+                            : null;
                 }
                 if (value instanceof String) {
-                    return List.of(((String) value).split(",")).stream().map(String::trim).filter(s -> !s.isEmpty())
+                    return List.of(((String) value).split(",")).stream()
+                            .map(String::trim)
+                            .filter(s -> !s.isEmpty())
                             .collect(Collectors.toUnmodifiableList());
                 }
                 return null;
@@ -174,7 +183,8 @@ public final class ParameterBinder {
 
     private static Long toLong(Object value) {
         try {
-            BigDecimal d = value instanceof Number ? new BigDecimal(value.toString())
+            BigDecimal d = value instanceof Number
+                    ? new BigDecimal(value.toString())
                     : value instanceof String ? new BigDecimal(((String) value).trim()) : null;
             return d == null ? null : d.longValueExact();
         } catch (ArithmeticException | NumberFormatException e) {

@@ -10,8 +10,7 @@ import java.util.List;
 /** How a failure inside plugin code is told to a person: what was thrown, and where in the plugin. */
 public final class PluginFailures {
 
-    private PluginFailures() {
-    }
+    private PluginFailures() {}
 
     /** The throwable's class and message, and the first frame in the plugin's own code. */
     public static String describe(Throwable e) {
@@ -31,17 +30,32 @@ public final class PluginFailures {
         String failedInit = failedInitialiser(e);
         String missing = failedInit == null ? missingClass(e) : null;
         if (failedInit != null) {
-            sb.append(" (the static initialiser of ").append(failedInit).append(" failed when it was first used; the"
-                    + " first failure, earlier in this run or in the log, says why)");
+            sb.append(" (the static initialiser of ")
+                    .append(failedInit)
+                    .append(" failed when it was first used; the"
+                            + " first failure, earlier in this run or in the log, says why)");
         } else if (missing != null) {
-            sb.append(" (class ").append(missing).append(" is missing: a plugin sees only its own jars, io.genpipe.api and"
-                    + " the JDK").append(whereToPut(missing, pluginLoader)).append(')');
+            sb.append(" (class ")
+                    .append(missing)
+                    .append(" is missing: a plugin sees only its own jars, io.genpipe.api and" + " the JDK")
+                    .append(whereToPut(missing, pluginLoader))
+                    .append(')');
         }
         for (StackTraceElement frame : e.getStackTrace()) {
             String c = frame.getClassName();
-            if (!c.startsWith("java.") && !c.startsWith("jdk.") && !c.startsWith("sun.") && !c.startsWith("io.genpipe.runtime.")) {
-                sb.append(" (at ").append(c).append('.').append(frame.getMethodName()).append('(')
-                        .append(frame.getFileName() != null ? frame.getFileName() + ":" + frame.getLineNumber() : "unknown source")
+            if (!c.startsWith("java.")
+                    && !c.startsWith("jdk.")
+                    && !c.startsWith("sun.")
+                    && !c.startsWith("io.genpipe.runtime.")) {
+                sb.append(" (at ")
+                        .append(c)
+                        .append('.')
+                        .append(frame.getMethodName())
+                        .append('(')
+                        .append(
+                                frame.getFileName() != null
+                                        ? frame.getFileName() + ":" + frame.getLineNumber()
+                                        : "unknown source")
                         .append("))");
                 break;
             }
@@ -51,9 +65,12 @@ public final class PluginFailures {
 
     /** The class of a "Could not initialize class x.Y" NoClassDefFoundError, or null. */
     static String failedInitialiser(Throwable e) {
-        if (e instanceof NoClassDefFoundError && e.getMessage() != null
+        if (e instanceof NoClassDefFoundError
+                && e.getMessage() != null
                 && e.getMessage().startsWith("Could not initialize class ")) {
-            return e.getMessage().substring("Could not initialize class ".length()).trim();
+            return e.getMessage()
+                    .substring("Could not initialize class ".length())
+                    .trim();
         }
         return null;
     }
@@ -81,7 +98,8 @@ public final class PluginFailures {
         }
         Path entry = plugin.entry();
         if (Files.isDirectory(entry)) {
-            return "; put the jar that holds it in the plugin's folder " + entry + "/, beside " + String.join(", ", jars);
+            return "; put the jar that holds it in the plugin's folder " + entry + "/, beside "
+                    + String.join(", ", jars);
         }
         String name = entry.getFileName().toString().replaceFirst("(?i)\\.jar$", "");
         return "; the plugin is the single jar " + entry + ": make it a folder " + entry.resolveSibling(name)

@@ -10,8 +10,7 @@ import java.util.stream.IntStream;
  */
 public final class Auroc {
 
-    private Auroc() {
-    }
+    private Auroc() {}
 
     /**
      * The ROC curve as (false positive rate, true positive rate) pairs, flattened, from (0, 0) to

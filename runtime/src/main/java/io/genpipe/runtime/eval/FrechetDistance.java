@@ -8,8 +8,7 @@ package io.genpipe.runtime.eval;
  */
 public final class FrechetDistance {
 
-    private FrechetDistance() {
-    }
+    private FrechetDistance() {}
 
     /**
      * @param a rows of features, row-major [n1, d]
@@ -17,7 +16,8 @@ public final class FrechetDistance {
      */
     public static double compute(double[] a, int n1, double[] b, int n2, int d) {
         if (n1 < 2 || n2 < 2) {
-            throw new IllegalArgumentException("Frechet distance needs at least 2 rows per set; got " + n1 + " and " + n2);
+            throw new IllegalArgumentException(
+                    "Frechet distance needs at least 2 rows per set; got " + n1 + " and " + n2);
         }
         double[] mu1 = mean(a, n1, d);
         double[] mu2 = mean(b, n2, d);

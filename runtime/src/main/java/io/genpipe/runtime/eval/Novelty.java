@@ -14,8 +14,7 @@ package io.genpipe.runtime.eval;
  */
 public final class Novelty {
 
-    private Novelty() {
-    }
+    private Novelty() {}
 
     /** A fitted detector; thread-safe. */
     public interface Detector {
@@ -63,7 +62,8 @@ public final class Novelty {
     /** Mean distance to the k nearest of the n reference rows. */
     public static Detector knn(double[] reference, int n, int d, int k) {
         if (k < 1 || k > n) {
-            throw new IllegalArgumentException("kNN novelty needs 1 <= k <= reference rows; k = " + k + ", rows = " + n);
+            throw new IllegalArgumentException(
+                    "kNN novelty needs 1 <= k <= reference rows; k = " + k + ", rows = " + n);
         }
         double[] ref = reference.clone();
         return (x, offset) -> {
@@ -103,8 +103,8 @@ public final class Novelty {
                 }
                 if (i == j) {
                     if (s <= 0) {
-                        throw new IllegalArgumentException("covariance is not positive definite (pivot " + i + " = " + s
-                                + "); raise shrinkage");
+                        throw new IllegalArgumentException(
+                                "covariance is not positive definite (pivot " + i + " = " + s + "); raise shrinkage");
                     }
                     l[i * d + i] = Math.sqrt(s);
                 } else {

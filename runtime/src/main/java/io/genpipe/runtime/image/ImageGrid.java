@@ -20,8 +20,7 @@ import javax.imageio.ImageIO;
  */
 public final class ImageGrid {
 
-    private ImageGrid() {
-    }
+    private ImageGrid() {}
 
     /**
      * Writes the images of each tensor as consecutive rows of {@code columns} cells (a tensor of 20
@@ -37,7 +36,8 @@ public final class ImageGrid {
             int th = (int) shape[shape.length - 2];
             int tw = (int) shape[shape.length - 1];
             if (h >= 0 && (th != h || tw != w)) {
-                throw new GenpipeException("image grid: images of " + th + "x" + tw + " and " + h + "x" + w + " do not mix");
+                throw new GenpipeException(
+                        "image grid: images of " + th + "x" + tw + " and " + h + "x" + w + " do not mix");
             }
             h = th;
             w = tw;
@@ -46,7 +46,8 @@ public final class ImageGrid {
         int gap = 2;
         int cellW = w * scale + gap;
         int cellH = h * scale + gap;
-        BufferedImage image = new BufferedImage(columns * cellW + gap, rows * cellH + gap, BufferedImage.TYPE_BYTE_GRAY);
+        BufferedImage image =
+                new BufferedImage(columns * cellW + gap, rows * cellH + gap, BufferedImage.TYPE_BYTE_GRAY);
         var raster = image.getRaster();
         for (int y = 0; y < image.getHeight(); y++) {
             for (int x = 0; x < image.getWidth(); x++) {

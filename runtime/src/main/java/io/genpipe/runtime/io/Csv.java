@@ -6,8 +6,7 @@ import java.util.List;
 /** CSV as genpipe reads and writes it: comma-separated, "quoted, fields", "" for a quote inside quotes. */
 public final class Csv {
 
-    private Csv() {
-    }
+    private Csv() {}
 
     /** CSV fields of one line: commas, with "quoted, fields" and "" for a quote inside quotes. */
     public static List<String> split(String line) {

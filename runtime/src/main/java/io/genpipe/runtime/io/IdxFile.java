@@ -85,8 +85,9 @@ public final class IdxFile {
             // only the bytes that are really there
             byte[] body = data.readNBytes((int) bytes);
             if (body.length < bytes) {
-                throw new GenpipeException("IDX file " + file + " is truncated: its header says " + Arrays.toString(dims)
-                        + " " + dtype + " (" + bytes + " bytes of data) but " + body.length + " bytes follow");
+                throw new GenpipeException(
+                        "IDX file " + file + " is truncated: its header says " + Arrays.toString(dims) + " " + dtype
+                                + " (" + bytes + " bytes of data) but " + body.length + " bytes follow");
             }
             if (dtype.byteSize() > 1) {
                 swapToNativeOrder(body, dtype.byteSize());
@@ -184,8 +185,8 @@ public final class IdxFile {
     /** A one-dimensional {@code uint8} file (labels) as ints. */
     public int[] toLabels() {
         if (dtype != DType.UINT8 || dims.length != 1) {
-            throw new GenpipeException("IDX file " + path + " holds " + dtype + Arrays.toString(dims)
-                    + ", not uint8 labels [n]");
+            throw new GenpipeException(
+                    "IDX file " + path + " holds " + dtype + Arrays.toString(dims) + ", not uint8 labels [n]");
         }
         int[] labels = new int[data.length];
         for (int i = 0; i < labels.length; i++) {

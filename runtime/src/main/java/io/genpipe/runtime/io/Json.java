@@ -8,8 +8,7 @@ import java.util.Map;
 /** A small JSON writer for run.json (maps, lists, strings, numbers, booleans), indented, in insertion order. */
 public final class Json {
 
-    private Json() {
-    }
+    private Json() {}
 
     public static String write(Object value) {
         StringBuilder sb = new StringBuilder();
@@ -36,7 +35,10 @@ public final class Json {
             Iterator<? extends Map.Entry<?, ?>> it = map.entrySet().iterator();
             while (it.hasNext()) {
                 Map.Entry<?, ?> e = it.next();
-                sb.append(indent).append("  ").append(quote(String.valueOf(e.getKey()))).append(": ");
+                sb.append(indent)
+                        .append("  ")
+                        .append(quote(String.valueOf(e.getKey())))
+                        .append(": ");
                 write(e.getValue(), sb, indent + "  ");
                 sb.append(it.hasNext() ? ",\n" : "\n");
             }

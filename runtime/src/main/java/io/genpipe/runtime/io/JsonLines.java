@@ -8,21 +8,22 @@ import java.util.Map;
 /** JSON lines as genpipe's sources read them: one flat object per line. */
 public final class JsonLines {
 
-    private JsonLines() {
-    }
+    private JsonLines() {}
 
     /** A flat JSON object's fields as strings (numbers as written); nested values are refused. */
     public static Map<String, String> parseFlatObject(String text, String where) {
         try {
-            Object parsed = new org.yaml.snakeyaml.Yaml(new org.yaml.snakeyaml.constructor.SafeConstructor(
-                    new org.yaml.snakeyaml.LoaderOptions())).load(text);
+            Object parsed = new org.yaml.snakeyaml.Yaml(
+                            new org.yaml.snakeyaml.constructor.SafeConstructor(new org.yaml.snakeyaml.LoaderOptions()))
+                    .load(text);
             if (!(parsed instanceof Map)) {
                 throw new GenpipeException(where + ": expected a JSON object");
             }
             Map<String, String> out = new LinkedHashMap<>();
             for (Map.Entry<?, ?> e : ((Map<?, ?>) parsed).entrySet()) {
                 if (e.getValue() instanceof Map || e.getValue() instanceof List) {
-                    throw new GenpipeException(where + ": field '" + e.getKey() + "' is nested; jsonl-source reads flat objects");
+                    throw new GenpipeException(
+                            where + ": field '" + e.getKey() + "' is nested; jsonl-source reads flat objects");
                 }
                 out.put(String.valueOf(e.getKey()), e.getValue() == null ? null : String.valueOf(e.getValue()));
             }

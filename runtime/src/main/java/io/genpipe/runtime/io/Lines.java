@@ -14,8 +14,7 @@ public final class Lines {
     /** The longest line read. */
     public static final int MAX_CHARS = 1 << 20;
 
-    private Lines() {
-    }
+    private Lines() {}
 
     /**
      * The next line without its terminator ({@code \n}, {@code \r\n} or {@code \r}), or null at the end.

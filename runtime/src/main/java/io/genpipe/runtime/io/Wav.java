@@ -26,8 +26,7 @@ public final class Wav {
     private static final int FLOAT = 3;
     private static final int EXTENSIBLE = 0xFFFE;
 
-    private Wav() {
-    }
+    private Wav() {}
 
     /**
      * What a WAV file's header says.
@@ -54,7 +53,9 @@ public final class Wav {
     private static Header header(Path file, FileChannel ch) throws IOException {
         long size = ch.size();
         ByteBuffer head = read(ch, 0, 12);
-        if (head.remaining() < 12 || head.getInt(0) != 0x46464952 || head.getInt(8) != 0x45564157) { // "RIFF" .... "WAVE"
+        if (head.remaining() < 12
+                || head.getInt(0) != 0x46464952
+                || head.getInt(8) != 0x45564157) { // "RIFF" .... "WAVE"
             throw new GenpipeException(file + " is not a WAV file (it does not start with a RIFF/WAVE header)");
         }
         long at = 12;
@@ -70,7 +71,8 @@ public final class Wav {
             long body = at + 8;
             if (id == 0x20746d66) { // "fmt "
                 if (length < 16 || body + length > size) {
-                    throw new GenpipeException(file + ": its fmt chunk is " + length + " bytes; a WAV's is at least 16 and inside the file");
+                    throw new GenpipeException(file + ": its fmt chunk is " + length
+                            + " bytes; a WAV's is at least 16 and inside the file");
                 }
                 ByteBuffer fmt = read(ch, body, (int) Math.min(length, 40));
                 format = fmt.getShort(0) & 0xFFFF;
@@ -86,37 +88,43 @@ public final class Wav {
                 }
             } else if (id == 0x61746164) { // "data"
                 if (format < 0) {
-                    throw new GenpipeException(file + ": its data chunk comes before any fmt chunk; it is not a valid WAV file");
+                    throw new GenpipeException(
+                            file + ": its data chunk comes before any fmt chunk; it is not a valid WAV file");
                 }
                 check(file, format, channels, rate, bits, blockAlign);
                 long available = Math.min(length, size - body);
                 if (available < length && length != 0xFFFFFFFFL) {
-                    throw new GenpipeException(file + " is cut short: its data chunk says " + length + " bytes, the file holds "
-                            + available);
+                    throw new GenpipeException(file + " is cut short: its data chunk says " + length
+                            + " bytes, the file holds " + available);
                 }
                 long frames = available / blockAlign;
                 if (frames > MAX_FRAMES) {
-                    throw new GenpipeException(file + " holds " + frames + " frames (" + Math.round(frames / (double) rate)
-                            + " s); genpipe reads WAV files up to " + MAX_FRAMES + " frames");
+                    throw new GenpipeException(
+                            file + " holds " + frames + " frames (" + Math.round(frames / (double) rate)
+                                    + " s); genpipe reads WAV files up to " + MAX_FRAMES + " frames");
                 }
                 return new Header(format, channels, rate, bits, frames, body);
             }
             at = body + length + (length & 1);
         }
-        throw new GenpipeException(file + " has no " + (format < 0 ? "fmt chunk" : "data chunk") + "; it is not a complete WAV file");
+        throw new GenpipeException(
+                file + " has no " + (format < 0 ? "fmt chunk" : "data chunk") + "; it is not a complete WAV file");
     }
 
     private static void check(Path file, int format, int channels, int rate, int bits, int blockAlign) {
         boolean ok = format == PCM && (bits == 8 || bits == 16 || bits == 24 || bits == 32)
                 || format == FLOAT && (bits == 32 || bits == 64);
         if (!ok) {
-            throw new GenpipeException(file + " is " + (format == PCM ? bits + "-bit integer PCM" : format == FLOAT ? bits
-                    + "-bit float" : "encoded with WAV format code " + format) + "; genpipe reads integer PCM of 8, 16, 24 or 32 bits"
+            throw new GenpipeException(file + " is "
+                    + (format == PCM
+                            ? bits + "-bit integer PCM"
+                            : format == FLOAT ? bits + "-bit float" : "encoded with WAV format code " + format)
+                    + "; genpipe reads integer PCM of 8, 16, 24 or 32 bits"
                     + " and 32- or 64-bit float");
         }
         if (channels < 1 || channels > 64 || rate < 1 || rate > 768_000 || blockAlign != channels * bits / 8) {
-            throw new GenpipeException(file + " has an inconsistent fmt chunk (channels " + channels + ", sample rate " + rate
-                    + ", " + bits + " bits, block align " + blockAlign + ")");
+            throw new GenpipeException(file + " has an inconsistent fmt chunk (channels " + channels + ", sample rate "
+                    + rate + ", " + bits + " bits, block align " + blockAlign + ")");
         }
     }
 
@@ -149,7 +157,8 @@ public final class Wav {
                     }
                     double v = sum / h.channels();
                     if (!Double.isFinite(v)) {
-                        throw new GenpipeException(file + ": sample " + frame + " is " + v + "; a float WAV must hold finite samples");
+                        throw new GenpipeException(
+                                file + ": sample " + frame + " is " + v + "; a float WAV must hold finite samples");
                     }
                     out[frame++] = v;
                 }
@@ -191,8 +200,14 @@ public final class Wav {
     public static byte[] pcm16(float[] samples, int from, int count, int sampleRate) {
         ByteBuffer b = ByteBuffer.allocate(44 + 2 * count).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(0x46464952).putInt(36 + 2 * count).putInt(0x45564157);
-        b.putInt(0x20746d66).putInt(16).putShort((short) PCM).putShort((short) 1).putInt(sampleRate).putInt(2 * sampleRate)
-                .putShort((short) 2).putShort((short) 16);
+        b.putInt(0x20746d66)
+                .putInt(16)
+                .putShort((short) PCM)
+                .putShort((short) 1)
+                .putInt(sampleRate)
+                .putInt(2 * sampleRate)
+                .putShort((short) 2)
+                .putShort((short) 16);
         b.putInt(0x61746164).putInt(2 * count);
         for (int i = 0; i < count; i++) {
             double v = Math.max(-1, Math.min(1, samples[from + i]));

@@ -9,7 +9,11 @@ import java.util.Locale;
  */
 public record DeviceSpec(Kind kind, int index) {
 
-    public enum Kind { CPU, CUDA, AUTO }
+    public enum Kind {
+        CPU,
+        CUDA,
+        AUTO
+    }
 
     public static final DeviceSpec CPU = new DeviceSpec(Kind.CPU, 0);
     public static final DeviceSpec AUTO = new DeviceSpec(Kind.AUTO, 0);

@@ -67,7 +67,8 @@ final class ManagedSession {
         lock.readLock().lock();
         if (closed) {
             lock.readLock().unlock();
-            throw new GenpipeException("model " + name + " is closed: the genpipe runtime that loaded it was shut down");
+            throw new GenpipeException(
+                    "model " + name + " is closed: the genpipe runtime that loaded it was shut down");
         }
     }
 
@@ -88,7 +89,8 @@ final class ManagedSession {
                 session.close();
             }
         } catch (OrtException e) {
-            throw new GenpipeException("closing the session of model sha256 " + sha256 + " failed: " + e.getMessage(), e);
+            throw new GenpipeException(
+                    "closing the session of model sha256 " + sha256 + " failed: " + e.getMessage(), e);
         } finally {
             lock.writeLock().unlock();
         }
@@ -99,13 +101,15 @@ final class ManagedSession {
         for (NodeInfo node : infos.values()) {
             if (!(node.getInfo() instanceof TensorInfo)) {
                 throw new GenpipeException("model " + model + ": " + kind + " '" + node.getName() + "' is a "
-                        + node.getInfo().getClass().getSimpleName() + "; genpipe runs models whose inputs and outputs are tensors");
+                        + node.getInfo().getClass().getSimpleName()
+                        + "; genpipe runs models whose inputs and outputs are tensors");
             }
             TensorInfo info = (TensorInfo) node.getInfo();
             DType dtype = OnnxRuntime.dtypeOf(info.type);
             if (dtype == null) {
-                throw new GenpipeException("model " + model + ": " + kind + " '" + node.getName() + "' has element type "
-                        + info.type + ", which genpipe does not support (supported: float32, float64, int8, uint8, int32, int64, bool)");
+                throw new GenpipeException(
+                        "model " + model + ": " + kind + " '" + node.getName() + "' has element type " + info.type
+                                + ", which genpipe does not support (supported: float32, float64, int8, uint8, int32, int64, bool)");
             }
             long[] shape = info.getShape();
             String[] names = info.getDimensionNames();

@@ -65,8 +65,8 @@ public final class ModelSource {
             }
             return new ModelSource(pluginName + ":" + path, in.readAllBytes(), null);
         } catch (IOException e) {
-            throw new GenpipeException("Plugin '" + pluginName + "': model resource '" + path + "' cannot be read: "
-                    + e.getMessage(), e);
+            throw new GenpipeException(
+                    "Plugin '" + pluginName + "': model resource '" + path + "' cannot be read: " + e.getMessage(), e);
         }
     }
 

@@ -23,11 +23,14 @@ import java.util.Locale;
 final class NativeLibraryCache {
 
     static final String PROPERTY = "genpipe.native.cache";
-    private static final List<String> LIBRARIES = List.of("onnxruntime", "onnxruntime4j_jni", "onnxruntime_providers_shared",
-            "onnxruntime_providers_cuda", "onnxruntime_providers_tensorrt");
+    private static final List<String> LIBRARIES = List.of(
+            "onnxruntime",
+            "onnxruntime4j_jni",
+            "onnxruntime_providers_shared",
+            "onnxruntime_providers_cuda",
+            "onnxruntime_providers_tensorrt");
 
-    private NativeLibraryCache() {
-    }
+    private NativeLibraryCache() {}
 
     /** Prepares the cache and points ONNX Runtime at it, when asked for and not already pointed elsewhere. */
     static void prepare() {
@@ -44,7 +47,9 @@ final class NativeLibraryCache {
             boolean any = false;
             for (String name : LIBRARIES) {
                 String file = System.mapLibraryName(name);
-                URL resource = NativeLibraryCache.class.getClassLoader().getResource("ai/onnxruntime/native/" + platform + "/" + file);
+                URL resource = NativeLibraryCache.class
+                        .getClassLoader()
+                        .getResource("ai/onnxruntime/native/" + platform + "/" + file);
                 if (resource == null) {
                     continue;
                 }
@@ -76,8 +81,12 @@ final class NativeLibraryCache {
     private static String platform() {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
-        String o = os.contains("linux") ? "linux" : os.contains("mac") || os.contains("darwin") ? "osx" : os.contains("win") ? "win" : null;
-        String a = arch.equals("amd64") || arch.equals("x86_64") ? "x64" : arch.equals("aarch64") || arch.equals("arm64") ? "aarch64" : null;
+        String o = os.contains("linux")
+                ? "linux"
+                : os.contains("mac") || os.contains("darwin") ? "osx" : os.contains("win") ? "win" : null;
+        String a = arch.equals("amd64") || arch.equals("x86_64")
+                ? "x64"
+                : arch.equals("aarch64") || arch.equals("arm64") ? "aarch64" : null;
         return o == null || a == null ? null : o + "-" + a;
     }
 }

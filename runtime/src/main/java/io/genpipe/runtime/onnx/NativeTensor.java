@@ -78,6 +78,9 @@ final class NativeTensor extends Tensor {
 
     @Override
     protected ByteBuffer readBytes() {
-        return value().getByteBuffer().order(ByteOrder.nativeOrder()).asReadOnlyBuffer().order(ByteOrder.nativeOrder());
+        return value().getByteBuffer()
+                .order(ByteOrder.nativeOrder())
+                .asReadOnlyBuffer()
+                .order(ByteOrder.nativeOrder());
     }
 }

@@ -115,7 +115,8 @@ final class OnnxModel implements Model {
         for (Map.Entry<String, BufferTensor> e : outputs.entrySet()) {
             PortSpec port = byName.get(e.getKey());
             if (port == null) {
-                throw new GenpipeException("model " + name + " has no output '" + e.getKey() + "'; outputs: " + outputs());
+                throw new GenpipeException(
+                        "model " + name + " has no output '" + e.getKey() + "'; outputs: " + outputs());
             }
             port.mismatch(e.getValue()).ifPresent(m -> {
                 throw new GenpipeException("model " + name + ": preallocated output " + m);
@@ -193,8 +194,8 @@ final class OnnxModel implements Model {
 
     /** Wraps a direct buffer without copying; the wrapper is closed after the run. */
     private OnnxTensor wrap(BufferTensor t, List<OnnxTensor> temporaries) throws OrtException {
-        OnnxTensor wrapped = OnnxTensor.createTensor(runtime.environment(), t.buffer(), t.shape(),
-                OnnxRuntime.ortTypeOf(t.dtype()));
+        OnnxTensor wrapped =
+                OnnxTensor.createTensor(runtime.environment(), t.buffer(), t.shape(), OnnxRuntime.ortTypeOf(t.dtype()));
         runtime.opened();
         temporaries.add(wrapped);
         return wrapped;
@@ -231,8 +232,10 @@ final class OnnxModel implements Model {
         String shapes = inputs.entrySet().stream()
                 .map(i -> i.getKey() + ": " + i.getValue().typeString())
                 .collect(Collectors.joining(", ", "[", "]"));
-        return new GenpipeException("model " + name + " (sha256 " + sha256().substring(0, 12) + ", " + device()
-                + ") failed on inputs " + shapes + ": " + OnnxRuntime.oneLine(e), e);
+        return new GenpipeException(
+                "model " + name + " (sha256 " + sha256().substring(0, 12) + ", " + device() + ") failed on inputs "
+                        + shapes + ": " + OnnxRuntime.oneLine(e),
+                e);
     }
 
     @Override

@@ -32,13 +32,13 @@ final class OnnxOutputs implements ModelOutputs {
             throw new IllegalStateException("outputs of model " + modelName + " are closed");
         }
         if (taken.contains(name)) {
-            throw new IllegalStateException("output '" + name + "' of model " + modelName
-                    + " was taken; its new owner holds it");
+            throw new IllegalStateException(
+                    "output '" + name + "' of model " + modelName + " was taken; its new owner holds it");
         }
         NativeTensor t = tensors.get(name);
         if (t == null) {
-            throw new IllegalArgumentException("model " + modelName + " has no output '" + name + "'; outputs: "
-                    + tensors.keySet());
+            throw new IllegalArgumentException(
+                    "model " + modelName + " has no output '" + name + "'; outputs: " + tensors.keySet());
         }
         return t;
     }

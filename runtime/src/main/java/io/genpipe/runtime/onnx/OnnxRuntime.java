@@ -57,8 +57,8 @@ public final class OnnxRuntime {
                 try (OrtEnvironment.ThreadingOptions pool = new OrtEnvironment.ThreadingOptions()) {
                     pool.setGlobalIntraOpNumThreads(threads);
                     pool.setGlobalInterOpNumThreads(1); // sessions run sequentially: no inter-op pool needed
-                    OrtEnvironment e = OrtEnvironment.getEnvironment(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING,
-                            "ort-java", pool);
+                    OrtEnvironment e = OrtEnvironment.getEnvironment(
+                            ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, "ort-java", pool);
                     made[0] = Boolean.TRUE;
                     return e;
                 } catch (IllegalStateException exists) {
@@ -95,15 +95,20 @@ public final class OnnxRuntime {
      * on a thread of its own with a large stack; later calls find the environment already there.
      */
     private static OrtEnvironment loadEnvironment(java.util.function.Supplier<OrtEnvironment> make) {
-        java.util.concurrent.atomic.AtomicReference<Object> result = new java.util.concurrent.atomic.AtomicReference<>();
-        Thread loader = new Thread(null, () -> {
-            try {
-                NativeLibraryCache.prepare();
-                result.set(make.get());
-            } catch (RuntimeException | LinkageError e) {
-                result.set(e);
-            }
-        }, "genpipe-onnxruntime-init", NATIVE_INIT_STACK);
+        java.util.concurrent.atomic.AtomicReference<Object> result =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Thread loader = new Thread(
+                null,
+                () -> {
+                    try {
+                        NativeLibraryCache.prepare();
+                        result.set(make.get());
+                    } catch (RuntimeException | LinkageError e) {
+                        result.set(e);
+                    }
+                },
+                "genpipe-onnxruntime-init",
+                NATIVE_INIT_STACK);
         loader.start();
         boolean interrupted = false;
         while (true) {
@@ -122,8 +127,10 @@ public final class OnnxRuntime {
             return (OrtEnvironment) r;
         }
         Throwable e = (Throwable) r;
-        throw new GenpipeException("ONNX Runtime's native library could not be loaded on "
-                + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ": " + e.getMessage(), e);
+        throw new GenpipeException(
+                "ONNX Runtime's native library could not be loaded on " + System.getProperty("os.name") + "/"
+                        + System.getProperty("os.arch") + ": " + e.getMessage(),
+                e);
     }
 
     OrtEnvironment environment() {
@@ -228,6 +235,5 @@ public final class OnnxRuntime {
      * @param available whether {@code addCUDA} succeeded
      * @param detail what happened, e.g. the native error when it failed
      */
-    public record CudaStatus(boolean available, String detail) {
-    }
+    public record CudaStatus(boolean available, String detail) {}
 }

@@ -25,7 +25,8 @@ public enum OptimizationLevel {
         try {
             return valueOf(text.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new GenpipeException("Unknown optimization level '" + text + "'; expected none, basic, extended or all");
+            throw new GenpipeException(
+                    "Unknown optimization level '" + text + "'; expected none, basic, extended or all");
         }
     }
 

@@ -1,8 +1,8 @@
 package io.genpipe.runtime.onnx;
 
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.OrtSession.SessionOptions;
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.spi.Model;
 import java.io.IOException;
@@ -69,7 +69,8 @@ public final class SessionRegistry implements AutoCloseable {
         }
         Key key = new Key(source.sha256(), settings);
         ManagedSession session = sessions.computeIfAbsent(key, k -> create(source, settings));
-        loaded.putIfAbsent(source.name() + "|" + session.device(),
+        loaded.putIfAbsent(
+                source.name() + "|" + session.device(),
                 new LoadedModel(source.name(), source.sha256(), session.device()));
         for (List<LoadedModel> recording : recordings) {
             recording.add(new LoadedModel(source.name(), source.sha256(), session.device()));
@@ -91,8 +92,7 @@ public final class SessionRegistry implements AutoCloseable {
      * @param sha256 of its bytes
      * @param device where its session runs
      */
-    public record LoadedModel(String name, String sha256, String device) {
-    }
+    public record LoadedModel(String name, String sha256, String device) {}
 
     /** Sessions currently open. */
     public int size() {
@@ -122,9 +122,12 @@ public final class SessionRegistry implements AutoCloseable {
                                     + ". Use device: cpu, set onMissingDevice: fallback, or run the CUDA build (-Pcuda)"
                                     + " on a machine with a working CUDA installation");
                         }
-                        LOG.log(settings.device().kind() == DeviceSpec.Kind.AUTO ? Level.INFO : Level.WARNING,
+                        LOG.log(
+                                settings.device().kind() == DeviceSpec.Kind.AUTO ? Level.INFO : Level.WARNING,
                                 "model {0}: device {1} unavailable ({2}); running on cpu",
-                                source.name(), settings.device(), reason);
+                                source.name(),
+                                settings.device(),
+                                reason);
                         options.close();
                         options = baseOptions(settings);
                     }
@@ -140,9 +143,11 @@ public final class SessionRegistry implements AutoCloseable {
                 throw e;
             }
         } catch (OrtException e) {
-            throw new GenpipeException("model " + source.name() + " could not be loaded by ONNX Runtime "
-                    + runtime.version() + ": " + OnnxRuntime.oneLine(e)
-                    + ". Is it an ONNX model (opset <= what this ONNX Runtime supports)?", e);
+            throw new GenpipeException(
+                    "model " + source.name() + " could not be loaded by ONNX Runtime "
+                            + runtime.version() + ": " + OnnxRuntime.oneLine(e)
+                            + ". Is it an ONNX model (opset <= what this ONNX Runtime supports)?",
+                    e);
         } finally {
             if (options != null) {
                 options.close();
@@ -159,8 +164,8 @@ public final class SessionRegistry implements AutoCloseable {
                     : runtime.environment().createSession(source.bytesView(), options);
         }
         // Optimized graphs are device-specific: the file name carries the device and level.
-        Path cached = cacheDir.resolve(source.sha256() + "-" + device.replace(':', '_') + "-"
-                + settings.optimization() + ".ort.onnx");
+        Path cached = cacheDir.resolve(
+                source.sha256() + "-" + device.replace(':', '_') + "-" + settings.optimization() + ".ort.onnx");
         if (Files.isRegularFile(cached)) {
             options.setOptimizationLevel(OptimizationLevel.NONE.ort());
             return runtime.environment().createSession(cached.toString(), options);
@@ -222,6 +227,5 @@ public final class SessionRegistry implements AutoCloseable {
         }
     }
 
-    private record Key(String sha256, SessionSettings settings) {
-    }
+    private record Key(String sha256, SessionSettings settings) {}
 }

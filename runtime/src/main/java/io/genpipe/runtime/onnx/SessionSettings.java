@@ -17,9 +17,14 @@ import java.util.Objects;
  * @param optimizedModelCache folder where optimized graphs are cached across processes to cut
  *     start-up, or null for none
  */
-public record SessionSettings(DeviceSpec device, MissingDevicePolicy onMissingDevice, boolean sharedPool,
-                              int intraOpThreads, int interOpThreads, OptimizationLevel optimization,
-                              Path optimizedModelCache) {
+public record SessionSettings(
+        DeviceSpec device,
+        MissingDevicePolicy onMissingDevice,
+        boolean sharedPool,
+        int intraOpThreads,
+        int interOpThreads,
+        OptimizationLevel optimization,
+        Path optimizedModelCache) {
 
     public SessionSettings {
         Objects.requireNonNull(device, "device is null");
@@ -36,13 +41,19 @@ public record SessionSettings(DeviceSpec device, MissingDevicePolicy onMissingDe
     }
 
     public SessionSettings withDevice(DeviceSpec newDevice) {
-        return new SessionSettings(newDevice, onMissingDevice, sharedPool, intraOpThreads, interOpThreads, optimization,
+        return new SessionSettings(
+                newDevice,
+                onMissingDevice,
+                sharedPool,
+                intraOpThreads,
+                interOpThreads,
+                optimization,
                 optimizedModelCache);
     }
 
     public SessionSettings withOnMissingDevice(MissingDevicePolicy policy) {
-        return new SessionSettings(device, policy, sharedPool, intraOpThreads, interOpThreads, optimization,
-                optimizedModelCache);
+        return new SessionSettings(
+                device, policy, sharedPool, intraOpThreads, interOpThreads, optimization, optimizedModelCache);
     }
 
     /** Each session with its own pools of these sizes (0: ONNX Runtime's default), not the shared pool. */
@@ -52,17 +63,17 @@ public record SessionSettings(DeviceSpec device, MissingDevicePolicy onMissingDe
 
     /** Sessions on the process's shared pool ({@code true}) or each on its own ({@code false}). */
     public SessionSettings withSharedPool(boolean shared) {
-        return new SessionSettings(device, onMissingDevice, shared, intraOpThreads, interOpThreads, optimization,
-                optimizedModelCache);
+        return new SessionSettings(
+                device, onMissingDevice, shared, intraOpThreads, interOpThreads, optimization, optimizedModelCache);
     }
 
     public SessionSettings withOptimization(OptimizationLevel level) {
-        return new SessionSettings(device, onMissingDevice, sharedPool, intraOpThreads, interOpThreads, level,
-                optimizedModelCache);
+        return new SessionSettings(
+                device, onMissingDevice, sharedPool, intraOpThreads, interOpThreads, level, optimizedModelCache);
     }
 
     public SessionSettings withOptimizedModelCache(Path folder) {
-        return new SessionSettings(device, onMissingDevice, sharedPool, intraOpThreads, interOpThreads, optimization,
-                folder);
+        return new SessionSettings(
+                device, onMissingDevice, sharedPool, intraOpThreads, interOpThreads, optimization, folder);
     }
 }

@@ -101,8 +101,10 @@ public final class OutputFolder implements AutoCloseable {
                 return false;
             }
             String text = Files.readString(runJson, StandardCharsets.UTF_8).strip();
-            return text.startsWith("{\n  \"pipeline\": {") && text.contains("\n  \"genpipe\": ")
-                    && text.contains("\n  \"steps\": [") && text.endsWith("}");
+            return text.startsWith("{\n  \"pipeline\": {")
+                    && text.contains("\n  \"genpipe\": ")
+                    && text.contains("\n  \"steps\": [")
+                    && text.endsWith("}");
         } catch (IOException | RuntimeException e) {
             return false;
         }
@@ -120,8 +122,8 @@ public final class OutputFolder implements AutoCloseable {
         Path t = target.toAbsolutePath().normalize();
         Optional<String> refused = refusal(t, pipelineFile, Path.of(""));
         if (refused.isPresent()) {
-            throw new PipelineException(List.of(new Problem(new Location(pipelineFile.toAbsolutePath(), 0, 0), null,
-                    refused.get())));
+            throw new PipelineException(
+                    List.of(new Problem(new Location(pipelineFile.toAbsolutePath(), 0, 0), null, refused.get())));
         }
         Path parent = t.getParent();
         String name = t.getFileName().toString();
@@ -145,8 +147,8 @@ public final class OutputFolder implements AutoCloseable {
             refused = refusal(t, pipelineFile, Path.of(""));
             if (refused.isPresent()) {
                 lock.release();
-                throw new PipelineException(List.of(new Problem(new Location(pipelineFile.toAbsolutePath(), 0, 0), null,
-                        refused.get())));
+                throw new PipelineException(
+                        List.of(new Problem(new Location(pipelineFile.toAbsolutePath(), 0, 0), null, refused.get())));
             }
             Path temp = Files.createTempDirectory(parent, "." + name + PARTIAL);
             return new OutputFolder(t, temp, channel, lock);
@@ -198,14 +200,16 @@ public final class OutputFolder implements AutoCloseable {
      */
     public synchronized void commit() {
         if (closed || committed) {
-            throw new IllegalStateException("output folder " + target + " is already " + (committed ? "committed" : "closed"));
+            throw new IllegalStateException(
+                    "output folder " + target + " is already " + (committed ? "committed" : "closed"));
         }
         try {
             Path old = null;
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                 if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS) || !isPreviousRun(target)) {
-                    throw new GenpipeException("output folder " + target + " appeared during the run and is not a previous"
-                            + " genpipe run; it was left as it is and nothing was written");
+                    throw new GenpipeException(
+                            "output folder " + target + " appeared during the run and is not a previous"
+                                    + " genpipe run; it was left as it is and nothing was written");
                 }
                 old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + OLD);
                 Files.delete(old);

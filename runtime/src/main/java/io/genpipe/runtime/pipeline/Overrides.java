@@ -12,8 +12,7 @@ public final class Overrides {
     /** Pipeline settings {@code --set} can override besides step parameters. */
     static final List<String> SETTINGS = List.of("batchSize", "seed", "threads", "threadPool");
 
-    private Overrides() {
-    }
+    private Overrides() {}
 
     /**
      * @param sets each {@code step.param=value} (the value is text, converted by the parameter's
@@ -42,7 +41,8 @@ public final class Overrides {
                     if (value.equals("shared") || value.equals("per-session")) {
                         threadPool = value;
                     } else {
-                        problems.add(new Problem(where, null, "--set " + set + ": threadPool must be shared or per-session"));
+                        problems.add(new Problem(
+                                where, null, "--set " + set + ": threadPool must be shared or per-session"));
                     }
                     continue;
                 }
@@ -54,8 +54,11 @@ public final class Overrides {
                         }
                         threads = (int) n;
                     } catch (NumberFormatException e) {
-                        problems.add(new Problem(where, null, "--set " + set + ": threads must be a whole number from 0"
-                                + " (ONNX Runtime's choice) to " + PipelineReader.MAX_THREADS));
+                        problems.add(new Problem(
+                                where,
+                                null,
+                                "--set " + set + ": threads must be a whole number from 0"
+                                        + " (ONNX Runtime's choice) to " + PipelineReader.MAX_THREADS));
                     }
                     continue;
                 }
@@ -70,15 +73,24 @@ public final class Overrides {
                         seed = Long.parseLong(value);
                     }
                 } catch (NumberFormatException e) {
-                    problems.add(new Problem(where, null, "--set " + set + ": " + (set.startsWith("batchSize=")
-                            ? "batchSize must be a whole number from 1 to " + PipelineReader.MAX_BATCH
-                            : "seed must be a whole number from " + Long.MIN_VALUE + " to " + Long.MAX_VALUE)));
+                    problems.add(new Problem(
+                            where,
+                            null,
+                            "--set " + set + ": "
+                                    + (set.startsWith("batchSize=")
+                                            ? "batchSize must be a whole number from 1 to " + PipelineReader.MAX_BATCH
+                                            : "seed must be a whole number from " + Long.MIN_VALUE + " to "
+                                                    + Long.MAX_VALUE)));
                 }
                 continue;
             }
             if (eq < 0 || dot < 0 || dot > eq) {
-                problems.add(new Problem(where, null, "--set " + set + ": expected step.parameter=value (e.g. --set"
-                        + " test.limit=100) or a pipeline setting (" + String.join(", ", SETTINGS) + "), e.g. --set batchSize=64"));
+                problems.add(new Problem(
+                        where,
+                        null,
+                        "--set " + set + ": expected step.parameter=value (e.g. --set"
+                                + " test.limit=100) or a pipeline setting (" + String.join(", ", SETTINGS)
+                                + "), e.g. --set batchSize=64"));
                 continue;
             }
             String id = set.substring(0, dot);
@@ -86,8 +98,11 @@ public final class Overrides {
             String value = set.substring(eq + 1);
             StepDefinition s = steps.get(id);
             if (s == null) {
-                problems.add(new Problem(where, null, "--set " + set + ": no step '" + id + "'"
-                        + DidYouMean.hint(id, steps.keySet()) + " (steps: " + String.join(", ", steps.keySet()) + ")"));
+                problems.add(new Problem(
+                        where,
+                        null,
+                        "--set " + set + ": no step '" + id + "'" + DidYouMean.hint(id, steps.keySet()) + " (steps: "
+                                + String.join(", ", steps.keySet()) + ")"));
                 continue;
             }
             Map<String, Object> with = new LinkedHashMap<>(s.with());
@@ -97,7 +112,10 @@ public final class Overrides {
         if (!problems.isEmpty()) {
             throw new PipelineException(problems);
         }
-        return definition.withSeed(seed).withBatchSize(batchSize).withThreads(threadPool, threads)
+        return definition
+                .withSeed(seed)
+                .withBatchSize(batchSize)
+                .withThreads(threadPool, threads)
                 .withSteps(new ArrayList<>(steps.values()));
     }
 }

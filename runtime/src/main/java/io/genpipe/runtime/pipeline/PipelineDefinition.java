@@ -25,9 +25,20 @@ import java.util.List;
  *     CLI reads it from the file first), or of each session's own pool; 0 (default) lets ONNX Runtime
  *     decide (one thread per physical core)
  */
-public record PipelineDefinition(Path file, String sha256, String name, long seed, String device,
-                                 String onMissingDevice, int batchSize, String out, List<StepDefinition> steps,
-                                 String nonFinite, long maxRows, String threadPool, int threads) {
+public record PipelineDefinition(
+        Path file,
+        String sha256,
+        String name,
+        long seed,
+        String device,
+        String onMissingDevice,
+        int batchSize,
+        String out,
+        List<StepDefinition> steps,
+        String nonFinite,
+        long maxRows,
+        String threadPool,
+        int threads) {
 
     /** Rows a source or sampler may produce unless the file's {@code limits: {rows: N}} raises it. */
     public static final long DEFAULT_MAX_ROWS = 10_000_000;
@@ -37,9 +48,30 @@ public record PipelineDefinition(Path file, String sha256, String name, long see
     }
 
     /** A definition with the default nonFinite (fail) and row limit. */
-    public PipelineDefinition(Path file, String sha256, String name, long seed, String device, String onMissingDevice,
-                              int batchSize, String out, List<StepDefinition> steps) {
-        this(file, sha256, name, seed, device, onMissingDevice, batchSize, out, steps, "fail", DEFAULT_MAX_ROWS, null, 0);
+    public PipelineDefinition(
+            Path file,
+            String sha256,
+            String name,
+            long seed,
+            String device,
+            String onMissingDevice,
+            int batchSize,
+            String out,
+            List<StepDefinition> steps) {
+        this(
+                file,
+                sha256,
+                name,
+                seed,
+                device,
+                onMissingDevice,
+                batchSize,
+                out,
+                steps,
+                "fail",
+                DEFAULT_MAX_ROWS,
+                null,
+                0);
     }
 
     public Path folder() {
@@ -48,26 +80,87 @@ public record PipelineDefinition(Path file, String sha256, String name, long see
     }
 
     public PipelineDefinition withSeed(long newSeed) {
-        return new PipelineDefinition(file, sha256, name, newSeed, device, onMissingDevice, batchSize, out, steps, nonFinite, maxRows, threadPool, threads);
+        return new PipelineDefinition(
+                file,
+                sha256,
+                name,
+                newSeed,
+                device,
+                onMissingDevice,
+                batchSize,
+                out,
+                steps,
+                nonFinite,
+                maxRows,
+                threadPool,
+                threads);
     }
 
     public PipelineDefinition withDevice(String newDevice, String newOnMissingDevice) {
-        return new PipelineDefinition(file, sha256, name, seed, newDevice, newOnMissingDevice, batchSize, out, steps, nonFinite,
-                maxRows, threadPool, threads);
+        return new PipelineDefinition(
+                file,
+                sha256,
+                name,
+                seed,
+                newDevice,
+                newOnMissingDevice,
+                batchSize,
+                out,
+                steps,
+                nonFinite,
+                maxRows,
+                threadPool,
+                threads);
     }
 
     public PipelineDefinition withBatchSize(int newBatchSize) {
-        return new PipelineDefinition(file, sha256, name, seed, device, onMissingDevice, newBatchSize, out, steps, nonFinite,
-                maxRows, threadPool, threads);
+        return new PipelineDefinition(
+                file,
+                sha256,
+                name,
+                seed,
+                device,
+                onMissingDevice,
+                newBatchSize,
+                out,
+                steps,
+                nonFinite,
+                maxRows,
+                threadPool,
+                threads);
     }
 
     public PipelineDefinition withThreads(String newThreadPool, int newThreads) {
-        return new PipelineDefinition(file, sha256, name, seed, device, onMissingDevice, batchSize, out, steps, nonFinite,
-                maxRows, newThreadPool, newThreads);
+        return new PipelineDefinition(
+                file,
+                sha256,
+                name,
+                seed,
+                device,
+                onMissingDevice,
+                batchSize,
+                out,
+                steps,
+                nonFinite,
+                maxRows,
+                newThreadPool,
+                newThreads);
     }
 
     public PipelineDefinition withSteps(List<StepDefinition> newSteps) {
-        return new PipelineDefinition(file, sha256, name, seed, device, onMissingDevice, batchSize, out, newSteps, nonFinite,
-                maxRows, threadPool, threads);
+        return new PipelineDefinition(
+                file,
+                sha256,
+                name,
+                seed,
+                device,
+                onMissingDevice,
+                batchSize,
+                out,
+                newSteps,
+                nonFinite,
+                maxRows,
+                threadPool,
+                threads);
     }
 }

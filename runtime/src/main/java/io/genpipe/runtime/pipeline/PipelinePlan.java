@@ -31,8 +31,15 @@ public record PipelinePlan(PipelineDefinition definition, List<Planned> steps) {
      * @param publishes the side values it publishes
      * @param sideInputs the steps whose side values it reads
      */
-    public record Planned(StepDefinition definition, String kind, Step step, List<PortSpec> outputs, List<String> consumers,
-                          StepKind execution, List<SideValue> publishes, List<String> sideInputs) {
+    public record Planned(
+            StepDefinition definition,
+            String kind,
+            Step step,
+            List<PortSpec> outputs,
+            List<String> consumers,
+            StepKind execution,
+            List<SideValue> publishes,
+            List<String> sideInputs) {
 
         public Planned {
             outputs = List.copyOf(outputs);

@@ -40,8 +40,19 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 public final class PipelineReader {
 
-    static final List<String> TOP_LEVEL = List.of("name", "description", "seed", "device", "onMissingDevice",
-            "batchSize", "out", "nonFinite", "limits", "threadPool", "threads", "steps");
+    static final List<String> TOP_LEVEL = List.of(
+            "name",
+            "description",
+            "seed",
+            "device",
+            "onMissingDevice",
+            "batchSize",
+            "out",
+            "nonFinite",
+            "limits",
+            "threadPool",
+            "threads",
+            "steps");
     static final List<String> LIMITS = List.of("rows");
     /** The largest pipeline file read: bigger ones are refused before parsing. */
     static final long MAX_FILE_BYTES = 1 << 20;
@@ -49,11 +60,13 @@ public final class PipelineReader {
     static final int MAX_THREADS = 1024;
     /** The most steps a pipeline may have. */
     static final int MAX_STEPS = 10_000;
+
     static final List<String> STEP_KEYS = List.of("id", "use", "inputs", "with", "description");
     private static final Pattern STEP_ID = Pattern.compile("[a-z0-9][a-z0-9-]*");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]*)}");
     /** Every dollar-brace prefix and colon in a text, nested ones included. */
     private static final Pattern PREFIX = Pattern.compile("\\$\\{([^:}${]*):");
+
     private static final int DEFAULT_BATCH = 256;
     /** The largest top-level batchSize: rows moved between steps at once. */
     static final int MAX_BATCH = 1_000_000;
@@ -62,8 +75,8 @@ public final class PipelineReader {
     /** The only lookups a pipeline file may use: a pipeline file must never read a file, a URL or a constant. */
     static final List<String> LOOKUPS = List.of("env", "sys");
 
-    private final ConfigurationInterpolator interpolator = ConfigurationInterpolator.fromSpecification(
-            new InterpolatorSpecification.Builder()
+    private final ConfigurationInterpolator interpolator =
+            ConfigurationInterpolator.fromSpecification(new InterpolatorSpecification.Builder()
                     .withPrefixLookup("env", DefaultLookups.ENVIRONMENT.getLookup())
                     .withPrefixLookup("sys", DefaultLookups.SYSTEM_PROPERTIES.getLookup())
                     .create());
@@ -89,8 +102,7 @@ public final class PipelineReader {
      * @param definition the pipeline, without the steps that lack an id or a use
      * @param problems structural problems found
      */
-    public record Result(PipelineDefinition definition, List<Problem> problems) {
-    }
+    public record Result(PipelineDefinition definition, List<Problem> problems) {}
 
     /**
      * @throws PipelineException when the file cannot be parsed at all
@@ -100,21 +112,30 @@ public final class PipelineReader {
         byte[] bytes;
         try {
             if (Files.isRegularFile(path) && Files.size(path) > MAX_FILE_BYTES) {
-                throw new PipelineException(List.of(new Problem(new Location(path, 0, 0), null, "the pipeline file is "
-                        + Files.size(path) + " bytes; at most " + MAX_FILE_BYTES + " bytes (1 MiB) are read")));
+                throw new PipelineException(List.of(new Problem(
+                        new Location(path, 0, 0),
+                        null,
+                        "the pipeline file is " + Files.size(path) + " bytes; at most " + MAX_FILE_BYTES
+                                + " bytes (1 MiB) are read")));
             }
             bytes = Files.readAllBytes(path);
         } catch (IOException e) {
-            throw new PipelineException(List.of(new Problem(new Location(path, 0, 0), null,
-                    Files.exists(path) ? "cannot read the pipeline file: " + e.getMessage()
+            throw new PipelineException(List.of(new Problem(
+                    new Location(path, 0, 0),
+                    null,
+                    Files.exists(path)
+                            ? "cannot read the pipeline file: " + e.getMessage()
                             : "pipeline file does not exist")));
         }
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
-            throw new PipelineException(List.of(new Problem(new Location(path, 0, 0), null,
-                    "the pipeline file is not UTF-8 text")));
+            throw new PipelineException(
+                    List.of(new Problem(new Location(path, 0, 0), null, "the pipeline file is not UTF-8 text")));
         }
         Context ctx = new Context(path);
         Node root;
@@ -128,20 +149,27 @@ public final class PipelineReader {
             String context = "";
             if (e.getContext() != null) {
                 Mark start = e.getContextMark();
-                context = " (" + e.getContext() + (start != null && start != mark
-                        ? " that starts at line " + (start.getLine() + 1) + ", column " + (start.getColumn() + 1) : "") + ")";
+                context = " (" + e.getContext()
+                        + (start != null && start != mark
+                                ? " that starts at line " + (start.getLine() + 1) + ", column "
+                                        + (start.getColumn() + 1)
+                                : "")
+                        + ")";
             }
-            throw new PipelineException(List.of(new Problem(ctx.at(mark), null, "YAML syntax error: " + what + context)));
+            throw new PipelineException(
+                    List.of(new Problem(ctx.at(mark), null, "YAML syntax error: " + what + context)));
         } catch (YAMLException e) {
-            throw new PipelineException(List.of(new Problem(new Location(path, 0, 0), null,
-                    "YAML syntax error: " + e.getMessage())));
+            throw new PipelineException(
+                    List.of(new Problem(new Location(path, 0, 0), null, "YAML syntax error: " + e.getMessage())));
         }
         if (root == null) {
-            throw new PipelineException(List.of(new Problem(new Location(path, 1, 1), null,
-                    "the pipeline file is empty; it needs at least a steps: list")));
+            throw new PipelineException(List.of(new Problem(
+                    new Location(path, 1, 1), null, "the pipeline file is empty; it needs at least a steps: list")));
         }
         if (!(root instanceof MappingNode)) {
-            throw new PipelineException(List.of(new Problem(ctx.at(root), null,
+            throw new PipelineException(List.of(new Problem(
+                    ctx.at(root),
+                    null,
                     "a pipeline file is a mapping with name:, steps: and settings; found " + kind(root))));
         }
         Map<String, NodeTuple> top = ctx.mapping((MappingNode) root, TOP_LEVEL, null, "pipeline key");
@@ -149,9 +177,12 @@ public final class PipelineReader {
         String name = ctx.string(top.get("name"), null, fileName);
         if (!NAME.matcher(name).matches()) {
             if (top.get("name") != null) {
-                ctx.problem(top.get("name").getValueNode(), null, "name '" + name + "' is invalid; a pipeline's name"
-                        + " names its default output folder runs/NAME, so use letters, digits, dots, dashes and"
-                        + " underscores (no / or ..), at most 128 characters");
+                ctx.problem(
+                        top.get("name").getValueNode(),
+                        null,
+                        "name '" + name + "' is invalid; a pipeline's name"
+                                + " names its default output folder runs/NAME, so use letters, digits, dots, dashes and"
+                                + " underscores (no / or ..), at most 128 characters");
             }
             name = NAME.matcher(fileName).matches() ? fileName : "pipeline";
         }
@@ -160,15 +191,19 @@ public final class PipelineReader {
         String onMissing = ctx.string(top.get("onMissingDevice"), null, "fail");
         long batch = ctx.integer(top.get("batchSize"), null, DEFAULT_BATCH, 1);
         if (batch > MAX_BATCH) {
-            ctx.problem(top.get("batchSize").getValueNode(), null, "batchSize must be at most " + MAX_BATCH
-                    + " rows; found " + batch);
+            ctx.problem(
+                    top.get("batchSize").getValueNode(),
+                    null,
+                    "batchSize must be at most " + MAX_BATCH + " rows; found " + batch);
             batch = DEFAULT_BATCH;
         }
         int batchSize = (int) batch;
         String out = ctx.string(top.get("out"), null, "runs/" + name);
         if (top.get("out") != null && out.isBlank()) {
-            ctx.problem(top.get("out").getValueNode(), null, "out is empty; name the folder the run writes,"
-                    + " e.g. out: runs/" + name);
+            ctx.problem(
+                    top.get("out").getValueNode(),
+                    null,
+                    "out is empty; name the folder the run writes," + " e.g. out: runs/" + name);
             out = "runs/" + name;
         }
         List<StepDefinition> steps = new ArrayList<>();
@@ -177,7 +212,8 @@ public final class PipelineReader {
             ctx.problem(root, null, "missing steps: the list of steps to run");
         } else if (!(stepsTuple.getValueNode() instanceof SequenceNode)
                 || ((SequenceNode) stepsTuple.getValueNode()).getValue().isEmpty()) {
-            ctx.problem(stepsTuple.getValueNode(), null, "steps must be a non-empty list of steps (- id: ..., use: ...)");
+            ctx.problem(
+                    stepsTuple.getValueNode(), null, "steps must be a non-empty list of steps (- id: ..., use: ...)");
         } else {
             Map<String, Location> ids = new LinkedHashMap<>();
             for (Node stepNode : ((SequenceNode) stepsTuple.getValueNode()).getValue()) {
@@ -189,7 +225,10 @@ public final class PipelineReader {
         }
         String nonFinite = ctx.string(top.get("nonFinite"), null, "fail");
         if (!nonFinite.equals("fail") && !nonFinite.equals("warn")) {
-            ctx.problem(top.get("nonFinite").getValueNode(), null, "nonFinite must be fail or warn; found '" + nonFinite + "'");
+            ctx.problem(
+                    top.get("nonFinite").getValueNode(),
+                    null,
+                    "nonFinite must be fail or warn; found '" + nonFinite + "'");
             nonFinite = "fail";
         }
         long maxRows = PipelineDefinition.DEFAULT_MAX_ROWS;
@@ -204,22 +243,42 @@ public final class PipelineReader {
         }
         String threadPool = ctx.string(top.get("threadPool"), null, null);
         if (threadPool != null && !threadPool.equals("shared") && !threadPool.equals("per-session")) {
-            ctx.problem(top.get("threadPool").getValueNode(), null, "threadPool must be shared (one intra-op pool for every"
-                    + " model step) or per-session (each model its own); found '" + threadPool + "'");
+            ctx.problem(
+                    top.get("threadPool").getValueNode(),
+                    null,
+                    "threadPool must be shared (one intra-op pool for every"
+                            + " model step) or per-session (each model its own); found '" + threadPool + "'");
             threadPool = null;
         }
         long threads = ctx.integer(top.get("threads"), null, 0, 0);
         if (threads > MAX_THREADS) {
-            ctx.problem(top.get("threads").getValueNode(), null, "threads must be from 0 (ONNX Runtime's choice) to "
-                    + MAX_THREADS + "; found " + threads);
+            ctx.problem(
+                    top.get("threads").getValueNode(),
+                    null,
+                    "threads must be from 0 (ONNX Runtime's choice) to " + MAX_THREADS + "; found " + threads);
             threads = 0;
         }
         if (steps.size() > MAX_STEPS) {
-            ctx.problem(stepsTuple.getValueNode(), null, "the pipeline has " + steps.size() + " steps; at most " + MAX_STEPS
-                    + " are allowed");
+            ctx.problem(
+                    stepsTuple.getValueNode(),
+                    null,
+                    "the pipeline has " + steps.size() + " steps; at most " + MAX_STEPS + " are allowed");
         }
-        return new Result(new PipelineDefinition(path, sha256(bytes), name, seed, device, onMissing, batchSize, out, steps,
-                nonFinite, maxRows, threadPool, (int) threads),
+        return new Result(
+                new PipelineDefinition(
+                        path,
+                        sha256(bytes),
+                        name,
+                        seed,
+                        device,
+                        onMissing,
+                        batchSize,
+                        out,
+                        steps,
+                        nonFinite,
+                        maxRows,
+                        threadPool,
+                        (int) threads),
                 List.copyOf(ctx.problems));
     }
 
@@ -231,7 +290,8 @@ public final class PipelineReader {
         MappingNode map = (MappingNode) node;
         String hint = null;
         for (NodeTuple t : map.getValue()) {
-            if (t.getKeyNode() instanceof ScalarNode && ((ScalarNode) t.getKeyNode()).getValue().equals("id")
+            if (t.getKeyNode() instanceof ScalarNode
+                    && ((ScalarNode) t.getKeyNode()).getValue().equals("id")
                     && t.getValueNode() instanceof ScalarNode) {
                 hint = ((ScalarNode) t.getValueNode()).getValue();
             }
@@ -239,13 +299,19 @@ public final class PipelineReader {
         Map<String, NodeTuple> keys = ctx.mapping(map, STEP_KEYS, hint, "step key");
         String id = ctx.string(keys.get("id"), hint, null);
         if (keys.get("id") == null) {
-            ctx.problem(node, null, "step without id: every step needs a unique id: (lower-case letters, digits, dashes)");
+            ctx.problem(
+                    node, null, "step without id: every step needs a unique id: (lower-case letters, digits, dashes)");
         } else if (id != null && !STEP_ID.matcher(id).matches()) {
-            ctx.problem(keys.get("id").getValueNode(), null, "step id '" + id
-                    + "' is invalid; use lower-case letters, digits and dashes, e.g. score-test");
+            ctx.problem(
+                    keys.get("id").getValueNode(),
+                    null,
+                    "step id '" + id + "' is invalid; use lower-case letters, digits and dashes, e.g. score-test");
         } else if (id != null && ids.containsKey(id)) {
-            ctx.problem(keys.get("id").getValueNode(), id, "duplicate step id '" + id + "' (first defined at line "
-                    + ids.get(id).line() + "); step ids must be unique");
+            ctx.problem(
+                    keys.get("id").getValueNode(),
+                    id,
+                    "duplicate step id '" + id + "' (first defined at line "
+                            + ids.get(id).line() + "); step ids must be unique");
         } else if (id != null) {
             ids.put(id, ctx.at(node));
         }
@@ -321,7 +387,9 @@ public final class PipelineReader {
         }
 
         Location at(Mark mark) {
-            return mark == null ? new Location(file, 0, 0) : new Location(file, mark.getLine() + 1, mark.getColumn() + 1);
+            return mark == null
+                    ? new Location(file, 0, 0)
+                    : new Location(file, mark.getLine() + 1, mark.getColumn() + 1);
         }
 
         Location at(Node node) {
@@ -342,14 +410,20 @@ public final class PipelineReader {
                 }
                 String key = ((ScalarNode) t.getKeyNode()).getValue();
                 if (allowed != null && !allowed.contains(key)) {
-                    problem(t.getKeyNode(), step, "unknown " + what + " '" + key + "'" + DidYouMean.hint(key, allowed)
-                            + " (known: " + String.join(", ", allowed) + ")");
+                    problem(
+                            t.getKeyNode(),
+                            step,
+                            "unknown " + what + " '" + key + "'" + DidYouMean.hint(key, allowed) + " (known: "
+                                    + String.join(", ", allowed) + ")");
                     continue;
                 }
                 NodeTuple first = out.putIfAbsent(key, t);
                 if (first != null) {
-                    problem(t.getKeyNode(), step, "duplicate " + what + " '" + key + "' (first at line "
-                            + at(first.getKeyNode()).line() + ")");
+                    problem(
+                            t.getKeyNode(),
+                            step,
+                            "duplicate " + what + " '" + key + "' (first at line "
+                                    + at(first.getKeyNode()).line() + ")");
                 }
             }
             return out;
@@ -383,7 +457,10 @@ public final class PipelineReader {
                 }
             }
             if (!(value instanceof Long) || (Long) value < min) {
-                problem(v, step, key + " must be " + (min == 1 ? "a positive integer" : "an integer") + "; found " + kind(v));
+                problem(
+                        v,
+                        step,
+                        key + " must be " + (min == 1 ? "a positive integer" : "an integer") + "; found " + kind(v));
                 return fallback;
             }
             return (Long) value;
@@ -412,7 +489,9 @@ public final class PipelineReader {
                 if (tag == Tag.NULL) {
                     return null;
                 } else if (tag == Tag.BOOL) {
-                    return Boolean.parseBoolean(text.toLowerCase(java.util.Locale.ROOT).replace("yes", "true").replace("on", "true"));
+                    return Boolean.parseBoolean(text.toLowerCase(java.util.Locale.ROOT)
+                            .replace("yes", "true")
+                            .replace("on", "true"));
                 } else if (tag == Tag.INT) {
                     BigInteger big = new BigInteger(text.replace("_", ""));
                     return big.bitLength() < 64 ? (Object) big.longValue() : text;
@@ -434,8 +513,11 @@ public final class PipelineReader {
             while (each.find()) {
                 String prefix = each.group(1);
                 if (!LOOKUPS.contains(prefix)) {
-                    problem(node, step, "${" + prefix + ":...} is not allowed: a pipeline file may use only ${env:NAME}"
-                            + " and ${sys:property} (allowed prefixes: " + String.join(", ", LOOKUPS) + ")");
+                    problem(
+                            node,
+                            step,
+                            "${" + prefix + ":...} is not allowed: a pipeline file may use only ${env:NAME}"
+                                    + " and ${sys:property} (allowed prefixes: " + String.join(", ", LOOKUPS) + ")");
                     refused = true;
                 }
             }
@@ -447,9 +529,11 @@ public final class PipelineReader {
             Matcher left = VARIABLE.matcher(result);
             while (left.find()) {
                 String variable = left.group(1);
-                String why = variable.startsWith("env:") ? "environment variable " + variable.substring(4) + " is not set"
-                        : variable.startsWith("sys:") ? "system property " + variable.substring(4) + " is not set"
-                        : "unknown variable; use ${env:NAME} or ${sys:property}";
+                String why = variable.startsWith("env:")
+                        ? "environment variable " + variable.substring(4) + " is not set"
+                        : variable.startsWith("sys:")
+                                ? "system property " + variable.substring(4) + " is not set"
+                                : "unknown variable; use ${env:NAME} or ${sys:property}";
                 problem(node, step, "cannot resolve ${" + variable + "}: " + why);
             }
             return result;

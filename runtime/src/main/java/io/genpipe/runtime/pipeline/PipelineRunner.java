@@ -37,7 +37,7 @@ public final class PipelineRunner {
 
     private final PipelineHost genpipe;
     private final Consumer<String> log;
-    private volatile Progress progress = (step, rows) -> { };
+    private volatile Progress progress = (step, rows) -> {};
     private volatile Stop current;
 
     /** Told the running row count of a step each time it emits a batch (from the step's thread). */
@@ -50,16 +50,13 @@ public final class PipelineRunner {
         }
 
         /** A row's text generation begins from {@code prompt} (its text tag; empty when it has none). */
-        default void textStart(String stepId, String rowId, String prompt) {
-        }
+        default void textStart(String stepId, String rowId, String prompt) {}
 
         /** A piece of a row's generated text, as a text generator produces it (from the step's thread). */
-        default void text(String stepId, String rowId, String piece) {
-        }
+        default void text(String stepId, String rowId, String piece) {}
 
         /** A row's generated text is complete. */
-        default void textDone(String stepId, String rowId, String finish) {
-        }
+        default void textDone(String stepId, String rowId, String finish) {}
     }
 
     /** Sets the progress listener (e.g. a terminal status line). */
@@ -101,13 +98,16 @@ public final class PipelineRunner {
                 Path temp = folder.temp();
                 execute(plan, temp, metrics, stats, stop);
                 stop.check();
-                List<Map<String, Object>> steps = writeRunJson(plan, temp, metrics, stats, (System.nanoTime() - start) / 1e9);
+                List<Map<String, Object>> steps =
+                        writeRunJson(plan, temp, metrics, stats, (System.nanoTime() - start) / 1e9);
                 for (PipelinePlan.Planned p : plan.steps()) {
                     if (p.step() instanceof ReportSink.ReportStep) {
                         try {
-                            ((ReportSink.ReportStep) p.step()).write(temp, plan.definition().name(), metrics, steps);
+                            ((ReportSink.ReportStep) p.step())
+                                    .write(temp, plan.definition().name(), metrics, steps);
                         } catch (IOException e) {
-                            throw new GenpipeException("step '" + p.id() + "' failed: cannot write report.html: " + e.getMessage(), e);
+                            throw new GenpipeException(
+                                    "step '" + p.id() + "' failed: cannot write report.html: " + e.getMessage(), e);
                         }
                     }
                 }
@@ -124,8 +124,8 @@ public final class PipelineRunner {
             }
         }
         List<RunResult.StepResult> steps = new ArrayList<>();
-        stats.forEach((id, st) -> steps.add(new RunResult.StepResult(id, st.use, st.rows.get(),
-                Math.round(st.seconds * 1000) / 1000.0)));
+        stats.forEach((id, st) ->
+                steps.add(new RunResult.StepResult(id, st.use, st.rows.get(), Math.round(st.seconds * 1000) / 1000.0)));
         return new RunResult(target, metrics, steps, (System.nanoTime() - start) / 1e9);
     }
 
@@ -166,23 +166,49 @@ public final class PipelineRunner {
                 consumers = new ArrayList<>(consumers);
                 consumers.add(response);
             }
-            steps.add(new PipelinePlan.Planned(p.definition(), p.kind(), step, p.outputs(), consumers, p.execution(),
-                    p.publishes(), p.sideInputs()));
+            steps.add(new PipelinePlan.Planned(
+                    p.definition(),
+                    p.kind(),
+                    step,
+                    p.outputs(),
+                    consumers,
+                    p.execution(),
+                    p.publishes(),
+                    p.sideInputs()));
         }
-        PipelinePlan.Planned out = plan.steps().stream().filter(p -> p.id().equals(output)).findFirst().orElse(null);
+        PipelinePlan.Planned out = plan.steps().stream()
+                .filter(p -> p.id().equals(output))
+                .findFirst()
+                .orElse(null);
         if (!found || out == null) {
             rows.close();
-            throw new GenpipeException("pipeline " + plan.definition().name() + " has no step " + (!found ? input : output));
+            throw new GenpipeException(
+                    "pipeline " + plan.definition().name() + " has no step " + (!found ? input : output));
         }
-        steps.add(new PipelinePlan.Planned(new StepDefinition(response, "response", List.of(output), Map.of(),
-                out.definition().location(), Map.of()), "sink", new io.genpipe.runtime.step.SinkStep() {
+        steps.add(new PipelinePlan.Planned(
+                new StepDefinition(
+                        response,
+                        "response",
+                        List.of(output),
+                        Map.of(),
+                        out.definition().location(),
+                        Map.of()),
+                "sink",
+                new io.genpipe.runtime.step.SinkStep() {
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput o, StepContext context) throws Exception {
-                        for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                        for (Batch b = inputs.get(0).next();
+                                b != null;
+                                b = inputs.get(0).next()) {
                             captured.add(b);
                         }
                     }
-                }, List.of(), List.of(), io.genpipe.runtime.step.StepKind.SINK, List.of(), List.of()));
+                },
+                List.of(),
+                List.of(),
+                io.genpipe.runtime.step.StepKind.SINK,
+                List.of(),
+                List.of()));
         Path temp;
         try {
             temp = Files.createTempDirectory("genpipe-rows-");
@@ -191,7 +217,12 @@ public final class PipelineRunner {
             throw new GenpipeException("cannot make a temporary folder for the pipeline's files: " + e.getMessage(), e);
         }
         try {
-            execute(new PipelinePlan(plan.definition(), steps), temp, new TreeMap<>(), new LinkedHashMap<>(), new Stop());
+            execute(
+                    new PipelinePlan(plan.definition(), steps),
+                    temp,
+                    new TreeMap<>(),
+                    new LinkedHashMap<>(),
+                    new Stop());
             return Batch.concat(captured);
         } catch (GenpipeException e) {
             // what a step refused (its own GenpipeException) stays one; anything else is this host's failure
@@ -278,8 +309,10 @@ public final class PipelineRunner {
 
         private static boolean callsExit(Thread t) {
             for (StackTraceElement f : t.getStackTrace()) {
-                if (f.getClassName().equals("java.lang.Shutdown") || (f.getMethodName().equals("exit")
-                        && (f.getClassName().equals("java.lang.Runtime") || f.getClassName().equals("java.lang.System")))) {
+                if (f.getClassName().equals("java.lang.Shutdown")
+                        || (f.getMethodName().equals("exit")
+                                && (f.getClassName().equals("java.lang.Runtime")
+                                        || f.getClassName().equals("java.lang.System")))) {
                     return true;
                 }
             }
@@ -306,8 +339,8 @@ public final class PipelineRunner {
         }
     }
 
-    private void execute(PipelinePlan plan, Path folder, Map<String, Object> metrics, Map<String, StepStats> stats,
-                         Stop stop) {
+    private void execute(
+            PipelinePlan plan, Path folder, Map<String, Object> metrics, Map<String, StepStats> stats, Stop stop) {
         Map<String, Channel> inboxes = new LinkedHashMap<>(); // key: consumer/producer
         for (PipelinePlan.Planned p : plan.steps()) {
             // a step with several inputs reads them one after the other (first input to its end,
@@ -315,10 +348,12 @@ public final class PipelineRunner {
             // buffer without bound, so an upstream step they share is never blocked by them
             // a step reading side values waits for them with its input unread: that input buffers
             // too, so the step producing the side value is never held up by it
-            boolean several = p.definition().inputs().size() > 1 || !p.sideInputs().isEmpty();
+            boolean several =
+                    p.definition().inputs().size() > 1 || !p.sideInputs().isEmpty();
             for (String input : p.definition().inputs()) {
-                inboxes.put(p.id() + "/" + input, several ? Channel.unbounded(input, p.id())
-                        : Channel.bounded(input, p.id(), QUEUE_CAPACITY));
+                inboxes.put(
+                        p.id() + "/" + input,
+                        several ? Channel.unbounded(input, p.id()) : Channel.bounded(input, p.id(), QUEUE_CAPACITY));
             }
             stats.put(p.id(), new StepStats(p.definition().use()));
         }
@@ -363,27 +398,29 @@ public final class PipelineRunner {
                     }
                 }
             };
-            StepContext context = new RunContext(p.id(), plan.definition(), folder, root.fork(p.id()), metrics, progress,
-                    sides, log);
-            Thread t = new Thread(() -> {
-                long t0 = System.nanoTime();
-                try {
-                    p.step().run(inputs, output, context);
-                    for (Channel c : outboxes) {
-                        c.end();
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (Throwable e) {
-                    if (failure.compareAndSet(null, e)) {
-                        failedStep.set(p.id());
-                        threads.forEach(Thread::interrupt);
-                    }
-                } finally {
-                    sides.ended(p.id());
-                    st.seconds = (System.nanoTime() - t0) / 1e9;
-                }
-            }, "genpipe-step-" + p.id());
+            StepContext context =
+                    new RunContext(p.id(), plan.definition(), folder, root.fork(p.id()), metrics, progress, sides, log);
+            Thread t = new Thread(
+                    () -> {
+                        long t0 = System.nanoTime();
+                        try {
+                            p.step().run(inputs, output, context);
+                            for (Channel c : outboxes) {
+                                c.end();
+                            }
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        } catch (Throwable e) {
+                            if (failure.compareAndSet(null, e)) {
+                                failedStep.set(p.id());
+                                threads.forEach(Thread::interrupt);
+                            }
+                        } finally {
+                            sides.ended(p.id());
+                            st.seconds = (System.nanoTime() - t0) / 1e9;
+                        }
+                    },
+                    "genpipe-step-" + p.id());
             threads.add(t);
             stop.add(t);
         }
@@ -407,11 +444,11 @@ public final class PipelineRunner {
         Throwable f = failure.get();
         if (f != null) {
             String message = f instanceof GenpipeException ? f.getMessage() : f.toString();
-            throw new GenpipeException("step '" + failedStep.get() + "' failed: " + message
-                    + "; no output was written", f);
+            throw new GenpipeException(
+                    "step '" + failedStep.get() + "' failed: " + message + "; no output was written", f);
         }
-        stats.forEach((id, st) -> log.accept(String.format(java.util.Locale.ROOT, "step %-20s %8d rows %8.2f s",
-                id, st.rows.get(), st.seconds)));
+        stats.forEach((id, st) -> log.accept(
+                String.format(java.util.Locale.ROOT, "step %-20s %8d rows %8.2f s", id, st.rows.get(), st.seconds)));
     }
 
     private static void drain(Map<String, Channel> inboxes) {
@@ -429,8 +466,8 @@ public final class PipelineRunner {
         }
     }
 
-    private List<Map<String, Object>> writeRunJson(PipelinePlan plan, Path folder, Map<String, Object> metrics,
-                                                   Map<String, StepStats> stats, double seconds) {
+    private List<Map<String, Object>> writeRunJson(
+            PipelinePlan plan, Path folder, Map<String, Object> metrics, Map<String, StepStats> stats, double seconds) {
         List<RunResult.StepResult> steps = new ArrayList<>();
         stats.forEach((id, st) -> steps.add(new RunResult.StepResult(id, st.use, st.rows.get(), st.seconds)));
         return writeRunJson(genpipe, plan, folder, metrics, steps, seconds, Map.of());
@@ -441,7 +478,8 @@ public final class PipelineRunner {
      * text, {@code mean} last (so classes 0..10 read in order). Every runner records keyed metrics in one.
      */
     public static Map<String, Object> metricGroup() {
-        return new TreeMap<>(Comparator.comparing((String k) -> k.equals("mean") ? 1 : 0).thenComparing(k -> k.length())
+        return new TreeMap<>(Comparator.comparing((String k) -> k.equals("mean") ? 1 : 0)
+                .thenComparing(k -> k.length())
                 .thenComparing(k -> k));
     }
 
@@ -452,9 +490,14 @@ public final class PipelineRunner {
      *
      * @return the steps as run.json lists them (for the report)
      */
-    public static List<Map<String, Object>> writeRunJson(PipelineHost host, PipelinePlan plan, Path folder,
-                                                         Map<String, Object> metrics, List<RunResult.StepResult> stats,
-                                                         double seconds, Map<String, Object> extra) {
+    public static List<Map<String, Object>> writeRunJson(
+            PipelineHost host,
+            PipelinePlan plan,
+            Path folder,
+            Map<String, Object> metrics,
+            List<RunResult.StepResult> stats,
+            double seconds,
+            Map<String, Object> extra) {
         Map<String, Object> run = new LinkedHashMap<>();
         PipelineDefinition d = plan.definition();
         Map<String, Object> pipeline = new LinkedHashMap<>();
@@ -500,8 +543,15 @@ public final class PipelineRunner {
         private final Progress progress;
         private final SideValues sides;
 
-        RunContext(String id, PipelineDefinition definition, Path folder, RandomSource random, Map<String, Object> metrics,
-                   Progress progress, SideValues sides, Consumer<String> log) {
+        RunContext(
+                String id,
+                PipelineDefinition definition,
+                Path folder,
+                RandomSource random,
+                Map<String, Object> metrics,
+                Progress progress,
+                SideValues sides,
+                Consumer<String> log) {
             super(id, definition, folder, random, metrics, log);
             this.id = id;
             this.progress = progress;
@@ -534,7 +584,8 @@ public final class PipelineRunner {
                 private void begin(int row) {
                     if (!started[row]) {
                         started[row] = true;
-                        progress.textStart(id, rows.get(row).id(), rows.get(row).tags().getOrDefault("text", ""));
+                        progress.textStart(
+                                id, rows.get(row).id(), rows.get(row).tags().getOrDefault("text", ""));
                     }
                 }
 

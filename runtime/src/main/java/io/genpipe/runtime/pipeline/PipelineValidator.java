@@ -34,10 +34,17 @@ import java.util.Optional;
  */
 public final class PipelineValidator {
 
-    private static final ParameterSpec ROWS = ParameterSpec.optional("rows", ParameterType.INTEGER, null,
+    private static final ParameterSpec ROWS = ParameterSpec.optional(
+            "rows",
+            ParameterType.INTEGER,
+            null,
             "for a sampler with no input: how many draws to make (at most limits.rows, default 10,000,000)");
-    private static final ParameterSpec BATCH_SIZE = ParameterSpec.optional("batchSize", ParameterType.INTEGER, null,
-            "rows per call of this component (micro-batching), whatever the pipeline's batchSize").range(1, 1_000_000);
+    private static final ParameterSpec BATCH_SIZE = ParameterSpec.optional(
+                    "batchSize",
+                    ParameterType.INTEGER,
+                    null,
+                    "rows per call of this component (micro-batching), whatever the pipeline's batchSize")
+            .range(1, 1_000_000);
 
     private final PipelineHost genpipe;
 
@@ -90,28 +97,44 @@ public final class PipelineValidator {
             } else {
                 List<String> known = new ArrayList<>(builtins.keySet());
                 genpipe.components().all().forEach(f -> known.add(f.name()));
-                problems.add(new Problem(s.location(), s.id(), "unknown component or step '" + s.use() + "'"
-                        + DidYouMean.hint(s.use(), known) + " (built-in steps: " + String.join(", ", builtins.keySet())
-                        + "; components: " + String.join(", ", known.subList(builtins.size(), known.size()))
-                        + "); a component of a plugin that is not installed needs its plugins folder (--plugins-dir DIR or"
-                        + " $GENPIPE_PLUGINS_DIR)"));
+                problems.add(new Problem(
+                        s.location(),
+                        s.id(),
+                        "unknown component or step '" + s.use() + "'"
+                                + DidYouMean.hint(s.use(), known) + " (built-in steps: "
+                                + String.join(", ", builtins.keySet())
+                                + "; components: " + String.join(", ", known.subList(builtins.size(), known.size()))
+                                + "); a component of a plugin that is not installed needs its plugins folder (--plugins-dir DIR or"
+                                + " $GENPIPE_PLUGINS_DIR)"));
                 continue;
             }
             if (new java.util.HashSet<>(s.inputs()).size() < s.inputs().size()) {
-                problems.add(new Problem(s.location(), s.id(), "inputs " + s.inputs() + " name a step twice; each input"
-                        + " is a different step (to read one step's rows twice, pass them through a step of their own first)"));
+                problems.add(
+                        new Problem(
+                                s.location(),
+                                s.id(),
+                                "inputs " + s.inputs() + " name a step twice; each input"
+                                        + " is a different step (to read one step's rows twice, pass them through a step of their own first)"));
             }
             for (String input : s.inputs()) {
                 if (!byId.containsKey(input)) {
-                    problems.add(new Problem(s.location(), s.id(), "input '" + input + "' is not a step of this pipeline"
-                            + DidYouMean.hint(input, byId.keySet()) + " (steps: " + String.join(", ", byId.keySet()) + ")"));
+                    problems.add(new Problem(
+                            s.location(),
+                            s.id(),
+                            "input '" + input + "' is not a step of this pipeline"
+                                    + DidYouMean.hint(input, byId.keySet()) + " (steps: "
+                                    + String.join(", ", byId.keySet()) + ")"));
                 }
             }
             if (s.inputs().size() < min || s.inputs().size() > max) {
-                String what = builtin != null ? "built-in step '" + s.use() + "'"
+                String what = builtin != null
+                        ? "built-in step '" + s.use() + "'"
                         : component.get().factory().role().label() + " '" + s.use() + "'";
-                problems.add(new Problem(s.location(), s.id(), what + " takes " + arity(min, max) + ", got "
-                        + s.inputs().size() + (s.inputs().isEmpty() ? "" : " " + s.inputs())));
+                problems.add(new Problem(
+                        s.location(),
+                        s.id(),
+                        what + " takes " + arity(min, max) + ", got "
+                                + s.inputs().size() + (s.inputs().isEmpty() ? "" : " " + s.inputs())));
             }
             if (builtin != null) {
                 sideInputs.put(s.id(), sideInputs(s, builtin, byId, builtins, problems));
@@ -119,18 +142,25 @@ public final class PipelineValidator {
             boolean connected = problems.size() == before;
             try {
                 if (builtin != null) {
-                    Parameters p = ParameterBinder.bind(builtin.parameters(), "built-in step '" + builtin.name() + "'",
-                            s.with(), definition.folder());
+                    Parameters p = ParameterBinder.bind(
+                            builtin.parameters(),
+                            "built-in step '" + builtin.name() + "'",
+                            s.with(),
+                            definition.folder());
                     OutputPaths.check(p, builtin.outputPaths(), "built-in step '" + builtin.name() + "'");
                     for (String param : builtin.outputPaths()) {
                         java.util.Optional<String> name = p.findString(param);
                         if (name.isEmpty()) {
                             continue;
                         }
-                        String key = Path.of(name.get().replace('\\', '/')).normalize().toString();
+                        String key = Path.of(name.get().replace('\\', '/'))
+                                .normalize()
+                                .toString();
                         String first = written.putIfAbsent(key, s.id());
                         if (first != null) {
-                            problems.add(new Problem(s.parameterLocations().getOrDefault(param, s.location()), s.id(),
+                            problems.add(new Problem(
+                                    s.parameterLocations().getOrDefault(param, s.location()),
+                                    s.id(),
                                     param + ": " + name.get() + " is also written by step '" + first + "'; two sinks"
                                             + " cannot write one file"));
                         }
@@ -155,7 +185,8 @@ public final class PipelineValidator {
                     if (value instanceof String && ((String) value).contains("${")) {
                         continue; // the reader already reported the variable it could not resolve
                     }
-                    Location at = s.parameterLocations().getOrDefault(e.parameters().get(i), s.location());
+                    Location at =
+                            s.parameterLocations().getOrDefault(e.parameters().get(i), s.location());
                     problems.add(new Problem(at, s.id(), e.problems().get(i)));
                 }
             } catch (GenpipeException e) {
@@ -171,7 +202,9 @@ public final class PipelineValidator {
         if (order != null) {
             for (String id : order) {
                 StepDefinition s = byId.get(id);
-                s.inputs().stream().filter(consumers::containsKey).forEach(in -> consumers.get(in).add(id));
+                s.inputs().stream()
+                        .filter(consumers::containsKey)
+                        .forEach(in -> consumers.get(in).add(id));
             }
             for (String id : order) {
                 StepDefinition s = byId.get(id);
@@ -184,20 +217,32 @@ public final class PipelineValidator {
                 try {
                     List<PortSpec> out = step.outputs(inputs);
                     ports.put(id, out);
-                    planned.add(new PipelinePlan.Planned(s, kinds.get(id), step, out, consumers.get(id), executions.get(id),
-                            publishes.get(id), sideInputs.getOrDefault(id, List.of())));
+                    planned.add(new PipelinePlan.Planned(
+                            s,
+                            kinds.get(id),
+                            step,
+                            out,
+                            consumers.get(id),
+                            executions.get(id),
+                            publishes.get(id),
+                            sideInputs.getOrDefault(id, List.of())));
                 } catch (GenpipeException e) {
                     String message = e.getMessage();
                     if (s.inputs().size() == 1) {
-                        message = message.replace("its input 'input'", "its input '" + s.inputs().get(0) + "'")
-                                .replace("(from step 'input')", "(from step '" + s.inputs().get(0) + "')");
+                        message = message.replace(
+                                        "its input 'input'",
+                                        "its input '" + s.inputs().get(0) + "'")
+                                .replace(
+                                        "(from step 'input')",
+                                        "(from step '" + s.inputs().get(0) + "')");
                     }
                     problems.add(new Problem(s.location(), id, message));
                 }
             }
         }
         if (!problems.isEmpty()) {
-            problems.sort(java.util.Comparator.comparingInt((Problem p) -> p.location().line())
+            problems.sort(java.util.Comparator.comparingInt(
+                            (Problem p) -> p.location().line())
                     .thenComparingInt(p -> p.location().column()));
             throw new PipelineException(problems);
         }
@@ -210,12 +255,17 @@ public final class PipelineValidator {
         long rows = 0;
         if (role == Role.SAMPLER && with.containsKey("rows")) {
             String who = factory.factory().role().label() + " '" + factory.name() + "'";
-            Parameters r = ParameterBinder.bind(List.of(ROWS.range(1, Double.POSITIVE_INFINITY)), who, Map.of("rows", with.remove("rows")),
+            Parameters r = ParameterBinder.bind(
+                    List.of(ROWS.range(1, Double.POSITIVE_INFINITY)),
+                    who,
+                    Map.of("rows", with.remove("rows")),
                     definition.folder());
             rows = r.getLong("rows");
             if (rows > definition.maxRows()) {
-                throw new ParameterException(List.of("parameter 'rows' of " + who + " is " + rows + ", above this pipeline's"
-                        + " limit of " + definition.maxRows() + " rows; raise it with limits: {rows: N} at the top of the file"),
+                throw new ParameterException(
+                        List.of("parameter 'rows' of " + who + " is " + rows + ", above this pipeline's" + " limit of "
+                                + definition.maxRows()
+                                + " rows; raise it with limits: {rows: N} at the top of the file"),
                         List.of("rows"));
             }
             if (rows <= 0) {
@@ -224,8 +274,11 @@ public final class PipelineValidator {
         }
         int batchSize = 0;
         if (with.containsKey("batchSize")) {
-            Parameters b = ParameterBinder.bind(List.of(BATCH_SIZE), role.label() + " '" + factory.name() + "'",
-                    Map.of("batchSize", with.remove("batchSize")), definition.folder());
+            Parameters b = ParameterBinder.bind(
+                    List.of(BATCH_SIZE),
+                    role.label() + " '" + factory.name() + "'",
+                    Map.of("batchSize", with.remove("batchSize")),
+                    definition.folder());
             long value = b.getLong("batchSize");
             if (value <= 0 || value > Integer.MAX_VALUE) {
                 throw new GenpipeException("batchSize must be a positive number of rows, got " + value);
@@ -233,8 +286,15 @@ public final class PipelineValidator {
             batchSize = (int) value;
         }
         Component component = genpipe.create(role, factory.name(), with, definition);
-        return new ComponentStep(s.id(), role, component, rows, batchSize, role.label() + " '" + factory.name() + "' (plugin '"
-                + factory.plugin().name() + "' " + factory.plugin().descriptor().version() + ")");
+        return new ComponentStep(
+                s.id(),
+                role,
+                component,
+                rows,
+                batchSize,
+                role.label() + " '" + factory.name() + "' (plugin '"
+                        + factory.plugin().name() + "' "
+                        + factory.plugin().descriptor().version() + ")");
     }
 
     /**
@@ -242,16 +302,23 @@ public final class PipelineValidator {
      * missing step, or one that does not publish that value with that type, is a problem at the
      * parameter's line.
      */
-    private static List<String> sideInputs(StepDefinition s, BuiltinStep builtin, Map<String, StepDefinition> byId,
-                                           Map<String, BuiltinStep> builtins, List<Problem> problems) {
+    private static List<String> sideInputs(
+            StepDefinition s,
+            BuiltinStep builtin,
+            Map<String, StepDefinition> byId,
+            Map<String, BuiltinStep> builtins,
+            List<Problem> problems) {
         List<String> producers = new ArrayList<>();
         for (SideValue.Input in : builtin.reads()) {
             Object raw = s.with().get(in.parameter());
             Location at = s.parameterLocations().getOrDefault(in.parameter(), s.location());
             if (!(raw instanceof String)) {
                 if (raw != null) {
-                    problems.add(new Problem(at, s.id(), "parameter '" + in.parameter() + "' names the step that publishes"
-                            + " the " + in.value() + " (e.g. " + in.parameter() + ": flag); found " + raw));
+                    problems.add(new Problem(
+                            at,
+                            s.id(),
+                            "parameter '" + in.parameter() + "' names the step that publishes" + " the " + in.value()
+                                    + " (e.g. " + in.parameter() + ": flag); found " + raw));
                 }
                 continue; // a missing required parameter is reported by the binder
             }
@@ -259,31 +326,49 @@ public final class PipelineValidator {
             List<String> publishers = new ArrayList<>();
             byId.values().forEach(d -> {
                 BuiltinStep b = builtins.get(d.use());
-                if (b != null && b.publishes().stream().anyMatch(v -> v.name().equals(in.value()) && v.type() == in.type())) {
+                if (b != null
+                        && b.publishes().stream().anyMatch(v -> v.name().equals(in.value()) && v.type() == in.type())) {
                     publishers.add(d.id());
                 }
             });
-            String which = publishers.isEmpty() ? "no step of this pipeline publishes " + in.value() + " ("
-                    + in.type().label() + "); flag-quantile does"
+            String which = publishers.isEmpty()
+                    ? "no step of this pipeline publishes " + in.value() + " ("
+                            + in.type().label() + "); flag-quantile does"
                     : "steps publishing " + in.value() + ": " + String.join(", ", publishers);
             StepDefinition target = byId.get(producer);
             if (target == null) {
                 String formerly = producer.endsWith("Thresholds") || producer.endsWith("PerClass")
-                        ? "; " + in.parameter() + ": names the producing step now, not a metric" : "";
-                problems.add(new Problem(at, s.id(), in.parameter() + ": no step '" + producer + "' in this pipeline"
-                        + DidYouMean.hint(producer, publishers.isEmpty() ? byId.keySet() : publishers) + " (" + in.parameter()
-                        + ": names the step whose " + in.value() + " this step reads; " + which + ")" + formerly));
+                        ? "; " + in.parameter() + ": names the producing step now, not a metric"
+                        : "";
+                problems.add(new Problem(
+                        at,
+                        s.id(),
+                        in.parameter() + ": no step '" + producer + "' in this pipeline"
+                                + DidYouMean.hint(producer, publishers.isEmpty() ? byId.keySet() : publishers) + " ("
+                                + in.parameter()
+                                + ": names the step whose " + in.value() + " this step reads; " + which + ")"
+                                + formerly));
                 continue;
             }
             BuiltinStep b = builtins.get(target.use());
-            java.util.Optional<SideValue> value = b == null ? java.util.Optional.empty()
-                    : b.publishes().stream().filter(v -> v.name().equals(in.value())).findFirst();
+            java.util.Optional<SideValue> value = b == null
+                    ? java.util.Optional.empty()
+                    : b.publishes().stream()
+                            .filter(v -> v.name().equals(in.value()))
+                            .findFirst();
             if (value.isEmpty()) {
-                problems.add(new Problem(at, s.id(), in.parameter() + ": step '" + producer + "' (" + target.use()
-                        + ") publishes no " + in.value() + " (" + which + ")"));
+                problems.add(new Problem(
+                        at,
+                        s.id(),
+                        in.parameter() + ": step '" + producer + "' (" + target.use() + ") publishes no " + in.value()
+                                + " (" + which + ")"));
             } else if (value.get().type() != in.type()) {
-                problems.add(new Problem(at, s.id(), in.parameter() + ": step '" + producer + "' publishes " + in.value()
-                        + " as a " + value.get().type().label() + ", but this step needs a " + in.type().label()));
+                problems.add(new Problem(
+                        at,
+                        s.id(),
+                        in.parameter() + ": step '" + producer + "' publishes " + in.value() + " as a "
+                                + value.get().type().label() + ", but this step needs a "
+                                + in.type().label()));
             } else if (producer.equals(s.id())) {
                 problems.add(new Problem(at, s.id(), in.parameter() + ": a step cannot read its own " + in.value()));
             } else {
@@ -305,8 +390,11 @@ public final class PipelineValidator {
      * problem) when the steps form a cycle. Iterative, so a pipeline of any depth is ordered
      * without exhausting the stack.
      */
-    private static List<String> topologicalOrder(PipelineDefinition definition, Map<String, StepDefinition> byId,
-                                                 Map<String, List<String>> sideInputs, List<Problem> problems) {
+    private static List<String> topologicalOrder(
+            PipelineDefinition definition,
+            Map<String, StepDefinition> byId,
+            Map<String, List<String>> sideInputs,
+            List<Problem> problems) {
         List<String> order = new ArrayList<>();
         Map<String, Integer> state = new HashMap<>(); // 1: on the current path, 2: ordered
         for (StepDefinition start : definition.steps()) {
@@ -343,7 +431,9 @@ public final class PipelineValidator {
                 } else if (st == 1) {
                     List<String> cycle = new ArrayList<>(path.subList(path.indexOf(dep), path.size()));
                     cycle.add(dep);
-                    problems.add(new Problem(byId.get(cycle.get(0)).location(), cycle.get(0),
+                    problems.add(new Problem(
+                            byId.get(cycle.get(0)).location(),
+                            cycle.get(0),
                             "steps form a cycle: " + String.join(" -> ", cycle) + "; a pipeline is a DAG"));
                     return null;
                 }

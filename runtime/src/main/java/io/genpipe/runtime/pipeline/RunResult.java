@@ -26,6 +26,5 @@ public record RunResult(Path outputFolder, Map<String, Object> metrics, List<Ste
      * @param rows rows it emitted
      * @param seconds time its thread ran
      */
-    public record StepResult(String id, String use, long rows, double seconds) {
-    }
+    public record StepResult(String id, String use, long rows, double seconds) {}
 }

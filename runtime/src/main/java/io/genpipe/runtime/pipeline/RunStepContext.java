@@ -25,8 +25,13 @@ public abstract class RunStepContext implements StepContext {
      * @param random the step's own source: the run's seed forked by the step id
      * @param metrics where metrics go (shared by the run's steps; guarded by itself)
      */
-    protected RunStepContext(String id, PipelineDefinition definition, Path folder, RandomSource random,
-                             Map<String, Object> metrics, Consumer<String> log) {
+    protected RunStepContext(
+            String id,
+            PipelineDefinition definition,
+            Path folder,
+            RandomSource random,
+            Map<String, Object> metrics,
+            Consumer<String> log) {
         this.id = id;
         this.definition = definition;
         this.folder = folder;
@@ -67,7 +72,8 @@ public abstract class RunStepContext implements StepContext {
             if (key == null) {
                 metrics.put(group, value);
             } else {
-                ((Map<String, Object>) metrics.computeIfAbsent(group, g -> PipelineRunner.metricGroup())).put(key, value);
+                ((Map<String, Object>) metrics.computeIfAbsent(group, g -> PipelineRunner.metricGroup()))
+                        .put(key, value);
             }
         }
     }

@@ -46,8 +46,8 @@ final class SideValues {
     void ended(String step) {
         slots.forEach((key, slot) -> {
             if (key.startsWith(step + "/") && !slot.isDone()) {
-                slot.completeExceptionally(new GenpipeException("step '" + step + "' ended without publishing its "
-                        + key.substring(step.length() + 1)));
+                slot.completeExceptionally(new GenpipeException(
+                        "step '" + step + "' ended without publishing its " + key.substring(step.length() + 1)));
             }
         });
     }

@@ -13,8 +13,13 @@ import java.util.Map;
  * @param location where the step starts
  * @param parameterLocations where each parameter is written
  */
-public record StepDefinition(String id, String use, List<String> inputs, Map<String, Object> with, Location location,
-                             Map<String, Location> parameterLocations) {
+public record StepDefinition(
+        String id,
+        String use,
+        List<String> inputs,
+        Map<String, Object> with,
+        Location location,
+        Map<String, Location> parameterLocations) {
 
     public StepDefinition {
         inputs = List.copyOf(inputs);

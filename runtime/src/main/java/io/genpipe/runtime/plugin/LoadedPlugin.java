@@ -11,8 +11,8 @@ import java.util.List;
  * @param classLoader the loader its classes and resources come from
  * @param factories every factory it provides, in the order it lists them
  */
-public record LoadedPlugin(PluginDescriptor descriptor, String location, ClassLoader classLoader,
-                           List<ComponentFactory<?>> factories) {
+public record LoadedPlugin(
+        PluginDescriptor descriptor, String location, ClassLoader classLoader, List<ComponentFactory<?>> factories) {
 
     public LoadedPlugin {
         factories = List.copyOf(factories);

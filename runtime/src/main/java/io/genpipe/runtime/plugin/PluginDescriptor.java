@@ -9,5 +9,4 @@ import io.genpipe.api.ApiVersion;
  * @param version the plugin's own version
  * @param apiVersion the genpipe-api version it was compiled against
  */
-public record PluginDescriptor(String name, String version, ApiVersion apiVersion) {
-}
+public record PluginDescriptor(String name, String version, ApiVersion apiVersion) {}

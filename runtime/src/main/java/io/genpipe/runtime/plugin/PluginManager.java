@@ -116,15 +116,15 @@ public final class PluginManager {
         for (Map.Entry<String, List<ServiceLoader.Provider<GenpipePlugin>>> entry : byLocation.entrySet()) {
             String location = locations.get(entry.getKey());
             Properties props = readClassPathDescriptor(location, descriptors.get(entry.getKey()));
-            PluginDescriptor descriptor = props == null
-                    ? noDescriptor(location, problems) : descriptor(props, location, problems);
+            PluginDescriptor descriptor =
+                    props == null ? noDescriptor(location, problems) : descriptor(props, location, problems);
             if (descriptor == null) {
                 continue;
             }
             List<GenpipePlugin> instances = new ArrayList<>();
             for (ServiceLoader.Provider<GenpipePlugin> provider : entry.getValue()) {
-                GenpipePlugin instance = instantiate(descriptor, location, provider.type().getName(), provider::get,
-                        problems);
+                GenpipePlugin instance =
+                        instantiate(descriptor, location, provider.type().getName(), provider::get, problems);
                 if (instance != null) {
                     instances.add(instance);
                 }
@@ -133,8 +133,8 @@ public final class PluginManager {
         }
     }
 
-    private void scanDirectory(Path dir, List<LoadedPlugin> plugins, List<String> problems,
-                               List<java.net.URLClassLoader> loaders) {
+    private void scanDirectory(
+            Path dir, List<LoadedPlugin> plugins, List<String> problems, List<java.net.URLClassLoader> loaders) {
         if (!Files.isDirectory(dir)) {
             problems.add("Plugins directory " + dir + (Files.exists(dir) ? " is not a directory" : " does not exist"));
             return;
@@ -171,8 +171,12 @@ public final class PluginManager {
         return jars;
     }
 
-    private void loadFromPath(Path entry, List<Path> jars, List<LoadedPlugin> plugins, List<String> problems,
-                              List<java.net.URLClassLoader> loaders) {
+    private void loadFromPath(
+            Path entry,
+            List<Path> jars,
+            List<LoadedPlugin> plugins,
+            List<String> problems,
+            List<java.net.URLClassLoader> loaders) {
         String location = entry.toString();
         if (jars.isEmpty()) {
             problems.add("Plugin folder " + location + " contains no .jar files; a plugin folder holds the plugin's jar"
@@ -204,8 +208,8 @@ public final class PluginManager {
                     + "; only the plugin's own jar may carry it");
             return;
         }
-        PluginDescriptor descriptor = props == null ? noDescriptor(location, problems)
-                : descriptor(props, location, problems);
+        PluginDescriptor descriptor =
+                props == null ? noDescriptor(location, problems) : descriptor(props, location, problems);
         if (descriptor == null) {
             return;
         }
@@ -225,8 +229,8 @@ public final class PluginManager {
         }
         List<GenpipePlugin> instances = new ArrayList<>();
         for (ServiceLoader.Provider<GenpipePlugin> provider : providers) {
-            GenpipePlugin instance = instantiate(descriptor, location, provider.type().getName(), provider::get,
-                    problems);
+            GenpipePlugin instance =
+                    instantiate(descriptor, location, provider.type().getName(), provider::get, problems);
             if (instance == null) {
                 return;
             }
@@ -236,11 +240,11 @@ public final class PluginManager {
     }
 
     /** The providers {@code loader} lists, without instantiating them; broken entries go to {@code errors}. */
-    private static List<ServiceLoader.Provider<GenpipePlugin>> providers(ClassLoader loader,
-                                                                        List<ServiceConfigurationError> errors) {
+    private static List<ServiceLoader.Provider<GenpipePlugin>> providers(
+            ClassLoader loader, List<ServiceConfigurationError> errors) {
         List<ServiceLoader.Provider<GenpipePlugin>> providers = new ArrayList<>();
-        Iterator<ServiceLoader.Provider<GenpipePlugin>> it = ServiceLoader.load(GenpipePlugin.class, loader)
-                .stream().iterator();
+        Iterator<ServiceLoader.Provider<GenpipePlugin>> it =
+                ServiceLoader.load(GenpipePlugin.class, loader).stream().iterator();
         while (true) {
             try {
                 if (!it.hasNext()) {
@@ -253,8 +257,12 @@ public final class PluginManager {
         }
     }
 
-    private GenpipePlugin instantiate(PluginDescriptor descriptor, String location, String className,
-                                      Supplier<GenpipePlugin> create, List<String> problems) {
+    private GenpipePlugin instantiate(
+            PluginDescriptor descriptor,
+            String location,
+            String className,
+            Supplier<GenpipePlugin> create,
+            List<String> problems) {
         try {
             return create.get();
         } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
@@ -266,8 +274,13 @@ public final class PluginManager {
         }
     }
 
-    private void finish(PluginDescriptor descriptor, String location, ClassLoader loader,
-                        List<GenpipePlugin> instances, List<LoadedPlugin> plugins, List<String> problems) {
+    private void finish(
+            PluginDescriptor descriptor,
+            String location,
+            ClassLoader loader,
+            List<GenpipePlugin> instances,
+            List<LoadedPlugin> plugins,
+            List<String> problems) {
         List<ComponentFactory<?>> factories = new ArrayList<>();
         String prefix = "Plugin '" + descriptor.name() + "' (" + location + "): ";
         for (GenpipePlugin instance : instances) {
@@ -287,8 +300,12 @@ public final class PluginManager {
         plugins.add(new LoadedPlugin(descriptor, location, loader, factories));
     }
 
-    private static boolean collect(String prefix, String method, Supplier<List<? extends ComponentFactory<?>>> list,
-                                   List<ComponentFactory<?>> into, List<String> problems) {
+    private static boolean collect(
+            String prefix,
+            String method,
+            Supplier<List<? extends ComponentFactory<?>>> list,
+            List<ComponentFactory<?>> into,
+            List<String> problems) {
         List<? extends ComponentFactory<?>> found;
         try {
             found = list.get();
@@ -311,7 +328,8 @@ public final class PluginManager {
                 return false;
             }
             if (name == null || !COMPONENT_NAME.matcher(name).matches()) {
-                problems.add(prefix + "a " + role + " factory has the invalid name " + (name == null ? "null" : "'" + name + "'")
+                problems.add(prefix + "a " + role + " factory has the invalid name "
+                        + (name == null ? "null" : "'" + name + "'")
                         + "; names are lower-case letters, digits and dashes, e.g. my-" + role);
                 return false;
             }
@@ -337,10 +355,13 @@ public final class PluginManager {
                 LoadedPlugin first = owners.putIfAbsent(factory.name(), plugin);
                 if (first != null) {
                     ComponentFactory<?> other = factories.get(factory.name());
-                    problems.add("Component name '" + factory.name() + "' is provided twice: by plugin '" + first.name()
-                            + "' (" + first.location() + ", " + other.role().label() + ") and by plugin '"
-                            + plugin.name() + "' (" + plugin.location() + ", " + factory.role().label()
-                            + "); component names must be unique across plugins: remove one plugin or rename the component");
+                    problems.add(
+                            "Component name '" + factory.name() + "' is provided twice: by plugin '" + first.name()
+                                    + "' (" + first.location() + ", "
+                                    + other.role().label() + ") and by plugin '"
+                                    + plugin.name() + "' (" + plugin.location() + ", "
+                                    + factory.role().label()
+                                    + "); component names must be unique across plugins: remove one plugin or rename the component");
                     if (!duplicates.contains(plugin)) {
                         duplicates.add(plugin);
                     }
@@ -382,7 +403,7 @@ public final class PluginManager {
             String fix = built.major() != hostApi.major()
                     ? "rebuild the plugin against genpipe-api " + hostApi
                     : "upgrade genpipe to a release providing api " + built + " or later, or rebuild the plugin against"
-                    + " genpipe-api " + hostApi;
+                            + " genpipe-api " + hostApi;
             problems.add("Plugin '" + name + "' " + version + " (" + location + ") was built for genpipe-api " + built
                     + ", but this genpipe provides genpipe-api " + hostApi + "; " + fix);
             return null;

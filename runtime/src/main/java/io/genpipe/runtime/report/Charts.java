@@ -17,8 +17,7 @@ import org.jfree.data.xy.XYSeriesCollection;
 /** Charts in genpipe's reports (JFreeChart): one look for every plot, written as PNG. */
 public final class Charts {
 
-    private Charts() {
-    }
+    private Charts() {}
 
     /** A ROC curve PNG from scores and positives; used by the auroc step when asked to plot. */
     public static void roc(List<double[]> curves, List<String> names, Path file) {
@@ -31,8 +30,15 @@ public final class Charts {
             }
             data.addSeries(s);
         }
-        JFreeChart chart = ChartFactory.createXYLineChart("ROC", "false positive rate", "true positive rate", data,
-                PlotOrientation.VERTICAL, curves.size() > 1, false, false);
+        JFreeChart chart = ChartFactory.createXYLineChart(
+                "ROC",
+                "false positive rate",
+                "true positive rate",
+                data,
+                PlotOrientation.VERTICAL,
+                curves.size() > 1,
+                false,
+                false);
         style(chart);
         save(chart, file);
     }

@@ -25,11 +25,9 @@ import java.util.List;
  */
 public final class BatchSpool implements AutoCloseable {
 
-    private record Column(String name, DType dtype, long[] shape, long offset, int bytes) {
-    }
+    private record Column(String name, DType dtype, long[] shape, long offset, int bytes) {}
 
-    private record Entry(int rows, List<RowMeta> meta, List<Column> columns) {
-    }
+    private record Entry(int rows, List<RowMeta> meta, List<Column> columns) {}
 
     private final Path file;
     private final FileChannel channel;

@@ -10,16 +10,16 @@ import io.genpipe.runtime.step.sink.IdxSink;
 import io.genpipe.runtime.step.sink.ImageGridSink;
 import io.genpipe.runtime.step.sink.JsonlSink;
 import io.genpipe.runtime.step.sink.PngSink;
-import io.genpipe.runtime.step.sink.SpectrogramSink;
-import io.genpipe.runtime.step.sink.WavSink;
 import io.genpipe.runtime.step.sink.ReportSink;
+import io.genpipe.runtime.step.sink.SpectrogramSink;
 import io.genpipe.runtime.step.sink.TextSink;
+import io.genpipe.runtime.step.sink.WavSink;
 import io.genpipe.runtime.step.source.CsvSource;
 import io.genpipe.runtime.step.source.IdxSource;
 import io.genpipe.runtime.step.source.JsonlSource;
 import io.genpipe.runtime.step.source.PngSource;
-import io.genpipe.runtime.step.source.WavSource;
 import io.genpipe.runtime.step.source.TextSource;
+import io.genpipe.runtime.step.source.WavSource;
 import io.genpipe.runtime.step.transform.Concat;
 import io.genpipe.runtime.step.transform.Count;
 import io.genpipe.runtime.step.transform.Filter;
@@ -45,20 +45,45 @@ import java.util.Map;
  */
 public final class BuiltinSteps {
 
-    private BuiltinSteps() {
-    }
+    private BuiltinSteps() {}
 
     /** Every built-in step's definition, in listing order. */
     public static List<BuiltinStep> definitions() {
-        return List.of(IdxSource.definition(), Take.definition(), Relabel.definition(), Interpolate.definition(),
-                FlagQuantile.definition(), Filter.definition(), Gate.definition(), TakePerClass.definition(),
-                Repeat.definition(), SelectColumns.definition(), Count.definition(), Concat.definition(),
-                IdxSink.definition(), PngSource.definition(), Threshold.definition(), TopK.definition(),
-                Sample.definition(), PngSink.definition(), CsvSink.definition(), CsvSource.definition(),
-                JsonlSource.definition(), TextSource.definition(), TextSink.definition(), NoveltyEval.definition(),
-                AurocEval.definition(), AccuracyEval.definition(), FrechetDistanceEval.definition(),
-                ImageGridSink.definition(), JsonlSink.definition(), HistogramSink.definition(), WavSource.definition(),
-                WavSink.definition(), SpectrogramSink.definition(), ReportSink.definition());
+        return List.of(
+                IdxSource.definition(),
+                Take.definition(),
+                Relabel.definition(),
+                Interpolate.definition(),
+                FlagQuantile.definition(),
+                Filter.definition(),
+                Gate.definition(),
+                TakePerClass.definition(),
+                Repeat.definition(),
+                SelectColumns.definition(),
+                Count.definition(),
+                Concat.definition(),
+                IdxSink.definition(),
+                PngSource.definition(),
+                Threshold.definition(),
+                TopK.definition(),
+                Sample.definition(),
+                PngSink.definition(),
+                CsvSink.definition(),
+                CsvSource.definition(),
+                JsonlSource.definition(),
+                TextSource.definition(),
+                TextSink.definition(),
+                NoveltyEval.definition(),
+                AurocEval.definition(),
+                AccuracyEval.definition(),
+                FrechetDistanceEval.definition(),
+                ImageGridSink.definition(),
+                JsonlSink.definition(),
+                HistogramSink.definition(),
+                WavSource.definition(),
+                WavSink.definition(),
+                SpectrogramSink.definition(),
+                ReportSink.definition());
     }
 
     /** All built-in steps by name, in listing order. */

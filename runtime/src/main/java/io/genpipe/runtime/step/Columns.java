@@ -11,22 +11,23 @@ import java.util.stream.Collectors;
 /** Helpers for the column lists steps pass between them during validation. */
 public final class Columns {
 
-    private Columns() {
-    }
+    private Columns() {}
 
     /** Finds {@code needed} among {@code available} by name and checks dtype and shape. */
     public static void require(PortSpec needed, List<PortSpec> available, String upstream) {
         for (PortSpec p : available) {
             if (p.name().equals(needed.name())) {
                 needed.mismatch(p).ifPresent(m -> {
-                    throw new GenpipeException("input column " + m.replaceFirst("^port ", "") + " (from step '" + upstream + "')");
+                    throw new GenpipeException(
+                            "input column " + m.replaceFirst("^port ", "") + " (from step '" + upstream + "')");
                 });
                 return;
             }
         }
         throw new GenpipeException("needs column " + needed + " but its input '" + upstream + "' provides "
-                + (available.isEmpty() ? "no columns" : available.stream().map(PortSpec::toString)
-                        .collect(Collectors.joining(", ", "[", "]"))));
+                + (available.isEmpty()
+                        ? "no columns"
+                        : available.stream().map(PortSpec::toString).collect(Collectors.joining(", ", "[", "]"))));
     }
 
     /** {@code base} with {@code added} appended, a column of the same name replaced. */

@@ -48,21 +48,29 @@ public final class ComponentStep implements Step {
         this.declaredOutputs = callPorts(component, false, origin);
         int fixed = 0;
         if (!ins.isEmpty()) {
-            io.genpipe.api.data.Dim first = ins.get(0).shape().isEmpty() ? null : ins.get(0).shape().get(0);
+            io.genpipe.api.data.Dim first =
+                    ins.get(0).shape().isEmpty() ? null : ins.get(0).shape().get(0);
             if (first != null && first.isFixed()) {
                 fixed = (int) first.size();
             }
         }
         if (batchSize > 0 && fixed > 0 && batchSize != fixed) {
-            throw new io.genpipe.api.GenpipeException("batchSize " + batchSize + " does not fit the component, whose input '"
-                    + ins.get(0).name() + "' takes batches of exactly " + fixed);
+            throw new io.genpipe.api.GenpipeException(
+                    "batchSize " + batchSize + " does not fit the component, whose input '"
+                            + ins.get(0).name() + "' takes batches of exactly " + fixed);
         }
         this.batchSize = batchSize > 0 ? batchSize : fixed;
     }
 
     /** A component step named in errors by the component's class. */
     public ComponentStep(String id, Role role, Component component, long rows, int batchSize) {
-        this(id, role, component, rows, batchSize, role.label() + " " + component.getClass().getName());
+        this(
+                id,
+                role,
+                component,
+                rows,
+                batchSize,
+                role.label() + " " + component.getClass().getName());
     }
 
     @Override
@@ -118,14 +126,18 @@ public final class ComponentStep implements Step {
             case SCORER: {
                 double[] scores = call(() -> ((Scorer) component).score(batch));
                 if (scores == null || scores.length != batch.rows()) {
-                    throw new GenpipeException(origin + " returned " + (scores == null ? "no scores" : scores.length
-                            + " scores") + " for " + batch.rows() + " rows; a scorer returns one number per row");
+                    throw new GenpipeException(
+                            origin + " returned " + (scores == null ? "no scores" : scores.length + " scores") + " for "
+                                    + batch.rows() + " rows; a scorer returns one number per row");
                 }
                 List<RowMeta> meta = new ArrayList<>(batch.rows());
                 for (int i = 0; i < batch.rows(); i++) {
                     meta.add(batch.meta(i).withScore(scores[i]));
                 }
-                return batch.extend().replace(id, BufferTensor.ofDoubles(scores, scores.length)).meta(meta).build();
+                return batch.extend()
+                        .replace(id, BufferTensor.ofDoubles(scores, scores.length))
+                        .meta(meta)
+                        .build();
             }
             case ENCODER:
                 return merge(batch, call(() -> ((Encoder) component).encode(batch)));
@@ -133,8 +145,10 @@ public final class ComponentStep implements Step {
                 // every component gets the step's own source and forks it per row id (the role
                 // contracts), so no row's draws depend on its neighbours or on the batch size
                 if (component instanceof TextGenerator) {
-                    return merge(batch, call(() -> ((TextGenerator) component).generate(batch, context.random(),
-                            context.tokens(batch.meta()))));
+                    return merge(
+                            batch,
+                            call(() -> ((TextGenerator) component)
+                                    .generate(batch, context.random(), context.tokens(batch.meta()))));
                 }
                 return merge(batch, call(() -> ((Generator) component).generate(batch, context.random())));
             case SAMPLER:
@@ -150,12 +164,16 @@ public final class ComponentStep implements Step {
         try {
             ports = inputs ? component.inputs() : component.outputs();
         } catch (RuntimeException | LinkageError e) {
-            throw new GenpipeException(origin + ": its " + (inputs ? "inputs()" : "outputs()") + " failed: " + io.genpipe.runtime.component.PluginFailures.describe(e,
-                    component.getClass().getClassLoader()), e);
+            throw new GenpipeException(
+                    origin + ": its " + (inputs ? "inputs()" : "outputs()") + " failed: "
+                            + io.genpipe.runtime.component.PluginFailures.describe(
+                                    e, component.getClass().getClassLoader()),
+                    e);
         }
         if (ports == null || ports.stream().anyMatch(java.util.Objects::isNull)) {
             throw new GenpipeException(origin + ": its " + (inputs ? "inputs()" : "outputs()") + " returned "
-                    + (ports == null ? "null" : "a null port") + "; a component declares its ports as a list (List.of() for none)");
+                    + (ports == null ? "null" : "a null port")
+                    + "; a component declares its ports as a list (List.of() for none)");
         }
         return ports;
     }
@@ -173,11 +191,16 @@ public final class ComponentStep implements Step {
         } catch (GenpipeException e) {
             throw new GenpipeException(origin + ": " + e.getMessage(), e);
         } catch (RuntimeException | LinkageError | StackOverflowError e) {
-            throw new GenpipeException(origin + " failed: " + io.genpipe.runtime.component.PluginFailures.describe(e,
-                    component.getClass().getClassLoader()), e);
+            throw new GenpipeException(
+                    origin + " failed: "
+                            + io.genpipe.runtime.component.PluginFailures.describe(
+                                    e, component.getClass().getClassLoader()),
+                    e);
         } catch (OutOfMemoryError e) {
-            throw new GenpipeException(origin + " ran out of memory (" + e.getMessage() + "); give the JVM more with"
-                    + " GENPIPE_JAVA_OPTS=-Xmx... or lower the batch size", e);
+            throw new GenpipeException(
+                    origin + " ran out of memory (" + e.getMessage() + "); give the JVM more with"
+                            + " GENPIPE_JAVA_OPTS=-Xmx... or lower the batch size",
+                    e);
         } finally {
             thread.setContextClassLoader(before);
         }
@@ -193,12 +216,14 @@ public final class ComponentStep implements Step {
             if (role != Role.SCORER) {
                 requireDeclaredOutputs(origin, declaredOutputs, out);
             }
-            for (String name : role == Role.SCORER ? List.of(id) : declaredOutputs.stream().map(PortSpec::name).toList()) {
+            for (String name : role == Role.SCORER
+                    ? List.of(id)
+                    : declaredOutputs.stream().map(PortSpec::name).toList()) {
                 String problem = nonFinite(out, name);
                 if (problem != null) {
                     if (context.failOnNonFinite()) {
-                        throw new GenpipeException(problem + "; set nonFinite: warn at the top of the file to pass such"
-                                + " values on");
+                        throw new GenpipeException(
+                                problem + "; set nonFinite: warn at the top of the file to pass such" + " values on");
                     }
                     if (!warned) {
                         warned = true;
@@ -240,18 +265,21 @@ public final class ComponentStep implements Step {
         long rowSize = t.rows() == 0 ? 1 : Math.max(1, t.size() / t.rows());
         if (t.dtype() == DType.FLOAT32) {
             // a Java column is scanned in place; a native one is read once
-            java.nio.FloatBuffer v = t instanceof BufferTensor ? ((BufferTensor) t).floatBuffer()
+            java.nio.FloatBuffer v = t instanceof BufferTensor
+                    ? ((BufferTensor) t).floatBuffer()
                     : java.nio.FloatBuffer.wrap(t.toFloatArray());
             for (int i = 0; i < v.limit(); i++) {
                 if (!Float.isFinite(v.get(i))) {
-                    return "column '" + column + "' of row '" + b.meta((int) (i / rowSize)).id() + "' is " + v.get(i);
+                    return "column '" + column + "' of row '"
+                            + b.meta((int) (i / rowSize)).id() + "' is " + v.get(i);
                 }
             }
         } else {
             double[] v = t.toDoubleArray();
             for (int i = 0; i < v.length; i++) {
                 if (!Double.isFinite(v[i])) {
-                    return "column '" + column + "' of row '" + b.meta((int) (i / rowSize)).id() + "' is " + v[i];
+                    return "column '" + column + "' of row '"
+                            + b.meta((int) (i / rowSize)).id() + "' is " + v[i];
                 }
             }
         }
@@ -268,8 +296,9 @@ public final class ComponentStep implements Step {
             if (produced != null) {
                 produced.close();
             }
-            throw new GenpipeException(origin + " returned " + (produced == null ? "no batch" : produced.rows() + " rows")
-                    + " for " + input.rows() + " input rows; a " + role.label() + " returns one row per input row");
+            throw new GenpipeException(
+                    origin + " returned " + (produced == null ? "no batch" : produced.rows() + " rows") + " for "
+                            + input.rows() + " input rows; a " + role.label() + " returns one row per input row");
         }
         Batch.Builder out = input.extend();
         if (produced.rows() == input.rows() && sameIds(input.meta(), produced.meta())) {

@@ -6,15 +6,14 @@ import io.genpipe.api.data.Tensor;
 /** Numbers steps report: one value per row from a column, and metrics rounded for run.json. */
 public final class Numbers {
 
-    private Numbers() {
-    }
+    private Numbers() {}
 
     /** A metric rounded to 6 decimals, as run.json records it. */
     public static double round(double v) {
         return Math.round(v * 1e6) / 1e6;
     }
 
-        /** One number per row: a [batch] or [batch,1] column of any numeric dtype, as doubles. */
+    /** One number per row: a [batch] or [batch,1] column of any numeric dtype, as doubles. */
     public static double[] doubles(Tensor t) {
         switch (t.dtype()) {
             case FLOAT64:

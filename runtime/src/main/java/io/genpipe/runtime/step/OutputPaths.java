@@ -20,8 +20,7 @@ public final class OutputPaths {
 
     private static final Set<String> RESERVED = Set.of("run.json", "report.html");
 
-    private OutputPaths() {
-    }
+    private OutputPaths() {}
 
     /** A row id as a file name: every character but letters, digits and {@code . _ # ~ -} replaced by {@code _}. */
     public static String safeName(String id) {
@@ -91,7 +90,8 @@ public final class OutputPaths {
         Path base = folder.toAbsolutePath().normalize();
         Path resolved = base.resolve(relative.replace('\\', '/')).normalize();
         if (problem.isPresent() || !resolved.startsWith(base) || resolved.equals(base)) {
-            throw new GenpipeException("refusing to write '" + relative + "': " + problem.orElse("outside the output folder"));
+            throw new GenpipeException(
+                    "refusing to write '" + relative + "': " + problem.orElse("outside the output folder"));
         }
         try {
             java.nio.file.Files.createDirectories(resolved.getParent()); // file: plots/x.png makes plots/

@@ -71,7 +71,8 @@ public final class Rebatcher implements BatchInput {
             meta.addAll(b.meta().subList(offset, offset + k));
             for (int c = 0; c < names.size(); c++) {
                 Tensor t = b.column(names.get(c));
-                int rowBytes = (int) (t.size() / Math.max(1, t.shape()[0]) * t.dtype().byteSize());
+                int rowBytes =
+                        (int) (t.size() / Math.max(1, t.shape()[0]) * t.dtype().byteSize());
                 data.get(c).write(t.toByteArray(), offset * rowBytes, k * rowBytes);
             }
             need -= k;

@@ -18,8 +18,7 @@ public final class RowFilter implements Step {
         boolean keep(RowMeta row, StepContext context) throws InterruptedException;
 
         /** Called once the input has ended, e.g. to record a count. */
-        default void finish(StepContext context) {
-        }
+        default void finish(StepContext context) {}
     }
 
     private final Supplier<Test> tests;

@@ -43,6 +43,5 @@ public record SideValue(String name, Type type, String description) {
      * @param value the side value's name at the producer
      * @param type the type the consumer needs
      */
-    public record Input(String parameter, String value, Type type) {
-    }
+    public record Input(String parameter, String value, Type type) {}
 }

@@ -43,8 +43,7 @@ public interface StepContext {
     }
 
     /** Reports something the run goes on despite (printed by the CLI, logged by an embedder's listener). */
-    default void warn(String message) {
-    }
+    default void warn(String message) {}
 
     /**
      * Publishes a side value this step declared ({@link BuiltinStep#publishes}); steps reading it

@@ -25,8 +25,8 @@ class AurocTest {
 
     @Test
     void needsBothClasses() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Auroc.compute(new double[] {1, 2}, new boolean[] {true, true}));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> Auroc.compute(new double[] {1, 2}, new boolean[] {true, true}));
         assertEquals("AUROC needs positives and negatives; got 2 and 0", e.getMessage());
     }
 }

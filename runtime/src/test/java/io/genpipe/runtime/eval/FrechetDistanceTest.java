@@ -16,8 +16,8 @@ class FrechetDistanceTest {
     @Test
     void oneDimensionMatchesTheClosedForm() {
         // 1-d: (m1 - m2)^2 + v1 + v2 - 2 sqrt(v1 v2) = (m1 - m2)^2 + (s1 - s2)^2
-        double[] a = {0, 2};      // mean 1, variance 2
-        double[] b = {4, 12};     // mean 8, variance 32
+        double[] a = {0, 2}; // mean 1, variance 2
+        double[] b = {4, 12}; // mean 8, variance 32
         assertEquals(49 + Math.pow(Math.sqrt(2) - Math.sqrt(32), 2), FrechetDistance.compute(a, 2, b, 2, 1), 1e-9);
     }
 

@@ -54,12 +54,15 @@ class IdxFileTest {
         try (BufferTensor second = file.toImages(1, 2)) {
             assertEquals(120 / 255f, second.toFloatArray()[0], 1e-7f);
         }
-        assertArrayEquals(new int[] {7, 200}, IdxFile.read(dir.resolve("labels.idx")).toLabels());
+        assertArrayEquals(
+                new int[] {7, 200}, IdxFile.read(dir.resolve("labels.idx")).toLabels());
     }
 
     @Test
     void bigEndianIntsBecomeNativeOrder() throws Exception {
-        Files.write(dir.resolve("ints.idx"), idx(0x0C, new int[] {2}, new byte[] {0, 0, 1, 2, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFE}));
+        Files.write(
+                dir.resolve("ints.idx"),
+                idx(0x0C, new int[] {2}, new byte[] {0, 0, 1, 2, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFE}));
         try (BufferTensor t = IdxFile.read(dir.resolve("ints.idx")).toTensor()) {
             assertEquals(DType.INT32, t.dtype());
             assertArrayEquals(new int[] {258, -2}, t.toIntArray());
@@ -85,17 +88,23 @@ class IdxFileTest {
     void errorsNameTheFileAndWhatIsWrong() throws Exception {
         Files.writeString(dir.resolve("text.idx"), "hello world");
         GenpipeException notIdx = assertThrows(GenpipeException.class, () -> IdxFile.read(dir.resolve("text.idx")));
-        assertEquals("IDX file " + dir.resolve("text.idx") + " is not an IDX file: it starts with 0x68656c6c; IDX starts"
-                + " with two zero bytes, a type code and the number of dimensions", notIdx.getMessage());
+        assertEquals(
+                "IDX file " + dir.resolve("text.idx") + " is not an IDX file: it starts with 0x68656c6c; IDX starts"
+                        + " with two zero bytes, a type code and the number of dimensions",
+                notIdx.getMessage());
         Files.write(dir.resolve("short.idx"), idx(0x08, new int[] {10, 28, 28}, new byte[12]));
         GenpipeException truncated = assertThrows(GenpipeException.class, () -> IdxFile.read(dir.resolve("short.idx")));
-        assertEquals("IDX file " + dir.resolve("short.idx") + " is truncated: its header says [10, 28, 28] uint8 (7840"
-                + " bytes of data) but 12 bytes follow", truncated.getMessage());
+        assertEquals(
+                "IDX file " + dir.resolve("short.idx") + " is truncated: its header says [10, 28, 28] uint8 (7840"
+                        + " bytes of data) but 12 bytes follow",
+                truncated.getMessage());
         // a header claiming terabytes is refused before anything is allocated
         Files.write(dir.resolve("huge.idx"), idx(0x08, new int[] {-1, -1, 28}, new byte[12]));
         GenpipeException huge = assertThrows(GenpipeException.class, () -> IdxFile.read(dir.resolve("huge.idx")));
-        assertEquals("IDX file " + dir.resolve("huge.idx") + " says it holds [4294967295, 4294967295, 28] uint8 (more than"
-                + " 2 GiB); genpipe reads IDX files up to 2 GiB", huge.getMessage());
+        assertEquals(
+                "IDX file " + dir.resolve("huge.idx") + " says it holds [4294967295, 4294967295, 28] uint8 (more than"
+                        + " 2 GiB); genpipe reads IDX files up to 2 GiB",
+                huge.getMessage());
         GenpipeException missing = assertThrows(GenpipeException.class, () -> IdxFile.read(dir.resolve("none.idx")));
         assertEquals("IDX file " + dir.resolve("none.idx") + " does not exist", missing.getMessage());
     }

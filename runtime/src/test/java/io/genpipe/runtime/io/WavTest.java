@@ -23,8 +23,14 @@ class WavTest {
         ByteBuffer b = ByteBuffer.allocate(44 + data.length + 10).order(ByteOrder.LITTLE_ENDIAN);
         b.put("RIFF".getBytes()).putInt(36 + data.length + 10).put("WAVE".getBytes());
         b.put("LIST".getBytes()).putInt(2).putShort((short) 0); // a chunk readers must skip
-        b.put("fmt ".getBytes()).putInt(16).putShort((short) format).putShort((short) channels).putInt(rate)
-                .putInt(rate * block).putShort((short) block).putShort((short) bits);
+        b.put("fmt ".getBytes())
+                .putInt(16)
+                .putShort((short) format)
+                .putShort((short) channels)
+                .putInt(rate)
+                .putInt(rate * block)
+                .putShort((short) block)
+                .putShort((short) bits);
         b.put("data".getBytes()).putInt(data.length).put(data);
         return b.array();
     }
@@ -59,7 +65,10 @@ class WavTest {
         Files.write(stereo, wav(1, 2, 8000, 24, d.array()));
         assertArrayEquals(new double[] {1.0 / ((1 << 23) - 1)}, Wav.read(stereo), 1e-15);
 
-        ByteBuffer f = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(0.75f).putFloat(-0.125f);
+        ByteBuffer f = ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putFloat(0.75f)
+                .putFloat(-0.125f);
         Path flt = dir.resolve("f.wav");
         Files.write(flt, wav(3, 1, 16000, 32, f.array()));
         assertArrayEquals(new double[] {0.75, -0.125}, Wav.read(flt), 1e-12);
@@ -70,19 +79,24 @@ class WavTest {
     void badFilesAreRefusedNamingTheFileAndWhatIsWrong() throws Exception {
         Path text = dir.resolve("notes.wav");
         Files.writeString(text, "these are not samples");
-        assertEquals(text + " is not a WAV file (it does not start with a RIFF/WAVE header)",
+        assertEquals(
+                text + " is not a WAV file (it does not start with a RIFF/WAVE header)",
                 assertThrows(GenpipeException.class, () -> Wav.read(text)).getMessage());
 
         byte[] whole = wav(1, 1, 8000, 16, new byte[200]);
         Path cut = dir.resolve("cut.wav");
         Files.write(cut, java.util.Arrays.copyOf(whole, whole.length - 100));
-        assertEquals(cut + " is cut short: its data chunk says 200 bytes, the file holds 100",
+        assertEquals(
+                cut + " is cut short: its data chunk says 200 bytes, the file holds 100",
                 assertThrows(GenpipeException.class, () -> Wav.header(cut)).getMessage());
 
         Path adpcm = dir.resolve("adpcm.wav");
         Files.write(adpcm, wav(2, 1, 8000, 4, new byte[8]));
-        assertEquals(adpcm + " is encoded with WAV format code 2; genpipe reads integer PCM of 8, 16, 24 or 32 bits and 32- or"
-                + " 64-bit float", assertThrows(GenpipeException.class, () -> Wav.header(adpcm)).getMessage());
+        assertEquals(
+                adpcm
+                        + " is encoded with WAV format code 2; genpipe reads integer PCM of 8, 16, 24 or 32 bits and 32- or"
+                        + " 64-bit float",
+                assertThrows(GenpipeException.class, () -> Wav.header(adpcm)).getMessage());
     }
 
     @Test

@@ -56,16 +56,20 @@ class SessionRegistryTest {
     @Test
     void theSharedPoolAndPerSessionPoolsComputeTheSameBytes() {
         assertTrue(SessionSettings.defaults().sharedPool(), "sessions share the process's pool by default");
-        assertFalse(SessionSettings.defaults().withThreads(1, 1).sharedPool(), "thread counts ask for a session's own pool");
+        assertFalse(
+                SessionSettings.defaults().withThreads(1, 1).sharedPool(),
+                "thread counts ask for a session's own pool");
         // this test JVM's environment is made by genpipe (OnnxRuntime), so it has the shared pool
         assertTrue(onnx.hasSharedPool());
         assertEquals(0, onnx.sharedPoolThreads());
         Model shared = affine();
-        Model own = sessions.load(ModelSource.bytes("affine.onnx", Fixtures.affineBytes()),
+        Model own = sessions.load(
+                ModelSource.bytes("affine.onnx", Fixtures.affineBytes()),
                 SessionSettings.defaults().withThreads(2, 1));
         assertFalse(shared == own, "different pool settings are different sessions");
-        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4); ModelOutputs a = shared.run(Map.of("x", x));
-             ModelOutputs b = own.run(Map.of("x", x))) {
+        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4);
+                ModelOutputs a = shared.run(Map.of("x", x));
+                ModelOutputs b = own.run(Map.of("x", x))) {
             assertArrayEquals(a.get("y").toFloatArray(), b.get("y").toFloatArray(), 0f);
             assertArrayEquals(Fixtures.affineY(X), a.get("y").toFloatArray(), 1e-6f);
         }
@@ -75,7 +79,8 @@ class SessionRegistryTest {
     void readsPortsAndMetadataFromTheGraph() {
         Model model = affine();
         assertEquals(List.of(PortSpec.of("x", DType.FLOAT32, "batch", 4)), model.inputs());
-        assertEquals(List.of(PortSpec.of("y", DType.FLOAT32, "batch", 4), PortSpec.of("s", DType.FLOAT32, "batch")),
+        assertEquals(
+                List.of(PortSpec.of("y", DType.FLOAT32, "batch", 4), PortSpec.of("s", DType.FLOAT32, "batch")),
                 model.outputs());
         assertEquals("affine", model.metadata().get("genpipe.fixture"));
         assertEquals("cpu", model.device());
@@ -85,7 +90,8 @@ class SessionRegistryTest {
     @Test
     void runMatchesTheReferenceComputation() {
         Model model = affine();
-        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4); ModelOutputs out = model.run(Map.of("x", x))) {
+        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4);
+                ModelOutputs out = model.run(Map.of("x", x))) {
             assertArrayEquals(Fixtures.affineY(X), out.get("y").toFloatArray(), 1e-6f);
             float[] y = Fixtures.affineY(X);
             float[] s = out.get("s").toFloatArray();
@@ -97,9 +103,11 @@ class SessionRegistryTest {
     @Test
     void nativeOutputFeedsTheNextRunWithoutLeaving() {
         Model model = affine();
-        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4); ModelOutputs first = model.run(Map.of("x", x));
-             ModelOutputs second = model.run(Map.of("x", first.get("y")))) {
-            assertArrayEquals(Fixtures.affineY(Fixtures.affineY(X)), second.get("y").toFloatArray(), 1e-6f);
+        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4);
+                ModelOutputs first = model.run(Map.of("x", x));
+                ModelOutputs second = model.run(Map.of("x", first.get("y")))) {
+            assertArrayEquals(
+                    Fixtures.affineY(Fixtures.affineY(X)), second.get("y").toFloatArray(), 1e-6f);
         }
     }
 
@@ -107,7 +115,8 @@ class SessionRegistryTest {
     void takenOutputOutlivesItsOutputs() {
         Model model = affine();
         Tensor kept;
-        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4); ModelOutputs out = model.run(Map.of("x", x))) {
+        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4);
+                ModelOutputs out = model.run(Map.of("x", x))) {
             kept = out.take("y");
         }
         assertFalse(kept.isClosed());
@@ -121,7 +130,8 @@ class SessionRegistryTest {
     @Test
     void runIntoWritesPreallocatedJavaTensors() {
         Model model = affine();
-        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4); BufferTensor y = BufferTensor.allocate(DType.FLOAT32, 2, 4)) {
+        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4);
+                BufferTensor y = BufferTensor.allocate(DType.FLOAT32, 2, 4)) {
             model.runInto(Map.of("x", x), Map.of("y", y));
             assertArrayEquals(Fixtures.affineY(X), y.toFloatArray(), 1e-6f);
         }
@@ -131,21 +141,29 @@ class SessionRegistryTest {
     void runWithPreallocatedOutputsReturnsTheRestNative() {
         Model model = affine();
         long before = onnx.liveNativeValues();
-        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4); BufferTensor y = BufferTensor.allocate(DType.FLOAT32, 2, 4);
-             io.genpipe.api.spi.ModelOutputs rest = model.run(Map.of("x", x), Map.of("y", y))) {
+        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4);
+                BufferTensor y = BufferTensor.allocate(DType.FLOAT32, 2, 4);
+                io.genpipe.api.spi.ModelOutputs rest = model.run(Map.of("x", x), Map.of("y", y))) {
             assertArrayEquals(Fixtures.affineY(X), y.toFloatArray(), 1e-6f);
             assertEquals(java.util.Set.of("s"), rest.names());
             assertTrue(rest.get("s").isNative());
             float[] ys = Fixtures.affineY(X);
-            assertArrayEquals(new float[] {ys[0] + ys[1] + ys[2] + ys[3], ys[4] + ys[5] + ys[6] + ys[7]},
-                    rest.get("s").toFloatArray(), 1e-5f);
+            assertArrayEquals(
+                    new float[] {ys[0] + ys[1] + ys[2] + ys[3], ys[4] + ys[5] + ys[6] + ys[7]},
+                    rest.get("s").toFloatArray(),
+                    1e-5f);
         }
         assertEquals(before, onnx.liveNativeValues());
-        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4); BufferTensor wrong = BufferTensor.allocate(DType.FLOAT32, 3, 4)) {
+        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4);
+                BufferTensor wrong = BufferTensor.allocate(DType.FLOAT32, 3, 4)) {
             // the batch dimension is symbolic, so only the run itself can tell; ONNX Runtime's words are kept
-            String message = assertThrows(GenpipeException.class, () -> model.run(Map.of("x", x), Map.of("y", wrong))).getMessage();
-            assertTrue(message.startsWith("model affine.onnx (sha256 ") && message.contains("has shape {3,4} but the computed"
-                    + " output shape for this run is {2,4}"), message);
+            String message = assertThrows(GenpipeException.class, () -> model.run(Map.of("x", x), Map.of("y", wrong)))
+                    .getMessage();
+            assertTrue(
+                    message.startsWith("model affine.onnx (sha256 ")
+                            && message.contains(
+                                    "has shape {3,4} but the computed" + " output shape for this run is {2,4}"),
+                    message);
         }
     }
 
@@ -156,8 +174,10 @@ class SessionRegistryTest {
             GenpipeException e = assertThrows(GenpipeException.class, () -> model.run(Map.of("x", x)));
             assertEquals("model affine.onnx: port 'x': expected float32[batch,4], found float32[2,3]", e.getMessage());
             GenpipeException named = assertThrows(GenpipeException.class, () -> model.run(Map.of("input", x)));
-            assertEquals("model affine.onnx: unknown input 'input' (the model's inputs are [x: float32[batch,4]]);"
-                    + " missing input x: float32[batch,4]", named.getMessage());
+            assertEquals(
+                    "model affine.onnx: unknown input 'input' (the model's inputs are [x: float32[batch,4]]);"
+                            + " missing input x: float32[batch,4]",
+                    named.getMessage());
         }
     }
 
@@ -166,16 +186,21 @@ class SessionRegistryTest {
         affine();
         affine();
         assertEquals(1, sessions.size());
-        sessions.load(ModelSource.bytes("affine.onnx", Fixtures.affineBytes()),
+        sessions.load(
+                ModelSource.bytes("affine.onnx", Fixtures.affineBytes()),
                 SessionSettings.defaults().withThreads(1, 1));
         assertEquals(2, sessions.size());
     }
 
     @Test
     void invalidModelBytesNameTheModel() {
-        GenpipeException e = assertThrows(GenpipeException.class, () -> sessions.load(
-                ModelSource.bytes("broken.onnx", new byte[] {1, 2, 3, 4}), SessionSettings.defaults()));
-        assertTrue(e.getMessage().startsWith("model broken.onnx could not be loaded by ONNX Runtime " + onnx.version() + ": "),
+        GenpipeException e = assertThrows(
+                GenpipeException.class,
+                () -> sessions.load(
+                        ModelSource.bytes("broken.onnx", new byte[] {1, 2, 3, 4}), SessionSettings.defaults()));
+        assertTrue(
+                e.getMessage()
+                        .startsWith("model broken.onnx could not be loaded by ONNX Runtime " + onnx.version() + ": "),
                 e.getMessage());
     }
 
@@ -194,13 +219,17 @@ class SessionRegistryTest {
         Model model = sessions.load(ModelSource.file(file), settings);
         assertEquals(file.toString(), model.name());
         try (Stream<Path> files = Files.list(cache)) {
-            assertEquals(1, files.filter(p -> p.getFileName().toString().endsWith(".ort.onnx")).count());
+            assertEquals(
+                    1,
+                    files.filter(p -> p.getFileName().toString().endsWith(".ort.onnx"))
+                            .count());
         }
         sessions.close();
         // a second process (here: a second registry) starts from the cached optimized graph
         sessions = new SessionRegistry(onnx);
         Model again = sessions.load(ModelSource.file(file), settings);
-        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4); ModelOutputs out = again.run(Map.of("x", x))) {
+        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4);
+                ModelOutputs out = again.run(Map.of("x", x))) {
             assertArrayEquals(Fixtures.affineY(X), out.get("y").toFloatArray(), 1e-6f);
         }
     }
@@ -211,7 +240,8 @@ class SessionRegistryTest {
         sessions.close();
         try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4)) {
             GenpipeException e = assertThrows(GenpipeException.class, () -> model.run(Map.of("x", x)));
-            assertEquals("model affine.onnx is closed: the genpipe runtime that loaded it was shut down", e.getMessage());
+            assertEquals(
+                    "model affine.onnx is closed: the genpipe runtime that loaded it was shut down", e.getMessage());
         }
     }
 
@@ -262,32 +292,47 @@ class SessionRegistryTest {
     void cudaRequestedWithFailPolicyExplainsWhatToDo() {
         assumeTrue(!onnx.probeCuda(0).available(), "CUDA loads here; the missing-device path cannot be shown");
         SessionSettings cuda = SessionSettings.defaults().withDevice(DeviceSpec.cuda(0));
-        GenpipeException e = assertThrows(GenpipeException.class,
+        GenpipeException e = assertThrows(
+                GenpipeException.class,
                 () -> sessions.load(ModelSource.bytes("affine.onnx", Fixtures.affineBytes()), cuda));
-        assertTrue(e.getMessage().startsWith("model affine.onnx: device cuda:0 was requested but the CUDA execution"
-                + " provider did not load: "), e.getMessage());
-        assertTrue(e.getMessage().endsWith("Use device: cpu, set onMissingDevice: fallback, or run the CUDA build (-Pcuda)"
-                + " on a machine with a working CUDA installation"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .startsWith("model affine.onnx: device cuda:0 was requested but the CUDA execution"
+                                + " provider did not load: "),
+                e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .endsWith("Use device: cpu, set onMissingDevice: fallback, or run the CUDA build (-Pcuda)"
+                                + " on a machine with a working CUDA installation"),
+                e.getMessage());
     }
 
     @Test
     void cudaFallbackRunsOnCpu() {
         assumeTrue(!onnx.probeCuda(0).available(), "CUDA loads here; the fallback path cannot be shown");
-        Model model = sessions.load(ModelSource.bytes("affine.onnx", Fixtures.affineBytes()),
-                SessionSettings.defaults().withDevice(DeviceSpec.cuda(0)).withOnMissingDevice(MissingDevicePolicy.FALLBACK));
+        Model model = sessions.load(
+                ModelSource.bytes("affine.onnx", Fixtures.affineBytes()),
+                SessionSettings.defaults()
+                        .withDevice(DeviceSpec.cuda(0))
+                        .withOnMissingDevice(MissingDevicePolicy.FALLBACK));
         assertEquals("cpu", model.device());
-        Model auto = sessions.load(ModelSource.bytes("affine.onnx", Fixtures.affineBytes()),
+        Model auto = sessions.load(
+                ModelSource.bytes("affine.onnx", Fixtures.affineBytes()),
                 SessionSettings.defaults().withDevice(DeviceSpec.AUTO));
         assertEquals("cpu", auto.device());
     }
 
     @Test
     void runsOnCudaWhereItLoads() {
-        assumeTrue(onnx.probeCuda(0).available(), "CUDA does not load here: " + onnx.probeCuda(0).detail());
-        Model model = sessions.load(ModelSource.bytes("affine.onnx", Fixtures.affineBytes()),
+        assumeTrue(
+                onnx.probeCuda(0).available(),
+                "CUDA does not load here: " + onnx.probeCuda(0).detail());
+        Model model = sessions.load(
+                ModelSource.bytes("affine.onnx", Fixtures.affineBytes()),
                 SessionSettings.defaults().withDevice(DeviceSpec.cuda(0)));
         assertEquals("cuda:0", model.device());
-        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4); ModelOutputs out = model.run(Map.of("x", x))) {
+        try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4);
+                ModelOutputs out = model.run(Map.of("x", x))) {
             assertArrayEquals(Fixtures.affineY(X), out.get("y").toFloatArray(), 1e-5f);
         }
     }

@@ -31,21 +31,22 @@ class TensorScopeTest {
         assertEquals(List.of("last", "failing", "first"), closed);
         scope.close();
         assertEquals(3, closed.size());
-        assertThrows(IllegalStateException.class, () -> scope.add(() -> { }));
+        assertThrows(IllegalStateException.class, () -> scope.add(() -> {}));
     }
 
     @Test
     void aDecodeStyleLoopKeepsOnlyTheCurrentStateOpen() {
         OnnxRuntime onnx = new OnnxRuntime();
         try (SessionRegistry sessions = new SessionRegistry(onnx)) {
-            Model model = sessions.load(ModelSource.bytes("affine.onnx", Fixtures.affineBytes()), SessionSettings.defaults());
+            Model model =
+                    sessions.load(ModelSource.bytes("affine.onnx", Fixtures.affineBytes()), SessionSettings.defaults());
             float[] expected = {0.1f, 0.2f, 0.3f, 0.4f};
             Tensor state = BufferTensor.ofFloats(expected, 1, 4);
             for (int step = 0; step < 50; step++) {
                 try (TensorScope scope = new TensorScope()) {
-                    scope.add(state);                       // the previous state dies with this step
+                    scope.add(state); // the previous state dies with this step
                     ModelOutputs out = scope.add(model.run(Map.of("x", state)));
-                    state = out.take("y");                  // the new state outlives it
+                    state = out.take("y"); // the new state outlives it
                 }
                 expected = Fixtures.affineY(expected);
                 assertEquals(1, onnx.liveNativeValues());

@@ -7,7 +7,6 @@ import io.genpipe.runtime.Genpipe;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +20,8 @@ class BuiltinStepsTest {
         Files.writeString(file, yaml);
         PipelineDefinition d = new PipelineReader().read(file);
         try (Genpipe genpipe = Genpipe.builder().seed(d.seed()).baseDir(dir).build()) {
-            return new PipelineRunner(genpipe, line -> { }).run(new PipelineValidator(genpipe).validate(d), dir.resolve("out"));
+            return new PipelineRunner(genpipe, line -> {})
+                    .run(new PipelineValidator(genpipe).validate(d), dir.resolve("out"));
         }
     }
 

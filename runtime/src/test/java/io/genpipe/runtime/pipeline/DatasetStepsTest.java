@@ -19,7 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** The dataset-shaping built-ins, on real images from the bundled test split. */
 class DatasetStepsTest {
 
-    private static final Path DATA = Path.of(System.getProperty("genpipe.repo.root", "..")).toAbsolutePath().normalize()
+    private static final Path DATA = Path.of(System.getProperty("genpipe.repo.root", ".."))
+            .toAbsolutePath()
+            .normalize()
             .resolve("data/fashion-mnist");
 
     /** A scorer plugin: the mean pixel of each image (brightness). */
@@ -55,9 +57,13 @@ class DatasetStepsTest {
         Path file = dir.resolve(out + ".yaml");
         Files.writeString(file, yaml.replace("DATA", DATA.toString()));
         PipelineDefinition d = new PipelineReader().read(file);
-        try (Genpipe genpipe = Genpipe.builder().seed(d.seed()).baseDir(dir).pluginsDir(dir.resolve("plugins")).build()) {
-            RunResult r = new PipelineRunner(genpipe, line -> { }).run(new PipelineValidator(genpipe).validate(d),
-                    dir.resolve(out));
+        try (Genpipe genpipe = Genpipe.builder()
+                .seed(d.seed())
+                .baseDir(dir)
+                .pluginsDir(dir.resolve("plugins"))
+                .build()) {
+            RunResult r = new PipelineRunner(genpipe, line -> {})
+                    .run(new PipelineValidator(genpipe).validate(d), dir.resolve(out));
             assertEquals(0, genpipe.onnx().liveNativeValues());
             return r;
         }
@@ -105,7 +111,8 @@ class DatasetStepsTest {
         long total = ((Number) m.get("total")).longValue();
         IdxFile images = IdxFile.read(dir.resolve("out/images-idx3-ubyte.gz"));
         assertEquals(total, images.count());
-        assertEquals(total, IdxFile.read(dir.resolve("out/labels-idx1-ubyte.gz")).toLabels().length);
+        assertEquals(
+                total, IdxFile.read(dir.resolve("out/labels-idx1-ubyte.gz")).toLabels().length);
         assertTrue(total >= 300 - flagged && total <= 300, m.toString());
         List<String> csv = Files.readAllLines(dir.resolve("out/top.csv"));
         assertEquals("id,label,source,score,bright", csv.get(0));
@@ -125,12 +132,16 @@ class DatasetStepsTest {
     void sampleIsSeededPerRowAndPngFoldersRoundTrip() throws Exception {
         run(FLOW, "one");
         run(FLOW, "two");
-        assertArrayEquals(Files.readAllBytes(dir.resolve("one/sampled.jsonl")), Files.readAllBytes(dir.resolve("two/sampled.jsonl")));
+        assertArrayEquals(
+                Files.readAllBytes(dir.resolve("one/sampled.jsonl")),
+                Files.readAllBytes(dir.resolve("two/sampled.jsonl")));
         long kept = Files.readAllLines(dir.resolve("one/sampled.jsonl")).size();
         assertTrue(kept > 100 && kept < 200, "sampled " + kept + " of 300");
-        RunResult back = run("steps:\n  - id: pngs\n    use: png-source\n    with: {folder: " + dir.resolve("one/pngs")
-                + ", label: 3}\n  - id: bright\n    use: brightness\n    inputs: [pngs]\n"
-                + "  - id: rows\n    use: csv-sink\n    inputs: [bright]\n", "back");
+        RunResult back = run(
+                "steps:\n  - id: pngs\n    use: png-source\n    with: {folder: " + dir.resolve("one/pngs")
+                        + ", label: 3}\n  - id: bright\n    use: brightness\n    inputs: [pngs]\n"
+                        + "  - id: rows\n    use: csv-sink\n    inputs: [bright]\n",
+                "back");
         List<String> original = Files.readAllLines(dir.resolve("one/top.csv"));
         List<String> reread = Files.readAllLines(dir.resolve("back/rows.csv"));
         assertEquals(6, reread.size());

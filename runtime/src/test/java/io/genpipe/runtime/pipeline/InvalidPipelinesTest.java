@@ -25,7 +25,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class InvalidPipelinesTest {
 
     static Path folder() throws URISyntaxException {
-        return Path.of(InvalidPipelinesTest.class.getResource("/pipelines/invalid/expected-problems.txt").toURI()).getParent();
+        return Path.of(InvalidPipelinesTest.class
+                        .getResource("/pipelines/invalid/expected-problems.txt")
+                        .toURI())
+                .getParent();
     }
 
     static Map<String, List<String>> expected() throws Exception {
@@ -44,8 +47,12 @@ class InvalidPipelinesTest {
 
     static Stream<String> files() throws IOException, URISyntaxException {
         try (Stream<Path> list = Files.list(folder())) {
-            return list.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".yaml")).sorted()
-                    .collect(Collectors.toList()).stream();
+            return list
+                    .map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".yaml"))
+                    .sorted()
+                    .collect(Collectors.toList())
+                    .stream();
         }
     }
 
@@ -67,8 +74,8 @@ class InvalidPipelinesTest {
         List<String> got = problems(folder().resolve(name));
         assertFalse(got.isEmpty(), name + " was accepted");
         if (want == null) {
-            throw new AssertionError("no expected problems for " + name + "; found:\n" + String.join("\n", got)
-                    .replace(folder().toString(), "{dir}"));
+            throw new AssertionError("no expected problems for " + name + "; found:\n"
+                    + String.join("\n", got).replace(folder().toString(), "{dir}"));
         }
         assertEquals(want, got);
         for (String p : got) {

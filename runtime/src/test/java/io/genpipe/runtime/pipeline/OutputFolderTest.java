@@ -1,13 +1,12 @@
 package io.genpipe.runtime.pipeline;
 
-import io.genpipe.runtime.step.OutputPaths;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genpipe.api.GenpipeException;
+import io.genpipe.runtime.step.OutputPaths;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,34 +39,51 @@ class OutputFolderTest {
     void newFoldersAndPreviousRunsAreAccepted() throws Exception {
         assertEquals(Optional.empty(), refusal(cwd.resolve("runs/new")));
         Path previous = Files.createDirectories(cwd.resolve("runs/old"));
-        Files.writeString(previous.resolve("run.json"), "{\n  \"pipeline\": {\n  },\n  \"genpipe\": \"0.1.0\",\n"
-                + "  \"steps\": [\n  ]\n}\n");
+        Files.writeString(
+                previous.resolve("run.json"),
+                "{\n  \"pipeline\": {\n  },\n  \"genpipe\": \"0.1.0\",\n" + "  \"steps\": [\n  ]\n}\n");
         assertEquals(Optional.empty(), refusal(previous));
     }
 
     @Test
     void whatGenpipeDidNotWriteIsRefused() throws Exception {
-        assertEquals("output folder " + cwd + " is the working directory; genpipe replaces its output folder, so name a"
-                + " new folder such as runs/NAME", refusal(cwd).orElseThrow());
-        assertEquals("output folder " + dir.resolve("home") + " is a parent of the working directory; name a new folder"
-                + " such as runs/NAME", refusal(cwd.resolve("..")).orElseThrow());
-        assertEquals("output folder " + pipeline.getParent() + " holds the pipeline file " + pipeline + "; name a new"
-                + " folder such as runs/NAME", refusal(pipeline.getParent()).orElseThrow());
-        assertEquals("output folder " + pipeline + " holds the pipeline file " + pipeline + "; name a new folder such as"
-                + " runs/NAME", refusal(pipeline).orElseThrow());
-        assertTrue(refusal(Path.of("/")).orElseThrow().endsWith("is the root of the file system; name a new folder such as runs/NAME"));
+        assertEquals(
+                "output folder " + cwd + " is the working directory; genpipe replaces its output folder, so name a"
+                        + " new folder such as runs/NAME",
+                refusal(cwd).orElseThrow());
+        assertEquals(
+                "output folder " + dir.resolve("home") + " is a parent of the working directory; name a new folder"
+                        + " such as runs/NAME",
+                refusal(cwd.resolve("..")).orElseThrow());
+        assertEquals(
+                "output folder " + pipeline.getParent() + " holds the pipeline file " + pipeline + "; name a new"
+                        + " folder such as runs/NAME",
+                refusal(pipeline.getParent()).orElseThrow());
+        assertEquals(
+                "output folder " + pipeline + " holds the pipeline file " + pipeline + "; name a new folder such as"
+                        + " runs/NAME",
+                refusal(pipeline).orElseThrow());
+        assertTrue(refusal(Path.of("/"))
+                .orElseThrow()
+                .endsWith("is the root of the file system; name a new folder such as runs/NAME"));
         Path file = Files.writeString(cwd.resolve("notes.txt"), "keep");
-        assertEquals("output folder " + file + " is an existing file; genpipe writes a folder and never replaces a file, so"
-                + " name a new folder", refusal(file).orElseThrow());
+        assertEquals(
+                "output folder " + file + " is an existing file; genpipe writes a folder and never replaces a file, so"
+                        + " name a new folder",
+                refusal(file).orElseThrow());
         Path mine = Files.createDirectories(cwd.resolve("photos"));
-        assertEquals("output folder " + mine + " already exists and is not the output of a previous genpipe run (it has"
-                + " no genpipe run.json); genpipe replaces only its own runs, so name a new folder or remove this one"
-                + " yourself", refusal(mine).orElseThrow());
+        assertEquals(
+                "output folder " + mine + " already exists and is not the output of a previous genpipe run (it has"
+                        + " no genpipe run.json); genpipe replaces only its own runs, so name a new folder or remove this one"
+                        + " yourself",
+                refusal(mine).orElseThrow());
         Files.writeString(mine.resolve("run.json"), "{\"mine\": true}");
         assertTrue(refusal(mine).isPresent(), "a run.json that genpipe did not write");
         Path link = Files.createSymbolicLink(cwd.resolve("link"), mine);
-        assertEquals("output folder " + link + " is a symbolic link; name a new folder, or a previous run's folder"
-                + " itself", refusal(link).orElseThrow());
+        assertEquals(
+                "output folder " + link + " is a symbolic link; name a new folder, or a previous run's folder"
+                        + " itself",
+                refusal(link).orElseThrow());
     }
 
     @Test
@@ -78,12 +94,17 @@ class OutputFolderTest {
         List<String> log = new ArrayList<>();
         try (OutputFolder claimed = OutputFolder.claim(target, pipeline, log::add)) {
             assertFalse(Files.exists(stale));
-            assertEquals(List.of("removed " + stale + ", left by an earlier run of " + target + " that was killed"), log);
-            GenpipeException busy = assertThrows(GenpipeException.class, () -> OutputFolder.claim(target, pipeline, log::add));
-            assertEquals("another genpipe run is writing " + target + " (it holds " + dir.resolve("out/.run.lock")
-                    + "); wait for it to finish or choose another --out", busy.getMessage());
-            Files.writeString(claimed.temp().resolve("run.json"), "{\n  \"pipeline\": {},\n  \"genpipe\": \"x\",\n"
-                    + "  \"steps\": [\n  ]\n}");
+            assertEquals(
+                    List.of("removed " + stale + ", left by an earlier run of " + target + " that was killed"), log);
+            GenpipeException busy =
+                    assertThrows(GenpipeException.class, () -> OutputFolder.claim(target, pipeline, log::add));
+            assertEquals(
+                    "another genpipe run is writing " + target + " (it holds " + dir.resolve("out/.run.lock")
+                            + "); wait for it to finish or choose another --out",
+                    busy.getMessage());
+            Files.writeString(
+                    claimed.temp().resolve("run.json"),
+                    "{\n  \"pipeline\": {},\n  \"genpipe\": \"x\",\n" + "  \"steps\": [\n  ]\n}");
             claimed.commit();
         }
         assertTrue(OutputFolder.isPreviousRun(target));
@@ -94,7 +115,9 @@ class OutputFolderTest {
         assertTrue(OutputFolder.isPreviousRun(target));
         assertFalse(Files.exists(target.resolve("new.txt")));
         try (var siblings = Files.list(dir.resolve("out"))) {
-            assertEquals(List.of(".run.lock", "run"), siblings.map(p -> p.getFileName().toString()).sorted().toList());
+            assertEquals(
+                    List.of(".run.lock", "run"),
+                    siblings.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
 
@@ -102,15 +125,26 @@ class OutputFolderTest {
     void sinkPathsStayInsideTheOutputFolder() {
         assertEquals(Optional.empty(), OutputPaths.problem("a/b.csv"));
         assertEquals(Optional.empty(), OutputPaths.problem("grid.png"));
-        assertEquals("'/tmp/x' is not inside the output folder; give a relative name such as results.csv or images/",
+        assertEquals(
+                "'/tmp/x' is not inside the output folder; give a relative name such as results.csv or images/",
                 OutputPaths.problem("/tmp/x").orElseThrow());
-        assertEquals("'a/../../x' climbs out of the output folder with ..; give a relative name inside it, such as"
-                + " results.csv or images/", OutputPaths.problem("a/../../x").orElseThrow());
-        assertEquals("'..\\x' climbs out of the output folder with ..; give a relative name inside it, such as"
-                + " results.csv or images/", OutputPaths.problem("..\\x").orElseThrow());
-        assertEquals("'run.json' is written by genpipe itself; choose another name", OutputPaths.problem("run.json").orElseThrow());
-        assertEquals("'.' is the output folder itself; name a file or sub-folder in it", OutputPaths.problem(".").orElseThrow());
-        assertEquals("is empty; name a file inside the output folder", OutputPaths.problem("").orElseThrow());
+        assertEquals(
+                "'a/../../x' climbs out of the output folder with ..; give a relative name inside it, such as"
+                        + " results.csv or images/",
+                OutputPaths.problem("a/../../x").orElseThrow());
+        assertEquals(
+                "'..\\x' climbs out of the output folder with ..; give a relative name inside it, such as"
+                        + " results.csv or images/",
+                OutputPaths.problem("..\\x").orElseThrow());
+        assertEquals(
+                "'run.json' is written by genpipe itself; choose another name",
+                OutputPaths.problem("run.json").orElseThrow());
+        assertEquals(
+                "'.' is the output folder itself; name a file or sub-folder in it",
+                OutputPaths.problem(".").orElseThrow());
+        assertEquals(
+                "is empty; name a file inside the output folder",
+                OutputPaths.problem("").orElseThrow());
         assertThrows(GenpipeException.class, () -> OutputPaths.resolve(dir, "../x"));
         assertEquals(dir.resolve("a/b.csv"), OutputPaths.resolve(dir, "a/b.csv"));
     }

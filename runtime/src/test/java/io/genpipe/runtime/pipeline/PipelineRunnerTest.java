@@ -37,10 +37,13 @@ class PipelineRunnerTest {
 
     private RunResult run(Path file, Path out) {
         PipelineDefinition d = new PipelineReader().read(file);
-        try (Genpipe genpipe = Genpipe.builder().seed(d.seed()).baseDir(d.folder()).pluginsDir(
-                Files.isDirectory(dir.resolve("plugins")) ? dir.resolve("plugins") : null).build()) {
+        try (Genpipe genpipe = Genpipe.builder()
+                .seed(d.seed())
+                .baseDir(d.folder())
+                .pluginsDir(Files.isDirectory(dir.resolve("plugins")) ? dir.resolve("plugins") : null)
+                .build()) {
             PipelinePlan plan = new PipelineValidator(genpipe).validate(d);
-            RunResult result = new PipelineRunner(genpipe, line -> { }).run(plan, out);
+            RunResult result = new PipelineRunner(genpipe, line -> {}).run(plan, out);
             assertEquals(0, genpipe.onnx().liveNativeValues(), "native values left open by the run");
             return result;
         }
@@ -56,7 +59,10 @@ class PipelineRunnerTest {
         String runJson = Files.readString(dir.resolve("out/run.json"));
         assertTrue(runJson.contains("\"seed\": 42"), runJson);
         assertTrue(runJson.contains("\"id\": \"first\",\n      \"use\": \"take\",\n      \"rows\": 300"), runJson);
-        assertTrue(runJson.contains("\"sha256\": \"" + new PipelineReader().read(file).sha256() + "\""), runJson);
+        assertTrue(
+                runJson.contains(
+                        "\"sha256\": \"" + new PipelineReader().read(file).sha256() + "\""),
+                runJson);
         assertTrue(runJson.contains("\"name\": \"" + dir.resolve("affine.onnx") + "\""), runJson);
         assertEquals(dir.resolve("out"), result.outputFolder());
     }
@@ -66,11 +72,12 @@ class PipelineRunnerTest {
         Path file = write("flow.yaml", FLOW);
         run(file, dir.resolve("a"));
         run(file, dir.resolve("b"));
-        assertArrayEquals(Files.readAllBytes(dir.resolve("a/rows.jsonl")), Files.readAllBytes(dir.resolve("b/rows.jsonl")));
+        assertArrayEquals(
+                Files.readAllBytes(dir.resolve("a/rows.jsonl")), Files.readAllBytes(dir.resolve("b/rows.jsonl")));
         Path other = write("other.yaml", FLOW.replace("seed: 42", "seed: 43"));
         run(other, dir.resolve("c"));
-        assertFalse(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("a/rows.jsonl")),
-                Files.readAllBytes(dir.resolve("c/rows.jsonl"))));
+        assertFalse(java.util.Arrays.equals(
+                Files.readAllBytes(dir.resolve("a/rows.jsonl")), Files.readAllBytes(dir.resolve("c/rows.jsonl"))));
     }
 
     @Test
@@ -93,20 +100,26 @@ class PipelineRunnerTest {
                 + "  }\n"
                 + "}\n";
         plugin("boom").source("boom.BoomPlugin", failing).build(dir.resolve("plugins/boom.jar"));
-        Path file = write("boom.yaml", "steps:\n"
-                + "  - id: z\n    use: gaussian\n    with: {dim: 4, column: x, rows: 5000}\n"
-                + "  - id: fail\n    use: third-batch-fails\n    inputs: [z]\n"
-                + "  - id: rows\n    use: jsonl-sink\n    inputs: [fail]\n");
+        Path file = write(
+                "boom.yaml",
+                "steps:\n"
+                        + "  - id: z\n    use: gaussian\n    with: {dim: 4, column: x, rows: 5000}\n"
+                        + "  - id: fail\n    use: third-batch-fails\n    inputs: [z]\n"
+                        + "  - id: rows\n    use: jsonl-sink\n    inputs: [fail]\n");
         Path out = dir.resolve("runs/boom");
         run(write("earlier.yaml", FLOW), out); // an earlier run's output, which a failed run leaves alone
         Files.writeString(out.resolve("earlier.txt"), "an earlier run's output");
         GenpipeException e = assertThrows(GenpipeException.class, () -> run(file, out));
-        assertEquals("step 'fail' failed: scorer 'third-batch-fails' (plugin 'boom' 1.0.0) failed:"
-                + " java.lang.IllegalStateException: boom on batch 3 (at boom.BoomPlugin$1.score(BoomPlugin.java:15));"
-                + " no output was written", e.getMessage());
+        assertEquals(
+                "step 'fail' failed: scorer 'third-batch-fails' (plugin 'boom' 1.0.0) failed:"
+                        + " java.lang.IllegalStateException: boom on batch 3 (at boom.BoomPlugin$1.score(BoomPlugin.java:15));"
+                        + " no output was written",
+                e.getMessage());
         assertEquals("an earlier run's output", Files.readString(out.resolve("earlier.txt")));
         try (Stream<Path> left = Files.list(dir.resolve("runs"))) {
-            assertEquals(List.of(".boom.lock", "boom"), left.map(p -> p.getFileName().toString()).sorted().toList(),
+            assertEquals(
+                    List.of(".boom.lock", "boom"),
+                    left.map(p -> p.getFileName().toString()).sorted().toList(),
                     "temporary folders left behind");
         }
     }
@@ -121,7 +134,9 @@ class PipelineRunnerTest {
         assertFalse(Files.exists(out.resolve("stale.txt")));
         assertTrue(Files.exists(out.resolve("run.json")));
         try (Stream<Path> left = Files.list(dir.resolve("runs"))) {
-            assertEquals(List.of(".flow.lock", "flow"), left.map(p -> p.getFileName().toString()).sorted().toList());
+            assertEquals(
+                    List.of(".flow.lock", "flow"),
+                    left.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
 
@@ -132,14 +147,20 @@ class PipelineRunnerTest {
         PipelineDefinition d = Overrides.apply(new PipelineReader().read(file), List.of("first.n=7"));
         assertEquals("40", d.steps().get(0).with().get("rows"));
         assertEquals("7", d.steps().get(2).with().get("n"));
-        PipelineException e = assertThrows(PipelineException.class,
+        PipelineException e = assertThrows(
+                PipelineException.class,
                 () -> Overrides.apply(new PipelineReader().read(file), List.of("frist.n=7", "first", "batchSize=0")));
-        assertEquals(List.of(file + ": --set frist.n=7: no step 'frist'; did you mean 'first'? (steps: z, model, first, rows)",
-                file + ": --set first: expected step.parameter=value (e.g. --set test.limit=100) or a pipeline setting"
-                        + " (batchSize, seed, threads, threadPool), e.g. --set batchSize=64",
-                file + ": --set batchSize=0: batchSize must be a whole number from 1 to 1000000"),
+        assertEquals(
+                List.of(
+                        file
+                                + ": --set frist.n=7: no step 'frist'; did you mean 'first'? (steps: z, model, first, rows)",
+                        file
+                                + ": --set first: expected step.parameter=value (e.g. --set test.limit=100) or a pipeline setting"
+                                + " (batchSize, seed, threads, threadPool), e.g. --set batchSize=64",
+                        file + ": --set batchSize=0: batchSize must be a whole number from 1 to 1000000"),
                 e.problems().stream().map(Problem::toString).toList());
-        PipelineDefinition bigger = Overrides.apply(new PipelineReader().read(file), List.of("batchSize=1000", "seed=7"));
+        PipelineDefinition bigger =
+                Overrides.apply(new PipelineReader().read(file), List.of("batchSize=1000", "seed=7"));
         assertEquals(1000, bigger.batchSize());
         assertEquals(7, bigger.seed());
     }

@@ -60,22 +60,32 @@ class PluginIsolationTest {
         assertTrue(Files.isRegularFile(guava31), "missing " + guava31 + " (copied by maven-dependency-plugin)");
         Path pluginFolder = dir.resolve("iso");
         Files.createDirectories(pluginFolder);
-        PluginJarBuilder.plugin("iso").source("iso.IsoPlugin", SOURCE).compileAgainst(guava31)
+        PluginJarBuilder.plugin("iso")
+                .source("iso.IsoPlugin", SOURCE)
+                .compileAgainst(guava31)
                 .build(pluginFolder.resolve("iso.jar"));
         Files.copy(guava31, pluginFolder.resolve("guava-31.1-jre.jar"));
 
-        String hostGuava = ImmutableList.class.getProtectionDomain().getCodeSource().getLocation().getPath();
+        String hostGuava = ImmutableList.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .getPath();
         assertTrue(hostGuava.matches(".*/guava-33[^/]*\\.jar"), hostGuava);
 
         try (Genpipe genpipe = Genpipe.builder().pluginsDir(dir).build()) {
-            RegisteredFactory factory = genpipe.components().find("guava-version-scorer").orElseThrow();
+            RegisteredFactory factory =
+                    genpipe.components().find("guava-version-scorer").orElseThrow();
             String pluginGuava = factory.factory().description();
             assertTrue(pluginGuava.endsWith("/iso/guava-31.1-jre.jar"), pluginGuava);
-            Class<?> pluginImmutableList = factory.plugin().classLoader().loadClass("com.google.common.collect.ImmutableList");
+            Class<?> pluginImmutableList =
+                    factory.plugin().classLoader().loadClass("com.google.common.collect.ImmutableList");
             assertNotSame(ImmutableList.class, pluginImmutableList);
 
             Scorer scorer = genpipe.scorer("guava-version-scorer", Map.of());
-            try (Batch b = Batch.builder(2).column("x", BufferTensor.ofFloats(new float[] {1.5f, -2f}, 2, 1)).build()) {
+            try (Batch b = Batch.builder(2)
+                    .column("x", BufferTensor.ofFloats(new float[] {1.5f, -2f}, 2, 1))
+                    .build()) {
                 assertEquals(3.0, scorer.score(b)[0]);
                 assertEquals(-4.0, scorer.score(b)[1]);
             }

@@ -42,14 +42,21 @@ class PluginManagerTest {
 
     @Test
     void loadsAPluginJarAndRunsItsComponent() {
-        plugin("demo").source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum")).build(dir.resolve("demo.jar"));
+        plugin("demo")
+                .source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum"))
+                .build(dir.resolve("demo.jar"));
         try (Genpipe genpipe = Genpipe.builder().pluginsDir(dir).build()) {
-            LoadedPlugin demo = genpipe.plugins().stream().filter(p -> p.name().equals("demo")).findFirst().orElseThrow();
+            LoadedPlugin demo = genpipe.plugins().stream()
+                    .filter(p -> p.name().equals("demo"))
+                    .findFirst()
+                    .orElseThrow();
             assertEquals("1.0.0", demo.descriptor().version());
             assertEquals(dir.resolve("demo.jar").toString(), demo.location());
             assertTrue(demo.classLoader() instanceof PluginClassLoader);
             Scorer scorer = genpipe.scorer("demo-sum", Map.of());
-            try (Batch batch = Batch.builder(2).column("x", BufferTensor.ofFloats(new float[] {1, 2, 3, 4, 5, 6}, 2, 3)).build()) {
+            try (Batch batch = Batch.builder(2)
+                    .column("x", BufferTensor.ofFloats(new float[] {1, 2, 3, 4, 5, 6}, 2, 3))
+                    .build()) {
                 assertArrayEquals(new double[] {6, 15}, scorer.score(batch), 1e-9);
             }
         }
@@ -58,143 +65,210 @@ class PluginManagerTest {
     @Test
     void corruptJar() throws Exception {
         Files.write(dir.resolve("broken.jar"), new byte[] {'n', 'o', 't', ' ', 'a', ' ', 'j', 'a', 'r'});
-        assertEquals("Plugin jar " + dir.resolve("broken.jar") + " cannot be read as a jar (zip END header not found);"
-                + " rebuild it or remove it from " + dir, onlyProblem());
+        assertEquals(
+                "Plugin jar " + dir.resolve("broken.jar") + " cannot be read as a jar (zip END header not found);"
+                        + " rebuild it or remove it from " + dir,
+                onlyProblem());
     }
 
     @Test
     void missingManifest() {
-        plugin("demo").descriptor(null).source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum"))
+        plugin("demo")
+                .descriptor(null)
+                .source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum"))
                 .build(dir.resolve("demo.jar"));
-        assertEquals("Plugin " + dir.resolve("demo.jar") + " has no META-INF/genpipe-plugin.properties; add one with"
-                + " name=, version= and apiVersion=" + ApiVersion.CURRENT + " (the genpipe-api version it is built against)",
+        assertEquals(
+                "Plugin " + dir.resolve("demo.jar") + " has no META-INF/genpipe-plugin.properties; add one with"
+                        + " name=, version= and apiVersion=" + ApiVersion.CURRENT
+                        + " (the genpipe-api version it is built against)",
                 onlyProblem());
     }
 
     @Test
     void manifestWithoutApiVersion() {
-        plugin("demo").descriptor("name=demo\nversion=1.0.0\n")
-                .source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum")).build(dir.resolve("demo.jar"));
-        assertEquals("Plugin " + dir.resolve("demo.jar") + ": META-INF/genpipe-plugin.properties lacks apiVersion;"
-                + " it needs name=, version= and apiVersion=", onlyProblem());
+        plugin("demo")
+                .descriptor("name=demo\nversion=1.0.0\n")
+                .source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum"))
+                .build(dir.resolve("demo.jar"));
+        assertEquals(
+                "Plugin " + dir.resolve("demo.jar") + ": META-INF/genpipe-plugin.properties lacks apiVersion;"
+                        + " it needs name=, version= and apiVersion=",
+                onlyProblem());
     }
 
     @Test
     void incompatibleMajorApiVersion() {
         ApiVersion future = new ApiVersion(ApiVersion.CURRENT.major() + 1, 0);
-        plugin("demo").descriptor("name=demo\nversion=3.1.0\napiVersion=" + future + "\n")
-                .source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum")).build(dir.resolve("demo.jar"));
-        assertEquals("Plugin 'demo' 3.1.0 (" + dir.resolve("demo.jar") + ") was built for genpipe-api " + future
-                + ", but this genpipe provides genpipe-api " + ApiVersion.CURRENT + "; rebuild the plugin against"
-                + " genpipe-api " + ApiVersion.CURRENT, onlyProblem());
+        plugin("demo")
+                .descriptor("name=demo\nversion=3.1.0\napiVersion=" + future + "\n")
+                .source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum"))
+                .build(dir.resolve("demo.jar"));
+        assertEquals(
+                "Plugin 'demo' 3.1.0 (" + dir.resolve("demo.jar") + ") was built for genpipe-api " + future
+                        + ", but this genpipe provides genpipe-api " + ApiVersion.CURRENT
+                        + "; rebuild the plugin against"
+                        + " genpipe-api " + ApiVersion.CURRENT,
+                onlyProblem());
     }
 
     @Test
     void newerMinorApiVersion() {
         ApiVersion newer = new ApiVersion(ApiVersion.CURRENT.major(), ApiVersion.CURRENT.minor() + 1);
-        plugin("demo").descriptor("name=demo\nversion=1.0.0\napiVersion=" + newer + "\n")
-                .source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum")).build(dir.resolve("demo.jar"));
-        assertEquals("Plugin 'demo' 1.0.0 (" + dir.resolve("demo.jar") + ") was built for genpipe-api " + newer
-                + ", but this genpipe provides genpipe-api " + ApiVersion.CURRENT + "; upgrade genpipe to a release"
-                + " providing api " + newer + " or later, or rebuild the plugin against genpipe-api " + ApiVersion.CURRENT,
+        plugin("demo")
+                .descriptor("name=demo\nversion=1.0.0\napiVersion=" + newer + "\n")
+                .source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum"))
+                .build(dir.resolve("demo.jar"));
+        assertEquals(
+                "Plugin 'demo' 1.0.0 (" + dir.resolve("demo.jar") + ") was built for genpipe-api " + newer
+                        + ", but this genpipe provides genpipe-api " + ApiVersion.CURRENT
+                        + "; upgrade genpipe to a release"
+                        + " providing api " + newer + " or later, or rebuild the plugin against genpipe-api "
+                        + ApiVersion.CURRENT,
                 onlyProblem());
     }
 
     @Test
     void missingServiceEntry() {
-        plugin("demo").noServiceEntry().source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum"))
+        plugin("demo")
+                .noServiceEntry()
+                .source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum"))
                 .build(dir.resolve("demo.jar"));
-        assertEquals("Plugin 'demo' (" + dir.resolve("demo.jar") + ") has no"
-                + " META-INF/services/io.genpipe.api.spi.GenpipePlugin entry; add that file naming your GenpipePlugin"
-                + " implementation class", onlyProblem());
+        assertEquals(
+                "Plugin 'demo' (" + dir.resolve("demo.jar") + ") has no"
+                        + " META-INF/services/io.genpipe.api.spi.GenpipePlugin entry; add that file naming your GenpipePlugin"
+                        + " implementation class",
+                onlyProblem());
     }
 
     @Test
     void serviceEntryNamingAMissingClass() {
-        plugin("demo").source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum"))
-                .serviceEntry("demo.Missing").build(dir.resolve("demo.jar"));
-        assertEquals("Plugin 'demo' (" + dir.resolve("demo.jar") + "): META-INF/services/io.genpipe.api.spi.GenpipePlugin"
-                + " names a class that cannot be loaded as a GenpipePlugin: io.genpipe.api.spi.GenpipePlugin: Provider"
-                + " demo.Missing not found", onlyProblem());
+        plugin("demo")
+                .source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum"))
+                .serviceEntry("demo.Missing")
+                .build(dir.resolve("demo.jar"));
+        assertEquals(
+                "Plugin 'demo' (" + dir.resolve("demo.jar") + "): META-INF/services/io.genpipe.api.spi.GenpipePlugin"
+                        + " names a class that cannot be loaded as a GenpipePlugin: io.genpipe.api.spi.GenpipePlugin: Provider"
+                        + " demo.Missing not found",
+                onlyProblem());
     }
 
     @Test
     void duplicateComponentName() {
-        plugin("alpha").source("alpha.AlphaPlugin", scorerPlugin("alpha", "AlphaPlugin", "shared-sum"))
+        plugin("alpha")
+                .source("alpha.AlphaPlugin", scorerPlugin("alpha", "AlphaPlugin", "shared-sum"))
                 .build(dir.resolve("alpha.jar"));
-        plugin("beta").source("beta.BetaPlugin", scorerPlugin("beta", "BetaPlugin", "shared-sum"))
+        plugin("beta")
+                .source("beta.BetaPlugin", scorerPlugin("beta", "BetaPlugin", "shared-sum"))
                 .build(dir.resolve("beta.jar"));
-        assertEquals("Component name 'shared-sum' is provided twice: by plugin 'alpha' (" + dir.resolve("alpha.jar")
-                + ", scorer) and by plugin 'beta' (" + dir.resolve("beta.jar") + ", scorer); component names must be"
-                + " unique across plugins: remove one plugin or rename the component", onlyProblem());
+        assertEquals(
+                "Component name 'shared-sum' is provided twice: by plugin 'alpha' (" + dir.resolve("alpha.jar")
+                        + ", scorer) and by plugin 'beta' (" + dir.resolve("beta.jar")
+                        + ", scorer); component names must be"
+                        + " unique across plugins: remove one plugin or rename the component",
+                onlyProblem());
     }
 
     @Test
     void componentNameClashingWithABuiltin() throws Exception {
-        plugin("clash").source("clash.ClashPlugin", scorerPlugin("clash", "ClashPlugin", "gaussian"))
+        plugin("clash")
+                .source("clash.ClashPlugin", scorerPlugin("clash", "ClashPlugin", "gaussian"))
                 .build(dir.resolve("clash.jar"));
         try (PluginSet set = PluginManager.forHost().scan(true, dir)) {
             assertEquals(1, set.problems().size(), set.problems().toString());
-            assertTrue(set.problems().get(0).startsWith("Component name 'gaussian' is provided twice: by plugin"
-                    + " 'builtin' ("), set.problems().get(0));
+            assertTrue(
+                    set.problems()
+                            .get(0)
+                            .startsWith("Component name 'gaussian' is provided twice: by plugin" + " 'builtin' ("),
+                    set.problems().get(0));
         }
     }
 
     @Test
     void pluginConstructorThatThrows() {
-        plugin("demo").source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum",
-                "public DemoPlugin() { throw new IllegalStateException(\"cannot find my weights\"); }"))
+        plugin("demo")
+                .source(
+                        "demo.DemoPlugin",
+                        scorerPlugin(
+                                "demo",
+                                "DemoPlugin",
+                                "demo-sum",
+                                "public DemoPlugin() { throw new IllegalStateException(\"cannot find my weights\"); }"))
                 .build(dir.resolve("demo.jar"));
-        assertEquals("Plugin 'demo' (" + dir.resolve("demo.jar") + "): creating demo.DemoPlugin failed:"
-                + " java.lang.IllegalStateException: cannot find my weights; a GenpipePlugin needs a public"
-                + " no-argument constructor that does no work", onlyProblem());
+        assertEquals(
+                "Plugin 'demo' (" + dir.resolve("demo.jar") + "): creating demo.DemoPlugin failed:"
+                        + " java.lang.IllegalStateException: cannot find my weights; a GenpipePlugin needs a public"
+                        + " no-argument constructor that does no work",
+                onlyProblem());
     }
 
     @Test
     void factoryListingThatThrows() {
-        plugin("demo").source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum",
-                "public List<SamplerFactory> samplers() { throw new UnsupportedOperationException(\"not yet\"); }"))
+        plugin("demo")
+                .source(
+                        "demo.DemoPlugin",
+                        scorerPlugin(
+                                "demo",
+                                "DemoPlugin",
+                                "demo-sum",
+                                "public List<SamplerFactory> samplers() { throw new UnsupportedOperationException(\"not yet\"); }"))
                 .build(dir.resolve("demo.jar"));
-        assertEquals("Plugin 'demo' (" + dir.resolve("demo.jar") + "): samplers() failed:"
-                + " java.lang.UnsupportedOperationException: not yet; listing factories must not fail (load models"
-                + " in create(), not before)", onlyProblem());
+        assertEquals(
+                "Plugin 'demo' (" + dir.resolve("demo.jar") + "): samplers() failed:"
+                        + " java.lang.UnsupportedOperationException: not yet; listing factories must not fail (load models"
+                        + " in create(), not before)",
+                onlyProblem());
     }
 
     @Test
     void factoryCreateThatThrowsNamesComponentAndPlugin() {
         String source = scorerPlugin("demo", "DemoPlugin", "demo-sum")
-                .replace("return new Scorer() {", "if (true) throw new IllegalArgumentException(\"weights missing\");\n"
-                        + "        return new Scorer() {");
+                .replace(
+                        "return new Scorer() {",
+                        "if (true) throw new IllegalArgumentException(\"weights missing\");\n"
+                                + "        return new Scorer() {");
         plugin("demo").source("demo.DemoPlugin", source).build(dir.resolve("demo.jar"));
         try (Genpipe genpipe = Genpipe.builder().pluginsDir(dir).build()) {
             GenpipeException e = assertThrows(GenpipeException.class, () -> genpipe.scorer("demo-sum", Map.of()));
-            assertEquals("scorer 'demo-sum' (plugin 'demo' 1.0.0 (" + dir.resolve("demo.jar") + ")) could not be created:"
-                    + " java.lang.IllegalArgumentException: weights missing (at demo.DemoPlugin$1.create(DemoPlugin.java:13))", e.getMessage());
+            assertEquals(
+                    "scorer 'demo-sum' (plugin 'demo' 1.0.0 (" + dir.resolve("demo.jar") + ")) could not be created:"
+                            + " java.lang.IllegalArgumentException: weights missing (at demo.DemoPlugin$1.create(DemoPlugin.java:13))",
+                    e.getMessage());
         }
     }
 
     @Test
     void invalidComponentName() {
-        plugin("demo").source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "Demo Sum")).build(dir.resolve("demo.jar"));
-        assertEquals("Plugin 'demo' (" + dir.resolve("demo.jar") + "): a scorer factory has the invalid name 'Demo Sum';"
-                + " names are lower-case letters, digits and dashes, e.g. my-scorer", onlyProblem());
+        plugin("demo")
+                .source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "Demo Sum"))
+                .build(dir.resolve("demo.jar"));
+        assertEquals(
+                "Plugin 'demo' (" + dir.resolve("demo.jar") + "): a scorer factory has the invalid name 'Demo Sum';"
+                        + " names are lower-case letters, digits and dashes, e.g. my-scorer",
+                onlyProblem());
     }
 
     @Test
     void pluginProvidingNothing() {
-        plugin("empty").source("empty.EmptyPlugin",
-                "package empty; public final class EmptyPlugin implements io.genpipe.api.spi.GenpipePlugin {}")
+        plugin("empty")
+                .source(
+                        "empty.EmptyPlugin",
+                        "package empty; public final class EmptyPlugin implements io.genpipe.api.spi.GenpipePlugin {}")
                 .build(dir.resolve("empty.jar"));
-        assertEquals("Plugin 'empty' (" + dir.resolve("empty.jar") + ") provides no components; its GenpipePlugin lists"
-                + " no generators, encoders, samplers or scorers", onlyProblem());
+        assertEquals(
+                "Plugin 'empty' (" + dir.resolve("empty.jar") + ") provides no components; its GenpipePlugin lists"
+                        + " no generators, encoders, samplers or scorers",
+                onlyProblem());
     }
 
     @Test
     void folderWithoutJars() throws Exception {
         Files.createDirectories(dir.resolve("half-installed"));
         Files.writeString(dir.resolve("half-installed/README.txt"), "jars go here");
-        assertEquals("Plugin folder " + dir.resolve("half-installed") + " contains no .jar files; a plugin folder holds"
-                + " the plugin's jar and the jars it depends on", onlyProblem());
+        assertEquals(
+                "Plugin folder " + dir.resolve("half-installed") + " contains no .jar files; a plugin folder holds"
+                        + " the plugin's jar and the jars it depends on",
+                onlyProblem());
     }
 
     @Test
@@ -207,18 +281,28 @@ class PluginManagerTest {
 
     @Test
     void sameNameInstalledTwice() {
-        plugin("demo").source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum")).build(dir.resolve("a.jar"));
-        plugin("demo").source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum")).build(dir.resolve("b.jar"));
-        assertEquals("Plugin 'demo' is installed twice: " + dir.resolve("a.jar") + " and " + dir.resolve("b.jar")
-                + "; remove one", onlyProblem());
+        plugin("demo")
+                .source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum"))
+                .build(dir.resolve("a.jar"));
+        plugin("demo")
+                .source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum"))
+                .build(dir.resolve("b.jar"));
+        assertEquals(
+                "Plugin 'demo' is installed twice: " + dir.resolve("a.jar") + " and " + dir.resolve("b.jar")
+                        + "; remove one",
+                onlyProblem());
     }
 
     @Test
     void buildFailsListingEveryBrokenPlugin() throws Exception {
         Files.write(dir.resolve("broken.jar"), new byte[] {1, 2, 3});
-        plugin("demo").noServiceEntry().source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum"))
+        plugin("demo")
+                .noServiceEntry()
+                .source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum"))
                 .build(dir.resolve("demo.jar"));
-        PluginLoadException e = assertThrows(PluginLoadException.class, () -> Genpipe.builder().pluginsDir(dir).build());
+        PluginLoadException e = assertThrows(
+                PluginLoadException.class,
+                () -> Genpipe.builder().pluginsDir(dir).build());
         assertEquals(2, e.problems().size());
         assertTrue(e.getMessage().startsWith("2 plugin problems:"), e.getMessage());
     }
@@ -226,16 +310,25 @@ class PluginManagerTest {
     @Test
     void classPathPluginsIncludeTheBuiltins() {
         try (PluginSet set = PluginManager.forHost().load(true, null)) {
-            LoadedPlugin builtin = set.plugins().stream().filter(p -> p.name().equals("builtin")).findFirst().orElseThrow();
+            LoadedPlugin builtin = set.plugins().stream()
+                    .filter(p -> p.name().equals("builtin"))
+                    .findFirst()
+                    .orElseThrow();
             assertEquals(ApiVersion.CURRENT, builtin.descriptor().apiVersion());
-            assertEquals(List.of("gaussian", "latent-walk", "onnx-model", "truncated-gaussian", "uniform"),
-                    builtin.factories().stream().map(ComponentFactory::name).sorted().collect(Collectors.toList()));
+            assertEquals(
+                    List.of("gaussian", "latent-walk", "onnx-model", "truncated-gaussian", "uniform"),
+                    builtin.factories().stream()
+                            .map(ComponentFactory::name)
+                            .sorted()
+                            .collect(Collectors.toList()));
         }
     }
 
     @Test
     void pluginCannotSeeHostInternals() throws Exception {
-        plugin("demo").source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum")).build(dir.resolve("demo.jar"));
+        plugin("demo")
+                .source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "demo-sum"))
+                .build(dir.resolve("demo.jar"));
         try (PluginSet set = PluginManager.forHost().load(false, dir)) {
             ClassLoader loader = set.plugins().get(0).classLoader();
             assertEquals(io.genpipe.api.Scorer.class, loader.loadClass("io.genpipe.api.Scorer"));
@@ -248,11 +341,16 @@ class PluginManagerTest {
 
     @Test
     void aComponentCannotTakeABuiltinStepsName() throws Exception {
-        plugin("demo").source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "filter")).build(dir.resolve("demo.jar"));
-        io.genpipe.api.GenpipeException e = org.junit.jupiter.api.Assertions.assertThrows(io.genpipe.api.GenpipeException.class,
+        plugin("demo")
+                .source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "filter"))
+                .build(dir.resolve("demo.jar"));
+        io.genpipe.api.GenpipeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.genpipe.api.GenpipeException.class,
                 () -> Genpipe.builder().pluginsDir(dir).build());
-        assertEquals("the scorer 'filter' of plugin 'demo' 1.0.0 (" + dir.resolve("demo.jar") + ") has the name of a built-in"
-                + " step; rename the component", e.getMessage());
+        assertEquals(
+                "the scorer 'filter' of plugin 'demo' 1.0.0 (" + dir.resolve("demo.jar")
+                        + ") has the name of a built-in" + " step; rename the component",
+                e.getMessage());
     }
 
     @Test
@@ -260,8 +358,11 @@ class PluginManagerTest {
         try (Genpipe genpipe = Genpipe.builder().build()) {
             java.util.List<String> names = genpipe.catalog().names();
             assertEquals("idx-source", names.get(0));
-            org.junit.jupiter.api.Assertions.assertTrue(names.contains("flag-quantile") && names.contains("gaussian"), names.toString());
-            assertEquals(io.genpipe.runtime.step.StepKind.GLOBAL, genpipe.catalog().steps().get("flag-quantile").execution());
+            org.junit.jupiter.api.Assertions.assertTrue(
+                    names.contains("flag-quantile") && names.contains("gaussian"), names.toString());
+            assertEquals(
+                    io.genpipe.runtime.step.StepKind.GLOBAL,
+                    genpipe.catalog().steps().get("flag-quantile").execution());
         }
     }
 }

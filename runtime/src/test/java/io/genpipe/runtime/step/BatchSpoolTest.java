@@ -34,8 +34,12 @@ class BatchSpoolTest {
         }
         BufferTensor u8 = BufferTensor.allocate(io.genpipe.api.data.DType.UINT8, n);
         u8.buffer().put(flags);
-        return Batch.builder(n).column("image", BufferTensor.ofFloats(image, n, 1, 2, 3))
-                .column("tokens", BufferTensor.ofLongs(tokens, n, 3)).column("flag", u8).meta(meta).build();
+        return Batch.builder(n)
+                .column("image", BufferTensor.ofFloats(image, n, 1, 2, 3))
+                .column("tokens", BufferTensor.ofLongs(tokens, n, 3))
+                .column("flag", u8)
+                .meta(meta)
+                .build();
     }
 
     @Test
@@ -65,15 +69,19 @@ class BatchSpoolTest {
                 }
                 try (Batch back = spool.read(i, meta)) {
                     assertEquals(List.of("image", "tokens", "flag"), List.copyOf(back.columnNames()));
-                    assertArrayEquals(new long[] {back.rows(), 1, 2, 3}, back.column("image").shape());
+                    assertArrayEquals(
+                            new long[] {back.rows(), 1, 2, 3},
+                            back.column("image").shape());
                     for (String c : back.columnNames()) {
                         assertArrayEquals(expected.get(k++), back.column(c).toByteArray(), c);
                     }
                     assertEquals(meta, back.meta());
                 }
                 final int at = i;
-                assertEquals("batch " + i + " of the spool was read already",
-                        assertThrows(IllegalStateException.class, () -> spool.read(at, meta)).getMessage());
+                assertEquals(
+                        "batch " + i + " of the spool was read already",
+                        assertThrows(IllegalStateException.class, () -> spool.read(at, meta))
+                                .getMessage());
             }
         }
         try (Stream<Path> files = Files.list(dir)) {

@@ -1,10 +1,5 @@
 package io.genpipe.runtime.step;
 
-import io.genpipe.runtime.pipeline.PipelineDefinition;
-import io.genpipe.runtime.pipeline.PipelineReader;
-import io.genpipe.runtime.pipeline.PipelineRunner;
-import io.genpipe.runtime.pipeline.PipelineValidator;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -12,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.RowMeta;
+import io.genpipe.runtime.pipeline.PipelineDefinition;
+import io.genpipe.runtime.pipeline.PipelineReader;
+import io.genpipe.runtime.pipeline.PipelineRunner;
+import io.genpipe.runtime.pipeline.PipelineValidator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -31,7 +30,10 @@ class RebatcherTest {
             x[2 * i + 1] = -(from + i);
             meta.add(RowMeta.of("r" + (from + i)));
         }
-        return Batch.builder(n).column("x", BufferTensor.ofFloats(x, n, 2)).meta(meta).build();
+        return Batch.builder(n)
+                .column("x", BufferTensor.ofFloats(x, n, 2))
+                .meta(meta)
+                .build();
     }
 
     @Test
@@ -71,8 +73,10 @@ class RebatcherTest {
             Path file = dir.resolve("p" + i + ".yaml");
             Files.writeString(file, String.format(base, extra[i]));
             PipelineDefinition d = new PipelineReader().read(file);
-            try (io.genpipe.runtime.Genpipe genpipe = io.genpipe.runtime.Genpipe.builder().baseDir(dir).build()) {
-                new PipelineRunner(genpipe, line -> { }).run(new PipelineValidator(genpipe).validate(d), dir.resolve("out" + i));
+            try (io.genpipe.runtime.Genpipe genpipe =
+                    io.genpipe.runtime.Genpipe.builder().baseDir(dir).build()) {
+                new PipelineRunner(genpipe, line -> {})
+                        .run(new PipelineValidator(genpipe).validate(d), dir.resolve("out" + i));
             }
             outputs[i] = Files.readAllBytes(dir.resolve("out" + i + "/rows.jsonl"));
         }

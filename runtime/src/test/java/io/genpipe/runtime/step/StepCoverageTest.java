@@ -13,8 +13,8 @@ class StepCoverageTest {
     @Test
     void everyBuiltinStepIsUnitTested() throws Exception {
         List<String> covered = new ArrayList<>();
-        for (String test : List.of("source.SourceStepsTest", "transform.TransformStepsTest", "eval.EvalStepsTest",
-                "sink.SinkStepsTest")) {
+        for (String test : List.of(
+                "source.SourceStepsTest", "transform.TransformStepsTest", "eval.EvalStepsTest", "sink.SinkStepsTest")) {
             Field f = Class.forName("io.genpipe.runtime.step." + test).getDeclaredField("COVERS");
             f.setAccessible(true);
             @SuppressWarnings("unchecked")

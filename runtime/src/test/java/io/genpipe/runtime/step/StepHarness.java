@@ -7,8 +7,8 @@ import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.Parameters;
 import io.genpipe.runtime.component.ParameterBinder;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,8 +40,8 @@ public final class StepHarness {
 
     /** Binds {@code parameters} (relative paths against {@code folder}) and builds the step. */
     public static StepHarness of(BuiltinStep definition, Map<String, ?> parameters, Path folder) {
-        Parameters p = ParameterBinder.bind(definition.parameters(), "built-in step '" + definition.name() + "'",
-                parameters, folder);
+        Parameters p = ParameterBinder.bind(
+                definition.parameters(), "built-in step '" + definition.name() + "'", parameters, folder);
         OutputPaths.check(p, definition.outputPaths(), "built-in step '" + definition.name() + "'");
         return new StepHarness(definition, definition.create().apply(p, folder), "s", folder);
     }
@@ -67,7 +67,8 @@ public final class StepHarness {
     }
 
     /** What one run of the step gave. */
-    public record Result(List<Batch> outputs, Map<String, Object> metrics, Map<String, Object> published) implements AutoCloseable {
+    public record Result(List<Batch> outputs, Map<String, Object> metrics, Map<String, Object> published)
+            implements AutoCloseable {
 
         /** Every output row's metadata, in order. */
         public List<RowMeta> rows() {
@@ -144,7 +145,8 @@ public final class StepHarness {
                 if (key == null) {
                     metrics.put(group, value);
                 } else {
-                    ((Map<String, Object>) metrics.computeIfAbsent(group, g -> new TreeMap<String, Object>())).put(key, value);
+                    ((Map<String, Object>) metrics.computeIfAbsent(group, g -> new TreeMap<String, Object>()))
+                            .put(key, value);
                 }
             }
 
@@ -191,6 +193,9 @@ public final class StepHarness {
             x[2 * i] = k;
             x[2 * i + 1] = -k;
         }
-        return Batch.builder(n).column("x", BufferTensor.ofFloats(x, n, 2)).meta(meta).build();
+        return Batch.builder(n)
+                .column("x", BufferTensor.ofFloats(x, n, 2))
+                .meta(meta)
+                .build();
     }
 }

@@ -13,8 +13,7 @@ public final class Fixtures {
     /** Resource path of the affine graph: x[batch,4] -> y = tanh(x W + b), s = sum(y, 1). */
     public static final String AFFINE = "fixtures/affine.onnx";
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     public static byte[] affineBytes() {
         try (InputStream in = Fixtures.class.getClassLoader().getResourceAsStream(AFFINE)) {

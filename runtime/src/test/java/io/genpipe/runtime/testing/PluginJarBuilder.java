@@ -13,10 +13,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 
@@ -104,7 +104,8 @@ public final class PluginJarBuilder {
                 compile(files, classes);
             }
             Files.createDirectories(jar.toAbsolutePath().getParent());
-            try (OutputStream out = Files.newOutputStream(jar); JarOutputStream zip = new JarOutputStream(out)) {
+            try (OutputStream out = Files.newOutputStream(jar);
+                    JarOutputStream zip = new JarOutputStream(out)) {
                 try (Stream<Path> walk = Files.walk(classes)) {
                     for (Path f : walk.filter(Files::isRegularFile).sorted().collect(Collectors.toList())) {
                         put(zip, classes.relativize(f).toString().replace('\\', '/'), Files.readAllBytes(f));
@@ -114,7 +115,9 @@ public final class PluginJarBuilder {
                     put(zip, "META-INF/genpipe-plugin.properties", descriptor.getBytes(StandardCharsets.UTF_8));
                 }
                 if (writeServiceEntry && serviceEntry != null) {
-                    put(zip, "META-INF/services/" + GenpipePlugin.class.getName(),
+                    put(
+                            zip,
+                            "META-INF/services/" + GenpipePlugin.class.getName(),
                             (serviceEntry + "\n").getBytes(StandardCharsets.UTF_8));
                 }
                 for (Map.Entry<String, byte[]> e : extraEntries.entrySet()) {
@@ -135,8 +138,14 @@ public final class PluginJarBuilder {
         List<String> cp = new ArrayList<>();
         cp.add(apiLocation().toString());
         classPath.forEach(p -> cp.add(p.toString()));
-        List<String> args = new ArrayList<>(List.of("--release", "17", "-proc:none", "-d", classes.toString(),
-                "-cp", String.join(java.io.File.pathSeparator, cp)));
+        List<String> args = new ArrayList<>(List.of(
+                "--release",
+                "17",
+                "-proc:none",
+                "-d",
+                classes.toString(),
+                "-cp",
+                String.join(java.io.File.pathSeparator, cp)));
         args.addAll(files);
         java.io.ByteArrayOutputStream errors = new java.io.ByteArrayOutputStream();
         int rc = javac.run(null, errors, errors, args.toArray(new String[0]));
@@ -148,7 +157,11 @@ public final class PluginJarBuilder {
     /** Where the genpipe-api classes are (a jar or target/classes). */
     public static Path apiLocation() {
         try {
-            return Path.of(GenpipePlugin.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Path.of(GenpipePlugin.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }

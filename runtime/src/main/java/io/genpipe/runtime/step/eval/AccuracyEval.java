@@ -14,7 +14,6 @@ import io.genpipe.runtime.step.Columns;
 import io.genpipe.runtime.step.Numbers;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepContext;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -23,20 +22,26 @@ import java.util.Map;
  */
 public final class AccuracyEval {
 
-    private AccuracyEval() {
-    }
+    private AccuracyEval() {}
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return new BuiltinStep("accuracy", "eval",
+        return new BuiltinStep(
+                "accuracy",
+                "eval",
                 "share of rows whose predicted class equals their label: metrics.<metric>, <metric>PerClass and"
                         + " <metric>Confusion (label -> predicted -> rows)"
                         + " (label fidelity when the rows are generated images and their requested labels)",
-                List.of(ParameterSpec.optional("predicted", ParameterType.STRING, "predicted", "int64 column of predicted classes"),
+                List.of(
+                        ParameterSpec.optional(
+                                "predicted", ParameterType.STRING, "predicted", "int64 column of predicted classes"),
                         ParameterSpec.optional("metric", ParameterType.STRING, "accuracy", "metric name in run.json")),
-                1, 1, (p, folder) -> new Step() {
+                1,
+                1,
+                (p, folder) -> new Step() {
                     @Override
                     public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                        Columns.require(PortSpec.of(p.getString("predicted"), DType.INT64, "batch"), inputs.get(0), "input");
+                        Columns.require(
+                                PortSpec.of(p.getString("predicted"), DType.INT64, "batch"), inputs.get(0), "input");
                         return List.of();
                     }
 
@@ -46,17 +51,22 @@ public final class AccuracyEval {
                         Map<Integer, Map<Long, Long>> confusion = new java.util.TreeMap<>();
                         long right = 0;
                         long total = 0;
-                        for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                        for (Batch next = inputs.get(0).next();
+                                next != null;
+                                next = inputs.get(0).next()) {
                             try (Batch b = next) {
-                                long[] predicted = b.column(p.getString("predicted")).toLongArray();
+                                long[] predicted =
+                                        b.column(p.getString("predicted")).toLongArray();
                                 for (int r = 0; r < b.rows(); r++) {
                                     RowMeta m = b.meta(r);
                                     if (m.label() == null) {
-                                        throw new GenpipeException("row " + m.id() + " has no label; accuracy needs labelled rows");
+                                        throw new GenpipeException(
+                                                "row " + m.id() + " has no label; accuracy needs labelled rows");
                                     }
                                     long[] counts = perClass.computeIfAbsent(m.label(), k -> new long[2]);
                                     boolean hit = predicted[r] == m.label();
-                                    confusion.computeIfAbsent(m.label(), k -> new java.util.TreeMap<>())
+                                    confusion
+                                            .computeIfAbsent(m.label(), k -> new java.util.TreeMap<>())
                                             .merge(predicted[r], 1L, Long::sum);
                                     counts[0] += hit ? 1 : 0;
                                     counts[1]++;
@@ -70,8 +80,8 @@ public final class AccuracyEval {
                         }
                         String metric = p.getString("metric");
                         context.metric(metric, null, Numbers.round((double) right / total));
-                        perClass.forEach((label, c) -> context.metric(metric + "PerClass", Integer.toString(label),
-                                Numbers.round((double) c[0] / c[1])));
+                        perClass.forEach((label, c) -> context.metric(
+                                metric + "PerClass", Integer.toString(label), Numbers.round((double) c[0] / c[1])));
                         confusion.forEach((label, row) -> {
                             Map<String, Object> counts = new java.util.LinkedHashMap<>();
                             row.forEach((pred, n) -> counts.put(Long.toString(pred), n));

@@ -25,21 +25,32 @@ import java.util.Locale;
  */
 public final class AurocEval {
 
-    private AurocEval() {
-    }
+    private AurocEval() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return new BuiltinStep("auroc", "eval",
+        return new BuiltinStep(
+                "auroc",
+                "eval",
                 "AUROC of score columns, each against the rows whose label is its normal class; metrics.auroc.<normal>, and .mean (group set by metric:)",
-                List.of(ParameterSpec.required("scores", ParameterType.STRING_LIST,
+                List.of(
+                        ParameterSpec.required(
+                                "scores",
+                                ParameterType.STRING_LIST,
                                 "score columns (higher = more anomalous), one per normal class"),
-                        ParameterSpec.required("normal", ParameterType.STRING_LIST,
+                        ParameterSpec.required(
+                                "normal",
+                                ParameterType.STRING_LIST,
                                 "the normal label of each score column; other labels are the anomalies"),
                         ParameterSpec.optional("plot", ParameterType.BOOLEAN, "false", "also write <step>-roc.png"),
-                        ParameterSpec.optional("metric", ParameterType.STRING, "auroc",
+                        ParameterSpec.optional(
+                                "metric",
+                                ParameterType.STRING,
+                                "auroc",
                                 "the run.json group the figures go under: metrics.<metric>.<normal> and .mean")),
-                1, 1, (p, folder) -> {
+                1,
+                1,
+                (p, folder) -> {
                     List<String> scores = p.getStringList("scores");
                     String group = p.getString("metric");
                     List<Integer> normal = new ArrayList<>();
@@ -51,8 +62,8 @@ public final class AurocEval {
                         }
                     }
                     if (scores.size() != normal.size() || scores.isEmpty()) {
-                        throw new GenpipeException("scores and normal must pair up: " + scores.size() + " score columns, "
-                                + normal.size() + " normal labels");
+                        throw new GenpipeException("scores and normal must pair up: " + scores.size()
+                                + " score columns, " + normal.size() + " normal labels");
                     }
                     return new Step() {
                         @Override
@@ -64,10 +75,13 @@ public final class AurocEval {
                         }
 
                         @Override
-                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
+                                throws Exception {
                             List<double[]> values = new ArrayList<>();
                             List<Integer> labels = new ArrayList<>();
-                            for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                            for (Batch next = inputs.get(0).next();
+                                    next != null;
+                                    next = inputs.get(0).next()) {
                                 try (Batch b = next) {
                                     double[][] cols = new double[scores.size()][];
                                     for (int i = 0; i < scores.size(); i++) {
@@ -76,7 +90,8 @@ public final class AurocEval {
                                     for (int r = 0; r < b.rows(); r++) {
                                         RowMeta m = b.meta(r);
                                         if (m.label() == null) {
-                                            throw new GenpipeException("row " + m.id() + " has no label; AUROC needs labelled rows");
+                                            throw new GenpipeException(
+                                                    "row " + m.id() + " has no label; AUROC needs labelled rows");
                                         }
                                         labels.add(m.label());
                                         double[] row = new double[scores.size()];
@@ -109,7 +124,8 @@ public final class AurocEval {
                                 context.metric(group, "mean", Numbers.round(sum / scores.size()));
                             }
                             if (!curves.isEmpty()) {
-                                Charts.roc(curves, names, context.outputFolder().resolve(context.stepId() + "-roc.png"));
+                                Charts.roc(
+                                        curves, names, context.outputFolder().resolve(context.stepId() + "-roc.png"));
                             }
                         }
                     };

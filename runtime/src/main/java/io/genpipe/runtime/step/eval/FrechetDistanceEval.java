@@ -22,8 +22,7 @@ import java.util.List;
  */
 public final class FrechetDistanceEval {
 
-    private FrechetDistanceEval() {
-    }
+    private FrechetDistanceEval() {}
 
     /** Feature rows collected from one input. */
     private static final class Features {
@@ -73,15 +72,22 @@ public final class FrechetDistanceEval {
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return new BuiltinStep("frechet-distance", "eval",
+        return new BuiltinStep(
+                "frechet-distance",
+                "eval",
                 "Frechet distance between the feature columns of two inputs (FD on classifier features: FD-clf); metrics.<metric>",
-                List.of(ParameterSpec.optional("column", ParameterType.STRING, "features", "float32[batch,d] feature column"),
+                List.of(
+                        ParameterSpec.optional(
+                                "column", ParameterType.STRING, "features", "float32[batch,d] feature column"),
                         ParameterSpec.optional("metric", ParameterType.STRING, "fdClf", "metric name in run.json")),
-                2, 2, (p, folder) -> new Step() {
+                2,
+                2,
+                (p, folder) -> new Step() {
                     @Override
                     public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
                         for (List<PortSpec> in : inputs) {
-                            Columns.require(PortSpec.of(p.getString("column"), DType.FLOAT32, "batch", "d"), in, "input");
+                            Columns.require(
+                                    PortSpec.of(p.getString("column"), DType.FLOAT32, "batch", "d"), in, "input");
                         }
                         return List.of();
                     }
@@ -96,11 +102,14 @@ public final class FrechetDistanceEval {
                         second.drain(inputs.get(1), p.getString("column"));
                         second.rethrow();
                         if (first.d != second.d) {
-                            throw new GenpipeException("the two inputs' feature columns differ in size: " + first.d
-                                    + " and " + second.d);
+                            throw new GenpipeException(
+                                    "the two inputs' feature columns differ in size: " + first.d + " and " + second.d);
                         }
-                        context.metric(p.getString("metric"), null, Numbers.round(io.genpipe.runtime.eval.FrechetDistance.compute(
-                                first.values(), first.rows, second.values(), second.rows, first.d)));
+                        context.metric(
+                                p.getString("metric"),
+                                null,
+                                Numbers.round(io.genpipe.runtime.eval.FrechetDistance.compute(
+                                        first.values(), first.rows, second.values(), second.rows, first.d)));
                     }
                 });
     }

@@ -24,22 +24,39 @@ import java.util.List;
  */
 public final class NoveltyEval {
 
-    private NoveltyEval() {
-    }
+    private NoveltyEval() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return new BuiltinStep("novelty", "eval",
+        return new BuiltinStep(
+                "novelty",
+                "eval",
                 "fits on the first input's vectors and scores the second input's rows: mahalanobis or knn distance"
                         + " (higher = more novel), as a column (output:) and each row's score",
-                List.of(ParameterSpec.required("column", ParameterType.STRING, "the float32[batch,d] column holding the vectors"),
-                        ParameterSpec.choice("method", "mahalanobis", "mahalanobis (shrunk covariance) or knn (mean distance"
-                                + " to the k nearest)", "mahalanobis", "knn"),
-                        ParameterSpec.optional("k", ParameterType.INTEGER, "5", "neighbours for knn").range(1, 10_000),
-                        ParameterSpec.optional("shrinkage", ParameterType.NUMBER, "0.1",
+                List.of(
+                        ParameterSpec.required(
+                                "column", ParameterType.STRING, "the float32[batch,d] column holding the vectors"),
+                        ParameterSpec.choice(
+                                "method",
+                                "mahalanobis",
+                                "mahalanobis (shrunk covariance) or knn (mean distance" + " to the k nearest)",
+                                "mahalanobis",
+                                "knn"),
+                        ParameterSpec.optional("k", ParameterType.INTEGER, "5", "neighbours for knn")
+                                .range(1, 10_000),
+                        ParameterSpec.optional(
+                                "shrinkage",
+                                ParameterType.NUMBER,
+                                "0.1",
                                 "for mahalanobis: weight of the average variance mixed into the covariance, in [0, 1]"),
-                        ParameterSpec.optional("output", ParameterType.STRING, "novelty", "name of the score column added to the query rows")),
-                2, 2, (p, folder) -> {
+                        ParameterSpec.optional(
+                                "output",
+                                ParameterType.STRING,
+                                "novelty",
+                                "name of the score column added to the query rows")),
+                2,
+                2,
+                (p, folder) -> {
                     String column = p.getString("column");
                     String scoreColumn = p.getString("output");
                     double shrinkage = p.getDouble("shrinkage");
@@ -53,17 +70,23 @@ public final class NoveltyEval {
 
                         @Override
                         public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                            Columns.require(PortSpec.of(column, DType.FLOAT32, "batch", "d"), inputs.get(0), "reference input");
-                            Columns.require(PortSpec.of(column, DType.FLOAT32, "batch", "d"), inputs.get(1), "query input");
-                            return Columns.merge(inputs.get(1), List.of(PortSpec.of(scoreColumn, DType.FLOAT64, "batch")));
+                            Columns.require(
+                                    PortSpec.of(column, DType.FLOAT32, "batch", "d"), inputs.get(0), "reference input");
+                            Columns.require(
+                                    PortSpec.of(column, DType.FLOAT32, "batch", "d"), inputs.get(1), "query input");
+                            return Columns.merge(
+                                    inputs.get(1), List.of(PortSpec.of(scoreColumn, DType.FLOAT64, "batch")));
                         }
 
                         @Override
-                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
+                                throws Exception {
                             // the runner buffers the query input while the reference input is read
                             List<double[]> rows = new ArrayList<>();
                             int d = -1;
-                            for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                            for (Batch next = inputs.get(0).next();
+                                    next != null;
+                                    next = inputs.get(0).next()) {
                                 try (Batch b = next) {
                                     Tensor t = b.column(column);
                                     d = (int) t.shape()[1];
@@ -78,7 +101,8 @@ public final class NoveltyEval {
                                 }
                             }
                             if (rows.isEmpty()) {
-                                throw new GenpipeException("the reference input sent no rows; novelty needs vectors to fit on");
+                                throw new GenpipeException(
+                                        "the reference input sent no rows; novelty needs vectors to fit on");
                             }
                             double[] ref = new double[rows.size() * d];
                             for (int r = 0; r < rows.size(); r++) {
@@ -86,13 +110,16 @@ public final class NoveltyEval {
                             }
                             Novelty.Detector detector;
                             try {
-                                detector = p.getString("method").equals("knn") ? Novelty.knn(ref, rows.size(), d, p.getInt("k"))
+                                detector = p.getString("method").equals("knn")
+                                        ? Novelty.knn(ref, rows.size(), d, p.getInt("k"))
                                         : Novelty.mahalanobis(ref, rows.size(), d, shrinkage);
                             } catch (IllegalArgumentException e) {
                                 throw new GenpipeException(e.getMessage(), e);
                             }
                             context.metric(context.stepId(), "referenceRows", rows.size());
-                            for (Batch b = inputs.get(1).next(); b != null; b = inputs.get(1).next()) {
+                            for (Batch b = inputs.get(1).next();
+                                    b != null;
+                                    b = inputs.get(1).next()) {
                                 double[] scores = new double[b.rows()];
                                 List<RowMeta> meta = new ArrayList<>();
                                 try {
@@ -109,8 +136,10 @@ public final class NoveltyEval {
                                     b.close();
                                     throw e;
                                 }
-                                output.emit(b.extend().replace(scoreColumn, BufferTensor.ofDoubles(scores, scores.length))
-                                        .meta(meta).build());
+                                output.emit(b.extend()
+                                        .replace(scoreColumn, BufferTensor.ofDoubles(scores, scores.length))
+                                        .meta(meta)
+                                        .build());
                             }
                         }
                     };

@@ -12,8 +12,7 @@ import java.util.List;
  */
 final class AudioRows {
 
-    private AudioRows() {
-    }
+    private AudioRows() {}
 
     /** Checks the input has {@code column} as float32[batch,samples], and {@code length} as int64[batch] if it has one. */
     static void require(String column, List<PortSpec> input) {

@@ -24,8 +24,7 @@ import java.util.List;
  */
 public final class CsvSink {
 
-    private CsvSink() {
-    }
+    private CsvSink() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
@@ -33,15 +32,23 @@ public final class CsvSink {
     }
 
     private static BuiltinStep base() {
-        return new BuiltinStep("csv-sink", "sink", "a CSV with a header: id, label, source, score and every one-number-per-row column",
+        return new BuiltinStep(
+                "csv-sink",
+                "sink",
+                "a CSV with a header: id, label, source, score and every one-number-per-row column",
                 List.of(ParameterSpec.optional("file", ParameterType.STRING, null, "file name (default <step>.csv)")),
-                1, 1, (p, folder) -> new SinkStep() {
+                1,
+                1,
+                (p, folder) -> new SinkStep() {
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                        Path file = OutputPaths.resolve(context.outputFolder(), p.findString("file").orElse(context.stepId() + ".csv"));
+                        Path file = OutputPaths.resolve(
+                                context.outputFolder(), p.findString("file").orElse(context.stepId() + ".csv"));
                         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
                             List<String> header = null;
-                            for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                            for (Batch next = inputs.get(0).next();
+                                    next != null;
+                                    next = inputs.get(0).next()) {
                                 try (Batch b = next) {
                                     List<String> scalars = new ArrayList<>();
                                     for (String name : b.columnNames()) {
@@ -63,9 +70,12 @@ public final class CsvSink {
                                     }
                                     for (int r = 0; r < b.rows(); r++) {
                                         RowMeta m = b.meta(r);
-                                        StringBuilder line = new StringBuilder(Csv.quote(m.id())).append(',')
-                                                .append(m.label() == null ? "" : m.label()).append(',')
-                                                .append(m.source() == null ? "" : Csv.quote(m.source())).append(',')
+                                        StringBuilder line = new StringBuilder(Csv.quote(m.id()))
+                                                .append(',')
+                                                .append(m.label() == null ? "" : m.label())
+                                                .append(',')
+                                                .append(m.source() == null ? "" : Csv.quote(m.source()))
+                                                .append(',')
                                                 .append(m.score() == null ? "" : m.score());
                                         for (double[] v : values) {
                                             line.append(',').append(v[r]);
@@ -75,7 +85,9 @@ public final class CsvSink {
                                 }
                             }
                         } catch (java.io.IOException e) {
-                            throw new io.genpipe.api.GenpipeException("cannot write " + context.outputFolder().relativize(file) + ": " + e.getMessage(), e);
+                            throw new io.genpipe.api.GenpipeException(
+                                    "cannot write " + context.outputFolder().relativize(file) + ": " + e.getMessage(),
+                                    e);
                         }
                     }
                 });

@@ -28,8 +28,7 @@ import org.jfree.data.statistics.HistogramType;
  */
 public final class HistogramSink {
 
-    private HistogramSink() {
-    }
+    private HistogramSink() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
@@ -37,27 +36,42 @@ public final class HistogramSink {
     }
 
     private static BuiltinStep base() {
-        return new BuiltinStep("histogram", "sink",
+        return new BuiltinStep(
+                "histogram",
+                "sink",
                 "a PNG histogram of the rows' scores, one series per group (by: label, flagged or none)",
-                List.of(ParameterSpec.choice("by", "none", "series per label, per flagged tag, or one", "none", "label", "flagged"),
-                        ParameterSpec.optional("bins", ParameterType.INTEGER, "50", "number of bins").range(1, 10_000),
+                List.of(
+                        ParameterSpec.choice(
+                                "by", "none", "series per label, per flagged tag, or one", "none", "label", "flagged"),
+                        ParameterSpec.optional("bins", ParameterType.INTEGER, "50", "number of bins")
+                                .range(1, 10_000),
                         ParameterSpec.optional("title", ParameterType.STRING, "Scores", "chart title"),
                         ParameterSpec.optional("file", ParameterType.STRING, null, "file name (default <step>.png)")),
-                1, 1, (p, folder) -> new SinkStep() {
+                1,
+                1,
+                (p, folder) -> new SinkStep() {
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
                         String by = p.getString("by");
                         Map<String, List<Double>> groups = new TreeMap<>();
-                        for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                        for (Batch next = inputs.get(0).next();
+                                next != null;
+                                next = inputs.get(0).next()) {
                             try (Batch b = next) {
                                 for (RowMeta m : b.meta()) {
                                     if (m.score() == null) {
-                                        throw new GenpipeException("row " + m.id() + " has no score; put a scorer step before");
+                                        throw new GenpipeException(
+                                                "row " + m.id() + " has no score; put a scorer step before");
                                     }
-                                    String key = by.equals("label") ? "class " + m.label()
-                                            : by.equals("flagged") ? ("true".equals(m.tags().get(FlagQuantile.FLAGGED)) ? "flagged" : "kept")
-                                            : "all";
-                                    groups.computeIfAbsent(key, k -> new ArrayList<>()).add(m.score());
+                                    String key = by.equals("label")
+                                            ? "class " + m.label()
+                                            : by.equals("flagged")
+                                                    ? ("true".equals(m.tags().get(FlagQuantile.FLAGGED))
+                                                            ? "flagged"
+                                                            : "kept")
+                                                    : "all";
+                                    groups.computeIfAbsent(key, k -> new ArrayList<>())
+                                            .add(m.score());
                                 }
                             }
                         }
@@ -72,13 +86,30 @@ public final class HistogramSink {
                             }
                         }
                         for (Map.Entry<String, List<Double>> e : groups.entrySet()) {
-                            data.addSeries(e.getKey(), e.getValue().stream().mapToDouble(Double::doubleValue).toArray(),
-                                    p.getInt("bins"), min, max == min ? min + 1 : max);
+                            data.addSeries(
+                                    e.getKey(),
+                                    e.getValue().stream()
+                                            .mapToDouble(Double::doubleValue)
+                                            .toArray(),
+                                    p.getInt("bins"),
+                                    min,
+                                    max == min ? min + 1 : max);
                         }
-                        JFreeChart chart = ChartFactory.createHistogram(p.getString("title"), "score", "rows", data,
-                                PlotOrientation.VERTICAL, groups.size() > 1, false, false);
+                        JFreeChart chart = ChartFactory.createHistogram(
+                                p.getString("title"),
+                                "score",
+                                "rows",
+                                data,
+                                PlotOrientation.VERTICAL,
+                                groups.size() > 1,
+                                false,
+                                false);
                         Charts.style(chart);
-                        Charts.save(chart, OutputPaths.resolve(context.outputFolder(), p.findString("file").orElse(context.stepId() + ".png")));
+                        Charts.save(
+                                chart,
+                                OutputPaths.resolve(
+                                        context.outputFolder(),
+                                        p.findString("file").orElse(context.stepId() + ".png")));
                     }
                 });
     }

@@ -28,8 +28,7 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class IdxSink {
 
-    private IdxSink() {
-    }
+    private IdxSink() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
@@ -37,16 +36,26 @@ public final class IdxSink {
     }
 
     private static BuiltinStep base() {
-        return new BuiltinStep("idx-sink", "sink",
+        return new BuiltinStep(
+                "idx-sink",
+                "sink",
                 "writes an image column as IDX uint8 [n,h,w] (pixels x 255, rounded) and the labels as IDX uint8 [n], gzipped",
-                List.of(ParameterSpec.optional("column", ParameterType.STRING, "image", "float32[batch,1,h,w] in [0, 1]"),
-                        ParameterSpec.optional("images", ParameterType.STRING, "images-idx3-ubyte.gz", "file name for the images"),
-                        ParameterSpec.optional("labels", ParameterType.STRING, "labels-idx1-ubyte.gz", "file name for the labels")),
-                1, 1, (p, folder) -> new Step() {
+                List.of(
+                        ParameterSpec.optional(
+                                "column", ParameterType.STRING, "image", "float32[batch,1,h,w] in [0, 1]"),
+                        ParameterSpec.optional(
+                                "images", ParameterType.STRING, "images-idx3-ubyte.gz", "file name for the images"),
+                        ParameterSpec.optional(
+                                "labels", ParameterType.STRING, "labels-idx1-ubyte.gz", "file name for the labels")),
+                1,
+                1,
+                (p, folder) -> new Step() {
                     @Override
                     public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                        Columns.require(PortSpec.of(p.getString("column"), DType.FLOAT32, "batch", 1, "height", "width"),
-                                inputs.get(0), "input");
+                        Columns.require(
+                                PortSpec.of(p.getString("column"), DType.FLOAT32, "batch", 1, "height", "width"),
+                                inputs.get(0),
+                                "input");
                         return List.of();
                     }
 
@@ -59,7 +68,9 @@ public final class IdxSink {
                         long h = 0;
                         long w = 0;
                         try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(body))) {
-                            for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                            for (Batch next = inputs.get(0).next();
+                                    next != null;
+                                    next = inputs.get(0).next()) {
                                 try (Batch b = next) {
                                     Tensor t = b.column(p.getString("column"));
                                     long[] shape = t.shape();
@@ -73,8 +84,9 @@ public final class IdxSink {
                                     out.write(bytes);
                                     for (RowMeta m : b.meta()) {
                                         if (m.label() == null || m.label() < 0 || m.label() > 255) {
-                                            throw new GenpipeException("row " + m.id() + " has " + (m.label() == null ? "no label"
-                                                    : "label " + m.label()) + "; IDX labels are 0-255");
+                                            throw new GenpipeException("row " + m.id() + " has "
+                                                    + (m.label() == null ? "no label" : "label " + m.label())
+                                                    + "; IDX labels are 0-255");
                                         }
                                         labels.write(m.label());
                                     }
@@ -82,27 +94,30 @@ public final class IdxSink {
                                 }
                             }
                         } catch (java.io.IOException e) {
-                            throw new io.genpipe.api.GenpipeException("cannot write " + p.getString("images") + ": " + e.getMessage(), e);
+                            throw new io.genpipe.api.GenpipeException(
+                                    "cannot write " + p.getString("images") + ": " + e.getMessage(), e);
                         }
-                        try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(
-                                Files.newOutputStream(OutputPaths.resolve(context.outputFolder(), p.getString("images")))))) {
+                        try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(Files.newOutputStream(
+                                OutputPaths.resolve(context.outputFolder(), p.getString("images")))))) {
                             out.writeInt(0x00000803);
                             out.writeInt(n);
                             out.writeInt((int) h);
                             out.writeInt((int) w);
                             Files.copy(body, out);
                         } catch (java.io.IOException e) {
-                            throw new GenpipeException("cannot write " + p.getString("images") + ": " + e.getMessage(), e);
+                            throw new GenpipeException(
+                                    "cannot write " + p.getString("images") + ": " + e.getMessage(), e);
                         } finally {
                             Files.deleteIfExists(body);
                         }
-                        try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(
-                                Files.newOutputStream(OutputPaths.resolve(context.outputFolder(), p.getString("labels")))))) {
+                        try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(Files.newOutputStream(
+                                OutputPaths.resolve(context.outputFolder(), p.getString("labels")))))) {
                             out.writeInt(0x00000801);
                             out.writeInt(n);
                             labels.writeTo(out);
                         } catch (IOException e) {
-                            throw new GenpipeException("cannot write " + p.getString("labels") + ": " + e.getMessage(), e);
+                            throw new GenpipeException(
+                                    "cannot write " + p.getString("labels") + ": " + e.getMessage(), e);
                         }
                     }
                 });

@@ -23,26 +23,46 @@ import java.util.List;
  */
 public final class ImageGridSink {
 
-    private ImageGridSink() {
-    }
+    private ImageGridSink() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         return base().writes("file");
     }
+
     private static BuiltinStep base() {
-        return new BuiltinStep("image-grid", "sink", "a PNG grid of the first images of a column, in the output folder",
-                List.of(ParameterSpec.optional("column", ParameterType.STRING, "image", "image column, float32[batch,1,h,w] in [0, 1]"),
-                        ParameterSpec.optional("file", ParameterType.STRING, null, "file name in the output folder (default: <step>.png)"),
-                        ParameterSpec.optional("columns", ParameterType.INTEGER, "10", "images per grid row").range(1, 1_000),
-                        ParameterSpec.optional("limit", ParameterType.INTEGER, "100", "most images shown").range(1, 100_000),
-                        ParameterSpec.optional("scale", ParameterType.INTEGER, "2", "pixel scale").range(1, 32)),
-                1, 1, (p, folder) -> new Step() {
+        return new BuiltinStep(
+                "image-grid",
+                "sink",
+                "a PNG grid of the first images of a column, in the output folder",
+                List.of(
+                        ParameterSpec.optional(
+                                "column",
+                                ParameterType.STRING,
+                                "image",
+                                "image column, float32[batch,1,h,w] in [0, 1]"),
+                        ParameterSpec.optional(
+                                "file",
+                                ParameterType.STRING,
+                                null,
+                                "file name in the output folder (default: <step>.png)"),
+                        ParameterSpec.optional("columns", ParameterType.INTEGER, "10", "images per grid row")
+                                .range(1, 1_000),
+                        ParameterSpec.optional("limit", ParameterType.INTEGER, "100", "most images shown")
+                                .range(1, 100_000),
+                        ParameterSpec.optional("scale", ParameterType.INTEGER, "2", "pixel scale")
+                                .range(1, 32)),
+                1,
+                1,
+                (p, folder) -> new Step() {
                     final String column = p.getString("column");
 
                     @Override
                     public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                        Columns.require(PortSpec.of(column, DType.FLOAT32, "batch", 1, "height", "width"), inputs.get(0), "input");
+                        Columns.require(
+                                PortSpec.of(column, DType.FLOAT32, "batch", 1, "height", "width"),
+                                inputs.get(0),
+                                "input");
                         return List.of();
                     }
 
@@ -52,7 +72,9 @@ public final class ImageGridSink {
                         List<Tensor> kept = new ArrayList<>();
                         int have = 0;
                         try {
-                            for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                            for (Batch b = inputs.get(0).next();
+                                    b != null;
+                                    b = inputs.get(0).next()) {
                                 if (have < limit) {
                                     Batch part = b.rows() <= limit - have ? b : head(b, limit - have);
                                     try (part) {
@@ -77,7 +99,10 @@ public final class ImageGridSink {
                                 }
                                 shape[0] = have;
                                 try (BufferTensor grid = BufferTensor.ofFloats(all, shape)) {
-                                    ImageGrid.write(List.of(grid), p.getInt("columns"), p.getInt("scale"),
+                                    ImageGrid.write(
+                                            List.of(grid),
+                                            p.getInt("columns"),
+                                            p.getInt("scale"),
                                             OutputPaths.resolve(context.outputFolder(), file));
                                 }
                             }

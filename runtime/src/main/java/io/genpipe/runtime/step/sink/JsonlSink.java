@@ -27,8 +27,7 @@ import java.util.Map;
  */
 public final class JsonlSink {
 
-    private JsonlSink() {
-    }
+    private JsonlSink() {}
 
     private static final java.util.Set<String> JSONL_FIXED = java.util.Set.of("id", "label", "source", "score");
 
@@ -38,14 +37,23 @@ public final class JsonlSink {
     }
 
     private static BuiltinStep base() {
-        return new BuiltinStep("jsonl-sink", "sink", "one JSON line per row: id, label, source, score, the row's tags (e.g. text) and every one-number-per-row column",
-                List.of(ParameterSpec.optional("file", ParameterType.STRING, null, "file name in the output folder (default: <step>.jsonl)")),
-                1, 1, (p, folder) -> new SinkStep() {
+        return new BuiltinStep(
+                "jsonl-sink",
+                "sink",
+                "one JSON line per row: id, label, source, score, the row's tags (e.g. text) and every one-number-per-row column",
+                List.of(ParameterSpec.optional(
+                        "file", ParameterType.STRING, null, "file name in the output folder (default: <step>.jsonl)")),
+                1,
+                1,
+                (p, folder) -> new SinkStep() {
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                        Path file = OutputPaths.resolve(context.outputFolder(), p.findString("file").orElse(context.stepId() + ".jsonl"));
+                        Path file = OutputPaths.resolve(
+                                context.outputFolder(), p.findString("file").orElse(context.stepId() + ".jsonl"));
                         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-                            for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                            for (Batch next = inputs.get(0).next();
+                                    next != null;
+                                    next = inputs.get(0).next()) {
                                 try (Batch b = next) {
                                     Map<String, double[]> scalars = new LinkedHashMap<>();
                                     java.util.Set<String> whole = new java.util.HashSet<>();
@@ -70,22 +78,34 @@ public final class JsonlSink {
                                         if (m.score() != null) {
                                             line.append(",\"score\":").append(Json.number(m.score()));
                                         }
-                                        for (String tag : new java.util.TreeSet<>(m.tags().keySet())) {
+                                        for (String tag :
+                                                new java.util.TreeSet<>(m.tags().keySet())) {
                                             if (!JSONL_FIXED.contains(tag) && !scalars.containsKey(tag)) {
-                                                line.append(',').append(Json.quote(tag)).append(':').append(Json.quote(m.tags().get(tag)));
+                                                line.append(',')
+                                                        .append(Json.quote(tag))
+                                                        .append(':')
+                                                        .append(Json.quote(
+                                                                m.tags().get(tag)));
                                             }
                                         }
                                         for (Map.Entry<String, double[]> e : scalars.entrySet()) {
                                             double v = e.getValue()[r];
-                                            line.append(',').append(Json.quote(e.getKey())).append(':')
-                                                    .append(whole.contains(e.getKey()) ? Long.toString((long) v) : Json.number(v));
+                                            line.append(',')
+                                                    .append(Json.quote(e.getKey()))
+                                                    .append(':')
+                                                    .append(
+                                                            whole.contains(e.getKey())
+                                                                    ? Long.toString((long) v)
+                                                                    : Json.number(v));
                                         }
                                         w.write(line.append('}').append('\n').toString());
                                     }
                                 }
                             }
                         } catch (java.io.IOException e) {
-                            throw new io.genpipe.api.GenpipeException("cannot write " + context.outputFolder().relativize(file) + ": " + e.getMessage(), e);
+                            throw new io.genpipe.api.GenpipeException(
+                                    "cannot write " + context.outputFolder().relativize(file) + ": " + e.getMessage(),
+                                    e);
                         }
                     }
                 });

@@ -24,8 +24,7 @@ import javax.imageio.ImageIO;
  */
 public final class PngSink {
 
-    private PngSink() {
-    }
+    private PngSink() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
@@ -33,22 +32,35 @@ public final class PngSink {
     }
 
     private static BuiltinStep base() {
-        return new BuiltinStep("png-sink", "sink", "one grayscale PNG per row in a folder of the output, named after the row id",
-                List.of(ParameterSpec.optional("column", ParameterType.STRING, "image", "float32[batch,1,h,w] in [0, 1]"),
-                        ParameterSpec.optional("folder", ParameterType.STRING, null, "sub-folder (default: the step id)")),
-                1, 1, (p, folder) -> new Step() {
+        return new BuiltinStep(
+                "png-sink",
+                "sink",
+                "one grayscale PNG per row in a folder of the output, named after the row id",
+                List.of(
+                        ParameterSpec.optional(
+                                "column", ParameterType.STRING, "image", "float32[batch,1,h,w] in [0, 1]"),
+                        ParameterSpec.optional(
+                                "folder", ParameterType.STRING, null, "sub-folder (default: the step id)")),
+                1,
+                1,
+                (p, folder) -> new Step() {
                     @Override
                     public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                        Columns.require(PortSpec.of(p.getString("column"), DType.FLOAT32, "batch", 1, "height", "width"),
-                                inputs.get(0), "input");
+                        Columns.require(
+                                PortSpec.of(p.getString("column"), DType.FLOAT32, "batch", 1, "height", "width"),
+                                inputs.get(0),
+                                "input");
                         return List.of();
                     }
 
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                        Path dir = OutputPaths.resolve(context.outputFolder(), p.findString("folder").orElse(context.stepId()));
+                        Path dir = OutputPaths.resolve(
+                                context.outputFolder(), p.findString("folder").orElse(context.stepId()));
                         Files.createDirectories(dir);
-                        for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                        for (Batch next = inputs.get(0).next();
+                                next != null;
+                                next = inputs.get(0).next()) {
                             try (Batch b = next) {
                                 Tensor t = b.column(p.getString("column"));
                                 int h = (int) t.shape()[2];
@@ -67,7 +79,11 @@ public final class PngSink {
                                     try {
                                         ImageIO.write(img, "png", file.toFile());
                                     } catch (java.io.IOException e) {
-                                        throw new io.genpipe.api.GenpipeException("cannot write " + context.outputFolder().relativize(file) + ": " + e.getMessage(), e);
+                                        throw new io.genpipe.api.GenpipeException(
+                                                "cannot write "
+                                                        + context.outputFolder().relativize(file) + ": "
+                                                        + e.getMessage(),
+                                                e);
                                     }
                                 }
                             }

@@ -21,8 +21,7 @@ import java.util.Map;
  */
 public final class ReportSink {
 
-    private ReportSink() {
-    }
+    private ReportSink() {}
 
     /** Marks a run for a report; the runner writes it when every other step has finished. */
     public static final class ReportStep extends SinkStep {
@@ -37,26 +36,35 @@ public final class ReportSink {
             // nothing to stream: see PipelineRunner, which calls write() after the run
         }
 
-        public void write(Path folder, String pipelineName, Map<String, Object> metrics, List<Map<String, Object>> steps)
+        public void write(
+                Path folder, String pipelineName, Map<String, Object> metrics, List<Map<String, Object>> steps)
                 throws IOException {
             StringBuilder html = new StringBuilder();
             String name = title != null ? title : pipelineName;
-            html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(escape(name))
+            html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
+                    .append(escape(name))
                     .append("</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:1100px}"
                             + "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
                             + "td.n{text-align:right}img{max-width:100%;image-rendering:pixelated;border:1px solid #ddd}"
                             + "figure{margin:1.5em 0}</style></head><body>\n");
             html.append("<h1>").append(escape(name)).append("</h1>\n<h2>Metrics</h2>\n<table>\n");
             for (Map.Entry<String, Object> e : metrics.entrySet()) {
-                html.append("<tr><th>").append(escape(e.getKey())).append("</th><td>").append(escape(String.valueOf(e.getValue())))
+                html.append("<tr><th>")
+                        .append(escape(e.getKey()))
+                        .append("</th><td>")
+                        .append(escape(String.valueOf(e.getValue())))
                         .append("</td></tr>\n");
             }
             // timings live in run.json only: the same pipeline and seed give the same report, byte for byte
             html.append("</table>\n<h2>Steps</h2>\n<p>Rows each step emitted; seconds per step are in run.json.</p>\n"
                     + "<table><tr><th>step</th><th>use</th><th>rows</th></tr>\n");
             for (Map<String, Object> s : steps) {
-                html.append("<tr><td>").append(escape(String.valueOf(s.get("id")))).append("</td><td>")
-                        .append(escape(String.valueOf(s.get("use")))).append("</td><td class=\"n\">").append(s.get("rows"))
+                html.append("<tr><td>")
+                        .append(escape(String.valueOf(s.get("id"))))
+                        .append("</td><td>")
+                        .append(escape(String.valueOf(s.get("use"))))
+                        .append("</td><td class=\"n\">")
+                        .append(s.get("rows"))
                         .append("</td></tr>\n");
             }
             html.append("</table>\n<h2>Images and plots</h2>\n");
@@ -66,8 +74,13 @@ public final class ReportSink {
             }
             pngs.sort(null);
             for (String png : pngs) {
-                html.append("<figure><img src=\"").append(escape(png)).append("\" alt=\"").append(escape(png))
-                        .append("\"><figcaption>").append(escape(png)).append("</figcaption></figure>\n");
+                html.append("<figure><img src=\"")
+                        .append(escape(png))
+                        .append("\" alt=\"")
+                        .append(escape(png))
+                        .append("\"><figcaption>")
+                        .append(escape(png))
+                        .append("</figcaption></figure>\n");
             }
             html.append("</body></html>\n");
             Files.writeString(folder.resolve("report.html"), html.toString(), StandardCharsets.UTF_8);
@@ -80,9 +93,14 @@ public final class ReportSink {
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return new BuiltinStep("report", "sink",
+        return new BuiltinStep(
+                "report",
+                "sink",
                 "report.html once the run succeeds: metrics, a per-step table, and every PNG the run wrote (grids, plots)",
-                List.of(ParameterSpec.optional("title", ParameterType.STRING, null, "page title (default: the pipeline's name)")),
-                0, 0, (p, folder) -> new ReportStep(p.findString("title").orElse(null)));
+                List.of(ParameterSpec.optional(
+                        "title", ParameterType.STRING, null, "page title (default: the pipeline's name)")),
+                0,
+                0,
+                (p, folder) -> new ReportStep(p.findString("title").orElse(null)));
     }
 }

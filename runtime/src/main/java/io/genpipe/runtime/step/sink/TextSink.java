@@ -23,8 +23,7 @@ import java.util.List;
  */
 public final class TextSink {
 
-    private TextSink() {
-    }
+    private TextSink() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
@@ -32,14 +31,22 @@ public final class TextSink {
     }
 
     private static BuiltinStep base() {
-        return new BuiltinStep("text-sink", "sink", "the rows' text tags, one per line (newlines inside a text become spaces)",
-                List.of(ParameterSpec.optional("file", ParameterType.STRING, null, "file name (default <step>.txt)")), 1, 1,
+        return new BuiltinStep(
+                "text-sink",
+                "sink",
+                "the rows' text tags, one per line (newlines inside a text become spaces)",
+                List.of(ParameterSpec.optional("file", ParameterType.STRING, null, "file name (default <step>.txt)")),
+                1,
+                1,
                 (p, folder) -> new SinkStep() {
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                        Path file = OutputPaths.resolve(context.outputFolder(), p.findString("file").orElse(context.stepId() + ".txt"));
+                        Path file = OutputPaths.resolve(
+                                context.outputFolder(), p.findString("file").orElse(context.stepId() + ".txt"));
                         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-                            for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                            for (Batch next = inputs.get(0).next();
+                                    next != null;
+                                    next = inputs.get(0).next()) {
                                 try (Batch b = next) {
                                     for (RowMeta m : b.meta()) {
                                         String text = m.tags().get(TextRows.TEXT);
@@ -52,7 +59,9 @@ public final class TextSink {
                                 }
                             }
                         } catch (java.io.IOException e) {
-                            throw new io.genpipe.api.GenpipeException("cannot write " + context.outputFolder().relativize(file) + ": " + e.getMessage(), e);
+                            throw new io.genpipe.api.GenpipeException(
+                                    "cannot write " + context.outputFolder().relativize(file) + ": " + e.getMessage(),
+                                    e);
                         }
                     }
                 });

@@ -25,53 +25,73 @@ import java.util.Set;
  */
 public final class WavSink {
 
-    private WavSink() {
-    }
+    private WavSink() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return new BuiltinStep("wav-sink", "sink",
-                "one 16-bit mono PCM WAV per row in a folder of the output, named after the row id (only its first length samples)",
-                List.of(ParameterSpec.optional("column", ParameterType.STRING, "audio", "float32[batch,samples] in [-1, 1]"),
-                        ParameterSpec.optional("sampleRate", ParameterType.INTEGER, "8000", "sample rate written in the header")
-                                .range(1, 768_000),
-                        ParameterSpec.optional("folder", ParameterType.STRING, null, "sub-folder (default: the step id)")),
-                1, 1, (p, folder) -> new Step() {
-                    @Override
-                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                        AudioRows.require(p.getString("column"), inputs.get(0));
-                        return List.of();
-                    }
+        return new BuiltinStep(
+                        "wav-sink",
+                        "sink",
+                        "one 16-bit mono PCM WAV per row in a folder of the output, named after the row id (only its first length samples)",
+                        List.of(
+                                ParameterSpec.optional(
+                                        "column", ParameterType.STRING, "audio", "float32[batch,samples] in [-1, 1]"),
+                                ParameterSpec.optional(
+                                                "sampleRate",
+                                                ParameterType.INTEGER,
+                                                "8000",
+                                                "sample rate written in the header")
+                                        .range(1, 768_000),
+                                ParameterSpec.optional(
+                                        "folder", ParameterType.STRING, null, "sub-folder (default: the step id)")),
+                        1,
+                        1,
+                        (p, folder) -> new Step() {
+                            @Override
+                            public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                                AudioRows.require(p.getString("column"), inputs.get(0));
+                                return List.of();
+                            }
 
-                    @Override
-                    public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                        Path dir = OutputPaths.resolve(context.outputFolder(), p.findString("folder").orElse(context.stepId()));
-                        Files.createDirectories(dir);
-                        Set<String> written = new HashSet<>();
-                        for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
-                            try (Batch b = next) {
-                                float[] audio = b.column(p.getString("column")).toFloatArray();
-                                int width = audio.length / Math.max(1, b.rows());
-                                int[] valid = AudioRows.valid(b, width);
-                                for (int r = 0; r < b.rows(); r++) {
-                                    int n = valid[r];
-                                    String name = fileName(b.meta(r).id());
-                                    if (!written.add(name)) {
-                                        throw new GenpipeException("two rows would both be written to " + name
-                                                + " (row ids must be unique to name their WAV files)");
-                                    }
-                                    Path file = dir.resolve(name);
-                                    try {
-                                        Wav.write(file, audio, r * width, n, p.getInt("sampleRate"));
-                                    } catch (java.io.IOException e) {
-                                        throw new GenpipeException("cannot write " + context.outputFolder().relativize(file) + ": "
-                                                + e.getMessage(), e);
+                            @Override
+                            public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
+                                    throws Exception {
+                                Path dir = OutputPaths.resolve(
+                                        context.outputFolder(),
+                                        p.findString("folder").orElse(context.stepId()));
+                                Files.createDirectories(dir);
+                                Set<String> written = new HashSet<>();
+                                for (Batch next = inputs.get(0).next();
+                                        next != null;
+                                        next = inputs.get(0).next()) {
+                                    try (Batch b = next) {
+                                        float[] audio =
+                                                b.column(p.getString("column")).toFloatArray();
+                                        int width = audio.length / Math.max(1, b.rows());
+                                        int[] valid = AudioRows.valid(b, width);
+                                        for (int r = 0; r < b.rows(); r++) {
+                                            int n = valid[r];
+                                            String name = fileName(b.meta(r).id());
+                                            if (!written.add(name)) {
+                                                throw new GenpipeException("two rows would both be written to " + name
+                                                        + " (row ids must be unique to name their WAV files)");
+                                            }
+                                            Path file = dir.resolve(name);
+                                            try {
+                                                Wav.write(file, audio, r * width, n, p.getInt("sampleRate"));
+                                            } catch (java.io.IOException e) {
+                                                throw new GenpipeException(
+                                                        "cannot write "
+                                                                + context.outputFolder()
+                                                                        .relativize(file) + ": " + e.getMessage(),
+                                                        e);
+                                            }
+                                        }
                                     }
                                 }
                             }
-                        }
-                    }
-                }).writes("folder");
+                        })
+                .writes("folder");
     }
 
     /** The row id as a file name: unsafe characters replaced, {@code .wav} appended unless it ends so. */

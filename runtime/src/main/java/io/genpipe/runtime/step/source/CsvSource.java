@@ -19,16 +19,21 @@ import java.util.List;
  */
 public final class CsvSource {
 
-    private CsvSource() {
-    }
+    private CsvSource() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         List<ParameterSpec> params = new ArrayList<>();
         params.add(ParameterSpec.required("file", ParameterType.PATH, "CSV file with a header row"));
         params.addAll(RecordSource.FIELDS);
-        return new BuiltinStep("csv-source", "source", "rows from a CSV file with a header (quoted fields allowed)", params,
-                0, 0, (p, folder) -> {
+        return new BuiltinStep(
+                "csv-source",
+                "source",
+                "rows from a CSV file with a header (quoted fields allowed)",
+                params,
+                0,
+                0,
+                (p, folder) -> {
                     Path file = p.getPath("file");
                     List<String> header;
                     try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -59,8 +64,8 @@ public final class CsvSource {
                                 }
                                 List<String> cells = Csv.split(text);
                                 if (cells.size() != header.size()) {
-                                    throw new GenpipeException(file + ":" + line + ": " + cells.size() + " fields, but the header has "
-                                            + header.size());
+                                    throw new GenpipeException(file + ":" + line + ": " + cells.size()
+                                            + " fields, but the header has " + header.size());
                                 }
                                 return f.record(name -> cells.get(header.indexOf(name)), file + ":" + line);
                             }

@@ -21,22 +21,30 @@ import java.util.List;
  */
 public final class IdxSource {
 
-    private IdxSource() {
-    }
+    private IdxSource() {}
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return new BuiltinStep("idx-source", "source", "images (and labels) from IDX / IDX.gz files as float32[batch,1,h,w] in [0, 1]",
-                List.of(ParameterSpec.required("images", ParameterType.PATH, "IDX file of uint8 images [n, h, w]"),
+        return new BuiltinStep(
+                "idx-source",
+                "source",
+                "images (and labels) from IDX / IDX.gz files as float32[batch,1,h,w] in [0, 1]",
+                List.of(
+                        ParameterSpec.required("images", ParameterType.PATH, "IDX file of uint8 images [n, h, w]"),
                         ParameterSpec.optional("labels", ParameterType.PATH, null, "IDX file of uint8 labels [n]"),
-                        ParameterSpec.optional("limit", ParameterType.INTEGER, null, "read at most this many images").range(1, 1e12)),
-                0, 0, (p, folder) -> {
+                        ParameterSpec.optional("limit", ParameterType.INTEGER, null, "read at most this many images")
+                                .range(1, 1e12)),
+                0,
+                0,
+                (p, folder) -> {
                     IdxFile images = IdxFile.read(p.getPath("images"));
                     long[] dims = images.dims();
                     if (images.dtype() != DType.UINT8 || dims.length != 3) {
                         throw new GenpipeException("images: " + images.path() + " holds " + images.dtype()
                                 + java.util.Arrays.toString(dims) + ", not uint8 images [n, height, width]");
                     }
-                    int[] labels = p.findPath("labels").map(l -> IdxFile.read(l).toLabels()).orElse(null);
+                    int[] labels = p.findPath("labels")
+                            .map(l -> IdxFile.read(l).toLabels())
+                            .orElse(null);
                     if (labels != null && labels.length != images.count()) {
                         throw new GenpipeException("labels: " + p.getPath("labels") + " holds " + labels.length
                                 + " labels for " + images.count() + " images");
@@ -50,15 +58,20 @@ public final class IdxSource {
                         }
 
                         @Override
-                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
+                                throws Exception {
                             for (int from = 0; from < limit; from += context.batchSize()) {
                                 int to = Math.min(limit, from + context.batchSize());
                                 List<RowMeta> meta = new ArrayList<>(to - from);
                                 for (int i = from; i < to; i++) {
-                                    RowMeta m = RowMeta.of(context.stepId() + "-" + i).withSource(source);
+                                    RowMeta m = RowMeta.of(context.stepId() + "-" + i)
+                                            .withSource(source);
                                     meta.add(labels == null ? m : m.withLabel(labels[i]));
                                 }
-                                output.emit(Batch.builder(to - from).column("image", images.toImages(from, to)).meta(meta).build());
+                                output.emit(Batch.builder(to - from)
+                                        .column("image", images.toImages(from, to))
+                                        .meta(meta)
+                                        .build());
                             }
                         }
                     };

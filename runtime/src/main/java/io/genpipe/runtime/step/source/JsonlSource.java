@@ -20,16 +20,15 @@ import java.util.Map;
  */
 public final class JsonlSource {
 
-    private JsonlSource() {
-    }
+    private JsonlSource() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         List<ParameterSpec> params = new ArrayList<>();
         params.add(ParameterSpec.required("file", ParameterType.PATH, "JSON lines file: one flat object per line"));
         params.addAll(RecordSource.FIELDS);
-        return new BuiltinStep("jsonl-source", "source", "rows from a JSON-lines file of flat objects", params, 0, 0,
-                (p, folder) -> {
+        return new BuiltinStep(
+                "jsonl-source", "source", "rows from a JSON-lines file of flat objects", params, 0, 0, (p, folder) -> {
                     Path file = p.getPath("file");
                     if (!Files.isRegularFile(file)) {
                         throw new GenpipeException("file: " + file + " does not exist");

@@ -27,8 +27,7 @@ import javax.imageio.ImageIO;
  */
 public final class PngSource {
 
-    private PngSource() {
-    }
+    private PngSource() {}
 
     /** The largest width or height read: a bigger image is refused from its header, before decoding. */
     static final int MAX_SIDE = 4096;
@@ -95,11 +94,16 @@ public final class PngSource {
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return new BuiltinStep("png-source", "source",
+        return new BuiltinStep(
+                "png-source",
+                "source",
                 "grayscale images from a folder of PNG files (sorted by name) as float32[batch,1,h,w] in [0, 1]; all the same size",
-                List.of(ParameterSpec.required("folder", ParameterType.PATH, "folder of .png files"),
+                List.of(
+                        ParameterSpec.required("folder", ParameterType.PATH, "folder of .png files"),
                         ParameterSpec.optional("label", ParameterType.INTEGER, null, "label for every row")),
-                0, 0, (p, folder) -> {
+                0,
+                0,
+                (p, folder) -> {
                     Path dir = p.getPath("folder");
                     List<Path> files = new ArrayList<>();
                     try (DirectoryStream<Path> list = Files.newDirectoryStream(dir, "*.png")) {
@@ -121,7 +125,8 @@ public final class PngSource {
                         }
 
                         @Override
-                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
+                                throws Exception {
                             for (int from = 0; from < files.size(); from += context.batchSize()) {
                                 int to = Math.min(files.size(), from + context.batchSize());
                                 float[] pixels = new float[(to - from) * h * w];
@@ -129,15 +134,19 @@ public final class PngSource {
                                 for (int i = from; i < to; i++) {
                                     BufferedImage img = read(files.get(i));
                                     if (img.getHeight() != h || img.getWidth() != w) {
-                                        throw new GenpipeException(files.get(i) + " is " + img.getWidth() + "x" + img.getHeight()
-                                                + "; the folder's images must all be " + w + "x" + h);
+                                        throw new GenpipeException(files.get(i) + " is " + img.getWidth() + "x"
+                                                + img.getHeight() + "; the folder's images must all be " + w + "x" + h);
                                     }
                                     toGray(img, pixels, (i - from) * h * w);
-                                    RowMeta m = RowMeta.of(files.get(i).getFileName().toString()).withSource(dir.toString());
+                                    RowMeta m = RowMeta.of(
+                                                    files.get(i).getFileName().toString())
+                                            .withSource(dir.toString());
                                     meta.add(p.has("label") ? m.withLabel(p.getInt("label")) : m);
                                 }
-                                output.emit(Batch.builder(to - from).meta(meta)
-                                        .column("image", BufferTensor.ofFloats(pixels, to - from, 1, h, w)).build());
+                                output.emit(Batch.builder(to - from)
+                                        .meta(meta)
+                                        .column("image", BufferTensor.ofFloats(pixels, to - from, 1, h, w))
+                                        .build());
                             }
                         }
                     };

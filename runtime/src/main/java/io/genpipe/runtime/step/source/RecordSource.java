@@ -22,12 +22,10 @@ import java.util.Map;
 /** What csv-source and jsonl-source share: records parsed one by one, batched into rows. */
 final class RecordSource {
 
-    private RecordSource() {
-    }
+    private RecordSource() {}
 
     /** One parsed record: id, label, numeric values, text. */
-    record Record(String id, Integer label, float[] values, String text) {
-    }
+    record Record(String id, Integer label, float[] values, String text) {}
 
     /** Streams records as batches; the reader is opened when the step runs. */
     interface Reader {
@@ -66,9 +64,14 @@ final class RecordSource {
                         float[] values = new float[records.size() * width];
                         for (int i = 0; i < records.size(); i++) {
                             Record rec = records.get(i);
-                            Map<String, String> tags = rec.text() == null ? Map.of() : Map.of(TextRows.TEXT, rec.text());
-                            meta.add(new RowMeta(rec.id() != null ? rec.id() : context.stepId() + "-" + (index - records.size() + i),
-                                    rec.label(), context.stepId(), null, tags));
+                            Map<String, String> tags =
+                                    rec.text() == null ? Map.of() : Map.of(TextRows.TEXT, rec.text());
+                            meta.add(new RowMeta(
+                                    rec.id() != null ? rec.id() : context.stepId() + "-" + (index - records.size() + i),
+                                    rec.label(),
+                                    context.stepId(),
+                                    null,
+                                    tags));
                             if (width > 0) {
                                 System.arraycopy(rec.values(), 0, values, i * width, width);
                             }
@@ -90,11 +93,13 @@ final class RecordSource {
     }
 
     static final List<ParameterSpec> FIELDS = List.of(
-            ParameterSpec.optional("values", ParameterType.STRING_LIST, null, "numeric fields packed into one column, in order"),
+            ParameterSpec.optional(
+                    "values", ParameterType.STRING_LIST, null, "numeric fields packed into one column, in order"),
             ParameterSpec.optional("column", ParameterType.STRING, "x", "name of that column"),
             ParameterSpec.optional("label", ParameterType.STRING, null, "field holding an integer label"),
             ParameterSpec.optional("id", ParameterType.STRING, null, "field holding the row id (default <step>-<n>)"),
-            ParameterSpec.optional("text", ParameterType.STRING, null, "field holding a text, kept as the row's text tag"));
+            ParameterSpec.optional(
+                    "text", ParameterType.STRING, null, "field holding a text, kept as the row's text tag"));
 
     /** Which fields are what, checked against a CSV header when there is one. */
     static final class Fields {
@@ -124,7 +129,8 @@ final class RecordSource {
                 }
                 for (String w : wanted) {
                     if (!header.contains(w)) {
-                        throw new GenpipeException("file: " + file + " has no column '" + w + "'; its header: " + header);
+                        throw new GenpipeException(
+                                "file: " + file + " has no column '" + w + "'; its header: " + header);
                     }
                 }
             }
@@ -138,8 +144,8 @@ final class RecordSource {
                 try {
                     v[i] = Float.parseFloat(cell == null ? "" : cell.trim());
                 } catch (NumberFormatException e) {
-                    throw new GenpipeException(where + ": field '" + values[i] + "' is " + (cell == null ? "missing" : "'" + cell + "'")
-                            + ", not a number");
+                    throw new GenpipeException(where + ": field '" + values[i] + "' is "
+                            + (cell == null ? "missing" : "'" + cell + "'") + ", not a number");
                 }
             }
             Integer l = null;
@@ -148,8 +154,8 @@ final class RecordSource {
                 try {
                     l = Integer.parseInt(cell == null ? "" : cell.trim());
                 } catch (NumberFormatException e) {
-                    throw new GenpipeException(where + ": label field '" + label + "' is " + (cell == null ? "missing" : "'" + cell + "'")
-                            + ", not an integer");
+                    throw new GenpipeException(where + ": label field '" + label + "' is "
+                            + (cell == null ? "missing" : "'" + cell + "'") + ", not an integer");
                 }
             }
             return new Record(id == null ? null : get.apply(id), l, v, text == null ? null : get.apply(text));

@@ -17,13 +17,18 @@ import java.util.List;
  */
 public final class TextSource {
 
-    private TextSource() {
-    }
+    private TextSource() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return new BuiltinStep("text-source", "source", "one row per non-empty line of a UTF-8 text file, the line as its text tag",
-                List.of(ParameterSpec.required("file", ParameterType.PATH, "text file")), 0, 0, (p, folder) -> {
+        return new BuiltinStep(
+                "text-source",
+                "source",
+                "one row per non-empty line of a UTF-8 text file, the line as its text tag",
+                List.of(ParameterSpec.required("file", ParameterType.PATH, "text file")),
+                0,
+                0,
+                (p, folder) -> {
                     Path file = p.getPath("file");
                     if (!Files.isRegularFile(file)) {
                         throw new GenpipeException("file: " + file + " does not exist");

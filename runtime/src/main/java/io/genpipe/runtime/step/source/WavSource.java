@@ -35,25 +35,40 @@ public final class WavSource {
     /** The widest row: 10 minutes at 8 kHz, 100 s at 48 kHz. */
     static final int MAX_SAMPLES = 4_800_000;
 
-    private WavSource() {
-    }
+    private WavSource() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return new BuiltinStep("wav-source", "source",
+        return new BuiltinStep(
+                "wav-source",
+                "source",
                 "mono audio from a folder of WAV files (sorted by name) or one file: audio float32[batch,samples] in [-1, 1]"
                         + " and length int64[batch]",
-                List.of(ParameterSpec.optional("folder", ParameterType.PATH, null, "folder of .wav files (or give file:)"),
+                List.of(
+                        ParameterSpec.optional(
+                                "folder", ParameterType.PATH, null, "folder of .wav files (or give file:)"),
                         ParameterSpec.optional("file", ParameterType.PATH, null, "one .wav file (or give folder:)"),
-                        ParameterSpec.optional("sampleRate", ParameterType.INTEGER, "8000",
-                                "the sample rate every file must have (or is converted to, with resample: true)").range(1, 768_000),
-                        ParameterSpec.optional("resample", ParameterType.BOOLEAN, "false",
+                        ParameterSpec.optional(
+                                        "sampleRate",
+                                        ParameterType.INTEGER,
+                                        "8000",
+                                        "the sample rate every file must have (or is converted to, with resample: true)")
+                                .range(1, 768_000),
+                        ParameterSpec.optional(
+                                "resample",
+                                ParameterType.BOOLEAN,
+                                "false",
                                 "convert other sample rates to sampleRate (windowed sinc) instead of refusing them"),
-                        ParameterSpec.optional("samples", ParameterType.INTEGER, null,
-                                "row width: longer clips are cut, shorter ones zero-padded (default: the longest clip)")
+                        ParameterSpec.optional(
+                                        "samples",
+                                        ParameterType.INTEGER,
+                                        null,
+                                        "row width: longer clips are cut, shorter ones zero-padded (default: the longest clip)")
                                 .range(1, MAX_SAMPLES),
                         ParameterSpec.optional("label", ParameterType.INTEGER, null, "label for every row")),
-                0, 0, (p, folder) -> {
+                0,
+                0,
+                (p, folder) -> {
                     List<Path> files = files(p);
                     int rate = p.getInt("sampleRate");
                     boolean resample = p.getBoolean("resample");
@@ -63,25 +78,30 @@ public final class WavSource {
                         Wav.Header h = Wav.header(f);
                         headers.add(h);
                         if (h.sampleRate() != rate && !resample) {
-                            throw new GenpipeException(f + " is sampled at " + h.sampleRate() + " Hz; wav-source reads " + rate
-                                    + " Hz (sampleRate: " + rate + "); set resample: true to convert it, or sampleRate: "
-                                    + h.sampleRate());
+                            throw new GenpipeException(
+                                    f + " is sampled at " + h.sampleRate() + " Hz; wav-source reads " + rate
+                                            + " Hz (sampleRate: " + rate
+                                            + "); set resample: true to convert it, or sampleRate: "
+                                            + h.sampleRate());
                         }
                         longest = Math.max(longest, (long) Math.ceil(h.frames() * (double) rate / h.sampleRate()));
                     }
                     if (!p.has("samples") && longest > MAX_SAMPLES) {
-                        throw new GenpipeException("the longest file holds " + longest + " samples; rows are at most " + MAX_SAMPLES
-                                + " wide: set samples: to cut the clips");
+                        throw new GenpipeException("the longest file holds " + longest + " samples; rows are at most "
+                                + MAX_SAMPLES + " wide: set samples: to cut the clips");
                     }
                     int width = p.has("samples") ? p.getInt("samples") : (int) Math.max(1, longest);
                     return new Step() {
                         @Override
                         public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                            return List.of(PortSpec.of("audio", DType.FLOAT32, "batch", width), PortSpec.of("length", DType.INT64, "batch"));
+                            return List.of(
+                                    PortSpec.of("audio", DType.FLOAT32, "batch", width),
+                                    PortSpec.of("length", DType.INT64, "batch"));
                         }
 
                         @Override
-                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
+                                throws Exception {
                             for (int from = 0; from < files.size(); from += context.batchSize()) {
                                 int to = Math.min(files.size(), from + context.batchSize());
                                 float[] audio = new float[(to - from) * width];
@@ -99,13 +119,18 @@ public final class WavSource {
                                         audio[(i - from) * width + t] = (float) x[t];
                                     }
                                     length[i - from] = n;
-                                    RowMeta m = RowMeta.of(f.getFileName().toString()).withSource(f.getParent() == null ? "."
-                                            : f.getParent().toString());
+                                    RowMeta m = RowMeta.of(f.getFileName().toString())
+                                            .withSource(
+                                                    f.getParent() == null
+                                                            ? "."
+                                                            : f.getParent().toString());
                                     meta.add(p.has("label") ? m.withLabel(p.getInt("label")) : m);
                                 }
-                                output.emit(Batch.builder(to - from).meta(meta)
+                                output.emit(Batch.builder(to - from)
+                                        .meta(meta)
                                         .column("audio", BufferTensor.ofFloats(audio, to - from, width))
-                                        .column("length", BufferTensor.ofLongs(length, to - from)).build());
+                                        .column("length", BufferTensor.ofLongs(length, to - from))
+                                        .build());
                             }
                         }
                     };
@@ -127,8 +152,11 @@ public final class WavSource {
         Path dir = p.getPath("folder");
         List<Path> files;
         try (Stream<Path> list = Files.list(dir)) {
-            files = list.filter(f -> f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".wav") && Files.isRegularFile(f))
-                    .sorted().toList();
+            files = list.filter(f ->
+                            f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".wav")
+                                    && Files.isRegularFile(f))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new GenpipeException("folder: " + dir + " cannot be listed (" + e.getMessage() + ")");
         }

@@ -16,8 +16,7 @@ import java.util.List;
  */
 public final class Concat {
 
-    private Concat() {
-    }
+    private Concat() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
@@ -25,9 +24,14 @@ public final class Concat {
     }
 
     private static BuiltinStep base() {
-        return new BuiltinStep("concat", "transform",
+        return new BuiltinStep(
+                "concat",
+                "transform",
                 "all rows of its first input in their order, then the second's, and so on; the inputs must carry the same columns (dtype and shape)",
-                List.of(), 2, 8, (p, folder) -> new Step() {
+                List.of(),
+                2,
+                8,
+                (p, folder) -> new Step() {
                     @Override
                     public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
                         List<PortSpec> first = inputs.get(0);
@@ -36,7 +40,8 @@ public final class Concat {
                                 Columns.require(port, inputs.get(i), "input");
                             }
                             if (inputs.get(i).size() != first.size()) {
-                                throw new GenpipeException("inputs carry different columns: " + first + " and " + inputs.get(i));
+                                throw new GenpipeException(
+                                        "inputs carry different columns: " + first + " and " + inputs.get(i));
                             }
                         }
                         return first;

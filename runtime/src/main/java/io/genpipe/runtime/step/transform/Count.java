@@ -15,8 +15,7 @@ import java.util.List;
  */
 public final class Count {
 
-    private Count() {
-    }
+    private Count() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
@@ -24,13 +23,20 @@ public final class Count {
     }
 
     private static BuiltinStep base() {
-        return new BuiltinStep("count", "transform", "passes rows on and records how many in metrics.<metric>",
-                List.of(ParameterSpec.required("metric", ParameterType.STRING, "metric name in run.json")), 1, 1,
+        return new BuiltinStep(
+                "count",
+                "transform",
+                "passes rows on and records how many in metrics.<metric>",
+                List.of(ParameterSpec.required("metric", ParameterType.STRING, "metric name in run.json")),
+                1,
+                1,
                 (p, folder) -> new PassThroughStep() {
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
                         long n = 0;
-                        for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                        for (Batch b = inputs.get(0).next();
+                                b != null;
+                                b = inputs.get(0).next()) {
                             n += b.rows();
                             output.emit(b);
                         }

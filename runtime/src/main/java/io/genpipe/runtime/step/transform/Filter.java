@@ -11,18 +11,24 @@ import java.util.List;
  */
 public final class Filter {
 
-    private Filter() {
-    }
+    private Filter() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return new BuiltinStep("filter", "transform", "keeps the rows whose tag `tag` equals `equals` (e.g. flagged = true)",
-                List.of(ParameterSpec.optional("tag", ParameterType.STRING, FlagQuantile.FLAGGED, "row tag to test"),
+        return new BuiltinStep(
+                "filter",
+                "transform",
+                "keeps the rows whose tag `tag` equals `equals` (e.g. flagged = true)",
+                List.of(
+                        ParameterSpec.optional("tag", ParameterType.STRING, FlagQuantile.FLAGGED, "row tag to test"),
                         ParameterSpec.optional("equals", ParameterType.STRING, "true", "value that keeps a row")),
-                1, 1, (p, folder) -> {
+                1,
+                1,
+                (p, folder) -> {
                     String tag = p.getString("tag");
                     String want = p.getString("equals");
-                    return new RowFilter(() -> (row, context) -> want.equals(row.tags().get(tag)));
+                    return new RowFilter(
+                            () -> (row, context) -> want.equals(row.tags().get(tag)));
                 });
     }
 }

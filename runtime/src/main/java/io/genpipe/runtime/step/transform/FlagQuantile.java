@@ -24,35 +24,41 @@ import java.util.TreeMap;
  */
 public final class FlagQuantile {
 
-    private FlagQuantile() {
-    }
+    private FlagQuantile() {}
 
     public static final String FLAGGED = "flagged";
 
     /** flag-quantile's per-class score thresholds (keys: labels as text, or "all"). */
-    public static final SideValue THRESHOLDS = new SideValue("thresholds", SideValue.Type.NUMBER_PER_CLASS,
-            "the score at or above which a row is flagged, per class");
+    public static final SideValue THRESHOLDS = new SideValue(
+            "thresholds", SideValue.Type.NUMBER_PER_CLASS, "the score at or above which a row is flagged, per class");
 
     /** flag-quantile's per-class counts of flagged rows. */
-    public static final SideValue COUNTS = new SideValue("counts", SideValue.Type.COUNT_PER_CLASS,
-            "how many rows of each class were flagged");
+    public static final SideValue COUNTS =
+            new SideValue("counts", SideValue.Type.COUNT_PER_CLASS, "how many rows of each class were flagged");
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return base().global("a quantile of the scores per class (or overall): flags the rows above it, ties broken by row order")
+        return base().global(
+                        "a quantile of the scores per class (or overall): flags the rows above it, ties broken by row order")
                 .publishes(THRESHOLDS, COUNTS);
     }
 
     private static BuiltinStep base() {
-        return new BuiltinStep("flag-quantile", "transform",
+        return new BuiltinStep(
+                "flag-quantile",
+                "transform",
                 "tags (flagged=true) the rows whose score is in the top `fraction` of their class (or overall with by: none);"
                         + " publishes thresholds and counts (per class) for gate / take-per-class, and records metrics.<metric>"
                         + " (count), <metric>PerClass and <metric>Thresholds. Holds all rows until its input ends (quantiles"
                         + " need every score): their columns wait in a file beside the outputs, only ids, labels and scores in memory",
-                List.of(ParameterSpec.required("fraction", ParameterType.NUMBER, "share of rows to flag, in (0, 1)"),
-                        ParameterSpec.choice("by", "label", "flag per class (label) or over all rows (none)", "label", "none"),
+                List.of(
+                        ParameterSpec.required("fraction", ParameterType.NUMBER, "share of rows to flag, in (0, 1)"),
+                        ParameterSpec.choice(
+                                "by", "label", "flag per class (label) or over all rows (none)", "label", "none"),
                         ParameterSpec.optional("metric", ParameterType.STRING, "flagged", "metric name in run.json")),
-                1, 1, (p, folder) -> {
+                1,
+                1,
+                (p, folder) -> {
                     double fraction = p.getDouble("fraction");
                     if (!(fraction > 0 && fraction < 1)) {
                         throw new GenpipeException("fraction must be in (0, 1), got " + fraction);
@@ -61,23 +67,28 @@ public final class FlagQuantile {
                     String metric = p.getString("metric");
                     return new PassThroughStep() {
                         @Override
-                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
+                                throws Exception {
                             // the rows wait on disk: only their metadata (ids, labels, scores) stays in memory
                             Map<Integer, List<Double>> scores = new TreeMap<>();
                             try (BatchSpool held = BatchSpool.in(context.outputFolder())) {
-                                for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                                for (Batch next = inputs.get(0).next();
+                                        next != null;
+                                        next = inputs.get(0).next()) {
                                     try (Batch b = next) {
                                         held.append(b);
                                     }
                                     for (RowMeta m : held.meta(held.batches() - 1)) {
                                         if (m.score() == null) {
-                                            throw new GenpipeException("row " + m.id() + " has no score; put a scorer step before"
-                                                    + " flag-quantile");
+                                            throw new GenpipeException("row " + m.id()
+                                                    + " has no score; put a scorer step before" + " flag-quantile");
                                         }
                                         if (perClass && m.label() == null) {
-                                            throw new GenpipeException("row " + m.id() + " has no label; by: label needs labelled rows");
+                                            throw new GenpipeException(
+                                                    "row " + m.id() + " has no label; by: label needs labelled rows");
                                         }
-                                        scores.computeIfAbsent(perClass ? m.label() : -1, k -> new ArrayList<>()).add(m.score());
+                                        scores.computeIfAbsent(perClass ? m.label() : -1, k -> new ArrayList<>())
+                                                .add(m.score());
                                     }
                                 }
                                 Map<Integer, Double> thresholds = new HashMap<>();
@@ -103,12 +114,15 @@ public final class FlagQuantile {
                                 List<List<RowMeta>> decided = new ArrayList<>();
                                 int total = 0;
                                 for (int i = 0; i < held.batches(); i++) {
-                                    List<RowMeta> meta = new ArrayList<>(held.meta(i).size());
+                                    List<RowMeta> meta =
+                                            new ArrayList<>(held.meta(i).size());
                                     for (RowMeta m : held.meta(i)) {
                                         int group = perClass ? m.label() : -1;
                                         double t = thresholds.get(group);
                                         boolean flag = m.score() > t;
-                                        if (!flag && m.score() == t && ties.getOrDefault(group, 0) < tiesAllowed.get(group)) {
+                                        if (!flag
+                                                && m.score() == t
+                                                && ties.getOrDefault(group, 0) < tiesAllowed.get(group)) {
                                             ties.merge(group, 1, Integer::sum);
                                             flag = true;
                                         }

@@ -16,8 +16,7 @@ import java.util.Map;
  */
 public final class Gate {
 
-    private Gate() {
-    }
+    private Gate() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
@@ -25,13 +24,21 @@ public final class Gate {
     }
 
     private static BuiltinStep base() {
-        return new BuiltinStep("gate", "transform",
+        return new BuiltinStep(
+                "gate",
+                "transform",
                 "keeps rows whose score is at most their class's threshold, as published by the flag-quantile step named"
                         + " in thresholds:; counts the others in metrics.<metric>",
-                List.of(ParameterSpec.required("thresholds", ParameterType.STRING,
+                List.of(
+                        ParameterSpec.required(
+                                "thresholds",
+                                ParameterType.STRING,
                                 "the step whose per-class thresholds to apply (a flag-quantile step, e.g. flag)"),
-                        ParameterSpec.optional("metric", ParameterType.STRING, "rejected", "metric counting rejected rows")),
-                1, 1, (p, folder) -> new RowFilter(() -> new RowFilter.Test() {
+                        ParameterSpec.optional(
+                                "metric", ParameterType.STRING, "rejected", "metric counting rejected rows")),
+                1,
+                1,
+                (p, folder) -> new RowFilter(() -> new RowFilter.Test() {
                     Map<String, ?> thresholds;
                     long rejected;
 
@@ -39,13 +46,16 @@ public final class Gate {
                     @SuppressWarnings("unchecked")
                     public boolean keep(RowMeta m, StepContext context) throws InterruptedException {
                         if (thresholds == null) {
-                            thresholds = (Map<String, ?>) context.side(p.getString("thresholds"), FlagQuantile.THRESHOLDS.name());
+                            thresholds = (Map<String, ?>)
+                                    context.side(p.getString("thresholds"), FlagQuantile.THRESHOLDS.name());
                         }
                         Object t = SideValue.perClass(thresholds, m.label());
                         if (m.score() == null || t == null) {
-                            throw new GenpipeException("row " + m.id() + (m.score() == null ? " has no score; put a scorer"
-                                    + " step before gate" : " has label " + m.label() + ", for which step '"
-                                    + p.getString("thresholds") + "' published no threshold"));
+                            throw new GenpipeException("row " + m.id()
+                                    + (m.score() == null
+                                            ? " has no score; put a scorer" + " step before gate"
+                                            : " has label " + m.label() + ", for which step '"
+                                                    + p.getString("thresholds") + "' published no threshold"));
                         }
                         boolean keep = m.score() <= ((Number) t).doubleValue();
                         rejected += keep ? 0 : 1;

@@ -23,8 +23,7 @@ import java.util.List;
  */
 public final class Interpolate {
 
-    private Interpolate() {
-    }
+    private Interpolate() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
@@ -32,13 +31,20 @@ public final class Interpolate {
     }
 
     private static BuiltinStep base() {
-        return new BuiltinStep("interpolate", "transform",
+        return new BuiltinStep(
+                "interpolate",
+                "transform",
                 "pairs consecutive rows (1st with 2nd, 3rd with 4th, ...) and emits `steps` rows walking from one's vector"
                         + " to the other's, by lerp or slerp; only that column goes on",
-                List.of(ParameterSpec.required("column", ParameterType.STRING, "float32[batch,d] column to walk in, e.g. mu"),
-                        ParameterSpec.optional("steps", ParameterType.INTEGER, "8", "rows per pair, both ends included").range(2, 10_000),
+                List.of(
+                        ParameterSpec.required(
+                                "column", ParameterType.STRING, "float32[batch,d] column to walk in, e.g. mu"),
+                        ParameterSpec.optional("steps", ParameterType.INTEGER, "8", "rows per pair, both ends included")
+                                .range(2, 10_000),
                         ParameterSpec.choice("mode", "slerp", "interpolation", "lerp", "slerp")),
-                1, 1, (p, folder) -> {
+                1,
+                1,
+                (p, folder) -> {
                     String column = p.getString("column");
                     int steps = p.getInt("steps");
                     if (steps < 2) {
@@ -50,8 +56,16 @@ public final class Interpolate {
                         public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
                             for (PortSpec port : inputs.get(0)) {
                                 if (port.name().equals(column)) {
-                                    Columns.require(PortSpec.of(column, DType.FLOAT32, "batch", port.rank() == 2
-                                            ? port.shape().get(1) : "d"), inputs.get(0), "input");
+                                    Columns.require(
+                                            PortSpec.of(
+                                                    column,
+                                                    DType.FLOAT32,
+                                                    "batch",
+                                                    port.rank() == 2
+                                                            ? port.shape().get(1)
+                                                            : "d"),
+                                            inputs.get(0),
+                                            "input");
                                     return List.of(port);
                                 }
                             }
@@ -60,10 +74,13 @@ public final class Interpolate {
                         }
 
                         @Override
-                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
+                                throws Exception {
                             float[] pending = null;
                             RowMeta pendingMeta = null;
-                            for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                            for (Batch next = inputs.get(0).next();
+                                    next != null;
+                                    next = inputs.get(0).next()) {
                                 try (Batch b = next) {
                                     Tensor t = b.column(column);
                                     int d = (int) t.shape()[1];
@@ -78,9 +95,10 @@ public final class Interpolate {
                                             continue;
                                         }
                                         for (int k = 0; k < steps; k++) {
-                                            rows.add(io.genpipe.runtime.builtin.Walks.interpolate(pending, v,
-                                                    (double) k / (steps - 1), slerp));
-                                            meta.add(RowMeta.of(pendingMeta.id() + "~" + b.meta(r).id() + "-" + k)
+                                            rows.add(io.genpipe.runtime.builtin.Walks.interpolate(
+                                                    pending, v, (double) k / (steps - 1), slerp));
+                                            meta.add(RowMeta.of(pendingMeta.id() + "~"
+                                                            + b.meta(r).id() + "-" + k)
                                                     .withSource(context.stepId()));
                                         }
                                         pending = null;
@@ -90,8 +108,10 @@ public final class Interpolate {
                                         for (int i = 0; i < rows.size(); i++) {
                                             System.arraycopy(rows.get(i), 0, out, i * d, d);
                                         }
-                                        output.emit(Batch.builder(rows.size()).meta(meta)
-                                                .column(column, BufferTensor.ofFloats(out, rows.size(), d)).build());
+                                        output.emit(Batch.builder(rows.size())
+                                                .meta(meta)
+                                                .column(column, BufferTensor.ofFloats(out, rows.size(), d))
+                                                .build());
                                     }
                                 }
                             }

@@ -18,8 +18,7 @@ import java.util.List;
  */
 public final class Relabel {
 
-    private Relabel() {
-    }
+    private Relabel() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
@@ -27,13 +26,22 @@ public final class Relabel {
     }
 
     private static BuiltinStep base() {
-        return new BuiltinStep("relabel", "transform",
+        return new BuiltinStep(
+                "relabel",
+                "transform",
                 "sets each row's label: to a fixed class (to: c) or cycling through classes (cycle: k gives 0, 1, ..., k-1, 0, ...)",
-                List.of(ParameterSpec.optional("to", ParameterType.INTEGER, null, "the label every row gets").range(0, Integer.MAX_VALUE),
-                        ParameterSpec.optional("cycle", ParameterType.INTEGER, null, "labels 0..cycle-1 in turn, row by row").range(1, 1_000_000)),
-                1, 1, (p, folder) -> {
+                List.of(
+                        ParameterSpec.optional("to", ParameterType.INTEGER, null, "the label every row gets")
+                                .range(0, Integer.MAX_VALUE),
+                        ParameterSpec.optional(
+                                        "cycle", ParameterType.INTEGER, null, "labels 0..cycle-1 in turn, row by row")
+                                .range(1, 1_000_000)),
+                1,
+                1,
+                (p, folder) -> {
                     if (p.has("to") == p.has("cycle")) {
-                        throw new GenpipeException("relabel needs exactly one of to: (a fixed label) or cycle: (a number of classes)");
+                        throw new GenpipeException(
+                                "relabel needs exactly one of to: (a fixed label) or cycle: (a number of classes)");
                     }
                     long cycle = p.has("cycle") ? p.getLong("cycle") : 0;
                     if (p.has("cycle") && cycle < 1) {
@@ -41,9 +49,12 @@ public final class Relabel {
                     }
                     return new PassThroughStep() {
                         @Override
-                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
+                                throws Exception {
                             long row = 0;
-                            for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                            for (Batch b = inputs.get(0).next();
+                                    b != null;
+                                    b = inputs.get(0).next()) {
                                 List<RowMeta> meta = new ArrayList<>(b.rows());
                                 for (int r = 0; r < b.rows(); r++, row++) {
                                     int label = p.has("to") ? p.getInt("to") : (int) (row % cycle);

@@ -12,20 +12,25 @@ import java.util.List;
  */
 public final class Sample {
 
-    private Sample() {
-    }
+    private Sample() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return new BuiltinStep("sample", "transform",
+        return new BuiltinStep(
+                "sample",
+                "transform",
                 "keeps each row with probability `fraction`, drawn per row id from the run's seed (same seed, same rows)",
-                List.of(ParameterSpec.required("fraction", ParameterType.NUMBER, "share of rows kept, in [0, 1]").range(0, 1)),
-                1, 1, (p, folder) -> {
+                List.of(ParameterSpec.required("fraction", ParameterType.NUMBER, "share of rows kept, in [0, 1]")
+                        .range(0, 1)),
+                1,
+                1,
+                (p, folder) -> {
                     double fraction = p.getDouble("fraction");
                     if (fraction < 0 || fraction > 1) {
                         throw new GenpipeException("fraction must be in [0, 1], got " + fraction);
                     }
-                    return new RowFilter(() -> (m, context) -> context.random().fork(m.id()).nextDouble() < fraction);
+                    return new RowFilter(
+                            () -> (m, context) -> context.random().fork(m.id()).nextDouble() < fraction);
                 });
     }
 }

@@ -18,30 +18,40 @@ import java.util.List;
  */
 public final class SelectColumns {
 
-    private SelectColumns() {
-    }
+    private SelectColumns() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return new BuiltinStep("select-columns", "transform", "keeps only the listed columns (row metadata stays)",
-                List.of(ParameterSpec.required("columns", ParameterType.STRING_LIST, "columns to keep")), 1, 1, (p, folder) -> {
+        return new BuiltinStep(
+                "select-columns",
+                "transform",
+                "keeps only the listed columns (row metadata stays)",
+                List.of(ParameterSpec.required("columns", ParameterType.STRING_LIST, "columns to keep")),
+                1,
+                1,
+                (p, folder) -> {
                     List<String> keep = p.getStringList("columns");
                     return new Step() {
                         @Override
                         public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
                             List<PortSpec> out = new ArrayList<>();
                             for (String c : keep) {
-                                PortSpec found = inputs.get(0).stream().filter(x -> x.name().equals(c)).findFirst()
-                                        .orElseThrow(() -> new GenpipeException("needs column '" + c + "' but its input 'input'"
-                                                + " provides " + inputs.get(0)));
+                                PortSpec found = inputs.get(0).stream()
+                                        .filter(x -> x.name().equals(c))
+                                        .findFirst()
+                                        .orElseThrow(() -> new GenpipeException("needs column '" + c
+                                                + "' but its input 'input'" + " provides " + inputs.get(0)));
                                 out.add(found);
                             }
                             return out;
                         }
 
                         @Override
-                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                            for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
+                                throws Exception {
+                            for (Batch b = inputs.get(0).next();
+                                    b != null;
+                                    b = inputs.get(0).next()) {
                                 Batch.Builder out = Batch.builder(b.rows()).meta(b.meta());
                                 Batch.Builder all = b.extend();
                                 Batch owned = all.build();

@@ -16,8 +16,7 @@ import java.util.List;
  */
 public final class Take {
 
-    private Take() {
-    }
+    private Take() {}
 
     /** The first {@code k} rows of {@code b}, copied; {@code b} is closed. */
     private static Batch slice(Batch b, int k) {
@@ -30,18 +29,29 @@ public final class Take {
     public static BuiltinStep definition() {
         return base().global("the first n rows in row order");
     }
+
     private static BuiltinStep base() {
-        return new BuiltinStep("take", "transform", "passes the first n rows on and drops the rest",
-                List.of(ParameterSpec.required("n", ParameterType.INTEGER, "rows to keep").range(0, Double.POSITIVE_INFINITY)), 1, 1, (p, folder) -> {
+        return new BuiltinStep(
+                "take",
+                "transform",
+                "passes the first n rows on and drops the rest",
+                List.of(ParameterSpec.required("n", ParameterType.INTEGER, "rows to keep")
+                        .range(0, Double.POSITIVE_INFINITY)),
+                1,
+                1,
+                (p, folder) -> {
                     long n = p.getLong("n");
                     if (n < 0) {
                         throw new GenpipeException("n must be >= 0, got " + n);
                     }
                     return new PassThroughStep() {
                         @Override
-                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
+                                throws Exception {
                             long kept = 0;
-                            for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
+                            for (Batch b = inputs.get(0).next();
+                                    b != null;
+                                    b = inputs.get(0).next()) {
                                 if (kept >= n) {
                                     b.close();
                                 } else if (kept + b.rows() <= n) {

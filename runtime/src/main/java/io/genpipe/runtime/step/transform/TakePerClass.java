@@ -16,8 +16,7 @@ import java.util.Map;
  */
 public final class TakePerClass {
 
-    private TakePerClass() {
-    }
+    private TakePerClass() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
@@ -26,12 +25,18 @@ public final class TakePerClass {
     }
 
     private static BuiltinStep base() {
-        return new BuiltinStep("take-per-class", "transform",
+        return new BuiltinStep(
+                "take-per-class",
+                "transform",
                 "passes on the first rows of each class, as many as the flag-quantile step named in counts: flagged"
                         + " (e.g. refill exactly what was flagged)",
-                List.of(ParameterSpec.required("counts", ParameterType.STRING,
+                List.of(ParameterSpec.required(
+                        "counts",
+                        ParameterType.STRING,
                         "the step whose per-class counts to take (a flag-quantile step, e.g. flag)")),
-                1, 1, (p, folder) -> new RowFilter(() -> new RowFilter.Test() {
+                1,
+                1,
+                (p, folder) -> new RowFilter(() -> new RowFilter.Test() {
                     final Map<String, Long> taken = new HashMap<>();
                     Map<String, ?> counts;
 
@@ -43,7 +48,8 @@ public final class TakePerClass {
                         }
                         // counted under the key whose count applies: the row's class, or "all" (by: none)
                         String key = m.label() != null && counts.containsKey(Integer.toString(m.label()))
-                                ? Integer.toString(m.label()) : "all";
+                                ? Integer.toString(m.label())
+                                : "all";
                         Object limit = counts.get(key);
                         long have = taken.getOrDefault(key, 0L);
                         if (limit != null && have < ((Number) limit).longValue()) {

@@ -12,15 +12,20 @@ import java.util.List;
  */
 public final class Threshold {
 
-    private Threshold() {
-    }
+    private Threshold() {}
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return new BuiltinStep("threshold", "transform", "keeps rows whose score is at most `max` and at least `min`",
-                List.of(ParameterSpec.optional("min", ParameterType.NUMBER, null, "lowest score kept"),
+        return new BuiltinStep(
+                "threshold",
+                "transform",
+                "keeps rows whose score is at most `max` and at least `min`",
+                List.of(
+                        ParameterSpec.optional("min", ParameterType.NUMBER, null, "lowest score kept"),
                         ParameterSpec.optional("max", ParameterType.NUMBER, null, "highest score kept")),
-                1, 1, (p, folder) -> {
+                1,
+                1,
+                (p, folder) -> {
                     if (!p.has("min") && !p.has("max")) {
                         throw new GenpipeException("threshold needs min:, max: or both");
                     }
@@ -28,7 +33,8 @@ public final class Threshold {
                     double max = p.has("max") ? p.getDouble("max") : Double.POSITIVE_INFINITY;
                     return new RowFilter(() -> (m, context) -> {
                         if (m.score() == null) {
-                            throw new GenpipeException("row " + m.id() + " has no score; put a scorer step before threshold");
+                            throw new GenpipeException(
+                                    "row " + m.id() + " has no score; put a scorer step before threshold");
                         }
                         return m.score() >= min && m.score() <= max;
                     });

@@ -19,8 +19,7 @@ import java.util.PriorityQueue;
  */
 public final class TopK {
 
-    private TopK() {
-    }
+    private TopK() {}
 
     private static Batch row(Batch b, int r) {
         return b.select(List.of(r));
@@ -32,33 +31,43 @@ public final class TopK {
     }
 
     private static BuiltinStep base() {
-        return new BuiltinStep("top-k", "transform",
+        return new BuiltinStep(
+                "top-k",
+                "transform",
                 "the k rows with the highest scores, highest first (holds k rows while its input streams)",
-                List.of(ParameterSpec.required("k", ParameterType.INTEGER, "rows kept").range(1, 1_000_000)), 1, 1, (p, folder) -> {
+                List.of(ParameterSpec.required("k", ParameterType.INTEGER, "rows kept")
+                        .range(1, 1_000_000)),
+                1,
+                1,
+                (p, folder) -> {
                     int k = p.getInt("k");
                     if (k < 1) {
                         throw new GenpipeException("k must be >= 1, got " + k);
                     }
                     return new PassThroughStep() {
                         @Override
-                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
+                        public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
+                                throws Exception {
                             // a min-heap of single-row batches: memory is k rows whatever the input size; on
                             // equal scores the later row counts as lower, so ties keep the earlier rows
-                            record Ranked(Batch row, double score, long seq) {
-                            }
+                            record Ranked(Batch row, double score, long seq) {}
                             java.util.Comparator<Ranked> lowFirst = java.util.Comparator.comparingDouble(Ranked::score)
                                     .thenComparing(Ranked::seq, java.util.Comparator.reverseOrder());
                             PriorityQueue<Ranked> best = new PriorityQueue<>(lowFirst);
                             long seq = 0;
                             try {
-                                for (Batch next = inputs.get(0).next(); next != null; next = inputs.get(0).next()) {
+                                for (Batch next = inputs.get(0).next();
+                                        next != null;
+                                        next = inputs.get(0).next()) {
                                     try (Batch b = next) {
                                         for (int r = 0; r < b.rows(); r++, seq++) {
                                             RowMeta m = b.meta(r);
                                             if (m.score() == null) {
-                                                throw new GenpipeException("row " + m.id() + " has no score; put a scorer before top-k");
+                                                throw new GenpipeException(
+                                                        "row " + m.id() + " has no score; put a scorer before top-k");
                                             }
-                                            if (best.size() < k || m.score() > best.peek().score()) {
+                                            if (best.size() < k
+                                                    || m.score() > best.peek().score()) {
                                                 best.add(new Ranked(row(b, r), m.score(), seq));
                                                 if (best.size() > k) {
                                                     best.poll().row().close();

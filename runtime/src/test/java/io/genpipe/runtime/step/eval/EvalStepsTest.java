@@ -34,10 +34,16 @@ class EvalStepsTest {
         // labels 0,1,0,1; score column s0 (normal 0): anomalies (label 1) score 0.9 and 0.2, normals 0.1 and 0.5
         // pairs anomaly > normal: (0.9 > 0.1, 0.9 > 0.5, 0.2 > 0.1) = 3 of 4
         // s1 (normal 1): anomalies (label 0) score -0.1, -0.5 against normals -0.9, -0.2: 3 of 4 pairs
-        Batch b = withColumn(withColumn(rows("a", 0, 4, 2, null), "s0", BufferTensor.ofDoubles(new double[] {0.1, 0.9, 0.5, 0.2}, 4)),
-                "s1", BufferTensor.ofDoubles(new double[] {-0.1, -0.9, -0.5, -0.2}, 4));
-        try (StepHarness.Result r = StepHarness.of(AurocEval.definition(), Map.of("scores", List.of("s0", "s1"),
-                "normal", List.of("0", "1"), "plot", true), dir).run(List.of(b))) {
+        Batch b = withColumn(
+                withColumn(
+                        rows("a", 0, 4, 2, null), "s0", BufferTensor.ofDoubles(new double[] {0.1, 0.9, 0.5, 0.2}, 4)),
+                "s1",
+                BufferTensor.ofDoubles(new double[] {-0.1, -0.9, -0.5, -0.2}, 4));
+        try (StepHarness.Result r = StepHarness.of(
+                        AurocEval.definition(),
+                        Map.of("scores", List.of("s0", "s1"), "normal", List.of("0", "1"), "plot", true),
+                        dir)
+                .run(List.of(b))) {
             assertEquals(Map.of("0", 0.75, "1", 0.75, "mean", 0.75), r.metrics().get("auroc"));
             assertTrue(Files.size(dir.resolve("s-roc.png")) > 1000, "ROC plot written");
         }
@@ -46,7 +52,8 @@ class EvalStepsTest {
     @Test
     void accuracyCountsRightPredictionsPerClassWithTheConfusion() throws Exception {
         Batch b = withColumn(rows("a", 0, 4, 2, null), "predicted", BufferTensor.ofLongs(new long[] {0, 1, 1, 1}, 4));
-        try (StepHarness.Result r = StepHarness.of(AccuracyEval.definition(), Map.of(), dir).run(List.of(b))) {
+        try (StepHarness.Result r =
+                StepHarness.of(AccuracyEval.definition(), Map.of(), dir).run(List.of(b))) {
             assertEquals(0.75, r.metrics().get("accuracy"));
             assertEquals(Map.of("0", 0.5, "1", 1.0), r.metrics().get("accuracyPerClass"));
         }
@@ -62,7 +69,10 @@ class EvalStepsTest {
         for (int i = 0; i < n; i++) {
             meta.add(RowMeta.of(prefix + "-" + i));
         }
-        return Batch.builder(n).column("features", BufferTensor.ofFloats(f, n, d)).meta(meta).build();
+        return Batch.builder(n)
+                .column("features", BufferTensor.ofFloats(f, n, d))
+                .meta(meta)
+                .build();
     }
 
     @Test

@@ -23,8 +23,17 @@ import org.junit.jupiter.api.io.TempDir;
 /** Every sink step: what it writes into the output folder, byte for byte where that is fixed. */
 class SinkStepsTest {
 
-    static final List<String> COVERS = List.of("image-grid", "png-sink", "idx-sink", "csv-sink", "jsonl-sink", "text-sink",
-            "histogram", "report", "wav-sink", "spectrogram");
+    static final List<String> COVERS = List.of(
+            "image-grid",
+            "png-sink",
+            "idx-sink",
+            "csv-sink",
+            "jsonl-sink",
+            "text-sink",
+            "histogram",
+            "report",
+            "wav-sink",
+            "spectrogram");
 
     @TempDir
     Path dir;
@@ -39,20 +48,29 @@ class SinkStepsTest {
             }
             meta.add(new RowMeta("img-" + i, i % 3, "t", i / 2.0, Map.of("text", "text " + i)));
         }
-        return Batch.builder(n).column("image", BufferTensor.ofFloats(px, n, 1, 2, 3)).meta(meta).build();
+        return Batch.builder(n)
+                .column("image", BufferTensor.ofFloats(px, n, 1, 2, 3))
+                .meta(meta)
+                .build();
     }
 
     @Test
     void imageGridDrawsTheFirstImages() throws Exception {
-        StepHarness.of(ImageGridSink.definition(), Map.of("file", "grid.png", "columns", 2, "scale", 1, "limit", 3), dir)
-                .run(List.of(images(2), images(2))).close();
+        StepHarness.of(
+                        ImageGridSink.definition(),
+                        Map.of("file", "grid.png", "columns", 2, "scale", 1, "limit", 3),
+                        dir)
+                .run(List.of(images(2), images(2)))
+                .close();
         BufferedImage grid = ImageIO.read(dir.resolve("grid.png").toFile());
         assertTrue(grid.getWidth() >= 6 && grid.getHeight() >= 4, grid.getWidth() + "x" + grid.getHeight());
     }
 
     @Test
     void pngSinkWritesOnePngPerRowNamedAfterItsId() throws Exception {
-        StepHarness.of(PngSink.definition(), Map.of("folder", "pngs"), dir).run(List.of(images(2))).close();
+        StepHarness.of(PngSink.definition(), Map.of("folder", "pngs"), dir)
+                .run(List.of(images(2)))
+                .close();
         BufferedImage one = ImageIO.read(dir.resolve("pngs/img-1.png").toFile());
         assertEquals(3, one.getWidth());
         assertEquals(2, one.getHeight());
@@ -61,27 +79,42 @@ class SinkStepsTest {
 
     @Test
     void idxSinkWritesImagesAndLabelsAsIdx() throws Exception {
-        StepHarness.of(IdxSink.definition(), Map.of(), dir).run(List.of(images(2), images(1))).close();
+        StepHarness.of(IdxSink.definition(), Map.of(), dir)
+                .run(List.of(images(2), images(1)))
+                .close();
         IdxFile back = IdxFile.read(dir.resolve("images-idx3-ubyte.gz"));
         assertArrayEquals(new long[] {3, 2, 3}, back.dims());
-        assertArrayEquals(new int[] {0, 1, 0}, IdxFile.read(dir.resolve("labels-idx1-ubyte.gz")).toLabels());
+        assertArrayEquals(
+                new int[] {0, 1, 0},
+                IdxFile.read(dir.resolve("labels-idx1-ubyte.gz")).toLabels());
     }
 
     @Test
     void csvJsonlAndTextSinksWriteEveryRow() throws Exception {
         Batch withScore = rows("a", 0, 2, 2, new double[] {0.5, 1.5});
-        StepHarness.of(CsvSink.definition(), Map.of("file", "rows.csv"), dir).run(List.of(withScore)).close();
-        assertEquals(List.of("id,label,source,score", "a-0,0,a,0.5", "a-1,1,a,1.5"), Files.readAllLines(dir.resolve("rows.csv")));
-        StepHarness.of(JsonlSink.definition(), Map.of("file", "rows.jsonl"), dir).run(List.of(images(1))).close();
-        assertEquals(List.of("{\"id\":\"img-0\",\"label\":0,\"source\":\"t\",\"score\":0.0,\"text\":\"text 0\"}"),
+        StepHarness.of(CsvSink.definition(), Map.of("file", "rows.csv"), dir)
+                .run(List.of(withScore))
+                .close();
+        assertEquals(
+                List.of("id,label,source,score", "a-0,0,a,0.5", "a-1,1,a,1.5"),
+                Files.readAllLines(dir.resolve("rows.csv")));
+        StepHarness.of(JsonlSink.definition(), Map.of("file", "rows.jsonl"), dir)
+                .run(List.of(images(1)))
+                .close();
+        assertEquals(
+                List.of("{\"id\":\"img-0\",\"label\":0,\"source\":\"t\",\"score\":0.0,\"text\":\"text 0\"}"),
                 Files.readAllLines(dir.resolve("rows.jsonl")));
-        StepHarness.of(TextSink.definition(), Map.of("file", "texts.txt"), dir).run(List.of(images(2))).close();
+        StepHarness.of(TextSink.definition(), Map.of("file", "texts.txt"), dir)
+                .run(List.of(images(2)))
+                .close();
         assertEquals(List.of("text 0", "text 1"), Files.readAllLines(dir.resolve("texts.txt")));
     }
 
     @Test
     void histogramDrawsThePng() throws Exception {
-        StepHarness.of(HistogramSink.definition(), Map.of("file", "h.png", "by", "label"), dir).run(List.of(images(30))).close();
+        StepHarness.of(HistogramSink.definition(), Map.of("file", "h.png", "by", "label"), dir)
+                .run(List.of(images(30)))
+                .close();
         assertTrue(ImageIO.read(dir.resolve("h.png").toFile()).getWidth() > 100);
     }
 
@@ -89,9 +122,15 @@ class SinkStepsTest {
     void reportListsMetricsRowsAndImages() throws Exception {
         StepHarness h = StepHarness.of(ReportSink.definition(), Map.of("title", "A <test>"), dir);
         h.run().close();
-        StepHarness.of(ImageGridSink.definition(), Map.of("file", "grid.png"), dir).run(List.of(images(2))).close();
-        ((ReportSink.ReportStep) h.step()).write(dir, "p", Map.of("flagged", 3),
-                List.of(Map.of("id", "test", "use", "idx-source", "rows", 10L, "seconds", 0.5)));
+        StepHarness.of(ImageGridSink.definition(), Map.of("file", "grid.png"), dir)
+                .run(List.of(images(2)))
+                .close();
+        ((ReportSink.ReportStep) h.step())
+                .write(
+                        dir,
+                        "p",
+                        Map.of("flagged", 3),
+                        List.of(Map.of("id", "test", "use", "idx-source", "rows", 10L, "seconds", 0.5)));
         String html = Files.readString(dir.resolve("report.html"));
         assertTrue(html.contains("<title>A &lt;test&gt;</title>"), html);
         assertTrue(html.contains("<tr><th>flagged</th><td>3</td></tr>"), html);
@@ -107,30 +146,41 @@ class SinkStepsTest {
             audio[t] = (float) (0.5 * Math.sin(2 * Math.PI * 1000 * t / 8000.0 + 0.3));
             audio[8000 + t] = t < 4000 ? (float) (0.25 * Math.sin(2 * Math.PI * 2000 * t / 8000.0 + 0.3)) : 0.9f;
         }
-        return Batch.builder(2).meta(List.of(io.genpipe.api.data.RowMeta.of("one kHz"), io.genpipe.api.data.RowMeta.of("two.wav")))
+        return Batch.builder(2)
+                .meta(List.of(io.genpipe.api.data.RowMeta.of("one kHz"), io.genpipe.api.data.RowMeta.of("two.wav")))
                 .column("audio", io.genpipe.api.data.BufferTensor.ofFloats(audio, 2, 8000))
-                .column("length", io.genpipe.api.data.BufferTensor.ofLongs(new long[] {8000, 4000}, 2)).build();
+                .column("length", io.genpipe.api.data.BufferTensor.ofLongs(new long[] {8000, 4000}, 2))
+                .build();
     }
 
     @Test
     void wavSinkWritesEachRowsValidSamplesAs16BitPcm() throws Exception {
         Batch in = tones();
         float[] audio = in.column("audio").toFloatArray();
-        StepHarness.of(WavSink.definition(), Map.of("folder", "wavs"), dir).run(List.of(in)).close();
-        assertArrayEquals(io.genpipe.runtime.io.Wav.pcm16(audio, 0, 8000, 8000), Files.readAllBytes(dir.resolve("wavs/one_kHz.wav")));
-        assertArrayEquals(io.genpipe.runtime.io.Wav.pcm16(audio, 8000, 4000, 8000), Files.readAllBytes(dir.resolve("wavs/two.wav")));
+        StepHarness.of(WavSink.definition(), Map.of("folder", "wavs"), dir)
+                .run(List.of(in))
+                .close();
+        assertArrayEquals(
+                io.genpipe.runtime.io.Wav.pcm16(audio, 0, 8000, 8000),
+                Files.readAllBytes(dir.resolve("wavs/one_kHz.wav")));
+        assertArrayEquals(
+                io.genpipe.runtime.io.Wav.pcm16(audio, 8000, 4000, 8000),
+                Files.readAllBytes(dir.resolve("wavs/two.wav")));
     }
 
     @Test
     void spectrogramDrawsOnePanelPerRowWithTheTonesWhereTheyBelong() throws Exception {
-        double[][] db = io.genpipe.runtime.audio.Spectrogram.decibels(tones().column("audio").toFloatArray(), 0, 8000, 256, 64);
+        double[][] db = io.genpipe.runtime.audio.Spectrogram.decibels(
+                tones().column("audio").toFloatArray(), 0, 8000, 256, 64);
         assertEquals(1 + (8000 - 256 + 63) / 64, db.length);
         int peak = 0;
         for (int k = 0; k < db[10].length; k++) {
             peak = db[10][k] > db[10][peak] ? k : peak;
         }
         assertEquals(32, peak, "1 kHz at 8 kHz with a 256-sample window is bin 32");
-        StepHarness.of(SpectrogramSink.definition(), Map.of("file", "spec.png"), dir).run(List.of(tones())).close();
+        StepHarness.of(SpectrogramSink.definition(), Map.of("file", "spec.png"), dir)
+                .run(List.of(tones()))
+                .close();
         BufferedImage img = ImageIO.read(dir.resolve("spec.png").toFile());
         assertEquals(34 + 2 * (129 + 44) + 8, img.getHeight());
         // the 1 kHz line is bright, a row far from it dark, in the first panel

@@ -23,8 +23,21 @@ import org.junit.jupiter.api.io.TempDir;
 class TransformStepsTest {
 
     /** The steps this class covers; StepCoverageTest checks every built-in step is covered somewhere. */
-    static final List<String> COVERS = List.of("take", "relabel", "interpolate", "flag-quantile", "filter", "gate",
-            "take-per-class", "repeat", "select-columns", "count", "concat", "threshold", "top-k", "sample");
+    static final List<String> COVERS = List.of(
+            "take",
+            "relabel",
+            "interpolate",
+            "flag-quantile",
+            "filter",
+            "gate",
+            "take-per-class",
+            "repeat",
+            "select-columns",
+            "count",
+            "concat",
+            "threshold",
+            "top-k",
+            "sample");
 
     @TempDir
     Path dir;
@@ -51,17 +64,20 @@ class TransformStepsTest {
     void relabelSetsOrCyclesLabels() throws Exception {
         try (StepHarness.Result r = StepHarness.of(Relabel.definition(), Map.of("cycle", 3), dir)
                 .run(List.of(rows("a", 0, 2, 0, null), rows("a", 2, 3, 0, null)))) {
-            assertEquals(List.of(0, 1, 2, 0, 1), r.rows().stream().map(RowMeta::label).toList());
+            assertEquals(
+                    List.of(0, 1, 2, 0, 1),
+                    r.rows().stream().map(RowMeta::label).toList());
         }
-        try (StepHarness.Result r = StepHarness.of(Relabel.definition(), Map.of("to", 7), dir)
-                .run(List.of(rows("a", 0, 2, 10, null)))) {
+        try (StepHarness.Result r =
+                StepHarness.of(Relabel.definition(), Map.of("to", 7), dir).run(List.of(rows("a", 0, 2, 10, null)))) {
             assertEquals(List.of(7, 7), r.rows().stream().map(RowMeta::label).toList());
         }
     }
 
     @Test
     void interpolateWalksBetweenPairsOfRows() throws Exception {
-        try (StepHarness.Result r = StepHarness.of(Interpolate.definition(), Map.of("column", "x", "steps", 3, "mode", "lerp"), dir)
+        try (StepHarness.Result r = StepHarness.of(
+                        Interpolate.definition(), Map.of("column", "x", "steps", 3, "mode", "lerp"), dir)
                 .run(List.of(rows("a", 0, 4, 0, null)))) {
             // pairs (0,0)-(1,-1) and (2,-2)-(3,-3), three steps each, ends included
             assertArrayEquals(new float[] {0, 0, 0.5f, -0.5f, 1, -1, 2, -2, 2.5f, -2.5f, 3, -3}, r.floats("x"), 1e-6f);
@@ -90,19 +106,25 @@ class TransformStepsTest {
             assertEquals(2, r.metrics().get("flagged"));
         }
         // ties at the threshold fill the quota in row order
-        try (StepHarness.Result r = StepHarness.of(FlagQuantile.definition(), Map.of("fraction", 0.5, "by", "none"), dir)
+        try (StepHarness.Result r = StepHarness.of(
+                        FlagQuantile.definition(), Map.of("fraction", 0.5, "by", "none"), dir)
                 .run(List.of(rows("a", 0, 4, 0, scores(1, 5, 5, 5))))) {
-            assertEquals(List.of("false", "true", "true", "false"),
+            assertEquals(
+                    List.of("false", "true", "true", "false"),
                     r.rows().stream().map(m -> m.tags().get("flagged")).toList());
         }
         // a score above the threshold is always flagged, however many ties come before it
-        try (StepHarness.Result r = StepHarness.of(FlagQuantile.definition(), Map.of("fraction", 0.5, "by", "none"), dir)
+        try (StepHarness.Result r = StepHarness.of(
+                        FlagQuantile.definition(), Map.of("fraction", 0.5, "by", "none"), dir)
                 .run(List.of(rows("a", 0, 4, 0, scores(3, 3, 5, 1))))) {
-            assertEquals(List.of("true", "false", "true", "false"),
+            assertEquals(
+                    List.of("true", "false", "true", "false"),
                     r.rows().stream().map(m -> m.tags().get("flagged")).toList());
         }
-        GenpipeException noScore = assertThrows(GenpipeException.class, () -> StepHarness.of(FlagQuantile.definition(),
-                Map.of("fraction", 0.5), dir).run(List.of(rows("a", 0, 2, 2, null))));
+        GenpipeException noScore = assertThrows(
+                GenpipeException.class,
+                () -> StepHarness.of(FlagQuantile.definition(), Map.of("fraction", 0.5), dir)
+                        .run(List.of(rows("a", 0, 2, 2, null))));
         assertEquals("row a-0 has no score; put a scorer step before flag-quantile", noScore.getMessage());
     }
 
@@ -113,7 +135,8 @@ class TransformStepsTest {
         for (int i = 0; i < 3; i++) {
             meta.add(new RowMeta("a-" + i, null, "a", null, Map.of("flagged", i == 1 ? "true" : "false")));
         }
-        try (StepHarness.Result r = StepHarness.of(Filter.definition(), Map.of(), dir).run(List.of(b.extend().meta(meta).build()))) {
+        try (StepHarness.Result r = StepHarness.of(Filter.definition(), Map.of(), dir)
+                .run(List.of(b.extend().meta(meta).build()))) {
             assertEquals(List.of("a-1"), ids(r));
             assertArrayEquals(new float[] {1, -1}, r.floats("x"));
         }
@@ -127,7 +150,9 @@ class TransformStepsTest {
             assertEquals(List.of("a-0", "a-3"), ids(r));
             assertEquals(2L, r.metrics().get("rejected"));
         }
-        assertEquals(List.of("thresholds"), Gate.definition().reads().stream().map(i -> i.parameter()).toList());
+        assertEquals(
+                List.of("thresholds"),
+                Gate.definition().reads().stream().map(i -> i.parameter()).toList());
     }
 
     @Test
@@ -150,17 +175,23 @@ class TransformStepsTest {
 
     @Test
     void repeatCopiesEachRowWithNumberedIds() throws Exception {
-        try (StepHarness.Result r = StepHarness.of(Repeat.definition(), Map.of("times", 2), dir).run(List.of(rows("a", 0, 2, 3, null)))) {
+        try (StepHarness.Result r =
+                StepHarness.of(Repeat.definition(), Map.of("times", 2), dir).run(List.of(rows("a", 0, 2, 3, null)))) {
             assertEquals(List.of("a-0#1", "a-0#2", "a-1#1", "a-1#2"), ids(r));
-            assertEquals(List.of(0, 0, 1, 1), r.rows().stream().map(RowMeta::label).toList());
+            assertEquals(
+                    List.of(0, 0, 1, 1), r.rows().stream().map(RowMeta::label).toList());
             assertArrayEquals(new float[] {0, 0, 0, 0, 1, -1, 1, -1}, r.floats("x"));
         }
     }
 
     @Test
     void selectColumnsKeepsOnlyTheListedOnes() throws Exception {
-        Batch b = rows("a", 0, 2, 0, null).extend().column("y", BufferTensor.ofFloats(new float[] {9, 8}, 2)).build();
-        try (StepHarness.Result r = StepHarness.of(SelectColumns.definition(), Map.of("columns", List.of("y")), dir).run(List.of(b))) {
+        Batch b = rows("a", 0, 2, 0, null)
+                .extend()
+                .column("y", BufferTensor.ofFloats(new float[] {9, 8}, 2))
+                .build();
+        try (StepHarness.Result r = StepHarness.of(SelectColumns.definition(), Map.of("columns", List.of("y")), dir)
+                .run(List.of(b))) {
             assertEquals(List.of("y"), List.copyOf(r.outputs().get(0).columnNames()));
             assertArrayEquals(new float[] {9, 8}, r.floats("y"));
             assertEquals(List.of("a-0", "a-1"), ids(r));
@@ -218,10 +249,12 @@ class TransformStepsTest {
             assertEquals(together, ids(r));
         }
         assertTrue(together.size() > 70 && together.size() < 130, together.size() + " of 200 kept");
-        io.genpipe.runtime.component.ParameterException nan = assertThrows(io.genpipe.runtime.component.ParameterException.class,
+        io.genpipe.runtime.component.ParameterException nan = assertThrows(
+                io.genpipe.runtime.component.ParameterException.class,
                 () -> StepHarness.of(Sample.definition(), Map.of("fraction", Double.NaN), dir));
         assertEquals("parameter 'fraction' of built-in step 'sample' must be from 0 to 1, got NaN", nan.getMessage());
-        try (StepHarness.Result r = StepHarness.of(Sample.definition(), Map.of("fraction", 0.5), dir).seed(43)
+        try (StepHarness.Result r = StepHarness.of(Sample.definition(), Map.of("fraction", 0.5), dir)
+                .seed(43)
                 .run(List.of(rows("a", 0, 200, 0, null)))) {
             assertTrue(!ids(r).equals(together), "another seed, other rows");
         }
