@@ -4,13 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.genpipe.api.RandomSource;
 import io.genpipe.runtime.testing.Fixtures;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
@@ -26,7 +30,7 @@ class EmbeddingSnippetTest {
         Process p = new ProcessBuilder(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-cp",
-                        dir + java.io.File.pathSeparator + classPath,
+                        dir + File.pathSeparator + classPath,
                         "EmbedGenpipe")
                 .directory(Repo.root().toFile())
                 .redirectErrorStream(true)
@@ -58,7 +62,7 @@ class EmbeddingSnippetTest {
         Process p = new ProcessBuilder(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-cp",
-                        dir + java.io.File.pathSeparator + classPath,
+                        dir + File.pathSeparator + classPath,
                         "RunPipeline",
                         out.toString())
                 .directory(Repo.root().toFile())
@@ -70,7 +74,7 @@ class EmbeddingSnippetTest {
 
         Path cliOut = dir.resolve("from-cli");
         Repo.Run cli = Repo.genpipe(
-                java.util.Map.of(),
+                Map.of(),
                 "run",
                 "pipelines/anomaly-augment.yaml",
                 "--set",
@@ -78,15 +82,13 @@ class EmbeddingSnippetTest {
                 "--out",
                 cliOut.toString());
         assertEquals(0, cli.exitCode(), cli.err());
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        com.fasterxml.jackson.databind.JsonNode fromCli =
-                json.readTree(cliOut.resolve("run.json").toFile());
-        com.fasterxml.jackson.databind.JsonNode fromJava =
-                json.readTree(out.resolve("run.json").toFile());
+        ObjectMapper json = new ObjectMapper();
+        JsonNode fromCli = json.readTree(cliOut.resolve("run.json").toFile());
+        JsonNode fromJava = json.readTree(out.resolve("run.json").toFile());
         assertEquals(fromCli.get("metrics"), fromJava.get("metrics"));
         assertEquals(fromCli.get("seed"), fromJava.get("seed"));
         assertTrue(printed.contains("test emitted 2000 rows\n"), printed);
-        fromCli.get("metrics").fields().forEachRemaining(m -> {
+        fromCli.get("metrics").properties().forEach(m -> {
             if (m.getValue().isNumber()) {
                 assertTrue(
                         printed.contains(m.getKey() + ": " + m.getValue().asText() + "\n"),

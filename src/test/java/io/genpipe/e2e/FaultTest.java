@@ -1,11 +1,13 @@
 package io.genpipe.e2e;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +26,7 @@ class FaultTest {
     Path dir;
 
     private Process start(String pipeline, Path out, String... more) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of(
+        List<String> command = new ArrayList<>(List.of(
                 Repo.root().resolve("genpipe").toString(),
                 "run",
                 Repo.root().resolve(pipeline).toString(),
@@ -125,7 +127,7 @@ class FaultTest {
         Assumptions.assumeTrue(
                 mounted,
                 "cannot mount a small tmpfs here (needs root): "
-                        + new String(mount.getInputStream().readAllBytes()));
+                        + new String(mount.getInputStream().readAllBytes(), UTF_8));
         try {
             Files.writeString(
                     dir.resolve("big.yaml"),

@@ -6,12 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.genpipe.runtime.io.IdxFile;
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,10 +122,9 @@ class PipelinesTest {
         // kept rows plus refills: every class back to its size unless the gate rejected more than half
         int augmented = m.get("augmented").asInt();
         assertTrue(augmented > 9500 && augmented <= 10000, m.toString());
-        io.genpipe.runtime.io.IdxFile images =
-                io.genpipe.runtime.io.IdxFile.read(out.resolve("augmented-images-idx3-ubyte.gz"));
-        int[] labels = io.genpipe.runtime.io.IdxFile.read(out.resolve("augmented-labels-idx1-ubyte.gz"))
-                .toLabels();
+        IdxFile images = IdxFile.read(out.resolve("augmented-images-idx3-ubyte.gz"));
+        int[] labels =
+                IdxFile.read(out.resolve("augmented-labels-idx1-ubyte.gz")).toLabels();
         assertEquals(augmented, images.count());
         assertEquals(augmented, labels.length);
         for (String file : List.of("report.html", "flagged.png", "generated.png", "scores.png")) {
@@ -150,8 +154,7 @@ class PipelinesTest {
                         .readTree(out.resolve("run.json").toFile())
                         .at("/steps/0/rows")
                         .asInt());
-        java.awt.image.BufferedImage grid =
-                javax.imageio.ImageIO.read(out.resolve("gan-grid.png").toFile());
+        BufferedImage grid = ImageIO.read(out.resolve("gan-grid.png").toFile());
         assertEquals(10 * (56 + 2) + 2, grid.getWidth());
     }
 
@@ -163,8 +166,7 @@ class PipelinesTest {
         JsonNode json = new ObjectMapper().readTree(out.resolve("run.json").toFile());
         assertEquals(20, json.at("/steps/0/rows").asInt());
         assertEquals(100, json.at("/steps/3/rows").asInt());
-        java.awt.image.BufferedImage grid =
-                javax.imageio.ImageIO.read(out.resolve("latent-walk.png").toFile());
+        BufferedImage grid = ImageIO.read(out.resolve("latent-walk.png").toFile());
         // 10 x 10 cells of 28 px at scale 2 with 2 px borders
         assertEquals(10 * (56 + 2) + 2, grid.getWidth());
         assertEquals(10 * (56 + 2) + 2, grid.getHeight());
@@ -174,7 +176,7 @@ class PipelinesTest {
                 0,
                 Repo.genpipe(Map.of(), "run", "pipelines/latent-walk.yaml", "--out", again.toString())
                         .exitCode());
-        assertTrue(java.util.Arrays.equals(
+        assertTrue(Arrays.equals(
                 Files.readAllBytes(out.resolve("latent-walk.png")),
                 Files.readAllBytes(again.resolve("latent-walk.png"))));
     }
@@ -231,7 +233,7 @@ class PipelinesTest {
 
     private static List<JsonNode> jsonLines(Path file) throws Exception {
         ObjectMapper mapper = new ObjectMapper();
-        List<JsonNode> rows = new java.util.ArrayList<>();
+        List<JsonNode> rows = new ArrayList<>();
         for (String line : Files.readAllLines(file)) {
             rows.add(mapper.readTree(line));
         }

@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.genpipe.api.ApiVersion;
+import io.genpipe.runtime.testing.PluginJarBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,10 +90,7 @@ class PluginDiagnosticsTest {
         wrongApi = Files.createDirectories(dir.resolve("wrong-api"));
         plugin("future")
                 .descriptor("name=future\nversion=2.1.0\napiVersion=2.0\n")
-                .source(
-                        "future.FuturePlugin",
-                        io.genpipe.runtime.testing.PluginJarBuilder.scorerPlugin(
-                                "future", "FuturePlugin", "future-scorer"))
+                .source("future.FuturePlugin", PluginJarBuilder.scorerPlugin("future", "FuturePlugin", "future-scorer"))
                 .build(wrongApi.resolve("future.jar"));
         data = dir.resolve("rows.csv");
         Files.writeString(data, "a,b\n1,2\n3,4\n");
@@ -241,7 +240,7 @@ class PluginDiagnosticsTest {
                                 "\n  thread pool: one intra-op pool shared by every session, ONNX Runtime's default"
                                         + " size (one thread per physical core) (--threads / threads: in a pipeline file set it for runs)\n"),
                 d.out());
-        Map<String, String> broken = new java.util.TreeMap<>();
+        Map<String, String> broken = new TreeMap<>();
         for (JsonNode c : report.get("components")) {
             if (c.get("status").asText().equals("broken")) {
                 broken.put(c.get("name").asText(), c.get("detail").asText());

@@ -3,6 +3,7 @@ package io.genpipe.e2e;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,8 +44,7 @@ final class Repo {
      * memory in KiB to {@code rssFile} (GNU time's %M); without GNU time, runs it plainly.
      */
     static Run genpipeMeasured(Path workingDir, Map<String, String> env, Path rssFile, String... args) {
-        return genpipeIn(
-                workingDir, env, java.nio.file.Files.isExecutable(Path.of("/usr/bin/time")) ? rssFile : null, args);
+        return genpipeIn(workingDir, env, Files.isExecutable(Path.of("/usr/bin/time")) ? rssFile : null, args);
     }
 
     private static Run genpipeIn(Path workingDir, Map<String, String> env, Path rssFile, String... args) {
@@ -59,8 +59,8 @@ final class Repo {
         pb.environment().remove("GENPIPE_PLUGINS_DIR");
         pb.environment().putAll(env);
         try {
-            Path out = java.nio.file.Files.createTempFile("genpipe-out", ".txt");
-            Path err = java.nio.file.Files.createTempFile("genpipe-err", ".txt");
+            Path out = Files.createTempFile("genpipe-out", ".txt");
+            Path err = Files.createTempFile("genpipe-err", ".txt");
             pb.redirectOutput(out.toFile()).redirectError(err.toFile());
             Process p = pb.start();
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
@@ -69,10 +69,10 @@ final class Repo {
             }
             Run run = new Run(
                     p.exitValue(),
-                    java.nio.file.Files.readString(out, StandardCharsets.UTF_8),
-                    java.nio.file.Files.readString(err, StandardCharsets.UTF_8));
-            java.nio.file.Files.delete(out);
-            java.nio.file.Files.delete(err);
+                    Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
+            Files.delete(out);
+            Files.delete(err);
             return run;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

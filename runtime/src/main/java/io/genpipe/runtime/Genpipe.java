@@ -1,8 +1,10 @@
 package io.genpipe.runtime;
 
+import com.google.inject.CreationException;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.Module;
+import com.google.inject.ProvisionException;
 import com.google.inject.Stage;
 import com.google.inject.multibindings.MapBinder;
 import io.genpipe.api.Component;
@@ -16,6 +18,7 @@ import io.genpipe.api.Scorer;
 import io.genpipe.api.spi.Model;
 import io.genpipe.runtime.component.Catalog;
 import io.genpipe.runtime.component.ComponentRegistry;
+import io.genpipe.runtime.component.DidYouMean;
 import io.genpipe.runtime.component.RegisteredFactory;
 import io.genpipe.runtime.onnx.DeviceSpec;
 import io.genpipe.runtime.onnx.MissingDevicePolicy;
@@ -38,7 +41,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.function.Supplier;
 
 /**
  * A genpipe runtime: plugins, components by name, ONNX Runtime sessions. Thread-safe.
@@ -90,7 +95,7 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
         try {
             injector = Guice.createInjector(Stage.PRODUCTION, modules);
             this.catalog = injector.getInstance(Catalog.class);
-        } catch (com.google.inject.CreationException | com.google.inject.ProvisionException e) {
+        } catch (CreationException | ProvisionException e) {
             GenpipeException cause = findCause(e);
             throw cause != null
                     ? cause
@@ -216,7 +221,7 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
     public List<Map<String, Object>> loadedModels() {
         List<Map<String, Object>> out = new ArrayList<>();
         for (SessionRegistry.LoadedModel m : sessions.loaded()) {
-            Map<String, Object> entry = new java.util.LinkedHashMap<>();
+            Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("name", m.name());
             entry.put("sha256", m.sha256());
             entry.put("device", m.device());
@@ -229,11 +234,11 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
      * Runs {@code body} (e.g. validating a pipeline) and returns it with the models it loaded, by name, with
      * the sha256 of the bytes read for it (nothing else should load models on this runtime meanwhile): a distributed runner checks its executors' copies against these.
      */
-    public <T> Map.Entry<T, Map<String, String>> withModelsLoaded(java.util.function.Supplier<T> body) {
+    public <T> Map.Entry<T, Map<String, String>> withModelsLoaded(Supplier<T> body) {
         requireOpen();
         List<SessionRegistry.LoadedModel> used = new ArrayList<>();
         T result = sessions.recording(used, body);
-        Map<String, String> models = new java.util.TreeMap<>();
+        Map<String, String> models = new TreeMap<>();
         used.forEach(m -> models.put(m.name(), m.sha256()));
         return Map.entry(result, models);
     }
@@ -247,6 +252,7 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
         return seed;
     }
 
+    @Override
     public ComponentRegistry components() {
         return components;
     }
@@ -414,16 +420,10 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
             for (Map.Entry<String, String> e : values.entrySet()) {
                 String v = e.getValue();
                 switch (e.getKey()) {
-                    case "device":
-                        device(v);
-                        break;
-                    case "onMissingDevice":
-                        onMissingDevice(v);
-                        break;
-                    case "threads":
-                        sharedThreads(integer(e.getKey(), v));
-                        break;
-                    case "threadPool":
+                    case "device" -> device(v);
+                    case "onMissingDevice" -> onMissingDevice(v);
+                    case "threads" -> sharedThreads(integer(e.getKey(), v));
+                    case "threadPool" -> {
                         if (v.trim().equals("shared")) {
                             settings = settings.withSharedPool(true);
                         } else if (v.trim().equals("per-session")) {
@@ -432,28 +432,16 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
                             throw new GenpipeException(
                                     "Setting 'threadPool' must be shared or per-session, got '" + v + "'");
                         }
-                        break;
-                    case "intraOpThreads":
-                        threads(integer(e.getKey(), v), settings.interOpThreads());
-                        break;
-                    case "interOpThreads":
-                        threads(settings.intraOpThreads(), integer(e.getKey(), v));
-                        break;
-                    case "optimization":
-                        optimization(v);
-                        break;
-                    case "optimizedModelCache":
-                        optimizedModelCache(Path.of(v));
-                        break;
-                    case "pluginsDir":
-                        pluginsDir(Path.of(v));
-                        break;
-                    case "seed":
-                        seed(integer(e.getKey(), v));
-                        break;
-                    default:
+                    }
+                    case "intraOpThreads" -> threads(integer(e.getKey(), v), settings.interOpThreads());
+                    case "interOpThreads" -> threads(settings.intraOpThreads(), integer(e.getKey(), v));
+                    case "optimization" -> optimization(v);
+                    case "optimizedModelCache" -> optimizedModelCache(Path.of(v));
+                    case "pluginsDir" -> pluginsDir(Path.of(v));
+                    case "seed" -> seed(integer(e.getKey(), v));
+                    default ->
                         throw new GenpipeException("Unknown setting '" + e.getKey() + "'"
-                                + io.genpipe.runtime.component.DidYouMean.hint(e.getKey(), known)
+                                + DidYouMean.hint(e.getKey(), known)
                                 + " (known settings: " + String.join(", ", known) + ")");
                 }
             }

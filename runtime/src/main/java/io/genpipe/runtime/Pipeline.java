@@ -1,6 +1,8 @@
 package io.genpipe.runtime;
 
 import io.genpipe.api.GenpipeException;
+import io.genpipe.runtime.onnx.DeviceSpec;
+import io.genpipe.runtime.onnx.MissingDevicePolicy;
 import io.genpipe.runtime.pipeline.Location;
 import io.genpipe.runtime.pipeline.Overrides;
 import io.genpipe.runtime.pipeline.PipelineDefinition;
@@ -171,8 +173,8 @@ public final class Pipeline {
                     .withDevice(device != null ? device : d.device(), d.onMissingDevice());
         }
         try {
-            io.genpipe.runtime.onnx.DeviceSpec.parse(d.device());
-            io.genpipe.runtime.onnx.MissingDevicePolicy.parse(d.onMissingDevice());
+            DeviceSpec.parse(d.device());
+            MissingDevicePolicy.parse(d.onMissingDevice());
         } catch (GenpipeException | IllegalArgumentException e) {
             problems.add(new Problem(new Location(d.file(), 0, 0), null, e.getMessage()));
             d = d.withDevice("cpu", "fail");

@@ -19,6 +19,7 @@ import io.genpipe.runtime.component.ParameterException;
 import io.genpipe.runtime.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -80,7 +81,7 @@ class GenpipeTest {
             }
         }
         assertArrayEquals(first, again);
-        assertFalse(java.util.Arrays.equals(first, other));
+        assertFalse(Arrays.equals(first, other));
         double mean = 0;
         double sq = 0;
         for (float v : first) {

@@ -1,10 +1,13 @@
 package io.genpipe.serve;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.genpipe.api.Component;
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.Role;
 import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.PortSpec;
+import io.genpipe.api.text.TokenListener;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.component.RegisteredFactory;
 import io.genpipe.runtime.pipeline.PipelineException;
@@ -14,13 +17,22 @@ import io.genpipe.runtime.pipeline.Problem;
 import io.genpipe.runtime.step.StepKind;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -45,8 +57,7 @@ public final class GenpipeServer implements AutoCloseable {
     private final Map<String, DynamicBatcher> batchers = new LinkedHashMap<>();
     private final Map<String, Role> roles = new LinkedHashMap<>();
     /** Per model, the variants requests asked for with their own parameters, each with its own batcher. */
-    private final Map<String, Map<Map<String, String>, DynamicBatcher>> variants =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Map<Map<String, String>, DynamicBatcher>> variants = new ConcurrentHashMap<>();
     /** The most parameter variants one model runs at once: each is a component with its own sessions' state. */
     static final int MAX_VARIANTS = 16;
 
@@ -71,7 +82,7 @@ public final class GenpipeServer implements AutoCloseable {
                 }
                 Role role = f.get().factory().role();
                 if (role != Role.GENERATOR && role != Role.SCORER) {
-                    throw new GenpipeException(m.use() + " is " + role.name().toLowerCase()
+                    throw new GenpipeException(m.use() + " is " + role.name().toLowerCase(Locale.ROOT)
                             + "; genpipe serve serves generators and" + " scorers");
                 }
                 Component c = genpipe.create(role, m.use(), m.with());
@@ -226,7 +237,7 @@ public final class GenpipeServer implements AutoCloseable {
             for (int i = 1; i < shape.length; i++) {
                 shape[i] = p.shape().get(i).isFixed() ? p.shape().get(i).size() : 0;
             }
-            b.column(p.name(), io.genpipe.api.data.BufferTensor.allocate(p.dtype(), shape));
+            b.column(p.name(), BufferTensor.allocate(p.dtype(), shape));
         }
         return b.build();
     }
@@ -318,9 +329,8 @@ public final class GenpipeServer implements AutoCloseable {
                         400, "model " + name + " does not generate text; POST /v2/models/" + name + "/infer");
             }
             byte[] body = body(ctx);
-            java.util.concurrent.BlockingQueue<String> events = new java.util.concurrent.LinkedBlockingQueue<>();
-            io.genpipe.api.text.TokenListener listener =
-                    stream ? (row, piece) -> events.add(event(Map.of("text_output", piece))) : null;
+            BlockingQueue<String> events = new LinkedBlockingQueue<>();
+            TokenListener listener = stream ? (row, piece) -> events.add(event(Map.of("text_output", piece))) : null;
             InferenceCodec.Request request = InferenceCodec.parseGenerate(body, model, listener);
             CompletableFuture<Batch> done = batcher(model, request.overrides()).submit(request);
             if (!stream) {
@@ -331,18 +341,18 @@ public final class GenpipeServer implements AutoCloseable {
                 }
                 return;
             }
-            jakarta.servlet.http.HttpServletResponse res = ctx.res();
+            HttpServletResponse res = ctx.res();
             res.setStatus(200);
             res.setContentType("text/event-stream");
             res.setCharacterEncoding("UTF-8");
             res.setHeader("Cache-Control", "no-cache");
-            java.io.OutputStream out = res.getOutputStream();
+            OutputStream out = res.getOutputStream();
             status = 200;
             try {
                 stream(out, events, done, name);
-            } catch (java.io.IOException gone) {
+            } catch (IOException gone) {
                 // the client went away: the generation finishes on its own and its rows are closed then
-                done.thenAccept(Batch::close);
+                var unused = done.thenAccept(Batch::close);
                 status = 499;
             }
         } catch (RequestException e) {
@@ -356,11 +366,8 @@ public final class GenpipeServer implements AutoCloseable {
 
     /** Writes the pieces as they come, then the final event (or an error event). */
     private static void stream(
-            java.io.OutputStream out,
-            java.util.concurrent.BlockingQueue<String> events,
-            CompletableFuture<Batch> done,
-            String name)
-            throws java.io.IOException, InterruptedException {
+            OutputStream out, BlockingQueue<String> events, CompletableFuture<Batch> done, String name)
+            throws IOException, InterruptedException {
         while (true) {
             String e = events.poll(20, TimeUnit.MILLISECONDS);
             if (e == null && done.isDone()) {
@@ -370,7 +377,7 @@ public final class GenpipeServer implements AutoCloseable {
                 }
             }
             if (e != null) {
-                out.write(("data: " + e + "\n\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                out.write(("data: " + e + "\n\n").getBytes(StandardCharsets.UTF_8));
                 out.flush();
             }
         }
@@ -383,10 +390,10 @@ public final class GenpipeServer implements AutoCloseable {
             last = "data: " + event(end) + "\n\n";
         } catch (RequestException failed) {
             last = "event: error\ndata: "
-                    + new String(InferenceCodec.error(failed.getMessage()), java.nio.charset.StandardCharsets.UTF_8)
+                    + new String(InferenceCodec.error(failed.getMessage()), StandardCharsets.UTF_8)
                     + "\n\n";
         }
-        out.write(last.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        out.write(last.getBytes(StandardCharsets.UTF_8));
         out.flush();
     }
 
@@ -463,7 +470,7 @@ public final class GenpipeServer implements AutoCloseable {
                     "internal error in model " + name + ": " + cause.getClass().getSimpleName()
                             + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
         } catch (TimeoutException e) {
-            done.thenAccept(Batch::close); // nobody will read it: closed when it comes
+            var unused = done.thenAccept(Batch::close); // nobody will read it: closed when it comes
             throw new RequestException(504, "model " + name + " did not answer within " + REQUEST_TIMEOUT_S + " s");
         }
     }
@@ -471,7 +478,7 @@ public final class GenpipeServer implements AutoCloseable {
     private static String event(Map<String, Object> fields) {
         try {
             return InferenceCodec.JSON.writeValueAsString(fields);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -544,12 +551,12 @@ public final class GenpipeServer implements AutoCloseable {
     }
 
     private static byte[] playground() {
-        try (java.io.InputStream in = GenpipeServer.class.getResourceAsStream("playground.html")) {
+        try (InputStream in = GenpipeServer.class.getResourceAsStream("playground.html")) {
             if (in == null) {
                 throw new IllegalStateException("playground.html is missing from genpipe-serve's jar");
             }
             return in.readAllBytes();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -564,7 +571,7 @@ public final class GenpipeServer implements AutoCloseable {
     }
 
     private static void error(Context ctx, int status, String message) {
-        ctx.attribute("genpipe.error", Boolean.TRUE);
+        ctx.attribute("genpipe.error", true);
         ctx.status(status).contentType("application/json").result(InferenceCodec.error(message));
     }
 

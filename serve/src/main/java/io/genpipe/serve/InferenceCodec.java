@@ -12,8 +12,12 @@ import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.data.Tensor;
+import io.genpipe.api.spi.ParameterSpec;
+import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.text.TokenListener;
+import io.genpipe.runtime.step.source.PngSource;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -23,7 +27,10 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * The KServe v2 / Open Inference Protocol's JSON, both ways: a request's tensors checked against
@@ -91,7 +98,7 @@ final class InferenceCodec {
         }
         String id = root.has("id") ? text(root.get("id"), "id") : null;
         long seed = 0;
-        Map<String, String> overrides = new java.util.TreeMap<>();
+        Map<String, String> overrides = new TreeMap<>();
         Integer label = null;
         Integer rowsAsked = null;
         boolean png = false;
@@ -100,8 +107,7 @@ final class InferenceCodec {
             if (!params.isObject()) {
                 throw new RequestException(400, "parameters must be a JSON object, e.g. {\"seed\": 7, \"label\": 3}");
             }
-            for (Iterator<Map.Entry<String, JsonNode>> it = params.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : params.properties()) {
                 switch (e.getKey()) {
                     case "seed" -> seed = integer(e.getValue(), "parameter seed", Long.MIN_VALUE, Long.MAX_VALUE);
                     case "label" -> label = (int) integer(e.getValue(), "parameter label", 0, 255);
@@ -196,7 +202,7 @@ final class InferenceCodec {
             if (label != null) {
                 throw new RequestException(400, "give the label as parameter label or as input label, not both");
             }
-            long[] l = longs(given.get(LABEL), LABEL, rows, new long[] {rows}, 0, 255);
+            long[] l = longs(given.get(LABEL), LABEL, rows, 0, 255);
             labels = new int[rows];
             for (int i = 0; i < rows; i++) {
                 labels[i] = (int) l[i];
@@ -245,14 +251,13 @@ final class InferenceCodec {
         String prompt = text(root.get("text_input"), "text_input");
         String id = root.has("id") ? text(root.get("id"), "id") : null;
         long seed = 0;
-        Map<String, String> overrides = new java.util.TreeMap<>();
+        Map<String, String> overrides = new TreeMap<>();
         JsonNode params = root.get("parameters");
         if (params != null) {
             if (!params.isObject()) {
                 throw new RequestException(400, "parameters must be a JSON object, e.g. {\"seed\": 7}");
             }
-            for (Iterator<Map.Entry<String, JsonNode>> it = params.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : params.properties()) {
                 if (e.getKey().equals("seed")) {
                     seed = integer(e.getValue(), "parameter seed", Long.MIN_VALUE, Long.MAX_VALUE);
                 } else {
@@ -271,11 +276,11 @@ final class InferenceCodec {
      * path) are the config's alone: a request must never name a file on the server.
      */
     private static String override(String key, JsonNode value, ServedModel model, List<String> requestParameters) {
-        io.genpipe.api.spi.ParameterSpec spec = model.parameters().get(key);
+        ParameterSpec spec = model.parameters().get(key);
         if (spec == null) {
             List<String> own = new ArrayList<>();
             model.parameters().values().forEach(q -> {
-                if (q.type() != io.genpipe.api.spi.ParameterType.PATH) {
+                if (q.type() != ParameterType.PATH) {
                     own.add(q.name());
                 }
             });
@@ -284,7 +289,7 @@ final class InferenceCodec {
                     "unknown parameter '" + key + "'; requests to " + model.name + " take " + requestParameters
                             + (own.isEmpty() ? "" : " and " + model.use + "'s parameters " + own));
         }
-        if (spec.type() == io.genpipe.api.spi.ParameterType.PATH) {
+        if (spec.type() == ParameterType.PATH) {
             throw new RequestException(400, "parameter '" + key + "' names a file; only the serve config may set it");
         }
         if (value.isArray()) {
@@ -398,7 +403,7 @@ final class InferenceCodec {
                             + Arrays.toString(shape).replace(" ", "") + "; model " + model.name + " takes "
                             + describe(p));
         }
-        long count = io.genpipe.api.data.Tensor.elementCount(shape);
+        long count = Tensor.elementCount(shape);
         List<JsonNode> values = flatten(in.get("data"), p.name(), count);
         switch (p.dtype()) {
             case FLOAT32 -> {
@@ -416,10 +421,10 @@ final class InferenceCodec {
                 return BufferTensor.ofDoubles(v, shape);
             }
             case INT64 -> {
-                return BufferTensor.ofLongs(longs(in, p.name(), count, shape, Long.MIN_VALUE, Long.MAX_VALUE), shape);
+                return BufferTensor.ofLongs(longs(in, p.name(), count, Long.MIN_VALUE, Long.MAX_VALUE), shape);
             }
             case INT32 -> {
-                long[] l = longs(in, p.name(), count, shape, Integer.MIN_VALUE, Integer.MAX_VALUE);
+                long[] l = longs(in, p.name(), count, Integer.MIN_VALUE, Integer.MAX_VALUE);
                 int[] v = new int[l.length];
                 for (int i = 0; i < v.length; i++) {
                     v[i] = (int) l[i];
@@ -429,7 +434,7 @@ final class InferenceCodec {
             default -> {
                 long min = p.dtype() == DType.UINT8 || p.dtype() == DType.BOOL ? 0 : -128;
                 long max = p.dtype() == DType.UINT8 ? 255 : p.dtype() == DType.BOOL ? 1 : 127;
-                long[] l = longs(in, p.name(), count, shape, min, max);
+                long[] l = longs(in, p.name(), count, min, max);
                 byte[] v = new byte[l.length];
                 for (int i = 0; i < v.length; i++) {
                     v[i] = (byte) l[i];
@@ -476,10 +481,9 @@ final class InferenceCodec {
                         400,
                         "input '" + p.name() + "' value " + i + " is not base64 text (a PNG image, base64-encoded)");
             }
-            try (javax.imageio.stream.ImageInputStream stream =
-                    ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(bytes))) {
-                Iterator<javax.imageio.ImageReader> readers = stream == null ? null : ImageIO.getImageReaders(stream);
-                javax.imageio.ImageReader reader = readers != null && readers.hasNext() ? readers.next() : null;
+            try (ImageInputStream stream = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+                Iterator<ImageReader> readers = stream == null ? null : ImageIO.getImageReaders(stream);
+                ImageReader reader = readers != null && readers.hasNext() ? readers.next() : null;
                 if (reader == null || !reader.getFormatName().equalsIgnoreCase("png")) {
                     throw new RequestException(400, "input '" + p.name() + "' value " + i + " is not a PNG image");
                 }
@@ -492,7 +496,7 @@ final class InferenceCodec {
                 }
                 BufferedImage img = reader.read(0);
                 reader.dispose();
-                io.genpipe.runtime.step.source.PngSource.toGray(img, pixels, i * h * w);
+                PngSource.toGray(img, pixels, i * h * w);
             } catch (IOException e) {
                 throw new RequestException(
                         400, "input '" + p.name() + "' value " + i + " is not a readable PNG image: " + e.getMessage());
@@ -501,7 +505,7 @@ final class InferenceCodec {
         return BufferTensor.ofFloats(pixels, shape[0], 1, h, w);
     }
 
-    private static long[] longs(JsonNode in, String name, long count, long[] shape, long min, long max) {
+    private static long[] longs(JsonNode in, String name, long count, long min, long max) {
         List<JsonNode> values = flatten(in.get("data"), name, count);
         long[] out = new long[values.size()];
         for (int i = 0; i < out.length; i++) {

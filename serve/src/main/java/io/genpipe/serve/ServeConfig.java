@@ -78,5 +78,5 @@ public record ServeConfig(
      * @param input the source step whose rows a request replaces
      * @param output the step whose rows are the answer
      */
-    public record PipelineRef(java.nio.file.Path file, String input, String output) {}
+    public record PipelineRef(Path file, String input, String output) {}
 }

@@ -1,5 +1,6 @@
 package io.genpipe.serve;
 
+import io.genpipe.runtime.onnx.DeviceSpec;
 import io.genpipe.runtime.pipeline.Location;
 import io.genpipe.runtime.pipeline.PipelineException;
 import io.genpipe.runtime.pipeline.Problem;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -53,7 +55,11 @@ public final class ServeConfigReader {
     private Path file;
     private final List<Problem> problems = new ArrayList<>();
 
-    /** @throws PipelineException listing every problem of the file */
+    /**
+     * Reads and checks a serve config file.
+     *
+     * @throws PipelineException listing every problem of the file
+     */
     public ServeConfig read(Path path) {
         file = path.toAbsolutePath().normalize();
         problems.clear();
@@ -88,22 +94,22 @@ public final class ServeConfigReader {
         } catch (RuntimeException e) {
             throw fail(0, 0, "YAML syntax error: " + e.getMessage());
         }
-        if (!(root instanceof MappingNode)) {
+        if (!(root instanceof MappingNode mappingNode)) {
             throw fail(
                     1,
                     1,
                     "a serve config is a mapping with models: (and host:, port:, limits:); found "
                             + (root == null
                                     ? "an empty file"
-                                    : "a " + root.getNodeId().name().toLowerCase()));
+                                    : "a " + root.getNodeId().name().toLowerCase(Locale.ROOT)));
         }
-        Map<String, NodeTuple> top = mapping((MappingNode) root, TOP, "key");
+        Map<String, NodeTuple> top = mapping(mappingNode, TOP, "key");
         String host = string(top.get("host"), "127.0.0.1");
         int port = (int) integer(top.get("port"), 8080, 0, 65535);
         int threads = (int) integer(top.get("threads"), 0, 0, 1024);
         String device = string(top.get("device"), "cpu");
         try {
-            io.genpipe.runtime.onnx.DeviceSpec.parse(device);
+            DeviceSpec.parse(device);
         } catch (RuntimeException e) {
             problem(
                     top.get("device").getValueNode(),

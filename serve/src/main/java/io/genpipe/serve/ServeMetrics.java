@@ -63,7 +63,7 @@ final class ServeMetrics {
         GaugeWithCallback.builder()
                 .name("genpipe_serve_native_values")
                 .help("ONNX Runtime values held open (0 when idle)")
-                .callback(cb -> cb.call(nativeValues.getAsLong()))
+                .callback(cb -> cb.call((double) nativeValues.getAsLong()))
                 .register(registry);
     }
 

@@ -11,8 +11,11 @@ import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.text.TextGenerator;
 import io.genpipe.api.text.TokenListener;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * A component as served: its name, what it reads and writes, and one call over a batch of rows.
@@ -33,7 +36,7 @@ final class ServedModel {
     private final Map<String, ParameterSpec> parameters;
     private final List<PortSpec> pipelineInputs;
     private final List<PortSpec> pipelineOutputs;
-    private final java.util.function.UnaryOperator<Batch> pipeline;
+    private final UnaryOperator<Batch> pipeline;
 
     ServedModel(String name, String use, Component component) {
         this(name, use, component, List.of());
@@ -44,12 +47,12 @@ final class ServedModel {
         this.name = name;
         this.use = use;
         this.component = component;
-        Map<String, ParameterSpec> byName = new java.util.LinkedHashMap<>();
+        Map<String, ParameterSpec> byName = new LinkedHashMap<>();
         for (ParameterSpec p : parameters) {
             byName.put(p.name(), p);
         }
         byName.keySet().removeAll(InferenceCodec.PARAMETERS);
-        this.parameters = java.util.Collections.unmodifiableMap(byName);
+        this.parameters = Collections.unmodifiableMap(byName);
         if (!(component instanceof Generator) && !(component instanceof Scorer)) {
             throw new IllegalArgumentException(
                     use + " is a " + component.getClass().getSimpleName());
@@ -60,11 +63,7 @@ final class ServedModel {
     }
 
     private ServedModel(
-            String name,
-            String use,
-            List<PortSpec> inputs,
-            List<PortSpec> outputs,
-            java.util.function.UnaryOperator<Batch> run) {
+            String name, String use, List<PortSpec> inputs, List<PortSpec> outputs, UnaryOperator<Batch> run) {
         this.name = name;
         this.use = use;
         this.component = null;
@@ -79,11 +78,7 @@ final class ServedModel {
      * emits come back ({@code run} takes the request's batch and returns those).
      */
     static ServedModel pipeline(
-            String name,
-            String file,
-            List<PortSpec> inputs,
-            List<PortSpec> outputs,
-            java.util.function.UnaryOperator<Batch> run) {
+            String name, String file, List<PortSpec> inputs, List<PortSpec> outputs, UnaryOperator<Batch> run) {
         return new ServedModel(name, file, inputs, outputs, run);
     }
 

@@ -1,5 +1,6 @@
 package io.genpipe.serve;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -17,7 +18,9 @@ class DynamicBatcherTest {
 
     private static InferenceCodec.Request request(ServedModel m, long seed, int rows) {
         return InferenceCodec.parse(
-                ("{\"parameters\": {\"seed\": " + seed + ", \"label\": 2, \"rows\": " + rows + "}}").getBytes(), m, 64);
+                ("{\"parameters\": {\"seed\": " + seed + ", \"label\": 2, \"rows\": " + rows + "}}").getBytes(UTF_8),
+                m,
+                64);
     }
 
     @Test

@@ -4,6 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genpipe.runtime.Genpipe;
+import java.awt.image.BufferedImage;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,14 +96,14 @@ class PlaygroundBrowserTest {
                     dom);
             // a text generator: the continuation streams into the page, and is what /generate answers
             String textUrl = "http://127.0.0.1:" + server.port() + "/?autorun=1&model=gpt&seed=7&prompt=The%20ship%20";
-            java.net.http.HttpResponse<String> whole = java.net.http.HttpClient.newHttpClient()
+            HttpResponse<String> whole = HttpClient.newHttpClient()
                     .send(
-                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(
-                                            "http://127.0.0.1:" + server.port() + "/v2/models/gpt/generate"))
-                                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                            HttpRequest.newBuilder(
+                                            URI.create("http://127.0.0.1:" + server.port() + "/v2/models/gpt/generate"))
+                                    .POST(BodyPublishers.ofString(
                                             "{\"text_input\": \"The ship \", \"parameters\": {\"seed\": 7}}"))
                                     .build(),
-                            java.net.http.HttpResponse.BodyHandlers.ofString());
+                            BodyHandlers.ofString());
             String full = "The ship "
                     + InferenceCodec.JSON
                             .readTree(whole.body())
@@ -126,7 +134,7 @@ class PlaygroundBrowserTest {
                     "--hide-scrollbars",
                     "--screenshot=" + shot,
                     url);
-            java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(shot.toFile());
+            BufferedImage png = ImageIO.read(shot.toFile());
             assertEquals(1000, png.getWidth());
             assertEquals(640, png.getHeight());
         }

@@ -13,6 +13,8 @@ import io.genpipe.api.data.RowMeta;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.io.IdxFile;
 import io.genpipe.runtime.pipeline.PipelineException;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,12 +22,16 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -228,7 +234,7 @@ class ServerTest {
         for (int i = 0; i < 3; i++) {
             pngs.append(i == 0 ? "" : ",")
                     .append('"')
-                    .append(java.util.Base64.getEncoder().encodeToString(InferenceCodec.png(pixels, i * 784, 28, 28)))
+                    .append(Base64.getEncoder().encodeToString(InferenceCodec.png(pixels, i * 784, 28, 28)))
                     .append('"');
         }
         HttpResponse<String> asPng = post(
@@ -239,7 +245,7 @@ class ServerTest {
         assertEquals(
                 score.get("data").toString(),
                 json(asPng).get("outputs").get(0).get("data").toString());
-        String big = java.util.Base64.getEncoder().encodeToString(InferenceCodec.png(new float[64 * 64], 0, 64, 64));
+        String big = Base64.getEncoder().encodeToString(InferenceCodec.png(new float[64 * 64], 0, 64, 64));
         String[][] bad = {
             {"[\"" + big + "\"]", "input 'image' value 0 is a 64x64 image; model vae-score takes 28x28"},
             {"[\"bm90IGEgcG5n\"]", "input 'image' value 0 is not a PNG image"},
@@ -272,9 +278,8 @@ class ServerTest {
         JsonNode image = out.get("outputs").get(0);
         assertEquals("BYTES", image.get("datatype").asText());
         assertEquals("image/png", image.get("parameters").get("content_type").asText());
-        byte[] png =
-                java.util.Base64.getDecoder().decode(image.get("data").get(1).asText());
-        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+        byte[] png = Base64.getDecoder().decode(image.get("data").get(1).asText());
+        BufferedImage img = ImageIO.read(new ByteArrayInputStream(png));
         assertEquals(28, img.getWidth());
         assertEquals(28, img.getHeight());
     }
@@ -405,8 +410,7 @@ class ServerTest {
         assertEquals("The ", answer.get("prompt").asText());
         assertTrue(completion.length() > 5, completion);
         // what the component gives for the same row alone
-        io.genpipe.api.Generator g =
-                genpipe.generator("gpt-generator", Map.of("temperature", "0.8", "topK", "40", "maxTokens", "24"));
+        Generator g = genpipe.generator("gpt-generator", Map.of("temperature", "0.8", "topK", "40", "maxTokens", "24"));
         try (Batch in = Batch.builder(1)
                         .meta(List.of(new RowMeta("seed-3/row-0", null, null, null, Map.of("text", "The "))))
                         .build();
@@ -430,7 +434,7 @@ class ServerTest {
                             .firstValue("content-type")
                             .orElse("")
                             .replace(" ", "")
-                            .toLowerCase());
+                            .toLowerCase(Locale.ROOT));
             List<JsonNode> events = events(r);
             assertTrue(events.size() > 3, "pieces: " + events.size());
             StringBuilder text = new StringBuilder();
@@ -475,8 +479,7 @@ class ServerTest {
         HttpResponse<String> r = post("/v2/models/gpt/generate", body);
         assertEquals(200, r.statusCode(), r.body());
         String cool = json(r).get("text_output").asText();
-        io.genpipe.api.Generator g =
-                genpipe.generator("gpt-generator", Map.of("temperature", "0.3", "topK", "40", "maxTokens", "12"));
+        Generator g = genpipe.generator("gpt-generator", Map.of("temperature", "0.3", "topK", "40", "maxTokens", "12"));
         try (Batch in = Batch.builder(1)
                         .meta(List.of(new RowMeta("seed-5/row-0", null, null, null, Map.of("text", "The "))))
                         .build();
@@ -538,10 +541,10 @@ class ServerTest {
                 .device(strict.device())
                 .onMissingDevice(strict.onMissingDevice())
                 .build()) {
-            PipelineException e = org.junit.jupiter.api.Assertions.assertThrows(
-                    PipelineException.class, () -> GenpipeServer.start(strict, g));
+            PipelineException e =
+                    Assertions.assertThrows(PipelineException.class, () -> GenpipeServer.start(strict, g));
             assertTrue(e.problems().get(0).toString().startsWith(file + ":4:5: model 'gan': "), e.getMessage());
-            assertTrue(e.getMessage().toLowerCase().contains("cuda"), e.getMessage());
+            assertTrue(e.getMessage().toLowerCase(Locale.ROOT).contains("cuda"), e.getMessage());
         }
         Files.writeString(
                 file,
@@ -557,8 +560,8 @@ class ServerTest {
         }
         Files.writeString(
                 file, "device: tpu\nonMissingDevice: maybe\nmodels:\n  - name: gan\n    use: gan-generator\n");
-        PipelineException bad = org.junit.jupiter.api.Assertions.assertThrows(
-                PipelineException.class, () -> new ServeConfigReader().read(file));
+        PipelineException bad =
+                Assertions.assertThrows(PipelineException.class, () -> new ServeConfigReader().read(file));
         assertEquals(
                 List.of(
                         file + ":1:9: device must be cpu, cuda, cuda:N or auto; found 'tpu'",
@@ -574,8 +577,8 @@ class ServerTest {
                 file,
                 "port: 99999\nmodels:\n  - name: gan\n    use: gan-generatr\n  - name: gan\n    use: gan-generator\n"
                         + "    batching: {maxBatchSize: 0, queueSize: 3}\n");
-        PipelineException e = org.junit.jupiter.api.Assertions.assertThrows(
-                PipelineException.class, () -> new ServeConfigReader().read(file));
+        PipelineException e =
+                Assertions.assertThrows(PipelineException.class, () -> new ServeConfigReader().read(file));
         assertEquals(
                 List.of(
                         file + ":1:7: port must be between 0 and 65535; found 99999",
@@ -590,8 +593,8 @@ class ServerTest {
                 "models:\n  - name: gan\n    use: gan-generatr\n  - name: vae\n    use: vae-anomaly-scorer\n"
                         + "    with: {method: best}\n");
         ServeConfig config = new ServeConfigReader().read(file);
-        PipelineException built = org.junit.jupiter.api.Assertions.assertThrows(
-                PipelineException.class, () -> GenpipeServer.start(config, genpipe));
+        PipelineException built =
+                Assertions.assertThrows(PipelineException.class, () -> GenpipeServer.start(config, genpipe));
         assertEquals(2, built.problems().size(), built.getMessage());
         assertTrue(
                 built.problems()

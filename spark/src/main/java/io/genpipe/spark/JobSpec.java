@@ -3,6 +3,7 @@ package io.genpipe.spark;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What an executor needs to rebuild the driver's validated pipeline: the file (read at the same path
@@ -45,6 +46,6 @@ public record JobSpec(
     /** What one rebuilt plan is shared by. */
     String planKey() {
         return runtimeKey() + "|" + file + "|" + sets + "|" + seed + "|" + device + "|" + pipelineSha256 + "|"
-                + new java.util.TreeMap<>(models);
+                + new TreeMap<>(models);
     }
 }

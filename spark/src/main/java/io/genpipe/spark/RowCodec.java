@@ -13,11 +13,13 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Rows of a batch as bytes and back, losslessly: the metadata first (so a global step's decision reads
@@ -171,7 +173,7 @@ public final class RowCodec {
         return out.array();
     }
 
-    /** The same row with other metadata, already encoded ({@link #meta(RowMeta)}). */
+    /** The same row with other metadata, already encoded ({@link #encodeMeta(RowMeta)}). */
     static byte[] withMetaBytes(byte[] row, byte[] m) {
         int old = ByteBuffer.wrap(row).getInt();
         ByteBuffer out = ByteBuffer.allocate(4 + m.length + row.length - 4 - old);
@@ -180,7 +182,7 @@ public final class RowCodec {
     }
 
     /** The same row with only the columns in {@code keep} (in its own order). */
-    public static byte[] project(byte[] row, java.util.Set<String> keep) {
+    public static byte[] project(byte[] row, Set<String> keep) {
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(row));
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -234,7 +236,7 @@ public final class RowCodec {
 
     /** Length-prefixed UTF-8 (writeUTF stops at 64 KB; a row's text tag may be longer). */
     private static void writeString(DataOutputStream out, String s) throws IOException {
-        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
         out.writeInt(b.length);
         out.write(b);
     }
@@ -242,7 +244,7 @@ public final class RowCodec {
     private static String readString(DataInputStream in) throws IOException {
         byte[] b = new byte[in.readInt()];
         in.readFully(b);
-        return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        return new String(b, StandardCharsets.UTF_8);
     }
 
     static byte[] encodeMeta(RowMeta m) {

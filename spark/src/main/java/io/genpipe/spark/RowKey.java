@@ -48,7 +48,7 @@ public final class RowKey implements Comparable<RowKey>, Serializable {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof RowKey && Arrays.equals(parts, ((RowKey) o).parts);
+        return o instanceof RowKey rowKey && Arrays.equals(parts, rowKey.parts);
     }
 
     @Override

@@ -18,8 +18,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.TaskCompletionListener;
 
 /**
  * A chain of row-wise steps fused into one {@code mapPartitionsWithIndex}: the partition's rows are cut
@@ -65,10 +67,9 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
     @Override
     public Iterator<SparkRow> call(Integer partition, Iterator<SparkRow> rows) {
         PipelinePlan plan = ExecutorRuntime.borrow(spec);
-        org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+        TaskContext task = TaskContext.get();
         if (task != null) {
-            task.addTaskCompletionListener(
-                    (org.apache.spark.util.TaskCompletionListener) t -> ExecutorRuntime.release(spec, plan));
+            task.addTaskCompletionListener((TaskCompletionListener) t -> ExecutorRuntime.release(spec, plan));
         }
         Map<String, PipelinePlan.Planned> byId = new HashMap<>();
         plan.steps().forEach(p -> byId.put(p.id(), p));

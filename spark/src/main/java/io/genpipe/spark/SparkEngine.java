@@ -14,9 +14,12 @@ import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.StepKind;
 import io.genpipe.runtime.step.sink.ReportSink;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +27,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
+import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -54,17 +63,13 @@ public final class SparkEngine {
             Set.of("flag-quantile", "top-k", "take-per-class", "take", "count", "concat", "relabel");
 
     /** The columns an evaluation reads (it reads nothing else but the rows' metadata), from its parameters. */
-    static final Map<String, java.util.function.Function<Map<String, Object>, java.util.Set<String>>>
-            EVALUATION_COLUMNS = Map.of(
-                    "auroc",
-                            w -> w.get("scores") instanceof List<?> l
-                                    ? new java.util.HashSet<>(
-                                            l.stream().map(String::valueOf).toList())
-                                    : w.get("scores") == null
-                                            ? null
-                                            : java.util.Set.of(String.valueOf(w.get("scores"))),
-                    "accuracy", w -> java.util.Set.of(String.valueOf(w.getOrDefault("predicted", "predicted"))),
-                    "frechet-distance", w -> java.util.Set.of(String.valueOf(w.getOrDefault("column", "features"))));
+    static final Map<String, Function<Map<String, Object>, Set<String>>> EVALUATION_COLUMNS = Map.of(
+            "auroc",
+                    w -> w.get("scores") instanceof List<?> l
+                            ? new HashSet<>(l.stream().map(String::valueOf).toList())
+                            : w.get("scores") == null ? null : Set.of(String.valueOf(w.get("scores"))),
+            "accuracy", w -> Set.of(String.valueOf(w.getOrDefault("predicted", "predicted"))),
+            "frechet-distance", w -> Set.of(String.valueOf(w.getOrDefault("column", "features"))));
 
     private final Genpipe host;
     private final JavaSparkContext sc;
@@ -105,10 +110,10 @@ public final class SparkEngine {
     /** A Spark session for genpipe jobs: the genpipe executor plugin enabled (it closes sessions at executor exit). */
     public static SparkSession session(String master, String appName) {
         // spark-submit's settings (system properties) are kept: genpipe's plugin joins any others
-        org.apache.spark.SparkConf submitted = new org.apache.spark.SparkConf();
+        SparkConf submitted = new SparkConf();
         String plugins = submitted.get("spark.plugins", "").trim();
         String ours = GenpipeSparkPlugin.class.getName();
-        if (!java.util.Arrays.asList(plugins.split("\\s*,\\s*")).contains(ours)) {
+        if (!Arrays.asList(plugins.split("\\s*,\\s*")).contains(ours)) {
             plugins = plugins.isEmpty() ? ours : plugins + "," + ours;
         }
         SparkSession.Builder b = SparkSession.builder().appName(appName).config("spark.plugins", plugins);
@@ -158,9 +163,8 @@ public final class SparkEngine {
             // every file of the plugins folder goes to the executors (Spark ships files, not local folders, to a
             // cluster); each executor puts them back into a folder of the same shape
             Map<String, String> names = new HashMap<>();
-            try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(pluginsDir.toAbsolutePath())) {
-                for (Path f :
-                        walk.filter(java.nio.file.Files::isRegularFile).sorted().toList()) {
+            try (Stream<Path> walk = Files.walk(pluginsDir.toAbsolutePath())) {
+                for (Path f : walk.filter(Files::isRegularFile).sorted().toList()) {
                     String relative =
                             pluginsDir.toAbsolutePath().relativize(f).toString().replace('\\', '/');
                     String name = f.getFileName().toString();
@@ -173,7 +177,7 @@ public final class SparkEngine {
                     sc.sc().addFile(f.toString());
                     files.add(relative);
                 }
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new GenpipeException("cannot read plugins folder " + pluginsDir + ": " + e.getMessage(), e);
             }
         }
@@ -243,7 +247,7 @@ public final class SparkEngine {
 
     private static boolean fromSpark(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof org.apache.spark.SparkException) {
+            if (t instanceof SparkException) {
                 return true;
             }
         }
@@ -253,12 +257,11 @@ public final class SparkEngine {
     /** The step's own message when a task failed with one, whatever Spark wrapped it in. */
     private static GenpipeException failure(RuntimeException e) {
         // a task's own failure first (Spark carries it as text, and as the cause when it could deserialize it)
-        java.util.regex.Pattern task =
-                java.util.regex.Pattern.compile("GenpipeException: ((?:step '|executor )[^\\n]*)");
+        Pattern task = Pattern.compile("GenpipeException: ((?:step '|executor )[^\\n]*)");
         String deepest = null;
         for (Throwable t = e; t != null; t = t.getCause()) {
-            java.util.regex.Matcher m = task.matcher(String.valueOf(t.getMessage()));
-            if (t instanceof org.apache.spark.SparkException && m.find()) {
+            Matcher m = task.matcher(String.valueOf(t.getMessage()));
+            if (t instanceof SparkException && m.find()) {
                 return new GenpipeException(m.group(1).strip() + "; no output was written", e);
             }
             if (t instanceof GenpipeException
@@ -335,7 +338,7 @@ public final class SparkEngine {
                     data.put(p.id(), keep(p, decide(p)));
                 } else {
                     List<JavaRDD<SparkRow>> inputs = new ArrayList<>();
-                    java.util.Set<String> reads = p.outputs().isEmpty()
+                    Set<String> reads = p.outputs().isEmpty()
                             ? EVALUATION_COLUMNS
                                     .getOrDefault(p.definition().use(), w -> null)
                                     .apply(p.definition().with())
@@ -482,10 +485,12 @@ public final class SparkEngine {
             for (JavaRDD<SparkRow> rdd : inputs) {
                 Iterator<SparkRow> it = rdd.toLocalIterator();
                 streams.add(new Iterator<>() {
+                    @Override
                     public boolean hasNext() {
                         return it.hasNext();
                     }
 
+                    @Override
                     public byte[] next() {
                         return it.next().data();
                     }

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.genpipe.api.GenpipeException;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.pipeline.RunResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -16,6 +18,7 @@ import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,8 +111,7 @@ class SparkLocalTest {
         // the node's copy is re-exported after the driver validated: another class's encoder, same ports
         copy("one-class/one-class-1-encoder.onnx", folder.resolve("encoder.onnx"));
         Path out = tmp.resolve("out");
-        io.genpipe.api.GenpipeException e = org.junit.jupiter.api.Assertions.assertThrows(
-                io.genpipe.api.GenpipeException.class, () -> engine.run(prepared, out));
+        GenpipeException e = Assertions.assertThrows(GenpipeException.class, () -> engine.run(prepared, out));
         assertTrue(
                 e.getMessage()
                         .startsWith("executor driver cannot rebuild the pipeline: model "
@@ -131,7 +133,7 @@ class SparkLocalTest {
 
     private static void copy(String resource, Path to) throws Exception {
         try (var in = SparkLocalTest.class.getClassLoader().getResourceAsStream("io/genpipe/vae/models/" + resource)) {
-            Files.copy(in, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(in, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

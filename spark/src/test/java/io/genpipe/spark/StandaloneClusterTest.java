@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.pipeline.RunResult;
 import java.io.File;
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -293,8 +295,7 @@ class StandaloneClusterTest {
                 continue;
             }
             try (Stream<Path> apps = Files.list(work)) {
-                Path app =
-                        apps.max(java.util.Comparator.comparing(Path::toString)).orElse(null);
+                Path app = apps.max(Comparator.comparing(Path::toString)).orElse(null);
                 if (app == null) {
                     continue;
                 }
@@ -362,7 +363,7 @@ class StandaloneClusterTest {
                 if (last.contains(text)) {
                     return;
                 }
-            } catch (java.io.IOException notYet) {
+            } catch (IOException notYet) {
                 // the master is starting
             }
             Thread.sleep(250);

@@ -1,5 +1,7 @@
 package io.genpipe.e2e.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.genpipe.api.RandomSource;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.RowMeta;
@@ -118,7 +120,7 @@ public final class CharLstmSpeedBench {
         if (p.waitFor() != 0) {
             throw new IllegalStateException("bench_torch.py failed: " + out);
         }
-        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out);
+        JsonNode json = new ObjectMapper().readTree(out);
         List<String> texts = new ArrayList<>();
         json.get("texts").forEach(t -> texts.add(t.asText()));
         return new Result(json.get("seconds").asDouble(), json.get("chars").asLong(), texts);

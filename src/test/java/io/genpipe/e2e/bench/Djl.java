@@ -9,6 +9,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.nio.file.Path;
 
 /**
@@ -61,11 +63,11 @@ final class Djl implements AutoCloseable {
 
     /** {@code count} values of {@code data} from {@code from}, copied once into the tensor (as the bare loop does). */
     NDArray floats(float[] data, int from, int count, long... shape) {
-        return manager.create(java.nio.FloatBuffer.wrap(data, from, count).slice(), new Shape(shape));
+        return manager.create(FloatBuffer.wrap(data, from, count).slice(), new Shape(shape));
     }
 
     NDArray longs(long[] data, int from, int count, long... shape) {
-        return manager.create(java.nio.LongBuffer.wrap(data, from, count).slice(), new Shape(shape));
+        return manager.create(LongBuffer.wrap(data, from, count).slice(), new Shape(shape));
     }
 
     /** Runs the model on {@code inputs} (named as the graph's inputs); the caller closes the result. */

@@ -1,5 +1,7 @@
 package io.genpipe.e2e.bench;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,7 +71,7 @@ public final class FlagshipScaleBench {
                     pb.environment().remove("GENPIPE_JAVA_OPTS");
                 }
                 Process p = pb.start();
-                String out = new String(p.getInputStream().readAllBytes());
+                String out = new String(p.getInputStream().readAllBytes(), UTF_8);
                 if (p.waitFor() != 0) {
                     throw new IllegalStateException("run at " + k + "x failed:\n" + out);
                 }

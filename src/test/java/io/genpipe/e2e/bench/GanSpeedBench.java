@@ -1,5 +1,7 @@
 package io.genpipe.e2e.bench;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -23,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -135,10 +138,7 @@ public final class GanSpeedBench {
                     meta.add(RowMeta.of("z-" + i).withLabel((int) labels[i]));
                 }
                 batches.add(Batch.builder(n)
-                        .column(
-                                "z",
-                                BufferTensor.ofFloats(
-                                        java.util.Arrays.copyOfRange(z, from * 100, (from + n) * 100), n, 100))
+                        .column("z", BufferTensor.ofFloats(Arrays.copyOfRange(z, from * 100, (from + n) * 100), n, 100))
                         .meta(meta)
                         .build());
             }
@@ -214,11 +214,11 @@ public final class GanSpeedBench {
                 double sum = 0;
                 for (int from = 0; from < N; from += BATCH) {
                     int n = Math.min(BATCH, N - from);
-                    try (ai.djl.ndarray.NDArray zt = djl.floats(z, from * 100, n * 100, n, 100);
-                            ai.djl.ndarray.NDArray lt = djl.longs(labels, from, n, n)) {
+                    try (NDArray zt = djl.floats(z, from * 100, n * 100, n, 100);
+                            NDArray lt = djl.longs(labels, from, n, n)) {
                         zt.setName("z");
                         lt.setName("label");
-                        try (ai.djl.ndarray.NDList out = djl.predict(new ai.djl.ndarray.NDList(zt, lt))) {
+                        try (NDList out = djl.predict(new NDList(zt, lt))) {
                             for (float v : out.get(0).toFloatArray()) {
                                 sum += v;
                             }
@@ -257,9 +257,7 @@ public final class GanSpeedBench {
                                                 .column(
                                                         "z",
                                                         BufferTensor.ofFloats(
-                                                                java.util.Arrays.copyOfRange(z, i * 100, i * 100 + 100),
-                                                                1,
-                                                                100))
+                                                                Arrays.copyOfRange(z, i * 100, i * 100 + 100), 1, 100))
                                                 .meta(List.of(
                                                         RowMeta.of("z-" + i).withLabel((int) labels[i])))
                                                 .build();
@@ -282,11 +280,11 @@ public final class GanSpeedBench {
                                     ((OnnxTensor) r.get(0)).getFloatBuffer().get(out);
                                 }
                             } else {
-                                try (ai.djl.ndarray.NDArray zt = djl.floats(z, i * 100, 100, 1, 100);
-                                        ai.djl.ndarray.NDArray lt = djl.longs(labels, i, 1, 1)) {
+                                try (NDArray zt = djl.floats(z, i * 100, 100, 1, 100);
+                                        NDArray lt = djl.longs(labels, i, 1, 1)) {
                                     zt.setName("z");
                                     lt.setName("label");
-                                    try (ai.djl.ndarray.NDList out = djl.predict(new ai.djl.ndarray.NDList(zt, lt))) {
+                                    try (NDList out = djl.predict(new NDList(zt, lt))) {
                                         out.get(0).toFloatArray();
                                     }
                                 }
@@ -303,7 +301,7 @@ public final class GanSpeedBench {
         double[][] p = new double[3][];
         for (int who = 0; who < 3; who++) {
             long[] s = samples[who].clone();
-            java.util.Arrays.sort(s);
+            Arrays.sort(s);
             p[who] = new double[] {s[calls / 2] / 1e6, s[(int) Math.ceil(calls * 0.99) - 1] / 1e6};
             System.out.printf(
                     Locale.ROOT, "batch-1 latency %-20s p50 %.3f ms  p99 %.3f ms%n", names[who], p[who][0], p[who][1]);

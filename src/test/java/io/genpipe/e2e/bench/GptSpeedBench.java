@@ -1,15 +1,25 @@
 package io.genpipe.e2e.bench;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.genpipe.api.RandomSource;
 import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.RowMeta;
+import io.genpipe.api.data.Tensor;
+import io.genpipe.api.spi.Model;
+import io.genpipe.api.spi.ModelOutputs;
 import io.genpipe.api.text.CharVocabulary;
 import io.genpipe.api.text.TextGenerator;
 import io.genpipe.runtime.Genpipe;
+import io.genpipe.runtime.onnx.OnnxRuntime;
+import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -71,6 +81,7 @@ public final class GptSpeedBench {
     private static final int ROUNDS = 5;
     private static final int PASSES = 4;
 
+    @SuppressWarnings("try") // the resource only scopes the contender's native values
     public static void main(String[] args) throws Exception {
         if (args.length == 3 && args[0].equals("alone")) {
             alone(args[1], Integer.parseInt(args[2]));
@@ -150,16 +161,16 @@ public final class GptSpeedBench {
 
     /** (a) "generator", (c) "bare" or (c2) "model": opens its sessions when asked, closes them with the result. */
     private static Contender contender(String loop, List<String> prompts, OrtEnvironment env) {
-        switch (loop) {
-            case "generator":
-                return slot -> {
+        return switch (loop) {
+            case "generator" ->
+                slot -> {
                     Genpipe genpipe = Genpipe.builder().threads(2, 1).build();
                     TextGenerator g = generator(genpipe, true);
                     slot.add(() -> generate(g, prompts));
                     return genpipe;
                 };
-            case "bare":
-                return slot -> {
+            case "bare" ->
+                slot -> {
                     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
                     options.setIntraOpNumThreads(2);
                     options.setInterOpNumThreads(1);
@@ -174,8 +185,8 @@ public final class GptSpeedBench {
                         options.close();
                     };
                 };
-            case "djl":
-                return slot -> {
+            case "djl" ->
+                slot -> {
                     Djl prefill = new Djl(MODELS.resolve("gpt-prefill.onnx"), 2);
                     Djl decode = new Djl(MODELS.resolve("gpt-decode.onnx"), 2);
                     slot.add(() -> djlDecode(prefill, decode, prompts));
@@ -184,15 +195,15 @@ public final class GptSpeedBench {
                         decode.close();
                     };
                 };
-            default:
-                return slot -> {
+            default ->
+                slot -> {
                     Genpipe genpipe = Genpipe.builder().threads(2, 1).build();
-                    io.genpipe.api.spi.Model mPrefill = genpipe.model(MODELS.resolve("gpt-prefill.onnx"));
-                    io.genpipe.api.spi.Model mDecode = genpipe.model(MODELS.resolve("gpt-decode.onnx"));
+                    Model mPrefill = genpipe.model(MODELS.resolve("gpt-prefill.onnx"));
+                    Model mDecode = genpipe.model(MODELS.resolve("gpt-decode.onnx"));
                     slot.add(() -> modelDecode(mPrefill, mDecode, prompts));
                     return genpipe;
                 };
-        }
+        };
     }
 
     private static final int ALONE_PASSES = 50;
@@ -241,12 +252,13 @@ public final class GptSpeedBench {
     }
 
     /** Child process: one loop, mean seconds per pass on standard output. */
+    @SuppressWarnings("try") // the resource only scopes the contender's native values
     private static void alone(String loop, int batch) throws Exception {
         List<String> prompts = PROMPTS.subList(0, batch);
         List<Decode> slot = new ArrayList<>();
         // the native library loads through genpipe's large-stack loader: on this thread, with the
         // bench's long class path, ONNX Runtime's native load crashes the JVM
-        new io.genpipe.runtime.onnx.OnnxRuntime();
+        new OnnxRuntime();
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         Contender contender = contender(loop, prompts, env);
         try (AutoCloseable resources = contender.open(slot)) {
@@ -289,8 +301,7 @@ public final class GptSpeedBench {
         System.out.printf(Locale.ROOT, "%-40s %10.0f %10.3f %8d%n", name, r.rate(), r.seconds, r.tokens);
     }
 
-    private static List<List<Integer>> modelDecode(
-            io.genpipe.api.spi.Model prefill, io.genpipe.api.spi.Model decode, List<String> prompts) {
+    private static List<List<Integer>> modelDecode(Model prefill, Model decode, List<String> prompts) {
         int rows = prompts.size();
         Padded padded = Padded.of(prompts);
         int len = padded.length;
@@ -300,10 +311,10 @@ public final class GptSpeedBench {
         for (int r = 0; r < rows; r++) {
             out.add(new ArrayList<>());
         }
-        io.genpipe.api.spi.ModelOutputs previous;
+        ModelOutputs previous;
         float[] logits = new float[rows * 97];
-        try (io.genpipe.api.data.BufferTensor ids = io.genpipe.api.data.BufferTensor.ofLongs(idArr, rows, len);
-                io.genpipe.api.data.BufferTensor m = io.genpipe.api.data.BufferTensor.ofLongs(mask, rows, len)) {
+        try (BufferTensor ids = BufferTensor.ofLongs(idArr, rows, len);
+                BufferTensor m = BufferTensor.ofLongs(mask, rows, len)) {
             previous = prefill.run(Map.of("input_ids", ids, "attention_mask", m));
             float[] l = previous.get("logits").toFloatArray();
             for (int r = 0; r < rows; r++) {
@@ -319,10 +330,9 @@ public final class GptSpeedBench {
                 }
                 mask = grow(mask, rows, total);
                 total++;
-                Map<String, io.genpipe.api.data.Tensor> in = new HashMap<>();
-                try (io.genpipe.api.data.BufferTensor ids = io.genpipe.api.data.BufferTensor.ofLongs(next, rows, 1);
-                        io.genpipe.api.data.BufferTensor m =
-                                io.genpipe.api.data.BufferTensor.ofLongs(mask, rows, total)) {
+                Map<String, Tensor> in = new HashMap<>();
+                try (BufferTensor ids = BufferTensor.ofLongs(next, rows, 1);
+                        BufferTensor m = BufferTensor.ofLongs(mask, rows, total)) {
                     in.put("input_ids", ids);
                     in.put("attention_mask", m);
                     for (String name : previous.names()) {
@@ -330,7 +340,7 @@ public final class GptSpeedBench {
                             in.put(name.replace("present_", "past_"), previous.get(name));
                         }
                     }
-                    io.genpipe.api.spi.ModelOutputs result = decode.run(in);
+                    ModelOutputs result = decode.run(in);
                     previous.close();
                     previous = result;
                     logits = result.get("logits").toFloatArray();
@@ -386,7 +396,7 @@ public final class GptSpeedBench {
                     OrtSession.Result result = decode.run(in);
                     previous.close();
                     previous = result;
-                    java.nio.FloatBuffer fb = ((OnnxTensor) result.get("logits").get()).getFloatBuffer();
+                    FloatBuffer fb = ((OnnxTensor) result.get("logits").get()).getFloatBuffer();
                     fb.get(logits, 0, rows * 97);
                 }
             }
@@ -406,13 +416,13 @@ public final class GptSpeedBench {
         for (int r = 0; r < rows; r++) {
             out.add(new ArrayList<>());
         }
-        ai.djl.ndarray.NDList previous;
+        NDList previous;
         float[] logits = new float[rows * 97];
-        try (ai.djl.ndarray.NDArray ids = prefill.longs(padded.ids, 0, padded.ids.length, rows, len);
-                ai.djl.ndarray.NDArray m = prefill.longs(mask, 0, mask.length, rows, len)) {
+        try (NDArray ids = prefill.longs(padded.ids, 0, padded.ids.length, rows, len);
+                NDArray m = prefill.longs(mask, 0, mask.length, rows, len)) {
             ids.setName("input_ids");
             m.setName("attention_mask");
-            previous = prefill.predict(new ai.djl.ndarray.NDList(ids, m));
+            previous = prefill.predict(new NDList(ids, m));
             float[] l = previous.get("logits").toFloatArray();
             for (int r = 0; r < rows; r++) {
                 System.arraycopy(l, (r * len + len - 1) * 97, logits, r * 97, 97);
@@ -427,18 +437,18 @@ public final class GptSpeedBench {
                 }
                 mask = grow(mask, rows, total);
                 total++;
-                try (ai.djl.ndarray.NDArray ids = decode.longs(next, 0, rows, rows, 1);
-                        ai.djl.ndarray.NDArray m = decode.longs(mask, 0, mask.length, rows, total)) {
+                try (NDArray ids = decode.longs(next, 0, rows, rows, 1);
+                        NDArray m = decode.longs(mask, 0, mask.length, rows, total)) {
                     ids.setName("input_ids");
                     m.setName("attention_mask");
-                    ai.djl.ndarray.NDList in = new ai.djl.ndarray.NDList(ids, m);
-                    for (ai.djl.ndarray.NDArray a : previous) {
+                    NDList in = new NDList(ids, m);
+                    for (NDArray a : previous) {
                         if (a.getName() != null && a.getName().startsWith("present_")) {
                             a.setName(a.getName().replace("present_", "past_"));
                             in.add(a);
                         }
                     }
-                    ai.djl.ndarray.NDList result = decode.predict(in);
+                    NDList result = decode.predict(in);
                     previous.close();
                     previous = result;
                     System.arraycopy(result.get("logits").toFloatArray(), 0, logits, 0, rows * 97);
@@ -528,7 +538,7 @@ public final class GptSpeedBench {
         if (p.waitFor() != 0) {
             throw new IllegalStateException("bench_torch.py failed: " + out);
         }
-        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out);
+        JsonNode json = new ObjectMapper().readTree(out);
         List<List<Integer>> ids = new ArrayList<>();
         json.get("ids").forEach(row -> {
             List<Integer> r = new ArrayList<>();

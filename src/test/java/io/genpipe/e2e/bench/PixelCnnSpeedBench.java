@@ -6,9 +6,11 @@ import io.genpipe.api.Scorer;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.runtime.Genpipe;
+import io.genpipe.runtime.image.ImageGrid;
 import io.genpipe.runtime.io.IdxFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -57,8 +59,7 @@ public final class PixelCnnSpeedBench {
                     }
                     int differ = 0;
                     for (int i = 0; i < batch; i++) {
-                        if (!java.util.Arrays.equals(
-                                images[0], i * 784, (i + 1) * 784, images[1], i * 784, (i + 1) * 784)) {
+                        if (!Arrays.equals(images[0], i * 784, (i + 1) * 784, images[1], i * 784, (i + 1) * 784)) {
                             differ++;
                         }
                     }
@@ -93,8 +94,7 @@ public final class PixelCnnSpeedBench {
             }
             try (Batch in = Batch.builder(100).meta(hundred).build();
                     Batch out = g.generate(in, new RandomSource(0))) {
-                io.genpipe.runtime.image.ImageGrid.write(
-                        List.of(out.column("image")), 10, 2, Path.of("docs/pixelcnn-samples.png"));
+                ImageGrid.write(List.of(out.column("image")), 10, 2, Path.of("docs/pixelcnn-samples.png"));
             }
             IdxFile images = IdxFile.read(Path.of("data/fashion-mnist/t10k-images-idx3-ubyte.gz"));
             int[] labels = IdxFile.read(Path.of("data/fashion-mnist/t10k-labels-idx1-ubyte.gz"))

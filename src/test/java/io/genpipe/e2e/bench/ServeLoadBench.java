@@ -12,15 +12,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongFunction;
 
 /**
  * genpipe serve under load, loopback only, server and clients in this JVM (2 cores shared): 32
@@ -99,12 +103,12 @@ public final class ServeLoadBench {
             ConcurrentHashMap<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
             ScheduledExecutorService ticker = Executors.newScheduledThreadPool(1);
             long periodNanos = (long) (1e9 / target);
-            AtomicLong seed = new AtomicLong();
+            long[] seed = {0};
             AtomicLong peakRss = new AtomicLong(rssBefore);
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            ticker.scheduleAtFixedRate(
+            var unused = ticker.scheduleAtFixedRate(
                     () -> peakRss.accumulateAndGet(BenchSupport.rssKiB(), Math::max), 0, 500, TimeUnit.MILLISECONDS);
-            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+            List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
             LongAdder notSent = new LongAdder();
             long next = System.nanoTime();
             while (next < end) {
@@ -114,19 +118,19 @@ public final class ServeLoadBench {
                     continue;
                 }
                 next += periodNanos;
-                inFlight.removeIf(java.util.concurrent.CompletableFuture::isDone);
+                inFlight.removeIf(CompletableFuture::isDone);
                 if (inFlight.size() >= MAX_IN_FLIGHT) {
                     // the clients (this JVM) cannot hold more: counted, not sent, so the client side stays bounded
                     notSent.increment();
                     continue;
                 }
-                HttpRequest r = request(base + "overload/infer", seed.incrementAndGet());
+                HttpRequest r = request(base + "overload/infer", ++seed[0]);
                 inFlight.add(http.sendAsync(r, HttpResponse.BodyHandlers.ofString())
                         .whenComplete((resp, e) -> statuses.computeIfAbsent(
                                         e != null ? -1 : resp.statusCode(), k -> new LongAdder())
                                 .increment()));
             }
-            for (java.util.concurrent.CompletableFuture<HttpResponse<String>> f : inFlight) {
+            for (CompletableFuture<HttpResponse<String>> f : inFlight) {
                 try {
                     f.get(60, TimeUnit.SECONDS);
                 } catch (Exception ignored) {
@@ -157,11 +161,11 @@ public final class ServeLoadBench {
     /** 32 clients for {@code minutes} or 1,000,000 requests; RSS every 10 s; native values at the end. */
     static void soak(HttpClient http, String base, long minutes, Genpipe genpipe) throws Exception {
         ScheduledExecutorService sampler = Executors.newScheduledThreadPool(1);
-        List<String> samples = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> samples = Collections.synchronizedList(new ArrayList<>());
         long t0 = System.nanoTime();
         long rssStart = BenchSupport.rssKiB();
         AtomicLong peak = new AtomicLong(rssStart);
-        sampler.scheduleAtFixedRate(
+        var unused = sampler.scheduleAtFixedRate(
                 () -> {
                     long rss = BenchSupport.rssKiB();
                     peak.accumulateAndGet(rss, Math::max);
@@ -233,19 +237,14 @@ public final class ServeLoadBench {
      * answered, for {@code seconds} (or {@code limit} requests in all).
      */
     static Result closedLoop(
-            HttpClient http,
-            int clients,
-            java.util.function.LongFunction<HttpRequest> request,
-            AtomicLong seeds,
-            int seconds,
-            Long limit)
+            HttpClient http, int clients, LongFunction<HttpRequest> request, AtomicLong seeds, int seconds, Long limit)
             throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         AtomicLong count = new AtomicLong();
         AtomicLong errors = new AtomicLong();
         List<long[]> latencies = new ArrayList<>();
-        List<java.util.concurrent.Future<long[]>> running = new ArrayList<>();
+        List<Future<long[]>> running = new ArrayList<>();
         long start = System.nanoTime();
         for (int c = 0; c < clients; c++) {
             running.add(pool.submit(() -> {
@@ -268,7 +267,7 @@ public final class ServeLoadBench {
                 return Arrays.copyOf(mine, n);
             }));
         }
-        for (java.util.concurrent.Future<long[]> f : running) {
+        for (Future<long[]> f : running) {
             latencies.add(f.get());
         }
         double took = (System.nanoTime() - start) / 1e9;

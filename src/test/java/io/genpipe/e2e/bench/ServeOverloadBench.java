@@ -71,7 +71,7 @@ public final class ServeOverloadBench {
             long rssBefore = BenchSupport.rssKiB();
             AtomicLong peak = new AtomicLong(rssBefore);
             ScheduledExecutorService sampler = Executors.newScheduledThreadPool(1);
-            sampler.scheduleAtFixedRate(
+            var unused = sampler.scheduleAtFixedRate(
                     () -> peak.accumulateAndGet(BenchSupport.rssKiB(), Math::max), 0, 250, TimeUnit.MILLISECONDS);
             double offered = 4 * sustained.rate();
             long period = (long) (1e9 / offered);
@@ -144,7 +144,7 @@ public final class ServeOverloadBench {
 
     static HttpRequest request(String url, long seed) {
         return HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(120))
+                .timeout(Duration.ofMinutes(2))
                 .POST(HttpRequest.BodyPublishers.ofString(
                         "{\"text_input\": \"The ship \", \"parameters\": {\"seed\": " + seed + "}}"))
                 .build();

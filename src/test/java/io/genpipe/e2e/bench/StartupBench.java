@@ -1,5 +1,7 @@
 package io.genpipe.e2e.bench;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -7,6 +9,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What a {@code ./genpipe} call costs from the shell, before and after the launcher's start-up
@@ -88,7 +92,7 @@ public final class StartupBench {
             env.put("GENPIPE_JAVA_OPTS", "-XX:+UseG1GC");
         }
         Process p = pb.start();
-        String text = new String(p.getInputStream().readAllBytes());
+        String text = new String(p.getInputStream().readAllBytes(), UTF_8);
         if (p.waitFor() != 0) {
             throw new IllegalStateException(String.join(" ", line) + " failed:\n" + text);
         }
@@ -96,8 +100,7 @@ public final class StartupBench {
 
     /** The whole run's seconds: run.json's top-level field (the steps have their own). */
     private static double runSeconds(String json) {
-        java.util.regex.Matcher m =
-                java.util.regex.Pattern.compile("\n  \"seconds\": ([0-9.]+)").matcher(json);
+        Matcher m = Pattern.compile("\n  \"seconds\": ([0-9.]+)").matcher(json);
         if (!m.find()) {
             throw new IllegalStateException("no top-level seconds in run.json");
         }

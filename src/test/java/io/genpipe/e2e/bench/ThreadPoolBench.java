@@ -47,7 +47,7 @@ public final class ThreadPoolBench {
                     String[] setting = modes[(m + round) % modes.length];
                     String mode = setting[0] + " " + setting[1];
                     Path target = out.resolve(round + "-" + setting[0] + setting[1] + "-"
-                            + Math.abs(p.getKey().hashCode()));
+                            + Integer.toHexString(p.getKey().hashCode()));
                     List<String> command =
                             new ArrayList<>(List.of(root.resolve("genpipe").toString(), "run"));
                     command.addAll(p.getValue());

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -93,7 +94,7 @@ public final class VaeOneClassBench {
                 System.out.printf(
                         Locale.ROOT,
                         " %14.4f",
-                        java.util.Arrays.stream(auroc.get(m)).average().orElseThrow());
+                        Arrays.stream(auroc.get(m)).average().orElseThrow());
             }
             System.out.printf(
                     Locale.ROOT,
@@ -123,7 +124,7 @@ public final class VaeOneClassBench {
                     bce / n);
             float[] firstOfEach = new float[10 * 784];
             int[] index = new int[10];
-            java.util.Arrays.fill(index, -1);
+            Arrays.fill(index, -1);
             for (int i = 0; i < n; i++) {
                 if (index[labels[i]] < 0) {
                     index[labels[i]] = i;
@@ -154,9 +155,7 @@ public final class VaeOneClassBench {
                     .append(m)
                     .append("\": {\"mean\": ")
                     .append(String.format(
-                            Locale.ROOT,
-                            "%.4f",
-                            java.util.Arrays.stream(a).average().orElseThrow()));
+                            Locale.ROOT, "%.4f", Arrays.stream(a).average().orElseThrow()));
             for (int c = 0; c < 10; c++) {
                 json.append(String.format(Locale.ROOT, ", \"%d\": %.4f", c, a[c]));
             }

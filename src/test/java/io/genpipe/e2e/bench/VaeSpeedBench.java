@@ -1,5 +1,7 @@
 package io.genpipe.e2e.bench;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -224,12 +226,12 @@ public final class VaeSpeedBench {
                     int to = Math.min(images.count(), from + BATCH);
                     try (BufferTensor t = images.toImages(from, to)) {
                         float[] in = t.toFloatArray();
-                        try (ai.djl.ndarray.NDArray x = encoder.floats(in, 0, in.length, t.shape())) {
+                        try (NDArray x = encoder.floats(in, 0, in.length, t.shape())) {
                             x.setName("image");
-                            try (ai.djl.ndarray.NDList enc = encoder.predict(new ai.djl.ndarray.NDList(x))) {
-                                ai.djl.ndarray.NDArray mu = enc.get("mu");
+                            try (NDList enc = encoder.predict(new NDList(x))) {
+                                NDArray mu = enc.get("mu");
                                 mu.setName("z");
-                                try (ai.djl.ndarray.NDList dec = decoder.predict(new ai.djl.ndarray.NDList(mu))) {
+                                try (NDList dec = decoder.predict(new NDList(mu))) {
                                     float[] out = dec.get("image").toFloatArray();
                                     for (int i = 0; i < in.length; i++) {
                                         double d = in[i] - out[i];

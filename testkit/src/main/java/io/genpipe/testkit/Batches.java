@@ -4,8 +4,10 @@ import io.genpipe.api.RandomSource;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.RowMeta;
+import io.genpipe.api.data.Tensor;
 import io.genpipe.api.text.TextRows;
 import io.genpipe.runtime.io.IdxFile;
+import io.genpipe.runtime.step.source.PngSource;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,7 +27,7 @@ public final class Batches {
     private Batches() {}
 
     /**
-     * The first {@code rows} images of an IDX (or IDX.gz) file as the column {@code image}, with
+     * The first {@code rows} images of an IDX (or IDX.gz) file as the column named image, with
      * the labels of {@code labels} (null for none), ids {@code <file>:<index>} and the file name as
      * source.
      */
@@ -77,7 +79,7 @@ public final class Batches {
                 throw new IllegalArgumentException(files.get(i) + " is " + img.getWidth() + "x" + img.getHeight()
                         + "; the first image is " + w + "x" + h);
             }
-            io.genpipe.runtime.step.source.PngSource.toGray(img, pixels, i * h * w); // as png-source reads them
+            PngSource.toGray(img, pixels, i * h * w); // as png-source reads them
             Path parent = files.get(i).toAbsolutePath().getParent();
             meta.add(RowMeta.of(files.get(i).getFileName().toString())
                     .withSource(parent == null ? null : parent.toString()));
@@ -88,7 +90,7 @@ public final class Batches {
                 .build();
     }
 
-    /** One row per text, in its {@code text} tag (what {@code text-source} gives), ids {@code text-0, text-1, ...}. */
+    /** One row per text, in its tag named text (what {@code text-source} gives), ids {@code text-0, text-1, ...}. */
     public static Batch fromText(List<String> texts) {
         List<RowMeta> meta = new ArrayList<>();
         for (int i = 0; i < texts.size(); i++) {
@@ -111,7 +113,7 @@ public final class Batches {
 
     /** A tensor of standard normal values of {@code shape}, drawn from {@code random}. */
     public static BufferTensor gaussian(long[] shape, RandomSource random) {
-        float[] v = new float[Math.toIntExact(io.genpipe.api.data.Tensor.elementCount(shape))];
+        float[] v = new float[Math.toIntExact(Tensor.elementCount(shape))];
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) random.nextGaussian();
         }

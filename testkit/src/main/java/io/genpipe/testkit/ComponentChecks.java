@@ -22,12 +22,15 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * The conformance checks for one component of a plugin under test. Each method is one check;
@@ -269,7 +272,7 @@ public final class ComponentChecks {
         }
         c.invalidValues().forEach((name, value) -> attempts.put(name + " = " + value, new Attempt(name, value)));
         if (attempts.isEmpty()) {
-            org.junit.jupiter.api.Assumptions.abort(who() + " has no parameter with a range or choices, and the case"
+            Assumptions.abort(who() + " has no parameter with a range or choices, and the case"
                     + " names no invalid value (ComponentCase.invalid)");
         }
         for (Map.Entry<String, Attempt> e : attempts.entrySet()) {
@@ -333,7 +336,7 @@ public final class ComponentChecks {
                 Outcome o;
                 try {
                     o = futures.get(i).get();
-                } catch (java.util.concurrent.ExecutionException ex) {
+                } catch (ExecutionException ex) {
                     throw new AssertionError(
                             who() + " failed when called from " + threads + " threads at once: " + ex.getCause(),
                             ex.getCause());
@@ -450,7 +453,7 @@ public final class ComponentChecks {
         });
     }
 
-    private static <T> T withPluginLoader(Component component, java.util.function.Supplier<T> body) {
+    private static <T> T withPluginLoader(Component component, Supplier<T> body) {
         Thread t = Thread.currentThread();
         ClassLoader before = t.getContextClassLoader();
         t.setContextClassLoader(component.getClass().getClassLoader());

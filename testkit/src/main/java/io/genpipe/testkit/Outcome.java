@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.IntStream;
 
 /**
  * What one call of a component returned, copied into Java: the rows' metadata and every column
@@ -50,34 +51,29 @@ final class Outcome {
     private static Column column(Tensor t) {
         double[] values;
         switch (t.dtype()) {
-            case FLOAT32: {
+            case FLOAT32 -> {
                 float[] f = t.toFloatArray();
                 values = new double[f.length];
                 for (int i = 0; i < f.length; i++) {
                     values[i] = f[i];
                 }
-                break;
             }
-            case FLOAT64:
-                values = t.toDoubleArray();
-                break;
-            case INT64: {
+            case FLOAT64 -> values = t.toDoubleArray();
+            case INT64 -> {
                 long[] l = t.toLongArray();
                 values = new double[l.length];
                 for (int i = 0; i < l.length; i++) {
                     values[i] = l[i];
                 }
-                break;
             }
-            case INT32: {
+            case INT32 -> {
                 int[] v = t.toIntArray();
                 values = new double[v.length];
                 for (int i = 0; i < v.length; i++) {
                     values[i] = v[i];
                 }
-                break;
             }
-            default: {
+            default -> {
                 byte[] b = t.toByteArray();
                 values = new double[b.length];
                 for (int i = 0; i < b.length; i++) {
@@ -94,7 +90,7 @@ final class Outcome {
 
     /** The rows {@code from} to {@code to} of every column. */
     Outcome slice(int from, int to) {
-        return select(java.util.stream.IntStream.range(from, to).boxed().toList());
+        return select(IntStream.range(from, to).boxed().toList());
     }
 
     Outcome select(List<Integer> rows) {
@@ -128,8 +124,8 @@ final class Outcome {
                     throw new AssertionError(
                             "column '" + e.getKey() + "' is in the result of one batch but not of another");
                 }
-                long[] a = java.util.Arrays.copyOfRange(first0, 1, first0.length);
-                long[] b = java.util.Arrays.copyOfRange(c.shape, 1, c.shape.length);
+                long[] a = Arrays.copyOfRange(first0, 1, first0.length);
+                long[] b = Arrays.copyOfRange(c.shape, 1, c.shape.length);
                 if (!Arrays.equals(a, b)) {
                     throw new AssertionError("column '" + e.getKey() + "' is " + c.dtype.label()
                             + Arrays.toString(c.shape)
@@ -184,7 +180,7 @@ final class Outcome {
             for (int i = 0; i < want.values.length; i++) {
                 double a = want.values[i];
                 double b = got.values[i];
-                boolean same = exactType || tolerance == 0
+                boolean same = (exactType || tolerance == 0)
                         ? Double.compare(a, b) == 0
                         : a == b
                                 || (Double.isNaN(a) && Double.isNaN(b))

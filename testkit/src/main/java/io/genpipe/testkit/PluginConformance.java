@@ -4,6 +4,7 @@ import io.genpipe.api.spi.ComponentFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -121,6 +122,6 @@ public abstract class PluginConformance {
     }
 
     private static String display(Behavior b) {
-        return b.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+        return b.name().toLowerCase(Locale.ROOT).replace('_', ' ');
     }
 }

@@ -21,6 +21,8 @@ public final class TestParameters {
     private TestParameters() {}
 
     /**
+     * The factory's parameters bound from {@code values}, as a pipeline file's {@code with:} would be.
+     *
      * @throws io.genpipe.runtime.component.ParameterException listing every problem, as a pipeline
      *     file would get them
      */

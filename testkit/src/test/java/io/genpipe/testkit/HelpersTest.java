@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.genpipe.api.RandomSource;
+import io.genpipe.api.Scorer;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.spi.Model;
@@ -20,6 +22,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
@@ -34,14 +37,17 @@ class HelpersTest {
     Path dir;
 
     static final ScorerFactory FACTORY = new ScorerFactory() {
+        @Override
         public String name() {
             return "t";
         }
 
+        @Override
         public String description() {
             return "t";
         }
 
+        @Override
         public List<ParameterSpec> parameters() {
             return List.of(
                     ParameterSpec.optional("samples", ParameterType.INTEGER, "16", "k")
@@ -50,7 +56,8 @@ class HelpersTest {
                     ParameterSpec.optional("scale", ParameterType.NUMBER, null, "s"));
         }
 
-        public io.genpipe.api.Scorer create(Parameters p, PluginContext c) {
+        @Override
+        public Scorer create(Parameters p, PluginContext c) {
             throw new UnsupportedOperationException();
         }
     };
@@ -80,7 +87,7 @@ class HelpersTest {
             }
             assertEquals(0, context.liveNativeValues());
             assertEquals(
-                    new io.genpipe.api.RandomSource(5).fork("demo/z").nextLong(),
+                    new RandomSource(5).fork("demo/z").nextLong(),
                     context.random("z").nextLong());
         }
     }
@@ -107,7 +114,7 @@ class HelpersTest {
             assertArrayEquals(new long[] {2, 1, 2, 3}, b.column("image").shape());
             assertArrayEquals(
                     new float[] {0, 1, 0.2f, 0.4f, 0.6f, 0.8f},
-                    java.util.Arrays.copyOf(b.column("image").toFloatArray(), 6),
+                    Arrays.copyOf(b.column("image").toFloatArray(), 6),
                     1e-6f);
             assertEquals("imgs-idx3-ubyte.gz:1", b.meta(1).id());
             assertEquals(3, b.meta(1).label());

@@ -2,6 +2,8 @@ package io.genpipe.testkit;
 
 import io.genpipe.runtime.testing.Fixtures;
 import io.genpipe.runtime.testing.PluginJarBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,8 +27,8 @@ class RacyConformanceTest extends PluginConformance {
             PluginUnderTest plugin = PluginUnderTest.jar(jar);
             PluginUnderTest.deleteQuietly(dir);
             return plugin;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

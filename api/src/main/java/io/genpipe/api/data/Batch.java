@@ -1,7 +1,9 @@
 package io.genpipe.api.data;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -209,7 +211,7 @@ public final class Batch implements AutoCloseable {
             long rowElements = rowElements(shape);
             shape[0] = total;
             BufferTensor joined = BufferTensor.allocate(t.dtype(), shape);
-            java.nio.ByteBuffer buffer = joined.buffer();
+            ByteBuffer buffer = joined.buffer();
             for (Batch b : batches) {
                 Tensor part = b.columns.get(e.getKey());
                 long[] ps = part.shape();
@@ -230,7 +232,7 @@ public final class Batch implements AutoCloseable {
         byte[] all = t.toByteArray();
         shape[0] = rowIndices.size();
         BufferTensor part = BufferTensor.allocate(t.dtype(), shape);
-        java.nio.ByteBuffer buffer = part.buffer();
+        ByteBuffer buffer = part.buffer();
         for (int r : rowIndices) {
             buffer.put(all, r * rowBytes, rowBytes);
         }
@@ -277,7 +279,7 @@ public final class Batch implements AutoCloseable {
     public static final class Builder {
         private final int rows;
         private final Map<String, Tensor> columns = new LinkedHashMap<>();
-        private final Set<String> borrowed = new java.util.HashSet<>();
+        private final Set<String> borrowed = new HashSet<>();
         private List<RowMeta> meta;
 
         private Builder(int rows) {

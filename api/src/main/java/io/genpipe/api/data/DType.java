@@ -39,16 +39,19 @@ public enum DType {
     public static DType parse(String text) {
         String key = text.trim().toLowerCase(Locale.ROOT);
         switch (key) {
-            case "float":
+            case "float" -> {
                 return FLOAT32;
-            case "double":
+            }
+            case "double" -> {
                 return FLOAT64;
-            default:
+            }
+            default -> {
                 for (DType type : values()) {
                     if (type.label.equals(key)) {
                         return type;
                     }
                 }
+            }
         }
         throw new IllegalArgumentException("Unknown dtype '" + text + "'; known dtypes: "
                 + Arrays.stream(values()).map(DType::label).collect(Collectors.joining(", ", "[", "]")));

@@ -62,7 +62,7 @@ public final class Dim {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Dim && ((Dim) o).size == size && Objects.equals(((Dim) o).symbol, symbol);
+        return o instanceof Dim dim && dim.size == size && Objects.equals(dim.symbol, symbol);
     }
 
     @Override

@@ -31,12 +31,12 @@ public record PortSpec(String name, DType dtype, List<Dim> shape) {
     public static PortSpec of(String name, DType dtype, Object... dims) {
         List<Dim> shape = new ArrayList<>(dims.length);
         for (Object dim : dims) {
-            if (dim instanceof Dim) {
-                shape.add((Dim) dim);
-            } else if (dim instanceof Number) {
-                shape.add(Dim.of(((Number) dim).longValue()));
-            } else if (dim instanceof String) {
-                shape.add(Dim.symbolic((String) dim));
+            if (dim instanceof Dim d) {
+                shape.add(d);
+            } else if (dim instanceof Number number) {
+                shape.add(Dim.of(number.longValue()));
+            } else if (dim instanceof String string) {
+                shape.add(Dim.symbolic(string));
             } else {
                 throw new IllegalArgumentException("dimension must be a number, a symbol or a Dim: " + dim);
             }

@@ -59,8 +59,9 @@ public final class Parameters {
         return get(name, Long.class, ParameterType.INTEGER);
     }
 
-    /** An integer parameter that must fit an {@code int}. */
     /**
+     * An integer parameter that must fit an {@code int}.
+     *
      * @throws InvalidParameterException naming the parameter when its value does not fit an int
      */
     public int getInt(String name) {

@@ -1,6 +1,7 @@
 package io.genpipe.api.text;
 
 import io.genpipe.api.GenpipeException;
+import java.util.Arrays;
 
 /**
  * A character vocabulary: id 0 is end of text, id 1 is newline, ids 2..96 are printable ASCII
@@ -44,7 +45,7 @@ public final class CharVocabulary implements Vocabulary {
                     out[n++] = 2;
                 }
             } else if (ch == '\r') {
-                continue;
+
             } else if (ch == '\n') {
                 out[n++] = 1;
             } else if (ch >= ' ' && ch <= '~') {
@@ -56,7 +57,7 @@ public final class CharVocabulary implements Vocabulary {
                         new String(Character.toChars(text.codePointAt(i))), text.codePointAt(i), i, name()));
             }
         }
-        return java.util.Arrays.copyOf(out, n);
+        return Arrays.copyOf(out, n);
     }
 
     @Override

@@ -11,6 +11,8 @@ public interface TokenListener {
     TokenListener NONE = (row, piece) -> {};
 
     /**
+     * Receives a new piece of a row's text.
+     *
      * @param row the row's index in the batch being generated
      * @param piece new text for that row (text held back while it might start a stop sequence is
      *     delivered once it cannot)

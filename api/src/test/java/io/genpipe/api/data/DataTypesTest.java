@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class DataTypesTest {
@@ -52,9 +53,7 @@ class DataTypesTest {
         BufferTensor borrowed = BufferTensor.ofInts(new int[] {3, 7}, 2);
         Batch batch =
                 Batch.builder(2).column("x", owned).borrow("label", borrowed).build();
-        assertEquals(
-                List.of("0", "1"),
-                batch.meta().stream().map(RowMeta::id).collect(java.util.stream.Collectors.toList()));
+        assertEquals(List.of("0", "1"), batch.meta().stream().map(RowMeta::id).collect(Collectors.toList()));
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> batch.column("y"));
         assertEquals("batch has no column 'y'; columns: [x, label]", missing.getMessage());
         batch.close();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.RandomSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +32,7 @@ class DecodeLoopTest {
 
         float[] logits() {
             float[] l = new float[scripts.length * 97];
-            java.util.Arrays.fill(l, -20f);
+            Arrays.fill(l, -20f);
             for (int r = 0; r < scripts.length; r++) {
                 int t = position[r] < scripts[r].length()
                         ? V.encode(scripts[r].substring(position[r], position[r] + 1))[0]

@@ -6,6 +6,7 @@ import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.data.Tensor;
+import io.genpipe.api.spi.InvalidParameterException;
 import io.genpipe.api.spi.Model;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
@@ -70,11 +71,13 @@ final class PixelCnn {
 
         static Labels parse(String value, int noClass) {
             switch (value) {
-                case "none":
+                case "none" -> {
                     return new Labels(null, false, noClass);
-                case "row":
+                }
+                case "row" -> {
                     return new Labels(null, true, noClass);
-                default:
+                }
+                default -> {
                     try {
                         int k = Integer.parseInt(value.trim());
                         if (k >= 0 && k < noClass) {
@@ -83,10 +86,11 @@ final class PixelCnn {
                     } catch (NumberFormatException e) {
                         // reported below
                     }
-                    throw new io.genpipe.api.spi.InvalidParameterException(
+                    throw new InvalidParameterException(
                             "label",
                             "label must be none, row or a class number 0.." + (noClass - 1) + ", found '" + value
                                     + "'");
+                }
             }
         }
 

@@ -8,6 +8,7 @@ import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.GeneratorFactory;
+import io.genpipe.api.spi.InvalidParameterException;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import java.nio.FloatBuffer;
@@ -105,7 +106,7 @@ final class PixelCnnGenerator implements Generator {
                 (p, context) -> {
                     double t = p.getDouble("temperature");
                     if (!(t > 0) || Double.isInfinite(t)) {
-                        throw new io.genpipe.api.spi.InvalidParameterException(
+                        throw new InvalidParameterException(
                                 "temperature", "temperature must be a number > 0, found " + t);
                     }
                     boolean cached = p.getString("state").equals("cache");

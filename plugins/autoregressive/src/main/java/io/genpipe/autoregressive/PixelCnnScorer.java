@@ -6,9 +6,11 @@ import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
+import io.genpipe.api.spi.InvalidParameterException;
 import io.genpipe.api.spi.ModelOutputs;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ScorerFactory;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -67,7 +69,7 @@ final class PixelCnnScorer implements Scorer {
         double[] nll = nll(x, label, rows);
         if (ratio) {
             long[] none = new long[rows];
-            java.util.Arrays.fill(none, pixelCnn.noClass);
+            Arrays.fill(none, pixelCnn.noClass);
             double[] all = nll(x, none, rows);
             for (int r = 0; r < rows; r++) {
                 nll[r] -= all[r];
@@ -119,7 +121,7 @@ final class PixelCnnScorer implements Scorer {
                     PixelCnn.Labels labels = PixelCnn.Labels.parse(p.getString("label"), model.noClass);
                     boolean ratio = p.getString("measure").equals("ratio");
                     if (ratio && !labels.conditional()) {
-                        throw new io.genpipe.api.spi.InvalidParameterException(
+                        throw new InvalidParameterException(
                                 "measure",
                                 "measure: ratio compares a class with all classes; give label: row or a"
                                         + " class number");

@@ -12,6 +12,7 @@ import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.spi.Parameters;
 import io.genpipe.api.spi.PluginContext;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -199,7 +200,7 @@ final class PixelCnnStep {
         if (rowInside && col >= 0 && col < SIDE) {
             System.arraycopy(cache, rowBase + col * CHANNELS, context, to, CHANNELS);
         } else {
-            java.util.Arrays.fill(context, to, to + CHANNELS, 0f);
+            Arrays.fill(context, to, to + CHANNELS, 0f);
         }
     }
 }

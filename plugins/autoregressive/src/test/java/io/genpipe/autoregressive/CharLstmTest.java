@@ -18,6 +18,7 @@ import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.Model;
 import io.genpipe.api.spi.ModelOutputs;
 import io.genpipe.api.text.TextGenerator;
+import io.genpipe.api.text.TokenListener;
 import io.genpipe.runtime.Genpipe;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -164,7 +165,7 @@ class CharLstmTest {
         StringBuilder streamed = new StringBuilder();
         List<String> finish = new ArrayList<>();
         try (Batch in = prompts("Q: What is the meaning of life?");
-                Batch out = generator(p).generate(in, new RandomSource(5), new io.genpipe.api.text.TokenListener() {
+                Batch out = generator(p).generate(in, new RandomSource(5), new TokenListener() {
                     @Override
                     public void onText(int row, String piece) {
                         streamed.append(piece);

@@ -22,6 +22,7 @@ import io.genpipe.runtime.io.IdxFile;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -181,7 +182,7 @@ class PixelCnnTest {
         }
         // the first 100 test images conditioned on their own class, as the training script measured
         try (Batch in = testRows(0, 100, null)) {
-            double mean = java.util.Arrays.stream(nats.score(in)).average().orElseThrow();
+            double mean = Arrays.stream(nats.score(in)).average().orElseThrow();
             double expected = reference.get("test_nats_conditional_first100").asDouble();
             assertEquals(expected, mean, expected * 1e-4);
         }
@@ -193,8 +194,8 @@ class PixelCnnTest {
         Scorer own = genpipe.scorer("pixelcnn-scorer", Map.of("label", "row"));
         Scorer none = genpipe.scorer("pixelcnn-scorer", Map.of());
         try (Batch in = testRows(0, 200, null)) {
-            double a = java.util.Arrays.stream(own.score(in)).average().orElseThrow();
-            double b = java.util.Arrays.stream(none.score(in)).average().orElseThrow();
+            double a = Arrays.stream(own.score(in)).average().orElseThrow();
+            double b = Arrays.stream(none.score(in)).average().orElseThrow();
             assertTrue(a < b, a + " vs " + b);
         }
     }
@@ -218,8 +219,7 @@ class PixelCnnTest {
         try (Batch in = testRows(0, 3, new Integer[] {null, null, null});
                 Batch out = g.generate(in, new RandomSource(5))) {
             assertNotEquals(
-                    java.util.Arrays.toString(first),
-                    java.util.Arrays.toString(out.column("image").toFloatArray()));
+                    Arrays.toString(first), Arrays.toString(out.column("image").toFloatArray()));
         }
     }
 

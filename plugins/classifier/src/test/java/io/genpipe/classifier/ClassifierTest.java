@@ -15,7 +15,9 @@ import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.io.IdxFile;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -136,8 +138,8 @@ class ClassifierTest {
                     .readTree(ROOT.resolve("plugins/classifier/train/card.json").toFile());
             JsonNode history = card.get("history");
             torchAccuracy = history.get(history.size() - 1).get("test_accuracy").asDouble();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         assertEquals(torchAccuracy, accuracy, 0.0005);
     }

@@ -1,5 +1,6 @@
 package io.genpipe.gan;
 
+import io.genpipe.api.data.Batch;
 import io.genpipe.testkit.Batches;
 import io.genpipe.testkit.ComponentCase;
 import io.genpipe.testkit.PluginConformance;
@@ -27,7 +28,7 @@ class GanConformanceTest extends PluginConformance {
                         .invalid("label", -1));
     }
 
-    static io.genpipe.api.data.Batch images() {
+    static Batch images() {
         return Batches.fromIdx(DATA.resolve("t10k-images-idx3-ubyte.gz"), DATA.resolve("t10k-labels-idx1-ubyte.gz"), 6);
     }
 }

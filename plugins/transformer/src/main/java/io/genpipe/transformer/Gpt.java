@@ -14,6 +14,7 @@ import io.genpipe.api.spi.PluginContext;
 import io.genpipe.api.text.CharVocabulary;
 import io.genpipe.api.text.DecodeLoop;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -249,7 +250,7 @@ final class Gpt {
         @Override
         public float[] step(int[] tokens, boolean[] active) {
             for (int r = 0; r < tokens.length; r++) {
-                int[] s = java.util.Arrays.copyOf(sequences[r], sequences[r].length + 1);
+                int[] s = Arrays.copyOf(sequences[r], sequences[r].length + 1);
                 s[s.length - 1] = tokens[r];
                 sequences[r] = s;
             }

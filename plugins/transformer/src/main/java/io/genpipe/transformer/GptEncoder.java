@@ -6,11 +6,13 @@ import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.spi.EncoderFactory;
+import io.genpipe.api.spi.InvalidParameterException;
 import io.genpipe.api.spi.ModelOutputs;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.text.TextRows;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -49,9 +51,7 @@ final class GptEncoder implements Encoder {
             int n = Math.min(ROWS_PER_RUN, rows - from);
             int[][] chunk = new int[n][];
             for (int i = 0; i < n; i++) {
-                chunk[i] = ids[from + i].length > maxTokens
-                        ? java.util.Arrays.copyOf(ids[from + i], maxTokens)
-                        : ids[from + i];
+                chunk[i] = ids[from + i].length > maxTokens ? Arrays.copyOf(ids[from + i], maxTokens) : ids[from + i];
             }
             Gpt.Padded p = Gpt.Padded.of(chunk);
             try (ModelOutputs o = gpt.runPrefill(p)) {
@@ -97,8 +97,7 @@ final class GptEncoder implements Encoder {
                 (p, context) -> {
                     int max = p.getInt("maxTokens");
                     if (max < 2) {
-                        throw new io.genpipe.api.spi.InvalidParameterException(
-                                "maxTokens", "maxTokens must be at least 2, found " + max);
+                        throw new InvalidParameterException("maxTokens", "maxTokens must be at least 2, found " + max);
                     }
                     return new GptEncoder(Gpt.load(p, context), max);
                 });

@@ -12,6 +12,7 @@ import io.genpipe.api.Scorer;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.RowMeta;
+import io.genpipe.api.data.Tensor;
 import io.genpipe.api.spi.Model;
 import io.genpipe.api.spi.ModelOutputs;
 import io.genpipe.api.text.TextGenerator;
@@ -19,6 +20,7 @@ import io.genpipe.runtime.Genpipe;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -155,7 +157,7 @@ class GptTest {
                 System.arraycopy(m, r * len, grown, r * (len + 1), len);
                 grown[r * (len + 1) + len] = 1;
             }
-            Map<String, io.genpipe.api.data.Tensor> in = new HashMap<>();
+            Map<String, Tensor> in = new HashMap<>();
             try (BufferTensor next = BufferTensor.ofLongs(longs(reference.get("decode_ids")), rows, 1);
                     BufferTensor nextMask = BufferTensor.ofLongs(grown, rows, len + 1)) {
                 in.put("input_ids", next);
@@ -211,7 +213,7 @@ class GptTest {
         try (Batch in = rows("A much longer text, so the short one is left-padded.", "Short.");
                 Batch out = e.encode(in)) {
             float[] both = out.column("embedding").toFloatArray();
-            float[] second = java.util.Arrays.copyOfRange(both, both.length / 2, both.length);
+            float[] second = Arrays.copyOfRange(both, both.length / 2, both.length);
             assertArrayEquals(alone, second, 1e-4f);
         }
     }

@@ -109,20 +109,16 @@ final class VaeAnomalyScorer implements Scorer {
             for (int r = 0; r < rows; r++) {
                 int base = r * pixels;
                 switch (method) {
-                    case RECONSTRUCTION:
-                        scores[r] = squaredError(x, recon, base, pixels);
-                        break;
-                    case COMBINED:
+                    case RECONSTRUCTION -> scores[r] = squaredError(x, recon, base, pixels);
+                    case COMBINED -> {
                         VaeStats s = models.stats;
                         scores[r] = (squaredError(x, recon, base, pixels) - s.reconMean()) / s.reconStd()
                                 + (scores[r] - s.mahalanobisMean()) / s.mahalanobisStd();
-                        break;
-                    case ELBO:
+                    }
+                    case ELBO ->
                         scores[r] = -bernoulliLogLikelihood(x, recon, base, base, pixels)
                                 + kl(mu, logvar, r * models.latent, models.latent);
-                        break;
-                    default:
-                        throw new IllegalStateException(method.toString());
+                    default -> throw new IllegalStateException(method.toString());
                 }
             }
         }

@@ -17,9 +17,11 @@ import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.RowMeta;
+import io.genpipe.api.spi.Model;
 import io.genpipe.runtime.Genpipe;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -151,7 +153,7 @@ class VaeComponentsTest {
             double[] recon = genpipe.scorer("vae-anomaly-scorer", with(select, "method", "reconstruction"))
                     .score(in);
             double[] combined = genpipe.scorer("vae-anomaly-scorer", select).score(in);
-            io.genpipe.api.spi.Model encoder = genpipe.model(
+            Model encoder = genpipe.model(
                     Path.of("src/main/resources/io/genpipe/vae/models/one-class/one-class-0-encoder.onnx"));
             VaeStats stats = VaeStats.fromMetadata(encoder.metadata(), "one-class-0", 16);
             for (int r = 0; r < ref.rows(); r++) {
@@ -176,7 +178,7 @@ class VaeComponentsTest {
             again = iwae.score(in);
         }
         assertArrayEquals(all, again);
-        float[] third = java.util.Arrays.copyOfRange(ref.images(), 2 * 784, 3 * 784);
+        float[] third = Arrays.copyOfRange(ref.images(), 2 * 784, 3 * 784);
         try (Batch one = Batch.builder(1)
                 .column("image", BufferTensor.ofFloats(third, 1, 1, 28, 28))
                 .meta(List.of(RowMeta.of("test-2")))

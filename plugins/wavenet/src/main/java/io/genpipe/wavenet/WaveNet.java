@@ -11,6 +11,7 @@ import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.spi.Parameters;
 import io.genpipe.api.spi.PluginContext;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -99,7 +100,7 @@ final class WaveNet {
         }
         int[] dilations;
         try {
-            dilations = java.util.Arrays.stream(listed.split(","))
+            dilations = Arrays.stream(listed.split(","))
                     .mapToInt(s -> Integer.parseInt(s.trim()))
                     .toArray();
         } catch (NumberFormatException e) {
@@ -144,7 +145,7 @@ final class WaveNet {
                 length[r] = l[r];
             }
         } else {
-            java.util.Arrays.fill(length, width);
+            Arrays.fill(length, width);
         }
         return length;
     }

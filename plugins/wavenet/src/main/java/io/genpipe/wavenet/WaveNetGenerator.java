@@ -20,6 +20,7 @@ import io.genpipe.api.text.TextRows;
 import io.genpipe.api.text.TokenSampler;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,7 +136,7 @@ final class WaveNetGenerator implements Generator {
             Tensor audio = conditions.column("audio");
             if (audio.dtype() != DType.FLOAT32 || audio.shape().length != 2) {
                 throw new GenpipeException("the audio column must be float32[batch,samples], found " + audio.dtype()
-                        + " " + java.util.Arrays.toString(audio.shape()));
+                        + " " + Arrays.toString(audio.shape()));
             }
             int in = (int) audio.shape()[1];
             float[] x = audio.toFloatArray();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genpipe.runtime.io.Wav;
+import io.genpipe.runtime.pipeline.Problem;
 import io.genpipe.runtime.pipeline.RunResult;
 import io.genpipe.testkit.PluginUnderTest;
 import java.nio.file.Files;
@@ -143,8 +144,7 @@ class SpeechPipelinesTest {
                         + PIPELINES.resolve("text/prompts.txt")
                         + "}\n  - id: generate\n    use: wavenet-generator\n    inputs: [prompts]\n"
                         + "    with: {samples: 10}\n");
-        List<io.genpipe.runtime.pipeline.Problem> problems =
-                plugin.genpipe().pipeline(file).validate();
+        List<Problem> problems = plugin.genpipe().pipeline(file).validate();
         assertEquals(1, problems.size(), problems.toString());
         assertEquals("generate", problems.get(0).stepId());
         assertEquals(7, problems.get(0).location().line());

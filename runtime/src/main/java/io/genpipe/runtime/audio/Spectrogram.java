@@ -9,6 +9,7 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Short-time Fourier magnitude of mono audio, and a PNG of one or more clips' spectrograms drawn
@@ -154,7 +155,7 @@ public final class Spectrogram {
                 for (double s = 0; s <= plotW * secondsPerPixel + 1e-9; s += step) {
                     int x = left + (int) Math.round(s / secondsPerPixel);
                     g.drawLine(x, y0 + plotH + 1, x, y0 + plotH + 4);
-                    g.drawString(String.format(java.util.Locale.ROOT, "%.2f s", s), x - 12, y0 + plotH + 16);
+                    g.drawString(String.format(Locale.ROOT, "%.2f s", s), x - 12, y0 + plotH + 16);
                 }
             }
         } finally {

@@ -14,11 +14,14 @@ import io.genpipe.api.data.Dim;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.ParameterSpec;
+import io.genpipe.api.text.TextRows;
 import io.genpipe.runtime.onnx.SessionSettings;
+import io.genpipe.runtime.step.ComponentStep;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * What {@code genpipe doctor} does with every component: builds it with its defaults (which loads
@@ -39,6 +42,8 @@ public final class ComponentProbe {
     }
 
     /**
+     * How one component's probe ended.
+     *
      * @param component the component's name
      * @param role its role's label
      * @param plugin the plugin, as {@code 'name' version}
@@ -65,8 +70,7 @@ public final class ComponentProbe {
             ComponentRegistry registry, RegisteredFactory f, SessionSettings settings, long seed) {
         String role = f.factory().role().label();
         String plugin = "'" + f.plugin().name() + "' " + f.plugin().descriptor().version();
-        java.util.concurrent.atomic.AtomicReference<Result> result =
-                new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<Result> result = new AtomicReference<>();
         Thread worker = new Thread(
                 () -> {
                     try {
@@ -146,7 +150,7 @@ public final class ComponentProbe {
                         f.name(), role, plugin, Status.OK, "built; not run: an input port has no fixed size " + inputs);
             }
             try (input) {
-                return new Result(f.name(), role, plugin, Status.OK, run(component, input, who, f));
+                return new Result(f.name(), role, plugin, Status.OK, run(component, input, who));
             }
         } catch (GenpipeException e) {
             return new Result(f.name(), role, plugin, Status.BROKEN, e.getMessage());
@@ -171,8 +175,7 @@ public final class ComponentProbe {
     private static Batch probeRow(List<PortSpec> inputs) {
         // the metadata genpipe's sources give a row: a label, and a text for components that read texts
         Batch.Builder b = Batch.builder(1)
-                .meta(List.of(new RowMeta(
-                        "probe-0", 0, "doctor", null, Map.of(io.genpipe.api.text.TextRows.TEXT, "The probe"))));
+                .meta(List.of(new RowMeta("probe-0", 0, "doctor", null, Map.of(TextRows.TEXT, "The probe"))));
         List<BufferTensor> made = new ArrayList<>();
         for (PortSpec port : inputs) {
             long[] shape = new long[port.rank()];
@@ -201,7 +204,7 @@ public final class ComponentProbe {
         return b.build();
     }
 
-    private static String run(Component component, Batch input, String who, RegisteredFactory f) {
+    private static String run(Component component, Batch input, String who) {
         Thread thread = Thread.currentThread();
         ClassLoader before = thread.getContextClassLoader();
         thread.setContextClassLoader(component.getClass().getClassLoader());
@@ -228,7 +231,7 @@ public final class ComponentProbe {
                 if (out.rows() != 1) {
                     throw new GenpipeException(who + " returned " + out.rows() + " rows for 1 probe row");
                 }
-                io.genpipe.runtime.step.ComponentStep.requireDeclaredOutputs(who, component.outputs(), out);
+                ComponentStep.requireDeclaredOutputs(who, component.outputs(), out);
             }
             return "built and ran on one row" + (input.columnNames().isEmpty() ? "" : " of zeros");
         } finally {

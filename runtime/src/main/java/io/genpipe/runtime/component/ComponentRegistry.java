@@ -5,6 +5,7 @@ import io.genpipe.api.Component;
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.Role;
 import io.genpipe.api.spi.ComponentFactory;
+import io.genpipe.api.spi.InvalidParameterException;
 import io.genpipe.api.spi.Parameters;
 import io.genpipe.runtime.onnx.SessionRegistry;
 import io.genpipe.runtime.onnx.SessionSettings;
@@ -15,6 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -83,7 +87,7 @@ public final class ComponentRegistry {
                     registered,
                     () -> factory.create(
                             parameters, new RuntimePluginContext(registered.plugin(), sessions, settings, seed)));
-        } catch (io.genpipe.api.spi.InvalidParameterException e) {
+        } catch (InvalidParameterException e) {
             throw new ParameterException(
                     List.of("parameter '" + e.parameter() + "' of " + role.label() + " '" + name + "': "
                             + e.getMessage()),
@@ -134,11 +138,9 @@ public final class ComponentRegistry {
      * (never the host's), and gives up after {@link #CREATE_TIMEOUT_S}: a plugin that spins in its
      * factory or constructor ends in a message, not a hang.
      */
-    private static Component createBounded(
-            RegisteredFactory registered, java.util.function.Supplier<Component> create) {
-        java.util.concurrent.atomic.AtomicReference<Object> result =
-                new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicBoolean abandoned = new java.util.concurrent.atomic.AtomicBoolean();
+    private static Component createBounded(RegisteredFactory registered, Supplier<Component> create) {
+        AtomicReference<Object> result = new AtomicReference<>();
+        AtomicBoolean abandoned = new AtomicBoolean();
         Thread worker = new Thread(
                 () -> {
                     try {
@@ -173,13 +175,13 @@ public final class ComponentRegistry {
                             + " GENPIPE_CREATE_TIMEOUT_S sets the limit)");
         }
         Object r = result.get();
-        if (r instanceof Failure) {
-            Throwable t = ((Failure) r).cause;
-            if (t instanceof RuntimeException) {
-                throw (RuntimeException) t;
+        if (r instanceof Failure failure) {
+            Throwable t = failure.cause;
+            if (t instanceof RuntimeException runtimeException) {
+                throw runtimeException;
             }
-            if (t instanceof Error) {
-                throw (Error) t;
+            if (t instanceof Error error) {
+                throw error;
             }
             throw new GenpipeException(t.toString(), t);
         }

@@ -24,6 +24,8 @@ public final class ParameterBinder {
     private ParameterBinder() {}
 
     /**
+     * Checks and converts {@code raw} against the parameters {@code specs} declares.
+     *
      * @param raw values by parameter name; strings, numbers, booleans, paths or lists
      * @param baseDir folder relative paths are resolved against (a pipeline file's folder)
      * @throws ParameterException listing every problem, each naming the component and parameter
@@ -75,7 +77,7 @@ public final class ParameterBinder {
                 concerned.add(spec.name());
                 problems.add("parameter '" + spec.name() + "' of " + who + " must be " + expectation(spec) + ", got "
                         + show(value));
-            } else if (converted instanceof Number && outOfRange(spec, ((Number) converted).doubleValue())) {
+            } else if (converted instanceof Number number && outOfRange(spec, number.doubleValue())) {
                 concerned.add(spec.name());
                 problems.add("parameter '" + spec.name() + "' of " + who + " must be " + range(spec) + ", got "
                         + show(value));
@@ -90,26 +92,19 @@ public final class ParameterBinder {
     }
 
     private static String expectation(ParameterSpec spec) {
-        switch (spec.type()) {
-            case INTEGER:
-                return "an integer";
-            case NUMBER:
-                return "a number";
-            case BOOLEAN:
-                return "true or false";
-            case CHOICE:
-                return "one of " + String.join(", ", spec.choices());
-            case STRING_LIST:
-                return "a list of strings";
-            case PATH:
-                return "a path";
-            default:
-                return "a string";
-        }
+        return switch (spec.type()) {
+            case INTEGER -> "an integer";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "true or false";
+            case CHOICE -> "one of " + String.join(", ", spec.choices());
+            case STRING_LIST -> "a list of strings";
+            case PATH -> "a path";
+            default -> "a string";
+        };
     }
 
     private static boolean outOfRange(ParameterSpec spec, double v) {
-        return (spec.min() != null || spec.max() != null) && Double.isNaN(v)
+        return ((spec.min() != null || spec.max() != null) && Double.isNaN(v))
                 || (spec.min() != null && v < spec.min())
                 || (spec.max() != null && v > spec.max());
     }
@@ -122,7 +117,7 @@ public final class ParameterBinder {
     }
 
     private static String number(ParameterSpec spec, double v) {
-        return spec.type() == ParameterType.INTEGER || v == Math.rint(v) && Math.abs(v) < 1e15
+        return spec.type() == ParameterType.INTEGER || (v == Math.rint(v) && Math.abs(v) < 1e15)
                 ? Long.toString((long) v)
                 : Double.toString(v);
     }
@@ -133,59 +128,54 @@ public final class ParameterBinder {
 
     /** The converted value, or null when it does not fit the type. */
     private static Object convert(ParameterSpec spec, Object value, Path baseDir) {
-        switch (spec.type()) {
-            case STRING:
-                return value instanceof String || value instanceof Number || value instanceof Boolean
+        return switch (spec.type()) {
+            case STRING ->
+                value instanceof String || value instanceof Number || value instanceof Boolean
                         ? value.toString()
                         : null;
-            case INTEGER:
-                return toLong(value);
-            case NUMBER:
-                return toDouble(value);
-            case BOOLEAN:
+            case INTEGER -> toLong(value);
+            case NUMBER -> toDouble(value);
+            case BOOLEAN -> {
                 if (value instanceof Boolean) {
-                    return value;
+                    yield value;
                 }
-                if (value instanceof String) {
-                    String s = ((String) value).trim().toLowerCase(Locale.ROOT);
-                    return s.equals("true") ? Boolean.TRUE : s.equals("false") ? Boolean.FALSE : null;
+                if (value instanceof String text) {
+                    String s = text.trim().toLowerCase(Locale.ROOT);
+                    yield s.equals("true") ? Boolean.TRUE : s.equals("false") ? Boolean.FALSE : null;
                 }
-                return null;
-            case PATH:
-                if (value instanceof Path) {
-                    return baseDir.resolve((Path) value).normalize();
+                yield null;
+            }
+            case PATH -> {
+                if (value instanceof Path path) {
+                    yield baseDir.resolve(path).normalize();
                 }
-                return value instanceof String && !((String) value).isBlank()
-                        ? baseDir.resolve(((String) value).trim()).normalize()
+                yield value instanceof String text && !text.isBlank()
+                        ? baseDir.resolve(text.trim()).normalize()
                         : null;
-            case CHOICE:
-                return value instanceof String && spec.choices().contains(((String) value).trim())
-                        ? ((String) value).trim()
-                        : null;
-            case STRING_LIST:
-                if (value instanceof List) {
-                    List<?> list = (List<?>) value;
-                    return list.stream().allMatch(v -> v instanceof String || v instanceof Number)
+            }
+            case CHOICE -> value instanceof String text && spec.choices().contains(text.trim()) ? text.trim() : null;
+            case STRING_LIST -> {
+                if (value instanceof List<?> list) {
+                    yield list.stream().allMatch(v -> v instanceof String || v instanceof Number)
                             ? list.stream().map(Object::toString).collect(Collectors.toUnmodifiableList())
                             : null;
                 }
-                if (value instanceof String) {
-                    return List.of(((String) value).split(",")).stream()
+                if (value instanceof String text) {
+                    yield List.of(text.split(",")).stream()
                             .map(String::trim)
                             .filter(s -> !s.isEmpty())
                             .collect(Collectors.toUnmodifiableList());
                 }
-                return null;
-            default:
-                return null;
-        }
+                yield null;
+            }
+        };
     }
 
     private static Long toLong(Object value) {
         try {
             BigDecimal d = value instanceof Number
                     ? new BigDecimal(value.toString())
-                    : value instanceof String ? new BigDecimal(((String) value).trim()) : null;
+                    : value instanceof String text ? new BigDecimal(text.trim()) : null;
             return d == null ? null : d.longValueExact();
         } catch (ArithmeticException | NumberFormatException e) {
             return null;
@@ -193,12 +183,12 @@ public final class ParameterBinder {
     }
 
     private static Double toDouble(Object value) {
-        if (value instanceof Number) {
-            return ((Number) value).doubleValue();
+        if (value instanceof Number number) {
+            return number.doubleValue();
         }
-        if (value instanceof String) {
+        if (value instanceof String text) {
             try {
-                double d = Double.parseDouble(((String) value).trim());
+                double d = Double.parseDouble(text.trim());
                 return Double.isFinite(d) ? d : null;
             } catch (NumberFormatException e) {
                 return null;

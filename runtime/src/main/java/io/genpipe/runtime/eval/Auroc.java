@@ -1,7 +1,9 @@
 package io.genpipe.runtime.eval;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.IntStream;
 
 /**
@@ -25,7 +27,7 @@ public final class Auroc {
             nPos += p ? 1 : 0;
         }
         long nNeg = positive.length - nPos;
-        java.util.List<double[]> points = new java.util.ArrayList<>();
+        List<double[]> points = new ArrayList<>();
         points.add(new double[] {0, 0});
         long tp = 0;
         long fp = 0;
@@ -40,7 +42,7 @@ public final class Auroc {
             }
         }
         int step = Math.max(1, points.size() / Math.max(2, maxPoints));
-        java.util.List<double[]> kept = new java.util.ArrayList<>();
+        List<double[]> kept = new ArrayList<>();
         for (int i = 0; i < points.size(); i += step) {
             kept.add(points.get(i));
         }
@@ -56,6 +58,8 @@ public final class Auroc {
     }
 
     /**
+     * The area under the ROC curve of {@code scores} separating positives from negatives.
+     *
      * @param scores one score per sample, higher meaning "more positive"
      * @param positive whether each sample is a positive (e.g. an anomaly)
      * @throws IllegalArgumentException when lengths differ or a class is empty, or a score is NaN

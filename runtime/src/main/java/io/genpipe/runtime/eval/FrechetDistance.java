@@ -11,6 +11,8 @@ public final class FrechetDistance {
     private FrechetDistance() {}
 
     /**
+     * The Fréchet distance between Gaussians fitted to two sets of feature rows.
+     *
      * @param a rows of features, row-major [n1, d]
      * @param b rows of features, row-major [n2, d]
      */

@@ -1,5 +1,7 @@
 package io.genpipe.runtime.eval;
 
+import java.util.Arrays;
+
 /**
  * Novelty of query vectors against a reference set: how far each lies from what the reference
  * looks like. Two detectors, both fitted on the reference rows only:
@@ -22,6 +24,8 @@ public final class Novelty {
     }
 
     /**
+     * A detector scoring rows by their Mahalanobis distance from the reference rows.
+     *
      * @param reference rows, row-major [n, d]
      * @param shrinkage s in [0, 1]
      */
@@ -68,7 +72,7 @@ public final class Novelty {
         double[] ref = reference.clone();
         return (x, offset) -> {
             double[] nearest = new double[k];
-            java.util.Arrays.fill(nearest, Double.POSITIVE_INFINITY);
+            Arrays.fill(nearest, Double.POSITIVE_INFINITY);
             for (int r = 0; r < n; r++) {
                 double dist = 0;
                 for (int j = 0; j < d; j++) {

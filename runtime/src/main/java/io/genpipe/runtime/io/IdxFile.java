@@ -9,6 +9,8 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -99,26 +101,21 @@ public final class IdxFile {
     }
 
     private static DType dtypeOf(int type, Path file) {
-        switch (type) {
-            case 0x08:
-                return DType.UINT8;
-            case 0x09:
-                return DType.INT8;
-            case 0x0C:
-                return DType.INT32;
-            case 0x0D:
-                return DType.FLOAT32;
-            case 0x0E:
-                return DType.FLOAT64;
-            default:
+        return switch (type) {
+            case 0x08 -> DType.UINT8;
+            case 0x09 -> DType.INT8;
+            case 0x0C -> DType.INT32;
+            case 0x0D -> DType.FLOAT32;
+            case 0x0E -> DType.FLOAT64;
+            default ->
                 throw new GenpipeException("IDX file " + file + " has element type 0x" + Integer.toHexString(type)
                         + ", which genpipe does not read (supported: 0x08 uint8, 0x09 int8, 0x0c int32, 0x0d float32,"
                         + " 0x0e float64)");
-        }
+        };
     }
 
     private static void swapToNativeOrder(byte[] body, int width) {
-        if (java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.BIG_ENDIAN) {
+        if (ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN) {
             return;
         }
         for (int i = 0; i < body.length; i += width) {
@@ -174,7 +171,7 @@ public final class IdxFile {
         }
         int pixels = (int) (dims[1] * dims[2]);
         BufferTensor t = BufferTensor.allocate(DType.FLOAT32, to - from, 1, dims[1], dims[2]);
-        java.nio.FloatBuffer out = t.floatBuffer();
+        FloatBuffer out = t.floatBuffer();
         int offset = from * pixels;
         for (int i = 0; i < (to - from) * pixels; i++) {
             out.put(i, (data[offset + i] & 0xFF) / 255f);

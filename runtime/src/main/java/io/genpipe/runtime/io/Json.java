@@ -19,8 +19,8 @@ public final class Json {
     private static void write(Object value, StringBuilder sb, String indent) {
         if (value == null) {
             sb.append("null");
-        } else if (value instanceof String) {
-            sb.append(quote((String) value));
+        } else if (value instanceof String string) {
+            sb.append(quote(string));
         } else if (value instanceof Double || value instanceof Float) {
             sb.append(number(((Number) value).doubleValue()));
         } else if (value instanceof Number || value instanceof Boolean) {
@@ -63,7 +63,8 @@ public final class Json {
 
     public static String quote(String s) {
         StringBuilder sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
             if (c == '"' || c == '\\') {
                 sb.append('\\').append(c);
             } else if (c == '\n') {

@@ -4,6 +4,10 @@ import io.genpipe.api.GenpipeException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
 
 /** JSON lines as genpipe's sources read them: one flat object per line. */
 public final class JsonLines {
@@ -13,9 +17,7 @@ public final class JsonLines {
     /** A flat JSON object's fields as strings (numbers as written); nested values are refused. */
     public static Map<String, String> parseFlatObject(String text, String where) {
         try {
-            Object parsed = new org.yaml.snakeyaml.Yaml(
-                            new org.yaml.snakeyaml.constructor.SafeConstructor(new org.yaml.snakeyaml.LoaderOptions()))
-                    .load(text);
+            Object parsed = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
             if (!(parsed instanceof Map)) {
                 throw new GenpipeException(where + ": expected a JSON object");
             }
@@ -28,7 +30,7 @@ public final class JsonLines {
                 out.put(String.valueOf(e.getKey()), e.getValue() == null ? null : String.valueOf(e.getValue()));
             }
             return out;
-        } catch (org.yaml.snakeyaml.error.YAMLException e) {
+        } catch (YAMLException e) {
             throw new GenpipeException(where + ": not JSON (" + e.getMessage().replaceAll("\\s+", " ") + ")");
         }
     }

@@ -112,8 +112,8 @@ public final class Wav {
     }
 
     private static void check(Path file, int format, int channels, int rate, int bits, int blockAlign) {
-        boolean ok = format == PCM && (bits == 8 || bits == 16 || bits == 24 || bits == 32)
-                || format == FLOAT && (bits == 32 || bits == 64);
+        boolean ok = (format == PCM && (bits == 8 || bits == 16 || bits == 24 || bits == 32))
+                || (format == FLOAT && (bits == 32 || bits == 64));
         if (!ok) {
             throw new GenpipeException(file + " is "
                     + (format == PCM
@@ -174,16 +174,19 @@ public final class Wav {
             return bits == 32 ? b.getFloat() : b.getDouble();
         }
         switch (bits) {
-            case 8:
+            case 8 -> {
                 return (b.get() & 0xFF) - 128;
-            case 16:
+            }
+            case 16 -> {
                 return b.getShort();
-            case 24: {
+            }
+            case 24 -> {
                 int v = (b.get() & 0xFF) | (b.get() & 0xFF) << 8 | b.get() << 16;
                 return v;
             }
-            default:
+            default -> {
                 return b.getInt();
+            }
         }
     }
 

@@ -13,8 +13,10 @@ import io.genpipe.api.spi.Model;
 import io.genpipe.api.spi.ModelOutputs;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -73,7 +75,7 @@ final class OnnxModel implements Model {
         try {
             Map<String, OnnxTensorLike> ortInputs = toOrt(inputs, temporaries);
             OrtSession.Result result = session.session().run(ortInputs);
-            return collect(result, java.util.Set.of());
+            return collect(result, Set.of());
         } catch (OrtException e) {
             throw failure(inputs, e);
         } finally {
@@ -94,7 +96,7 @@ final class OnnxModel implements Model {
             for (Map.Entry<String, BufferTensor> e : into.entrySet()) {
                 pinned.put(e.getKey(), wrap(e.getValue(), temporaries));
             }
-            java.util.Set<String> requested = new java.util.LinkedHashSet<>();
+            Set<String> requested = new LinkedHashSet<>();
             for (PortSpec p : outputs()) {
                 if (!into.containsKey(p.name())) {
                     requested.add(p.name());
@@ -179,10 +181,10 @@ final class OnnxModel implements Model {
         Map<String, OnnxTensorLike> ortInputs = new LinkedHashMap<>();
         for (Map.Entry<String, ? extends Tensor> e : inputs.entrySet()) {
             Tensor t = e.getValue();
-            if (t instanceof NativeTensor && ((NativeTensor) t).belongsTo(runtime)) {
-                ortInputs.put(e.getKey(), ((NativeTensor) t).value());
-            } else if (t instanceof BufferTensor) {
-                ortInputs.put(e.getKey(), wrap((BufferTensor) t, temporaries));
+            if (t instanceof NativeTensor nativeTensor && nativeTensor.belongsTo(runtime)) {
+                ortInputs.put(e.getKey(), nativeTensor.value());
+            } else if (t instanceof BufferTensor bufferTensor) {
+                ortInputs.put(e.getKey(), wrap(bufferTensor, temporaries));
             } else {
                 try (BufferTensor copy = t.copyToJava()) {
                     ortInputs.put(e.getKey(), wrap(copy, temporaries));
@@ -208,7 +210,7 @@ final class OnnxModel implements Model {
         }
     }
 
-    private OnnxOutputs collect(OrtSession.Result result, java.util.Set<String> pinned) {
+    private OnnxOutputs collect(OrtSession.Result result, Set<String> pinned) {
         LinkedHashMap<String, NativeTensor> tensors = new LinkedHashMap<>();
         try {
             for (Map.Entry<String, OnnxValue> e : result) {

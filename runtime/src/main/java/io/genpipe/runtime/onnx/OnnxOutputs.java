@@ -4,7 +4,6 @@ import io.genpipe.api.data.Tensor;
 import io.genpipe.api.spi.ModelOutputs;
 import java.util.Collections;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -16,7 +15,7 @@ final class OnnxOutputs implements ModelOutputs {
     private final Set<String> taken = new HashSet<>();
     private boolean closed;
 
-    OnnxOutputs(String modelName, LinkedHashMap<String, NativeTensor> tensors) {
+    OnnxOutputs(String modelName, Map<String, NativeTensor> tensors) {
         this.modelName = modelName;
         this.tensors = Collections.unmodifiableMap(tensors);
     }

@@ -3,6 +3,7 @@ package io.genpipe.runtime.onnx;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession.SessionOptions;
 import io.genpipe.api.GenpipeException;
@@ -13,6 +14,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * The process's ONNX Runtime: its environment (one per process; ONNX Runtime itself enforces
@@ -57,9 +60,9 @@ public final class OnnxRuntime {
                 try (OrtEnvironment.ThreadingOptions pool = new OrtEnvironment.ThreadingOptions()) {
                     pool.setGlobalIntraOpNumThreads(threads);
                     pool.setGlobalInterOpNumThreads(1); // sessions run sequentially: no inter-op pool needed
-                    OrtEnvironment e = OrtEnvironment.getEnvironment(
-                            ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, "ort-java", pool);
-                    made[0] = Boolean.TRUE;
+                    OrtEnvironment e =
+                            OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, "ort-java", pool);
+                    made[0] = true;
                     return e;
                 } catch (IllegalStateException exists) {
                     // another library (an embedding application, a peer framework) made it: no shared pool
@@ -94,9 +97,8 @@ public final class OnnxRuntime {
      * path it can overflow and kill the JVM with SIGSEGV (seen here). The first load therefore runs
      * on a thread of its own with a large stack; later calls find the environment already there.
      */
-    private static OrtEnvironment loadEnvironment(java.util.function.Supplier<OrtEnvironment> make) {
-        java.util.concurrent.atomic.AtomicReference<Object> result =
-                new java.util.concurrent.atomic.AtomicReference<>();
+    private static OrtEnvironment loadEnvironment(Supplier<OrtEnvironment> make) {
+        AtomicReference<Object> result = new AtomicReference<>();
         Thread loader = new Thread(
                 null,
                 () -> {
@@ -123,8 +125,8 @@ public final class OnnxRuntime {
             Thread.currentThread().interrupt();
         }
         Object r = result.get();
-        if (r instanceof OrtEnvironment) {
-            return (OrtEnvironment) r;
+        if (r instanceof OrtEnvironment ortEnvironment) {
+            return ortEnvironment;
         }
         Throwable e = (Throwable) r;
         throw new GenpipeException(
@@ -183,45 +185,29 @@ public final class OnnxRuntime {
     }
 
     static DType dtypeOf(OnnxJavaType type) {
-        switch (type) {
-            case FLOAT:
-                return DType.FLOAT32;
-            case DOUBLE:
-                return DType.FLOAT64;
-            case INT8:
-                return DType.INT8;
-            case UINT8:
-                return DType.UINT8;
-            case INT32:
-                return DType.INT32;
-            case INT64:
-                return DType.INT64;
-            case BOOL:
-                return DType.BOOL;
-            default:
-                return null;
-        }
+        return switch (type) {
+            case FLOAT -> DType.FLOAT32;
+            case DOUBLE -> DType.FLOAT64;
+            case INT8 -> DType.INT8;
+            case UINT8 -> DType.UINT8;
+            case INT32 -> DType.INT32;
+            case INT64 -> DType.INT64;
+            case BOOL -> DType.BOOL;
+            default -> null;
+        };
     }
 
     static OnnxJavaType ortTypeOf(DType type) {
-        switch (type) {
-            case FLOAT32:
-                return OnnxJavaType.FLOAT;
-            case FLOAT64:
-                return OnnxJavaType.DOUBLE;
-            case INT8:
-                return OnnxJavaType.INT8;
-            case UINT8:
-                return OnnxJavaType.UINT8;
-            case INT32:
-                return OnnxJavaType.INT32;
-            case INT64:
-                return OnnxJavaType.INT64;
-            case BOOL:
-                return OnnxJavaType.BOOL;
-            default:
-                throw new IllegalArgumentException("no ONNX type for " + type);
-        }
+        return switch (type) {
+            case FLOAT32 -> OnnxJavaType.FLOAT;
+            case FLOAT64 -> OnnxJavaType.DOUBLE;
+            case INT8 -> OnnxJavaType.INT8;
+            case UINT8 -> OnnxJavaType.UINT8;
+            case INT32 -> OnnxJavaType.INT32;
+            case INT64 -> OnnxJavaType.INT64;
+            case BOOL -> OnnxJavaType.BOOL;
+            default -> throw new IllegalArgumentException("no ONNX type for " + type);
+        };
     }
 
     static String oneLine(Throwable e) {

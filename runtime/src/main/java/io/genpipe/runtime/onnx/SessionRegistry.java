@@ -11,9 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 
 /**
  * Owns every ONNX Runtime session of a genpipe runtime. Sessions are cached by (model sha256,
@@ -32,15 +36,15 @@ public final class SessionRegistry implements AutoCloseable {
     private final Map<String, LoadedModel> loaded = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    private final List<List<LoadedModel>> recordings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<List<LoadedModel>> recordings = new CopyOnWriteArrayList<>();
 
     /**
      * Runs {@code body}, adding to {@code into} every model this registry loads meanwhile, from any thread
      * (plugin factories run on their own), cached sessions included: name, sha256 of the bytes read now,
      * device. What one pipeline's validation used, when nothing else loads models at the same time.
      */
-    public <T> T recording(List<LoadedModel> into, java.util.function.Supplier<T> body) {
-        List<LoadedModel> synced = java.util.Collections.synchronizedList(into);
+    public <T> T recording(List<LoadedModel> into, Supplier<T> body) {
+        List<LoadedModel> synced = Collections.synchronizedList(into);
         recordings.add(synced);
         try {
             return body.get();
@@ -81,7 +85,7 @@ public final class SessionRegistry implements AutoCloseable {
     /** Every model loaded so far (name, sha256, device), sorted by name: provenance for run records. */
     public List<LoadedModel> loaded() {
         List<LoadedModel> list = new ArrayList<>(loaded.values());
-        list.sort(java.util.Comparator.comparing(LoadedModel::name).thenComparing(LoadedModel::device));
+        list.sort(Comparator.comparing(LoadedModel::name).thenComparing(LoadedModel::device));
         return list;
     }
 
@@ -105,10 +109,8 @@ public final class SessionRegistry implements AutoCloseable {
             options = baseOptions(settings);
             String device = "cpu";
             switch (settings.device().kind()) {
-                case CPU:
-                    break;
-                case CUDA:
-                case AUTO:
+                case CPU -> {}
+                case CUDA, AUTO -> {
                     int index = settings.device().index();
                     try {
                         options.addCUDA(index);
@@ -131,9 +133,8 @@ public final class SessionRegistry implements AutoCloseable {
                         options.close();
                         options = baseOptions(settings);
                     }
-                    break;
-                default:
-                    throw new IllegalStateException(settings.device().toString());
+                }
+                default -> throw new IllegalStateException(settings.device().toString());
             }
             OrtSession session = open(source, settings, options, device);
             try {

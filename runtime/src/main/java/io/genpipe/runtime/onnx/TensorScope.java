@@ -41,7 +41,8 @@ public final class TensorScope implements AutoCloseable {
                 owned.pop().close();
             } catch (Exception e) {
                 if (failure == null) {
-                    failure = e instanceof RuntimeException ? (RuntimeException) e : new RuntimeException(e);
+                    failure =
+                            e instanceof RuntimeException runtimeException ? runtimeException : new RuntimeException(e);
                 } else {
                     failure.addSuppressed(e);
                 }

@@ -15,6 +15,8 @@ public final class Overrides {
     private Overrides() {}
 
     /**
+     * The definition with {@code sets} applied, as {@code --set} applies them.
+     *
      * @param sets each {@code step.param=value} (the value is text, converted by the parameter's
      *     type) or {@code batchSize=N} / {@code seed=N} / {@code threads=N} /
      *     {@code threadPool=shared|per-session} for the pipeline's own settings

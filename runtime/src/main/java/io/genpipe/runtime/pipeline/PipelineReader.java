@@ -4,6 +4,7 @@ import io.genpipe.runtime.component.DidYouMean;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -105,6 +107,8 @@ public final class PipelineReader {
     public record Result(PipelineDefinition definition, List<Problem> problems) {}
 
     /**
+     * The file as far as it could be read, and its problems.
+     *
      * @throws PipelineException when the file cannot be parsed at all
      */
     public Result readAll(Path file) {
@@ -131,7 +135,7 @@ public final class PipelineReader {
         try {
             text = StandardCharsets.UTF_8
                     .newDecoder()
-                    .decode(java.nio.ByteBuffer.wrap(bytes))
+                    .decode(ByteBuffer.wrap(bytes))
                     .toString();
         } catch (CharacterCodingException e) {
             throw new PipelineException(
@@ -166,13 +170,13 @@ public final class PipelineReader {
             throw new PipelineException(List.of(new Problem(
                     new Location(path, 1, 1), null, "the pipeline file is empty; it needs at least a steps: list")));
         }
-        if (!(root instanceof MappingNode)) {
+        if (!(root instanceof MappingNode mappingNode)) {
             throw new PipelineException(List.of(new Problem(
                     ctx.at(root),
                     null,
                     "a pipeline file is a mapping with name:, steps: and settings; found " + kind(root))));
         }
-        Map<String, NodeTuple> top = ctx.mapping((MappingNode) root, TOP_LEVEL, null, "pipeline key");
+        Map<String, NodeTuple> top = ctx.mapping(mappingNode, TOP_LEVEL, null, "pipeline key");
         String fileName = path.getFileName().toString().replaceFirst("\\.(ya?ml|json)$", "");
         String name = ctx.string(top.get("name"), null, fileName);
         if (!NAME.matcher(name).matches()) {
@@ -283,11 +287,11 @@ public final class PipelineReader {
     }
 
     private StepDefinition step(Context ctx, Node node, Map<String, Location> ids) {
-        if (!(node instanceof MappingNode)) {
+        if (!(node instanceof MappingNode map)) {
             ctx.problem(node, null, "a step is a mapping with id: and use: (and inputs:, with:); found " + kind(node));
             return null;
         }
-        MappingNode map = (MappingNode) node;
+
         String hint = null;
         for (NodeTuple t : map.getValue()) {
             if (t.getKeyNode() instanceof ScalarNode
@@ -323,12 +327,12 @@ public final class PipelineReader {
         NodeTuple inputsTuple = keys.get("inputs");
         if (inputsTuple != null) {
             Node value = inputsTuple.getValueNode();
-            if (value instanceof ScalarNode) {
-                inputs.add(((ScalarNode) value).getValue());
-            } else if (value instanceof SequenceNode) {
-                for (Node item : ((SequenceNode) value).getValue()) {
-                    if (item instanceof ScalarNode) {
-                        inputs.add(((ScalarNode) item).getValue());
+            if (value instanceof ScalarNode scalarNode) {
+                inputs.add(scalarNode.getValue());
+            } else if (value instanceof SequenceNode sequenceNode) {
+                for (Node item : sequenceNode.getValue()) {
+                    if (item instanceof ScalarNode scalarNode) {
+                        inputs.add(scalarNode.getValue());
                     } else {
                         ctx.problem(item, id, "inputs lists step ids; found " + kind(item));
                     }
@@ -342,13 +346,14 @@ public final class PipelineReader {
         NodeTuple withTuple = keys.get("with");
         if (withTuple != null) {
             Node value = withTuple.getValueNode();
-            if (value instanceof MappingNode) {
-                Map<String, NodeTuple> params = ctx.mapping((MappingNode) value, null, id, "parameter");
+            if (value instanceof MappingNode mappingNode) {
+                Map<String, NodeTuple> params = ctx.mapping(mappingNode, null, id, "parameter");
                 for (Map.Entry<String, NodeTuple> e : params.entrySet()) {
                     with.put(e.getKey(), ctx.value(e.getValue().getValueNode(), id));
                     locations.put(e.getKey(), ctx.at(e.getValue().getKeyNode()));
                 }
-            } else if (!(value instanceof ScalarNode && ((ScalarNode) value).getTag() == Tag.NULL)) {
+            } else if (!(value instanceof ScalarNode scalarNode
+                    && scalarNode.getTag().equals(Tag.NULL))) {
                 ctx.problem(value, id, "with must be a mapping of parameter: value; found " + kind(value));
             }
         }
@@ -366,7 +371,7 @@ public final class PipelineReader {
             return "a list";
         }
         ScalarNode s = (ScalarNode) node;
-        return s.getTag() == Tag.NULL ? "nothing" : "'" + s.getValue() + "'";
+        return s.getTag().equals(Tag.NULL) ? "nothing" : "'" + s.getValue() + "'";
     }
 
     private static String sha256(byte[] bytes) {
@@ -434,7 +439,7 @@ public final class PipelineReader {
                 return fallback;
             }
             Node v = tuple.getValueNode();
-            if (!(v instanceof ScalarNode) || ((ScalarNode) v).getTag() == Tag.NULL) {
+            if (!(v instanceof ScalarNode scalarNode) || scalarNode.getTag().equals(Tag.NULL)) {
                 problem(v, step, ((ScalarNode) tuple.getKeyNode()).getValue() + " must be text; found " + kind(v));
                 return fallback;
             }
@@ -468,16 +473,16 @@ public final class PipelineReader {
 
         /** A YAML value as Java: Long, Double, Boolean, String (interpolated), List, Map, or null. */
         Object value(Node node, String step) {
-            if (node instanceof SequenceNode) {
+            if (node instanceof SequenceNode sequenceNode) {
                 List<Object> list = new ArrayList<>();
-                for (Node item : ((SequenceNode) node).getValue()) {
+                for (Node item : sequenceNode.getValue()) {
                     list.add(value(item, step));
                 }
                 return list;
             }
-            if (node instanceof MappingNode) {
+            if (node instanceof MappingNode mappingNode) {
                 Map<String, Object> map = new LinkedHashMap<>();
-                for (NodeTuple t : ((MappingNode) node).getValue()) {
+                for (NodeTuple t : mappingNode.getValue()) {
                     map.put(String.valueOf(value(t.getKeyNode(), step)), value(t.getValueNode(), step));
                 }
                 return map;
@@ -486,16 +491,15 @@ public final class PipelineReader {
             Tag tag = s.getTag();
             String text = s.getValue();
             try {
-                if (tag == Tag.NULL) {
+                if (tag.equals(Tag.NULL)) {
                     return null;
-                } else if (tag == Tag.BOOL) {
-                    return Boolean.parseBoolean(text.toLowerCase(java.util.Locale.ROOT)
-                            .replace("yes", "true")
-                            .replace("on", "true"));
-                } else if (tag == Tag.INT) {
+                } else if (tag.equals(Tag.BOOL)) {
+                    return Boolean.parseBoolean(
+                            text.toLowerCase(Locale.ROOT).replace("yes", "true").replace("on", "true"));
+                } else if (tag.equals(Tag.INT)) {
                     BigInteger big = new BigInteger(text.replace("_", ""));
                     return big.bitLength() < 64 ? (Object) big.longValue() : text;
-                } else if (tag == Tag.FLOAT) {
+                } else if (tag.equals(Tag.FLOAT)) {
                     return Double.parseDouble(text.replace("_", ""));
                 }
             } catch (NumberFormatException e) {

@@ -8,18 +8,27 @@ import io.genpipe.api.text.TokenListener;
 import io.genpipe.runtime.io.Json;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
+import io.genpipe.runtime.step.PassThroughStep;
+import io.genpipe.runtime.step.SinkStep;
+import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.StepKind;
 import io.genpipe.runtime.step.sink.ReportSink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -74,6 +83,8 @@ public final class PipelineRunner {
     }
 
     /**
+     * Runs {@code plan} into {@code out}.
+     *
      * @param out the output folder: a new path, or a previous genpipe run's folder, which is
      *     replaced atomically only after the run succeeded (see {@link OutputFolder})
      * @throws PipelineException when {@code out} may not be written (nothing ran)
@@ -140,16 +151,16 @@ public final class PipelineRunner {
      * @throws IllegalStateException naming the step that failed otherwise
      */
     public Batch runOn(PipelinePlan plan, String input, Batch rows, String output) {
-        List<Batch> captured = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Batch> captured = Collections.synchronizedList(new ArrayList<>());
         List<PipelinePlan.Planned> steps = new ArrayList<>();
         String response = "(response)";
         boolean found = false;
         for (PipelinePlan.Planned p : plan.steps()) {
-            io.genpipe.runtime.step.Step step = p.step();
+            Step step = p.step();
             List<String> consumers = p.consumers();
             if (p.id().equals(input)) {
                 found = true;
-                step = new io.genpipe.runtime.step.PassThroughStep() {
+                step = new PassThroughStep() {
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput out, StepContext context) throws Exception {
                         // in batches of the pipeline's size, as a source emits them
@@ -194,7 +205,7 @@ public final class PipelineRunner {
                         out.definition().location(),
                         Map.of()),
                 "sink",
-                new io.genpipe.runtime.step.SinkStep() {
+                new SinkStep() {
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput o, StepContext context) throws Exception {
                         for (Batch b = inputs.get(0).next();
@@ -206,7 +217,7 @@ public final class PipelineRunner {
                 },
                 List.of(),
                 List.of(),
-                io.genpipe.runtime.step.StepKind.SINK,
+                StepKind.SINK,
                 List.of(),
                 List.of()));
         Path temp;
@@ -266,10 +277,10 @@ public final class PipelineRunner {
 
     /** Stops a run from a shutdown hook or {@link #cancel()}, and waits for it to have cleaned up. */
     private static final class Stop {
-        private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-        private final java.util.concurrent.CountDownLatch cleaned = new java.util.concurrent.CountDownLatch(1);
+        private final CountDownLatch done = new CountDownLatch(1);
+        private final CountDownLatch cleaned = new CountDownLatch(1);
         private volatile OutputFolder folder;
-        private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final List<Thread> threads = new CopyOnWriteArrayList<>();
         private volatile boolean stopped;
 
         void add(Thread t) {
@@ -286,13 +297,13 @@ public final class PipelineRunner {
             try {
                 // wait for the steps to leave native code; a step thread that is itself exiting
                 // the JVM (plugin code calling System.exit) waits for this hook and never ends
-                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 for (Thread t : threads) {
                     if (!callsExit(t)) {
                         t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
                     }
                 }
-                if (!done.await(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (!done.await(100, TimeUnit.MILLISECONDS)) {
                     // a step never ended (e.g. the thread that called System.exit is waiting for
                     // this very hook): remove the temporary folder here
                     OutputFolder f = folder;
@@ -320,7 +331,7 @@ public final class PipelineRunner {
         }
 
         boolean awaitCleaned(long millis) throws InterruptedException {
-            return cleaned.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+            return cleaned.await(millis, TimeUnit.MILLISECONDS);
         }
 
         boolean stopped() {
@@ -447,8 +458,8 @@ public final class PipelineRunner {
             throw new GenpipeException(
                     "step '" + failedStep.get() + "' failed: " + message + "; no output was written", f);
         }
-        stats.forEach((id, st) -> log.accept(
-                String.format(java.util.Locale.ROOT, "step %-20s %8d rows %8.2f s", id, st.rows.get(), st.seconds)));
+        stats.forEach((id, st) ->
+                log.accept(String.format(Locale.ROOT, "step %-20s %8d rows %8.2f s", id, st.rows.get(), st.seconds)));
     }
 
     private static void drain(Map<String, Channel> inboxes) {

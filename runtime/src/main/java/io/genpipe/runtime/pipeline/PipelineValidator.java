@@ -19,7 +19,9 @@ import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepKind;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +55,8 @@ public final class PipelineValidator {
     }
 
     /**
+     * Checks {@code definition} and builds its steps.
+     *
      * @throws PipelineException listing every problem found
      */
     public PipelinePlan validate(PipelineDefinition definition) {
@@ -108,7 +112,7 @@ public final class PipelineValidator {
                                 + " $GENPIPE_PLUGINS_DIR)"));
                 continue;
             }
-            if (new java.util.HashSet<>(s.inputs()).size() < s.inputs().size()) {
+            if (new HashSet<>(s.inputs()).size() < s.inputs().size()) {
                 problems.add(
                         new Problem(
                                 s.location(),
@@ -149,7 +153,7 @@ public final class PipelineValidator {
                             definition.folder());
                     OutputPaths.check(p, builtin.outputPaths(), "built-in step '" + builtin.name() + "'");
                     for (String param : builtin.outputPaths()) {
-                        java.util.Optional<String> name = p.findString(param);
+                        Optional<String> name = p.findString(param);
                         if (name.isEmpty()) {
                             continue;
                         }
@@ -182,7 +186,7 @@ public final class PipelineValidator {
             } catch (ParameterException e) {
                 for (int i = 0; i < e.problems().size(); i++) {
                     Object value = s.with().get(e.parameters().get(i));
-                    if (value instanceof String && ((String) value).contains("${")) {
+                    if (value instanceof String string && string.contains("${")) {
                         continue; // the reader already reported the variable it could not resolve
                     }
                     Location at =
@@ -241,8 +245,7 @@ public final class PipelineValidator {
             }
         }
         if (!problems.isEmpty()) {
-            problems.sort(java.util.Comparator.comparingInt(
-                            (Problem p) -> p.location().line())
+            problems.sort(Comparator.comparingInt((Problem p) -> p.location().line())
                     .thenComparingInt(p -> p.location().column()));
             throw new PipelineException(problems);
         }
@@ -312,7 +315,7 @@ public final class PipelineValidator {
         for (SideValue.Input in : builtin.reads()) {
             Object raw = s.with().get(in.parameter());
             Location at = s.parameterLocations().getOrDefault(in.parameter(), s.location());
-            if (!(raw instanceof String)) {
+            if (!(raw instanceof String producer)) {
                 if (raw != null) {
                     problems.add(new Problem(
                             at,
@@ -322,7 +325,7 @@ public final class PipelineValidator {
                 }
                 continue; // a missing required parameter is reported by the binder
             }
-            String producer = (String) raw;
+
             List<String> publishers = new ArrayList<>();
             byId.values().forEach(d -> {
                 BuiltinStep b = builtins.get(d.use());
@@ -351,8 +354,8 @@ public final class PipelineValidator {
                 continue;
             }
             BuiltinStep b = builtins.get(target.use());
-            java.util.Optional<SideValue> value = b == null
-                    ? java.util.Optional.empty()
+            Optional<SideValue> value = b == null
+                    ? Optional.empty()
                     : b.publishes().stream()
                             .filter(v -> v.name().equals(in.value()))
                             .findFirst();

@@ -1,5 +1,7 @@
 package io.genpipe.runtime.pipeline;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -23,7 +25,7 @@ public record StepDefinition(
 
     public StepDefinition {
         inputs = List.copyOf(inputs);
-        with = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(with));
+        with = Collections.unmodifiableMap(new LinkedHashMap<>(with));
         parameterLocations = Map.copyOf(parameterLocations);
     }
 }

@@ -3,6 +3,7 @@ package io.genpipe.runtime.plugin;
 import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.nio.file.Path;
 import java.util.Enumeration;
 
 /**
@@ -22,19 +23,19 @@ public final class PluginClassLoader extends URLClassLoader {
     }
 
     private final ClassLoader apiLoader;
-    private final java.nio.file.Path entry;
+    private final Path entry;
 
     /**
      * @param entry the plugins-directory entry the plugin came from: its jar, or its folder of jars
      */
-    public PluginClassLoader(String pluginName, java.nio.file.Path entry, URL[] jars, ClassLoader apiLoader) {
+    public PluginClassLoader(String pluginName, Path entry, URL[] jars, ClassLoader apiLoader) {
         super("genpipe-plugin-" + pluginName, jars, ClassLoader.getPlatformClassLoader());
         this.apiLoader = apiLoader;
         this.entry = entry;
     }
 
     /** The plugin's jar, or its folder of jars. */
-    public java.nio.file.Path entry() {
+    public Path entry() {
         return entry;
     }
 

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.net.MalformedURLException;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,7 +81,7 @@ public final class PluginManager {
     public PluginSet scan(boolean classPath, Path pluginsDir) {
         List<LoadedPlugin> plugins = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        List<java.net.URLClassLoader> loaders = new ArrayList<>();
+        List<URLClassLoader> loaders = new ArrayList<>();
         if (classPath) {
             scanClassPath(plugins, problems);
         }
@@ -124,7 +125,7 @@ public final class PluginManager {
             List<GenpipePlugin> instances = new ArrayList<>();
             for (ServiceLoader.Provider<GenpipePlugin> provider : entry.getValue()) {
                 GenpipePlugin instance =
-                        instantiate(descriptor, location, provider.type().getName(), provider::get, problems);
+                        instantiate(descriptor, location, provider.type().getName(), provider, problems);
                 if (instance != null) {
                     instances.add(instance);
                 }
@@ -134,7 +135,7 @@ public final class PluginManager {
     }
 
     private void scanDirectory(
-            Path dir, List<LoadedPlugin> plugins, List<String> problems, List<java.net.URLClassLoader> loaders) {
+            Path dir, List<LoadedPlugin> plugins, List<String> problems, List<URLClassLoader> loaders) {
         if (!Files.isDirectory(dir)) {
             problems.add("Plugins directory " + dir + (Files.exists(dir) ? " is not a directory" : " does not exist"));
             return;
@@ -176,7 +177,7 @@ public final class PluginManager {
             List<Path> jars,
             List<LoadedPlugin> plugins,
             List<String> problems,
-            List<java.net.URLClassLoader> loaders) {
+            List<URLClassLoader> loaders) {
         String location = entry.toString();
         if (jars.isEmpty()) {
             problems.add("Plugin folder " + location + " contains no .jar files; a plugin folder holds the plugin's jar"
@@ -230,7 +231,7 @@ public final class PluginManager {
         List<GenpipePlugin> instances = new ArrayList<>();
         for (ServiceLoader.Provider<GenpipePlugin> provider : providers) {
             GenpipePlugin instance =
-                    instantiate(descriptor, location, provider.type().getName(), provider::get, problems);
+                    instantiate(descriptor, location, provider.type().getName(), provider, problems);
             if (instance == null) {
                 return;
             }
@@ -285,9 +286,9 @@ public final class PluginManager {
         String prefix = "Plugin '" + descriptor.name() + "' (" + location + "): ";
         for (GenpipePlugin instance : instances) {
             boolean ok = collect(prefix, "generators()", instance::generators, factories, problems)
-                    & collect(prefix, "encoders()", instance::encoders, factories, problems)
-                    & collect(prefix, "samplers()", instance::samplers, factories, problems)
-                    & collect(prefix, "scorers()", instance::scorers, factories, problems);
+                    && collect(prefix, "encoders()", instance::encoders, factories, problems)
+                    && collect(prefix, "samplers()", instance::samplers, factories, problems)
+                    && collect(prefix, "scorers()", instance::scorers, factories, problems);
             if (!ok) {
                 return;
             }

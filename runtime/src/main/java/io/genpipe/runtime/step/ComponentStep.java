@@ -10,11 +10,17 @@ import io.genpipe.api.Scorer;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.DType;
+import io.genpipe.api.data.Dim;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.RowMeta;
+import io.genpipe.api.data.Tensor;
 import io.genpipe.api.text.TextGenerator;
+import io.genpipe.runtime.component.PluginFailures;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * A plugin component as a pipeline step. Rows flow through: the step's output batch carries the
@@ -48,16 +54,14 @@ public final class ComponentStep implements Step {
         this.declaredOutputs = callPorts(component, false, origin);
         int fixed = 0;
         if (!ins.isEmpty()) {
-            io.genpipe.api.data.Dim first =
-                    ins.get(0).shape().isEmpty() ? null : ins.get(0).shape().get(0);
+            Dim first = ins.get(0).shape().isEmpty() ? null : ins.get(0).shape().get(0);
             if (first != null && first.isFixed()) {
                 fixed = (int) first.size();
             }
         }
         if (batchSize > 0 && fixed > 0 && batchSize != fixed) {
-            throw new io.genpipe.api.GenpipeException(
-                    "batchSize " + batchSize + " does not fit the component, whose input '"
-                            + ins.get(0).name() + "' takes batches of exactly " + fixed);
+            throw new GenpipeException("batchSize " + batchSize + " does not fit the component, whose input '"
+                    + ins.get(0).name() + "' takes batches of exactly " + fixed);
         }
         this.batchSize = batchSize > 0 ? batchSize : fixed;
     }
@@ -122,8 +126,8 @@ public final class ComponentStep implements Step {
     }
 
     private Batch apply(Batch batch, StepContext context) {
-        switch (role) {
-            case SCORER: {
+        return switch (role) {
+            case SCORER -> {
                 double[] scores = call(() -> ((Scorer) component).score(batch));
                 if (scores == null || scores.length != batch.rows()) {
                     throw new GenpipeException(
@@ -134,28 +138,20 @@ public final class ComponentStep implements Step {
                 for (int i = 0; i < batch.rows(); i++) {
                     meta.add(batch.meta(i).withScore(scores[i]));
                 }
-                return batch.extend()
+                yield batch.extend()
                         .replace(id, BufferTensor.ofDoubles(scores, scores.length))
                         .meta(meta)
                         .build();
             }
-            case ENCODER:
-                return merge(batch, call(() -> ((Encoder) component).encode(batch)));
-            case GENERATOR:
-                // every component gets the step's own source and forks it per row id (the role
-                // contracts), so no row's draws depend on its neighbours or on the batch size
-                if (component instanceof TextGenerator) {
-                    return merge(
-                            batch,
-                            call(() -> ((TextGenerator) component)
-                                    .generate(batch, context.random(), context.tokens(batch.meta()))));
-                }
-                return merge(batch, call(() -> ((Generator) component).generate(batch, context.random())));
-            case SAMPLER:
-                return merge(batch, call(() -> ((Sampler) component).sample(batch, context.random())));
-            default:
-                throw new IllegalStateException(role.toString());
-        }
+            case ENCODER -> merge(batch, call(() -> ((Encoder) component).encode(batch)));
+            // every component gets the step's own source and forks it per row id (the role
+            // contracts), so no row's draws depend on its neighbours or on the batch size
+            case GENERATOR ->
+                component instanceof TextGenerator text
+                        ? merge(batch, call(() -> text.generate(batch, context.random(), context.tokens(batch.meta()))))
+                        : merge(batch, call(() -> ((Generator) component).generate(batch, context.random())));
+            case SAMPLER -> merge(batch, call(() -> ((Sampler) component).sample(batch, context.random())));
+        };
     }
 
     /** The component's ports, or a clear error when a plugin returns none. */
@@ -166,11 +162,10 @@ public final class ComponentStep implements Step {
         } catch (RuntimeException | LinkageError e) {
             throw new GenpipeException(
                     origin + ": its " + (inputs ? "inputs()" : "outputs()") + " failed: "
-                            + io.genpipe.runtime.component.PluginFailures.describe(
-                                    e, component.getClass().getClassLoader()),
+                            + PluginFailures.describe(e, component.getClass().getClassLoader()),
                     e);
         }
-        if (ports == null || ports.stream().anyMatch(java.util.Objects::isNull)) {
+        if (ports == null || ports.stream().anyMatch(Objects::isNull)) {
             throw new GenpipeException(origin + ": its " + (inputs ? "inputs()" : "outputs()") + " returned "
                     + (ports == null ? "null" : "a null port")
                     + "; a component declares its ports as a list (List.of() for none)");
@@ -182,7 +177,7 @@ public final class ComponentStep implements Step {
      * Runs plugin code with the plugin's class loader as the thread's context loader (so it never
      * sees the host's), and turns what it throws into an error naming the component.
      */
-    private <T> T call(java.util.function.Supplier<T> body) {
+    private <T> T call(Supplier<T> body) {
         Thread thread = Thread.currentThread();
         ClassLoader before = thread.getContextClassLoader();
         thread.setContextClassLoader(component.getClass().getClassLoader());
@@ -193,8 +188,7 @@ public final class ComponentStep implements Step {
         } catch (RuntimeException | LinkageError | StackOverflowError e) {
             throw new GenpipeException(
                     origin + " failed: "
-                            + io.genpipe.runtime.component.PluginFailures.describe(
-                                    e, component.getClass().getClassLoader()),
+                            + PluginFailures.describe(e, component.getClass().getClassLoader()),
                     e);
         } catch (OutOfMemoryError e) {
             throw new GenpipeException(
@@ -258,16 +252,15 @@ public final class ComponentStep implements Step {
 
     /** The first NaN or infinite value of a float column, as "column 'x' of row 'id' is NaN", or null. */
     private static String nonFinite(Batch b, String column) {
-        io.genpipe.api.data.Tensor t = b.column(column);
+        Tensor t = b.column(column);
         if (t.dtype() != DType.FLOAT32 && t.dtype() != DType.FLOAT64) {
             return null;
         }
         long rowSize = t.rows() == 0 ? 1 : Math.max(1, t.size() / t.rows());
         if (t.dtype() == DType.FLOAT32) {
             // a Java column is scanned in place; a native one is read once
-            java.nio.FloatBuffer v = t instanceof BufferTensor
-                    ? ((BufferTensor) t).floatBuffer()
-                    : java.nio.FloatBuffer.wrap(t.toFloatArray());
+            FloatBuffer v =
+                    t instanceof BufferTensor buffer ? buffer.floatBuffer() : FloatBuffer.wrap(t.toFloatArray());
             for (int i = 0; i < v.limit(); i++) {
                 if (!Float.isFinite(v.get(i))) {
                     return "column '" + column + "' of row '"

@@ -2,6 +2,7 @@ package io.genpipe.runtime.step;
 
 import io.genpipe.api.data.DType;
 import io.genpipe.api.data.Tensor;
+import java.util.Arrays;
 
 /** Numbers steps report: one value per row from a column, and metrics rounded for run.json. */
 public final class Numbers {
@@ -16,9 +17,10 @@ public final class Numbers {
     /** One number per row: a [batch] or [batch,1] column of any numeric dtype, as doubles. */
     public static double[] doubles(Tensor t) {
         switch (t.dtype()) {
-            case FLOAT64:
+            case FLOAT64 -> {
                 return t.toDoubleArray();
-            case FLOAT32: {
+            }
+            case FLOAT32 -> {
                 float[] f = t.toFloatArray();
                 double[] d = new double[f.length];
                 for (int i = 0; i < f.length; i++) {
@@ -26,17 +28,20 @@ public final class Numbers {
                 }
                 return d;
             }
-            case INT64:
-                return java.util.Arrays.stream(t.toLongArray()).asDoubleStream().toArray();
-            case INT32:
-                return java.util.Arrays.stream(t.toIntArray()).asDoubleStream().toArray();
-            default:
+            case INT64 -> {
+                return Arrays.stream(t.toLongArray()).asDoubleStream().toArray();
+            }
+            case INT32 -> {
+                return Arrays.stream(t.toIntArray()).asDoubleStream().toArray();
+            }
+            default -> {
                 byte[] b = t.toByteArray();
                 double[] d = new double[b.length];
                 for (int i = 0; i < b.length; i++) {
                     d[i] = t.dtype() == DType.INT8 ? b[i] : b[i] & 0xFF;
                 }
                 return d;
+            }
         }
     }
 }

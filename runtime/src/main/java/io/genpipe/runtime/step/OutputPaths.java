@@ -3,6 +3,8 @@ package io.genpipe.runtime.step;
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.spi.Parameters;
 import io.genpipe.runtime.component.ParameterException;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -94,8 +96,8 @@ public final class OutputPaths {
                     "refusing to write '" + relative + "': " + problem.orElse("outside the output folder"));
         }
         try {
-            java.nio.file.Files.createDirectories(resolved.getParent()); // file: plots/x.png makes plots/
-        } catch (java.io.IOException e) {
+            Files.createDirectories(resolved.getParent()); // file: plots/x.png makes plots/
+        } catch (IOException e) {
             throw new GenpipeException("cannot create the folder of " + relative + ": " + e.getMessage(), e);
         }
         return resolved;

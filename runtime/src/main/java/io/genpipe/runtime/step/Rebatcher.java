@@ -2,8 +2,10 @@ package io.genpipe.runtime.step;
 
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
+import io.genpipe.api.data.DType;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.data.Tensor;
+import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -52,16 +54,16 @@ public final class Rebatcher implements BatchInput {
     private Batch take(int n) {
         Batch first = pending.get(0);
         List<String> names = new ArrayList<>(first.columnNames());
-        List<io.genpipe.api.data.DType> types = new ArrayList<>();
+        List<DType> types = new ArrayList<>();
         List<long[]> shapes = new ArrayList<>();
-        List<java.io.ByteArrayOutputStream> data = new ArrayList<>();
+        List<ByteArrayOutputStream> data = new ArrayList<>();
         for (String name : names) {
             Tensor t = first.column(name);
             long[] shape = t.shape();
             shape[0] = n;
             types.add(t.dtype());
             shapes.add(shape);
-            data.add(new java.io.ByteArrayOutputStream());
+            data.add(new ByteArrayOutputStream());
         }
         List<RowMeta> meta = new ArrayList<>(n);
         int need = n;

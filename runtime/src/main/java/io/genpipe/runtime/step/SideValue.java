@@ -1,5 +1,7 @@
 package io.genpipe.runtime.step;
 
+import java.util.Map;
+
 /**
  * A value one step computes and other steps read, declared so that the validator can check every
  * reference and the runner can order producer and consumer (a step's metrics in run.json are
@@ -31,7 +33,7 @@ public record SideValue(String name, Type type, String description) {
     }
 
     /** The value for a row's label in a per-class side value, falling back to the overall ({@code all}) one. */
-    public static Object perClass(java.util.Map<String, ?> values, Integer label) {
+    public static Object perClass(Map<String, ?> values, Integer label) {
         Object v = values.get(label == null ? "all" : Integer.toString(label));
         return v != null ? v : values.get("all");
     }

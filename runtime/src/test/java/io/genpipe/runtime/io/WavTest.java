@@ -1,5 +1,6 @@
 package io.genpipe.runtime.io;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,9 +23,9 @@ class WavTest {
     static byte[] wav(int format, int channels, int rate, int bits, byte[] data) {
         int block = channels * bits / 8;
         ByteBuffer b = ByteBuffer.allocate(44 + data.length + 10).order(ByteOrder.LITTLE_ENDIAN);
-        b.put("RIFF".getBytes()).putInt(36 + data.length + 10).put("WAVE".getBytes());
-        b.put("LIST".getBytes()).putInt(2).putShort((short) 0); // a chunk readers must skip
-        b.put("fmt ".getBytes())
+        b.put("RIFF".getBytes(UTF_8)).putInt(36 + data.length + 10).put("WAVE".getBytes(UTF_8));
+        b.put("LIST".getBytes(UTF_8)).putInt(2).putShort((short) 0); // a chunk readers must skip
+        b.put("fmt ".getBytes(UTF_8))
                 .putInt(16)
                 .putShort((short) format)
                 .putShort((short) channels)
@@ -31,7 +33,7 @@ class WavTest {
                 .putInt(rate * block)
                 .putShort((short) block)
                 .putShort((short) bits);
-        b.put("data".getBytes()).putInt(data.length).put(data);
+        b.put("data".getBytes(UTF_8)).putInt(data.length).put(data);
         return b.array();
     }
 
@@ -85,7 +87,7 @@ class WavTest {
 
         byte[] whole = wav(1, 1, 8000, 16, new byte[200]);
         Path cut = dir.resolve("cut.wav");
-        Files.write(cut, java.util.Arrays.copyOf(whole, whole.length - 100));
+        Files.write(cut, Arrays.copyOf(whole, whole.length - 100));
         assertEquals(
                 cut + " is cut short: its data chunk says 200 bytes, the file holds 100",
                 assertThrows(GenpipeException.class, () -> Wav.header(cut)).getMessage());

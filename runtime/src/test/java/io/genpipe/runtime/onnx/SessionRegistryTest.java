@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -143,9 +144,9 @@ class SessionRegistryTest {
         long before = onnx.liveNativeValues();
         try (BufferTensor x = BufferTensor.ofFloats(X, 2, 4);
                 BufferTensor y = BufferTensor.allocate(DType.FLOAT32, 2, 4);
-                io.genpipe.api.spi.ModelOutputs rest = model.run(Map.of("x", x), Map.of("y", y))) {
+                ModelOutputs rest = model.run(Map.of("x", x), Map.of("y", y))) {
             assertArrayEquals(Fixtures.affineY(X), y.toFloatArray(), 1e-6f);
-            assertEquals(java.util.Set.of("s"), rest.names());
+            assertEquals(Set.of("s"), rest.names());
             assertTrue(rest.get("s").isNative());
             float[] ys = Fixtures.affineY(X);
             assertArrayEquals(

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genpipe.runtime.Genpipe;
+import io.genpipe.runtime.builtin.Walks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -75,9 +76,9 @@ class BuiltinStepsTest {
     void slerpKeepsTheNormBetweenEqualNormLatents() {
         float[] a = {3, 0, 0};
         float[] b = {0, 3, 0};
-        float[] mid = io.genpipe.runtime.builtin.Walks.interpolate(a, b, 0.5, true);
+        float[] mid = Walks.interpolate(a, b, 0.5, true);
         assertEquals(3, Math.sqrt(mid[0] * mid[0] + mid[1] * mid[1] + mid[2] * mid[2]), 1e-6);
-        float[] lerp = io.genpipe.runtime.builtin.Walks.interpolate(a, b, 0.5, false);
+        float[] lerp = Walks.interpolate(a, b, 0.5, false);
         assertEquals(3 / Math.sqrt(2), Math.sqrt(lerp[0] * lerp[0] + lerp[1] * lerp[1]), 1e-6);
     }
 }

@@ -12,6 +12,7 @@ import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -76,7 +77,7 @@ class PipelineRunnerTest {
                 Files.readAllBytes(dir.resolve("a/rows.jsonl")), Files.readAllBytes(dir.resolve("b/rows.jsonl")));
         Path other = write("other.yaml", FLOW.replace("seed: 42", "seed: 43"));
         run(other, dir.resolve("c"));
-        assertFalse(java.util.Arrays.equals(
+        assertFalse(Arrays.equals(
                 Files.readAllBytes(dir.resolve("a/rows.jsonl")), Files.readAllBytes(dir.resolve("c/rows.jsonl"))));
     }
 

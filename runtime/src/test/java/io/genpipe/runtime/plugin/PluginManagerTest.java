@@ -15,11 +15,13 @@ import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.spi.ComponentFactory;
 import io.genpipe.runtime.Genpipe;
+import io.genpipe.runtime.step.StepKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -331,7 +333,7 @@ class PluginManagerTest {
                 .build(dir.resolve("demo.jar"));
         try (PluginSet set = PluginManager.forHost().load(false, dir)) {
             ClassLoader loader = set.plugins().get(0).classLoader();
-            assertEquals(io.genpipe.api.Scorer.class, loader.loadClass("io.genpipe.api.Scorer"));
+            assertEquals(Scorer.class, loader.loadClass("io.genpipe.api.Scorer"));
             assertThrows(ClassNotFoundException.class, () -> loader.loadClass("io.genpipe.runtime.Genpipe"));
             assertThrows(ClassNotFoundException.class, () -> loader.loadClass("com.google.inject.Guice"));
             assertThrows(ClassNotFoundException.class, () -> loader.loadClass("ai.onnxruntime.OrtEnvironment"));
@@ -344,9 +346,8 @@ class PluginManagerTest {
         plugin("demo")
                 .source("demo.DemoPlugin", scorerPlugin("demo", "DemoPlugin", "filter"))
                 .build(dir.resolve("demo.jar"));
-        io.genpipe.api.GenpipeException e = org.junit.jupiter.api.Assertions.assertThrows(
-                io.genpipe.api.GenpipeException.class,
-                () -> Genpipe.builder().pluginsDir(dir).build());
+        GenpipeException e = Assertions.assertThrows(
+                GenpipeException.class, () -> Genpipe.builder().pluginsDir(dir).build());
         assertEquals(
                 "the scorer 'filter' of plugin 'demo' 1.0.0 (" + dir.resolve("demo.jar")
                         + ") has the name of a built-in" + " step; rename the component",
@@ -356,12 +357,11 @@ class PluginManagerTest {
     @Test
     void theCatalogListsBuiltinStepsAndComponentsTogether() {
         try (Genpipe genpipe = Genpipe.builder().build()) {
-            java.util.List<String> names = genpipe.catalog().names();
+            List<String> names = genpipe.catalog().names();
             assertEquals("idx-source", names.get(0));
-            org.junit.jupiter.api.Assertions.assertTrue(
-                    names.contains("flag-quantile") && names.contains("gaussian"), names.toString());
+            Assertions.assertTrue(names.contains("flag-quantile") && names.contains("gaussian"), names.toString());
             assertEquals(
-                    io.genpipe.runtime.step.StepKind.GLOBAL,
+                    StepKind.GLOBAL,
                     genpipe.catalog().steps().get("flag-quantile").execution());
         }
     }

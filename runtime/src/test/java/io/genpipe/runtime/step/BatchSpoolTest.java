@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
+import io.genpipe.api.data.DType;
 import io.genpipe.api.data.RowMeta;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ class BatchSpoolTest {
             flags[i] = (byte) (from + i);
             meta.add(RowMeta.of("r" + (from + i)).withLabel(i % 3));
         }
-        BufferTensor u8 = BufferTensor.allocate(io.genpipe.api.data.DType.UINT8, n);
+        BufferTensor u8 = BufferTensor.allocate(DType.UINT8, n);
         u8.buffer().put(flags);
         return Batch.builder(n)
                 .column("image", BufferTensor.ofFloats(image, n, 1, 2, 3))

@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.RowMeta;
+import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.pipeline.PipelineDefinition;
 import io.genpipe.runtime.pipeline.PipelineReader;
 import io.genpipe.runtime.pipeline.PipelineRunner;
 import io.genpipe.runtime.pipeline.PipelineValidator;
+import io.genpipe.runtime.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -63,7 +65,7 @@ class RebatcherTest {
 
     @Test
     void aComponentStepMicroBatchesToItsOwnSize(@TempDir Path dir) throws Exception {
-        Files.write(dir.resolve("affine.onnx"), io.genpipe.runtime.testing.Fixtures.affineBytes());
+        Files.write(dir.resolve("affine.onnx"), Fixtures.affineBytes());
         String base = "batchSize: 64\nsteps:\n  - id: z\n    use: gaussian\n    with: {dim: 4, column: x, rows: 1000}\n"
                 + "  - id: m\n    use: onnx-model\n    inputs: [z]\n    with: {model: affine.onnx%s}\n"
                 + "  - id: rows\n    use: jsonl-sink\n    inputs: [m]\n";
@@ -71,10 +73,9 @@ class RebatcherTest {
         String[] extra = {"", ", batchSize: 100"};
         for (int i = 0; i < 2; i++) {
             Path file = dir.resolve("p" + i + ".yaml");
-            Files.writeString(file, String.format(base, extra[i]));
+            Files.writeString(file, base.replace("%s", extra[i]));
             PipelineDefinition d = new PipelineReader().read(file);
-            try (io.genpipe.runtime.Genpipe genpipe =
-                    io.genpipe.runtime.Genpipe.builder().baseDir(dir).build()) {
+            try (Genpipe genpipe = Genpipe.builder().baseDir(dir).build()) {
                 new PipelineRunner(genpipe, line -> {})
                         .run(new PipelineValidator(genpipe).validate(d), dir.resolve("out" + i));
             }

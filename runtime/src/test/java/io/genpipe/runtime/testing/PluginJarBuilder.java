@@ -2,6 +2,8 @@ package io.genpipe.runtime.testing;
 
 import io.genpipe.api.ApiVersion;
 import io.genpipe.api.spi.GenpipePlugin;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -139,15 +141,9 @@ public final class PluginJarBuilder {
         cp.add(apiLocation().toString());
         classPath.forEach(p -> cp.add(p.toString()));
         List<String> args = new ArrayList<>(List.of(
-                "--release",
-                "17",
-                "-proc:none",
-                "-d",
-                classes.toString(),
-                "-cp",
-                String.join(java.io.File.pathSeparator, cp)));
+                "--release", "17", "-proc:none", "-d", classes.toString(), "-cp", String.join(File.pathSeparator, cp)));
         args.addAll(files);
-        java.io.ByteArrayOutputStream errors = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
         int rc = javac.run(null, errors, errors, args.toArray(new String[0]));
         if (rc != 0) {
             throw new IllegalStateException("plugin sources did not compile:\n" + errors);

@@ -14,8 +14,10 @@ import io.genpipe.runtime.step.Columns;
 import io.genpipe.runtime.step.Numbers;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepContext;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The {@code accuracy} built-in step: the share of rows whose predicted class equals their label, per class and overall, with the confusion matrix (global).
@@ -47,8 +49,8 @@ public final class AccuracyEval {
 
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                        Map<Integer, long[]> perClass = new java.util.TreeMap<>();
-                        Map<Integer, Map<Long, Long>> confusion = new java.util.TreeMap<>();
+                        Map<Integer, long[]> perClass = new TreeMap<>();
+                        Map<Integer, Map<Long, Long>> confusion = new TreeMap<>();
                         long right = 0;
                         long total = 0;
                         for (Batch next = inputs.get(0).next();
@@ -66,7 +68,7 @@ public final class AccuracyEval {
                                     long[] counts = perClass.computeIfAbsent(m.label(), k -> new long[2]);
                                     boolean hit = predicted[r] == m.label();
                                     confusion
-                                            .computeIfAbsent(m.label(), k -> new java.util.TreeMap<>())
+                                            .computeIfAbsent(m.label(), k -> new TreeMap<>())
                                             .merge(predicted[r], 1L, Long::sum);
                                     counts[0] += hit ? 1 : 0;
                                     counts[1]++;
@@ -83,7 +85,7 @@ public final class AccuracyEval {
                         perClass.forEach((label, c) -> context.metric(
                                 metric + "PerClass", Integer.toString(label), Numbers.round((double) c[0] / c[1])));
                         confusion.forEach((label, row) -> {
-                            Map<String, Object> counts = new java.util.LinkedHashMap<>();
+                            Map<String, Object> counts = new LinkedHashMap<>();
                             row.forEach((pred, n) -> counts.put(Long.toString(pred), n));
                             context.metric(metric + "Confusion", Integer.toString(label), counts);
                         });

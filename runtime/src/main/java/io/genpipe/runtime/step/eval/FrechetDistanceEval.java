@@ -7,6 +7,7 @@ import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.Tensor;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
+import io.genpipe.runtime.eval.FrechetDistance;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
@@ -108,7 +109,7 @@ public final class FrechetDistanceEval {
                         context.metric(
                                 p.getString("metric"),
                                 null,
-                                Numbers.round(io.genpipe.runtime.eval.FrechetDistance.compute(
+                                Numbers.round(FrechetDistance.compute(
                                         first.values(), first.rows, second.values(), second.rows, first.d)));
                     }
                 });

@@ -1,5 +1,6 @@
 package io.genpipe.runtime.step.sink;
 
+import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.ParameterSpec;
@@ -13,6 +14,7 @@ import io.genpipe.runtime.step.OutputPaths;
 import io.genpipe.runtime.step.SinkStep;
 import io.genpipe.runtime.step.StepContext;
 import java.io.BufferedWriter;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,8 +86,8 @@ public final class CsvSink {
                                     }
                                 }
                             }
-                        } catch (java.io.IOException e) {
-                            throw new io.genpipe.api.GenpipeException(
+                        } catch (IOException e) {
+                            throw new GenpipeException(
                                     "cannot write " + context.outputFolder().relativize(file) + ": " + e.getMessage(),
                                     e);
                         }

@@ -15,6 +15,8 @@ import io.genpipe.runtime.step.Columns;
 import io.genpipe.runtime.step.OutputPaths;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepContext;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -63,11 +65,11 @@ public final class IdxSink {
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
                         // rows stream to a body file; the header (which needs the count) is written at the end
                         Path body = Files.createTempFile(context.outputFolder(), ".idx-", ".body");
-                        java.io.ByteArrayOutputStream labels = new java.io.ByteArrayOutputStream();
+                        ByteArrayOutputStream labels = new ByteArrayOutputStream();
                         int n = 0;
                         long h = 0;
                         long w = 0;
-                        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(body))) {
+                        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(body))) {
                             for (Batch next = inputs.get(0).next();
                                     next != null;
                                     next = inputs.get(0).next()) {
@@ -93,8 +95,8 @@ public final class IdxSink {
                                     n += b.rows();
                                 }
                             }
-                        } catch (java.io.IOException e) {
-                            throw new io.genpipe.api.GenpipeException(
+                        } catch (IOException e) {
+                            throw new GenpipeException(
                                     "cannot write " + p.getString("images") + ": " + e.getMessage(), e);
                         }
                         try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(Files.newOutputStream(
@@ -104,7 +106,7 @@ public final class IdxSink {
                             out.writeInt((int) h);
                             out.writeInt((int) w);
                             Files.copy(body, out);
-                        } catch (java.io.IOException e) {
+                        } catch (IOException e) {
                             throw new GenpipeException(
                                     "cannot write " + p.getString("images") + ": " + e.getMessage(), e);
                         } finally {

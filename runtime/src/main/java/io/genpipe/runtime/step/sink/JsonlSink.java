@@ -1,5 +1,6 @@
 package io.genpipe.runtime.step.sink;
 
+import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.DType;
 import io.genpipe.api.data.RowMeta;
@@ -15,12 +16,16 @@ import io.genpipe.runtime.step.OutputPaths;
 import io.genpipe.runtime.step.SinkStep;
 import io.genpipe.runtime.step.StepContext;
 import java.io.BufferedWriter;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The {@code jsonl-sink} built-in step: one JSON line per row: id, label, source, score, the row's tags and every one-number-per-row column.
@@ -29,7 +34,7 @@ public final class JsonlSink {
 
     private JsonlSink() {}
 
-    private static final java.util.Set<String> JSONL_FIXED = java.util.Set.of("id", "label", "source", "score");
+    private static final Set<String> JSONL_FIXED = Set.of("id", "label", "source", "score");
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
@@ -56,7 +61,7 @@ public final class JsonlSink {
                                     next = inputs.get(0).next()) {
                                 try (Batch b = next) {
                                     Map<String, double[]> scalars = new LinkedHashMap<>();
-                                    java.util.Set<String> whole = new java.util.HashSet<>();
+                                    Set<String> whole = new HashSet<>();
                                     for (String name : b.columnNames()) {
                                         Tensor t = b.column(name);
                                         if (t.shape().length == 1) {
@@ -78,8 +83,7 @@ public final class JsonlSink {
                                         if (m.score() != null) {
                                             line.append(",\"score\":").append(Json.number(m.score()));
                                         }
-                                        for (String tag :
-                                                new java.util.TreeSet<>(m.tags().keySet())) {
+                                        for (String tag : new TreeSet<>(m.tags().keySet())) {
                                             if (!JSONL_FIXED.contains(tag) && !scalars.containsKey(tag)) {
                                                 line.append(',')
                                                         .append(Json.quote(tag))
@@ -102,8 +106,8 @@ public final class JsonlSink {
                                     }
                                 }
                             }
-                        } catch (java.io.IOException e) {
-                            throw new io.genpipe.api.GenpipeException(
+                        } catch (IOException e) {
+                            throw new GenpipeException(
                                     "cannot write " + context.outputFolder().relativize(file) + ": " + e.getMessage(),
                                     e);
                         }

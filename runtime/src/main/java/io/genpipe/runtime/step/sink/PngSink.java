@@ -1,5 +1,6 @@
 package io.genpipe.runtime.step.sink;
 
+import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
@@ -14,6 +15,7 @@ import io.genpipe.runtime.step.OutputPaths;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepContext;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -78,8 +80,8 @@ public final class PngSink {
                                     Path file = dir.resolve(name);
                                     try {
                                         ImageIO.write(img, "png", file.toFile());
-                                    } catch (java.io.IOException e) {
-                                        throw new io.genpipe.api.GenpipeException(
+                                    } catch (IOException e) {
+                                        throw new GenpipeException(
                                                 "cannot write "
                                                         + context.outputFolder().relativize(file) + ": "
                                                         + e.getMessage(),

@@ -13,6 +13,7 @@ import io.genpipe.runtime.step.OutputPaths;
 import io.genpipe.runtime.step.SinkStep;
 import io.genpipe.runtime.step.StepContext;
 import java.io.BufferedWriter;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,8 +59,8 @@ public final class TextSink {
                                     }
                                 }
                             }
-                        } catch (java.io.IOException e) {
-                            throw new io.genpipe.api.GenpipeException(
+                        } catch (IOException e) {
+                            throw new GenpipeException(
                                     "cannot write " + context.outputFolder().relativize(file) + ": " + e.getMessage(),
                                     e);
                         }

@@ -12,10 +12,12 @@ import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.OutputPaths;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepContext;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -79,7 +81,7 @@ public final class WavSink {
                                             Path file = dir.resolve(name);
                                             try {
                                                 Wav.write(file, audio, r * width, n, p.getInt("sampleRate"));
-                                            } catch (java.io.IOException e) {
+                                            } catch (IOException e) {
                                                 throw new GenpipeException(
                                                         "cannot write "
                                                                 + context.outputFolder()
@@ -97,6 +99,6 @@ public final class WavSink {
     /** The row id as a file name: unsafe characters replaced, {@code .wav} appended unless it ends so. */
     static String fileName(String id) {
         String safe = OutputPaths.safeName(id);
-        return safe.toLowerCase(java.util.Locale.ROOT).endsWith(".wav") ? safe : safe + ".wav";
+        return safe.toLowerCase(Locale.ROOT).endsWith(".wav") ? safe : safe + ".wav";
     }
 }

@@ -53,7 +53,7 @@ public final class CsvSource {
                             int line = 1;
 
                             @Override
-                            public RecordSource.Record next(int index) throws IOException {
+                            public RecordSource.ParsedRecord next(int index) throws IOException {
                                 String text;
                                 do {
                                     text = Lines.read(r, file);

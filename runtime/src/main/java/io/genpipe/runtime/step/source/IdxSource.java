@@ -14,6 +14,7 @@ import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepContext;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -40,7 +41,7 @@ public final class IdxSource {
                     long[] dims = images.dims();
                     if (images.dtype() != DType.UINT8 || dims.length != 3) {
                         throw new GenpipeException("images: " + images.path() + " holds " + images.dtype()
-                                + java.util.Arrays.toString(dims) + ", not uint8 images [n, height, width]");
+                                + Arrays.toString(dims) + ", not uint8 images [n, height, width]");
                     }
                     int[] labels = p.findPath("labels")
                             .map(l -> IdxFile.read(l).toLabels())

@@ -40,7 +40,7 @@ public final class JsonlSource {
                             int line;
 
                             @Override
-                            public RecordSource.Record next(int index) throws IOException {
+                            public RecordSource.ParsedRecord next(int index) throws IOException {
                                 String text;
                                 do {
                                     text = Lines.read(r, file);

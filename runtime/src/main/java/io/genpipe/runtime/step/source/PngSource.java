@@ -19,8 +19,11 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * The {@code png-source} built-in step: grayscale images from a folder of PNG files, sorted by name, as float32[batch,1,h,w] in [0, 1].
@@ -70,12 +73,12 @@ public final class PngSource {
 
     /** Reads only the header's width and height, and refuses an image above {@link #MAX_SIDE}. */
     private static void checkSize(Path file) {
-        try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            java.util.Iterator<javax.imageio.ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {
                 throw new GenpipeException(file + " is not a readable PNG");
             }
-            javax.imageio.ImageReader reader = readers.next();
+            ImageReader reader = readers.next();
             try {
                 reader.setInput(in);
                 int w = reader.getWidth(0);

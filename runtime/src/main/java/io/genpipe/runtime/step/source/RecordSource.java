@@ -8,6 +8,7 @@ import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
+import io.genpipe.api.spi.Parameters;
 import io.genpipe.api.text.TextRows;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** What csv-source and jsonl-source share: records parsed one by one, batched into rows. */
 final class RecordSource {
@@ -25,11 +27,11 @@ final class RecordSource {
     private RecordSource() {}
 
     /** One parsed record: id, label, numeric values, text. */
-    record Record(String id, Integer label, float[] values, String text) {}
+    record ParsedRecord(String id, Integer label, float[] values, String text) {}
 
     /** Streams records as batches; the reader is opened when the step runs. */
     interface Reader {
-        Record next(int index) throws IOException;
+        ParsedRecord next(int index) throws IOException;
 
         void close() throws IOException;
     }
@@ -51,8 +53,8 @@ final class RecordSource {
                 try {
                     int index = 0;
                     while (true) {
-                        List<Record> records = new ArrayList<>();
-                        Record r;
+                        List<ParsedRecord> records = new ArrayList<>();
+                        ParsedRecord r;
                         while (records.size() < context.batchSize() && (r = reader.next(index)) != null) {
                             records.add(r);
                             index++;
@@ -63,7 +65,7 @@ final class RecordSource {
                         List<RowMeta> meta = new ArrayList<>();
                         float[] values = new float[records.size() * width];
                         for (int i = 0; i < records.size(); i++) {
-                            Record rec = records.get(i);
+                            ParsedRecord rec = records.get(i);
                             Map<String, String> tags =
                                     rec.text() == null ? Map.of() : Map.of(TextRows.TEXT, rec.text());
                             meta.add(new RowMeta(
@@ -115,7 +117,7 @@ final class RecordSource {
             this.text = text;
         }
 
-        static Fields of(io.genpipe.api.spi.Parameters p, List<String> header, Path file) {
+        static Fields of(Parameters p, List<String> header, Path file) {
             String[] values = p.has("values") ? p.getStringList("values").toArray(new String[0]) : new String[0];
             String label = p.findString("label").orElse(null);
             String id = p.findString("id").orElse(null);
@@ -137,7 +139,7 @@ final class RecordSource {
             return new Fields(values, label, id, text);
         }
 
-        Record record(java.util.function.Function<String, String> get, String where) {
+        ParsedRecord record(Function<String, String> get, String where) {
             float[] v = new float[values.length];
             for (int i = 0; i < values.length; i++) {
                 String cell = get.apply(values[i]);
@@ -158,7 +160,7 @@ final class RecordSource {
                             + (cell == null ? "missing" : "'" + cell + "'") + ", not an integer");
                 }
             }
-            return new Record(id == null ? null : get.apply(id), l, v, text == null ? null : get.apply(text));
+            return new ParsedRecord(id == null ? null : get.apply(id), l, v, text == null ? null : get.apply(text));
         }
     }
 }

@@ -37,12 +37,14 @@ public final class TextSource {
                         BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
                         return new RecordSource.Reader() {
                             @Override
-                            public RecordSource.Record next(int index) throws IOException {
+                            public RecordSource.ParsedRecord next(int index) throws IOException {
                                 String text;
                                 do {
                                     text = Lines.read(r, file);
                                 } while (text != null && text.isBlank());
-                                return text == null ? null : new RecordSource.Record(null, null, new float[0], text);
+                                return text == null
+                                        ? null
+                                        : new RecordSource.ParsedRecord(null, null, new float[0], text);
                             }
 
                             @Override

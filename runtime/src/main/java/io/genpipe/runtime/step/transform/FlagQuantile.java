@@ -13,6 +13,7 @@ import io.genpipe.runtime.step.PassThroughStep;
 import io.genpipe.runtime.step.SideValue;
 import io.genpipe.runtime.step.StepContext;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -146,8 +147,8 @@ public final class FlagQuantile {
                                     published.put(key, thresholds.get(group));
                                     counts.put(key, (long) flagged.getOrDefault(group, 0));
                                 }
-                                context.publish(THRESHOLDS.name(), java.util.Collections.unmodifiableMap(published));
-                                context.publish(COUNTS.name(), java.util.Collections.unmodifiableMap(counts));
+                                context.publish(THRESHOLDS.name(), Collections.unmodifiableMap(published));
+                                context.publish(COUNTS.name(), Collections.unmodifiableMap(counts));
                                 for (int i = 0; i < held.batches(); i++) {
                                     output.emit(held.read(i, decided.set(i, null)));
                                 }

@@ -9,6 +9,7 @@ import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.data.Tensor;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
+import io.genpipe.runtime.builtin.Walks;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
@@ -16,6 +17,7 @@ import io.genpipe.runtime.step.Columns;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepContext;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -88,15 +90,14 @@ public final class Interpolate {
                                     List<float[]> rows = new ArrayList<>();
                                     List<RowMeta> meta = new ArrayList<>();
                                     for (int r = 0; r < b.rows(); r++) {
-                                        float[] v = java.util.Arrays.copyOfRange(all, r * d, (r + 1) * d);
+                                        float[] v = Arrays.copyOfRange(all, r * d, (r + 1) * d);
                                         if (pending == null) {
                                             pending = v;
                                             pendingMeta = b.meta(r);
                                             continue;
                                         }
                                         for (int k = 0; k < steps; k++) {
-                                            rows.add(io.genpipe.runtime.builtin.Walks.interpolate(
-                                                    pending, v, (double) k / (steps - 1), slerp));
+                                            rows.add(Walks.interpolate(pending, v, (double) k / (steps - 1), slerp));
                                             meta.add(RowMeta.of(pendingMeta.id() + "~"
                                                             + b.meta(r).id() + "-" + k)
                                                     .withSource(context.stepId()));

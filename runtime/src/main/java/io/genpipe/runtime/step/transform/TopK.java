@@ -11,6 +11,7 @@ import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.PassThroughStep;
 import io.genpipe.runtime.step.StepContext;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
 
@@ -51,8 +52,8 @@ public final class TopK {
                             // a min-heap of single-row batches: memory is k rows whatever the input size; on
                             // equal scores the later row counts as lower, so ties keep the earlier rows
                             record Ranked(Batch row, double score, long seq) {}
-                            java.util.Comparator<Ranked> lowFirst = java.util.Comparator.comparingDouble(Ranked::score)
-                                    .thenComparing(Ranked::seq, java.util.Comparator.reverseOrder());
+                            Comparator<Ranked> lowFirst = Comparator.comparingDouble(Ranked::score)
+                                    .thenComparing(Ranked::seq, Comparator.reverseOrder());
                             PriorityQueue<Ranked> best = new PriorityQueue<>(lowFirst);
                             long seq = 0;
                             try {

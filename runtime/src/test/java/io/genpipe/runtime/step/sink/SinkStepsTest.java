@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.RowMeta;
+import io.genpipe.runtime.audio.Spectrogram;
 import io.genpipe.runtime.io.IdxFile;
+import io.genpipe.runtime.io.Wav;
 import io.genpipe.runtime.step.StepHarness;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -147,9 +149,9 @@ class SinkStepsTest {
             audio[8000 + t] = t < 4000 ? (float) (0.25 * Math.sin(2 * Math.PI * 2000 * t / 8000.0 + 0.3)) : 0.9f;
         }
         return Batch.builder(2)
-                .meta(List.of(io.genpipe.api.data.RowMeta.of("one kHz"), io.genpipe.api.data.RowMeta.of("two.wav")))
-                .column("audio", io.genpipe.api.data.BufferTensor.ofFloats(audio, 2, 8000))
-                .column("length", io.genpipe.api.data.BufferTensor.ofLongs(new long[] {8000, 4000}, 2))
+                .meta(List.of(RowMeta.of("one kHz"), RowMeta.of("two.wav")))
+                .column("audio", BufferTensor.ofFloats(audio, 2, 8000))
+                .column("length", BufferTensor.ofLongs(new long[] {8000, 4000}, 2))
                 .build();
     }
 
@@ -160,18 +162,13 @@ class SinkStepsTest {
         StepHarness.of(WavSink.definition(), Map.of("folder", "wavs"), dir)
                 .run(List.of(in))
                 .close();
-        assertArrayEquals(
-                io.genpipe.runtime.io.Wav.pcm16(audio, 0, 8000, 8000),
-                Files.readAllBytes(dir.resolve("wavs/one_kHz.wav")));
-        assertArrayEquals(
-                io.genpipe.runtime.io.Wav.pcm16(audio, 8000, 4000, 8000),
-                Files.readAllBytes(dir.resolve("wavs/two.wav")));
+        assertArrayEquals(Wav.pcm16(audio, 0, 8000, 8000), Files.readAllBytes(dir.resolve("wavs/one_kHz.wav")));
+        assertArrayEquals(Wav.pcm16(audio, 8000, 4000, 8000), Files.readAllBytes(dir.resolve("wavs/two.wav")));
     }
 
     @Test
     void spectrogramDrawsOnePanelPerRowWithTheTonesWhereTheyBelong() throws Exception {
-        double[][] db = io.genpipe.runtime.audio.Spectrogram.decibels(
-                tones().column("audio").toFloatArray(), 0, 8000, 256, 64);
+        double[][] db = Spectrogram.decibels(tones().column("audio").toFloatArray(), 0, 8000, 256, 64);
         assertEquals(1 + (8000 - 256 + 63) / 64, db.length);
         int peak = 0;
         for (int k = 0; k < db[10].length; k++) {

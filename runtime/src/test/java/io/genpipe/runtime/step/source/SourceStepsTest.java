@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.text.TextRows;
+import io.genpipe.runtime.io.Wav;
 import io.genpipe.runtime.step.StepHarness;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -142,8 +144,8 @@ class SourceStepsTest {
     @Test
     void wavSourceReadsAFolderIntoZeroPaddedRowsWithTheirLengths() throws Exception {
         Path folder = Files.createDirectories(dir.resolve("wavs"));
-        io.genpipe.runtime.io.Wav.write(folder.resolve("b.wav"), new float[] {0.5f, -0.5f, 0.25f}, 0, 3, 8000);
-        io.genpipe.runtime.io.Wav.write(folder.resolve("a.wav"), new float[] {0.125f}, 0, 1, 8000);
+        Wav.write(folder.resolve("b.wav"), new float[] {0.5f, -0.5f, 0.25f}, 0, 3, 8000);
+        Wav.write(folder.resolve("a.wav"), new float[] {0.125f}, 0, 1, 8000);
         Files.writeString(folder.resolve("readme.txt"), "not audio, not a .wav: skipped");
         try (StepHarness.Result r = StepHarness.of(WavSource.definition(), Map.of("folder", "wavs", "label", 2), dir)
                 .run()) {
@@ -175,10 +177,9 @@ class SourceStepsTest {
         for (int i = 0; i < tone.length; i++) {
             tone[i] = (float) (0.5 * Math.sin(2 * Math.PI * 500 * i / 22050.0));
         }
-        io.genpipe.runtime.io.Wav.write(folder.resolve("cd.wav"), tone, 0, tone.length, 22050);
-        io.genpipe.api.GenpipeException e = org.junit.jupiter.api.Assertions.assertThrows(
-                io.genpipe.api.GenpipeException.class,
-                () -> StepHarness.of(WavSource.definition(), Map.of("folder", "rates"), dir));
+        Wav.write(folder.resolve("cd.wav"), tone, 0, tone.length, 22050);
+        GenpipeException e = Assertions.assertThrows(
+                GenpipeException.class, () -> StepHarness.of(WavSource.definition(), Map.of("folder", "rates"), dir));
         assertEquals(
                 dir.resolve("rates/cd.wav")
                         + " is sampled at 22050 Hz; wav-source reads 8000 Hz (sampleRate: 8000); set"
@@ -190,8 +191,8 @@ class SourceStepsTest {
             assertEquals("float32[1,800]", r.outputs().get(0).column("audio").typeString());
         }
         Files.writeString(folder.resolve("fake.wav"), "<html>not audio</html>");
-        e = org.junit.jupiter.api.Assertions.assertThrows(
-                io.genpipe.api.GenpipeException.class,
+        e = Assertions.assertThrows(
+                GenpipeException.class,
                 () -> StepHarness.of(WavSource.definition(), Map.of("folder", "rates", "resample", true), dir));
         assertEquals(
                 dir.resolve("rates/fake.wav") + " is not a WAV file (it does not start with a RIFF/WAVE header)",

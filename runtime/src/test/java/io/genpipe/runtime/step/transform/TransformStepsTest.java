@@ -10,6 +10,7 @@ import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.RowMeta;
+import io.genpipe.runtime.component.ParameterException;
 import io.genpipe.runtime.step.StepHarness;
 import io.genpipe.runtime.step.StepKind;
 import java.nio.file.Path;
@@ -249,8 +250,8 @@ class TransformStepsTest {
             assertEquals(together, ids(r));
         }
         assertTrue(together.size() > 70 && together.size() < 130, together.size() + " of 200 kept");
-        io.genpipe.runtime.component.ParameterException nan = assertThrows(
-                io.genpipe.runtime.component.ParameterException.class,
+        ParameterException nan = assertThrows(
+                ParameterException.class,
                 () -> StepHarness.of(Sample.definition(), Map.of("fraction", Double.NaN), dir));
         assertEquals("parameter 'fraction' of built-in step 'sample' must be from 0 to 1, got NaN", nan.getMessage());
         try (StepHarness.Result r = StepHarness.of(Sample.definition(), Map.of("fraction", 0.5), dir)
