@@ -4,7 +4,8 @@
 
 Writes
   src/main/resources/io/genpipe/wavenet/models/wavenet.onnx       tokens int64[batch,samples] -> logits float32[batch,samples,256]
-  src/main/resources/io/genpipe/wavenet/models/wavenet-step.onnx  token int64[batch,1], state_0..15 -> logits[batch,256], state_out_0..15
+  src/main/resources/io/genpipe/wavenet/models/wavenet-step.onnx  token int64[batch,1], state_0..1 (one packed queue per
+                                                                   stack, step_graph.py) -> logits[batch,256], state_out_0..1
   src/test/resources/reference/wavenet.json   torch's greedy full-sequence decode and bits per sample of bundled clips
   train/card-wavenet.json                      sizes, sha256, validation bits per sample beside baselines, torch speed
 """
@@ -20,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 import speech
+import step_graph
 import wavenet
 from train_wavenet import load, bits_per_sample
 
@@ -65,28 +67,25 @@ def main():
     os.makedirs(MODELS, exist_ok=True)
     full_path = os.path.join(MODELS, "wavenet.onnx")
     step_path = os.path.join(MODELS, "wavenet-step.onnx")
-    n_layers = len(net.dilations)
     with torch.no_grad():
         torch.onnx.export(net, torch.randint(0, 256, (2, 600)), full_path, opset_version=17,
                           input_names=["tokens"], output_names=["logits"],
                           dynamic_axes={"tokens": {0: "batch", 1: "samples"}, "logits": {0: "batch", 1: "samples"}})
-        states = step.zero_states(2)
-        names_in = ["token"] + ["state_%d" % i for i in range(n_layers)]
-        names_out = ["logits"] + ["state_out_%d" % i for i in range(n_layers)]
-        axes = {n: {0: "batch"} for n in names_in + names_out}
-        torch.onnx.export(step, (torch.zeros(2, 1, dtype=torch.int64), *states), step_path, opset_version=17,
-                          input_names=names_in, output_names=names_out, dynamic_axes=axes)
-    for path in (full_path, step_path):
-        m = onnx.load(path)
-        m.producer_name = "genpipe-wavenet"
-        meta = {"genpipe.family": "wavenet", "genpipe.receptive_field": str(net.receptive_field()),
-                "genpipe.dilations": ",".join(str(d) for d in net.dilations), "genpipe.sample_rate": "8000"}
-        if path == step_path:
-            meta["genpipe.full_model_sha256"] = sha256(full_path)
-        for k, v in meta.items():
-            e = m.metadata_props.add()
-            e.key, e.value = k, v
-        onnx.save(m, path)
+    meta = {"genpipe.family": "wavenet", "genpipe.receptive_field": str(net.receptive_field()),
+            "genpipe.dilations": ",".join(str(d) for d in net.dilations), "genpipe.sample_rate": "8000"}
+    m = onnx.load(full_path)
+    m.producer_name = "genpipe-wavenet"
+    for k, v in meta.items():
+        e = m.metadata_props.add()
+        e.key, e.value = k, v
+    onnx.save(m, full_path)
+    # the step graph, written node by node in its lean form (step_graph.py; export_step.py re-exports it
+    # from the shipped wavenet.onnx and checks it against wavenet.Step)
+    meta["genpipe.full_model_sha256"] = sha256(full_path)
+    meta["genpipe.step.state_layout"] = "packed-per-stack"
+    meta["genpipe.step.stacks"] = ";".join(",".join(str(d) for d in st) for st in step_graph.stacks_of(net.dilations))
+    meta["genpipe.step.channels"] = str(net.residual)
+    onnx.save(step_graph.build(net, meta), step_path)
 
     # validation bits per sample and baselines, on every 4th validation clip (198 clips)
     train, val = load("train"), load("validation")
