@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,6 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * timings aside: its metrics and per-step rows must agree too). The slow ones run on a smaller
  * input through overrides, as a user would try them.
  */
+@Tag("slow")
 class DeterminismTest {
 
     @TempDir
@@ -32,7 +34,8 @@ class DeterminismTest {
 
     static Stream<Arguments> pipelines() {
         return Stream.of(
-                Arguments.of("pipelines/anomaly-augment.yaml", List.of()),
+                // the flagship on the first 4,000 images: its full size runs in PipelinesTest and SparkLocalTest
+                Arguments.of("pipelines/anomaly-augment.yaml", List.of("test.limit=4000")),
                 Arguments.of("pipelines/latent-walk.yaml", List.of()),
                 Arguments.of("pipelines/text-novelty.yaml", List.of()),
                 Arguments.of("pipelines/text-generate.yaml", List.of("generate.maxTokens=120")),

@@ -68,7 +68,7 @@ class HostileInputTest {
             assertEquals(
                     List.of(),
                     files.map(f -> f.getFileName().toString())
-                            .filter(n -> n.contains(".partial-") || n.startsWith("hs_err"))
+                            .filter(n -> n.contains(".partial-") || n.endsWith(".lock") || n.startsWith("hs_err"))
                             .toList());
         }
         return r;
@@ -282,6 +282,69 @@ class HostileInputTest {
                         + " genpipe gave up on it (plugin 'hostile' 1.0.0 (" + plugins.resolve("hostile.jar")
                         + "); is its factory or"
                         + " constructor stuck in a loop? GENPIPE_CREATE_TIMEOUT_S sets the limit)");
+    }
+
+    /**
+     * A plugin with one sampler, "hostile-sampler": {@code constructor} runs in the plugin class's
+     * constructor, {@code listing} in its samplers(), {@code sample} is the sampler's sample body.
+     */
+    private void hostileSampler(String constructor, String listing, String sample) throws Exception {
+        String src = "package hostile;\n"
+                + "import io.genpipe.api.*;\nimport io.genpipe.api.data.*;\nimport io.genpipe.api.spi.*;\n"
+                + "import java.util.List;\n"
+                + "public final class HostilePlugin implements GenpipePlugin {\n"
+                + "  public HostilePlugin() { " + constructor + " }\n"
+                + "  public List<SamplerFactory> samplers() {\n"
+                + "    " + listing + "\n"
+                + "    return List.of(SamplerFactory.of(\"hostile-sampler\", \"misbehaves\", List.of(), (p, c) ->\n"
+                + "      new Sampler() {\n"
+                + "        public List<PortSpec> inputs() { return List.of(); }\n"
+                + "        public List<PortSpec> outputs() {\n"
+                + "          return List.of(PortSpec.of(\"x\", DType.FLOAT32, \"batch\", 2)); }\n"
+                + "        public Batch sample(Batch b, RandomSource r) { " + sample + " }\n"
+                + "      }));\n"
+                + "  }\n"
+                + "}\n";
+        plugin("hostile").source("hostile.HostilePlugin", src).build(plugins.resolve("hostile.jar"));
+    }
+
+    private static final String SPIN = "while (System.nanoTime() > 0) { Thread.onSpinWait(); }";
+
+    private static final String SAMPLE = "steps:\n  - id: z\n    use: hostile-sampler\n    with: {rows: 10}\n"
+            + "  - id: rows\n    use: jsonl-sink\n    inputs: [z]\n";
+
+    @Test
+    void aPluginStuckInItsConstructorIsNamedAndSkippedByDoctorAndRefusedByRun() throws Exception {
+        hostileSampler(SPIN, "", "return null;");
+        Map<String, String> env = Map.of("GENPIPE_PLUGIN_LOAD_TIMEOUT_S", "2");
+        String named = "Plugin 'hostile' (" + plugins.resolve("hostile.jar") + "): creating hostile.HostilePlugin did"
+                + " not return within 2 s, so genpipe gave up on the plugin (a plugin's constructor and listing"
+                + " methods must do no work: load models in a factory's create(); GENPIPE_PLUGIN_LOAD_TIMEOUT_S sets"
+                + " the limit)";
+        Repo.Run doctor = genpipe(env, "doctor", "--plugins-dir", plugins.toString());
+        assertEquals(1, doctor.exitCode(), doctor.err());
+        assertTrue((doctor.out() + doctor.err()).contains(named), doctor.out() + doctor.err());
+        // the other plugins were still probed: the doctor went on without this one
+        assertTrue(doctor.out().contains("gan-generator"), doctor.out());
+        assertInvalid(run(SAMPLE, env), named);
+    }
+
+    @Test
+    void aPluginStuckListingItsComponentsIsNamed() throws Exception {
+        hostileSampler("", "if (true) { " + SPIN + " }", "return null;");
+        assertInvalid(
+                run(SAMPLE, Map.of("GENPIPE_PLUGIN_LOAD_TIMEOUT_S", "2")),
+                "Plugin 'hostile' (" + plugins.resolve("hostile.jar") + "): samplers() did not return within 2 s,"
+                        + " so genpipe gave up on the plugin");
+    }
+
+    @Test
+    void aNullBatchFromAPluginIsNamed() throws Exception {
+        hostileSampler("", "", "return null;");
+        assertFailed(
+                run(SAMPLE, Map.of()),
+                "genpipe: step 'z' failed: sampler 'hostile-sampler' (plugin 'hostile' 1.0.0) returned no batch for 10"
+                        + " draws; a sampler returns one row per draw; no output was written");
     }
 
     private String write(String yaml) throws Exception {

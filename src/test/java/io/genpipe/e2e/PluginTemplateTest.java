@@ -8,8 +8,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.genpipe.api.ApiVersion;
 import io.genpipe.runtime.BuildInfo;
+import io.genpipe.runtime.io.IdxFile;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +23,8 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the testkit: the ones this build just made), its conformance test run by that build; then its jar
  * dropped in a plugins folder and its pipeline run by {@code ./genpipe}.
  */
+@Tag("slow")
 class PluginTemplateTest {
 
     private static final Path ROOT = Repo.root();
@@ -126,7 +132,21 @@ class PluginTemplateTest {
             assertTrue(score <= previous && score > 0, "scores descend and are positive: " + rows);
             previous = score;
         }
-        assertTrue(Files.size(out.resolve("sharpest.png")) > 1000);
+        // the grid shows the 30 sharpest in the table's order: cell i is test image "images-N" of row i
+        BufferedImage grid = ImageIO.read(out.resolve("sharpest.png").toFile());
+        assertEquals(10 * (56 + 2) + 2, grid.getWidth());
+        assertEquals(3 * (56 + 2) + 2, grid.getHeight());
+        ByteBuffer test = IdxFile.read(Repo.root().resolve("data/fashion-mnist/t10k-images-idx3-ubyte.gz"))
+                .bytes();
+        for (int i = 0; i < 30; i++) {
+            String id = rows.get(i + 1).split(",")[0];
+            int index = Integer.parseInt(id.substring("images-".length()));
+            for (int p = 0; p < 784; p++) {
+                int x = 2 + (i % 10) * 58 + 2 * (p % 28);
+                int y = 2 + (i / 10) * 58 + 2 * (p / 28);
+                assertEquals(test.get(index * 784 + p) & 0xFF, grid.getRaster().getSample(x, y, 0), id + " pixel " + p);
+            }
+        }
         assertTrue(Files.readString(out.resolve("report.html")).contains("sharpness.png"));
     }
 

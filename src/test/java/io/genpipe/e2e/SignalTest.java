@@ -1,5 +1,6 @@
 package io.genpipe.e2e;
 
+import static io.genpipe.runtime.testing.PluginJarBuilder.plugin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -17,6 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * SIGINT and SIGTERM in the middle of a run: the JVM exits without crashing (no hs_err file, exit
  * 128 + signal), and neither the output folder nor a temporary folder stays.
  */
+@Tag("slow")
 class SignalTest {
 
     @TempDir
@@ -65,6 +69,74 @@ class SignalTest {
             assertFalse(Files.exists(out), "output folder after SIG" + signal);
         }
         assertFalse(partialExists(), "temporary folder after SIG" + signal);
+    }
+
+    /**
+     * A plugin whose sampler spins and ignores interruption: SIGTERM still ends the run within the grace (10 s,
+     * then genpipe leaves the step behind), with 143, and leaves no output, temporary folder or lock file.
+     */
+    @Test
+    void aSignalEndsARunWhosePluginIgnoresInterruption() throws Exception {
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        String src = "package spin;\n"
+                + "import io.genpipe.api.*;\nimport io.genpipe.api.data.*;\nimport io.genpipe.api.spi.*;\n"
+                + "import java.util.List;\n"
+                + "public final class SpinPlugin implements GenpipePlugin {\n"
+                + "  public List<SamplerFactory> samplers() {\n"
+                + "    return List.of(SamplerFactory.of(\"spin\", \"never returns\", List.of(), (p, c) ->\n"
+                + "      new Sampler() {\n"
+                + "        public List<PortSpec> inputs() { return List.of(); }\n"
+                + "        public List<PortSpec> outputs() {\n"
+                + "          return List.of(PortSpec.of(\"x\", DType.FLOAT32, \"batch\", 2)); }\n"
+                + "        public Batch sample(Batch b, RandomSource r) {\n"
+                + "          while (System.nanoTime() > 0) { Thread.onSpinWait(); }\n"
+                + "          return null;\n"
+                + "        }\n"
+                + "      }));\n"
+                + "  }\n"
+                + "}\n";
+        plugin("spin").source("spin.SpinPlugin", src).build(plugins.resolve("spin.jar"));
+        Files.writeString(
+                dir.resolve("p.yaml"),
+                "steps:\n  - id: z\n    use: spin\n    with: {rows: 10}\n  - id: rows\n    use: jsonl-sink\n"
+                        + "    inputs: [z]\n");
+        Path out = dir.resolve("runs/flagship");
+        ProcessBuilder pb = new ProcessBuilder(
+                        Repo.root().resolve("genpipe").toString(),
+                        "run",
+                        "p.yaml",
+                        "--out",
+                        out.toString(),
+                        "--plugins-dir",
+                        plugins.toString())
+                .directory(dir.toFile())
+                .redirectOutput(dir.resolve("stdout.txt").toFile())
+                .redirectError(dir.resolve("stderr.txt").toFile());
+        pb.environment().put("GENPIPE_NO_BUILD", "1");
+        Process p = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!partialExists() && p.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        Thread.sleep(500); // the sampler is spinning now
+        assertTrue(p.isAlive(), Files.readString(dir.resolve("stderr.txt")));
+        long signalled = System.nanoTime();
+        new ProcessBuilder("kill", "-TERM", Long.toString(p.pid()))
+                .inheritIO()
+                .start()
+                .waitFor();
+        assertTrue(p.waitFor(40, TimeUnit.SECONDS), "genpipe did not exit after SIGTERM");
+        double seconds = (System.nanoTime() - signalled) / 1e9;
+        String err = Files.readString(dir.resolve("stderr.txt"));
+        assertEquals(143, p.exitValue(), err);
+        assertTrue(seconds < 20, "took " + seconds + " s after the signal");
+        assertTrue(
+                err.contains("genpipe: run stopped by a signal (step z did not stop within 10 s and was left running);"
+                        + " no output was written"),
+                err);
+        assertFalse(Files.exists(out), "output folder after SIGTERM");
+        assertFalse(partialExists(), "temporary folder after SIGTERM");
+        assertFalse(Files.exists(dir.resolve("runs/.flagship.lock")), "lock file after SIGTERM");
     }
 
     private boolean partialExists() throws Exception {

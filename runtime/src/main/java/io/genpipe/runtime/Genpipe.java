@@ -27,6 +27,7 @@ import io.genpipe.runtime.onnx.OnnxRuntime;
 import io.genpipe.runtime.onnx.OptimizationLevel;
 import io.genpipe.runtime.onnx.SessionRegistry;
 import io.genpipe.runtime.onnx.SessionSettings;
+import io.genpipe.runtime.onnx.ThreadPool;
 import io.genpipe.runtime.pipeline.PipelineDefinition;
 import io.genpipe.runtime.pipeline.PipelineHost;
 import io.genpipe.runtime.plugin.LoadedPlugin;
@@ -43,6 +44,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -168,9 +170,9 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
                 .withOnMissingDevice(MissingDevicePolicy.parse(pipeline.onMissingDevice()));
         // a threadPool in the file decides; its threads size a per-session pool here (the shared
         // pool was sized when the process started ONNX Runtime); without one, as this runtime was built
-        if ("per-session".equals(pipeline.threadPool())) {
+        if (pipeline.threadPool() == ThreadPool.PER_SESSION) {
             forPipeline = forPipeline.withThreads(pipeline.threads(), 1);
-        } else if ("shared".equals(pipeline.threadPool())) {
+        } else if (pipeline.threadPool() == ThreadPool.SHARED) {
             forPipeline = forPipeline.withSharedPool(true);
         }
         T component = components.create(role, name, parameters, pipeline.folder(), forPipeline, pipeline.seed());
@@ -396,68 +398,23 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
             return this;
         }
 
+        /** Whether sessions share the process's intra-op pool or each has its own. Default shared. */
+        public Builder threadPool(ThreadPool pool) {
+            settings = settings.withSharedPool(pool == ThreadPool.SHARED);
+            return this;
+        }
+
         /**
-         * Applies string settings, as a CLI or a properties file has them: {@code device},
-         * {@code onMissingDevice}, {@code threads} (the shared pool's size), {@code threadPool}
-         * ({@code shared} or {@code per-session}), {@code intraOpThreads}, {@code interOpThreads} (sizes
-         * of per-session pools), {@code optimization}, {@code optimizedModelCache}, {@code pluginsDir},
-         * {@code seed}.
+         * Applies string settings, as a CLI or a properties file has them: each key is one of {@link Setting}'s
+         * (its {@link Setting#key()}), its value converted and checked as that setting's builder method does.
          *
          * @throws GenpipeException for an unknown key (with a did-you-mean) or a bad value
          */
         public Builder configure(Map<String, String> values) {
-            List<String> known = List.of(
-                    "device",
-                    "onMissingDevice",
-                    "threads",
-                    "threadPool",
-                    "intraOpThreads",
-                    "interOpThreads",
-                    "optimization",
-                    "optimizedModelCache",
-                    "pluginsDir",
-                    "seed");
             for (Map.Entry<String, String> e : values.entrySet()) {
-                String v = e.getValue();
-                switch (e.getKey()) {
-                    case "device" -> device(v);
-                    case "onMissingDevice" -> onMissingDevice(v);
-                    case "threads" -> sharedThreads(integer(e.getKey(), v));
-                    case "threadPool" -> {
-                        if (v.trim().equals("shared")) {
-                            settings = settings.withSharedPool(true);
-                        } else if (v.trim().equals("per-session")) {
-                            settings = settings.withSharedPool(false);
-                        } else {
-                            throw new GenpipeException(
-                                    "Setting 'threadPool' must be shared or per-session, got '" + v + "'");
-                        }
-                    }
-                    case "intraOpThreads" -> threads(integer(e.getKey(), v), settings.interOpThreads());
-                    case "interOpThreads" -> threads(settings.intraOpThreads(), integer(e.getKey(), v));
-                    case "optimization" -> optimization(v);
-                    case "optimizedModelCache" -> optimizedModelCache(Path.of(v));
-                    case "pluginsDir" -> pluginsDir(Path.of(v));
-                    case "seed" -> seed(integer(e.getKey(), v));
-                    default ->
-                        throw new GenpipeException("Unknown setting '" + e.getKey() + "'"
-                                + DidYouMean.hint(e.getKey(), known)
-                                + " (known settings: " + String.join(", ", known) + ")");
-                }
+                Setting.of(e.getKey()).apply(this, e.getValue());
             }
             return this;
-        }
-
-        private static int integer(String key, String value) {
-            try {
-                int n = Integer.parseInt(value.trim());
-                if (n < 0) {
-                    throw new NumberFormatException();
-                }
-                return n;
-            } catch (NumberFormatException e) {
-                throw new GenpipeException("Setting '" + key + "' must be a non-negative integer, got '" + value + "'");
-            }
         }
 
         /**
@@ -473,6 +430,73 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
             } catch (RuntimeException e) {
                 plugins.close();
                 throw e;
+            }
+        }
+    }
+
+    /** The settings {@link Builder#configure} takes by name, each applied through its typed builder method. */
+    @SuppressWarnings("ImmutableEnumChecker") // each constant's function is a stateless lambda
+    public enum Setting {
+        DEVICE("device", Builder::device),
+        ON_MISSING_DEVICE("onMissingDevice", Builder::onMissingDevice),
+        THREADS("threads", (b, v) -> b.sharedThreads(count("threads", v))),
+        THREAD_POOL(
+                "threadPool",
+                (b, v) -> b.threadPool(ThreadPool.parse(v)
+                        .orElseThrow(() -> new GenpipeException(
+                                "Setting 'threadPool' must be shared or per-session, got '" + v + "'")))),
+        INTRA_OP_THREADS(
+                "intraOpThreads", (b, v) -> b.threads(count("intraOpThreads", v), b.settings.interOpThreads())),
+        INTER_OP_THREADS(
+                "interOpThreads", (b, v) -> b.threads(b.settings.intraOpThreads(), count("interOpThreads", v))),
+        OPTIMIZATION("optimization", Builder::optimization),
+        OPTIMIZED_MODEL_CACHE("optimizedModelCache", (b, v) -> b.optimizedModelCache(Path.of(v))),
+        PLUGINS_DIR("pluginsDir", (b, v) -> b.pluginsDir(Path.of(v))),
+        SEED("seed", (b, v) -> b.seed(count("seed", v)));
+
+        private final String key;
+        private final BiConsumer<Builder, String> apply;
+
+        Setting(String key, BiConsumer<Builder, String> apply) {
+            this.key = key;
+            this.apply = apply;
+        }
+
+        /** The name a properties file or {@link Builder#configure} uses. */
+        public String key() {
+            return key;
+        }
+
+        void apply(Builder builder, String value) {
+            apply.accept(builder, value);
+        }
+
+        /**
+         * The setting named {@code key}.
+         *
+         * @throws GenpipeException naming the known ones (with a did-you-mean) when there is none
+         */
+        public static Setting of(String key) {
+            List<String> known = new ArrayList<>();
+            for (Setting s : values()) {
+                if (s.key.equals(key)) {
+                    return s;
+                }
+                known.add(s.key);
+            }
+            throw new GenpipeException("Unknown setting '" + key + "'" + DidYouMean.hint(key, known)
+                    + " (known settings: " + String.join(", ", known) + ")");
+        }
+
+        private static int count(String key, String value) {
+            try {
+                int n = Integer.parseInt(value.trim());
+                if (n < 0) {
+                    throw new NumberFormatException();
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                throw new GenpipeException("Setting '" + key + "' must be a non-negative integer, got '" + value + "'");
             }
         }
     }

@@ -152,6 +152,17 @@ public final class Pipeline {
         return r == null || r.awaitCleanup(millis);
     }
 
+    /**
+     * Removes the partial output of the run in progress, if any, without waiting for it: for a process that ends
+     * now although the run's steps did not stop (plugin code that ignores interruption).
+     */
+    public void abandon() {
+        PipelineRunner r = running;
+        if (r != null) {
+            r.abandon();
+        }
+    }
+
     /** Stops the run in progress (from any thread); it ends with "run stopped by a signal". */
     public boolean cancel() {
         PipelineRunner r = running;

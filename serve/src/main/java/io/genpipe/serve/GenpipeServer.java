@@ -14,6 +14,7 @@ import io.genpipe.runtime.pipeline.PipelineException;
 import io.genpipe.runtime.pipeline.PipelinePlan;
 import io.genpipe.runtime.pipeline.PipelineRunner;
 import io.genpipe.runtime.pipeline.Problem;
+import io.genpipe.runtime.pipeline.run.RunFailure;
 import io.genpipe.runtime.step.StepKind;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -222,7 +223,7 @@ public final class GenpipeServer implements AutoCloseable {
         });
         List<PortSpec> outputs = out.outputs();
         models.put(m.name(), ServedModel.pipeline(m.name(), m.use(), in.outputs(), outputs, rows -> {
-            Batch answer = runner.runOn(plan, ref.input(), rows, ref.output());
+            Batch answer = runner.runOn(plan, ref.input(), rows, ref.output()).rows();
             return answer.rows() == 0 && !outputs.isEmpty() ? empty(outputs, answer) : answer;
         }));
         configs.put(m.name(), m);
@@ -461,6 +462,12 @@ public final class GenpipeServer implements AutoCloseable {
             Throwable cause = e.getCause();
             if (cause instanceof RequestException refused) {
                 throw refused;
+            }
+            if (cause instanceof RunFailure failure) {
+                // a served pipeline's step: what it refused is the request's fault, anything else the server's
+                throw failure.code() == RunFailure.Code.STEP_REFUSED
+                        ? new RequestException(400, "model " + name + ": " + failure.describe())
+                        : new RequestException(500, "internal error in model " + name + ": " + failure.describe());
             }
             if (cause instanceof GenpipeException) {
                 throw new RequestException(400, "model " + name + ": " + cause.getMessage());

@@ -15,7 +15,7 @@ import io.genpipe.api.data.Tensor;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.text.TokenListener;
-import io.genpipe.runtime.step.source.PngSource;
+import io.genpipe.runtime.io.Png;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -496,7 +496,7 @@ final class InferenceCodec {
                 }
                 BufferedImage img = reader.read(0);
                 reader.dispose();
-                PngSource.toGray(img, pixels, i * h * w);
+                Png.toGray(img, pixels, i * h * w);
             } catch (IOException e) {
                 throw new RequestException(
                         400, "input '" + p.name() + "' value " + i + " is not a readable PNG image: " + e.getMessage());

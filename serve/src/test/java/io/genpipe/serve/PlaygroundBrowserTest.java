@@ -21,6 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * skipped with the reason, except under CI (CI=true), where {@code .ci/run} installs it and its
  * absence fails.
  */
+@Tag("slow")
 class PlaygroundBrowserTest {
 
     static Path chromium() {

@@ -4,6 +4,7 @@ import io.genpipe.api.GenpipeException;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.Pipeline;
 import io.genpipe.runtime.pipeline.PipelinePlan;
+import io.genpipe.runtime.pipeline.run.RunFailure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -40,7 +41,7 @@ public final class ExecutorRuntime {
      * A plan of the driver's pipeline for one task, rebuilt here (or one an ended task gave back), its file
      * and models checked against the driver's; give it back with {@link #release}.
      *
-     * @throws GenpipeException naming the executor and the file or model whose bytes differ from the driver's
+     * @throws RunFailure naming the executor and the file or model whose bytes differ from the driver's
      */
     public static PipelinePlan borrow(JobSpec spec) {
         synchronized (ExecutorRuntime.class) {
@@ -52,8 +53,7 @@ public final class ExecutorRuntime {
         try {
             return build(spec);
         } catch (GenpipeException e) {
-            throw new GenpipeException(
-                    "executor " + executorId() + " cannot rebuild the pipeline: " + e.getMessage(), e);
+            throw RunFailure.engine("executor " + executorId() + " cannot rebuild the pipeline: " + e.getMessage(), e);
         }
     }
 

@@ -2,7 +2,9 @@ package io.genpipe.spark;
 
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Batch;
+import io.genpipe.runtime.pipeline.Location;
 import io.genpipe.runtime.pipeline.PipelinePlan;
+import io.genpipe.runtime.pipeline.run.RunFailure;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.Step;
 import java.io.IOException;
@@ -148,14 +150,10 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
                 long t0 = System.nanoTime();
                 try {
                     chain.get(i).run(List.of(input), emitted::add, context);
-                } catch (GenpipeException e) {
-                    emitted.forEach(Batch::close);
-                    queue.forEach(Batch::close);
-                    throw new GenpipeException("step '" + id + "' failed: " + e.getMessage(), e);
                 } catch (Exception e) {
                     emitted.forEach(Batch::close);
                     queue.forEach(Batch::close);
-                    throw new GenpipeException("step '" + id + "' failed: " + e, e);
+                    throw RunFailure.inStep(id, location(plan, id), e);
                 }
                 queue.forEach(Batch::close);
                 long rows = 0;
@@ -168,8 +166,12 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
             long position = 0;
             for (Batch b : current) {
                 if (b.rows() > 0 && first == null) {
-                    throw new GenpipeException("step '" + steps.get(steps.size() - 1) + "' emitted rows from no rows;"
-                            + " a row-wise step emits rows for the rows it reads");
+                    String last = steps.get(steps.size() - 1);
+                    throw RunFailure.inStep(
+                            last,
+                            location(plan, last),
+                            new GenpipeException(
+                                    "it emitted rows from no rows; a row-wise step emits rows for the rows it reads"));
                 }
                 for (byte[] row : RowCodec.encode(b)) {
                     out.add(new SparkRow(first.child(position++), row));
@@ -178,6 +180,14 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
         } finally {
             current.forEach(Batch::close);
         }
+    }
+
+    private static Location location(PipelinePlan plan, String id) {
+        return plan.steps().stream()
+                .filter(p -> p.id().equals(id))
+                .findFirst()
+                .map(p -> p.definition().location())
+                .orElse(null);
     }
 
     private static volatile Path scratchFolder;

@@ -5,21 +5,23 @@ import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.Pipeline;
-import io.genpipe.runtime.pipeline.OutputFolder;
 import io.genpipe.runtime.pipeline.PipelinePlan;
-import io.genpipe.runtime.pipeline.PipelineRunner;
 import io.genpipe.runtime.pipeline.RunResult;
+import io.genpipe.runtime.pipeline.run.Cancellation;
+import io.genpipe.runtime.pipeline.run.RunFailure;
+import io.genpipe.runtime.pipeline.run.RunLifecycle;
+import io.genpipe.runtime.step.Aggregation;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
+import io.genpipe.runtime.step.RowCombine;
 import io.genpipe.runtime.step.StepKind;
-import io.genpipe.runtime.step.sink.ReportSink;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,9 +29,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
@@ -57,19 +56,6 @@ import org.apache.spark.util.CollectionAccumulator;
  * Outputs go to a temporary folder renamed into place only when the whole job succeeded.
  */
 public final class SparkEngine {
-
-    /** Global steps the driver decides from metadata only; they never read a column. */
-    static final Set<String> METADATA_STEPS =
-            Set.of("flag-quantile", "top-k", "take-per-class", "take", "count", "concat", "relabel");
-
-    /** The columns an evaluation reads (it reads nothing else but the rows' metadata), from its parameters. */
-    static final Map<String, Function<Map<String, Object>, Set<String>>> EVALUATION_COLUMNS = Map.of(
-            "auroc",
-                    w -> w.get("scores") instanceof List<?> l
-                            ? new HashSet<>(l.stream().map(String::valueOf).toList())
-                            : w.get("scores") == null ? null : Set.of(String.valueOf(w.get("scores"))),
-            "accuracy", w -> Set.of(String.valueOf(w.getOrDefault("predicted", "predicted"))),
-            "frechet-distance", w -> Set.of(String.valueOf(w.getOrDefault("column", "features"))));
 
     private final Genpipe host;
     private final JavaSparkContext sc;
@@ -201,47 +187,44 @@ public final class SparkEngine {
      * @throws GenpipeException naming the step that failed; nothing is left behind
      */
     public RunResult run(Prepared prepared, Path out) {
-        long start = System.nanoTime();
-        PipelinePlan plan = prepared.plan();
-        JobSpec spec = prepared.spec();
-        Map<String, Object> metrics = new TreeMap<>();
-        Job job = new Job(plan, spec, metrics);
-        Path target;
-        try (OutputFolder folder = OutputFolder.claim(out, plan.definition().file(), log)) {
-            target = folder.target();
-            job.folder = folder.temp();
+        return new RunLifecycle(host, log)
+                .run(prepared.plan(), out, new Execution(prepared.spec()), new Cancellation());
+    }
+
+    /** How the lifecycle's steps run here: as Spark jobs planned from the step contract. */
+    private final class Execution implements RunLifecycle.Engine {
+        private final JobSpec spec;
+
+        Execution(JobSpec spec) {
+            this.spec = spec;
+        }
+
+        @Override
+        public List<RunResult.StepResult> execute(
+                PipelinePlan plan, Path folder, Map<String, Object> metrics, Cancellation cancellation) {
+            Job job = new Job(plan, spec, metrics, folder);
             try {
                 job.execute();
+                return job.results();
             } catch (RuntimeException e) {
                 throw failure(e);
             } finally {
                 job.release();
             }
-            List<RunResult.StepResult> steps = job.results();
-            Map<String, Object> engine = new LinkedHashMap<>();
+        }
+
+        @Override
+        public Map<String, Object> runJsonFields() {
             Map<String, Object> spark = new LinkedHashMap<>();
             SparkContext context = sc.sc();
             spark.put("applicationId", context.applicationId());
             spark.put("master", context.master());
             spark.put("executors", Math.max(1, context.getExecutorMemoryStatus().size() - (context.isLocal() ? 0 : 1)));
             spark.put("version", context.version());
-            engine.put("engine", "spark");
-            engine.put("spark", spark);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            List<Map<String, Object>> listed =
-                    PipelineRunner.writeRunJson(host, plan, folder.temp(), metrics, steps, seconds, engine);
-            for (PipelinePlan.Planned p : plan.steps()) {
-                if (p.step() instanceof ReportSink.ReportStep r) {
-                    try {
-                        r.write(folder.temp(), plan.definition().name(), metrics, listed);
-                    } catch (IOException e) {
-                        throw new GenpipeException(
-                                "step '" + p.id() + "' failed: cannot write report.html: " + e.getMessage(), e);
-                    }
-                }
-            }
-            folder.commit();
-            return new RunResult(target, metrics, steps, seconds);
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("engine", "spark");
+            fields.put("spark", spark);
+            return fields;
         }
     }
 
@@ -254,29 +237,17 @@ public final class SparkEngine {
         return false;
     }
 
-    /** The step's own message when a task failed with one, whatever Spark wrapped it in. */
-    private static GenpipeException failure(RuntimeException e) {
-        // a task's own failure first (Spark carries it as text, and as the cause when it could deserialize it)
-        Pattern task = Pattern.compile("GenpipeException: ((?:step '|executor )[^\\n]*)");
-        String deepest = null;
+    /**
+     * The failure to report: the run's own (a step's, on the driver or carried from a task by Spark as the cause of
+     * its exception), else the Spark job's.
+     */
+    private static RunFailure failure(Exception e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            Matcher m = task.matcher(String.valueOf(t.getMessage()));
-            if (t instanceof SparkException && m.find()) {
-                return new GenpipeException(m.group(1).strip() + "; no output was written", e);
-            }
-            if (t instanceof GenpipeException
-                    && t.getMessage() != null
-                    && (t.getMessage().startsWith("step '") || t.getMessage().startsWith("executor "))) {
-                deepest = t.getMessage();
+            if (t instanceof RunFailure f) {
+                return f;
             }
         }
-        if (deepest != null) {
-            return new GenpipeException(deepest + "; no output was written", e);
-        }
-        return new GenpipeException(
-                (e instanceof GenpipeException ? e.getMessage() : "the Spark job failed: " + e)
-                        + "; no output was written",
-                e);
+        return RunFailure.engine(e instanceof GenpipeException ? e.getMessage() : "the Spark job failed: " + e, e);
     }
 
     /** One run's state on the driver. */
@@ -292,12 +263,13 @@ public final class SparkEngine {
         private final List<JavaRDD<SparkRow>> persisted = new ArrayList<>();
         private final List<Broadcast<?>> broadcasts = new ArrayList<>();
         private final CollectionAccumulator<Segment.Tally> tallies;
-        private Path folder;
+        private final Path folder;
 
-        Job(PipelinePlan plan, JobSpec spec, Map<String, Object> metrics) {
+        Job(PipelinePlan plan, JobSpec spec, Map<String, Object> metrics, Path folder) {
             this.plan = plan;
             this.spec = spec;
             this.metrics = metrics;
+            this.folder = folder;
             plan.steps().forEach(p -> byId.put(p.id(), p));
             this.tallies = sc.sc().collectionAccumulator("genpipe-tallies");
         }
@@ -319,34 +291,30 @@ public final class SparkEngine {
                     }
                     continue;
                 }
+                if (p.execution() == StepKind.FINAL) {
+                    continue; // the lifecycle runs it from the run's summary
+                }
                 if (p.execution() == StepKind.SOURCE) {
                     data.put(p.id(), keep(p, parallelize(onDriver(p, List.of()))));
-                } else if (p.definition().use().equals("count")) {
-                    // a Spark count: rows stay where they are (kept, so that their consumers do not recompute them)
-                    JavaRDD<SparkRow> rows = dataset(p.definition().inputs().get(0));
-                    if (!p.consumers().isEmpty() && !persisted.contains(rows)) {
-                        rows = rows.persist(StorageLevel.DISK_ONLY());
-                        persisted.add(rows);
-                    }
-                    long n = rows.count();
-                    new SparkStepContext(p.id(), plan.definition(), folder, metrics, sides, log)
-                            .metric(String.valueOf(p.definition().with().get("metric")), null, n);
-                    driverStats.computeIfAbsent(p.id(), k -> new long[2])[0] = n;
-                    data.put(p.id(), rows);
-                } else if (p.execution() == StepKind.GLOBAL
-                        && METADATA_STEPS.contains(p.definition().use())) {
+                } else if (p.aggregation() == Aggregation.COMBINE) {
+                    data.put(
+                            p.id(),
+                            combine(
+                                    p,
+                                    p.step()
+                                            .combine()
+                                            .orElseThrow(() -> new IllegalStateException("step '" + p.id()
+                                                    + "' aggregates with a combine but declares none"))));
+                } else if (p.aggregation() == Aggregation.METADATA) {
                     data.put(p.id(), keep(p, decide(p)));
                 } else {
                     List<JavaRDD<SparkRow>> inputs = new ArrayList<>();
-                    Set<String> reads = p.outputs().isEmpty()
-                            ? EVALUATION_COLUMNS
-                                    .getOrDefault(p.definition().use(), w -> null)
-                                    .apply(p.definition().with())
-                            : null;
+                    // a step that emits no rows (an evaluation) gets only the columns it reads (and the metadata):
+                    // the images stay on the executors
+                    Set<String> reads =
+                            p.outputs().isEmpty() ? p.step().readsColumns().orElse(null) : null;
                     for (String i : p.definition().inputs()) {
                         JavaRDD<SparkRow> rows = dataset(i);
-                        // an evaluation that reads only some columns gets only those (and the metadata): the
-                        // images stay on the executors
                         inputs.add(
                                 reads == null
                                         ? rows
@@ -398,6 +366,60 @@ public final class SparkEngine {
         }
 
         /**
+         * A combine step: each partition's rows (only the columns it reads) fed to an accumulator where they are, the
+         * accumulators merged on the driver in partition order, the result extracted there; the rows pass on
+         * unchanged (kept, so that their consumers do not recompute them).
+         */
+        private JavaRDD<SparkRow> combine(PipelinePlan.Planned p, RowCombine<?> combine) {
+            JavaRDD<SparkRow> rows = dataset(p.definition().inputs().get(0));
+            if (!p.consumers().isEmpty() && !persisted.contains(rows)) {
+                rows = rows.persist(StorageLevel.DISK_ONLY());
+                persisted.add(rows);
+            }
+            Set<String> reads = p.step().readsColumns().orElse(null);
+            long n = aggregate(combine, rows, reads, plan.definition().batchSize(), p);
+            driverStats.computeIfAbsent(p.id(), k -> new long[2])[0] = n;
+            return rows;
+        }
+
+        private <A extends Serializable> long aggregate(
+                RowCombine<A> combine, JavaRDD<SparkRow> rows, Set<String> reads, int chunk, PipelinePlan.Planned p) {
+            List<Partial<A>> partials = rows.mapPartitions(
+                            (Iterator<SparkRow> it) -> {
+                                A accumulator = combine.create();
+                                long count = 0;
+                                List<byte[]> pending = new ArrayList<>(chunk);
+                                while (it.hasNext()) {
+                                    byte[] data = it.next().data();
+                                    pending.add(reads == null ? data : RowCodec.project(data, reads));
+                                    count++;
+                                    if (pending.size() == chunk || !it.hasNext()) {
+                                        try (Batch b = RowCodec.decode(pending)) {
+                                            accumulator = combine.add(accumulator, b);
+                                        }
+                                        pending.clear();
+                                    }
+                                }
+                                return List.of(new Partial<>(accumulator, count))
+                                        .iterator();
+                            },
+                            true)
+                    .collect();
+            A total = combine.create();
+            long n = 0;
+            for (Partial<A> partial : partials) {
+                total = combine.merge(total, partial.accumulator());
+                n += partial.rows();
+            }
+            try {
+                combine.extract(total, new SparkStepContext(p.id(), plan.definition(), folder, metrics, sides, log));
+            } catch (RuntimeException e) {
+                throw RunFailure.inStep(p.id(), p.definition().location(), e);
+            }
+            return n;
+        }
+
+        /**
          * A metadata step: the real step decides on the driver from the rows' metadata; the rows it keeps
          * get its metadata and, when it reorders them, their new position as key.
          */
@@ -420,9 +442,11 @@ public final class SparkEngine {
                 for (int r = 0; r < metas.get(i).size(); r++) {
                     String id = RowCodec.meta(metas.get(i).get(r)).id();
                     if (ids.put(id, r) != null) {
-                        throw new GenpipeException("step '" + p.id() + "' failed: two rows of its input '"
-                                + inputIds.get(i) + "' have the id " + id
-                                + "; the Spark engine needs row ids unique within a step's rows");
+                        throw RunFailure.inStep(
+                                p.id(),
+                                p.definition().location(),
+                                new GenpipeException("two rows of its input '" + inputIds.get(i) + "' have the id " + id
+                                        + "; the Spark engine needs row ids unique within a step's rows"));
                     }
                 }
                 index.add(ids);
@@ -446,9 +470,11 @@ public final class SparkEngine {
                     }
                 }
                 if (from < 0) {
-                    throw new GenpipeException("step '" + p.id() + "' failed: it emitted row " + m.id()
-                            + ", which is not" + " a row of its input; the Spark engine runs "
-                            + p.definition().use() + " on metadata only");
+                    throw RunFailure.inStep(
+                            p.id(),
+                            p.definition().location(),
+                            new GenpipeException("it emitted row " + m.id() + ", which is not a row of its input;"
+                                    + " the Spark engine runs " + p.definition().use() + " on metadata only"));
                 }
                 long at = index.get(from).get(m.id());
                 if (from < lastInput || (from == lastInput && at <= last)) {
@@ -530,22 +556,14 @@ public final class SparkEngine {
             SparkStepContext context = new SparkStepContext(p.id(), plan.definition(), folder, metrics, sides, log);
             try {
                 p.step().run(inputs, output, context);
-            } catch (RuntimeException e) {
-                if (fromSpark(e)) {
-                    throw e; // a task failed while this step read its input: that task's message is the one to tell
-                }
-                if (!(e instanceof GenpipeException)) {
-                    throw new GenpipeException("step '" + p.id() + "' failed: " + e, e);
-                }
-                throw new GenpipeException("step '" + p.id() + "' failed: " + e.getMessage(), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new GenpipeException("run interrupted");
+                throw RunFailure.interrupted();
             } catch (Exception e) {
                 if (fromSpark(e)) {
-                    throw new GenpipeException(e.getMessage(), e); // the failed task's message is the one to tell
+                    throw failure(e); // a task failed while this step read its input: its failure is the one to tell
                 }
-                throw new GenpipeException("step '" + p.id() + "' failed: " + e, e);
+                throw RunFailure.inStep(p.id(), p.definition().location(), e);
             }
             return out;
         }
@@ -601,6 +619,9 @@ public final class SparkEngine {
         throw new GenpipeException("a row-wise step recorded a metric that is not a count (" + a + "); the Spark engine"
                 + " sums row-wise steps' metrics over chunks");
     }
+
+    /** One partition's accumulator and how many rows it saw. */
+    private record Partial<A extends Serializable>(A accumulator, long rows) implements Serializable {}
 
     /** A row-wise chain waiting for its consumer, so that the chain runs as one function. */
     private record Pending(JavaRDD<SparkRow> input, List<String> steps) {}

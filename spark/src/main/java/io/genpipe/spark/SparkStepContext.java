@@ -3,7 +3,7 @@ package io.genpipe.spark;
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.RandomSource;
 import io.genpipe.runtime.pipeline.PipelineDefinition;
-import io.genpipe.runtime.pipeline.RunStepContext;
+import io.genpipe.runtime.pipeline.run.RunStepContext;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Consumer;

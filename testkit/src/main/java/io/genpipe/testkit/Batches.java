@@ -7,7 +7,7 @@ import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.data.Tensor;
 import io.genpipe.api.text.TextRows;
 import io.genpipe.runtime.io.IdxFile;
-import io.genpipe.runtime.step.source.PngSource;
+import io.genpipe.runtime.io.Png;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -79,7 +79,7 @@ public final class Batches {
                 throw new IllegalArgumentException(files.get(i) + " is " + img.getWidth() + "x" + img.getHeight()
                         + "; the first image is " + w + "x" + h);
             }
-            PngSource.toGray(img, pixels, i * h * w); // as png-source reads them
+            Png.toGray(img, pixels, i * h * w); // as png-source reads them
             Path parent = files.get(i).toAbsolutePath().getParent();
             meta.add(RowMeta.of(files.get(i).getFileName().toString())
                     .withSource(parent == null ? null : parent.toString()));

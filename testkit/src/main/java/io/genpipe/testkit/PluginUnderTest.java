@@ -4,7 +4,7 @@ import io.genpipe.api.Component;
 import io.genpipe.api.Role;
 import io.genpipe.api.spi.ComponentFactory;
 import io.genpipe.runtime.Genpipe;
-import io.genpipe.runtime.pipeline.OutputFolder;
+import io.genpipe.runtime.pipeline.run.OutputFolder;
 import io.genpipe.runtime.plugin.LoadedPlugin;
 import io.genpipe.runtime.plugin.PluginManager;
 import java.io.IOException;

@@ -15,10 +15,12 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** pipelines/speech-generate.yaml and pipelines/speech-ood.yaml, end to end, with the plugin loaded from a plugins folder. */
+@Tag("slow")
 class SpeechPipelinesTest {
 
     private static final Path PIPELINES = WaveNetConformanceTest.ROOT.resolve("pipelines");

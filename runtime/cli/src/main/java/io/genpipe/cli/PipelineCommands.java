@@ -3,6 +3,7 @@ package io.genpipe.cli;
 import io.genpipe.api.GenpipeException;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.Pipeline;
+import io.genpipe.runtime.onnx.ThreadPool;
 import io.genpipe.runtime.pipeline.Location;
 import io.genpipe.runtime.pipeline.PipelineException;
 import io.genpipe.runtime.pipeline.PipelinePlan;
@@ -71,7 +72,7 @@ final class PipelineCommands {
         /** The runtime (held for closing) and the file with this command's overrides. */
         Pipeline pipeline(Genpipe[] holder) {
             Location nowhere = new Location(file.toAbsolutePath(), 0, 0);
-            if (threadPool != null && !threadPool.equals("shared") && !threadPool.equals("per-session")) {
+            if (threadPool != null && ThreadPool.parse(threadPool).isEmpty()) {
                 throw new PipelineException(
                         List.of(
                                 new Problem(
@@ -214,13 +215,29 @@ final class PipelineCommands {
             // shutdown hook releases its environment while a step may still be inside a native
             // run (a crash). So a signal first stops the run, which waits for every step to leave
             // native code and removes the temporary folder; the command then exits 128 + signal.
-            Signals signals = Signals.install(() -> {
-                Pipeline r = Main.active;
-                return r != null && r.cancel();
-            });
+            Signals signals = Signals.install(
+                    () -> {
+                        Pipeline r = Main.active;
+                        return r != null && r.cancel();
+                    },
+                    () -> {
+                        Pipeline r = Main.active;
+                        if (r != null) {
+                            r.abandon();
+                        }
+                    });
             try {
                 int code = runOnce();
-                return signals.received() != 0 ? 128 + signals.received() : code;
+                if (signals.received() != 0) {
+                    // stopped by a signal: a step stuck in plugin code may still run, even inside ONNX Runtime, so
+                    // the JVM ends now, without the shutdown hooks that would release ONNX Runtime under it
+                    spec.commandLine().getOut().flush();
+                    spec.commandLine().getErr().flush();
+                    System.out.flush();
+                    System.err.flush();
+                    Runtime.getRuntime().halt(128 + signals.received());
+                }
+                return code;
             } finally {
                 signals.uninstall();
             }

@@ -121,13 +121,16 @@ final class PluginsCommand implements Callable<Integer> {
     }
 
     private static void step(PrintWriter out, BuiltinStep s, boolean verbose) {
-        out.printf("  %-10s %-24s %s%n", s.kind(), s.name(), s.description());
+        out.printf("  %-10s %-24s %s%n", s.category().label(), s.name(), s.description());
         if (!verbose) {
             return;
         }
         out.printf(
                 "      %-16s %s%n",
-                "executes", s.execution().label() + (s.computes() != null ? ": " + s.computes() : ""));
+                "executes",
+                s.execution().label()
+                        + (s.aggregation() != null ? " (" + s.aggregation().label() + ")" : "")
+                        + (s.computes() != null ? ": " + s.computes() : ""));
         out.printf(
                 "      %-16s %s%n",
                 "inputs",

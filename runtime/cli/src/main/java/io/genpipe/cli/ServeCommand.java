@@ -78,10 +78,13 @@ final class ServeCommand implements Callable<Integer> {
             return Main.FAILED;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Signals signals = Signals.install(() -> {
-            stopped.countDown();
-            return true;
-        });
+        // a drain that takes longer than Signals.GIVE_UP ends with the JVM halted: the server stops within a bound
+        Signals signals = Signals.install(
+                () -> {
+                    stopped.countDown();
+                    return true;
+                },
+                () -> {});
         PrintWriter out = spec.commandLine().getOut();
         out.printf(
                 "genpipe serve: listening on http://%s:%d (%s)%n",

@@ -1,8 +1,10 @@
 package io.genpipe.cli;
 
+import io.genpipe.runtime.pipeline.run.Cancellation;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -11,7 +13,9 @@ import java.util.function.BooleanSupplier;
  * SIGINT and SIGTERM handled by the command instead of the JVM's immediate shutdown: the first
  * signal asks {@code stop} to end the work in progress (which then finishes by itself, cleanly);
  * when there is none to stop, or on a second signal, the JVM exits with 128 + the signal number
- * as it would have.
+ * as it would have. Should the work not end within {@link #GIVE_UP} of the first signal (plugin code that ignores
+ * interruption and keeps its thread), {@code abandon} removes its partial output and the JVM halts with 128 + the
+ * signal number: a stop always ends genpipe, within a bound, leaving nothing behind.
  *
  * <p>{@code sun.misc.Signal} (module jdk.unsupported) is the JDK's only way to handle a signal without exiting. It is
  * reached by reflection: javac warns about every mention of it and no annotation silences that warning, while the
@@ -25,7 +29,10 @@ final class Signals {
 
     private Signals() {}
 
-    static Signals install(BooleanSupplier stop) {
+    /** How long after the first signal genpipe ends whether or not the work has. */
+    static final Duration GIVE_UP = Cancellation.GRACE.plusSeconds(5);
+
+    static Signals install(BooleanSupplier stop, Runnable abandon) {
         Signals s = new Signals();
         for (String name : List.of("INT", "TERM")) {
             try {
@@ -34,7 +41,7 @@ final class Signals {
                 Object handler = Proxy.newProxyInstance(
                         Signals.class.getClassLoader(), new Class<?>[] {Api.HANDLER}, (proxy, method, args) -> {
                             if (method.getName().equals("handle")) {
-                                s.on(number, stop);
+                                s.on(number, stop, abandon);
                                 return null;
                             }
                             return switch (method.getName()) {
@@ -54,12 +61,29 @@ final class Signals {
         return s;
     }
 
-    private void on(int number, BooleanSupplier stop) {
+    private void on(int number, BooleanSupplier stop, Runnable abandon) {
         boolean first = received == 0;
         received = number;
         if (!first || !stop.getAsBoolean()) {
             Main.exit(128 + number);
+            return;
         }
+        Thread watchdog = new Thread(
+                () -> {
+                    try {
+                        Thread.sleep(GIVE_UP.toMillis());
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    System.err.println("genpipe: the run did not end within " + GIVE_UP.toSeconds()
+                            + " s of the signal (a plugin ignores interruption); ending without it, nothing written");
+                    System.err.flush();
+                    abandon.run();
+                    Runtime.getRuntime().halt(128 + number);
+                },
+                "genpipe-stop-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
     }
 
     /** The number of the signal received, or 0. */

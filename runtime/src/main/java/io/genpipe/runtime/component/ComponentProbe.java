@@ -16,12 +16,12 @@ import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.text.TextRows;
 import io.genpipe.runtime.onnx.SessionSettings;
+import io.genpipe.runtime.plugin.BoundedCall;
 import io.genpipe.runtime.step.ComponentStep;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * What {@code genpipe doctor} does with every component: builds it with its defaults (which loads
@@ -70,43 +70,38 @@ public final class ComponentProbe {
             ComponentRegistry registry, RegisteredFactory f, SessionSettings settings, long seed) {
         String role = f.factory().role().label();
         String plugin = "'" + f.plugin().name() + "' " + f.plugin().descriptor().version();
-        AtomicReference<Result> result = new AtomicReference<>();
-        Thread worker = new Thread(
-                () -> {
-                    try {
-                        result.set(probe(registry, f, settings, seed));
-                    } catch (Throwable t) {
-                        result.set(new Result(
-                                f.name(),
-                                role,
-                                plugin,
-                                Status.BROKEN,
-                                role + " '" + f.name() + "' (plugin " + plugin + ") failed while probed: "
-                                        + PluginFailures.describe(t, f.plugin().classLoader())));
-                    }
-                },
-                "genpipe-probe-" + f.name());
-        worker.setDaemon(true);
-        worker.start();
+        BoundedCall.Outcome<Result> outcome;
         try {
-            worker.join(ComponentRegistry.CREATE_TIMEOUT_S * 1000);
+            outcome = BoundedCall.run(
+                    "genpipe-probe-" + f.name(),
+                    Thread.currentThread().getContextClassLoader(),
+                    ComponentRegistry.CREATE_LIMIT,
+                    () -> probe(registry, f, settings, seed),
+                    null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Result(f.name(), role, plugin, Status.BROKEN, "interrupted while probing");
         }
-        if (worker.isAlive()) {
-            worker.interrupt();
+        if (outcome instanceof BoundedCall.Returned<Result> r) {
+            return r.value();
+        }
+        if (outcome instanceof BoundedCall.Threw<Result> t) {
             return new Result(
                     f.name(),
                     role,
                     plugin,
                     Status.BROKEN,
-                    role + " '" + f.name() + "' (plugin " + plugin
-                            + ") did not finish its probe row within " + ComponentRegistry.CREATE_TIMEOUT_S
-                            + " s (is it stuck in a"
-                            + " loop? GENPIPE_CREATE_TIMEOUT_S sets the limit)");
+                    role + " '" + f.name() + "' (plugin " + plugin + ") failed while probed: "
+                            + PluginFailures.describe(t.error(), f.plugin().classLoader()));
         }
-        return result.get();
+        return new Result(
+                f.name(),
+                role,
+                plugin,
+                Status.BROKEN,
+                role + " '" + f.name() + "' (plugin " + plugin + ") did not finish its probe row within "
+                        + ComponentRegistry.CREATE_TIMEOUT_S
+                        + " s (is it stuck in a loop? GENPIPE_CREATE_TIMEOUT_S sets the limit)");
     }
 
     static Result probe(ComponentRegistry registry, RegisteredFactory f, SessionSettings settings, long seed) {

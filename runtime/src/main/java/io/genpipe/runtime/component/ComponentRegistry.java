@@ -9,15 +9,15 @@ import io.genpipe.api.spi.InvalidParameterException;
 import io.genpipe.api.spi.Parameters;
 import io.genpipe.runtime.onnx.SessionRegistry;
 import io.genpipe.runtime.onnx.SessionSettings;
+import io.genpipe.runtime.plugin.BoundedCall;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -123,60 +123,34 @@ public final class ComponentRegistry {
     }
 
     /** How long a factory's {@code create} may take before genpipe gives up on it (GENPIPE_CREATE_TIMEOUT_S). */
-    static final long CREATE_TIMEOUT_S = timeout(System.getenv("GENPIPE_CREATE_TIMEOUT_S"));
+    static final Duration CREATE_LIMIT = BoundedCall.limit("GENPIPE_CREATE_TIMEOUT_S", 120);
 
-    private static long timeout(String value) {
-        try {
-            return value == null ? 120 : Math.max(1, Long.parseLong(value.trim()));
-        } catch (NumberFormatException e) {
-            return 120;
-        }
-    }
+    static final long CREATE_TIMEOUT_S = CREATE_LIMIT.toSeconds();
 
     /**
-     * Runs a plugin factory on its own thread, with the plugin's class loader as the context loader
-     * (never the host's), and gives up after {@link #CREATE_TIMEOUT_S}: a plugin that spins in its
-     * factory or constructor ends in a message, not a hang.
+     * Runs a plugin factory through a {@link BoundedCall} (its own thread, the plugin's class loader as the context
+     * loader, never the host's), giving up after {@link #CREATE_LIMIT}: a plugin that spins in its factory or
+     * constructor ends in a message, not a hang. A component that arrives after that is closed.
      */
     private static Component createBounded(RegisteredFactory registered, Supplier<Component> create) {
-        AtomicReference<Object> result = new AtomicReference<>();
-        AtomicBoolean abandoned = new AtomicBoolean();
-        Thread worker = new Thread(
-                () -> {
-                    try {
-                        Component c = create.get();
-                        result.set(c);
-                        if (abandoned.get() && c != null) {
-                            c.close(); // finished after genpipe gave up on it: nobody else will close it
-                        }
-                    } catch (Throwable t) {
-                        result.set(new Failure(t));
-                    }
-                },
-                "genpipe-create-" + registered.name());
-        worker.setDaemon(true);
-        worker.setContextClassLoader(registered.plugin().classLoader());
-        worker.start();
+        BoundedCall.Outcome<Component> outcome;
         try {
-            worker.join(CREATE_TIMEOUT_S * 1000);
+            outcome = BoundedCall.run(
+                    "genpipe-create-" + registered.name(),
+                    registered.plugin().classLoader(),
+                    CREATE_LIMIT,
+                    create,
+                    Component::close);
         } catch (InterruptedException e) {
-            worker.interrupt();
             Thread.currentThread().interrupt();
             throw new GenpipeException("interrupted while creating "
                     + registered.factory().role().label() + " '" + registered.name() + "'");
         }
-        if (worker.isAlive()) {
-            abandoned.set(true);
-            worker.interrupt();
-            throw new GenpipeException(
-                    "its factory did not return within " + CREATE_TIMEOUT_S + " s, so genpipe gave up on"
-                            + " it (plugin " + registered.plugin().describe()
-                            + "; is its factory or constructor stuck in a loop?"
-                            + " GENPIPE_CREATE_TIMEOUT_S sets the limit)");
+        if (outcome instanceof BoundedCall.Returned<Component> r) {
+            return r.value();
         }
-        Object r = result.get();
-        if (r instanceof Failure failure) {
-            Throwable t = failure.cause;
+        if (outcome instanceof BoundedCall.Threw<Component> f) {
+            Throwable t = f.error();
             if (t instanceof RuntimeException runtimeException) {
                 throw runtimeException;
             }
@@ -185,8 +159,8 @@ public final class ComponentRegistry {
             }
             throw new GenpipeException(t.toString(), t);
         }
-        return (Component) r;
+        throw new GenpipeException("its factory did not return within " + CREATE_TIMEOUT_S + " s, so genpipe gave up"
+                + " on it (plugin " + registered.plugin().describe() + "; is its factory or constructor stuck in a"
+                + " loop? GENPIPE_CREATE_TIMEOUT_S sets the limit)");
     }
-
-    private record Failure(Throwable cause) {}
 }

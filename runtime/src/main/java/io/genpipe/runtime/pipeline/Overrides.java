@@ -1,10 +1,12 @@
 package io.genpipe.runtime.pipeline;
 
 import io.genpipe.runtime.component.DidYouMean;
+import io.genpipe.runtime.onnx.ThreadPool;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Applies {@code --set step.param=value} overrides to a read pipeline. */
 public final class Overrides {
@@ -33,15 +35,16 @@ public final class Overrides {
         int batchSize = definition.batchSize();
         long seed = definition.seed();
         int threads = definition.threads();
-        String threadPool = definition.threadPool();
+        ThreadPool threadPool = definition.threadPool();
         for (String set : sets) {
             int eq = set.indexOf('=');
             int dot = set.indexOf('.');
             if (eq > 0 && (dot < 0 || dot > eq) && SETTINGS.contains(set.substring(0, eq))) {
                 String value = set.substring(eq + 1).trim();
                 if (set.startsWith("threadPool=")) {
-                    if (value.equals("shared") || value.equals("per-session")) {
-                        threadPool = value;
+                    Optional<ThreadPool> pool = ThreadPool.parse(value);
+                    if (pool.isPresent()) {
+                        threadPool = pool.get();
                     } else {
                         problems.add(new Problem(
                                 where, null, "--set " + set + ": threadPool must be shared or per-session"));

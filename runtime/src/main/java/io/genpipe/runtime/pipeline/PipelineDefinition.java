@@ -1,5 +1,6 @@
 package io.genpipe.runtime.pipeline;
 
+import io.genpipe.runtime.onnx.ThreadPool;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -15,11 +16,11 @@ import java.util.List;
  * @param batchSize rows per batch moved between steps
  * @param out output folder, relative to the working directory
  * @param steps the steps in file order
- * @param nonFinite {@code fail} (default) or {@code warn}: what a NaN or infinite value in a
+ * @param nonFinite {@code FAIL} (default) or {@code WARN}: what a NaN or infinite value in a
  *     component's output does
  * @param maxRows the most rows a source or a sampler may produce (default {@link #DEFAULT_MAX_ROWS})
- * @param threadPool {@code shared}: every model step on the process's one intra-op pool;
- *     {@code per-session}: each model session with its own pool; null (not in the file): as the
+ * @param threadPool {@code SHARED}: every model step on the process's one intra-op pool;
+ *     {@code PER_SESSION}: each model session with its own pool; null (not in the file): as the
  *     runtime was built (the CLI's and {@code Genpipe.builder()}'s default is shared)
  * @param threads the pool size: of the shared pool (fixed when the process starts ONNX Runtime; the
  *     CLI reads it from the file first), or of each session's own pool; 0 (default) lets ONNX Runtime
@@ -35,9 +36,9 @@ public record PipelineDefinition(
         int batchSize,
         String out,
         List<StepDefinition> steps,
-        String nonFinite,
+        NonFinitePolicy nonFinite,
         long maxRows,
-        String threadPool,
+        ThreadPool threadPool,
         int threads) {
 
     /** Rows a source or sampler may produce unless the file's {@code limits: {rows: N}} raises it. */
@@ -68,7 +69,7 @@ public record PipelineDefinition(
                 batchSize,
                 out,
                 steps,
-                "fail",
+                NonFinitePolicy.FAIL,
                 DEFAULT_MAX_ROWS,
                 null,
                 0);
@@ -130,7 +131,7 @@ public record PipelineDefinition(
                 threads);
     }
 
-    public PipelineDefinition withThreads(String newThreadPool, int newThreads) {
+    public PipelineDefinition withThreads(ThreadPool newThreadPool, int newThreads) {
         return new PipelineDefinition(
                 file,
                 sha256,

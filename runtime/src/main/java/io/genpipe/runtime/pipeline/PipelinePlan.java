@@ -1,6 +1,7 @@
 package io.genpipe.runtime.pipeline;
 
 import io.genpipe.api.data.PortSpec;
+import io.genpipe.runtime.step.Aggregation;
 import io.genpipe.runtime.step.SideValue;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepKind;
@@ -28,6 +29,7 @@ public record PipelinePlan(PipelineDefinition definition, List<Planned> steps) {
      * @param outputs the columns its batches carry
      * @param consumers ids of the steps reading its output
      * @param execution how it executes
+     * @param aggregation for a global step, how it aggregates its rows; null otherwise
      * @param publishes the side values it publishes
      * @param sideInputs the steps whose side values it reads
      */
@@ -38,6 +40,7 @@ public record PipelinePlan(PipelineDefinition definition, List<Planned> steps) {
             List<PortSpec> outputs,
             List<String> consumers,
             StepKind execution,
+            Aggregation aggregation,
             List<SideValue> publishes,
             List<String> sideInputs) {
 

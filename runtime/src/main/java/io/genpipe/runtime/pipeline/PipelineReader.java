@@ -1,6 +1,7 @@
 package io.genpipe.runtime.pipeline;
 
 import io.genpipe.runtime.component.DidYouMean;
+import io.genpipe.runtime.onnx.ThreadPool;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigInteger;
@@ -113,7 +114,33 @@ public final class PipelineReader {
      */
     public Result readAll(Path file) {
         Path path = file.toAbsolutePath().normalize();
-        byte[] bytes;
+        byte[] bytes = bytes(path);
+        Context ctx = new Context(path, interpolator);
+        MappingNode root = parse(ctx, text(path, bytes));
+        Map<String, NodeTuple> top = ctx.mapping(root, TOP_LEVEL, null, "pipeline key");
+        Settings settings = settings(ctx, top, path);
+        NodeTuple stepsTuple = top.get("steps");
+        List<StepDefinition> steps = steps(ctx, root, stepsTuple);
+        return new Result(
+                new PipelineDefinition(
+                        path,
+                        sha256(bytes),
+                        settings.name,
+                        settings.seed,
+                        settings.device,
+                        settings.onMissingDevice,
+                        settings.batchSize,
+                        settings.out,
+                        steps,
+                        settings.nonFinite,
+                        settings.maxRows,
+                        settings.threadPool,
+                        settings.threads),
+                List.copyOf(ctx.problems));
+    }
+
+    /** The file's bytes, refused when too big or unreadable. */
+    private static byte[] bytes(Path path) {
         try {
             if (Files.isRegularFile(path) && Files.size(path) > MAX_FILE_BYTES) {
                 throw new PipelineException(List.of(new Problem(
@@ -122,7 +149,7 @@ public final class PipelineReader {
                         "the pipeline file is " + Files.size(path) + " bytes; at most " + MAX_FILE_BYTES
                                 + " bytes (1 MiB) are read")));
             }
-            bytes = Files.readAllBytes(path);
+            return Files.readAllBytes(path);
         } catch (IOException e) {
             throw new PipelineException(List.of(new Problem(
                     new Location(path, 0, 0),
@@ -131,9 +158,12 @@ public final class PipelineReader {
                             ? "cannot read the pipeline file: " + e.getMessage()
                             : "pipeline file does not exist")));
         }
-        String text;
+    }
+
+    /** The bytes as UTF-8 text, refused when they are not. */
+    private static String text(Path path, byte[] bytes) {
         try {
-            text = StandardCharsets.UTF_8
+            return StandardCharsets.UTF_8
                     .newDecoder()
                     .decode(ByteBuffer.wrap(bytes))
                     .toString();
@@ -141,7 +171,11 @@ public final class PipelineReader {
             throw new PipelineException(
                     List.of(new Problem(new Location(path, 0, 0), null, "the pipeline file is not UTF-8 text")));
         }
-        Context ctx = new Context(path);
+    }
+
+    /** The YAML document's root mapping; a syntax error or another kind of document is refused. */
+    private static MappingNode parse(Context ctx, String text) {
+        Path path = ctx.file;
         Node root;
         try {
             LoaderOptions options = new LoaderOptions();
@@ -176,7 +210,23 @@ public final class PipelineReader {
                     null,
                     "a pipeline file is a mapping with name:, steps: and settings; found " + kind(root))));
         }
-        Map<String, NodeTuple> top = ctx.mapping(mappingNode, TOP_LEVEL, null, "pipeline key");
+        return mappingNode;
+    }
+
+    /** The pipeline's own settings: every top-level key but steps:, each checked, with its default. */
+    private record Settings(
+            String name,
+            long seed,
+            String device,
+            String onMissingDevice,
+            int batchSize,
+            String out,
+            NonFinitePolicy nonFinite,
+            long maxRows,
+            ThreadPool threadPool,
+            int threads) {}
+
+    private static Settings settings(Context ctx, Map<String, NodeTuple> top, Path path) {
         String fileName = path.getFileName().toString().replaceFirst("\\.(ya?ml|json)$", "");
         String name = ctx.string(top.get("name"), null, fileName);
         if (!NAME.matcher(name).matches()) {
@@ -210,8 +260,50 @@ public final class PipelineReader {
                     "out is empty; name the folder the run writes," + " e.g. out: runs/" + name);
             out = "runs/" + name;
         }
+        String nonFiniteText = ctx.string(top.get("nonFinite"), null, "fail");
+        NonFinitePolicy nonFinite = NonFinitePolicy.parse(nonFiniteText).orElse(null);
+        if (nonFinite == null) {
+            ctx.problem(
+                    top.get("nonFinite").getValueNode(),
+                    null,
+                    "nonFinite must be fail or warn; found '" + nonFiniteText + "'");
+            nonFinite = NonFinitePolicy.FAIL;
+        }
+        long maxRows = PipelineDefinition.DEFAULT_MAX_ROWS;
+        NodeTuple limits = top.get("limits");
+        if (limits != null) {
+            if (!(limits.getValueNode() instanceof MappingNode)) {
+                ctx.problem(limits.getValueNode(), null, "limits must be a mapping, e.g. limits: {rows: 50000000}");
+            } else {
+                Map<String, NodeTuple> l = ctx.mapping((MappingNode) limits.getValueNode(), LIMITS, null, "limit");
+                maxRows = ctx.integer(l.get("rows"), null, maxRows, 1);
+            }
+        }
+        String threadPoolText = ctx.string(top.get("threadPool"), null, null);
+        ThreadPool threadPool =
+                threadPoolText == null ? null : ThreadPool.parse(threadPoolText).orElse(null);
+        if (threadPoolText != null && threadPool == null) {
+            ctx.problem(
+                    top.get("threadPool").getValueNode(),
+                    null,
+                    "threadPool must be shared (one intra-op pool for every"
+                            + " model step) or per-session (each model its own); found '" + threadPoolText + "'");
+        }
+        long threads = ctx.integer(top.get("threads"), null, 0, 0);
+        if (threads > MAX_THREADS) {
+            ctx.problem(
+                    top.get("threads").getValueNode(),
+                    null,
+                    "threads must be from 0 (ONNX Runtime's choice) to " + MAX_THREADS + "; found " + threads);
+            threads = 0;
+        }
+        return new Settings(
+                name, seed, device, onMissing, batchSize, out, nonFinite, maxRows, threadPool, (int) threads);
+    }
+
+    /** The steps: section, each step checked by itself (keys, id, use, inputs, with). */
+    private static List<StepDefinition> steps(Context ctx, Node root, NodeTuple stepsTuple) {
         List<StepDefinition> steps = new ArrayList<>();
-        NodeTuple stepsTuple = top.get("steps");
         if (stepsTuple == null) {
             ctx.problem(root, null, "missing steps: the list of steps to run");
         } else if (!(stepsTuple.getValueNode() instanceof SequenceNode)
@@ -227,66 +319,16 @@ public final class PipelineReader {
                 }
             }
         }
-        String nonFinite = ctx.string(top.get("nonFinite"), null, "fail");
-        if (!nonFinite.equals("fail") && !nonFinite.equals("warn")) {
-            ctx.problem(
-                    top.get("nonFinite").getValueNode(),
-                    null,
-                    "nonFinite must be fail or warn; found '" + nonFinite + "'");
-            nonFinite = "fail";
-        }
-        long maxRows = PipelineDefinition.DEFAULT_MAX_ROWS;
-        NodeTuple limits = top.get("limits");
-        if (limits != null) {
-            if (!(limits.getValueNode() instanceof MappingNode)) {
-                ctx.problem(limits.getValueNode(), null, "limits must be a mapping, e.g. limits: {rows: 50000000}");
-            } else {
-                Map<String, NodeTuple> l = ctx.mapping((MappingNode) limits.getValueNode(), LIMITS, null, "limit");
-                maxRows = ctx.integer(l.get("rows"), null, maxRows, 1);
-            }
-        }
-        String threadPool = ctx.string(top.get("threadPool"), null, null);
-        if (threadPool != null && !threadPool.equals("shared") && !threadPool.equals("per-session")) {
-            ctx.problem(
-                    top.get("threadPool").getValueNode(),
-                    null,
-                    "threadPool must be shared (one intra-op pool for every"
-                            + " model step) or per-session (each model its own); found '" + threadPool + "'");
-            threadPool = null;
-        }
-        long threads = ctx.integer(top.get("threads"), null, 0, 0);
-        if (threads > MAX_THREADS) {
-            ctx.problem(
-                    top.get("threads").getValueNode(),
-                    null,
-                    "threads must be from 0 (ONNX Runtime's choice) to " + MAX_THREADS + "; found " + threads);
-            threads = 0;
-        }
         if (steps.size() > MAX_STEPS) {
             ctx.problem(
                     stepsTuple.getValueNode(),
                     null,
                     "the pipeline has " + steps.size() + " steps; at most " + MAX_STEPS + " are allowed");
         }
-        return new Result(
-                new PipelineDefinition(
-                        path,
-                        sha256(bytes),
-                        name,
-                        seed,
-                        device,
-                        onMissing,
-                        batchSize,
-                        out,
-                        steps,
-                        nonFinite,
-                        maxRows,
-                        threadPool,
-                        (int) threads),
-                List.copyOf(ctx.problems));
+        return steps;
     }
 
-    private StepDefinition step(Context ctx, Node node, Map<String, Location> ids) {
+    private static StepDefinition step(Context ctx, Node node, Map<String, Location> ids) {
         if (!(node instanceof MappingNode map)) {
             ctx.problem(node, null, "a step is a mapping with id: and use: (and inputs:, with:); found " + kind(node));
             return null;
@@ -383,12 +425,14 @@ public final class PipelineReader {
     }
 
     /** Problems found so far and helpers that add to them. */
-    private final class Context {
+    private static final class Context {
         final Path file;
+        final ConfigurationInterpolator interpolator;
         final List<Problem> problems = new ArrayList<>();
 
-        Context(Path file) {
+        Context(Path file, ConfigurationInterpolator interpolator) {
             this.file = file;
+            this.interpolator = interpolator;
         }
 
         Location at(Mark mark) {

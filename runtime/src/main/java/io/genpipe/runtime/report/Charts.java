@@ -11,6 +11,8 @@ import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.StandardXYBarPainter;
+import org.jfree.chart.renderer.xy.XYBarRenderer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -52,6 +54,11 @@ public final class Charts {
             plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
             for (int i = 0; i < plot.getSeriesCount(); i++) {
                 plot.getRenderer().setSeriesStroke(i, new BasicStroke(1.5f));
+            }
+            if (plot.getRenderer() instanceof XYBarRenderer bars) {
+                // flat bars in the series' own colour: no gradient, no shadow (a bar reads as its height)
+                bars.setBarPainter(new StandardXYBarPainter());
+                bars.setShadowVisible(false);
             }
         }
     }

@@ -10,7 +10,7 @@ import java.util.function.BiFunction;
  * A built-in step: a source, transform, sink or evaluation, and how it executes.
  *
  * @param name what a pipeline's {@code use:} names
- * @param kind source, transform, sink or eval (for listings)
+ * @param category source, transform, eval or sink (for listings)
  * @param description one line of help
  * @param parameters what {@code with:} accepts
  * @param minInputs fewest inputs
@@ -19,13 +19,14 @@ import java.util.function.BiFunction;
  * @param outputPaths the string parameters that name files or folders the step writes; each must stay
  *     inside the run's output folder (checked at validation)
  * @param execution how a runner executes it (see {@link StepKind})
+ * @param aggregation for a global step: how it aggregates its rows (see {@link Aggregation}); null otherwise
  * @param computes for a global step: what it aggregates over all rows (or all rows of a class)
  * @param publishes side values it computes for other steps
  * @param reads side values it reads, each through a parameter naming the producing step
  */
 public record BuiltinStep(
         String name,
-        String kind,
+        StepCategory category,
         String description,
         List<ParameterSpec> parameters,
         int minInputs,
@@ -33,6 +34,7 @@ public record BuiltinStep(
         BiFunction<Parameters, Path, Step> create,
         List<String> outputPaths,
         StepKind execution,
+        Aggregation aggregation,
         String computes,
         List<SideValue> publishes,
         List<SideValue.Input> reads) {
@@ -42,19 +44,19 @@ public record BuiltinStep(
         outputPaths = List.copyOf(outputPaths);
         publishes = List.copyOf(publishes);
         reads = List.copyOf(reads);
-        if ((execution == StepKind.GLOBAL) != (computes != null)) {
+        if ((execution == StepKind.GLOBAL) != (computes != null && aggregation != null)) {
             throw new IllegalArgumentException(
-                    "step " + name + ": a global step, and only a global step, says what it computes");
+                    "step " + name + ": a global step, and only a global step, says what it computes and how");
         }
     }
 
     /**
-     * A step whose execution follows from its listing kind: source, sink, transform (row-wise),
-     * eval (global); {@link #global} makes a transform global.
+     * A step whose execution follows from its category: a source, a sink, a transform (row-wise), an evaluation
+     * (global, over all rows of its inputs); {@link #global} makes a transform global.
      */
     public BuiltinStep(
             String name,
-            String kind,
+            StepCategory category,
             String description,
             List<ParameterSpec> parameters,
             int minInputs,
@@ -62,20 +64,21 @@ public record BuiltinStep(
             BiFunction<Parameters, Path, Step> create) {
         this(
                 name,
-                kind,
+                category,
                 description,
                 parameters,
                 minInputs,
                 maxInputs,
                 create,
                 List.of(),
-                switch (kind) {
-                    case "source" -> StepKind.SOURCE;
-                    case "sink" -> StepKind.SINK;
-                    case "eval" -> StepKind.GLOBAL;
-                    default -> StepKind.ROW_WISE;
+                switch (category) {
+                    case SOURCE -> StepKind.SOURCE;
+                    case SINK -> StepKind.SINK;
+                    case EVAL -> StepKind.GLOBAL;
+                    case TRANSFORM -> StepKind.ROW_WISE;
                 },
-                kind.equals("eval") ? "an evaluation over all rows of its inputs" : null,
+                category == StepCategory.EVAL ? Aggregation.ROWS : null,
+                category == StepCategory.EVAL ? "an evaluation over all rows of its inputs" : null,
                 List.of(),
                 List.of());
     }
@@ -84,7 +87,7 @@ public record BuiltinStep(
     public BuiltinStep writes(String... parameterNames) {
         return new BuiltinStep(
                 name,
-                kind,
+                category,
                 description,
                 parameters,
                 minInputs,
@@ -92,16 +95,17 @@ public record BuiltinStep(
                 create,
                 List.of(parameterNames),
                 execution,
+                aggregation,
                 computes,
                 publishes,
                 reads);
     }
 
-    /** This step as a global one that aggregates {@code what}. */
-    public BuiltinStep global(String what) {
+    /** This step as a global one that aggregates {@code what}, the way {@code how} says. */
+    public BuiltinStep global(Aggregation how, String what) {
         return new BuiltinStep(
                 name,
-                kind,
+                category,
                 description,
                 parameters,
                 minInputs,
@@ -109,7 +113,26 @@ public record BuiltinStep(
                 create,
                 outputPaths,
                 StepKind.GLOBAL,
+                how,
                 what,
+                publishes,
+                reads);
+    }
+
+    /** This step as one that runs after all others, from the run's summary; its step is a {@link FinalStep}. */
+    public BuiltinStep runsLast() {
+        return new BuiltinStep(
+                name,
+                category,
+                description,
+                parameters,
+                minInputs,
+                maxInputs,
+                create,
+                outputPaths,
+                StepKind.FINAL,
+                null,
+                null,
                 publishes,
                 reads);
     }
@@ -118,7 +141,7 @@ public record BuiltinStep(
     public BuiltinStep publishes(SideValue... values) {
         return new BuiltinStep(
                 name,
-                kind,
+                category,
                 description,
                 parameters,
                 minInputs,
@@ -126,6 +149,7 @@ public record BuiltinStep(
                 create,
                 outputPaths,
                 execution,
+                aggregation,
                 computes,
                 List.of(values),
                 reads);
@@ -135,7 +159,7 @@ public record BuiltinStep(
     public BuiltinStep reads(SideValue.Input... inputs) {
         return new BuiltinStep(
                 name,
-                kind,
+                category,
                 description,
                 parameters,
                 minInputs,
@@ -143,6 +167,7 @@ public record BuiltinStep(
                 create,
                 outputPaths,
                 execution,
+                aggregation,
                 computes,
                 publishes,
                 List.of(inputs));

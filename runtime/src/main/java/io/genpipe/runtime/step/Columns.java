@@ -13,21 +13,23 @@ public final class Columns {
 
     private Columns() {}
 
-    /** Finds {@code needed} among {@code available} by name and checks dtype and shape. */
-    public static void require(PortSpec needed, List<PortSpec> available, String upstream) {
-        for (PortSpec p : available) {
+    /** Finds {@code needed} among {@code input}'s columns by name and checks dtype and shape. */
+    public static void require(PortSpec needed, StepInput input) {
+        for (PortSpec p : input.columns()) {
             if (p.name().equals(needed.name())) {
                 needed.mismatch(p).ifPresent(m -> {
                     throw new GenpipeException(
-                            "input column " + m.replaceFirst("^port ", "") + " (from step '" + upstream + "')");
+                            "input column " + m.replaceFirst("^port ", "") + " (from step '" + input.step() + "')");
                 });
                 return;
             }
         }
-        throw new GenpipeException("needs column " + needed + " but its input '" + upstream + "' provides "
-                + (available.isEmpty()
+        throw new GenpipeException("needs column " + needed + " but its input '" + input.step() + "' provides "
+                + (input.columns().isEmpty()
                         ? "no columns"
-                        : available.stream().map(PortSpec::toString).collect(Collectors.joining(", ", "[", "]"))));
+                        : input.columns().stream()
+                                .map(PortSpec::toString)
+                                .collect(Collectors.joining(", ", "[", "]"))));
     }
 
     /** {@code base} with {@code added} appended, a column of the same name replaced. */

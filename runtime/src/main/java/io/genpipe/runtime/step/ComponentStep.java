@@ -78,7 +78,7 @@ public final class ComponentStep implements Step {
     }
 
     @Override
-    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+    public List<PortSpec> outputs(List<StepInput> inputs) {
         if (inputs.isEmpty()) {
             if (role != Role.SAMPLER) {
                 throw new GenpipeException("a " + role.label() + " needs an input step (inputs: [step-id])");
@@ -88,12 +88,12 @@ public final class ComponentStep implements Step {
             }
             return declaredOutputs;
         }
-        List<PortSpec> in = inputs.get(0);
+        StepInput in = inputs.get(0);
         for (PortSpec needed : callPorts(component, true, origin)) {
-            Columns.require(needed, in, "input");
+            Columns.require(needed, in);
         }
         List<PortSpec> added = role == Role.SCORER ? List.of(PortSpec.of(id, DType.FLOAT64, "batch")) : declaredOutputs;
-        return Columns.merge(in, added);
+        return Columns.merge(in.columns(), added);
     }
 
     @Override
@@ -107,7 +107,8 @@ public final class ComponentStep implements Step {
                     meta.add(RowMeta.of(id + "-" + (emitted + i)).withSource(id));
                 }
                 Batch request = Batch.builder(n).meta(meta).build();
-                output.emit(checked(call(() -> ((Sampler) component).sample(request, context.random())), context));
+                output.emit(checked(
+                        draws(call(() -> ((Sampler) component).sample(request, context.random())), n), context));
                 emitted += n;
             }
             return;
@@ -284,6 +285,19 @@ public final class ComponentStep implements Step {
      * rows' metadata (labels a generator chose, tags of generated text) replaces the input's when it
      * describes the same rows, as the role contracts ask.
      */
+    /** What a sampler without input returned for {@code n} draws: a batch of {@code n} rows. */
+    private Batch draws(Batch produced, int n) {
+        if (produced == null || produced.rows() != n) {
+            if (produced != null) {
+                produced.close();
+            }
+            throw new GenpipeException(
+                    origin + " returned " + (produced == null ? "no batch" : produced.rows() + " rows") + " for " + n
+                            + " draws; a sampler returns one row per draw");
+        }
+        return produced;
+    }
+
     private Batch merge(Batch input, Batch produced) {
         if (produced == null || produced.rows() != input.rows()) {
             if (produced != null) {

@@ -7,7 +7,7 @@ import java.util.List;
 public abstract class PassThroughStep implements Step {
 
     @Override
-    public final List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-        return inputs.get(0);
+    public final List<PortSpec> outputs(List<StepInput> inputs) {
+        return inputs.get(0).columns();
     }
 }

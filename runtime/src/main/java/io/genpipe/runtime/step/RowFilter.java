@@ -28,8 +28,8 @@ public final class RowFilter implements Step {
     }
 
     @Override
-    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-        return inputs.get(0);
+    public List<PortSpec> outputs(List<StepInput> inputs) {
+        return inputs.get(0).columns();
     }
 
     @Override

@@ -7,7 +7,7 @@ import java.util.List;
 public abstract class SinkStep implements Step {
 
     @Override
-    public final List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+    public final List<PortSpec> outputs(List<StepInput> inputs) {
         return List.of();
     }
 }

@@ -2,9 +2,13 @@ package io.genpipe.runtime.step;
 
 import io.genpipe.api.data.PortSpec;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /**
- * One step of a running pipeline, built and checked before the run starts.
+ * One step of a running pipeline, built and checked before the run starts. Besides running, a step declares what
+ * a runner needs to execute it anywhere: the columns it reads and, for a global step, its combine; its definition
+ * ({@link BuiltinStep}) says how it executes ({@link StepKind}) and aggregates ({@link Aggregation}).
  */
 public interface Step {
 
@@ -15,11 +19,27 @@ public interface Step {
      * @throws io.genpipe.api.GenpipeException naming the column, the expected and the found when an
      *     input lacks a column the step needs or has it with another dtype or shape
      */
-    List<PortSpec> outputs(List<List<PortSpec>> inputs);
+    List<PortSpec> outputs(List<StepInput> inputs);
 
     /**
      * Consumes the inputs and emits output batches until the inputs are exhausted. Runs in its
      * own thread. Every batch taken from an input is owned by the step: emit it or close it.
      */
     void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception;
+
+    /**
+     * The columns this step reads from its inputs (besides every row's metadata), from its parameters; empty when
+     * it may read any of them. A runner may hand it rows carrying only these (Spark's column pruning).
+     */
+    default Optional<Set<String>> readsColumns() {
+        return Optional.empty();
+    }
+
+    /**
+     * For a global step that aggregates with a combine ({@link Aggregation#COMBINE}): the combine, which a runner
+     * may run over any slicing of the rows.
+     */
+    default Optional<RowCombine<?>> combine() {
+        return Optional.empty();
+    }
 }

@@ -13,10 +13,14 @@ import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.Columns;
 import io.genpipe.runtime.step.Numbers;
 import io.genpipe.runtime.step.Step;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.StepInput;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -29,7 +33,7 @@ public final class AccuracyEval {
     public static BuiltinStep definition() {
         return new BuiltinStep(
                 "accuracy",
-                "eval",
+                StepCategory.EVAL,
                 "share of rows whose predicted class equals their label: metrics.<metric>, <metric>PerClass and"
                         + " <metric>Confusion (label -> predicted -> rows)"
                         + " (label fidelity when the rows are generated images and their requested labels)",
@@ -41,9 +45,13 @@ public final class AccuracyEval {
                 1,
                 (p, folder) -> new Step() {
                     @Override
-                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                        Columns.require(
-                                PortSpec.of(p.getString("predicted"), DType.INT64, "batch"), inputs.get(0), "input");
+                    public Optional<Set<String>> readsColumns() {
+                        return Optional.of(Set.of(p.getString("predicted")));
+                    }
+
+                    @Override
+                    public List<PortSpec> outputs(List<StepInput> inputs) {
+                        Columns.require(PortSpec.of(p.getString("predicted"), DType.INT64, "batch"), inputs.get(0));
                         return List.of();
                     }
 

@@ -15,10 +15,14 @@ import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.Columns;
 import io.genpipe.runtime.step.Numbers;
 import io.genpipe.runtime.step.Step;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.StepInput;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * The {@code auroc} built-in step: AUROC of score columns, each against the rows whose label is its normal class, and their mean; optionally the ROC curves (global).
@@ -31,7 +35,7 @@ public final class AurocEval {
     public static BuiltinStep definition() {
         return new BuiltinStep(
                 "auroc",
-                "eval",
+                StepCategory.EVAL,
                 "AUROC of score columns, each against the rows whose label is its normal class; metrics.auroc.<normal>, and .mean (group set by metric:)",
                 List.of(
                         ParameterSpec.required(
@@ -67,9 +71,14 @@ public final class AurocEval {
                     }
                     return new Step() {
                         @Override
-                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                        public Optional<Set<String>> readsColumns() {
+                            return Optional.of(Set.copyOf(scores));
+                        }
+
+                        @Override
+                        public List<PortSpec> outputs(List<StepInput> inputs) {
                             for (String s : scores) {
-                                Columns.require(PortSpec.of(s, DType.FLOAT64, "batch"), inputs.get(0), "input");
+                                Columns.require(PortSpec.of(s, DType.FLOAT64, "batch"), inputs.get(0));
                             }
                             return List.of();
                         }

@@ -14,9 +14,13 @@ import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.Columns;
 import io.genpipe.runtime.step.Numbers;
 import io.genpipe.runtime.step.Step;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.StepInput;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * The {@code frechet-distance} built-in step: the Fréchet distance between the feature columns of its two inputs, e.g. FD on classifier features (global).
@@ -75,7 +79,7 @@ public final class FrechetDistanceEval {
     public static BuiltinStep definition() {
         return new BuiltinStep(
                 "frechet-distance",
-                "eval",
+                StepCategory.EVAL,
                 "Frechet distance between the feature columns of two inputs (FD on classifier features: FD-clf); metrics.<metric>",
                 List.of(
                         ParameterSpec.optional(
@@ -85,10 +89,14 @@ public final class FrechetDistanceEval {
                 2,
                 (p, folder) -> new Step() {
                     @Override
-                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                        for (List<PortSpec> in : inputs) {
-                            Columns.require(
-                                    PortSpec.of(p.getString("column"), DType.FLOAT32, "batch", "d"), in, "input");
+                    public Optional<Set<String>> readsColumns() {
+                        return Optional.of(Set.of(p.getString("column")));
+                    }
+
+                    @Override
+                    public List<PortSpec> outputs(List<StepInput> inputs) {
+                        for (StepInput in : inputs) {
+                            Columns.require(PortSpec.of(p.getString("column"), DType.FLOAT32, "batch", "d"), in);
                         }
                         return List.of();
                     }

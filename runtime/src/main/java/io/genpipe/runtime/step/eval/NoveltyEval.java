@@ -15,7 +15,9 @@ import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.Columns;
 import io.genpipe.runtime.step.Step;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.StepInput;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,7 +32,7 @@ public final class NoveltyEval {
     public static BuiltinStep definition() {
         return new BuiltinStep(
                 "novelty",
-                "eval",
+                StepCategory.EVAL,
                 "fits on the first input's vectors and scores the second input's rows: mahalanobis or knn distance"
                         + " (higher = more novel), as a column (output:) and each row's score",
                 List.of(
@@ -69,13 +71,11 @@ public final class NoveltyEval {
                     return new Step() {
 
                         @Override
-                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                            Columns.require(
-                                    PortSpec.of(column, DType.FLOAT32, "batch", "d"), inputs.get(0), "reference input");
-                            Columns.require(
-                                    PortSpec.of(column, DType.FLOAT32, "batch", "d"), inputs.get(1), "query input");
+                        public List<PortSpec> outputs(List<StepInput> inputs) {
+                            Columns.require(PortSpec.of(column, DType.FLOAT32, "batch", "d"), inputs.get(0));
+                            Columns.require(PortSpec.of(column, DType.FLOAT32, "batch", "d"), inputs.get(1));
                             return Columns.merge(
-                                    inputs.get(1), List.of(PortSpec.of(scoreColumn, DType.FLOAT64, "batch")));
+                                    inputs.get(1).columns(), List.of(PortSpec.of(scoreColumn, DType.FLOAT64, "batch")));
                         }
 
                         @Override

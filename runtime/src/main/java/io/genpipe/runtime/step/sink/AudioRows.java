@@ -4,7 +4,7 @@ import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.runtime.step.Columns;
-import java.util.List;
+import io.genpipe.runtime.step.StepInput;
 
 /**
  * What the audio sinks read: a float32[batch,samples] column and, when the rows have one, an int64
@@ -15,10 +15,10 @@ final class AudioRows {
     private AudioRows() {}
 
     /** Checks the input has {@code column} as float32[batch,samples], and {@code length} as int64[batch] if it has one. */
-    static void require(String column, List<PortSpec> input) {
-        Columns.require(PortSpec.of(column, DType.FLOAT32, "batch", "samples"), input, "input");
-        if (input.stream().anyMatch(s -> s.name().equals("length"))) {
-            Columns.require(PortSpec.of("length", DType.INT64, "batch"), input, "input");
+    static void require(String column, StepInput input) {
+        Columns.require(PortSpec.of(column, DType.FLOAT32, "batch", "samples"), input);
+        if (input.columns().stream().anyMatch(s -> s.name().equals("length"))) {
+            Columns.require(PortSpec.of("length", DType.INT64, "batch"), input);
         }
     }
 

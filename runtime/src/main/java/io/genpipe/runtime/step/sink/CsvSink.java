@@ -12,6 +12,7 @@ import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.Numbers;
 import io.genpipe.runtime.step.OutputPaths;
 import io.genpipe.runtime.step.SinkStep;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -36,7 +37,7 @@ public final class CsvSink {
     private static BuiltinStep base() {
         return new BuiltinStep(
                 "csv-sink",
-                "sink",
+                StepCategory.SINK,
                 "a CSV with a header: id, label, source, score and every one-number-per-row column",
                 List.of(ParameterSpec.optional("file", ParameterType.STRING, null, "file name (default <step>.csv)")),
                 1,

@@ -11,6 +11,7 @@ import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.OutputPaths;
 import io.genpipe.runtime.step.SinkStep;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import io.genpipe.runtime.step.transform.FlagQuantile;
 import java.util.ArrayList;
@@ -38,7 +39,7 @@ public final class HistogramSink {
     private static BuiltinStep base() {
         return new BuiltinStep(
                 "histogram",
-                "sink",
+                StepCategory.SINK,
                 "a PNG histogram of the rows' scores, one series per group (by: label, flagged or none)",
                 List.of(
                         ParameterSpec.choice(

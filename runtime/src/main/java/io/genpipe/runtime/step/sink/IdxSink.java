@@ -14,7 +14,9 @@ import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.Columns;
 import io.genpipe.runtime.step.OutputPaths;
 import io.genpipe.runtime.step.Step;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.StepInput;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -40,7 +42,7 @@ public final class IdxSink {
     private static BuiltinStep base() {
         return new BuiltinStep(
                 "idx-sink",
-                "sink",
+                StepCategory.SINK,
                 "writes an image column as IDX uint8 [n,h,w] (pixels x 255, rounded) and the labels as IDX uint8 [n], gzipped",
                 List.of(
                         ParameterSpec.optional(
@@ -53,11 +55,10 @@ public final class IdxSink {
                 1,
                 (p, folder) -> new Step() {
                     @Override
-                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                    public List<PortSpec> outputs(List<StepInput> inputs) {
                         Columns.require(
                                 PortSpec.of(p.getString("column"), DType.FLOAT32, "batch", 1, "height", "width"),
-                                inputs.get(0),
-                                "input");
+                                inputs.get(0));
                         return List.of();
                     }
 

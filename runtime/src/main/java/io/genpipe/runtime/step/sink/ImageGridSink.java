@@ -14,7 +14,9 @@ import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.Columns;
 import io.genpipe.runtime.step.OutputPaths;
 import io.genpipe.runtime.step.Step;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.StepInput;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,7 +35,7 @@ public final class ImageGridSink {
     private static BuiltinStep base() {
         return new BuiltinStep(
                 "image-grid",
-                "sink",
+                StepCategory.SINK,
                 "a PNG grid of the first images of a column, in the output folder",
                 List.of(
                         ParameterSpec.optional(
@@ -58,11 +60,9 @@ public final class ImageGridSink {
                     final String column = p.getString("column");
 
                     @Override
-                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                    public List<PortSpec> outputs(List<StepInput> inputs) {
                         Columns.require(
-                                PortSpec.of(column, DType.FLOAT32, "batch", 1, "height", "width"),
-                                inputs.get(0),
-                                "input");
+                                PortSpec.of(column, DType.FLOAT32, "batch", 1, "height", "width"), inputs.get(0));
                         return List.of();
                     }
 

@@ -14,6 +14,7 @@ import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.Numbers;
 import io.genpipe.runtime.step.OutputPaths;
 import io.genpipe.runtime.step.SinkStep;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -44,7 +45,7 @@ public final class JsonlSink {
     private static BuiltinStep base() {
         return new BuiltinStep(
                 "jsonl-sink",
-                "sink",
+                StepCategory.SINK,
                 "one JSON line per row: id, label, source, score, the row's tags (e.g. text) and every one-number-per-row column",
                 List.of(ParameterSpec.optional(
                         "file", ParameterType.STRING, null, "file name in the output folder (default: <step>.jsonl)")),

@@ -13,7 +13,9 @@ import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.Columns;
 import io.genpipe.runtime.step.OutputPaths;
 import io.genpipe.runtime.step.Step;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.StepInput;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,7 +38,7 @@ public final class PngSink {
     private static BuiltinStep base() {
         return new BuiltinStep(
                 "png-sink",
-                "sink",
+                StepCategory.SINK,
                 "one grayscale PNG per row in a folder of the output, named after the row id",
                 List.of(
                         ParameterSpec.optional(
@@ -47,11 +49,10 @@ public final class PngSink {
                 1,
                 (p, folder) -> new Step() {
                     @Override
-                    public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                    public List<PortSpec> outputs(List<StepInput> inputs) {
                         Columns.require(
                                 PortSpec.of(p.getString("column"), DType.FLOAT32, "batch", 1, "height", "width"),
-                                inputs.get(0),
-                                "input");
+                                inputs.get(0));
                         return List.of();
                     }
 

@@ -5,7 +5,9 @@ import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
+import io.genpipe.runtime.step.FinalStep;
 import io.genpipe.runtime.step.SinkStep;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,8 +25,8 @@ public final class ReportSink {
 
     private ReportSink() {}
 
-    /** Marks a run for a report; the runner writes it when every other step has finished. */
-    public static final class ReportStep extends SinkStep {
+    /** Writes the report once the run has finished (a final step: every runner calls it last). */
+    static final class ReportStep extends SinkStep implements FinalStep {
         final String title;
 
         ReportStep(String title) {
@@ -33,14 +35,16 @@ public final class ReportSink {
 
         @Override
         public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) {
-            // nothing to stream: see PipelineRunner, which calls write() after the run
+            // nothing to stream: a final step runs from the run's summary, in finish()
         }
 
-        public void write(
-                Path folder, String pipelineName, Map<String, Object> metrics, List<Map<String, Object>> steps)
-                throws IOException {
+        @Override
+        public void finish(RunSummary summary) throws IOException {
+            Path folder = summary.folder();
+            Map<String, Object> metrics = summary.metrics();
+            List<Map<String, Object>> steps = summary.steps();
             StringBuilder html = new StringBuilder();
-            String name = title != null ? title : pipelineName;
+            String name = title != null ? title : summary.pipelineName();
             html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
                     .append(escape(name))
                     .append("</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:1100px}"
@@ -83,7 +87,11 @@ public final class ReportSink {
                         .append("</figcaption></figure>\n");
             }
             html.append("</body></html>\n");
-            Files.writeString(folder.resolve("report.html"), html.toString(), StandardCharsets.UTF_8);
+            try {
+                Files.writeString(folder.resolve("report.html"), html.toString(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new IOException("cannot write report.html: " + e.getMessage(), e);
+            }
         }
     }
 
@@ -94,13 +102,14 @@ public final class ReportSink {
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         return new BuiltinStep(
-                "report",
-                "sink",
-                "report.html once the run succeeds: metrics, a per-step table, and every PNG the run wrote (grids, plots)",
-                List.of(ParameterSpec.optional(
-                        "title", ParameterType.STRING, null, "page title (default: the pipeline's name)")),
-                0,
-                0,
-                (p, folder) -> new ReportStep(p.findString("title").orElse(null)));
+                        "report",
+                        StepCategory.SINK,
+                        "report.html once the run succeeds: metrics, a per-step table, and every PNG the run wrote (grids, plots)",
+                        List.of(ParameterSpec.optional(
+                                "title", ParameterType.STRING, null, "page title (default: the pipeline's name)")),
+                        0,
+                        0,
+                        (p, folder) -> new ReportStep(p.findString("title").orElse(null)))
+                .runsLast();
     }
 }

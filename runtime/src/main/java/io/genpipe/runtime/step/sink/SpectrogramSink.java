@@ -10,7 +10,9 @@ import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.OutputPaths;
 import io.genpipe.runtime.step.Step;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.StepInput;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,7 +28,7 @@ public final class SpectrogramSink {
     public static BuiltinStep definition() {
         return new BuiltinStep(
                         "spectrogram",
-                        "sink",
+                        StepCategory.SINK,
                         "a PNG of the first rows' spectrograms (one panel per row, its valid samples only), in the output folder",
                         List.of(
                                 ParameterSpec.optional(
@@ -57,7 +59,7 @@ public final class SpectrogramSink {
                         1,
                         (p, folder) -> new Step() {
                             @Override
-                            public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                            public List<PortSpec> outputs(List<StepInput> inputs) {
                                 AudioRows.require(p.getString("column"), inputs.get(0));
                                 return List.of();
                             }

@@ -11,6 +11,7 @@ import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.OutputPaths;
 import io.genpipe.runtime.step.SinkStep;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -34,7 +35,7 @@ public final class TextSink {
     private static BuiltinStep base() {
         return new BuiltinStep(
                 "text-sink",
-                "sink",
+                StepCategory.SINK,
                 "the rows' text tags, one per line (newlines inside a text become spaces)",
                 List.of(ParameterSpec.optional("file", ParameterType.STRING, null, "file name (default <step>.txt)")),
                 1,

@@ -11,7 +11,9 @@ import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.OutputPaths;
 import io.genpipe.runtime.step.Step;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.StepInput;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +35,7 @@ public final class WavSink {
     public static BuiltinStep definition() {
         return new BuiltinStep(
                         "wav-sink",
-                        "sink",
+                        StepCategory.SINK,
                         "one 16-bit mono PCM WAV per row in a folder of the output, named after the row id (only its first length samples)",
                         List.of(
                                 ParameterSpec.optional(
@@ -50,7 +52,7 @@ public final class WavSink {
                         1,
                         (p, folder) -> new Step() {
                             @Override
-                            public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                            public List<PortSpec> outputs(List<StepInput> inputs) {
                                 AudioRows.require(p.getString("column"), inputs.get(0));
                                 return List.of();
                             }

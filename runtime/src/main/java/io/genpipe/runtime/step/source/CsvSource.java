@@ -6,6 +6,7 @@ import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.io.Csv;
 import io.genpipe.runtime.io.Lines;
 import io.genpipe.runtime.step.BuiltinStep;
+import io.genpipe.runtime.step.StepCategory;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,7 @@ public final class CsvSource {
         params.addAll(RecordSource.FIELDS);
         return new BuiltinStep(
                 "csv-source",
-                "source",
+                StepCategory.SOURCE,
                 "rows from a CSV file with a header (quoted fields allowed)",
                 params,
                 0,

@@ -12,7 +12,9 @@ import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.Step;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.StepInput;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,7 +29,7 @@ public final class IdxSource {
     public static BuiltinStep definition() {
         return new BuiltinStep(
                 "idx-source",
-                "source",
+                StepCategory.SOURCE,
                 "images (and labels) from IDX / IDX.gz files as float32[batch,1,h,w] in [0, 1]",
                 List.of(
                         ParameterSpec.required("images", ParameterType.PATH, "IDX file of uint8 images [n, h, w]"),
@@ -54,7 +56,7 @@ public final class IdxSource {
                     String source = images.path().getFileName().toString();
                     return new Step() {
                         @Override
-                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                        public List<PortSpec> outputs(List<StepInput> inputs) {
                             return List.of(PortSpec.of("image", DType.FLOAT32, "batch", 1, dims[1], dims[2]));
                         }
 

@@ -6,6 +6,7 @@ import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.io.JsonLines;
 import io.genpipe.runtime.io.Lines;
 import io.genpipe.runtime.step.BuiltinStep;
+import io.genpipe.runtime.step.StepCategory;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,13 @@ public final class JsonlSource {
         params.add(ParameterSpec.required("file", ParameterType.PATH, "JSON lines file: one flat object per line"));
         params.addAll(RecordSource.FIELDS);
         return new BuiltinStep(
-                "jsonl-source", "source", "rows from a JSON-lines file of flat objects", params, 0, 0, (p, folder) -> {
+                "jsonl-source",
+                StepCategory.SOURCE,
+                "rows from a JSON-lines file of flat objects",
+                params,
+                0,
+                0,
+                (p, folder) -> {
                     Path file = p.getPath("file");
                     if (!Files.isRegularFile(file)) {
                         throw new GenpipeException("file: " + file + " does not exist");

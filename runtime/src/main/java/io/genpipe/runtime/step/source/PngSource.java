@@ -8,11 +8,14 @@ import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
+import io.genpipe.runtime.io.Png;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.Step;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.StepInput;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -48,29 +51,6 @@ public final class PngSource {
         }
     }
 
-    /**
-     * Writes {@code img}'s pixels, row by row, as gray values in [0, 1] into {@code into} from
-     * {@code offset}: 8-bit gray from the raster (getRGB would convert linear gray to sRGB), anything
-     * else as the mean of R, G and B.
-     */
-    public static void toGray(BufferedImage img, float[] into, int offset) {
-        int w = img.getWidth();
-        int h = img.getHeight();
-        boolean gray = img.getType() == BufferedImage.TYPE_BYTE_GRAY;
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int v;
-                if (gray) {
-                    v = img.getRaster().getSample(x, y, 0);
-                } else {
-                    int rgb = img.getRGB(x, y);
-                    v = (((rgb >> 16) & 0xFF) + ((rgb >> 8) & 0xFF) + (rgb & 0xFF)) / 3;
-                }
-                into[offset + y * w + x] = v / 255f;
-            }
-        }
-    }
-
     /** Reads only the header's width and height, and refuses an image above {@link #MAX_SIDE}. */
     private static void checkSize(Path file) {
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
@@ -99,7 +79,7 @@ public final class PngSource {
     public static BuiltinStep definition() {
         return new BuiltinStep(
                 "png-source",
-                "source",
+                StepCategory.SOURCE,
                 "grayscale images from a folder of PNG files (sorted by name) as float32[batch,1,h,w] in [0, 1]; all the same size",
                 List.of(
                         ParameterSpec.required("folder", ParameterType.PATH, "folder of .png files"),
@@ -123,7 +103,7 @@ public final class PngSource {
                     int w = first.getWidth();
                     return new Step() {
                         @Override
-                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                        public List<PortSpec> outputs(List<StepInput> inputs) {
                             return List.of(PortSpec.of("image", DType.FLOAT32, "batch", 1, h, w));
                         }
 
@@ -140,7 +120,7 @@ public final class PngSource {
                                         throw new GenpipeException(files.get(i) + " is " + img.getWidth() + "x"
                                                 + img.getHeight() + "; the folder's images must all be " + w + "x" + h);
                                     }
-                                    toGray(img, pixels, (i - from) * h * w);
+                                    Png.toGray(img, pixels, (i - from) * h * w);
                                     RowMeta m = RowMeta.of(
                                                     files.get(i).getFileName().toString())
                                             .withSource(dir.toString());

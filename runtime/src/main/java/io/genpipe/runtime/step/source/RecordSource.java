@@ -14,6 +14,7 @@ import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.StepInput;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,7 +44,7 @@ final class RecordSource {
     static Step step(String column, int width, Opener opener) {
         return new Step() {
             @Override
-            public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+            public List<PortSpec> outputs(List<StepInput> inputs) {
                 return width == 0 ? List.of() : List.of(PortSpec.of(column, DType.FLOAT32, "batch", width));
             }
 

@@ -5,6 +5,7 @@ import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.io.Lines;
 import io.genpipe.runtime.step.BuiltinStep;
+import io.genpipe.runtime.step.StepCategory;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +24,7 @@ public final class TextSource {
     public static BuiltinStep definition() {
         return new BuiltinStep(
                 "text-source",
-                "source",
+                StepCategory.SOURCE,
                 "one row per non-empty line of a UTF-8 text file, the line as its text tag",
                 List.of(ParameterSpec.required("file", ParameterType.PATH, "text file")),
                 0,

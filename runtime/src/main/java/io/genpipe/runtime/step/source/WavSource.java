@@ -14,7 +14,9 @@ import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.Step;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.StepInput;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +43,7 @@ public final class WavSource {
     public static BuiltinStep definition() {
         return new BuiltinStep(
                 "wav-source",
-                "source",
+                StepCategory.SOURCE,
                 "mono audio from a folder of WAV files (sorted by name) or one file: audio float32[batch,samples] in [-1, 1]"
                         + " and length int64[batch]",
                 List.of(
@@ -93,7 +95,7 @@ public final class WavSource {
                     int width = p.has("samples") ? p.getInt("samples") : (int) Math.max(1, longest);
                     return new Step() {
                         @Override
-                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                        public List<PortSpec> outputs(List<StepInput> inputs) {
                             return List.of(
                                     PortSpec.of("audio", DType.FLOAT32, "batch", width),
                                     PortSpec.of("length", DType.INT64, "batch"));

@@ -4,6 +4,7 @@ import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.RowFilter;
+import io.genpipe.runtime.step.StepCategory;
 import java.util.List;
 
 /**
@@ -17,7 +18,7 @@ public final class Filter {
     public static BuiltinStep definition() {
         return new BuiltinStep(
                 "filter",
-                "transform",
+                StepCategory.TRANSFORM,
                 "keeps the rows whose tag `tag` equals `equals` (e.g. flagged = true)",
                 List.of(
                         ParameterSpec.optional("tag", ParameterType.STRING, FlagQuantile.FLAGGED, "row tag to test"),

@@ -5,12 +5,14 @@ import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
+import io.genpipe.runtime.step.Aggregation;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BatchSpool;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.PassThroughStep;
 import io.genpipe.runtime.step.SideValue;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -40,6 +42,7 @@ public final class FlagQuantile {
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         return base().global(
+                        Aggregation.METADATA,
                         "a quantile of the scores per class (or overall): flags the rows above it, ties broken by row order")
                 .publishes(THRESHOLDS, COUNTS);
     }
@@ -47,7 +50,7 @@ public final class FlagQuantile {
     private static BuiltinStep base() {
         return new BuiltinStep(
                 "flag-quantile",
-                "transform",
+                StepCategory.TRANSFORM,
                 "tags (flagged=true) the rows whose score is in the top `fraction` of their class (or overall with by: none);"
                         + " publishes thresholds and counts (per class) for gate / take-per-class, and records metrics.<metric>"
                         + " (count), <metric>PerClass and <metric>Thresholds. Holds all rows until its input ends (quantiles"

@@ -7,6 +7,7 @@ import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.RowFilter;
 import io.genpipe.runtime.step.SideValue;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,7 @@ public final class Gate {
     private static BuiltinStep base() {
         return new BuiltinStep(
                 "gate",
-                "transform",
+                StepCategory.TRANSFORM,
                 "keeps rows whose score is at most their class's threshold, as published by the flag-quantile step named"
                         + " in thresholds:; counts the others in metrics.<metric>",
                 List.of(

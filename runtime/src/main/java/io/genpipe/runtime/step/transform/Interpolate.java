@@ -10,12 +10,15 @@ import io.genpipe.api.data.Tensor;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.builtin.Walks;
+import io.genpipe.runtime.step.Aggregation;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.Columns;
 import io.genpipe.runtime.step.Step;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.StepInput;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,13 +32,14 @@ public final class Interpolate {
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return base().global("walks between consecutive pairs of rows (1st with 2nd, 3rd with 4th, ...)");
+        return base().global(
+                        Aggregation.ROWS, "walks between consecutive pairs of rows (1st with 2nd, 3rd with 4th, ...)");
     }
 
     private static BuiltinStep base() {
         return new BuiltinStep(
                 "interpolate",
-                "transform",
+                StepCategory.TRANSFORM,
                 "pairs consecutive rows (1st with 2nd, 3rd with 4th, ...) and emits `steps` rows walking from one's vector"
                         + " to the other's, by lerp or slerp; only that column goes on",
                 List.of(
@@ -55,8 +59,8 @@ public final class Interpolate {
                     boolean slerp = p.getString("mode").equals("slerp");
                     return new Step() {
                         @Override
-                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
-                            for (PortSpec port : inputs.get(0)) {
+                        public List<PortSpec> outputs(List<StepInput> inputs) {
+                            for (PortSpec port : inputs.get(0).columns()) {
                                 if (port.name().equals(column)) {
                                     Columns.require(
                                             PortSpec.of(
@@ -66,12 +70,11 @@ public final class Interpolate {
                                                     port.rank() == 2
                                                             ? port.shape().get(1)
                                                             : "d"),
-                                            inputs.get(0),
-                                            "input");
+                                            inputs.get(0));
                                     return List.of(port);
                                 }
                             }
-                            Columns.require(PortSpec.of(column, DType.FLOAT32, "batch", "d"), inputs.get(0), "input");
+                            Columns.require(PortSpec.of(column, DType.FLOAT32, "batch", "d"), inputs.get(0));
                             return List.of();
                         }
 

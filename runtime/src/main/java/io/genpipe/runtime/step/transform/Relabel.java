@@ -5,10 +5,12 @@ import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
+import io.genpipe.runtime.step.Aggregation;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.PassThroughStep;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,13 +24,13 @@ public final class Relabel {
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return base().global("labels by row position: cycle: counts the rows in order");
+        return base().global(Aggregation.METADATA, "labels by row position: cycle: counts the rows in order");
     }
 
     private static BuiltinStep base() {
         return new BuiltinStep(
                 "relabel",
-                "transform",
+                StepCategory.TRANSFORM,
                 "sets each row's label: to a fixed class (to: c) or cycling through classes (cycle: k gives 0, 1, ..., k-1, 0, ...)",
                 List.of(
                         ParameterSpec.optional("to", ParameterType.INTEGER, null, "the label every row gets")

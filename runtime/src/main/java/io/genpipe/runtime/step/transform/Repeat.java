@@ -9,6 +9,7 @@ import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.PassThroughStep;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +25,7 @@ public final class Repeat {
     public static BuiltinStep definition() {
         return new BuiltinStep(
                 "repeat",
-                "transform",
+                StepCategory.TRANSFORM,
                 "each row `times` times in a row (ids get #1, #2, ...): e.g. to"
                         + " generate more candidates than needed before a gate",
                 List.of(ParameterSpec.required("times", ParameterType.INTEGER, "copies of each row")

@@ -5,6 +5,7 @@ import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.RowFilter;
+import io.genpipe.runtime.step.StepCategory;
 import java.util.List;
 
 /**
@@ -18,7 +19,7 @@ public final class Sample {
     public static BuiltinStep definition() {
         return new BuiltinStep(
                 "sample",
-                "transform",
+                StepCategory.TRANSFORM,
                 "keeps each row with probability `fraction`, drawn per row id from the run's seed (same seed, same rows)",
                 List.of(ParameterSpec.required("fraction", ParameterType.NUMBER, "share of rows kept, in [0, 1]")
                         .range(0, 1)),

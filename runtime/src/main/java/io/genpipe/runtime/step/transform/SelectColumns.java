@@ -9,7 +9,9 @@ import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.Step;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.StepInput;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,7 +26,7 @@ public final class SelectColumns {
     public static BuiltinStep definition() {
         return new BuiltinStep(
                 "select-columns",
-                "transform",
+                StepCategory.TRANSFORM,
                 "keeps only the listed columns (row metadata stays)",
                 List.of(ParameterSpec.required("columns", ParameterType.STRING_LIST, "columns to keep")),
                 1,
@@ -33,14 +35,16 @@ public final class SelectColumns {
                     List<String> keep = p.getStringList("columns");
                     return new Step() {
                         @Override
-                        public List<PortSpec> outputs(List<List<PortSpec>> inputs) {
+                        public List<PortSpec> outputs(List<StepInput> inputs) {
                             List<PortSpec> out = new ArrayList<>();
                             for (String c : keep) {
-                                PortSpec found = inputs.get(0).stream()
+                                PortSpec found = inputs.get(0).columns().stream()
                                         .filter(x -> x.name().equals(c))
                                         .findFirst()
                                         .orElseThrow(() -> new GenpipeException("needs column '" + c
-                                                + "' but its input 'input'" + " provides " + inputs.get(0)));
+                                                + "' but its input '"
+                                                + inputs.get(0).step() + "' provides "
+                                                + inputs.get(0).columns()));
                                 out.add(found);
                             }
                             return out;

@@ -4,10 +4,12 @@ import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
+import io.genpipe.runtime.step.Aggregation;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.PassThroughStep;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import java.util.List;
 
@@ -27,13 +29,13 @@ public final class Take {
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return base().global("the first n rows in row order");
+        return base().global(Aggregation.METADATA, "the first n rows in row order");
     }
 
     private static BuiltinStep base() {
         return new BuiltinStep(
                 "take",
-                "transform",
+                StepCategory.TRANSFORM,
                 "passes the first n rows on and drops the rest",
                 List.of(ParameterSpec.required("n", ParameterType.INTEGER, "rows to keep")
                         .range(0, Double.POSITIVE_INFINITY)),

@@ -3,9 +3,11 @@ package io.genpipe.runtime.step.transform;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
+import io.genpipe.runtime.step.Aggregation;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.RowFilter;
 import io.genpipe.runtime.step.SideValue;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import java.util.HashMap;
 import java.util.List;
@@ -20,14 +22,14 @@ public final class TakePerClass {
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return base().global("the first rows of each class, in row order, up to its count")
+        return base().global(Aggregation.METADATA, "the first rows of each class, in row order, up to its count")
                 .reads(new SideValue.Input("counts", "counts", SideValue.Type.COUNT_PER_CLASS));
     }
 
     private static BuiltinStep base() {
         return new BuiltinStep(
                 "take-per-class",
-                "transform",
+                StepCategory.TRANSFORM,
                 "passes on the first rows of each class, as many as the flag-quantile step named in counts: flagged"
                         + " (e.g. refill exactly what was flagged)",
                 List.of(ParameterSpec.required(

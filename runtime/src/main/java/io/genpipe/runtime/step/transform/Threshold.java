@@ -5,6 +5,7 @@ import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.RowFilter;
+import io.genpipe.runtime.step.StepCategory;
 import java.util.List;
 
 /**
@@ -18,7 +19,7 @@ public final class Threshold {
     public static BuiltinStep definition() {
         return new BuiltinStep(
                 "threshold",
-                "transform",
+                StepCategory.TRANSFORM,
                 "keeps rows whose score is at most `max` and at least `min`",
                 List.of(
                         ParameterSpec.optional("min", ParameterType.NUMBER, null, "lowest score kept"),

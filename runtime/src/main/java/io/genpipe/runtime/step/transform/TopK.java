@@ -5,10 +5,12 @@ import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
+import io.genpipe.runtime.step.Aggregation;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.PassThroughStep;
+import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -28,13 +30,13 @@ public final class TopK {
 
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
-        return base().global("the k rows with the highest scores, ties broken by row order");
+        return base().global(Aggregation.METADATA, "the k rows with the highest scores, ties broken by row order");
     }
 
     private static BuiltinStep base() {
         return new BuiltinStep(
                 "top-k",
-                "transform",
+                StepCategory.TRANSFORM,
                 "the k rows with the highest scores, highest first (holds k rows while its input streams)",
                 List.of(ParameterSpec.required("k", ParameterType.INTEGER, "rows kept")
                         .range(1, 1_000_000)),

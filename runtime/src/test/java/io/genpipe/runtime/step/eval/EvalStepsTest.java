@@ -8,12 +8,15 @@ import io.genpipe.api.RandomSource;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.RowMeta;
+import io.genpipe.runtime.eval.Auroc;
 import io.genpipe.runtime.step.StepHarness;
-import java.nio.file.Files;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,8 +48,34 @@ class EvalStepsTest {
                         dir)
                 .run(List.of(b))) {
             assertEquals(Map.of("0", 0.75, "1", 0.75, "mean", 0.75), r.metrics().get("auroc"));
-            assertTrue(Files.size(dir.resolve("s-roc.png")) > 1000, "ROC plot written");
+            // the curve plotted is the one whose area is the AUROC: (0,0) (0,.5) (.5,.5) (.5,1) (1,1) for s0
+            double[] curve =
+                    Auroc.curve(new double[] {0.1, 0.9, 0.5, 0.2}, new boolean[] {false, true, false, true}, 400);
+            double area = 0;
+            for (int k = 2; k < curve.length; k += 2) {
+                area += (curve[k] - curve[k - 2]) * (curve[k + 1] + curve[k - 1]) / 2;
+            }
+            assertEquals(0.75, area, 1e-12);
+            BufferedImage roc = ImageIO.read(dir.resolve("s-roc.png").toFile());
+            assertEquals(720, roc.getWidth());
+            assertEquals(420, roc.getHeight());
+            // the two curves coincide here (the same ranks), one drawn over the other: together they are far longer
+            // than the legend's swatches, and each colour is there
+            int red = pixels(roc, new Color(0xFF, 0x55, 0x55));
+            int blue = pixels(roc, new Color(0x55, 0x55, 0xFF));
+            assertTrue(red + blue > 300, red + " + " + blue + " curve pixels");
+            assertTrue(red > 10 && blue > 10, red + " and " + blue);
         }
+    }
+
+    private static int pixels(BufferedImage image, Color colour) {
+        int n = 0;
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                n += image.getRGB(x, y) == colour.getRGB() ? 1 : 0;
+            }
+        }
+        return n;
     }
 
     @Test

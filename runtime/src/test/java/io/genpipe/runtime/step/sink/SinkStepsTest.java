@@ -11,11 +11,14 @@ import io.genpipe.api.data.RowMeta;
 import io.genpipe.runtime.audio.Spectrogram;
 import io.genpipe.runtime.io.IdxFile;
 import io.genpipe.runtime.io.Wav;
+import io.genpipe.runtime.step.FinalStep;
 import io.genpipe.runtime.step.StepHarness;
+import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
@@ -65,7 +68,25 @@ class SinkStepsTest {
                 .run(List.of(images(2), images(2)))
                 .close();
         BufferedImage grid = ImageIO.read(dir.resolve("grid.png").toFile());
-        assertTrue(grid.getWidth() >= 6 && grid.getHeight() >= 4, grid.getWidth() + "x" + grid.getHeight());
+        // 2 columns of 3x2 cells with 2-pixel borders; the limit keeps 3 images: the first batch's two, then the
+        // second batch's first on a row of its own
+        assertEquals(2 * (3 + 2) + 2, grid.getWidth());
+        assertEquals(2 * (2 + 2) + 2, grid.getHeight());
+        int[][] cells = {{0, 0, 0}, {1, 0, 1}, {0, 1, 0}}; // column, row, image index within its batch
+        for (int[] cell : cells) {
+            for (int y = 0; y < 2; y++) {
+                for (int x = 0; x < 3; x++) {
+                    int expected = Math.round((cell[2] + y * 3 + x) / 10f * 255);
+                    assertEquals(
+                            expected,
+                            grid.getRaster().getSample(2 + cell[0] * 5 + x, 2 + cell[1] * 4 + y, 0),
+                            "pixel (" + x + ", " + y + ") of cell " + cell[0] + "," + cell[1]);
+                }
+            }
+        }
+        // the empty cell and the borders are the border gray
+        assertEquals(96, grid.getRaster().getSample(2 + 5 + 1, 2 + 4 + 1, 0));
+        assertEquals(96, grid.getRaster().getSample(0, 0, 0));
     }
 
     @Test
@@ -113,11 +134,41 @@ class SinkStepsTest {
     }
 
     @Test
-    void histogramDrawsThePng() throws Exception {
-        StepHarness.of(HistogramSink.definition(), Map.of("file", "h.png", "by", "label"), dir)
-                .run(List.of(images(30)))
+    void histogramBarsAreAsHighAsTheirBinsCounts() throws Exception {
+        // 4 bins over [0, 3]: 1 score in the first, 2 in the second, 3, then 4
+        double[] scores = {0, 1, 1, 2, 2, 2, 3, 3, 3, 3};
+        StepHarness.of(HistogramSink.definition(), Map.of("file", "h.png", "bins", 4), dir)
+                .run(List.of(StepHarness.rows("s", 0, scores.length, 0, scores)))
                 .close();
-        assertTrue(ImageIO.read(dir.resolve("h.png").toFile()).getWidth() > 100);
+        BufferedImage png = ImageIO.read(dir.resolve("h.png").toFile());
+        // the bars are the pixels of the one series' colour: one run of columns, cut into 4 equal bars
+        int bar = new Color(0xFF, 0x55, 0x55).getRGB();
+        int first = -1;
+        int last = -1;
+        for (int x = 0; x < png.getWidth(); x++) {
+            if (barHeight(png, x, bar) > 0) {
+                first = first < 0 ? x : first;
+                last = x;
+            }
+        }
+        assertTrue(first > 0 && last > first, "no bars drawn");
+        double width = (last - first + 1) / 4.0;
+        int[] heights = new int[4];
+        for (int b = 0; b < 4; b++) {
+            heights[b] = barHeight(png, (int) Math.round(first + (b + 0.5) * width), bar);
+        }
+        for (int b = 0; b < 4; b++) {
+            assertEquals(heights[3] * (b + 1) / 4.0, heights[b], 2.0, "bar " + b + " of " + Arrays.toString(heights));
+        }
+    }
+
+    /** Pixels of colour {@code rgb} in column {@code x}. */
+    private static int barHeight(BufferedImage png, int x, int rgb) {
+        int n = 0;
+        for (int y = 0; y < png.getHeight(); y++) {
+            n += png.getRGB(x, y) == rgb ? 1 : 0;
+        }
+        return n;
     }
 
     @Test
@@ -127,12 +178,12 @@ class SinkStepsTest {
         StepHarness.of(ImageGridSink.definition(), Map.of("file", "grid.png"), dir)
                 .run(List.of(images(2)))
                 .close();
-        ((ReportSink.ReportStep) h.step())
-                .write(
+        ((FinalStep) h.step())
+                .finish(new FinalStep.RunSummary(
                         dir,
                         "p",
                         Map.of("flagged", 3),
-                        List.of(Map.of("id", "test", "use", "idx-source", "rows", 10L, "seconds", 0.5)));
+                        List.of(Map.of("id", "test", "use", "idx-source", "rows", 10L, "seconds", 0.5))));
         String html = Files.readString(dir.resolve("report.html"));
         assertTrue(html.contains("<title>A &lt;test&gt;</title>"), html);
         assertTrue(html.contains("<tr><th>flagged</th><td>3</td></tr>"), html);

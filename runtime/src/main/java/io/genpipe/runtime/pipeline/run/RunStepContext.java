@@ -1,6 +1,8 @@
-package io.genpipe.runtime.pipeline;
+package io.genpipe.runtime.pipeline.run;
 
 import io.genpipe.api.RandomSource;
+import io.genpipe.runtime.pipeline.NonFinitePolicy;
+import io.genpipe.runtime.pipeline.PipelineDefinition;
 import io.genpipe.runtime.step.StepContext;
 import java.nio.file.Path;
 import java.util.Map;
@@ -9,7 +11,7 @@ import java.util.function.Consumer;
 /**
  * What every runner gives a running step: its id, the pipeline's folder, batch size and non-finite policy,
  * the run's output folder, the step's random source, metrics recorded into one map (keyed groups in
- * {@link PipelineRunner#metricGroup()} order) and warnings to a log. Runners add side values (and text
+ * {@link RunJson#metricGroup()} order) and warnings to a log. Runners add side values (and text
  * streaming) their own way.
  */
 public abstract class RunStepContext implements StepContext {
@@ -72,8 +74,7 @@ public abstract class RunStepContext implements StepContext {
             if (key == null) {
                 metrics.put(group, value);
             } else {
-                ((Map<String, Object>) metrics.computeIfAbsent(group, g -> PipelineRunner.metricGroup()))
-                        .put(key, value);
+                ((Map<String, Object>) metrics.computeIfAbsent(group, g -> RunJson.metricGroup())).put(key, value);
             }
         }
     }
@@ -87,7 +88,7 @@ public abstract class RunStepContext implements StepContext {
 
     @Override
     public boolean failOnNonFinite() {
-        return !definition.nonFinite().equals("warn");
+        return definition.nonFinite() == NonFinitePolicy.FAIL;
     }
 
     @Override

@@ -1,17 +1,21 @@
-package io.genpipe.runtime.pipeline;
+package io.genpipe.runtime.pipeline.run;
 
-import io.genpipe.api.GenpipeException;
+import io.genpipe.runtime.pipeline.Location;
+import io.genpipe.runtime.pipeline.PipelineException;
+import io.genpipe.runtime.pipeline.Problem;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -26,8 +30,8 @@ import java.util.stream.Stream;
  * one of its parents, the pipeline file's folder or one of its parents, an existing file, a
  * symbolic link, any other existing folder.
  *
- * <p>A claimed folder holds a lock ({@code .NAME.lock} beside the target) so that two runs cannot
- * write the same target at once, and writes into a temporary sibling ({@code .NAME.partial-*})
+ * <p>A claimed folder holds a lock ({@code .NAME.lock} beside the target, removed when the run ends) so that two
+ * runs cannot write the same target at once, and writes into a temporary sibling ({@code .NAME.partial-*})
  * that {@link #commit()} renames into place. Temporary folders left by a run that was killed are
  * removed by the next run of the same target, which says so.
  */
@@ -38,15 +42,13 @@ public final class OutputFolder implements AutoCloseable {
 
     private final Path target;
     private final Path temp;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    private final Lock lock;
     private boolean committed;
     private boolean closed;
 
-    private OutputFolder(Path target, Path temp, FileChannel lockChannel, FileLock lock) {
+    private OutputFolder(Path target, Path temp, Lock lock) {
         this.target = target;
         this.temp = temp;
-        this.lockChannel = lockChannel;
         this.lock = lock;
     }
 
@@ -116,49 +118,44 @@ public final class OutputFolder implements AutoCloseable {
      *
      * @param log told about each stale temporary folder removed
      * @throws PipelineException when the target is refused (see {@link #refusal})
-     * @throws GenpipeException when another run holds the target, or the folder cannot be created
+     * @throws RunFailure when another run holds the target, or the folder cannot be created
      */
     public static OutputFolder claim(Path target, Path pipelineFile, Consumer<String> log) {
         Path t = target.toAbsolutePath().normalize();
         Optional<String> refused = refusal(t, pipelineFile, Path.of(""));
         if (refused.isPresent()) {
-            throw new PipelineException(
-                    List.of(new Problem(new Location(pipelineFile.toAbsolutePath(), 0, 0), null, refused.get())));
+            throw refusedAt(pipelineFile, refused.get());
         }
         Path parent = t.getParent();
         String name = t.getFileName().toString();
-        Path lockFile = parent.resolve("." + name + ".lock");
-        FileChannel channel = null;
+        Lock lock;
         try {
             Files.createDirectories(parent);
-            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock;
-            try {
-                lock = channel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null;
-            }
-            if (lock == null) {
-                throw new GenpipeException("another genpipe run is writing " + t + " (it holds " + lockFile
-                        + "); wait for it to finish or choose another --out");
-            }
+            lock = Lock.take(parent.resolve("." + name + ".lock"), t);
+        } catch (IOException e) {
+            throw RunFailure.output("cannot create the output folder " + t + ": " + e.getMessage(), e);
+        }
+        try {
             removeStale(parent, name, log);
             // checked again under the lock: the folder may have changed since the first look
             refused = refusal(t, pipelineFile, Path.of(""));
             if (refused.isPresent()) {
-                lock.release();
-                throw new PipelineException(
-                        List.of(new Problem(new Location(pipelineFile.toAbsolutePath(), 0, 0), null, refused.get())));
+                throw refusedAt(pipelineFile, refused.get());
             }
             Path temp = Files.createTempDirectory(parent, "." + name + PARTIAL);
-            return new OutputFolder(t, temp, channel, lock);
+            return new OutputFolder(t, temp, lock);
         } catch (IOException e) {
-            closeQuietly(channel);
-            throw new GenpipeException("cannot create the output folder " + t + ": " + e.getMessage(), e);
+            lock.release();
+            throw RunFailure.output("cannot create the output folder " + t + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            closeQuietly(channel);
+            lock.release();
             throw e;
         }
+    }
+
+    private static PipelineException refusedAt(Path pipelineFile, String why) {
+        return new PipelineException(
+                List.of(new Problem(new Location(pipelineFile.toAbsolutePath(), 0, 0), null, why)));
     }
 
     private static void removeStale(Path parent, String name, Consumer<String> log) throws IOException {
@@ -196,7 +193,7 @@ public final class OutputFolder implements AutoCloseable {
     /**
      * Moves the finished run into place, replacing the previous run's folder if there is one.
      *
-     * @throws GenpipeException when the target stopped being replaceable or the move fails
+     * @throws RunFailure when the target stopped being replaceable or the move fails
      */
     public synchronized void commit() {
         if (closed || committed) {
@@ -207,9 +204,10 @@ public final class OutputFolder implements AutoCloseable {
             Path old = null;
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                 if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS) || !isPreviousRun(target)) {
-                    throw new GenpipeException(
-                            "output folder " + target + " appeared during the run and is not a previous"
-                                    + " genpipe run; it was left as it is and nothing was written");
+                    throw RunFailure.output(
+                            "output folder " + target + " appeared during the run and is not a previous genpipe run;"
+                                    + " it was left as it is",
+                            null);
                 }
                 old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + OLD);
                 Files.delete(old);
@@ -228,11 +226,11 @@ public final class OutputFolder implements AutoCloseable {
                 deleteTree(old);
             }
         } catch (IOException e) {
-            throw new GenpipeException("cannot move the finished run into " + target + ": " + e.getMessage(), e);
+            throw RunFailure.output("cannot move the finished run into " + target + ": " + e.getMessage(), e);
         }
     }
 
-    /** Deletes the temporary folder unless committed, and releases the lock. Idempotent. */
+    /** Deletes the temporary folder unless committed, and releases the lock (its file removed). Idempotent. */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -242,23 +240,105 @@ public final class OutputFolder implements AutoCloseable {
         if (!committed) {
             deleteTree(temp);
         }
-        // the lock file itself stays: deleting it would let a run that opened it meanwhile lock a
-        // file no longer in the folder while a third run locks a new one
-        try {
-            lock.release();
-        } catch (IOException e) {
-            // the lock goes with the channel
+        lock.release();
+    }
+
+    /**
+     * The lock file beside a target ({@code .NAME.lock}), held while a run writes it and removed when it ends. A
+     * run that opened the file just before its holder removed it would lock a file no longer in the folder while a
+     * third run locks a new one; so a run keeps a lock only when the path names the same file (device and inode,
+     * by {@code stat}) before it opened it and after it locked it, and otherwise tries again with the new file. The
+     * file is never opened a second time: on Linux, closing any descriptor of a file drops the process's locks on
+     * it.
+     */
+    private static final class Lock {
+        private final Path file;
+        private final FileChannel channel;
+        private final FileLock lock;
+        private final Object key;
+
+        private Lock(Path file, FileChannel channel, FileLock lock, Object key) {
+            this.file = file;
+            this.channel = channel;
+            this.lock = lock;
+            this.key = key;
         }
-        closeQuietly(lockChannel);
+
+        static Lock take(Path file, Path target) throws IOException {
+            for (int attempt = 0; attempt < 100; attempt++) {
+                try {
+                    Files.createFile(file);
+                } catch (FileAlreadyExistsException e) {
+                    // another run's, or one left by a run that was killed: locking it tells which
+                }
+                Object before = keyOf(file);
+                if (before == null) {
+                    continue; // removed by the run that held it, just now
+                }
+                FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE);
+                FileLock lock;
+                try {
+                    lock = channel.tryLock();
+                } catch (OverlappingFileLockException e) {
+                    lock = null;
+                } catch (IOException | RuntimeException e) {
+                    closeQuietly(channel);
+                    throw e;
+                }
+                if (lock == null) {
+                    closeQuietly(channel);
+                    throw RunFailure.output(
+                            "another genpipe run is writing " + target + " (it holds " + file
+                                    + "); wait for it to finish or choose another --out",
+                            null);
+                }
+                if (before.equals(keyOf(file))) {
+                    return new Lock(file, channel, lock, before);
+                }
+                // the path names another file now: the run that held it ended and removed it
+                lock.release();
+                closeQuietly(channel);
+            }
+            throw new IOException("the lock file " + file + " keeps being replaced");
+        }
+
+        /** Where the file system gives no file identity: the lock file is then kept, never removed. */
+        private static final Object NO_KEY = new Object();
+
+        /** The file's identity (device and inode), {@link #NO_KEY} where there is none, null when no file. */
+        private static Object keyOf(Path file) {
+            try {
+                Object key = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                        .fileKey();
+                return key == null ? NO_KEY : key;
+            } catch (IOException e) {
+                return null;
+            }
+        }
+
+        /** Removes the file (while still holding it, and only if the path still names it) and lets go. */
+        void release() {
+            try {
+                if (key != NO_KEY && key.equals(keyOf(file))) {
+                    Files.deleteIfExists(file);
+                }
+            } catch (IOException e) {
+                // the next run takes the file as it is
+            }
+            try {
+                lock.release();
+            } catch (IOException e) {
+                // the lock goes with the channel
+            }
+            closeQuietly(channel);
+        }
     }
 
     private static void closeQuietly(FileChannel channel) {
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException e) {
-                // nothing to do
-            }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing to do
         }
     }
 

@@ -1,4 +1,4 @@
-package io.genpipe.runtime.pipeline;
+package io.genpipe.runtime.pipeline.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -114,11 +114,38 @@ class OutputFolderTest {
         }
         assertTrue(OutputFolder.isPreviousRun(target));
         assertFalse(Files.exists(target.resolve("new.txt")));
+        // the lock file goes with the run that held it
         try (var siblings = Files.list(dir.resolve("out"))) {
             assertEquals(
-                    List.of(".run.lock", "run"),
+                    List.of("run"),
                     siblings.map(p -> p.getFileName().toString()).sorted().toList());
         }
+    }
+
+    @Test
+    @SuppressWarnings("try") // the claims only hold their locks
+    void aLockFileReplacedUnderARunIsNotTakenForTheLock() throws Exception {
+        Path target = dir.resolve("out/run");
+        Path lock = dir.resolve("out/.run.lock");
+        try (OutputFolder first = OutputFolder.claim(target, pipeline, line -> {})) {
+            assertTrue(Files.exists(lock));
+            // someone replaces the file while the first run holds the old one: a second run locks the new file,
+            // which is not the first run's, and is let in only because nobody holds that one
+            Files.delete(lock);
+            try (OutputFolder second = OutputFolder.claim(target, pipeline, line -> {})) {
+                assertTrue(Files.exists(lock));
+                GenpipeException busy =
+                        assertThrows(GenpipeException.class, () -> OutputFolder.claim(target, pipeline, line -> {}));
+                assertTrue(busy.getMessage().startsWith("another genpipe run is writing " + target), busy.getMessage());
+            }
+            // the second run removed its own file; the first one's is gone already and stays gone
+            assertFalse(Files.exists(lock));
+        }
+        assertFalse(Files.exists(lock));
+        try (OutputFolder third = OutputFolder.claim(target, pipeline, line -> {})) {
+            assertTrue(Files.exists(lock));
+        }
+        assertFalse(Files.exists(lock));
     }
 
     @Test

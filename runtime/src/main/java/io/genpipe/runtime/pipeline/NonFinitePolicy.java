@@ -1,0 +1,39 @@
+package io.genpipe.runtime.pipeline;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/** What a NaN or infinite value in a component's output does: a pipeline's {@code nonFinite:}. */
+public enum NonFinitePolicy {
+    /** The step fails, naming the column and row (the default). */
+    FAIL("fail"),
+    /** A warning names it once, and the value is passed on. */
+    WARN("warn");
+
+    private final String label;
+
+    NonFinitePolicy(String label) {
+        this.label = label;
+    }
+
+    /** As written in a pipeline file. */
+    public String label() {
+        return label;
+    }
+
+    /** The policy {@code text} names, if it names one. */
+    public static Optional<NonFinitePolicy> parse(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        for (NonFinitePolicy p : values()) {
+            if (p.label.equals(t)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public String toString() {
+        return label;
+    }
+}

@@ -1,0 +1,36 @@
+package io.genpipe.runtime.pipeline.validate;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.runtime.step.StepInput;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Works out the columns every step's rows carry, in order: each step is given its inputs' columns (named by the
+ * steps they come from) and checks what it needs, naming the column, the expected and the found.
+ */
+final class PortsPass {
+
+    private PortsPass() {}
+
+    static void apply(StepTable table) {
+        if (table.order == null) {
+            return;
+        }
+        for (String id : table.order) {
+            StepTable.Row row = table.row(id);
+            if (row.step == null
+                    || !row.connected
+                    || !row.definition.inputs().stream().allMatch(in -> table.row(in).outputs != null)) {
+                continue;
+            }
+            List<StepInput> inputs = new ArrayList<>();
+            row.definition.inputs().forEach(in -> inputs.add(new StepInput(in, table.row(in).outputs)));
+            try {
+                row.outputs = List.copyOf(row.step.outputs(inputs));
+            } catch (GenpipeException e) {
+                table.problem(row, row.definition.location(), e.getMessage());
+            }
+        }
+    }
+}
