@@ -69,16 +69,22 @@ final class WaveNet {
         }
     }
 
-    /** A loaded step graph and its layers' dilations. */
-    record StepGraph(Model model, int[] dilations) {
-        int layers() {
-            return dilations.length;
-        }
-    }
+    /**
+     * One queue the step graph carries from step to step: fed as {@code in}, returned moved on by one as
+     * {@code out}, float32[batch, ...dims].
+     */
+    record State(String in, String out, long[] dims) {}
+
+    /** A loaded step graph and the queues it carries. */
+    record StepGraph(Model model, List<State> states) {}
 
     /**
      * The step graph: {@code stepModel:} or the shipped one. With your own {@code model:}, the step
      * graph must be given too and must have been made from it ({@code genpipe.full_model_sha256}).
+     * Two layouts of its queues are read from its metadata: one per layer ({@code state_i}
+     * float32[batch,32,d_i], d_i listed in {@code genpipe.dilations}), or, with {@code
+     * genpipe.step.state_layout = packed-per-stack}, one per stack ({@code state_k} float32[batch,32*S_k], S_k the
+     * sum of stack k's dilations, the stacks listed in {@code genpipe.step.stacks}, separated by ';').
      */
     static StepGraph step(Parameters p, PluginContext context, Model full) {
         Model step;
@@ -92,32 +98,43 @@ final class WaveNet {
         } else {
             step = context.loadModel(STEP);
         }
-        String listed = step.metadata().get("genpipe.dilations");
+        boolean packed = "packed-per-stack".equals(step.metadata().get("genpipe.step.state_layout"));
+        String key = packed ? "genpipe.step.stacks" : "genpipe.dilations";
+        String listed = step.metadata().get(key);
         if (listed == null) {
-            throw new GenpipeException(
-                    "step model " + step.name() + " has no genpipe.dilations metadata (the dilation of each"
-                            + " layer, e.g. 1,2,4,...); make it with train/export_wavenet.py");
+            throw new GenpipeException("step model " + step.name() + " has no " + key + " metadata (the dilation of"
+                    + " each layer, e.g. 1,2,4,...); make it with train/export_wavenet.py");
         }
-        int[] dilations;
-        try {
-            dilations = Arrays.stream(listed.split(","))
-                    .mapToInt(s -> Integer.parseInt(s.trim()))
-                    .toArray();
-        } catch (NumberFormatException e) {
-            throw new GenpipeException("step model " + step.name()
-                    + ": metadata genpipe.dilations must list whole numbers, found '" + listed + "'");
+        List<State> states = new ArrayList<>();
+        String[] groups = packed ? listed.split(";") : listed.split(",");
+        for (int k = 0; k < groups.length; k++) {
+            long size = 0;
+            for (String d : packed ? groups[k].split(",") : new String[] {groups[k]}) {
+                int dilation;
+                try {
+                    dilation = Integer.parseInt(d.trim());
+                } catch (NumberFormatException e) {
+                    throw new GenpipeException("step model " + step.name() + ": metadata " + key
+                            + " must list whole numbers, found '" + listed + "'");
+                }
+                if (dilation < 1 || dilation > 65_536) {
+                    throw new GenpipeException(
+                            "step model " + step.name() + ": dilation " + dilation + " is out of range (1..65536)");
+                }
+                size += dilation;
+            }
+            states.add(new State(
+                    "state_" + k,
+                    "state_out_" + k,
+                    packed ? new long[] {CHANNELS * size} : new long[] {CHANNELS, size}));
         }
         List<PortSpec> in = new ArrayList<>();
         List<PortSpec> out = new ArrayList<>();
         in.add(PortSpec.of("token", DType.INT64, "batch", 1));
         out.add(PortSpec.of("logits", DType.FLOAT32, "batch", MuLaw.CLASSES));
-        for (int i = 0; i < dilations.length; i++) {
-            if (dilations[i] < 1 || dilations[i] > 65_536) {
-                throw new GenpipeException(
-                        "step model " + step.name() + ": dilation " + dilations[i] + " is out of range (1..65536)");
-            }
-            in.add(PortSpec.of("state_" + i, DType.FLOAT32, "batch", CHANNELS, dilations[i]));
-            out.add(PortSpec.of("state_out_" + i, DType.FLOAT32, "batch", CHANNELS, dilations[i]));
+        for (State st : states) {
+            in.add(PortSpec.of(st.in(), DType.FLOAT32, shape(st.dims())));
+            out.add(PortSpec.of(st.out(), DType.FLOAT32, shape(st.dims())));
         }
         step.requirePorts(in, out);
         if (full != null) {
@@ -129,7 +146,17 @@ final class WaveNet {
                         + "); make it with train/export_wavenet.py");
             }
         }
-        return new StepGraph(step, dilations);
+        return new StepGraph(step, List.copyOf(states));
+    }
+
+    /** "batch" followed by {@code dims}, as PortSpec.of takes dimensions. */
+    private static Object[] shape(long[] dims) {
+        Object[] all = new Object[dims.length + 1];
+        all[0] = "batch";
+        for (int i = 0; i < dims.length; i++) {
+            all[i + 1] = dims[i];
+        }
+        return all;
     }
 
     /** Each row's valid length: its {@code length} column, or the full width without one. */

@@ -34,7 +34,7 @@ import java.util.Map;
  * per sample from the row's own random source, so a row's audio does not depend on its neighbours
  * or the batch size.
  *
- * <p>{@code state: cache} (default) runs the one-sample step graph, its 16 layer queues kept as
+ * <p>{@code state: cache} (default) runs the one-sample step graph, its queues (one per stack) kept as
  * native tensors from one step to the next (each step's outputs become the next step's inputs and
  * the previous ones are closed): O(layers) work per sample. {@code state: recompute} reruns the full
  * graph over the last receptive field (511 samples) for every sample, for comparison.
@@ -169,34 +169,32 @@ final class WaveNetGenerator implements Generator {
      */
     void cached(int[][] history, int longest, Choice choice) {
         int rows = history.length;
-        int layers = step.layers();
-        Tensor[] state = new Tensor[layers];
+        List<WaveNet.State> states = step.states();
+        Tensor[] state = new Tensor[states.size()];
         float[] logits = new float[rows * MuLaw.CLASSES];
         try (BufferTensor token = BufferTensor.allocate(DType.INT64, rows, 1);
                 BufferTensor out = BufferTensor.allocate(DType.FLOAT32, rows, MuLaw.CLASSES)) {
-            for (int i = 0; i < layers; i++) {
-                state[i] = BufferTensor.allocate(DType.FLOAT32, rows, WaveNet.CHANNELS, step.dilations()[i]);
+            for (int i = 0; i < state.length; i++) {
+                long[] dims = states.get(i).dims();
+                long[] shape = new long[dims.length + 1];
+                shape[0] = rows;
+                System.arraycopy(dims, 0, shape, 1, dims.length);
+                state[i] = BufferTensor.allocate(DType.FLOAT32, shape);
             }
             LongBuffer tb = token.longBuffer();
             Map<String, Tensor> inputs = new HashMap<>();
             inputs.put("token", token);
             Map<String, BufferTensor> into = Map.of("logits", out);
-            String[] inNames = new String[layers];
-            String[] outNames = new String[layers];
-            for (int i = 0; i < layers; i++) {
-                inNames[i] = "state_" + i;
-                outNames[i] = "state_out_" + i;
-            }
             for (int t = 0; t + 1 < longest; t++) {
                 for (int r = 0; r < rows; r++) {
                     tb.put(r, history[r][t]);
                 }
-                for (int i = 0; i < layers; i++) {
-                    inputs.put(inNames[i], state[i]);
+                for (int i = 0; i < state.length; i++) {
+                    inputs.put(states.get(i).in(), state[i]);
                 }
                 try (ModelOutputs o = step.model().run(inputs, into)) {
-                    for (int i = 0; i < layers; i++) {
-                        Tensor next = o.take(outNames[i]);
+                    for (int i = 0; i < state.length; i++) {
+                        Tensor next = o.take(states.get(i).out());
                         state[i].close();
                         state[i] = next;
                     }
