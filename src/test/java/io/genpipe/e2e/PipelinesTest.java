@@ -207,6 +207,11 @@ class PipelinesTest {
         double fd = m.get("fdClf").asDouble();
         double floor = m.get("fdClfFloor").asDouble();
         assertTrue(floor > 0 && floor < fd, m.toString());
+        // the second yardstick, the Vision Transformer, reports the same three beside the CNN's
+        assertTrue(m.get("labelFidelityVit").asDouble() > 0.7, m.toString());
+        assertTrue(
+                m.get("fdVitFloor").asDouble() > 0 && m.get("fdVitFloor").asDouble() < m.get("fdVit").asDouble(),
+                m.toString());
         assertEquals(
                 10_000,
                 new ObjectMapper()

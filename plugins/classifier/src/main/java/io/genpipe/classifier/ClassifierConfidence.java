@@ -76,9 +76,24 @@ final class ClassifierConfidence implements Scorer {
     }
 
     static ScorerFactory factory() {
-        return ScorerFactory.of(
+        return factory(
                 "classifier-confidence",
                 "classifier probability of the predicted class (of: predicted) or of the row's label (of: label)",
+                ClassifierModel.CNN);
+    }
+
+    /** The same score from the Vision Transformer. */
+    static ScorerFactory vit() {
+        return factory(
+                "vit-classifier",
+                "Vision Transformer probability of the predicted class (of: predicted) or of the row's label (of: label)",
+                ClassifierModel.VIT);
+    }
+
+    private static ScorerFactory factory(String name, String description, String shipped) {
+        return ScorerFactory.of(
+                name,
+                description,
                 List.of(
                         ClassifierModel.MODEL,
                         ParameterSpec.choice(
@@ -88,6 +103,7 @@ final class ClassifierConfidence implements Scorer {
                                 "predicted",
                                 "label")),
                 (p, context) -> new ClassifierConfidence(
-                        ClassifierModel.load(p, context), p.getString("of").equals("label")));
+                        ClassifierModel.load(p, context, shipped),
+                        p.getString("of").equals("label")));
     }
 }

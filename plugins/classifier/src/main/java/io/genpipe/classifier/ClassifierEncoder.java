@@ -64,6 +64,15 @@ final class ClassifierEncoder implements Encoder {
                 "classifier",
                 "Fashion-MNIST CNN: image -> features, class probabilities, predicted class",
                 List.of(ClassifierModel.MODEL),
-                (p, context) -> new ClassifierEncoder(ClassifierModel.load(p, context)));
+                (p, context) -> new ClassifierEncoder(ClassifierModel.load(p, context, ClassifierModel.CNN)));
+    }
+
+    /** The same encoder over the Vision Transformer: features are its class token's final LayerNorm. */
+    static EncoderFactory vit() {
+        return EncoderFactory.of(
+                "vit-encoder",
+                "Fashion-MNIST Vision Transformer: image -> class-token features, class probabilities, predicted class",
+                List.of(ClassifierModel.MODEL),
+                (p, context) -> new ClassifierEncoder(ClassifierModel.load(p, context, ClassifierModel.VIT)));
     }
 }

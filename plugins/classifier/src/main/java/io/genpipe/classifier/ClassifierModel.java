@@ -33,10 +33,19 @@ final class ClassifierModel {
         this.features = features;
     }
 
+    /** The shipped CNN. */
+    static final String CNN = "io/genpipe/classifier/models/fmnist-cnn.onnx";
+
+    /** The shipped Vision Transformer (4x4 patches, class token; plugins/classifier/train/train_vit.py). */
+    static final String VIT = "io/genpipe/classifier/models/vit.onnx";
+
     static ClassifierModel load(Parameters p, PluginContext context) {
-        Model model = p.findPath("model")
-                .map(context::loadModel)
-                .orElseGet(() -> context.loadModel("io/genpipe/classifier/models/fmnist-cnn.onnx"));
+        return load(p, context, CNN);
+    }
+
+    /** The user's {@code model:} or the shipped graph {@code shipped}, its ports checked. */
+    static ClassifierModel load(Parameters p, PluginContext context, String shipped) {
+        Model model = p.findPath("model").map(context::loadModel).orElseGet(() -> context.loadModel(shipped));
         int k = fixed(model.outputs(), "logits");
         int f = fixed(model.outputs(), "features");
         model.requirePorts(

@@ -10,11 +10,11 @@ public final class ClassifierPlugin implements GenpipePlugin {
 
     @Override
     public List<EncoderFactory> encoders() {
-        return List.of(ClassifierEncoder.factory());
+        return List.of(ClassifierEncoder.factory(), ClassifierEncoder.vit());
     }
 
     @Override
     public List<ScorerFactory> scorers() {
-        return List.of(ClassifierConfidence.factory());
+        return List.of(ClassifierConfidence.factory(), ClassifierConfidence.vit());
     }
 }

@@ -23,7 +23,10 @@ class ClassifierConformanceTest extends PluginConformance {
         return List.of(
                 ComponentCase.of("classifier").input(ClassifierConformanceTest::images),
                 ComponentCase.of("classifier-confidence").input(ClassifierConformanceTest::images),
-                ComponentCase.of("classifier-confidence").with("of", "label").input(ClassifierConformanceTest::images));
+                ComponentCase.of("classifier-confidence").with("of", "label").input(ClassifierConformanceTest::images),
+                ComponentCase.of("vit-encoder").input(ClassifierConformanceTest::images),
+                ComponentCase.of("vit-classifier").input(ClassifierConformanceTest::images),
+                ComponentCase.of("vit-classifier").with("of", "label").input(ClassifierConformanceTest::images));
     }
 
     static Batch images() {

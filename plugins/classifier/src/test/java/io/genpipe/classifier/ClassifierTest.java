@@ -22,21 +22,34 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class ClassifierTest {
 
     private static final Path ROOT = Path.of(System.getProperty("genpipe.repo.root"));
     private static Genpipe genpipe;
-    private static JsonNode reference;
+
+    /** The two shipped graphs: the CNN and the Vision Transformer, each with its torch reference and card. */
+    static Stream<Arguments> models() {
+        return Stream.of(
+                Arguments.of("classifier", "classifier-confidence", "fmnist-cnn.json", "card.json", 0.91),
+                Arguments.of("vit-encoder", "vit-classifier", "vit.json", "card-vit.json", 0.88));
+    }
 
     @BeforeAll
-    static void start() throws Exception {
+    static void start() {
         genpipe = Genpipe.builder().build();
-        try (InputStream in = ClassifierTest.class.getResourceAsStream("/reference/fmnist-cnn.json")) {
-            reference = new ObjectMapper().readTree(in);
+    }
+
+    private static JsonNode reference(String file) throws IOException {
+        try (InputStream in = ClassifierTest.class.getResourceAsStream("/reference/" + file)) {
+            return new ObjectMapper().readTree(in);
         }
     }
 
@@ -56,7 +69,7 @@ class ClassifierTest {
         return out;
     }
 
-    private static Batch referenceBatch() {
+    private static Batch referenceBatch(JsonNode reference) {
         List<RowMeta> meta = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             meta.add(RowMeta.of("ref-" + i)
@@ -68,12 +81,15 @@ class ClassifierTest {
                 .build();
     }
 
-    @Test
-    void featuresAndProbabilitiesMatchTorch() {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void featuresAndProbabilitiesMatchTorch(String encoder, String scorer, String file, String card, double least)
+            throws IOException {
+        JsonNode reference = reference(file);
         float[] logits = flat(reference.get("logits"), 1f);
         float[] expectedProbs = ClassifierModel.softmax(logits, 10);
-        Encoder classifier = genpipe.encoder("classifier", Map.of());
-        try (Batch in = referenceBatch();
+        Encoder classifier = genpipe.encoder(encoder, Map.of());
+        try (Batch in = referenceBatch(reference);
                 Batch out = classifier.encode(in)) {
             float tolerance = (float) reference.get("tolerance").asDouble();
             assertArrayEquals(
@@ -92,12 +108,15 @@ class ClassifierTest {
         }
     }
 
-    @Test
-    void confidenceOfPredictedAndOfLabel() {
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("models")
+    void confidenceOfPredictedAndOfLabel(String encoder, String scorer, String file, String card, double least)
+            throws IOException {
+        JsonNode reference = reference(file);
         float[] probs = ClassifierModel.softmax(flat(reference.get("logits"), 1f), 10);
-        Scorer predicted = genpipe.scorer("classifier-confidence", Map.of());
-        Scorer ofLabel = genpipe.scorer("classifier-confidence", Map.of("of", "label"));
-        try (Batch in = referenceBatch()) {
+        Scorer predicted = genpipe.scorer(scorer, Map.of());
+        Scorer ofLabel = genpipe.scorer(scorer, Map.of("of", "label"));
+        try (Batch in = referenceBatch(reference)) {
             double[] p = predicted.score(in);
             double[] l = ofLabel.score(in);
             for (int r = 0; r < 8; r++) {
@@ -111,12 +130,14 @@ class ClassifierTest {
         }
     }
 
-    @Test
-    void testAccuracyOfTheShippedModelIsAtLeast91Percent() {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void testAccuracyOfTheShippedModelIsAsTorchMeasuredIt(
+            String encoder, String scorer, String file, String card, double least) {
         IdxFile images = IdxFile.read(ROOT.resolve("data/fashion-mnist/t10k-images-idx3-ubyte.gz"));
         int[] labels = IdxFile.read(ROOT.resolve("data/fashion-mnist/t10k-labels-idx1-ubyte.gz"))
                 .toLabels();
-        Encoder classifier = genpipe.encoder("classifier", Map.of());
+        Encoder classifier = genpipe.encoder(encoder, Map.of());
         int right = 0;
         for (int from = 0; from < labels.length; from += 1000) {
             try (Batch in = Batch.builder(1000)
@@ -130,13 +151,15 @@ class ClassifierTest {
             }
         }
         double accuracy = right / 10000.0;
-        assertTrue(accuracy >= 0.91, "test accuracy " + accuracy);
+        assertTrue(accuracy >= least, "test accuracy " + accuracy);
         // torch measured the same model on the same images at export (train/card.json)
         double torchAccuracy;
         try {
-            JsonNode card = new ObjectMapper()
-                    .readTree(ROOT.resolve("plugins/classifier/train/card.json").toFile());
-            JsonNode history = card.get("history");
+            JsonNode history = new ObjectMapper()
+                    .readTree(ROOT.resolve("plugins/classifier/train")
+                            .resolve(card)
+                            .toFile())
+                    .get("history");
             torchAccuracy = history.get(history.size() - 1).get("test_accuracy").asDouble();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -2,7 +2,7 @@
 """Trains genpipe's Vision Transformer on Fashion-MNIST and exports vit.onnx.
 
   apt-get install -y python3-torch python3-onnx libopenblas0-pthread dataset-fashion-mnist
-  cd plugins/transformer/train
+  cd plugins/classifier/train
   /usr/bin/python3 train_vit.py [--epochs 14] [--seed 0]        # resumes from vit.ckpt if present
 
 Model: 4x4-pixel patches (a stride-4 convolution 1->D, the usual linear patch embedding) -> 49 patch
@@ -38,7 +38,7 @@ PLUGIN = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(PLUGIN, "..", "vae", "train"))
 from train_vae import load, CLASSES  # noqa: E402  (the shared IDX reader, pixels / 255)
 
-MODELS = os.path.join(PLUGIN, "src/main/resources/io/genpipe/transformer/models")
+MODELS = os.path.join(PLUGIN, "src/main/resources/io/genpipe/classifier/models")
 REFERENCE = os.path.join(PLUGIN, "src/test/resources/reference")
 REF_INDICES = [0, 1, 2, 3, 4, 5, 6, 7]
 
