@@ -5,6 +5,7 @@ import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.RowMeta;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -17,18 +18,33 @@ public final class RowFilter implements Step {
     public interface Test {
         boolean keep(RowMeta row, StepContext context) throws InterruptedException;
 
+        /** Decides for row {@code row} of {@code batch}: by its metadata unless the test reads columns too. */
+        default boolean keep(Batch batch, int row, StepContext context) throws InterruptedException {
+            return keep(batch.meta(row), context);
+        }
+
         /** Called once the input has ended, e.g. to record a count. */
         default void finish(StepContext context) {}
     }
 
     private final Supplier<Test> tests;
+    private final Consumer<List<PortSpec>> check;
 
     public RowFilter(Supplier<Test> tests) {
+        this(tests, columns -> {});
+    }
+
+    /**
+     * @param check checks, while the pipeline is validated, that the test can run on rows with these columns
+     */
+    public RowFilter(Supplier<Test> tests, Consumer<List<PortSpec>> check) {
         this.tests = tests;
+        this.check = check;
     }
 
     @Override
     public List<PortSpec> outputs(List<StepInput> inputs) {
+        check.accept(inputs.get(0).columns());
         return inputs.get(0).columns();
     }
 
@@ -39,7 +55,7 @@ public final class RowFilter implements Step {
             List<Integer> keep = new ArrayList<>();
             try {
                 for (int r = 0; r < b.rows(); r++) {
-                    if (test.keep(b.meta(r), context)) {
+                    if (test.keep(b, r, context)) {
                         keep.add(r);
                     }
                 }

@@ -1,6 +1,7 @@
 package io.genpipe.runtime.pipeline.validate;
 
 import io.genpipe.api.GenpipeException;
+import io.genpipe.runtime.component.ParameterException;
 import io.genpipe.runtime.step.StepInput;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,12 @@ final class PortsPass {
             row.definition.inputs().forEach(in -> inputs.add(new StepInput(in, table.row(in).outputs)));
             try {
                 row.outputs = List.copyOf(row.step.outputs(inputs));
+            } catch (ParameterException e) {
+                // a parameter that does not fit the columns the step is given (a where: naming a column it lacks)
+                for (int i = 0; i < e.problems().size(); i++) {
+                    table.problem(
+                            row, row.at(e.parameters().get(i)), e.problems().get(i));
+                }
             } catch (GenpipeException e) {
                 table.problem(row, row.definition.location(), e.getMessage());
             }
