@@ -2,10 +2,12 @@ package io.genpipe.spark;
 
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.RowMeta;
 import io.genpipe.runtime.pipeline.Location;
 import io.genpipe.runtime.pipeline.PipelinePlan;
 import io.genpipe.runtime.pipeline.run.RunFailure;
 import io.genpipe.runtime.step.BatchInput;
+import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.Step;
 import java.io.IOException;
 import java.io.Serializable;
@@ -149,7 +151,7 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
                 List<Batch> emitted = new ArrayList<>();
                 long t0 = System.nanoTime();
                 try {
-                    chain.get(i).run(List.of(input), emitted::add, context);
+                    chain.get(i).run(List.of(input), routed(emitted), context);
                 } catch (Exception e) {
                     emitted.forEach(Batch::close);
                     queue.forEach(Batch::close);
@@ -180,6 +182,35 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
         } finally {
             current.forEach(Batch::close);
         }
+    }
+
+    /** The tag a row carries, between a step with named outputs and its consumers, naming the output it went to. */
+    static final String OUTPUT_TAG = "genpipe.output";
+
+    /**
+     * Collects a step's batches; a batch sent to a named output (a route's) has its rows tagged with the output's
+     * name, so that each consumer reads its own (and the tag goes again before a consumer sees the rows).
+     */
+    private static BatchOutput routed(List<Batch> emitted) {
+        return new BatchOutput() {
+            @Override
+            public void emit(Batch batch) {
+                emitted.add(batch);
+            }
+
+            @Override
+            public BatchOutput to(String name) {
+                return batch -> {
+                    List<RowMeta> meta = new ArrayList<>(batch.rows());
+                    for (RowMeta m : batch.meta()) {
+                        Map<String, String> tags = new LinkedHashMap<>(m.tags());
+                        tags.put(OUTPUT_TAG, name);
+                        meta.add(new RowMeta(m.id(), m.label(), m.source(), m.score(), tags));
+                    }
+                    emitted.add(batch.extend().meta(meta).build()); // the columns move to the tagged batch
+                };
+            }
+        };
     }
 
     private static Location location(PipelinePlan plan, String id) {

@@ -15,6 +15,7 @@ import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.RowCombine;
 import io.genpipe.runtime.step.StepKind;
+import io.genpipe.runtime.step.StepRef;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
@@ -352,6 +353,22 @@ public final class SparkEngine {
         }
 
         private JavaRDD<SparkRow> dataset(String id) {
+            StepRef ref = StepRef.parse(id);
+            if (ref.output() != null) {
+                // one named output of a step that sends rows to several: its rows, untagged again
+                String output = ref.output();
+                return dataset(ref.step()).flatMap(r -> {
+                    RowMeta m = RowCodec.meta(r.data());
+                    if (!output.equals(m.tags().get(Segment.OUTPUT_TAG))) {
+                        return List.<SparkRow>of().iterator();
+                    }
+                    Map<String, String> tags = new LinkedHashMap<>(m.tags());
+                    tags.remove(Segment.OUTPUT_TAG);
+                    RowMeta plain = new RowMeta(m.id(), m.label(), m.source(), m.score(), tags);
+                    return List.of(new SparkRow(r.key(), RowCodec.withMetaBytes(r.data(), RowCodec.encodeMeta(plain))))
+                            .iterator();
+                });
+            }
             Pending seg = pending.remove(id);
             if (seg != null) {
                 Segment segment = new Segment(spec, seg.steps, sides, tallies);

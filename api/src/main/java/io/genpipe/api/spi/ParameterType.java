@@ -15,7 +15,9 @@ public enum ParameterType {
     /** One of {@link ParameterSpec#choices()}. */
     CHOICE("choice"),
     /** A list of strings (a YAML list, or comma-separated text). */
-    STRING_LIST("list of strings");
+    STRING_LIST("list of strings"),
+    /** Names mapped to text (a YAML mapping of scalars), in the order written; a value may be null. */
+    MAP("mapping of names to values");
 
     private final String label;
 

@@ -94,6 +94,12 @@ public final class Parameters {
         return get(name, List.class, ParameterType.STRING_LIST);
     }
 
+    /** A mapping parameter: names to their values as text (null where none was written), in the order written. */
+    @SuppressWarnings("unchecked")
+    public Map<String, String> getMap(String name) {
+        return get(name, Map.class, ParameterType.MAP);
+    }
+
     /** The values present, for provenance records. */
     public Map<String, Object> asMap() {
         return values;

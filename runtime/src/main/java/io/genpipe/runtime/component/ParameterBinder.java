@@ -7,6 +7,7 @@ import io.genpipe.api.spi.Parameters;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -98,6 +99,7 @@ public final class ParameterBinder {
             case BOOLEAN -> "true or false";
             case CHOICE -> "one of " + String.join(", ", spec.choices());
             case STRING_LIST -> "a list of strings";
+            case MAP -> "a mapping of names to values, e.g. {high: \"score > 2\", default: rest}";
             case PATH -> "a path";
             default -> "a string";
         };
@@ -167,6 +169,21 @@ public final class ParameterBinder {
                             .collect(Collectors.toUnmodifiableList());
                 }
                 yield null;
+            }
+            case MAP -> {
+                if (!(value instanceof Map<?, ?> map)) {
+                    yield null;
+                }
+                Map<String, String> out = new LinkedHashMap<>();
+                for (Map.Entry<?, ?> e : map.entrySet()) {
+                    Object v = e.getValue();
+                    if (!(e.getKey() instanceof String key)
+                            || !(v == null || v instanceof String || v instanceof Number || v instanceof Boolean)) {
+                        yield null;
+                    }
+                    out.put(key, v == null ? null : v.toString());
+                }
+                yield Collections.unmodifiableMap(out);
             }
         };
     }

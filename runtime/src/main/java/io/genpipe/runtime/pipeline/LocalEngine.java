@@ -11,8 +11,10 @@ import io.genpipe.runtime.pipeline.run.RunStepContext;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.StepKind;
+import io.genpipe.runtime.step.StepRef;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -65,7 +67,8 @@ final class LocalEngine implements RunLifecycle.Engine {
 
     private List<RunResult.StepResult> executeSteps(
             PipelinePlan plan, Path folder, Map<String, Object> metrics, Cancellation cancellation) {
-        Map<String, Channel> inboxes = new LinkedHashMap<>(); // key: consumer/producer
+        Map<String, Channel> inboxes = new LinkedHashMap<>(); // key: consumer/input as written
+        Map<String, Map<String, List<Channel>>> outboxes = new HashMap<>(); // producer -> output ("" for its only one)
         Map<String, StepStats> stats = new LinkedHashMap<>();
         for (PipelinePlan.Planned p : plan.steps()) {
             // a step with several inputs reads them one after the other (first input to its end, then the next),
@@ -75,9 +78,13 @@ final class LocalEngine implements RunLifecycle.Engine {
             boolean several =
                     p.definition().inputs().size() > 1 || !p.sideInputs().isEmpty();
             for (String input : p.definition().inputs()) {
-                inboxes.put(
-                        p.id() + "/" + input,
-                        several ? Channel.unbounded(input, p.id()) : Channel.bounded(input, p.id(), QUEUE_CAPACITY));
+                Channel channel =
+                        several ? Channel.unbounded(input, p.id()) : Channel.bounded(input, p.id(), QUEUE_CAPACITY);
+                inboxes.put(p.id() + "/" + input, channel);
+                StepRef ref = StepRef.parse(input);
+                outboxes.computeIfAbsent(ref.step(), k -> new HashMap<>())
+                        .computeIfAbsent(ref.output() == null ? "" : ref.output(), k -> new ArrayList<>())
+                        .add(channel);
             }
             stats.put(p.id(), new StepStats(p.definition().use()));
         }
@@ -96,10 +103,9 @@ final class LocalEngine implements RunLifecycle.Engine {
             for (String input : p.definition().inputs()) {
                 inputs.add(inboxes.get(p.id() + "/" + input));
             }
-            List<Channel> outboxes = new ArrayList<>();
-            p.consumers().forEach(c -> outboxes.add(inboxes.get(c + "/" + p.id())));
+            Map<String, List<Channel>> mine = outboxes.getOrDefault(p.id(), Map.of());
             StepStats st = stats.get(p.id());
-            BatchOutput output = output(p.id(), outboxes, st, taps.get(p.id()));
+            BatchOutput output = output(p.id(), mine, st, taps.get(p.id()));
             LocalContext context = new LocalContext(
                     p.id(), plan.definition(), folder, root.fork(p.id()), metrics, progress, sides, log);
             Batch fed = feeds.remove(p.id());
@@ -112,8 +118,10 @@ final class LocalEngine implements RunLifecycle.Engine {
                             } else {
                                 p.step().run(inputs, output, context);
                             }
-                            for (Channel c : outboxes) {
-                                c.end();
+                            for (List<Channel> group : mine.values()) {
+                                for (Channel c : group) {
+                                    c.end();
+                                }
                             }
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
@@ -163,33 +171,49 @@ final class LocalEngine implements RunLifecycle.Engine {
         return steps;
     }
 
-    /** Where a step's batches go: its consumers' queues (a copy for all but the first), and a tap's listener. */
-    private BatchOutput output(String id, List<Channel> outboxes, StepStats st, Consumer<Batch> tap) {
-        return batch -> {
-            progress.rows(id, st.rows.addAndGet(batch.rows()));
-            if (tap != null) {
-                tap.accept(batch.copy());
+    /**
+     * Where a step's batches go: its consumers' queues, per output (a copy for all but the first consumer of an
+     * output), and a tap's listener.
+     */
+    private BatchOutput output(String id, Map<String, List<Channel>> outboxes, StepStats st, Consumer<Batch> tap) {
+        return new BatchOutput() {
+            @Override
+            public void emit(Batch batch) throws InterruptedException {
+                deliver(batch, outboxes.getOrDefault("", List.of()));
             }
-            if (outboxes.isEmpty()) {
-                batch.close();
-                return;
+
+            @Override
+            public BatchOutput to(String name) {
+                List<Channel> consumers = outboxes.getOrDefault(name, List.of());
+                return batch -> deliver(batch, consumers);
             }
-            boolean handed = false;
-            try {
-                for (int i = 1; i < outboxes.size(); i++) {
-                    Batch copy = batch.copy();
-                    try {
-                        outboxes.get(i).put(copy);
-                    } catch (InterruptedException e) {
-                        copy.close();
-                        throw e;
-                    }
+
+            private void deliver(Batch batch, List<Channel> consumers) throws InterruptedException {
+                progress.rows(id, st.rows.addAndGet(batch.rows()));
+                if (tap != null) {
+                    tap.accept(batch.copy());
                 }
-                outboxes.get(0).put(batch);
-                handed = true;
-            } finally {
-                if (!handed) {
-                    batch.close(); // interrupted: what was not handed over is closed here
+                if (consumers.isEmpty()) {
+                    batch.close();
+                    return;
+                }
+                boolean handed = false;
+                try {
+                    for (int i = 1; i < consumers.size(); i++) {
+                        Batch copy = batch.copy();
+                        try {
+                            consumers.get(i).put(copy);
+                        } catch (InterruptedException e) {
+                            copy.close();
+                            throw e;
+                        }
+                    }
+                    consumers.get(0).put(batch);
+                    handed = true;
+                } finally {
+                    if (!handed) {
+                        batch.close(); // interrupted: what was not handed over is closed here
+                    }
                 }
             }
         };

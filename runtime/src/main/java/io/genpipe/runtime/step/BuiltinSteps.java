@@ -28,6 +28,7 @@ import io.genpipe.runtime.step.transform.Gate;
 import io.genpipe.runtime.step.transform.Interpolate;
 import io.genpipe.runtime.step.transform.Relabel;
 import io.genpipe.runtime.step.transform.Repeat;
+import io.genpipe.runtime.step.transform.Route;
 import io.genpipe.runtime.step.transform.Sample;
 import io.genpipe.runtime.step.transform.SelectColumns;
 import io.genpipe.runtime.step.transform.Take;
@@ -56,6 +57,7 @@ public final class BuiltinSteps {
                 Interpolate.definition(),
                 FlagQuantile.definition(),
                 Filter.definition(),
+                Route.definition(),
                 Gate.definition(),
                 TakePerClass.definition(),
                 Repeat.definition(),

@@ -28,6 +28,14 @@ public interface Step {
     void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception;
 
     /**
+     * The names of this step's outputs when it sends rows to several ({@code route}: one per test, and {@code
+     * default}), read downstream as {@code step.name}; empty for a step with one output.
+     */
+    default List<String> outputNames() {
+        return List.of();
+    }
+
+    /**
      * The columns this step reads from its inputs (besides every row's metadata), from its parameters; empty when
      * it may read any of them. A runner may hand it rows carrying only these (Spark's column pruning).
      */

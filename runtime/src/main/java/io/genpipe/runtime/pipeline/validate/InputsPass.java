@@ -1,6 +1,7 @@
 package io.genpipe.runtime.pipeline.validate;
 
 import io.genpipe.runtime.component.DidYouMean;
+import io.genpipe.runtime.step.StepRef;
 import java.util.HashSet;
 import java.util.List;
 
@@ -24,12 +25,15 @@ final class InputsPass {
                                 + " step's rows twice, pass them through a step of their own first)");
             }
             for (String input : inputs) {
-                if (!table.has(input)) {
+                String producer = StepRef.parse(input).step();
+                if (!table.has(producer)) {
                     table.problem(
                             row,
                             row.definition.location(),
-                            "input '" + input + "' is not a step of this pipeline" + DidYouMean.hint(input, table.ids())
-                                    + " (steps: " + String.join(", ", table.ids()) + ")");
+                            "input '" + input + "' is not a step of this pipeline"
+                                    + DidYouMean.hint(producer, table.ids()) + " (steps: "
+                                    + String.join(", ", table.ids())
+                                    + ")");
                 }
             }
             if (inputs.size() < row.minInputs || inputs.size() > row.maxInputs) {

@@ -1,5 +1,6 @@
 package io.genpipe.runtime.pipeline.validate;
 
+import io.genpipe.runtime.step.StepRef;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -41,7 +42,7 @@ final class OrderPass {
                     continue;
                 }
                 next.set(top, i + 1);
-                String dep = deps.get(i);
+                String dep = StepRef.parse(deps.get(i)).step();
                 if (!table.has(dep)) {
                     continue;
                 }
@@ -65,8 +66,9 @@ final class OrderPass {
         table.order = order;
         for (String id : order) {
             for (String in : table.row(id).definition.inputs()) {
-                if (table.has(in)) {
-                    table.row(in).consumers.add(id);
+                String producer = StepRef.parse(in).step();
+                if (table.has(producer) && !table.row(producer).consumers.contains(id)) {
+                    table.row(producer).consumers.add(id);
                 }
             }
         }

@@ -3,6 +3,7 @@ package io.genpipe.runtime.pipeline.validate;
 import io.genpipe.api.GenpipeException;
 import io.genpipe.runtime.component.ParameterException;
 import io.genpipe.runtime.step.StepInput;
+import io.genpipe.runtime.step.StepRef;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,6 +15,10 @@ final class PortsPass {
 
     private PortsPass() {}
 
+    private static StepTable.Row producer(StepTable table, String input) {
+        return table.row(StepRef.parse(input).step());
+    }
+
     static void apply(StepTable table) {
         if (table.order == null) {
             return;
@@ -22,11 +27,11 @@ final class PortsPass {
             StepTable.Row row = table.row(id);
             if (row.step == null
                     || !row.connected
-                    || !row.definition.inputs().stream().allMatch(in -> table.row(in).outputs != null)) {
+                    || !row.definition.inputs().stream().allMatch(in -> producer(table, in).outputs != null)) {
                 continue;
             }
             List<StepInput> inputs = new ArrayList<>();
-            row.definition.inputs().forEach(in -> inputs.add(new StepInput(in, table.row(in).outputs)));
+            row.definition.inputs().forEach(in -> inputs.add(new StepInput(in, producer(table, in).outputs)));
             try {
                 row.outputs = List.copyOf(row.step.outputs(inputs));
             } catch (ParameterException e) {

@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * The passes, in order: what each step uses, its inputs, the side values it reads, its parameters and build, the
- * order of the steps, the columns they pass each other. Then the plan, or every problem in file order.
+ * outputs its inputs name, the order of the steps, the columns they pass each other. Then the plan, or every problem in file order.
  */
 public final class Validation {
 
@@ -28,6 +28,7 @@ public final class Validation {
         InputsPass.apply(table);
         SideValuesPass.apply(table);
         BuildPass.apply(table);
+        OutputRefsPass.apply(table);
         OrderPass.apply(table);
         PortsPass.apply(table);
         if (!table.problems().isEmpty()) {
