@@ -210,7 +210,8 @@ class PipelinesTest {
         // the second yardstick, the Vision Transformer, reports the same three beside the CNN's
         assertTrue(m.get("labelFidelityVit").asDouble() > 0.7, m.toString());
         assertTrue(
-                m.get("fdVitFloor").asDouble() > 0 && m.get("fdVitFloor").asDouble() < m.get("fdVit").asDouble(),
+                m.get("fdVitFloor").asDouble() > 0
+                        && m.get("fdVitFloor").asDouble() < m.get("fdVit").asDouble(),
                 m.toString());
         assertEquals(
                 10_000,
