@@ -36,6 +36,8 @@ class DeterminismTest {
         return Stream.of(
                 // the flagship on the first 4,000 images: its full size runs in PipelinesTest and SparkLocalTest
                 Arguments.of("pipelines/anomaly-augment.yaml", List.of("test.limit=4000")),
+                Arguments.of("pipelines/anomaly-kinds.yaml", List.of()), // route, and a sub-pipeline
+                Arguments.of("pipelines/shared/vae-flag.yaml", List.of("images.limit=3000")),
                 Arguments.of("pipelines/latent-walk.yaml", List.of()),
                 Arguments.of("pipelines/text-novelty.yaml", List.of()),
                 Arguments.of("pipelines/text-generate.yaml", List.of("generate.maxTokens=120")),

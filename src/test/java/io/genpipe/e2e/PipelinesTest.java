@@ -42,12 +42,14 @@ class PipelinesTest {
             assertEquals(
                     List.of(
                             "pipelines/anomaly-augment.yaml",
+                            "pipelines/anomaly-kinds.yaml",
                             "pipelines/bench/gan-quality.yaml",
                             "pipelines/bench/spark-scoring.yaml",
                             "pipelines/bench/vae-one-class.yaml",
                             "pipelines/gpt-generate.yaml",
                             "pipelines/latent-walk.yaml",
                             "pipelines/ood-likelihood.yaml",
+                            "pipelines/shared/vae-flag.yaml",
                             "pipelines/speech-generate.yaml",
                             "pipelines/speech-ood.yaml",
                             "pipelines/text-generate.yaml",
@@ -122,19 +124,41 @@ class PipelinesTest {
         for (int c = 0; c < 10; c++) {
             assertEquals(50, m.at("/flaggedPerClass/" + c).asInt());
         }
-        assertEquals(1000, m.get("generated").asInt());
-        int rejected = m.get("rejected").asInt();
-        assertTrue(rejected >= 0 && rejected <= 1000, m.toString());
+        // the loop: exactly as many accepted replacements per class as were flagged, over the rounds it took
+        JsonNode refill = m.get("refill");
+        int rounds = refill.get("rounds").asInt();
+        assertTrue(rounds >= 1 && rounds <= 10, refill.toString());
+        int tried = 0;
+        for (int c = 0; c < 10; c++) {
+            assertEquals(50, refill.at("/needed/" + c).asInt(), refill.toString());
+            int accepted = 0;
+            for (int r = 1; r <= rounds; r++) {
+                accepted += refill.at("/accepted/" + r + "/" + c).asInt();
+                tried += refill.at("/accepted/" + r + "/" + c).asInt()
+                        + refill.at("/rejected/" + r + "/" + c).asInt();
+            }
+            assertEquals(50, accepted, "class " + c + ": " + refill);
+        }
+        // every generated image was tried: accepted or rejected by the gate, none beyond a class's count
+        assertEquals(m.get("generated").asInt(), tried, m.toString());
+        assertEquals(m.get("generated").asInt() - 500, m.get("rejected").asInt(), m.toString());
         double fidelity = m.get("labelFidelity").asDouble();
         assertTrue(fidelity > 0.5 && fidelity <= 1, m.toString());
-        // kept rows plus refills: every class back to its size unless the gate rejected more than half
+        // kept rows plus refills: every class back to its size
         int augmented = m.get("augmented").asInt();
-        assertTrue(augmented > 9500 && augmented <= 10000, m.toString());
+        assertEquals(10_000, augmented, m.toString());
         IdxFile images = IdxFile.read(out.resolve("augmented-images-idx3-ubyte.gz"));
         int[] labels =
                 IdxFile.read(out.resolve("augmented-labels-idx1-ubyte.gz")).toLabels();
         assertEquals(augmented, images.count());
         assertEquals(augmented, labels.length);
+        int[] perClass = new int[10];
+        for (int l : labels) {
+            perClass[l]++;
+        }
+        int[] thousand = new int[10];
+        Arrays.fill(thousand, 1000);
+        assertArrayEquals(thousand, perClass, "each class back to its 1000 images");
         // generated.png shows the first 100 replacements: the rows the dataset has after the 9,500 kept ones
         byte[] pixels = bytes(images);
         BufferedImage generated = ImageIO.read(out.resolve("generated.png").toFile());
@@ -162,13 +186,52 @@ class PipelinesTest {
         }
         assertEquals(100, shown.size());
         // the score histogram: flagged and kept, each in its series' colour
-        BufferedImage scores = ImageIO.read(out.resolve("scores.png").toFile());
+        BufferedImage scores = ImageIO.read(out.resolve("scoring/scores.png").toFile()); // the sub-pipeline's folder
         assertEquals(720, scores.getWidth());
         String report = Files.readString(out.resolve("report.html"));
-        for (String png : List.of("flagged.png", "generated.png", "scores.png")) {
+        for (String png : List.of("flagged.png", "generated.png", "scoring/scores.png")) {
             assertTrue(report.contains("<img src=\"" + png + "\""), png + " in report.html");
         }
         assertTrue(report.contains("<tr><th>labelFidelity</th>"), report);
+    }
+
+    @Test
+    void anomalyKindsRoutesTheSharedScoringChainsRowsByKind() throws Exception {
+        // route and a sub-pipeline: shared/vae-flag.yaml flags 2% of each class (set: through with:), route sends
+        // each row to the first output whose test holds
+        Path out = dir.resolve("kinds");
+        Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/anomaly-kinds.yaml", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode m =
+                new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("metrics");
+        assertEquals(200, m.get("flagged").asInt());
+        assertEquals(9800, m.get("normal").asInt());
+        assertEquals(60, m.get("footwear").asInt()); // 20 each of sandal, sneaker, ankle boot
+        assertEquals(80, m.get("tops").asInt());
+        assertEquals(60, m.get("other").asInt());
+        // each grid shows images of the test split of its kind only
+        byte[] test = bytes(IdxFile.read(Repo.root().resolve("data/fashion-mnist/t10k-images-idx3-ubyte.gz")));
+        int[] labels = IdxFile.read(Repo.root().resolve("data/fashion-mnist/t10k-labels-idx1-ubyte.gz"))
+                .toLabels();
+        Map<String, Integer> testImages = new HashMap<>();
+        for (int i = 0; i < 10_000; i++) {
+            testImages.put(Arrays.toString(Arrays.copyOfRange(test, i * 784, (i + 1) * 784)), i);
+        }
+        Map<String, Set<Integer>> kinds =
+                Map.of("footwear.png", Set.of(5, 7, 9), "tops.png", Set.of(0, 2, 4, 6), "other.png", Set.of(1, 3, 8));
+        for (Map.Entry<String, Set<Integer>> kind : kinds.entrySet()) {
+            BufferedImage grid = ImageIO.read(out.resolve(kind.getKey()).toFile());
+            assertEquals(3 * (56 + 2) + 2, grid.getHeight(), kind.getKey());
+            for (int i = 0; i < 30; i++) {
+                Integer index = testImages.get(Arrays.toString(cell(grid, i, 10)));
+                assertTrue(index != null, kind.getKey() + " cell " + i + " is not an image of the test split");
+                assertTrue(
+                        kind.getValue().contains(labels[index]),
+                        kind.getKey() + " cell " + i + " shows class " + labels[index]);
+            }
+        }
+        assertTrue(Files.isRegularFile(out.resolve("scoring/scores.png")), "the sub-pipeline's histogram");
+        assertTrue(Files.readString(out.resolve("report.html")).contains("<img src=\"scoring/scores.png\""));
     }
 
     private static byte[] bytes(IdxFile file) {

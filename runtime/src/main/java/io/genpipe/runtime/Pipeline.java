@@ -13,6 +13,7 @@ import io.genpipe.runtime.pipeline.PipelineRunner;
 import io.genpipe.runtime.pipeline.PipelineValidator;
 import io.genpipe.runtime.pipeline.Problem;
 import io.genpipe.runtime.pipeline.RunResult;
+import io.genpipe.runtime.pipeline.SubPipelines;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -179,6 +180,7 @@ public final class Pipeline {
             problems.addAll(e.problems());
             d = read.definition();
         }
+        d = SubPipelines.inline(d, genpipe.steps(), problems);
         if (seed != null || device != null) {
             d = d.withSeed(seed != null ? seed : d.seed())
                     .withDevice(device != null ? device : d.device(), d.onMissingDevice());

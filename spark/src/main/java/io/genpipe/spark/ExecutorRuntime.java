@@ -7,15 +7,11 @@ import io.genpipe.runtime.pipeline.PipelinePlan;
 import io.genpipe.runtime.pipeline.run.RunFailure;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkEnv;
@@ -63,11 +59,11 @@ public final class ExecutorRuntime {
     }
 
     private static PipelinePlan build(JobSpec spec) {
-        // the file first: a node with another copy is told so, not what its copy makes of it
-        String sha = sha256(Path.of(spec.file()));
-        if (!sha.equals(spec.pipelineSha256())) {
-            throw new GenpipeException("its pipeline file " + spec.file() + " has sha256 " + sha + ", the driver ran "
-                    + spec.pipelineSha256() + "; every node needs the same file at the same path");
+        // the file first (with the files it includes): a node with another copy is told so, not what its copy
+        // makes of it
+        if (!Files.isRegularFile(Path.of(spec.file()))) {
+            throw new GenpipeException("its pipeline file " + spec.file() + " does not exist; every node needs the"
+                    + " pipeline file (and the files it names) at the same path as the driver");
         }
         Genpipe genpipe = runtime(spec);
         Pipeline pipeline = genpipe.pipeline(Path.of(spec.file()));
@@ -77,6 +73,12 @@ public final class ExecutorRuntime {
         }
         if (spec.device() != null) {
             pipeline.device(spec.device());
+        }
+        String sha = pipeline.definition().sha256();
+        if (!sha.equals(spec.pipelineSha256())) {
+            throw new GenpipeException("its pipeline file " + spec.file() + " (with the files it includes) has sha256 "
+                    + sha + ", the driver ran " + spec.pipelineSha256()
+                    + "; every node needs the same files at the same paths");
         }
         Map.Entry<PipelinePlan, Map<String, String>> built;
         synchronized (genpipe) { // one validation at a time records its own models
@@ -118,20 +120,6 @@ public final class ExecutorRuntime {
             RUNTIMES.put(spec.runtimeKey(), genpipe);
         }
         return genpipe;
-    }
-
-    private static String sha256(Path file) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-        } catch (NoSuchFileException e) {
-            throw new GenpipeException(
-                    "its pipeline file " + file + " does not exist; every node needs the pipeline file"
-                            + " (and the files it names) at the same path as the driver");
-        } catch (IOException e) {
-            throw new GenpipeException("cannot read its pipeline file " + file + ": " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** The driver's plugins folder put back together from the files Spark fetched for this executor. */

@@ -1,6 +1,7 @@
 package io.genpipe.spark;
 
 import io.genpipe.api.GenpipeException;
+import io.genpipe.api.RandomSource;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.runtime.pipeline.Location;
@@ -8,6 +9,7 @@ import io.genpipe.runtime.pipeline.PipelinePlan;
 import io.genpipe.runtime.pipeline.run.RunFailure;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
+import io.genpipe.runtime.step.Chained;
 import io.genpipe.runtime.step.Step;
 import java.io.IOException;
 import java.io.Serializable;
@@ -43,25 +45,45 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
      * What one chunk did at one step.
      *
      * @param step the step id
+     * @param stage "" for the pipeline's own stages, {@code LOOP@rR} for round R of a loop's chain
      * @param partition the partition of the segment's input
      * @param chunk the chunk within it
      * @param rows rows the step emitted
      * @param nanos time in the step
      * @param metrics what the step recorded (summed over chunks on the driver)
      */
-    record Tally(String step, int partition, int chunk, long rows, long nanos, Map<String, Object> metrics)
+    record Tally(
+            String step, String stage, int partition, int chunk, long rows, long nanos, Map<String, Object> metrics)
             implements Serializable {}
 
     private final JobSpec spec;
     private final List<String> steps;
     private final Map<String, Object> sides;
     private final CollectionAccumulator<Tally> tallies;
+    private final String loop;
+    private final int round;
 
     Segment(JobSpec spec, List<String> steps, Map<String, Object> sides, CollectionAccumulator<Tally> tallies) {
+        this(spec, steps, sides, tallies, null, 0);
+    }
+
+    /**
+     * Round {@code round} of the chain of loop {@code loop} (null: the pipeline's own steps): its steps are the
+     * chain's, each with the random source the local loop gives it (the loop's, forked by the step's id).
+     */
+    Segment(
+            JobSpec spec,
+            List<String> steps,
+            Map<String, Object> sides,
+            CollectionAccumulator<Tally> tallies,
+            String loop,
+            int round) {
         this.spec = spec;
         this.steps = List.copyOf(steps);
         this.sides = new HashMap<>(sides);
         this.tallies = tallies;
+        this.loop = loop;
+        this.round = round;
     }
 
     List<String> steps() {
@@ -78,8 +100,16 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
         Map<String, PipelinePlan.Planned> byId = new HashMap<>();
         plan.steps().forEach(p -> byId.put(p.id(), p));
         List<Step> chain = new ArrayList<>();
-        for (String s : steps) {
-            chain.add(byId.get(s).step());
+        if (loop == null) {
+            for (String s : steps) {
+                chain.add(byId.get(s).step());
+            }
+        } else {
+            Map<String, Step> links = new HashMap<>();
+            ((Chained) byId.get(loop).step()).links().forEach(l -> links.put(l.id(), l.step()));
+            for (String s : steps) {
+                chain.add(links.get(s));
+            }
         }
         int chunkRows = plan.definition().batchSize();
         return new Iterator<>() {
@@ -138,10 +168,12 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
             for (int i = 0; i < chain.size(); i++) {
                 String id = steps.get(i);
                 Map<String, Object> metrics = new LinkedHashMap<>();
+                RandomSource seed = new RandomSource(plan.definition().seed());
                 SparkStepContext context = new SparkStepContext(
                         id,
                         plan.definition(),
                         scratch,
+                        loop == null ? seed.fork(id) : seed.fork(loop).fork(id),
                         metrics,
                         sides,
                         line -> System.err.println("genpipe: step '" + id + "': " + line));
@@ -162,7 +194,14 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
                 for (Batch b : emitted) {
                     rows += b.rows();
                 }
-                tallies.add(new Tally(id, partition, chunk, rows, System.nanoTime() - t0, metrics));
+                tallies.add(new Tally(
+                        id,
+                        loop == null ? "" : loop + "@r" + round,
+                        partition,
+                        chunk,
+                        rows,
+                        System.nanoTime() - t0,
+                        metrics));
                 current = emitted;
             }
             long position = 0;

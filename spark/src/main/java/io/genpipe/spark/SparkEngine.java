@@ -13,7 +13,9 @@ import io.genpipe.runtime.pipeline.run.RunLifecycle;
 import io.genpipe.runtime.step.Aggregation;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
+import io.genpipe.runtime.step.Chained;
 import io.genpipe.runtime.step.RowCombine;
+import io.genpipe.runtime.step.StepContext;
 import io.genpipe.runtime.step.StepKind;
 import io.genpipe.runtime.step.StepRef;
 import java.io.IOException;
@@ -308,6 +310,11 @@ public final class SparkEngine {
                                                     + "' aggregates with a combine but declares none"))));
                 } else if (p.aggregation() == Aggregation.METADATA) {
                     data.put(p.id(), keep(p, decide(p)));
+                } else if (p.aggregation() == Aggregation.ROUNDS && p.step() instanceof Chained loop) {
+                    List<byte[]> rows = rounds(p, loop);
+                    if (!p.consumers().isEmpty()) {
+                        data.put(p.id(), keep(p, parallelize(rows)));
+                    }
                 } else {
                     List<JavaRDD<SparkRow>> inputs = new ArrayList<>();
                     // a step that emits no rows (an evaluation) gets only the columns it reads (and the metadata):
@@ -524,6 +531,10 @@ public final class SparkEngine {
 
         /** Runs {@code p} on the driver over its inputs' rows streamed in key order; returns what it emitted, encoded. */
         private List<byte[]> onDriver(PipelinePlan.Planned p, List<JavaRDD<SparkRow>> inputs) {
+            return onDriver(p, inputs, p.step()::run);
+        }
+
+        private List<byte[]> onDriver(PipelinePlan.Planned p, List<JavaRDD<SparkRow>> inputs, Invocation how) {
             List<Iterator<byte[]>> streams = new ArrayList<>();
             for (JavaRDD<SparkRow> rdd : inputs) {
                 Iterator<SparkRow> it = rdd.toLocalIterator();
@@ -539,18 +550,43 @@ public final class SparkEngine {
                     }
                 });
             }
-            List<byte[]> out = runStreams(p, streams);
+            List<byte[]> out = runStreams(p, streams, how);
             driverStats.computeIfAbsent(p.id(), k -> new long[2])[0] = out.size();
+            return out;
+        }
+
+        /**
+         * A loop: the driver decides each round (which rows are still missing, which results it keeps), and each
+         * round's rows run through the chain as one stage on the executors, in partitions of the batch size.
+         */
+        private List<byte[]> rounds(PipelinePlan.Planned p, Chained loop) {
+            List<String> links = loop.links().stream().map(Chained.Link::id).toList();
+            int batchSize = plan.definition().batchSize();
+            Chained.Rounds stage = (rows, round) -> {
+                JavaRDD<SparkRow> in = parallelize(RowCodec.encode(rows));
+                Segment segment = new Segment(spec, links, sides, tallies, p.id(), round);
+                List<SparkRow> out = in.mapPartitionsWithIndex(segment, true).collect();
+                List<Batch> batches = new ArrayList<>();
+                for (int from = 0; from < out.size(); from += batchSize) {
+                    List<byte[]> part = new ArrayList<>();
+                    out.subList(from, Math.min(out.size(), from + batchSize)).forEach(r -> part.add(r.data()));
+                    batches.add(RowCodec.decode(part));
+                }
+                return batches;
+            };
+            List<JavaRDD<SparkRow>> inputs = new ArrayList<>();
+            p.definition().inputs().forEach(i -> inputs.add(dataset(i)));
+            List<byte[]> out = onDriver(p, inputs, (in, output, context) -> loop.run(in, output, context, stage));
             return out;
         }
 
         private List<byte[]> run(PipelinePlan.Planned p, List<List<byte[]>> inputs) {
             List<Iterator<byte[]>> streams = new ArrayList<>();
             inputs.forEach(l -> streams.add(l.iterator()));
-            return runStreams(p, streams);
+            return runStreams(p, streams, p.step()::run);
         }
 
-        private List<byte[]> runStreams(PipelinePlan.Planned p, List<Iterator<byte[]>> streams) {
+        private List<byte[]> runStreams(PipelinePlan.Planned p, List<Iterator<byte[]>> streams, Invocation how) {
             int chunk = plan.definition().batchSize();
             List<BatchInput> inputs = new ArrayList<>();
             for (Iterator<byte[]> s : streams) {
@@ -572,7 +608,7 @@ public final class SparkEngine {
             };
             SparkStepContext context = new SparkStepContext(p.id(), plan.definition(), folder, metrics, sides, log);
             try {
-                p.step().run(inputs, output, context);
+                how.run(inputs, output, context);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw RunFailure.interrupted();
@@ -589,7 +625,7 @@ public final class SparkEngine {
         List<RunResult.StepResult> results() {
             Map<String, Segment.Tally> unique = new LinkedHashMap<>();
             for (Segment.Tally t : tallies.value()) {
-                unique.putIfAbsent(t.step() + "/" + t.partition() + "/" + t.chunk(), t);
+                unique.putIfAbsent(t.step() + "/" + t.stage() + "/" + t.partition() + "/" + t.chunk(), t);
             }
             Map<String, long[]> executed = new HashMap<>();
             Map<String, Map<String, Object>> recorded = new TreeMap<>();
@@ -641,6 +677,12 @@ public final class SparkEngine {
     private record Partial<A extends Serializable>(A accumulator, long rows) implements Serializable {}
 
     /** A row-wise chain waiting for its consumer, so that the chain runs as one function. */
+    /** How the driver runs a step over its inputs (a loop: with its rounds as stages). */
+    @FunctionalInterface
+    private interface Invocation {
+        void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception;
+    }
+
     private record Pending(JavaRDD<SparkRow> input, List<String> steps) {}
 
     /** The rows a metadata step kept, with its metadata and key. */

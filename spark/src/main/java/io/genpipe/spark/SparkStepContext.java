@@ -26,7 +26,19 @@ final class SparkStepContext extends RunStepContext {
             Map<String, Object> metrics,
             Map<String, Object> sides,
             Consumer<String> log) {
-        super(id, definition, folder, new RandomSource(definition.seed()).fork(id), metrics, log);
+        this(id, definition, folder, new RandomSource(definition.seed()).fork(id), metrics, sides, log);
+    }
+
+    /** A context with its own random source (a loop's chain step: the loop's, forked by the step's id). */
+    SparkStepContext(
+            String id,
+            PipelineDefinition definition,
+            Path folder,
+            RandomSource random,
+            Map<String, Object> metrics,
+            Map<String, Object> sides,
+            Consumer<String> log) {
+        super(id, definition, folder, random, metrics, log);
         this.id = id;
         this.sides = sides;
     }

@@ -59,6 +59,13 @@ class SparkLocalTest {
     }
 
     @Test
+    void routeAndSubPipelineMatchTheLocalRunner() throws Exception {
+        // route runs row-wise (its rows tagged with their output between it and its readers); the sub-pipeline
+        // is inlined before either engine sees the plan
+        compare(ROOT.resolve("pipelines/anomaly-kinds.yaml"), List.of("batchSize=300"));
+    }
+
+    @Test
     void oneClassBenchmarkMatchesTheLocalRunner() throws Exception {
         compare(ROOT.resolve("pipelines/bench/vae-one-class.yaml"), List.of("test.limit=3000"));
     }

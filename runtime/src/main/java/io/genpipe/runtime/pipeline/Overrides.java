@@ -28,8 +28,8 @@ public final class Overrides {
         if (sets.isEmpty()) {
             return definition;
         }
-        Map<String, StepDefinition> steps = new LinkedHashMap<>();
-        definition.steps().forEach(s -> steps.put(s.id(), s));
+        Map<String, StepDefinition> steps = new LinkedHashMap<>(); // every step, a loop's chain included
+        definition.steps().forEach(s -> flatten(s, steps));
         List<Problem> problems = new ArrayList<>();
         Location where = new Location(definition.file(), 0, 0);
         int batchSize = definition.batchSize();
@@ -112,7 +112,7 @@ public final class Overrides {
             }
             Map<String, Object> with = new LinkedHashMap<>(s.with());
             with.put(param, value);
-            steps.put(id, new StepDefinition(s.id(), s.use(), s.inputs(), with, s.location(), s.parameterLocations()));
+            steps.put(id, s.with(s.inputs(), with));
         }
         if (!problems.isEmpty()) {
             throw new PipelineException(problems);
@@ -121,6 +121,20 @@ public final class Overrides {
                 .withSeed(seed)
                 .withBatchSize(batchSize)
                 .withThreads(threadPool, threads)
-                .withSteps(new ArrayList<>(steps.values()));
+                .withSteps(
+                        definition.steps().stream().map(s -> rebuild(s, steps)).toList());
+    }
+
+    private static void flatten(StepDefinition s, Map<String, StepDefinition> into) {
+        into.put(s.id(), s);
+        s.steps().forEach(inner -> flatten(inner, into));
+    }
+
+    /** {@code s} as overridden, its chain too. */
+    private static StepDefinition rebuild(StepDefinition s, Map<String, StepDefinition> overridden) {
+        StepDefinition now = overridden.getOrDefault(s.id(), s);
+        return now.renamed(
+                now.id(),
+                s.steps().stream().map(inner -> rebuild(inner, overridden)).toList());
     }
 }

@@ -164,4 +164,40 @@ public record PipelineDefinition(
                 threadPool,
                 threads);
     }
+
+    /** This pipeline as if written in {@code other}: its relative paths resolve against that file's folder. */
+    public PipelineDefinition withFile(Path other) {
+        return new PipelineDefinition(
+                other,
+                sha256,
+                name,
+                seed,
+                device,
+                onMissingDevice,
+                batchSize,
+                out,
+                steps,
+                nonFinite,
+                maxRows,
+                threadPool,
+                threads);
+    }
+
+    /** This pipeline with another sha256: that of its file and the files it includes ({@code use: pipeline:}). */
+    public PipelineDefinition withSha256(String newSha256) {
+        return new PipelineDefinition(
+                file,
+                newSha256,
+                name,
+                seed,
+                device,
+                onMissingDevice,
+                batchSize,
+                out,
+                steps,
+                nonFinite,
+                maxRows,
+                threadPool,
+                threads);
+    }
 }

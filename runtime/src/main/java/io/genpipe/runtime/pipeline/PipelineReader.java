@@ -64,7 +64,7 @@ public final class PipelineReader {
     /** The most steps a pipeline may have. */
     static final int MAX_STEPS = 10_000;
 
-    static final List<String> STEP_KEYS = List.of("id", "use", "inputs", "with", "description");
+    static final List<String> STEP_KEYS = List.of("id", "use", "inputs", "with", "steps", "description");
     private static final Pattern STEP_ID = Pattern.compile("[a-z0-9][a-z0-9-]*");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]*)}");
     /** Every dollar-brace prefix and colon in a text, nested ones included. */
@@ -399,10 +399,37 @@ public final class PipelineReader {
                 ctx.problem(value, id, "with must be a mapping of parameter: value; found " + kind(value));
             }
         }
+        List<StepDefinition> chain = new ArrayList<>();
+        NodeTuple stepsTuple = keys.get("steps");
+        if (stepsTuple != null) {
+            // a loop's chain: each step reads the one before it, the first the loop's rows; ids unique file-wide
+            if (!(stepsTuple.getValueNode() instanceof SequenceNode seq)
+                    || seq.getValue().isEmpty()) {
+                ctx.problem(
+                        stepsTuple.getValueNode(),
+                        id,
+                        "steps: lists the chain of steps a loop runs each round"
+                                + " (- id: ..., use: ...), each reading the one before it");
+            } else {
+                for (Node n : seq.getValue()) {
+                    StepDefinition inner = step(ctx, n, ids);
+                    if (inner != null) {
+                        if (!inner.inputs().isEmpty()) {
+                            ctx.problem(
+                                    n,
+                                    inner.id(),
+                                    "a step of a loop's chain takes no inputs: it reads the step"
+                                            + " before it (the first, the loop's rows)");
+                        }
+                        chain.add(inner);
+                    }
+                }
+            }
+        }
         if (id == null || use == null || ids.get(id) == null || !ids.get(id).equals(ctx.at(node))) {
             return null;
         }
-        return new StepDefinition(id, use, inputs, with, ctx.at(node), locations);
+        return new StepDefinition(id, use, inputs, with, ctx.at(node), locations, chain);
     }
 
     private static String kind(Node node) {

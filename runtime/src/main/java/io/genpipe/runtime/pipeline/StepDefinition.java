@@ -14,6 +14,8 @@ import java.util.Map;
  * @param with parameter values, as read (strings, numbers, booleans, lists)
  * @param location where the step starts
  * @param parameterLocations where each parameter is written
+ * @param steps the chain of steps a loop ({@code refill}) runs each round, as written under its {@code steps:};
+ *     empty for every other step
  */
 public record StepDefinition(
         String id,
@@ -21,11 +23,34 @@ public record StepDefinition(
         List<String> inputs,
         Map<String, Object> with,
         Location location,
-        Map<String, Location> parameterLocations) {
+        Map<String, Location> parameterLocations,
+        List<StepDefinition> steps) {
 
     public StepDefinition {
         inputs = List.copyOf(inputs);
         with = Collections.unmodifiableMap(new LinkedHashMap<>(with));
         parameterLocations = Map.copyOf(parameterLocations);
+        steps = List.copyOf(steps);
+    }
+
+    /** A step without a chain of its own. */
+    public StepDefinition(
+            String id,
+            String use,
+            List<String> inputs,
+            Map<String, Object> with,
+            Location location,
+            Map<String, Location> parameterLocations) {
+        this(id, use, inputs, with, location, parameterLocations, List.of());
+    }
+
+    /** This step with other inputs and parameters. */
+    public StepDefinition with(List<String> newInputs, Map<String, Object> newWith) {
+        return new StepDefinition(id, use, newInputs, newWith, location, parameterLocations, steps);
+    }
+
+    /** This step with another id and chain. */
+    public StepDefinition renamed(String newId, List<StepDefinition> newSteps) {
+        return new StepDefinition(newId, use, inputs, with, location, parameterLocations, newSteps);
     }
 }

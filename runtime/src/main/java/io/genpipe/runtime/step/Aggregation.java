@@ -21,7 +21,12 @@ public enum Aggregation {
      * Needs its inputs' rows in order in one place, restricted to the columns it reads ({@link
      * Step#readsColumns()}) (evaluations, interpolate).
      */
-    ROWS("all rows in order");
+    ROWS("all rows in order"),
+    /**
+     * A bounded loop ({@code refill}): it re-runs a chain of row-wise steps ({@link Chained}) on the rows still
+     * missing, round after round, until every group has its count.
+     */
+    ROUNDS("re-runs its chain on the rows still missing");
 
     private final String label;
 

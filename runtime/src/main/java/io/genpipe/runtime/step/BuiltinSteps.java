@@ -26,6 +26,7 @@ import io.genpipe.runtime.step.transform.Filter;
 import io.genpipe.runtime.step.transform.FlagQuantile;
 import io.genpipe.runtime.step.transform.Gate;
 import io.genpipe.runtime.step.transform.Interpolate;
+import io.genpipe.runtime.step.transform.Refill;
 import io.genpipe.runtime.step.transform.Relabel;
 import io.genpipe.runtime.step.transform.Repeat;
 import io.genpipe.runtime.step.transform.Route;
@@ -58,6 +59,7 @@ public final class BuiltinSteps {
                 FlagQuantile.definition(),
                 Filter.definition(),
                 Route.definition(),
+                Refill.definition(),
                 Gate.definition(),
                 TakePerClass.definition(),
                 Repeat.definition(),

@@ -67,8 +67,19 @@ public final class StepHarness {
     }
 
     /** What one run of the step gave. */
-    public record Result(List<Batch> outputs, Map<String, Object> metrics, Map<String, Object> published)
+    public record Result(
+            List<Batch> outputs,
+            Map<String, List<Batch>> named,
+            Map<String, Object> metrics,
+            Map<String, Object> published)
             implements AutoCloseable {
+
+        /** The metadata of the rows sent to the named output {@code name} (a step with several), in order. */
+        public List<RowMeta> rows(String name) {
+            List<RowMeta> all = new ArrayList<>();
+            named.getOrDefault(name, List.of()).forEach(b -> all.addAll(b.meta()));
+            return all;
+        }
 
         /** Every output row's metadata, in order. */
         public List<RowMeta> rows() {
@@ -98,6 +109,7 @@ public final class StepHarness {
         @Override
         public void close() {
             outputs.forEach(Batch::close);
+            named.values().forEach(l -> l.forEach(Batch::close));
         }
     }
 
@@ -172,8 +184,24 @@ public final class StepHarness {
                 return v;
             }
         };
-        step.run(in, out::add, context);
-        return new Result(out, metrics, published);
+        Map<String, List<Batch>> named = new LinkedHashMap<>();
+        List<String> names = step.outputNames();
+        BatchOutput output = new BatchOutput() {
+            @Override
+            public void emit(Batch batch) {
+                out.add(batch);
+            }
+
+            @Override
+            public BatchOutput to(String name) {
+                if (!names.contains(name)) {
+                    throw new IllegalStateException("step '" + id + "' has no output '" + name + "'");
+                }
+                return b -> named.computeIfAbsent(name, n -> new ArrayList<>()).add(b);
+            }
+        };
+        step.run(in, output, context);
+        return new Result(out, named, metrics, published);
     }
 
     /** A batch of {@code n} rows: ids {@code prefix-i}, labels {@code i % classes} (none when 0), scores as given (or none). */

@@ -70,7 +70,7 @@ final class BuildPass {
     private static void builtin(StepTable table, StepTable.Row row, Map<String, String> written) {
         BuiltinStep builtin = row.builtin;
         String who = "built-in step '" + builtin.name() + "'";
-        Parameters p = ParameterBinder.bind(builtin.parameters(), who, row.definition.with(), table.pipeline.folder());
+        Parameters p = ParameterBinder.bind(builtin.parameters(), who, row.definition.with(), folder(table, row));
         OutputPaths.check(p, builtin.outputPaths(), who);
         for (String param : builtin.outputPaths()) {
             Optional<String> name = p.findString(param);
@@ -87,15 +87,30 @@ final class BuildPass {
                                 + "'; two sinks cannot write one file");
             }
         }
-        row.step = builtin.create().apply(p, table.pipeline.folder());
+        row.step = builtin.create().apply(p, folder(table, row));
         row.kind = builtin.category().label();
         row.execution = builtin.execution();
         row.aggregation = builtin.aggregation();
     }
 
+    /**
+     * The folder a step's relative paths resolve against: its own file's (a step a pipeline step brought in from
+     * another file keeps that file's), else the pipeline's.
+     */
+    private static Path folder(StepTable table, StepTable.Row row) {
+        Path file = row.definition.location().file();
+        Path parent = file == null ? null : file.toAbsolutePath().getParent();
+        return parent != null && !file.equals(table.pipeline.file().toAbsolutePath())
+                ? parent
+                : table.pipeline.folder();
+    }
+
     private static void component(StepTable table, StepTable.Row row) {
         RegisteredFactory factory = row.component;
         PipelineDefinition definition = table.pipeline;
+        if (!folder(table, row).equals(definition.folder())) {
+            definition = definition.withFile(row.definition.location().file());
+        }
         Role role = factory.factory().role();
         String who = role.label() + " '" + factory.name() + "'";
         Map<String, Object> with = new LinkedHashMap<>(row.definition.with());

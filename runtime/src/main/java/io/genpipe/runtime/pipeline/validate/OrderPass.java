@@ -65,6 +65,9 @@ final class OrderPass {
         }
         table.order = order;
         for (String id : order) {
+            if (table.row(id).parent != null) {
+                continue; // a chain's step is run by its loop, not fed by the engine
+            }
             for (String in : table.row(id).definition.inputs()) {
                 String producer = StepRef.parse(in).step();
                 if (table.has(producer) && !table.row(producer).consumers.contains(id)) {
@@ -75,11 +78,14 @@ final class OrderPass {
     }
 
     private static List<String> dependencies(StepTable.Row row) {
-        if (row.sideInputs.isEmpty()) {
+        if (row.sideInputs.isEmpty() && row.chain.isEmpty()) {
             return row.definition.inputs();
         }
         List<String> all = new ArrayList<>(row.definition.inputs());
         all.addAll(row.sideInputs);
+        if (!row.chain.isEmpty()) {
+            all.add(row.chain.get(row.chain.size() - 1)); // a loop's rows are its chain's
+        }
         return all;
     }
 }

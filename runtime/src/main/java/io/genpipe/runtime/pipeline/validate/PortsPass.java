@@ -34,6 +34,10 @@ final class PortsPass {
             row.definition.inputs().forEach(in -> inputs.add(new StepInput(in, producer(table, in).outputs)));
             try {
                 row.outputs = List.copyOf(row.step.outputs(inputs));
+                if (!row.chain.isEmpty()) {
+                    // a loop emits its chain's rows (none when its chain could not be checked)
+                    row.outputs = table.row(row.chain.get(row.chain.size() - 1)).outputs;
+                }
             } catch (ParameterException e) {
                 // a parameter that does not fit the columns the step is given (a where: naming a column it lacks)
                 for (int i = 0; i < e.problems().size(); i++) {

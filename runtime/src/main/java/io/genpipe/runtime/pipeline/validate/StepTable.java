@@ -35,7 +35,18 @@ final class StepTable {
         this.pipeline = pipeline;
         this.host = host;
         this.problems = new ArrayList<>(earlier);
-        pipeline.steps().forEach(s -> rows.put(s.id(), new Row(s)));
+        for (StepDefinition s : pipeline.steps()) {
+            rows.put(s.id(), new Row(s));
+            // a loop's chain: rows of their own, each reading the one before it (the first, the loop's input)
+            List<String> previous = s.inputs();
+            for (StepDefinition inner : s.steps()) {
+                Row row = new Row(inner.with(previous, inner.with()));
+                row.parent = s.id();
+                rows.put(inner.id(), row);
+                rows.get(s.id()).chain.add(inner.id());
+                previous = List.of(inner.id());
+            }
+        }
     }
 
     Collection<Row> rows() {
@@ -89,6 +100,10 @@ final class StepTable {
         List<PortSpec> outputs;
 
         final List<String> consumers = new ArrayList<>();
+        /** The loop whose chain this step is in, or null for a step of the pipeline itself. */
+        String parent;
+        /** For a loop: the ids of its chain, in order. */
+        final List<String> chain = new ArrayList<>();
 
         Row(StepDefinition definition) {
             this.definition = definition;

@@ -5,13 +5,14 @@ import io.genpipe.runtime.pipeline.PipelineException;
 import io.genpipe.runtime.pipeline.PipelineHost;
 import io.genpipe.runtime.pipeline.PipelinePlan;
 import io.genpipe.runtime.pipeline.Problem;
+import io.genpipe.runtime.step.Chained;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
 /**
  * The passes, in order: what each step uses, its inputs, the side values it reads, its parameters and build, the
- * outputs its inputs name, the order of the steps, the columns they pass each other. Then the plan, or every problem in file order.
+ * loops' chains, the outputs its inputs name, the order of the steps, the columns they pass each other. Then the plan, or every problem in file order.
  */
 public final class Validation {
 
@@ -28,6 +29,7 @@ public final class Validation {
         InputsPass.apply(table);
         SideValuesPass.apply(table);
         BuildPass.apply(table);
+        ChainPass.apply(table);
         OutputRefsPass.apply(table);
         OrderPass.apply(table);
         PortsPass.apply(table);
@@ -40,6 +42,17 @@ public final class Validation {
         List<PipelinePlan.Planned> planned = new ArrayList<>();
         for (String id : table.order) {
             StepTable.Row row = table.row(id);
+            if (row.parent != null) {
+                continue; // in its loop's chain
+            }
+            if (row.step instanceof Chained loop) {
+                List<Chained.Link> links = new ArrayList<>();
+                for (String c : row.chain) {
+                    StepTable.Row link = table.row(c);
+                    links.add(new Chained.Link(c, link.step, link.aggregation));
+                }
+                loop.chain(links);
+            }
             planned.add(new PipelinePlan.Planned(
                     row.definition,
                     row.kind,

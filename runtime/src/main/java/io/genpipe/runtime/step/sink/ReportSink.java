@@ -11,12 +11,12 @@ import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The {@code report} built-in step: report.html once the run has succeeded: metrics, rows per step, every PNG of the run.
@@ -73,8 +73,10 @@ public final class ReportSink {
             }
             html.append("</table>\n<h2>Images and plots</h2>\n");
             List<String> pngs = new ArrayList<>();
-            try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*.png")) {
-                files.forEach(f -> pngs.add(f.getFileName().toString()));
+            // the run's pictures, and those its sub-pipelines wrote into their folders (scoring/scores.png)
+            try (Stream<Path> files = Files.walk(folder, 2)) {
+                files.filter(f -> f.getFileName().toString().endsWith(".png") && Files.isRegularFile(f))
+                        .forEach(f -> pngs.add(folder.relativize(f).toString().replace('\\', '/')));
             }
             pngs.sort(null);
             for (String png : pngs) {

@@ -11,10 +11,12 @@ import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.runtime.component.ParameterException;
+import io.genpipe.runtime.step.Chained;
 import io.genpipe.runtime.step.StepHarness;
 import io.genpipe.runtime.step.StepKind;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -30,6 +32,8 @@ class TransformStepsTest {
             "interpolate",
             "flag-quantile",
             "filter",
+            "route",
+            "refill",
             "gate",
             "take-per-class",
             "repeat",
@@ -259,5 +263,109 @@ class TransformStepsTest {
                 .run(List.of(rows("a", 0, 200, 0, null)))) {
             assertTrue(!ids(r).equals(together), "another seed, other rows");
         }
+    }
+
+    @Test
+    void routeSendsEachRowToTheFirstOutputWhoseTestHoldsElseToDefault() throws Exception {
+        Map<String, Object> outputs = new LinkedHashMap<>();
+        outputs.put("odd", "label == 1");
+        outputs.put("high", "score > 2.5");
+        outputs.put("default", "rest");
+        StepHarness route = StepHarness.of(Route.definition(), Map.of("outputs", outputs), dir);
+        assertEquals(List.of("odd", "high", "default"), route.step().outputNames());
+        try (StepHarness.Result r =
+                route.run(List.of(rows("a", 0, 3, 2, scores(1, 3, 3)), rows("a", 3, 2, 2, scores(0, 9))))) {
+            assertEquals(
+                    List.of("a-1", "a-3"),
+                    r.rows("odd").stream().map(RowMeta::id).toList());
+            assertEquals(
+                    List.of("a-2", "a-4"),
+                    r.rows("high").stream().map(RowMeta::id).toList());
+            assertEquals(
+                    List.of("a-0"), r.rows("default").stream().map(RowMeta::id).toList());
+            assertEquals(List.of(), r.rows());
+        }
+        outputs.remove("default");
+        ParameterException noDefault = assertThrows(
+                ParameterException.class, () -> StepHarness.of(Route.definition(), Map.of("outputs", outputs), dir));
+        assertEquals(
+                "outputs: a route needs a default: output for the rows no test holds for (add default: rest)",
+                noDefault.getMessage());
+    }
+
+    private static StepHarness refill(Map<String, ?> with, StepHarness... chain) {
+        StepHarness loop = StepHarness.of(Refill.definition(), with, Path.of("."));
+        List<Chained.Link> links = new ArrayList<>();
+        for (int i = 0; i < chain.length; i++) {
+            links.add(new Chained.Link("c" + i, chain[i].step(), null));
+        }
+        ((Chained) loop.step()).chain(links);
+        return loop;
+    }
+
+    @Test
+    void refillRunsItsChainRoundAfterRoundUntilEachClassHasItsCount() throws Exception {
+        List<String> first;
+        Map<String, Object> metrics;
+        try (StepHarness.Result r = refill(
+                        Map.of("counts", "flag"), StepHarness.of(Sample.definition(), Map.of("fraction", 0.4), dir))
+                .side("flag", "counts", Map.of("0", 10L, "1", 3L))
+                .run(List.of(rows("a", 0, 8, 2, null)))) {
+            first = ids(r);
+            metrics = r.metrics();
+            assertEquals(10, r.rows().stream().filter(m -> m.label() == 0).count());
+            assertEquals(3, r.rows().stream().filter(m -> m.label() == 1).count());
+        }
+        assertTrue(first.stream().anyMatch(id -> id.contains("@r2")), first.toString());
+        assertTrue(
+                first.stream().anyMatch(id -> id.matches("a-\\d@r\\d+\\.1")),
+                "class 0 needs more rows than it has: round 2 runs some twice");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> loop = (Map<String, Object>) metrics.get("s");
+        assertEquals(Map.of("0", 10L, "1", 3L), loop.get("needed"));
+        assertTrue((Integer) loop.get("rounds") > 1, loop.toString());
+        // the same rows whatever the batch size: each draw is forked by row id and round
+        try (StepHarness.Result r = refill(
+                        Map.of("counts", "flag"), StepHarness.of(Sample.definition(), Map.of("fraction", 0.4), dir))
+                .side("flag", "counts", Map.of("0", 10L, "1", 3L))
+                .batchSize(3)
+                .run(List.of(rows("a", 0, 3, 2, null), rows("a", 3, 5, 2, null)))) {
+            assertEquals(first, ids(r));
+        }
+    }
+
+    @Test
+    void refillThatCannotFillFailsNamingTheClassesUnlessToldToKeep() throws Exception {
+        StepHarness never = StepHarness.of(Threshold.definition(), Map.of("min", 100.0), dir);
+        GenpipeException e = assertThrows(
+                GenpipeException.class,
+                () -> refill(Map.of("maxRounds", 3), never).run(List.of(rows("a", 0, 4, 2, scores(1, 2, 3, 4)))));
+        assertEquals(
+                "after 3 rounds, class 0 has 0 of 2 (2 missing), class 1 has 0 of 2 (2 missing); raise maxRounds (now"
+                        + " 3), or set onShort: warn or keep to go on with what it has",
+                e.getMessage());
+        try (StepHarness.Result r = refill(Map.of("maxRounds", 2, "onShort", "keep"), never)
+                .run(List.of(rows("a", 0, 4, 2, scores(1, 2, 3, 4))))) {
+            assertEquals(List.of(), ids(r));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> loop = (Map<String, Object>) r.metrics().get("s");
+            assertEquals(Map.of("0", 2L, "1", 2L), loop.get("short"));
+        }
+        // a class it must fill but has no input rows of: no round can ever make its rows
+        GenpipeException unreachable = assertThrows(
+                GenpipeException.class,
+                () -> refill(
+                                Map.of("counts", "flag"),
+                                StepHarness.of(Sample.definition(), Map.of("fraction", 1.0), dir))
+                        .side("flag", "counts", Map.of("0", 2L, "3", 5L))
+                        .run(List.of(rows("a", 0, 4, 1, null))));
+        assertEquals(
+                "no round can make rows for class 3 (5): none of the loop's input rows is of that group, and each round"
+                        + " runs input rows; give it rows of every group it must fill",
+                unreachable.getMessage());
+        ParameterException zero = assertThrows(
+                ParameterException.class, () -> StepHarness.of(Refill.definition(), Map.of("maxRounds", 0), dir));
+        assertEquals(
+                "parameter 'maxRounds' of built-in step 'refill' must be from 1 to 1000, got 0", zero.getMessage());
     }
 }
