@@ -173,14 +173,26 @@ public final class Pipeline {
     private PipelineDefinition read(List<Problem> problems) {
         PipelineReader.Result read = new PipelineReader().readAll(file);
         problems.addAll(read.problems());
+        // --set scoring/flag.fraction=... reaches a step of a sub-pipeline: applied once it is inlined
+        List<String> outer = new ArrayList<>();
+        List<String> inner = new ArrayList<>();
+        for (String set : sets) {
+            int eq = set.indexOf('=');
+            (set.substring(0, eq < 0 ? set.length() : eq).contains("/") ? inner : outer).add(set);
+        }
         PipelineDefinition d;
         try {
-            d = Overrides.apply(read.definition(), sets);
+            d = Overrides.apply(read.definition(), outer);
         } catch (PipelineException e) {
             problems.addAll(e.problems());
             d = read.definition();
         }
         d = SubPipelines.inline(d, genpipe.steps(), problems);
+        try {
+            d = Overrides.apply(d, inner);
+        } catch (PipelineException e) {
+            problems.addAll(e.problems());
+        }
         if (seed != null || device != null) {
             d = d.withSeed(seed != null ? seed : d.seed())
                     .withDevice(device != null ? device : d.device(), d.onMissingDevice());

@@ -124,7 +124,11 @@ public final class SubPipelines {
                         s.id(),
                         "unknown key '" + key + "' of a pipeline step" + DidYouMean.hint(key, KEYS)
                                 + " (receive: its source steps fed by this step's inputs, emit: its steps read here as "
-                                + s.id() + ".STEP, set: its parameters)"));
+                                + s.id() + ".STEP, set: its parameters)"
+                                + (key.contains(".")
+                                        ? "; a parameter of its steps goes under set: (set: {" + key + ": ...}), or on"
+                                                + " the command line as --set " + s.id() + "/" + key + "=..."
+                                        : "")));
             }
         }
         List<String> receive = names(s, "receive", problems);
