@@ -61,6 +61,7 @@ public final class SparkMain {
                 switch (a) {
                     case "--out", "-o" -> out = Path.of(value(rest, ++i, a));
                     case "--set" -> sets.add(value(rest, ++i, a));
+                    case "--strict" -> sets.add("emptyResult=fail");
                     case "--seed" -> seed = Long.parseLong(value(rest, ++i, a));
                     case "--plugins-dir" -> plugins = value(rest, ++i, a);
                     case "--master" -> master = value(rest, ++i, a);
@@ -82,7 +83,7 @@ public final class SparkMain {
                         if (a.startsWith("-") || file != null) {
                             throw new IllegalArgumentException(
                                     "unknown argument " + a + " (usage: run FILE [--out DIR]"
-                                            + " [--set step.param=value]... [--seed N] [--plugins-dir DIR] [--master URL] [--partitions N])");
+                                            + " [--set step.param=value]... [--seed N] [--plugins-dir DIR] [--master URL] [--partitions N] [--strict])");
                         }
                         file = Path.of(a);
                     }

@@ -13,13 +13,15 @@ import picocli.CommandLine.Option;
 
 /** {@code genpipe doctor}: what this installation can do, and what is broken. */
 @Command(
+        header = "Checks ONNX Runtime, CUDA and every plugin component (exit 1 when one is broken).",
         name = "doctor",
         mixinStandardHelpOptions = true,
         description = {
-            "Reports the ONNX Runtime version and execution providers, whether CUDA really loads",
-            "(by attempting it), and the plugins found with their versions and components; then probes",
-            "every component: builds it with its defaults (loading its models) and runs it on one row",
-            "where its ports allow. Exits 1 when a plugin or component is broken or ONNX Runtime cannot load."
+            "Reports the ONNX Runtime version and execution providers, whether CUDA really loads (by "
+                    + "attempting it), and the plugins found with their versions and components; then probes "
+                    + "every component: builds it with its defaults (loading its models) and runs it on one row "
+                    + "where its ports allow. Exits 1 when a plugin or component is broken or ONNX Runtime cannot "
+                    + "load."
         })
 final class DoctorCommand implements Callable<Integer> {
 

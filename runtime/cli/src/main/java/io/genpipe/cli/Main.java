@@ -79,9 +79,9 @@ public final class Main implements Runnable {
         if (caller == null) {
             return; // no System.exit at all: a signal (outside a run) or the JVM ending by itself
         }
-        System.err.println(
-                "genpipe: " + caller + " called System.exit while genpipe was running; plugin code may not end"
-                        + " genpipe: the run is stopped and nothing was written");
+        System.err.println("genpipe: " + caller + " called System.exit while genpipe was running; plugin code may not "
+                + "end"
+                + " genpipe: the run is stopped and nothing was written");
         System.err.flush();
         Pipeline p = active;
         if (p != null) {

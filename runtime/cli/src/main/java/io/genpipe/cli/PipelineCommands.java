@@ -138,11 +138,12 @@ final class PipelineCommands {
     }
 
     @Command(
+            header = "Checks a pipeline file without running it (exit 2 listing every problem).",
             name = "validate",
             mixinStandardHelpOptions = true,
             description = {
-                "Checks a pipeline file without running it: syntax, keys, components, parameters,",
-                "inputs, cycles and the columns connected steps pass each other. Exits 2 listing every problem."
+                "Checks a pipeline file without running it: syntax, keys, components, parameters, inputs, "
+                        + "cycles and the columns connected steps pass each other. Exits 2 listing every problem."
             })
     static final class Validate extends Common implements Callable<Integer> {
         @Override
@@ -165,11 +166,12 @@ final class PipelineCommands {
     }
 
     @Command(
+            header = "Validates and runs a pipeline file (exit 0 ok, 1 a step failed, 2 invalid).",
             name = "run",
             mixinStandardHelpOptions = true,
             description = {
-                "Validates and runs a pipeline. Outputs and run.json go to the pipeline's out: folder",
-                "(or --out), which appears only when every step succeeded.",
+                "Validates and runs a pipeline. Outputs and run.json go to the pipeline's out: folder (or "
+                        + "--out), which appears only when every step succeeded.",
                 "Exit codes: 0 ok, 1 a step failed (nothing written), 2 invalid pipeline (nothing run)."
             })
     static final class Run extends Common implements Callable<Integer> {
@@ -195,20 +197,41 @@ final class PipelineCommands {
                 })
         String engine;
 
-        @Option(names = "--master", paramLabel = "URL", hidden = true, description = "Spark master, for --engine spark")
+        @Option(
+                names = "--master",
+                paramLabel = "URL",
+                description = "Spark master (local[N], spark://HOST:PORT, yarn), with --engine spark; default local[*]")
         String master;
+
+        @Option(
+                names = "--partitions",
+                paramLabel = "N",
+                description = "with --engine spark: partitions of each source's rows (default: twice the default"
+                        + " parallelism, at most one per batch; the results do not depend on it)")
+        Integer partitions;
+
+        @Option(
+                names = "--strict",
+                description = "a step that turns input rows into none fails the run (the file's emptyResult: fail);"
+                        + " without it, a warning names the step")
+        boolean strict;
 
         @Override
         public Integer call() {
-            if (!"local".equals(engine) || master != null) {
-                spec.commandLine()
-                        .getErr()
-                        .println("genpipe: "
-                                + (!"spark".equals(engine)
-                                        ? "--engine must be local or spark, got '" + engine + "'"
-                                        : "--engine spark runs through the ./genpipe launcher, which builds the Spark-enabled engine on first"
-                                                + " use (or submit spark/target/genpipe-spark-*-all.jar with spark-submit; see docs/SPARK.md)")
-                                + (master != null && "local".equals(engine) ? "; --master is for --engine spark" : ""));
+            if (!"local".equals(engine) || master != null || partitions != null) {
+                String message;
+                if (!"local".equals(engine) && !"spark".equals(engine)) {
+                    message = "--engine must be local or spark, got '" + engine + "'";
+                } else if ("local".equals(engine)) {
+                    message = (master != null ? "--master" : "--partitions")
+                            + " is for running on Apache Spark: add --engine spark (e.g. ./genpipe run " + file
+                            + " --engine spark --master 'local[2]')";
+                } else {
+                    message = "--engine spark runs through the ./genpipe launcher, which builds the Spark-enabled"
+                            + " engine on first use (or submit spark/target/genpipe-spark-*-all.jar with spark-submit;"
+                            + " see docs/SPARK.md)";
+                }
+                spec.commandLine().getErr().println("genpipe: " + message);
                 return 2;
             }
             // SIGINT / SIGTERM would start the JVM's shutdown at once, and ONNX Runtime's own
@@ -247,7 +270,11 @@ final class PipelineCommands {
             Genpipe[] holder = new Genpipe[1];
             PrintWriter err = spec.commandLine().getErr();
             try {
-                Pipeline pipeline = pipeline(holder).log(line -> {
+                Pipeline pipeline = pipeline(holder);
+                if (strict) {
+                    pipeline.set("emptyResult=fail");
+                }
+                pipeline.log(line -> {
                     err.println("genpipe: " + line);
                     err.flush();
                 });

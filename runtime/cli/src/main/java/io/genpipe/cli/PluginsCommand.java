@@ -29,12 +29,13 @@ import picocli.CommandLine.Parameters;
 
 /** {@code genpipe plugins}: the catalog — every built-in step, plugin and component, with parameters and ports. */
 @Command(
+        header = "Lists the built-in steps and the plugins' components; with a NAME, one in full.",
         name = "plugins",
         mixinStandardHelpOptions = true,
         description = {
-            "Lists the built-in steps and the plugins found (class path and plugins directory) with their",
-            "components; with a NAME, shows that step or component in full. Exits 1, listing every problem,",
-            "when a plugin is broken."
+            "Lists the built-in steps and the plugins found (class path and plugins directory) with "
+                    + "their components; with a NAME, shows that step or component in full. Exits 1, listing "
+                    + "every problem, when a plugin is broken."
         })
 final class PluginsCommand implements Callable<Integer> {
 

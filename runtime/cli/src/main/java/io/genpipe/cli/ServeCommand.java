@@ -17,14 +17,16 @@ import picocli.CommandLine.Parameters;
 
 /** {@code genpipe serve CONFIG.yaml}: the config's models over HTTP until Ctrl-C / SIGTERM. */
 @Command(
+        header = "Serves components and pipeline files over HTTP (KServe v2), with a playground.",
         name = "serve",
         mixinStandardHelpOptions = true,
         description = {
-            "Serves the components a serve config names over HTTP (KServe v2 / Open Inference Protocol:",
-            "/v2/health/live, /v2/health/ready, /v2/models, /v2/models/NAME, POST /v2/models/NAME/infer; text generators",
-            "POST /v2/models/NAME/generate and generate_stream, Server-Sent Events) with dynamic batching per model,",
-            "Prometheus metrics at /metrics and a playground page at /. Binds 127.0.0.1 unless --host says otherwise.",
-            "Ctrl-C / SIGTERM: stops taking requests, answers those in flight, exits 0. See docs/SERVING.md."
+            "Serves the components a serve config names over HTTP (KServe v2 / Open Inference Protocol: "
+                    + "/v2/health/live, /v2/health/ready, /v2/models, /v2/models/NAME, POST "
+                    + "/v2/models/NAME/infer; text generators POST /v2/models/NAME/generate and generate_stream, "
+                    + "Server-Sent Events) with dynamic batching per model, Prometheus metrics at /metrics and a "
+                    + "playground page at /. Binds 127.0.0.1 unless --host says otherwise. Ctrl-C / SIGTERM: "
+                    + "stops taking requests, answers those in flight, exits 0. See docs/SERVING.md."
         })
 final class ServeCommand implements Callable<Integer> {
 

@@ -12,7 +12,7 @@ import java.util.Optional;
 public final class Overrides {
 
     /** Pipeline settings {@code --set} can override besides step parameters. */
-    static final List<String> SETTINGS = List.of("batchSize", "seed", "threads", "threadPool");
+    static final List<String> SETTINGS = List.of("batchSize", "seed", "threads", "threadPool", "emptyResult");
 
     private Overrides() {}
 
@@ -21,7 +21,7 @@ public final class Overrides {
      *
      * @param sets each {@code step.param=value} (the value is text, converted by the parameter's
      *     type) or {@code batchSize=N} / {@code seed=N} / {@code threads=N} /
-     *     {@code threadPool=shared|per-session} for the pipeline's own settings
+     *     {@code threadPool=shared|per-session} / {@code emptyResult=warn|fail} for the pipeline's own settings
      * @throws PipelineException naming each override that does not fit the file
      */
     public static PipelineDefinition apply(PipelineDefinition definition, List<String> sets) {
@@ -36,6 +36,7 @@ public final class Overrides {
         long seed = definition.seed();
         int threads = definition.threads();
         ThreadPool threadPool = definition.threadPool();
+        EmptyResultPolicy emptyResult = definition.emptyResult();
         for (String set : sets) {
             int eq = set.indexOf('=');
             int dot = set.indexOf('.');
@@ -48,6 +49,15 @@ public final class Overrides {
                     } else {
                         problems.add(new Problem(
                                 where, null, "--set " + set + ": threadPool must be shared or per-session"));
+                    }
+                    continue;
+                }
+                if (set.startsWith("emptyResult=")) {
+                    Optional<EmptyResultPolicy> policy = EmptyResultPolicy.parse(value);
+                    if (policy.isPresent()) {
+                        emptyResult = policy.get();
+                    } else {
+                        problems.add(new Problem(where, null, "--set " + set + ": emptyResult must be warn or fail"));
                     }
                     continue;
                 }
@@ -121,6 +131,7 @@ public final class Overrides {
                 .withSeed(seed)
                 .withBatchSize(batchSize)
                 .withThreads(threadPool, threads)
+                .withEmptyResult(emptyResult)
                 .withSteps(
                         definition.steps().stream().map(s -> rebuild(s, steps)).toList());
     }

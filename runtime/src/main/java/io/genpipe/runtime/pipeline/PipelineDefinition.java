@@ -25,6 +25,7 @@ import java.util.List;
  * @param threads the pool size: of the shared pool (fixed when the process starts ONNX Runtime; the
  *     CLI reads it from the file first), or of each session's own pool; 0 (default) lets ONNX Runtime
  *     decide (one thread per physical core)
+ * @param emptyResult what a step that turns rows into none does: warn (default) or fail
  */
 public record PipelineDefinition(
         Path file,
@@ -39,13 +40,34 @@ public record PipelineDefinition(
         NonFinitePolicy nonFinite,
         long maxRows,
         ThreadPool threadPool,
-        int threads) {
+        int threads,
+        EmptyResultPolicy emptyResult) {
 
     /** Rows a source or sampler may produce unless the file's {@code limits: {rows: N}} raises it. */
     public static final long DEFAULT_MAX_ROWS = 10_000_000;
 
     public PipelineDefinition {
         steps = List.copyOf(steps);
+        emptyResult = emptyResult == null ? EmptyResultPolicy.WARN : emptyResult;
+    }
+
+    /** The same pipeline with another {@code emptyResult:} ({@code --strict}: fail). */
+    public PipelineDefinition withEmptyResult(EmptyResultPolicy policy) {
+        return new PipelineDefinition(
+                file,
+                sha256,
+                name,
+                seed,
+                device,
+                onMissingDevice,
+                batchSize,
+                out,
+                steps,
+                nonFinite,
+                maxRows,
+                threadPool,
+                threads,
+                policy);
     }
 
     /** A definition with the default nonFinite (fail) and row limit. */
@@ -72,7 +94,8 @@ public record PipelineDefinition(
                 NonFinitePolicy.FAIL,
                 DEFAULT_MAX_ROWS,
                 null,
-                0);
+                0,
+                EmptyResultPolicy.WARN);
     }
 
     public Path folder() {
@@ -94,7 +117,8 @@ public record PipelineDefinition(
                 nonFinite,
                 maxRows,
                 threadPool,
-                threads);
+                threads,
+                emptyResult);
     }
 
     public PipelineDefinition withDevice(String newDevice, String newOnMissingDevice) {
@@ -111,7 +135,8 @@ public record PipelineDefinition(
                 nonFinite,
                 maxRows,
                 threadPool,
-                threads);
+                threads,
+                emptyResult);
     }
 
     public PipelineDefinition withBatchSize(int newBatchSize) {
@@ -128,7 +153,8 @@ public record PipelineDefinition(
                 nonFinite,
                 maxRows,
                 threadPool,
-                threads);
+                threads,
+                emptyResult);
     }
 
     public PipelineDefinition withThreads(ThreadPool newThreadPool, int newThreads) {
@@ -145,7 +171,8 @@ public record PipelineDefinition(
                 nonFinite,
                 maxRows,
                 newThreadPool,
-                newThreads);
+                newThreads,
+                emptyResult);
     }
 
     public PipelineDefinition withSteps(List<StepDefinition> newSteps) {
@@ -162,7 +189,8 @@ public record PipelineDefinition(
                 nonFinite,
                 maxRows,
                 threadPool,
-                threads);
+                threads,
+                emptyResult);
     }
 
     /** This pipeline as if written in {@code other}: its relative paths resolve against that file's folder. */
@@ -180,7 +208,8 @@ public record PipelineDefinition(
                 nonFinite,
                 maxRows,
                 threadPool,
-                threads);
+                threads,
+                emptyResult);
     }
 
     /** This pipeline with another sha256: that of its file and the files it includes ({@code use: pipeline:}). */
@@ -198,6 +227,7 @@ public record PipelineDefinition(
                 nonFinite,
                 maxRows,
                 threadPool,
-                threads);
+                threads,
+                emptyResult);
     }
 }

@@ -55,6 +55,7 @@ public final class PipelineReader {
             "limits",
             "threadPool",
             "threads",
+            "emptyResult",
             "steps");
     static final List<String> LIMITS = List.of("rows");
     /** The largest pipeline file read: bigger ones are refused before parsing. */
@@ -135,7 +136,8 @@ public final class PipelineReader {
                         settings.nonFinite,
                         settings.maxRows,
                         settings.threadPool,
-                        settings.threads),
+                        settings.threads,
+                        settings.emptyResult),
                 List.copyOf(ctx.problems));
     }
 
@@ -224,7 +226,8 @@ public final class PipelineReader {
             NonFinitePolicy nonFinite,
             long maxRows,
             ThreadPool threadPool,
-            int threads) {}
+            int threads,
+            EmptyResultPolicy emptyResult) {}
 
     private static Settings settings(Context ctx, Map<String, NodeTuple> top, Path path) {
         String fileName = path.getFileName().toString().replaceFirst("\\.(ya?ml|json)$", "");
@@ -297,8 +300,28 @@ public final class PipelineReader {
                     "threads must be from 0 (ONNX Runtime's choice) to " + MAX_THREADS + "; found " + threads);
             threads = 0;
         }
+        String emptyText = ctx.string(top.get("emptyResult"), null, "warn");
+        EmptyResultPolicy emptyResult = EmptyResultPolicy.parse(emptyText).orElse(null);
+        if (emptyResult == null) {
+            ctx.problem(
+                    top.get("emptyResult").getValueNode(),
+                    null,
+                    "emptyResult must be warn (a step that turns rows into none prints a warning) or fail (it stops"
+                            + " the run); found '" + emptyText + "'");
+            emptyResult = EmptyResultPolicy.WARN;
+        }
         return new Settings(
-                name, seed, device, onMissing, batchSize, out, nonFinite, maxRows, threadPool, (int) threads);
+                name,
+                seed,
+                device,
+                onMissing,
+                batchSize,
+                out,
+                nonFinite,
+                maxRows,
+                threadPool,
+                (int) threads,
+                emptyResult);
     }
 
     /** The steps: section, each step checked by itself (keys, id, use, inputs, with). */

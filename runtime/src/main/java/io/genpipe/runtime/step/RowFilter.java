@@ -5,6 +5,7 @@ import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.RowMeta;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -25,10 +26,16 @@ public final class RowFilter implements Step {
 
         /** Called once the input has ended, e.g. to record a count. */
         default void finish(StepContext context) {}
+
+        /** Why it kept no row, when it can tell (see {@link Step#whyEmpty()}). */
+        default Optional<String> whyEmpty() {
+            return Optional.empty();
+        }
     }
 
     private final Supplier<Test> tests;
     private final Consumer<List<PortSpec>> check;
+    private volatile Test last;
 
     public RowFilter(Supplier<Test> tests) {
         this(tests, columns -> {});
@@ -51,6 +58,7 @@ public final class RowFilter implements Step {
     @Override
     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
         Test test = tests.get();
+        last = test;
         for (Batch b = inputs.get(0).next(); b != null; b = inputs.get(0).next()) {
             List<Integer> keep = new ArrayList<>();
             try {
@@ -71,6 +79,12 @@ public final class RowFilter implements Step {
             }
         }
         test.finish(context);
+    }
+
+    @Override
+    public Optional<String> whyEmpty() {
+        Test test = last;
+        return test == null ? Optional.empty() : test.whyEmpty();
     }
 
     /** The listed rows of {@code b}: {@code b} itself when all are listed, else a copy (and {@code b} is closed). */

@@ -8,6 +8,12 @@ public abstract class SinkStep implements Step {
 
     @Override
     public final List<PortSpec> outputs(List<StepInput> inputs) {
+        if (!inputs.isEmpty()) {
+            inputColumns(inputs.get(0).columns());
+        }
         return List.of();
     }
+
+    /** The columns its first input carries, as validation found them before the run (e.g. a header to write). */
+    protected void inputColumns(List<PortSpec> columns) {}
 }

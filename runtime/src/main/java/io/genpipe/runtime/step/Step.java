@@ -36,6 +36,14 @@ public interface Step {
     }
 
     /**
+     * Why this step, having run, passed none of its input rows on, when it can tell (e.g. a filter on a tag no row
+     * has); the runner adds it to its empty-result warning. Empty by default, and where the step ran elsewhere.
+     */
+    default Optional<String> whyEmpty() {
+        return Optional.empty();
+    }
+
+    /**
      * The columns this step reads from its inputs (besides every row's metadata), from its parameters; empty when
      * it may read any of them. A runner may hand it rows carrying only these (Spark's column pruning).
      */

@@ -157,7 +157,7 @@ class PipelineRunnerTest {
                                 + ": --set frist.n=7: no step 'frist'; did you mean 'first'? (steps: z, model, first, rows)",
                         file
                                 + ": --set first: expected step.parameter=value (e.g. --set test.limit=100) or a pipeline setting"
-                                + " (batchSize, seed, threads, threadPool), e.g. --set batchSize=64",
+                                + " (batchSize, seed, threads, threadPool, emptyResult), e.g. --set batchSize=64",
                         file + ": --set batchSize=0: batchSize must be a whole number from 1 to 1000000"),
                 e.problems().stream().map(Problem::toString).toList());
         PipelineDefinition bigger =

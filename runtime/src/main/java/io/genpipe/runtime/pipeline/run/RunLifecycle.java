@@ -1,15 +1,22 @@
 package io.genpipe.runtime.pipeline.run;
 
+import io.genpipe.api.GenpipeException;
+import io.genpipe.runtime.pipeline.EmptyResultPolicy;
 import io.genpipe.runtime.pipeline.PipelineException;
 import io.genpipe.runtime.pipeline.PipelineHost;
 import io.genpipe.runtime.pipeline.PipelinePlan;
 import io.genpipe.runtime.pipeline.RunResult;
 import io.genpipe.runtime.step.FinalStep;
 import io.genpipe.runtime.step.StepKind;
+import io.genpipe.runtime.step.StepRef;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -84,9 +91,13 @@ public final class RunLifecycle {
             try {
                 List<RunResult.StepResult> steps = engine.execute(plan, temp, metrics, cancellation);
                 cancellation.check();
+                List<String> warnings = emptyResults(plan, steps);
                 double seconds = (System.nanoTime() - start) / 1e9;
-                List<Map<String, Object>> listed =
-                        RunJson.write(host, plan, temp, metrics, steps, seconds, engine.runJsonFields());
+                Map<String, Object> fields = new LinkedHashMap<>(engine.runJsonFields());
+                if (!warnings.isEmpty()) {
+                    fields.put("warnings", warnings);
+                }
+                List<Map<String, Object>> listed = RunJson.write(host, plan, temp, metrics, steps, seconds, fields);
                 finish(plan, new FinalStep.RunSummary(temp, plan.definition().name(), metrics, listed));
                 cancellation.check();
                 folder.commit();
@@ -126,6 +137,50 @@ public final class RunLifecycle {
             cancellation.finished();
             OutputFolder.deleteTree(temp);
         }
+    }
+
+    /**
+     * Steps that had input rows and passed none on: a warning each (printed, and returned for run.json), or, with
+     * {@code emptyResult: fail} ({@code --strict}), a failure naming the first. Sources, sinks, evaluations (which
+     * pass no rows on by design) and steps reading one output of a route (whose rows per output are not counted)
+     * are left out.
+     */
+    private List<String> emptyResults(PipelinePlan plan, List<RunResult.StepResult> steps) {
+        Map<String, Long> rows = new HashMap<>();
+        steps.forEach(s -> rows.put(s.id(), s.rows()));
+        List<String> warnings = new ArrayList<>();
+        for (PipelinePlan.Planned p : plan.steps()) {
+            List<String> inputs = p.definition().inputs();
+            if (inputs.isEmpty()
+                    || p.outputs().isEmpty()
+                    || p.execution() == StepKind.SINK
+                    || p.execution() == StepKind.FINAL
+                    || inputs.stream().anyMatch(i -> StepRef.parse(i).output() != null)
+                    || rows.getOrDefault(p.id(), -1L) != 0) {
+                continue;
+            }
+            long in = 0;
+            for (String i : inputs) {
+                in += rows.getOrDefault(i, 0L);
+            }
+            if (in == 0) {
+                continue;
+            }
+            String why = p.step().whyEmpty().map(w -> ": " + w).orElse("");
+            String detail = "passed on none of its " + String.format(Locale.ROOT, "%,d", in) + " input row"
+                    + (in == 1 ? "" : "s") + why;
+            String message = "step '" + p.id() + "' (" + p.definition().use() + ") " + detail;
+            if (plan.definition().emptyResult() == EmptyResultPolicy.FAIL) {
+                throw RunFailure.inStep(
+                        p.id(),
+                        p.definition().location(),
+                        new GenpipeException(
+                                "it " + detail + "; emptyResult: fail (--strict) makes an empty result an error"));
+            }
+            log.accept("warning: " + message);
+            warnings.add(message);
+        }
+        return warnings;
     }
 
     /** The final steps, in plan order, once run.json is written. */

@@ -2,6 +2,8 @@ package io.genpipe.runtime.step.sink;
 
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.DType;
+import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
@@ -20,12 +22,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The {@code csv-sink} built-in step: a CSV file: id, label, source, score and every one-number-per-row column.
+ * The {@code csv-sink} built-in step: a CSV file: id, label, source, score and every one-number-per-row column (a
+ * column whose name is one of those four is headed {@code scores.NAME}, or {@code column.NAME} when it is not a
+ * float64 score); with no rows, the header alone.
  */
 public final class CsvSink {
+
+    /** The row metadata every line starts with. */
+    private static final List<String> META = List.of("id", "label", "source", "score");
 
     private CsvSink() {}
 
@@ -43,6 +52,35 @@ public final class CsvSink {
                 1,
                 1,
                 (p, folder) -> new SinkStep() {
+                    // the scalar columns and their types, as validation found them (the header of an empty file)
+                    private volatile Map<String, DType> declared = Map.of();
+
+                    @Override
+                    protected void inputColumns(List<PortSpec> columns) {
+                        Map<String, DType> scalars = new LinkedHashMap<>();
+                        for (PortSpec c : columns) {
+                            if (c.rank() == 1) {
+                                scalars.put(c.name(), c.dtype());
+                            }
+                        }
+                        declared = scalars;
+                    }
+
+                    private void header(BufferedWriter w, List<String> scalars, Batch b) throws IOException {
+                        w.write("id,label,source,score");
+                        for (String s : scalars) {
+                            String name = s;
+                            if (META.contains(s)) {
+                                DType type = b == null
+                                        ? declared.get(s)
+                                        : b.column(s).dtype();
+                                name = (type == DType.FLOAT64 ? "scores." : "column.") + s;
+                            }
+                            w.write("," + Csv.quote(name));
+                        }
+                        w.write("\n");
+                    }
+
                     @Override
                     public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
                         Path file = OutputPaths.resolve(
@@ -61,11 +99,7 @@ public final class CsvSink {
                                     }
                                     if (header == null) {
                                         header = scalars;
-                                        w.write("id,label,source,score");
-                                        for (String s : scalars) {
-                                            w.write("," + Csv.quote(s));
-                                        }
-                                        w.write("\n");
+                                        header(w, scalars, b);
                                     }
                                     List<double[]> values = new ArrayList<>();
                                     for (String s : header) {
@@ -86,6 +120,9 @@ public final class CsvSink {
                                         w.write(line.append('\n').toString());
                                     }
                                 }
+                            }
+                            if (header == null) {
+                                header(w, List.copyOf(declared.keySet()), null); // no rows: the header alone
                             }
                         } catch (IOException e) {
                             throw new GenpipeException(

@@ -13,6 +13,9 @@ import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The {@code filter} built-in step: keeps the rows a {@code where:} expression holds for ({@code label == 7 &&
@@ -50,7 +53,32 @@ public final class Filter {
         if (p.findString("where").isEmpty()) {
             String tag = p.findString("tag").orElse(FlagQuantile.FLAGGED);
             String want = p.findString("equals").orElse("true");
-            return new RowFilter(() -> (row, context) -> want.equals(row.tags().get(tag)));
+            return new RowFilter(() -> new RowFilter.Test() {
+                private final Set<String> tags = new TreeSet<>(); // the tags rows carry (a few)
+                private final Set<String> values = new TreeSet<>(); // the values the tag has (a few)
+
+                @Override
+                public boolean keep(RowMeta row, StepContext context) {
+                    if (tags.size() < 20) {
+                        tags.addAll(row.tags().keySet());
+                    }
+                    String value = row.tags().get(tag);
+                    if (value != null && values.size() < 10) {
+                        values.add(value);
+                    }
+                    return want.equals(value);
+                }
+
+                @Override
+                public Optional<String> whyEmpty() {
+                    if (values.isEmpty()) {
+                        return Optional.of("no row has tag '" + tag + "'; rows have "
+                                + (tags.isEmpty() ? "no tags" : "tags " + tags)
+                                + " (to select by class, write where: \"label == 7\")");
+                    }
+                    return Optional.of("tag '" + tag + "' is never '" + want + "'; its values: " + values);
+                }
+            });
         }
         if (p.findString("tag").isPresent() || p.findString("equals").isPresent()) {
             throw new ParameterException(

@@ -11,10 +11,14 @@ import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.PassThroughStep;
 import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The {@code take} built-in step: passes the first n rows on and drops the rest (global: it depends on row order).
+ * The {@code take} built-in step: passes the first n rows on and drops the rest, or with {@code by: label} the first n
+ * rows of each class (global: it depends on row order).
  */
 public final class Take {
 
@@ -36,15 +40,46 @@ public final class Take {
         return new BuiltinStep(
                 "take",
                 StepCategory.TRANSFORM,
-                "passes the first n rows on and drops the rest",
-                List.of(ParameterSpec.required("n", ParameterType.INTEGER, "rows to keep")
-                        .range(0, Double.POSITIVE_INFINITY)),
+                "passes the first n rows on (of each class with by: label) and drops the rest",
+                List.of(
+                        ParameterSpec.required("n", ParameterType.INTEGER, "rows to keep (per class with by: label)")
+                                .range(0, Double.POSITIVE_INFINITY),
+                        ParameterSpec.choice(
+                                "by",
+                                "none",
+                                "none: the first n of all rows; label: the first n of each class",
+                                "none",
+                                "label")),
                 1,
                 1,
                 (p, folder) -> {
                     long n = p.getLong("n");
                     if (n < 0) {
                         throw new GenpipeException("n must be >= 0, got " + n);
+                    }
+                    if (p.getString("by").equals("label")) {
+                        return new PassThroughStep() {
+                            @Override
+                            public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
+                                    throws Exception {
+                                Map<Integer, Long> kept = new HashMap<>(); // label (null: rows without one) -> rows
+                                for (Batch next = inputs.get(0).next();
+                                        next != null;
+                                        next = inputs.get(0).next()) {
+                                    try (Batch b = next) {
+                                        List<Integer> rows = new ArrayList<>();
+                                        for (int r = 0; r < b.rows(); r++) {
+                                            if (kept.merge(b.meta(r).label(), 1L, Long::sum) <= n) {
+                                                rows.add(r);
+                                            }
+                                        }
+                                        if (!rows.isEmpty()) {
+                                            output.emit(b.select(rows));
+                                        }
+                                    }
+                                }
+                            }
+                        };
                     }
                     return new PassThroughStep() {
                         @Override

@@ -15,10 +15,13 @@ import io.genpipe.runtime.step.StepContext;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.TreeMap;
 
 /**
- * The {@code top-k} built-in step: the k rows with the highest scores, highest first (global).
+ * The {@code top-k} built-in step: the k rows with the highest scores, highest first; with {@code by: label} the k
+ * highest of each class, classes in ascending order (rows without a label last), highest first within each (global).
  */
 public final class TopK {
 
@@ -37,13 +40,22 @@ public final class TopK {
         return new BuiltinStep(
                 "top-k",
                 StepCategory.TRANSFORM,
-                "the k rows with the highest scores, highest first (holds k rows while its input streams)",
-                List.of(ParameterSpec.required("k", ParameterType.INTEGER, "rows kept")
-                        .range(1, 1_000_000)),
+                "the k rows with the highest scores, highest first; with by: label the k highest of each class,"
+                        + " class by class (holds k rows per class while its input streams)",
+                List.of(
+                        ParameterSpec.required("k", ParameterType.INTEGER, "rows kept (per class with by: label)")
+                                .range(1, 1_000_000),
+                        ParameterSpec.choice(
+                                "by",
+                                "none",
+                                "none: the k highest of all rows; label: the k highest of each class",
+                                "none",
+                                "label")),
                 1,
                 1,
                 (p, folder) -> {
                     int k = p.getInt("k");
+                    boolean byLabel = p.getString("by").equals("label");
                     if (k < 1) {
                         throw new GenpipeException("k must be >= 1, got " + k);
                     }
@@ -56,7 +68,9 @@ public final class TopK {
                             record Ranked(Batch row, double score, long seq) {}
                             Comparator<Ranked> lowFirst = Comparator.comparingDouble(Ranked::score)
                                     .thenComparing(Ranked::seq, Comparator.reverseOrder());
-                            PriorityQueue<Ranked> best = new PriorityQueue<>(lowFirst);
+                            // one heap per class (by: label; null is the rows without a label), or one for all
+                            Map<Integer, PriorityQueue<Ranked>> heaps =
+                                    new TreeMap<>(Comparator.nullsLast(Comparator.<Integer>naturalOrder()));
                             long seq = 0;
                             try {
                                 for (Batch next = inputs.get(0).next();
@@ -69,6 +83,9 @@ public final class TopK {
                                                 throw new GenpipeException(
                                                         "row " + m.id() + " has no score; put a scorer before top-k");
                                             }
+                                            PriorityQueue<Ranked> best = heaps.computeIfAbsent(
+                                                    byLabel ? m.label() : Integer.valueOf(0),
+                                                    g -> new PriorityQueue<>(lowFirst));
                                             if (best.size() < k
                                                     || m.score() > best.peek().score()) {
                                                 best.add(new Ranked(row(b, r), m.score(), seq));
@@ -79,15 +96,25 @@ public final class TopK {
                                         }
                                     }
                                 }
-                                List<Batch> ordered = new ArrayList<>();
-                                while (!best.isEmpty()) {
-                                    ordered.add(0, best.poll().row());
-                                }
-                                for (Batch row : ordered) {
-                                    output.emit(row);
+                                for (PriorityQueue<Ranked> best : heaps.values()) {
+                                    List<Batch> ordered = new ArrayList<>();
+                                    while (!best.isEmpty()) {
+                                        ordered.add(0, best.poll().row());
+                                    }
+                                    for (int i = 0; i < ordered.size(); i++) {
+                                        try {
+                                            output.emit(ordered.get(i));
+                                        } catch (InterruptedException | RuntimeException e) {
+                                            ordered.subList(i + 1, ordered.size())
+                                                    .forEach(Batch::close);
+                                            throw e;
+                                        }
+                                    }
                                 }
                             } finally {
-                                best.forEach(e -> e.row().close());
+                                heaps.values()
+                                        .forEach(best ->
+                                                best.forEach(e -> e.row().close()));
                             }
                         }
                     };

@@ -243,6 +243,27 @@ class TransformStepsTest {
     }
 
     @Test
+    void takeAndTopKByLabelWorkPerClass() throws Exception {
+        // labels 0, 1, 2, 0, 1, 2, ...; scores rise with the row index
+        double[] s = new double[9];
+        for (int i = 0; i < 9; i++) {
+            s[i] = i;
+        }
+        try (StepHarness.Result r = StepHarness.of(Take.definition(), Map.of("n", 2, "by", "label"), dir)
+                .run(List.of(rows("a", 0, 4, 3, scores(0, 1, 2, 3)), rows("a", 4, 5, 3, scores(4, 5, 6, 7, 8))))) {
+            assertEquals(List.of("a-0", "a-1", "a-2", "a-3", "a-4", "a-5"), ids(r));
+        }
+        try (StepHarness.Result r = StepHarness.of(TopK.definition(), Map.of("k", 2, "by", "label"), dir)
+                .run(List.of(rows("a", 0, 9, 3, s)))) {
+            // class by class, highest first within each
+            assertEquals(List.of("a-6", "a-3", "a-7", "a-4", "a-8", "a-5"), ids(r));
+        }
+        ParameterException bad = assertThrows(
+                ParameterException.class, () -> StepHarness.of(TopK.definition(), Map.of("k", 2, "by", "class"), dir));
+        assertTrue(bad.getMessage().contains("'by'"), bad.getMessage());
+    }
+
+    @Test
     void sampleDrawsPerRowIdSoBatchingDoesNotMatter() throws Exception {
         List<String> together;
         try (StepHarness.Result r = StepHarness.of(Sample.definition(), Map.of("fraction", 0.5), dir)
