@@ -38,6 +38,7 @@ class DeterminismTest {
                 Arguments.of("pipelines/anomaly-augment.yaml", List.of("test.limit=4000")),
                 Arguments.of("pipelines/anomaly-kinds.yaml", List.of()), // route, and a sub-pipeline
                 Arguments.of("pipelines/shared/vae-flag.yaml", List.of("images.limit=3000")),
+                Arguments.of("pipelines/sneakers.yaml", List.of()), // filter where:, top-k, a loop
                 Arguments.of("pipelines/latent-walk.yaml", List.of()),
                 Arguments.of("pipelines/text-novelty.yaml", List.of()),
                 Arguments.of("pipelines/text-generate.yaml", List.of("generate.maxTokens=120")),

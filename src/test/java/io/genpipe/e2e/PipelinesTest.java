@@ -50,6 +50,7 @@ class PipelinesTest {
                             "pipelines/latent-walk.yaml",
                             "pipelines/ood-likelihood.yaml",
                             "pipelines/shared/vae-flag.yaml",
+                            "pipelines/sneakers.yaml",
                             "pipelines/speech-generate.yaml",
                             "pipelines/speech-ood.yaml",
                             "pipelines/text-generate.yaml",
@@ -232,6 +233,43 @@ class PipelinesTest {
         }
         assertTrue(Files.isRegularFile(out.resolve("scoring/scores.png")), "the sub-pipeline's histogram");
         assertTrue(Files.readString(out.resolve("report.html")).contains("<img src=\"scoring/scores.png\""));
+    }
+
+    @Test
+    void sneakersTakesTheMostAtypicalAndGeneratesNewOnesThatPassTheGate() throws Exception {
+        // the sneaker task, built-in steps only: class 7's 50 highest VAE scores; 50 generated sneakers under class
+        // 7's 95th-percentile threshold
+        Path out = dir.resolve("sneakers");
+        Repo.Run run = Repo.genpipe(Map.of(), "run", "pipelines/sneakers.yaml", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode m =
+                new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("metrics");
+        double threshold = m.at("/flaggedThresholds/7").asDouble();
+        List<String> atypical = Files.readAllLines(out.resolve("atypical.csv"));
+        assertEquals("id,label,source,score,scoring/score", atypical.get(0));
+        assertEquals(51, atypical.size());
+        double previous = Double.POSITIVE_INFINITY;
+        for (String line : atypical.subList(1, atypical.size())) {
+            String[] f = line.split(",");
+            assertEquals("7", f[1], line);
+            double score = Double.parseDouble(f[3]);
+            assertTrue(score <= previous, "highest first: " + line);
+            assertTrue(score >= threshold, "the 50 most atypical of 1000 are at or above the threshold: " + line);
+            previous = score;
+        }
+        List<String> generated = Files.readAllLines(out.resolve("generated.csv"));
+        assertEquals(51, generated.size());
+        assertEquals("id,label,source,score,scoring/score,gate-score", generated.get(0));
+        for (String line : generated.subList(1, generated.size())) {
+            String[] f = line.split(",");
+            assertEquals("7", f[1], line);
+            assertTrue(Double.parseDouble(f[5]) <= threshold, "passed class 7's gate: " + line);
+        }
+        JsonNode loop = m.get("new");
+        assertEquals(50, loop.at("/needed/7").asInt());
+        assertEquals(m.get("generated").asInt() - 50, m.get("rejected").asInt(), m.toString());
+        BufferedImage grid = ImageIO.read(out.resolve("generated.png").toFile());
+        assertEquals(5 * (56 + 2) + 2, grid.getHeight());
     }
 
     private static byte[] bytes(IdxFile file) {
