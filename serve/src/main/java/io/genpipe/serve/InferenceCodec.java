@@ -15,6 +15,7 @@ import io.genpipe.api.data.Tensor;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.text.TokenListener;
+import io.genpipe.runtime.component.DidYouMean;
 import io.genpipe.runtime.io.Png;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -284,9 +285,16 @@ final class InferenceCodec {
                     own.add(q.name());
                 }
             });
+            List<String> all = new ArrayList<>(requestParameters);
+            all.addAll(own);
             throw new RequestException(
                     400,
-                    "unknown parameter '" + key + "'; requests to " + model.name + " take " + requestParameters
+                    "unknown parameter '" + key + "'"
+                            + DidYouMean.suggest(key, all)
+                                    .map(x -> "; did you mean '" + x + "'? ")
+                                    .orElse("; ")
+                            + "requests to " + model.name
+                            + " take " + requestParameters
                             + (own.isEmpty() ? "" : " and " + model.use + "'s parameters " + own));
         }
         if (spec.type() == ParameterType.PATH) {

@@ -465,7 +465,7 @@ class ServerTest {
                 "text_input is missing: the prompt to continue (\"\" for none)",
                 json(post("/v2/models/gpt/generate_stream", "{}")).get("error").asText());
         assertEquals(
-                "unknown parameter 'temprature'; requests to gpt take [seed] and gpt-generator's parameters [prompt, sampling,"
+                "unknown parameter 'temprature'; did you mean 'temperature'? requests to gpt take [seed] and gpt-generator's parameters [prompt, sampling,"
                         + " temperature, topK, topP, repetitionPenalty, maxTokens, stop, minTokens, cache]",
                 json(post("/v2/models/gpt/generate", "{\"text_input\": \"x\", \"parameters\": {\"temprature\": 1}}"))
                         .get("error")
