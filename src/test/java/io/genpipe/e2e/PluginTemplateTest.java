@@ -151,7 +151,7 @@ class PluginTemplateTest {
     }
 
     /** Lays out a pom (and jar) as {@code mvn install} does in a local repository. */
-    private static void install(Path repo, String artifactId, Path pom, Path jar, String version) throws IOException {
+    static void install(Path repo, String artifactId, Path pom, Path jar, String version) throws IOException {
         Path dir = Files.createDirectories(
                 repo.resolve("io/genpipe").resolve(artifactId).resolve(version));
         Files.copy(pom, dir.resolve(artifactId + "-" + version + ".pom"));
@@ -161,7 +161,7 @@ class PluginTemplateTest {
         }
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
+    static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> walk = Files.walk(from)) {
             for (Path p : walk.toList()) {
                 Path rel = from.relativize(p);

@@ -5,20 +5,14 @@ import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.data.Tensor;
-import io.genpipe.api.text.TextRows;
-import io.genpipe.runtime.io.IdxFile;
-import io.genpipe.runtime.io.Png;
-import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.genpipe.runtime.io.Datasets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import javax.imageio.ImageIO;
 
 /**
- * Input batches for plugin tests, built the way genpipe's own sources build them: images as
+ * Input batches for plugin tests, built the way genpipe's own sources build them (the IDX, PNG and text ones by
+ * {@link Datasets}, the runtime's public data API): images as
  * {@code float32[batch,1,h,w]} in [0, 1] with labels in the row metadata, text in the rows'
  * {@code text} tag, latents as standard normal values.
  */
@@ -32,21 +26,7 @@ public final class Batches {
      * source.
      */
     public static Batch fromIdx(Path images, Path labels, int rows) {
-        IdxFile idx = IdxFile.read(images);
-        if (rows > idx.count()) {
-            throw new IllegalArgumentException(images + " holds " + idx.count() + " images, fewer than " + rows);
-        }
-        int[] classes = labels == null ? null : IdxFile.read(labels).toLabels();
-        List<RowMeta> meta = new ArrayList<>();
-        String name = images.getFileName().toString();
-        for (int i = 0; i < rows; i++) {
-            RowMeta m = RowMeta.of(name + ":" + i).withSource(name);
-            meta.add(classes == null ? m : m.withLabel(classes[i]));
-        }
-        return Batch.builder(rows)
-                .column("image", idx.toImages(0, rows))
-                .meta(meta)
-                .build();
+        return Datasets.idx(images, labels, rows);
     }
 
     /**
@@ -54,49 +34,12 @@ public final class Batches {
      * names and source the folder, as {@code png-source} gives them. All the same size.
      */
     public static Batch fromPng(List<Path> files) {
-        if (files.isEmpty()) {
-            throw new IllegalArgumentException("no PNG files given");
-        }
-        float[] pixels = null;
-        int w = 0;
-        int h = 0;
-        List<RowMeta> meta = new ArrayList<>();
-        for (int i = 0; i < files.size(); i++) {
-            BufferedImage img;
-            try {
-                img = ImageIO.read(files.get(i).toFile());
-            } catch (IOException e) {
-                throw new UncheckedIOException(files.get(i) + " cannot be read", e);
-            }
-            if (img == null) {
-                throw new IllegalArgumentException(files.get(i) + " is not a readable image");
-            }
-            if (pixels == null) {
-                w = img.getWidth();
-                h = img.getHeight();
-                pixels = new float[files.size() * w * h];
-            } else if (img.getWidth() != w || img.getHeight() != h) {
-                throw new IllegalArgumentException(files.get(i) + " is " + img.getWidth() + "x" + img.getHeight()
-                        + "; the first image is " + w + "x" + h);
-            }
-            Png.toGray(img, pixels, i * h * w); // as png-source reads them
-            Path parent = files.get(i).toAbsolutePath().getParent();
-            meta.add(RowMeta.of(files.get(i).getFileName().toString())
-                    .withSource(parent == null ? null : parent.toString()));
-        }
-        return Batch.builder(files.size())
-                .column("image", BufferTensor.ofFloats(pixels, files.size(), 1, h, w))
-                .meta(meta)
-                .build();
+        return Datasets.png(files);
     }
 
     /** One row per text, in its tag named text (what {@code text-source} gives), ids {@code text-0, text-1, ...}. */
     public static Batch fromText(List<String> texts) {
-        List<RowMeta> meta = new ArrayList<>();
-        for (int i = 0; i < texts.size(); i++) {
-            meta.add(new RowMeta("text-" + i, null, null, null, Map.of(TextRows.TEXT, texts.get(i))));
-        }
-        return Batch.builder(texts.size()).meta(meta).build();
+        return Datasets.texts(texts);
     }
 
     /** {@code rows} rows of {@code dim} standard normal values as the column {@code name}, ids {@code row-0, ...}. */
