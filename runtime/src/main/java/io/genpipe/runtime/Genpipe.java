@@ -78,12 +78,18 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
     private final Deque<Component> created = new ConcurrentLinkedDeque<>();
     private volatile boolean closed;
 
+    private final List<Path> pluginsDirs;
+
     private Genpipe(Builder b, OnnxRuntime onnx, PluginSet plugins) {
         this.onnx = onnx;
         this.settings = b.settings;
         this.plugins = plugins;
         this.seed = b.seed;
         this.baseDir = b.baseDir;
+        this.pluginsDirs = b.pluginsDirs.stream()
+                .map(d -> d.toAbsolutePath().normalize())
+                .distinct()
+                .toList();
         this.sessions = new SessionRegistry(onnx);
         List<Module> modules = new ArrayList<>();
         modules.add(new OnnxModule(onnx, sessions, settings));
@@ -310,10 +316,16 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
         }
     }
 
+    /** The plugins folders this runtime loaded plugins from, in order. */
+    @Override
+    public List<Path> pluginsDirs() {
+        return pluginsDirs;
+    }
+
     /** Configures and builds a {@link Genpipe}. */
     public static final class Builder {
         private SessionSettings settings = SessionSettings.defaults();
-        private Path pluginsDir;
+        private final List<Path> pluginsDirs = new ArrayList<>();
         private boolean classPathPlugins = true;
         private long seed = 0;
         private Path baseDir = Path.of("").toAbsolutePath();
@@ -321,9 +333,18 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
 
         private Builder() {}
 
-        /** A directory of third-party plugins: one jar, or one folder of jars, per plugin. */
+        /** A directory of third-party plugins: one jar, or one folder of jars, per plugin (null: none). */
         public Builder pluginsDir(Path dir) {
-            this.pluginsDir = dir;
+            this.pluginsDirs.clear();
+            if (dir != null) {
+                this.pluginsDirs.add(dir);
+            }
+            return this;
+        }
+
+        /** Another directory of third-party plugins (e.g. one a pipeline file's {@code plugins:} names). */
+        public Builder addPluginsDir(Path dir) {
+            this.pluginsDirs.add(Objects.requireNonNull(dir, "dir is null"));
             return this;
         }
 
@@ -424,7 +445,7 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
          */
         public Genpipe build() {
             OnnxRuntime onnx = new OnnxRuntime(sharedPoolThreads);
-            PluginSet plugins = PluginManager.forHost().load(classPathPlugins, pluginsDir);
+            PluginSet plugins = PluginManager.forHost().load(classPathPlugins, pluginsDirs);
             try {
                 return new Genpipe(this, onnx, plugins);
             } catch (RuntimeException e) {

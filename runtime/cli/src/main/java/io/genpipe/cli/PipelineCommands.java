@@ -11,6 +11,7 @@ import io.genpipe.runtime.pipeline.PipelineReader;
 import io.genpipe.runtime.pipeline.Problem;
 import io.genpipe.runtime.pipeline.RunResult;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,10 +92,12 @@ final class PipelineCommands {
             Genpipe genpipe;
             try {
                 // the shared pool is sized once, when ONNX Runtime starts: from --threads, else the file's threads:
-                genpipe = Genpipe.builder()
+                // plugins: from --plugins-dir / $GENPIPE_PLUGINS_DIR, then the folders the file names (plugins:)
+                Genpipe.Builder builder = Genpipe.builder()
                         .pluginsDir(plugins.resolve())
-                        .sharedThreads(threads != null ? threads : fileThreads())
-                        .build();
+                        .sharedThreads(threads != null ? threads : fileThreads());
+                filePlugins().forEach(builder::addPluginsDir);
+                genpipe = builder.build();
             } catch (GenpipeException e) {
                 throw new PipelineException(
                         List.of(new Problem(new Location(file.toAbsolutePath(), 0, 0), null, e.getMessage())));
@@ -115,6 +118,18 @@ final class PipelineCommands {
                 p.set("threadPool=" + threadPool);
             }
             return p;
+        }
+
+        /** The plugins folders the file names that exist (a missing one is reported when a component is unknown). */
+        private List<Path> filePlugins() {
+            try {
+                return new PipelineReader()
+                        .readAll(file).definition().plugins().stream()
+                                .filter(Files::isDirectory)
+                                .toList();
+            } catch (RuntimeException e) {
+                return List.of();
+            }
         }
 
         /** The file's threads: setting, read ahead of the run; 0 when absent or unreadable (the run reports why). */

@@ -26,6 +26,8 @@ import java.util.List;
  *     CLI reads it from the file first), or of each session's own pool; 0 (default) lets ONNX Runtime
  *     decide (one thread per physical core)
  * @param emptyResult what a step that turns rows into none does: warn (default) or fail
+ * @param plugins the plugins folders the file names ({@code plugins:}, resolved against its folder), which the CLI
+ *     and the server load besides {@code --plugins-dir}; an embedding application passes them to its builder
  */
 public record PipelineDefinition(
         Path file,
@@ -41,7 +43,8 @@ public record PipelineDefinition(
         long maxRows,
         ThreadPool threadPool,
         int threads,
-        EmptyResultPolicy emptyResult) {
+        EmptyResultPolicy emptyResult,
+        List<Path> plugins) {
 
     /** Rows a source or sampler may produce unless the file's {@code limits: {rows: N}} raises it. */
     public static final long DEFAULT_MAX_ROWS = 10_000_000;
@@ -49,6 +52,7 @@ public record PipelineDefinition(
     public PipelineDefinition {
         steps = List.copyOf(steps);
         emptyResult = emptyResult == null ? EmptyResultPolicy.WARN : emptyResult;
+        plugins = plugins == null ? List.of() : List.copyOf(plugins);
     }
 
     /** The same pipeline with another {@code emptyResult:} ({@code --strict}: fail). */
@@ -67,7 +71,8 @@ public record PipelineDefinition(
                 maxRows,
                 threadPool,
                 threads,
-                policy);
+                policy,
+                plugins);
     }
 
     /** A definition with the default nonFinite (fail) and row limit. */
@@ -95,7 +100,8 @@ public record PipelineDefinition(
                 DEFAULT_MAX_ROWS,
                 null,
                 0,
-                EmptyResultPolicy.WARN);
+                EmptyResultPolicy.WARN,
+                List.of());
     }
 
     public Path folder() {
@@ -118,7 +124,8 @@ public record PipelineDefinition(
                 maxRows,
                 threadPool,
                 threads,
-                emptyResult);
+                emptyResult,
+                plugins);
     }
 
     public PipelineDefinition withDevice(String newDevice, String newOnMissingDevice) {
@@ -136,7 +143,8 @@ public record PipelineDefinition(
                 maxRows,
                 threadPool,
                 threads,
-                emptyResult);
+                emptyResult,
+                plugins);
     }
 
     public PipelineDefinition withBatchSize(int newBatchSize) {
@@ -154,7 +162,8 @@ public record PipelineDefinition(
                 maxRows,
                 threadPool,
                 threads,
-                emptyResult);
+                emptyResult,
+                plugins);
     }
 
     public PipelineDefinition withThreads(ThreadPool newThreadPool, int newThreads) {
@@ -172,7 +181,8 @@ public record PipelineDefinition(
                 maxRows,
                 newThreadPool,
                 newThreads,
-                emptyResult);
+                emptyResult,
+                plugins);
     }
 
     public PipelineDefinition withSteps(List<StepDefinition> newSteps) {
@@ -190,7 +200,8 @@ public record PipelineDefinition(
                 maxRows,
                 threadPool,
                 threads,
-                emptyResult);
+                emptyResult,
+                plugins);
     }
 
     /** This pipeline as if written in {@code other}: its relative paths resolve against that file's folder. */
@@ -209,7 +220,8 @@ public record PipelineDefinition(
                 maxRows,
                 threadPool,
                 threads,
-                emptyResult);
+                emptyResult,
+                plugins);
     }
 
     /** This pipeline with another sha256: that of its file and the files it includes ({@code use: pipeline:}). */
@@ -228,6 +240,7 @@ public record PipelineDefinition(
                 maxRows,
                 threadPool,
                 threads,
-                emptyResult);
+                emptyResult,
+                plugins);
     }
 }

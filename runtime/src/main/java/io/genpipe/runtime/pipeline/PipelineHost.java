@@ -4,6 +4,8 @@ import io.genpipe.api.Component;
 import io.genpipe.api.Role;
 import io.genpipe.runtime.component.ComponentRegistry;
 import io.genpipe.runtime.step.BuiltinStep;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,6 +20,11 @@ public interface PipelineHost {
 
     /** The built-in steps by name, in listing order. */
     Map<String, BuiltinStep> steps();
+
+    /** The plugins folders the runtime loaded plugins from (for messages). */
+    default List<Path> pluginsDirs() {
+        return List.of();
+    }
 
     /**
      * Builds a component for {@code pipeline}: relative paths resolve against the pipeline's

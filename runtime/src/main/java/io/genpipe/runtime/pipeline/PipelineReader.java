@@ -56,6 +56,7 @@ public final class PipelineReader {
             "threadPool",
             "threads",
             "emptyResult",
+            "plugins",
             "steps");
     static final List<String> LIMITS = List.of("rows");
     /** The largest pipeline file read: bigger ones are refused before parsing. */
@@ -137,7 +138,8 @@ public final class PipelineReader {
                         settings.maxRows,
                         settings.threadPool,
                         settings.threads,
-                        settings.emptyResult),
+                        settings.emptyResult,
+                        settings.plugins),
                 List.copyOf(ctx.problems));
     }
 
@@ -227,7 +229,8 @@ public final class PipelineReader {
             long maxRows,
             ThreadPool threadPool,
             int threads,
-            EmptyResultPolicy emptyResult) {}
+            EmptyResultPolicy emptyResult,
+            List<Path> plugins) {}
 
     private static Settings settings(Context ctx, Map<String, NodeTuple> top, Path path) {
         String fileName = path.getFileName().toString().replaceFirst("\\.(ya?ml|json)$", "");
@@ -310,6 +313,22 @@ public final class PipelineReader {
                             + " the run); found '" + emptyText + "'");
             emptyResult = EmptyResultPolicy.WARN;
         }
+        List<Path> plugins = new ArrayList<>();
+        NodeTuple pluginsTuple = top.get("plugins");
+        if (pluginsTuple != null) {
+            Object value = ctx.value(pluginsTuple.getValueNode(), null);
+            List<?> folders = value instanceof List<?> l ? l : value instanceof String one ? List.of(one) : null;
+            if (folders == null || folders.stream().anyMatch(f -> !(f instanceof String t) || t.isBlank())) {
+                ctx.problem(
+                        pluginsTuple.getValueNode(),
+                        null,
+                        "plugins must list plugins folders (relative to this file), e.g. plugins:"
+                                + " [../plugins/wavenet/target/plugins]");
+            } else {
+                Path folder = path.toAbsolutePath().getParent();
+                folders.forEach(f -> plugins.add(folder.resolve((String) f).normalize()));
+            }
+        }
         return new Settings(
                 name,
                 seed,
@@ -321,7 +340,8 @@ public final class PipelineReader {
                 maxRows,
                 threadPool,
                 (int) threads,
-                emptyResult);
+                emptyResult,
+                plugins);
     }
 
     /** The steps: section, each step checked by itself (keys, id, use, inputs, with). */

@@ -10,6 +10,7 @@ import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -67,6 +68,11 @@ public final class PluginManager {
      * @param pluginsDir a plugins directory, or null for none
      */
     public PluginSet scan(boolean classPath, Path pluginsDir) {
+        return scan(classPath, pluginsDir == null ? List.of() : List.of(pluginsDir));
+    }
+
+    /** {@link #scan(boolean, Path)} over several plugins folders, in order (a folder listed twice is read once). */
+    public PluginSet scan(boolean classPath, List<Path> pluginsDirs) {
         List<LoadedPlugin> plugins = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         List<URLClassLoader> loaders = new ArrayList<>();
@@ -75,9 +81,9 @@ public final class PluginManager {
                 loadFromClassPath(found, plugins, problems);
             }
         }
-        if (pluginsDir != null) {
-            for (PluginDiscovery.DirectoryPlugin found :
-                    PluginDiscovery.directory(pluginsDir.toAbsolutePath().normalize(), problems)) {
+        for (Path dir : new LinkedHashSet<>(
+                pluginsDirs.stream().map(d -> d.toAbsolutePath().normalize()).toList())) {
+            for (PluginDiscovery.DirectoryPlugin found : PluginDiscovery.directory(dir, problems)) {
                 loadFromDirectory(found, plugins, problems, loaders);
             }
         }
@@ -88,6 +94,11 @@ public final class PluginManager {
     /** {@link #scan} and fail with every problem listed if any plugin is broken. */
     public PluginSet load(boolean classPath, Path pluginsDir) {
         return scan(classPath, pluginsDir).requireNoProblems();
+    }
+
+    /** {@link #scan(boolean, List)} and fail with every problem listed if any plugin is broken. */
+    public PluginSet load(boolean classPath, List<Path> pluginsDirs) {
+        return scan(classPath, pluginsDirs).requireNoProblems();
     }
 
     private void loadFromClassPath(

@@ -311,7 +311,7 @@ class PluginManagerTest {
 
     @Test
     void classPathPluginsIncludeTheBuiltins() {
-        try (PluginSet set = PluginManager.forHost().load(true, null)) {
+        try (PluginSet set = PluginManager.forHost().load(true, List.of())) {
             LoadedPlugin builtin = set.plugins().stream()
                     .filter(p -> p.name().equals("builtin"))
                     .findFirst()

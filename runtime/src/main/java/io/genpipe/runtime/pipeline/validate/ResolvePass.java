@@ -4,6 +4,8 @@ import io.genpipe.api.Role;
 import io.genpipe.runtime.component.DidYouMean;
 import io.genpipe.runtime.component.RegisteredFactory;
 import io.genpipe.runtime.step.BuiltinStep;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +41,31 @@ final class ResolvePass {
                                 + " (built-in steps: " + String.join(", ", builtins.keySet()) + "; components: "
                                 + String.join(", ", known.subList(builtins.size(), known.size()))
                                 + "); a component of a plugin that is not installed needs its plugins folder"
-                                + " (--plugins-dir DIR or $GENPIPE_PLUGINS_DIR)");
+                                + " (--plugins-dir DIR, $GENPIPE_PLUGINS_DIR, or plugins: [DIR] in the file)"
+                                + searched(table));
             }
         }
+    }
+
+    /** Which plugins folders were searched, and the file's own that were not (missing, or not passed to the host). */
+    private static String searched(StepTable table) {
+        List<Path> dirs = table.host.pluginsDirs();
+        StringBuilder out = new StringBuilder(
+                dirs.isEmpty()
+                        ? "; no plugins folder was searched"
+                        : "; plugins folders searched: "
+                                + String.join(
+                                        ", ", dirs.stream().map(Path::toString).toList()));
+        for (Path own : table.pipeline.plugins()) {
+            if (!Files.isDirectory(own)) {
+                out.append("; this file's plugins folder ").append(own).append(" does not exist");
+            } else if (!dirs.contains(own)) {
+                out.append("; this file's plugins folder ")
+                        .append(own)
+                        .append(" was not loaded (genpipe run and validate load it; an application passes it to"
+                                + " Genpipe.builder().addPluginsDir)");
+            }
+        }
+        return out.toString();
     }
 }
