@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,10 +58,15 @@ public final class RunJson {
         run.putAll(host.provenance(d));
         run.putAll(extra);
         List<Map<String, Object>> steps = new ArrayList<>();
+        Map<String, List<String>> inputs = new HashMap<>();
+        plan.steps().forEach(p -> inputs.put(p.id(), p.definition().inputs()));
         for (RunResult.StepResult st : stats) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", st.id());
             m.put("use", st.use());
+            if (!inputs.getOrDefault(st.id(), List.of()).isEmpty()) {
+                m.put("inputs", inputs.get(st.id()));
+            }
             m.put("rows", st.rows());
             m.put("seconds", Math.round(st.seconds() * 1000) / 1000.0);
             steps.add(m);

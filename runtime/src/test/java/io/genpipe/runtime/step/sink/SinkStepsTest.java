@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -178,18 +179,54 @@ class SinkStepsTest {
         StepHarness.of(ImageGridSink.definition(), Map.of("file", "grid.png"), dir)
                 .run(List.of(images(2)))
                 .close();
+        Map<String, Object> metrics = new TreeMap<>();
+        metrics.put("flagged", 3);
+        metrics.put("fidelity", 0.9166666666666666);
+        metrics.put("perClass", Map.of("0", 2, "1", 1));
+        metrics.put("thresholds", Map.of("0", 3.479399846192294, "1", 1.25));
+        metrics.put("confusion", Map.of("0", Map.of("0", 3, "1", 1), "1", Map.of("1", 4)));
         ((FinalStep) h.step())
                 .finish(new FinalStep.RunSummary(
                         dir,
                         "p",
-                        Map.of("flagged", 3),
-                        List.of(Map.of("id", "test", "use", "idx-source", "rows", 10L, "seconds", 0.5))));
+                        metrics,
+                        List.of(
+                                Map.of("id", "test", "use", "idx-source", "rows", 10L, "seconds", 0.5),
+                                Map.of(
+                                        "id",
+                                        "grid",
+                                        "use",
+                                        "image-grid",
+                                        "inputs",
+                                        List.of("test"),
+                                        "rows",
+                                        0L,
+                                        "seconds",
+                                        0.25))));
         String html = Files.readString(dir.resolve("report.html"));
         assertTrue(html.contains("<title>A &lt;test&gt;</title>"), html);
-        assertTrue(html.contains("<tr><th>flagged</th><td>3</td></tr>"), html);
-        assertTrue(html.contains("<tr><td>test</td><td>idx-source</td><td class=\"n\">10</td></tr>"), html);
-        assertTrue(html.contains("grid.png"), html);
-        assertTrue(!html.contains("0.5"), "timings stay in run.json");
+        assertTrue(html.contains("<tr><th>flagged</th><td class=\"n\">3</td></tr>"), html);
+        assertTrue(html.contains("<tr><th>fidelity</th><td class=\"n\">0.9167</td></tr>"), "rounded: " + html);
+        // per-class values side by side, one row per class
+        assertTrue(html.contains("<tr><th>class</th><th>perClass</th><th>thresholds</th></tr>"), html);
+        assertTrue(html.contains("<tr><th>0</th><td class=\"n\">2</td><td class=\"n\">3.479</td></tr>"), html);
+        // the confusion matrix as a grid: the diagonal shaded by its share of the row
+        assertTrue(html.contains("<table class=\"grid\"><tr><th></th><th>0</th><th>1</th></tr>"), html);
+        assertTrue(
+                html.contains("<tr><th>1</th><td style=\"background:rgb(255,255,255)\"></td>"
+                        + "<td style=\"background:rgb(100,100,255)\">4</td></tr>"),
+                html);
+        // rows in (its inputs') and out per step; a sink's rows in are the rows it wrote
+        assertTrue(
+                html.contains("<tr><td>test</td><td>idx-source</td><td class=\"n\"></td><td class=\"n\">10</td></tr>"),
+                html);
+        assertTrue(
+                html.contains("<tr><td>grid</td><td>image-grid</td><td class=\"n\">10</td><td class=\"n\">0</td></tr>"),
+                html);
+        // every output linked
+        assertTrue(html.contains("<li><a href=\"grid.png\">grid.png</a>"), html);
+        assertTrue(html.contains("<img src=\"grid.png\""), html);
+        assertTrue(!html.contains("0.25") && !html.contains(">0.5<"), "timings stay in run.json");
     }
 
     /** Two audio rows of width 8000: a 1 kHz tone (length 8000) and a 2 kHz tone (length 4000, then padding). */
