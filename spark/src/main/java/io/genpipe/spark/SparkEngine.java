@@ -458,7 +458,10 @@ public final class SparkEngine {
                     persisted.add(rdd);
                 }
                 inputs.add(rdd);
-                metas.add(rdd.map(r -> RowCodec.metaOnly(r.data())).collect());
+                // the metadata, and the columns the step reads (top-k's score: column), if any
+                Set<String> reads = p.step().readsColumns().orElse(null);
+                metas.add(rdd.map(r -> reads == null ? RowCodec.metaOnly(r.data()) : RowCodec.project(r.data(), reads))
+                        .collect());
             }
             List<Map<String, Integer>> index = new ArrayList<>();
             for (int i = 0; i < metas.size(); i++) {

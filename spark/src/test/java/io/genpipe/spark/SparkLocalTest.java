@@ -66,6 +66,12 @@ class SparkLocalTest {
     }
 
     @Test
+    void rankingByANamedScoreColumnAndALoopMatchTheLocalRunner() throws Exception {
+        // top-k with score: gets that column beside the metadata on the driver; refill's rounds run as stages
+        compare(ROOT.resolve("pipelines/sneakers.yaml"), List.of("batchSize=128"));
+    }
+
+    @Test
     void oneClassBenchmarkMatchesTheLocalRunner() throws Exception {
         compare(ROOT.resolve("pipelines/bench/vae-one-class.yaml"), List.of("test.limit=3000"));
     }

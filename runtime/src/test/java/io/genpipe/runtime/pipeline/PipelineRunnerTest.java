@@ -59,7 +59,11 @@ class PipelineRunnerTest {
         assertTrue(lines.get(0).startsWith("{\"id\":\"z-0\",\"source\":\"z\",\"s\":"), lines.get(0));
         String runJson = Files.readString(dir.resolve("out/run.json"));
         assertTrue(runJson.contains("\"seed\": 42"), runJson);
-        assertTrue(runJson.contains("\"id\": \"first\",\n      \"use\": \"take\",\n      \"rows\": 300"), runJson);
+        assertTrue(
+                runJson.contains(
+                        "\"id\": \"first\",\n      \"use\": \"take\",\n      \"inputs\": [\n        \"model\"\n      ],\n"
+                                + "      \"rows\": 300"),
+                runJson);
         assertTrue(
                 runJson.contains(
                         "\"sha256\": \"" + new PipelineReader().read(file).sha256() + "\""),

@@ -2,6 +2,7 @@ package io.genpipe.runtime.step.transform;
 
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
@@ -9,14 +10,18 @@ import io.genpipe.runtime.step.Aggregation;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
-import io.genpipe.runtime.step.PassThroughStep;
+import io.genpipe.runtime.step.ScoreColumn;
+import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.StepInput;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -50,7 +55,13 @@ public final class TopK {
                                 "none",
                                 "none: the k highest of all rows; label: the k highest of each class",
                                 "none",
-                                "label")),
+                                "label"),
+                        ParameterSpec.optional(
+                                "score",
+                                ParameterType.STRING,
+                                null,
+                                "rank by the score column this scorer step wrote (default: the row's score, the"
+                                        + " latest scorer's)")),
                 1,
                 1,
                 (p, folder) -> {
@@ -59,7 +70,19 @@ public final class TopK {
                     if (k < 1) {
                         throw new GenpipeException("k must be >= 1, got " + k);
                     }
-                    return new PassThroughStep() {
+                    ScoreColumn scores = ScoreColumn.of(p.findString("score").orElse(null), "top-k");
+                    return new Step() {
+                        @Override
+                        public List<PortSpec> outputs(List<StepInput> inputs) {
+                            scores.check(inputs.get(0).columns());
+                            return inputs.get(0).columns();
+                        }
+
+                        @Override
+                        public Optional<Set<String>> readsColumns() {
+                            return scores.reads();
+                        }
+
                         @Override
                         public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
                                 throws Exception {
@@ -77,18 +100,15 @@ public final class TopK {
                                         next != null;
                                         next = inputs.get(0).next()) {
                                     try (Batch b = next) {
+                                        double[] score = scores.scores(b);
                                         for (int r = 0; r < b.rows(); r++, seq++) {
                                             RowMeta m = b.meta(r);
-                                            if (m.score() == null) {
-                                                throw new GenpipeException(
-                                                        "row " + m.id() + " has no score; put a scorer before top-k");
-                                            }
                                             PriorityQueue<Ranked> best = heaps.computeIfAbsent(
                                                     byLabel ? m.label() : Integer.valueOf(0),
                                                     g -> new PriorityQueue<>(lowFirst));
                                             if (best.size() < k
-                                                    || m.score() > best.peek().score()) {
-                                                best.add(new Ranked(row(b, r), m.score(), seq));
+                                                    || score[r] > best.peek().score()) {
+                                                best.add(new Ranked(row(b, r), score[r], seq));
                                                 if (best.size() > k) {
                                                     best.poll().row().close();
                                                 }

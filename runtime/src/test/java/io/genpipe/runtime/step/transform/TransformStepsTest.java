@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -261,6 +263,35 @@ class TransformStepsTest {
         ParameterException bad = assertThrows(
                 ParameterException.class, () -> StepHarness.of(TopK.definition(), Map.of("k", 2, "by", "class"), dir));
         assertTrue(bad.getMessage().contains("'by'"), bad.getMessage());
+    }
+
+    /** Rows with score s and a float64 column "vae" holding vae[i]: two scores side by side. */
+    private static Batch twoScores(double[] s, double[] vae) {
+        Batch b = rows("a", 0, s.length, 0, s);
+        return b.extend().column("vae", BufferTensor.ofDoubles(vae, vae.length)).build();
+    }
+
+    @Test
+    void topKAndThresholdRankByANamedScoreColumnWhenAsked() throws Exception {
+        double[] latest = scores(5, 4, 3, 2);
+        double[] vae = scores(1, 2, 3, 4);
+        try (StepHarness.Result r = StepHarness.of(TopK.definition(), Map.of("k", 2, "score", "vae"), dir)
+                .run(List.of(twoScores(latest, vae)))) {
+            assertEquals(List.of("a-3", "a-2"), ids(r));
+        }
+        try (StepHarness.Result r =
+                StepHarness.of(TopK.definition(), Map.of("k", 2), dir).run(List.of(twoScores(latest, vae)))) {
+            assertEquals(List.of("a-0", "a-1"), ids(r), "the row's score, the latest scorer's");
+        }
+        try (StepHarness.Result r = StepHarness.of(Threshold.definition(), Map.of("min", 2.5, "score", "vae"), dir)
+                .run(List.of(twoScores(latest, vae)))) {
+            assertEquals(List.of("a-2", "a-3"), ids(r));
+        }
+        assertEquals(
+                Optional.of(Set.of("vae")),
+                StepHarness.of(TopK.definition(), Map.of("k", 2, "score", "vae"), dir)
+                        .step()
+                        .readsColumns());
     }
 
     @Test
