@@ -5,6 +5,8 @@ each image (a standard focus / blur measure), as an ONNX graph. Not trained: the
     -> sharpness float32[batch]
 
 Run with Python 3 and the onnx package: python3 make_model.py
+The same bytes come from Java, without Python: src/test/java/com/example/sharpness/LaplacianModelTest.java
+(./mvnw -q test -Dtest=LaplacianModelTest -Dsharpness.writeModel=true).
 """
 import numpy as np
 import onnx

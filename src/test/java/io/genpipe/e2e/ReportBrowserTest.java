@@ -3,6 +3,7 @@ package io.genpipe.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -99,6 +100,22 @@ class ReportBrowserTest {
                         .matcher(dom)
                         .find(),
                 "thresholds rounded");
+
+        // each step's seconds, filled in from timings.js as the page opens (the page's own bytes do not change)
+        Matcher seconds = Pattern.compile("<td class=\"n\" data-step=\"([^\"]+)\">([^<]*)</td>")
+                .matcher(dom);
+        int steps = 0;
+        while (seconds.find()) {
+            assertTrue(seconds.group(2).matches("\\d+\\.\\d{3}"), "step " + seconds.group(1) + ": " + seconds.group());
+            steps++;
+        }
+        assertEquals(
+                new ObjectMapper()
+                        .readTree(out.resolve("run.json").toFile())
+                        .get("steps")
+                        .size(),
+                steps,
+                dom);
 
         Path shot = Path.of("target/report.png").toAbsolutePath();
         Files.deleteIfExists(shot);

@@ -14,13 +14,13 @@ import java.util.Set;
 
 /**
  * Paths a sink writes: always relative names inside the run's output folder. An absolute path, a
- * {@code ..} segment, or a name genpipe itself writes ({@code run.json}, {@code report.html}) is
+ * {@code ..} segment, or a name genpipe itself writes ({@code run.json}, {@code report.html}, {@code timings.js}) is
  * a validation problem, so nothing is ever written outside the output folder, even by a run that
  * fails later.
  */
 public final class OutputPaths {
 
-    private static final Set<String> RESERVED = Set.of("run.json", "report.html");
+    private static final Set<String> RESERVED = Set.of("run.json", "report.html", "timings.js");
 
     private OutputPaths() {}
 

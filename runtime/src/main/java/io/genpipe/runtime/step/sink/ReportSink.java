@@ -2,6 +2,7 @@ package io.genpipe.runtime.step.sink;
 
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
+import io.genpipe.runtime.io.Json;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
@@ -110,9 +111,11 @@ public final class ReportSink {
             }
             html.append(structured);
             // timings live in run.json only: the same pipeline and seed give the same report, byte for byte
-            html.append("<h2>Steps</h2>\n<p>Rows each step read and passed on (a sink: the rows it wrote); seconds per"
-                    + " step are in run.json, so that the same pipeline and seed give the same report.</p>\n"
-                    + "<table><tr><th>step</th><th>use</th><th>rows in</th><th>rows out</th></tr>\n");
+            html.append("<h2>Steps</h2>\n<p>Rows each step read and passed on (a sink: the rows it wrote), and its"
+                    + " seconds (from timings.js, beside run.json: this page itself stays the same bytes for the"
+                    + " same pipeline and seed).</p>\n"
+                    + "<table id=\"steps\"><tr><th>step</th><th>use</th><th>rows in</th><th>rows out</th>"
+                    + "<th>seconds</th></tr>\n");
             Map<String, Long> rows = new LinkedHashMap<>();
             steps.forEach(s -> rows.put(String.valueOf(s.get("id")), ((Number) s.get("rows")).longValue()));
             for (Map<String, Object> s : steps) {
@@ -124,7 +127,9 @@ public final class ReportSink {
                         .append(escape(rowsIn(s, rows)))
                         .append("</td><td class=\"n\">")
                         .append(s.get("rows"))
-                        .append("</td></tr>\n");
+                        .append("</td><td class=\"n\" data-step=\"")
+                        .append(escape(String.valueOf(s.get("id"))))
+                        .append("\"></td></tr>\n");
             }
             html.append("</table>\n<h2>Files</h2>\n<ul>\n");
             List<Path> entries;
@@ -150,6 +155,8 @@ public final class ReportSink {
                     // its size changes with its timings: the report stays the same bytes run after run
                     html.append("<li><a href=\"run.json\">run.json</a> (provenance, rows and seconds per step,"
                             + " metrics in full)</li>\n");
+                } else if (file.equals("timings.js")) {
+                    html.append("<li><a href=\"timings.js\">timings.js</a> (seconds per step, for this page)</li>\n");
                 } else if (!file.equals("report.html")) {
                     html.append("<li><a href=\"")
                             .append(escape(file))
@@ -178,7 +185,23 @@ public final class ReportSink {
                         .append(escape(png))
                         .append("</figcaption></figure>\n");
             }
+            // the seconds, filled in from timings.js when the page is opened
+            html.append("<script src=\"timings.js\"></script>\n<script>\n"
+                    + "for (const td of document.querySelectorAll('#steps td[data-step]')) {\n"
+                    + "  const t = (window.genpipeTimings || {})[td.dataset.step];\n"
+                    + "  if (t !== undefined) td.textContent = t.toFixed(3);\n"
+                    + "}\n</script>\n");
             html.append("</body></html>\n");
+            Map<String, Object> seconds = new LinkedHashMap<>();
+            steps.forEach(st -> seconds.put(String.valueOf(st.get("id")), st.get("seconds")));
+            try {
+                Files.writeString(
+                        folder.resolve("timings.js"),
+                        "window.genpipeTimings = " + Json.write(seconds) + ";\n",
+                        StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new IOException("cannot write timings.js: " + e.getMessage(), e);
+            }
             try {
                 Files.writeString(folder.resolve("report.html"), html.toString(), StandardCharsets.UTF_8);
             } catch (IOException e) {

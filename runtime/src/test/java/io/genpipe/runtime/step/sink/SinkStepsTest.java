@@ -218,15 +218,20 @@ class SinkStepsTest {
                 html);
         // rows in (its inputs') and out per step; a sink's rows in are the rows it wrote
         assertTrue(
-                html.contains("<tr><td>test</td><td>idx-source</td><td class=\"n\"></td><td class=\"n\">10</td></tr>"),
+                html.contains("<tr><td>test</td><td>idx-source</td><td class=\"n\"></td><td class=\"n\">10</td>"
+                        + "<td class=\"n\" data-step=\"test\"></td></tr>"),
                 html);
         assertTrue(
-                html.contains("<tr><td>grid</td><td>image-grid</td><td class=\"n\">10</td><td class=\"n\">0</td></tr>"),
+                html.contains("<tr><td>grid</td><td>image-grid</td><td class=\"n\">10</td><td class=\"n\">0</td>"
+                        + "<td class=\"n\" data-step=\"grid\"></td></tr>"),
                 html);
         // every output linked
         assertTrue(html.contains("<li><a href=\"grid.png\">grid.png</a>"), html);
         assertTrue(html.contains("<img src=\"grid.png\""), html);
-        assertTrue(!html.contains("0.25") && !html.contains(">0.5<"), "timings stay in run.json");
+        assertTrue(!html.contains("0.25") && !html.contains(">0.5<"), "timings stay out of the page's bytes");
+        assertEquals(
+                "window.genpipeTimings = {\n  \"test\": 0.5,\n  \"grid\": 0.25\n};\n",
+                Files.readString(dir.resolve("timings.js")));
     }
 
     /** Two audio rows of width 8000: a 1 kHz tone (length 8000) and a 2 kHz tone (length 4000, then padding). */
