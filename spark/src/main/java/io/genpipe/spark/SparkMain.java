@@ -6,6 +6,7 @@ import io.genpipe.runtime.pipeline.PipelineException;
 import io.genpipe.runtime.pipeline.PipelineReader;
 import io.genpipe.runtime.pipeline.Problem;
 import io.genpipe.runtime.pipeline.RunResult;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,6 +103,22 @@ public final class SparkMain {
             return 2;
         }
         Path pluginsDir = plugins == null || plugins.isBlank() ? null : Path.of(plugins);
+        // the file's plugins: folder; the engine ships one plugins folder to its executors
+        List<Path> named = new PipelineReader()
+                .readAll(file).definition().plugins().stream()
+                        .filter(Files::isDirectory)
+                        .toList();
+        if (!named.isEmpty()) {
+            Path given = pluginsDir == null ? null : pluginsDir.toAbsolutePath().normalize();
+            if (given == null && named.size() == 1) {
+                pluginsDir = named.get(0);
+            } else if (!(named.size() == 1 && named.get(0).equals(given))) {
+                System.err.println("genpipe: the Spark engine ships one plugins folder to its executors; the file's"
+                        + " plugins: names " + named + (given == null ? "" : " and --plugins-dir names " + given)
+                        + ": put the plugins in one folder and name that one");
+                return 2;
+            }
+        }
         Genpipe.Builder b = Genpipe.builder();
         if (pluginsDir != null) {
             b.pluginsDir(pluginsDir);

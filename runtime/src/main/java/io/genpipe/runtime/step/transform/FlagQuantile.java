@@ -2,6 +2,7 @@ package io.genpipe.runtime.step.transform;
 
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
@@ -10,16 +11,20 @@ import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BatchSpool;
 import io.genpipe.runtime.step.BuiltinStep;
-import io.genpipe.runtime.step.PassThroughStep;
+import io.genpipe.runtime.step.ScoreColumn;
 import io.genpipe.runtime.step.SideValue;
+import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
+import io.genpipe.runtime.step.StepInput;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -59,7 +64,13 @@ public final class FlagQuantile {
                         ParameterSpec.required("fraction", ParameterType.NUMBER, "share of rows to flag, in (0, 1)"),
                         ParameterSpec.choice(
                                 "by", "label", "flag per class (label) or over all rows (none)", "label", "none"),
-                        ParameterSpec.optional("metric", ParameterType.STRING, "flagged", "metric name in run.json")),
+                        ParameterSpec.optional("metric", ParameterType.STRING, "flagged", "metric name in run.json"),
+                        ParameterSpec.optional(
+                                "score",
+                                ParameterType.STRING,
+                                null,
+                                "rank by the score column this scorer step wrote (default: the row's score, the"
+                                        + " latest scorer's)")),
                 1,
                 1,
                 (p, folder) -> {
@@ -69,30 +80,43 @@ public final class FlagQuantile {
                     }
                     boolean perClass = p.getString("by").equals("label");
                     String metric = p.getString("metric");
-                    return new PassThroughStep() {
+                    ScoreColumn column = ScoreColumn.of(p.findString("score").orElse(null), "flag-quantile");
+                    return new Step() {
+                        @Override
+                        public List<PortSpec> outputs(List<StepInput> inputs) {
+                            column.check(inputs.get(0).columns());
+                            return inputs.get(0).columns();
+                        }
+
+                        @Override
+                        public Optional<Set<String>> readsColumns() {
+                            return column.reads();
+                        }
+
                         @Override
                         public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
                                 throws Exception {
                             // the rows wait on disk: only their metadata (ids, labels, scores) stays in memory
                             Map<Integer, List<Double>> scores = new TreeMap<>();
+                            List<double[]> rowScores = new ArrayList<>(); // per held batch, its rows' scores
                             try (BatchSpool held = BatchSpool.in(context.outputFolder())) {
                                 for (Batch next = inputs.get(0).next();
                                         next != null;
                                         next = inputs.get(0).next()) {
                                     try (Batch b = next) {
+                                        rowScores.add(column.scores(b));
                                         held.append(b);
                                     }
-                                    for (RowMeta m : held.meta(held.batches() - 1)) {
-                                        if (m.score() == null) {
-                                            throw new GenpipeException("row " + m.id()
-                                                    + " has no score; put a scorer step before" + " flag-quantile");
-                                        }
+                                    double[] batchScores = rowScores.get(rowScores.size() - 1);
+                                    List<RowMeta> heldMeta = held.meta(held.batches() - 1);
+                                    for (int r = 0; r < heldMeta.size(); r++) {
+                                        RowMeta m = heldMeta.get(r);
                                         if (perClass && m.label() == null) {
                                             throw new GenpipeException(
                                                     "row " + m.id() + " has no label; by: label needs labelled rows");
                                         }
                                         scores.computeIfAbsent(perClass ? m.label() : -1, k -> new ArrayList<>())
-                                                .add(m.score());
+                                                .add(batchScores[r]);
                                     }
                                 }
                                 Map<Integer, Double> thresholds = new HashMap<>();
@@ -120,12 +144,16 @@ public final class FlagQuantile {
                                 for (int i = 0; i < held.batches(); i++) {
                                     List<RowMeta> meta =
                                             new ArrayList<>(held.meta(i).size());
-                                    for (RowMeta m : held.meta(i)) {
+                                    double[] batchScores = rowScores.get(i);
+                                    List<RowMeta> heldMeta = held.meta(i);
+                                    for (int r = 0; r < heldMeta.size(); r++) {
+                                        RowMeta m = heldMeta.get(r);
+                                        double score = batchScores[r];
                                         int group = perClass ? m.label() : -1;
                                         double t = thresholds.get(group);
-                                        boolean flag = m.score() > t;
+                                        boolean flag = score > t;
                                         if (!flag
-                                                && m.score() == t
+                                                && score == t
                                                 && ties.getOrDefault(group, 0) < tiesAllowed.get(group)) {
                                             ties.merge(group, 1, Integer::sum);
                                             flag = true;

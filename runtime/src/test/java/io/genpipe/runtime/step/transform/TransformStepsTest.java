@@ -287,6 +287,15 @@ class TransformStepsTest {
                 .run(List.of(twoScores(latest, vae)))) {
             assertEquals(List.of("a-2", "a-3"), ids(r));
         }
+        // flag-quantile flags the top share by that column too
+        try (StepHarness.Result r = StepHarness.of(
+                        FlagQuantile.definition(), Map.of("fraction", 0.25, "by", "none", "score", "vae"), dir)
+                .run(List.of(twoScores(latest, vae)))) {
+            assertEquals(
+                    List.of("false", "false", "false", "true"),
+                    r.rows().stream().map(m -> m.tags().get("flagged")).toList());
+            assertEquals(Map.of("all", 4.0), r.published().get("thresholds"));
+        }
         assertEquals(
                 Optional.of(Set.of("vae")),
                 StepHarness.of(TopK.definition(), Map.of("k", 2, "score", "vae"), dir)
