@@ -2,10 +2,12 @@ package io.genpipe.cli;
 
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.pipeline.PipelineException;
+import io.genpipe.runtime.pipeline.PipelineReader;
 import io.genpipe.serve.GenpipeServer;
 import io.genpipe.serve.ServeConfig;
 import io.genpipe.serve.ServeConfigReader;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -60,13 +62,31 @@ final class ServeCommand implements Callable<Integer> {
         } catch (PipelineException e) {
             return invalid(e, err);
         }
-        Genpipe genpipe = Genpipe.builder()
+        Genpipe.Builder builder = Genpipe.builder()
                 .pluginsDir(plugins.resolve())
                 .sharedThreads(config.threads())
                 .device(config.device())
                 .onMissingDevice(config.onMissingDevice())
-                .baseDir(config.file().getParent())
-                .build();
+                .baseDir(config.file().getParent());
+        // the plugins folders the served pipeline files name (plugins:), as genpipe run loads them
+        for (ServeConfig.ModelConfig model : config.models()) {
+            if (model.pipeline() != null) {
+                try {
+                    new PipelineReader()
+                                    .readAll(config.file()
+                                            .getParent()
+                                            .resolve(model.pipeline().file()))
+                                    .definition()
+                                    .plugins()
+                                    .stream()
+                                    .filter(Files::isDirectory)
+                                    .forEach(builder::addPluginsDir);
+                } catch (RuntimeException e) {
+                    // an unreadable pipeline file is reported when the server validates it
+                }
+            }
+        }
+        Genpipe genpipe = builder.build();
         GenpipeServer server;
         try {
             server = GenpipeServer.start(config, genpipe);
