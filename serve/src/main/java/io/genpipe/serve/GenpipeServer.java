@@ -47,6 +47,9 @@ import java.util.concurrent.TimeoutException;
  */
 public final class GenpipeServer implements AutoCloseable {
 
+    /** The binary tensor data extension's header: the length of the JSON that starts the body. */
+    static final String HEADER_LENGTH = "Inference-Header-Content-Length";
+
     private static final long REQUEST_TIMEOUT_S = 120;
     /** The playground page at {@code /}: plain HTML and a little JS over the same endpoints. */
     private static final byte[] PLAYGROUND = playground();
@@ -119,7 +122,15 @@ public final class GenpipeServer implements AutoCloseable {
             j.routes.get(
                     "/v2",
                     ctx -> json(
-                            ctx, 200, Map.of("name", "genpipe", "version", genpipeVersion(), "extensions", List.of())));
+                            ctx,
+                            200,
+                            Map.of(
+                                    "name",
+                                    "genpipe",
+                                    "version",
+                                    genpipeVersion(),
+                                    "extensions",
+                                    List.of("binary_tensor_data"))));
             j.routes.get("/v2/models", ctx -> json(ctx, 200, Map.of("models", index())));
             j.routes.get("/v2/models/{name}", ctx -> json(ctx, 200, metadata(model(ctx.pathParam("name")))));
             j.routes.get("/v2/models/{name}/ready", ctx -> {
@@ -277,15 +288,41 @@ public final class GenpipeServer implements AutoCloseable {
                         "model " + name + " generates text: POST /v2/models/" + name + "/generate (or"
                                 + " generate_stream, Server-Sent Events) with {\"text_input\": \"...\"}");
             }
-            InferenceCodec.Request request = InferenceCodec.parse(body, model, config.maxRowsPerRequest());
+            // the binary tensor data extension: a JSON header of this many bytes, then raw tensors (0: all raw)
+            String headerLength = ctx.header(HEADER_LENGTH);
+            int jsonBytes = -1;
+            if (headerLength != null) {
+                try {
+                    jsonBytes = Integer.parseInt(headerLength.trim());
+                } catch (NumberFormatException e) {
+                    jsonBytes = -2;
+                }
+                if (jsonBytes < 0) {
+                    throw new RequestException(
+                            400,
+                            HEADER_LENGTH + " must be the JSON header's length in bytes (0: the body is the one"
+                                    + " input's raw tensor); found '" + headerLength + "'");
+                }
+            }
+            InferenceCodec.Request request = InferenceCodec.parse(body, jsonBytes, model, config.maxRowsPerRequest());
             CompletableFuture<Batch> done = batcher(model, request.overrides()).submit(request);
             Batch out = answer(done, name);
-            byte[] response;
+            InferenceCodec.Encoded response;
             try (Batch o = out) {
-                response = InferenceCodec.encode(model, request, o);
+                response = InferenceCodec.encodeParts(model, request, o);
             }
             status = 200;
-            ctx.status(200).contentType("application/json").result(response);
+            if (response.binary().length == 0) {
+                ctx.status(200).contentType("application/json").result(response.json());
+            } else {
+                byte[] whole = new byte[response.json().length + response.binary().length];
+                System.arraycopy(response.json(), 0, whole, 0, response.json().length);
+                System.arraycopy(response.binary(), 0, whole, response.json().length, response.binary().length);
+                ctx.status(200)
+                        .contentType("application/octet-stream")
+                        .header(HEADER_LENGTH, Integer.toString(response.json().length))
+                        .result(whole);
+            }
         } catch (RequestException e) {
             status = e.status();
             throw e;

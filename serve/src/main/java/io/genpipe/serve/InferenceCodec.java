@@ -21,13 +21,17 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -47,12 +51,29 @@ final class InferenceCodec {
     static final String LABEL = "label";
 
     /** A request as checked: its rows (ids carry the seed), input columns and how outputs are wanted. */
+    /**
+     * @param binaryOutputs the outputs answered as raw bytes after the JSON header (binary tensor data extension;
+     *     empty: all in JSON)
+     */
     record Request(
-            String id, long seed, Batch batch, boolean png, TokenListener listener, Map<String, String> overrides) {
+            String id,
+            long seed,
+            Batch batch,
+            boolean png,
+            TokenListener listener,
+            Map<String, String> overrides,
+            Set<String> binaryOutputs) {
         Request(String id, long seed, Batch batch, boolean png) {
-            this(id, seed, batch, png, null, Map.of());
+            this(id, seed, batch, png, null, Map.of(), Set.of());
+        }
+
+        Request(String id, long seed, Batch batch, boolean png, TokenListener listener, Map<String, String> overrides) {
+            this(id, seed, batch, png, listener, overrides, Set.of());
         }
     }
+
+    /** An answer: its JSON, and the raw output tensors that follow it (binary tensor data extension), if any. */
+    record Encoded(byte[] json, byte[] binary) {}
 
     static final List<String> GENERATE_KEYS = List.of("id", "text_input", "parameters");
     static final List<String> GENERATE_PARAMETERS = List.of("seed");
@@ -90,6 +111,163 @@ final class InferenceCodec {
     }
 
     static Request parse(byte[] body, ServedModel model, int maxRows) {
+        return parse(body, -1, model, maxRows);
+    }
+
+    /**
+     * A request under the binary tensor data extension: {@code headerLength} (the Inference-Header-Content-Length
+     * header) bytes of JSON, then the raw little-endian tensors its inputs declare with {@code binary_data_size},
+     * in order; {@code headerLength} 0: the whole body is the one input's raw tensor; -1: JSON only.
+     */
+    static Request parse(byte[] body, int headerLength, ServedModel model, int maxRows) {
+        if (headerLength == 0) {
+            return raw(body, model, maxRows);
+        }
+        if (headerLength > body.length) {
+            throw new RequestException(
+                    400,
+                    "Inference-Header-Content-Length is " + headerLength + " but the body has " + body.length
+                            + " bytes");
+        }
+        byte[] json = headerLength < 0 ? body : Arrays.copyOfRange(body, 0, headerLength);
+        ByteBuffer binary = headerLength < 0
+                ? ByteBuffer.allocate(0)
+                : ByteBuffer.wrap(body, headerLength, body.length - headerLength)
+                        .slice();
+        Request r = parseJson(json, binary, model, maxRows);
+        if (binary.hasRemaining()) {
+            r.batch().close();
+            throw new RequestException(
+                    400,
+                    "the body has " + binary.remaining() + " bytes after the tensors its inputs' binary_data_size"
+                            + " declare");
+        }
+        return r;
+    }
+
+    /** Raw mode: the body is the model's one input, little-endian, rows from its size. */
+    private static Request raw(byte[] body, ServedModel model, int maxRows) {
+        if (model.inputs().size() != 1) {
+            throw new RequestException(
+                    400,
+                    "Inference-Header-Content-Length: 0 sends the body as the one input's raw tensor; model "
+                            + model.name + " takes " + portList(model));
+        }
+        PortSpec p = model.inputs().get(0);
+        long perRow = p.dtype().byteSize();
+        for (int i = 1; i < p.shape().size(); i++) {
+            if (!p.shape().get(i).isFixed()) {
+                throw new RequestException(
+                        400,
+                        "a raw request needs " + describe(p)
+                                + " to have fixed dimensions after the rows; send a JSON header with the shape");
+            }
+            perRow *= p.shape().get(i).size();
+        }
+        if (body.length == 0 || body.length % perRow != 0) {
+            throw new RequestException(
+                    400,
+                    "a raw body of " + body.length + " bytes is not whole rows of " + describe(p) + " (" + perRow
+                            + " bytes a row)");
+        }
+        long rows = body.length / perRow;
+        if (rows > maxRows) {
+            throw new RequestException(400, "the request has " + rows + " rows; at most " + maxRows + " per request");
+        }
+        long[] shape = new long[p.shape().size()];
+        shape[0] = rows;
+        for (int i = 1; i < shape.length; i++) {
+            shape[i] = p.shape().get(i).size();
+        }
+        BufferTensor t = fromBytes(ByteBuffer.wrap(body), p, shape);
+        List<RowMeta> meta = new ArrayList<>();
+        for (int i = 0; i < rows; i++) {
+            meta.add(RowMeta.of("seed-0/row-" + i));
+        }
+        return new Request(
+                null,
+                0,
+                Batch.builder((int) rows).meta(meta).column(p.name(), t).build(),
+                false);
+    }
+
+    /** The next {@code size} bytes of {@code binary} as port {@code p}'s tensor of {@code shape}. */
+    private static BufferTensor binaryTensor(ByteBuffer binary, long size, PortSpec p, long[] shape) {
+        long want = Tensor.elementCount(shape) * p.dtype().byteSize();
+        if (size != want) {
+            throw new RequestException(
+                    400,
+                    "input '" + p.name() + "' declares binary_data_size " + size + " but " + datatype(p.dtype())
+                            + Arrays.toString(shape).replace(" ", "") + " is " + want + " bytes");
+        }
+        if (binary.remaining() < size) {
+            throw new RequestException(
+                    400,
+                    "input '" + p.name() + "' declares binary_data_size " + size + " but only " + binary.remaining()
+                            + " bytes of tensors are left in the body");
+        }
+        ByteBuffer slice = binary.slice().limit((int) size);
+        binary.position(binary.position() + (int) size);
+        return fromBytes(slice, p, shape);
+    }
+
+    /** Little-endian values as a tensor of {@code p}'s dtype. */
+    private static BufferTensor fromBytes(ByteBuffer bytes, PortSpec p, long[] shape) {
+        ByteBuffer le = bytes.slice().order(ByteOrder.LITTLE_ENDIAN);
+        int n = (int) Tensor.elementCount(shape);
+        switch (p.dtype()) {
+            case FLOAT32 -> {
+                float[] v = new float[n];
+                le.asFloatBuffer().get(v);
+                return BufferTensor.ofFloats(v, shape);
+            }
+            case FLOAT64 -> {
+                double[] v = new double[n];
+                le.asDoubleBuffer().get(v);
+                return BufferTensor.ofDoubles(v, shape);
+            }
+            case INT64 -> {
+                long[] v = new long[n];
+                le.asLongBuffer().get(v);
+                return BufferTensor.ofLongs(v, shape);
+            }
+            case INT32 -> {
+                int[] v = new int[n];
+                le.asIntBuffer().get(v);
+                return BufferTensor.ofInts(v, shape);
+            }
+            default -> {
+                byte[] v = new byte[n];
+                le.get(v);
+                if (p.dtype() == DType.BOOL) {
+                    for (int i = 0; i < n; i++) {
+                        if (v[i] != 0 && v[i] != 1) {
+                            throw new RequestException(
+                                    400, "input '" + p.name() + "' value " + i + " is " + v[i] + "; BOOL is 0 or 1");
+                        }
+                    }
+                }
+                return BufferTensor.ofBytes(p.dtype(), v, shape);
+            }
+        }
+    }
+
+    /** A tensor's values, little-endian, for a binary answer. */
+    static byte[] leBytes(Tensor t) {
+        ByteBuffer out = ByteBuffer.allocate(
+                        (int) (Tensor.elementCount(t.shape()) * t.dtype().byteSize()))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        switch (t.dtype()) {
+            case FLOAT32 -> out.asFloatBuffer().put(t.toFloatArray());
+            case FLOAT64 -> out.asDoubleBuffer().put(t.toDoubleArray());
+            case INT64 -> out.asLongBuffer().put(t.toLongArray());
+            case INT32 -> out.asIntBuffer().put(t.toIntArray());
+            default -> out.put(t.toByteArray());
+        }
+        return out.array();
+    }
+
+    private static Request parseJson(byte[] body, ByteBuffer binary, ServedModel model, int maxRows) {
         JsonNode root = readObject(body, "a JSON object with inputs (and id, parameters)");
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String k = it.next();
@@ -103,6 +281,7 @@ final class InferenceCodec {
         Integer label = null;
         Integer rowsAsked = null;
         boolean png = false;
+        boolean binaryAll = false;
         JsonNode params = root.get("parameters");
         if (params != null) {
             if (!params.isObject()) {
@@ -113,6 +292,7 @@ final class InferenceCodec {
                     case "seed" -> seed = integer(e.getValue(), "parameter seed", Long.MIN_VALUE, Long.MAX_VALUE);
                     case "label" -> label = (int) integer(e.getValue(), "parameter label", 0, 255);
                     case "rows" -> rowsAsked = (int) integer(e.getValue(), "parameter rows", 1, Integer.MAX_VALUE);
+                    case "binary_data_output" -> binaryAll = e.getValue().asBoolean(false);
                     case "format" -> {
                         String f = text(e.getValue(), "parameter format");
                         if (!f.equals("json") && !f.equals("png")) {
@@ -123,6 +303,30 @@ final class InferenceCodec {
                     default -> overrides.put(e.getKey(), override(e.getKey(), e.getValue(), model, PARAMETERS));
                 }
             }
+        }
+        Set<String> binaryOutputs = new LinkedHashSet<>();
+        JsonNode requested = root.get("outputs");
+        if (requested != null) {
+            List<String> names = new ArrayList<>();
+            model.outputs().forEach(o -> names.add(o.name()));
+            names.add(LABEL);
+            if (!requested.isArray()) {
+                throw new RequestException(
+                        400, "outputs must be a list of {\"name\": ...}; model " + model.name + " answers " + names);
+            }
+            for (JsonNode o : requested) {
+                String n = o.isObject() && o.has("name") ? text(o.get("name"), "an output's name") : null;
+                if (n == null || !names.contains(n)) {
+                    throw new RequestException(
+                            400, "outputs: " + o + " is not one of model " + model.name + "'s outputs " + names);
+                }
+                if (o.path("parameters").path("binary_data").asBoolean(false)) {
+                    binaryOutputs.add(n);
+                }
+            }
+        }
+        if (binaryAll) {
+            model.outputs().forEach(o -> binaryOutputs.add(o.name()));
         }
         Map<String, PortSpec> ports = new LinkedHashMap<>();
         for (PortSpec p : model.inputs()) {
@@ -218,14 +422,36 @@ final class InferenceCodec {
         Batch.Builder batch = Batch.builder(rows).meta(meta);
         List<BufferTensor> made = new ArrayList<>();
         try {
+            // binary inputs take their bytes in the order the request lists them
+            Map<String, BufferTensor> fromBinary = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonNode> e : given.entrySet()) {
+                JsonNode size = e.getValue().path("parameters").path("binary_data_size");
+                if (!size.isMissingNode() && ports.containsKey(e.getKey())) {
+                    PortSpec p = ports.get(e.getKey());
+                    checkDatatype(e.getValue(), p, model);
+                    long[] shape = shape(e.getValue(), p.name());
+                    checkShape(shape, p, model);
+                    if (e.getValue().has("data")) {
+                        throw new RequestException(
+                                400, "input '" + p.name() + "' has both data and binary_data_size; send one");
+                    }
+                    BufferTensor t =
+                            binaryTensor(binary, integer(size, "binary_data_size", 0, Integer.MAX_VALUE), p, shape);
+                    made.add(t);
+                    fromBinary.put(p.name(), t);
+                }
+            }
             for (PortSpec p : model.inputs()) {
-                BufferTensor t = given.containsKey(p.name())
-                        ? tensor(given.get(p.name()), p, model)
-                        : noise(p, rows, seed, model);
-                made.add(t);
+                BufferTensor t = fromBinary.get(p.name());
+                if (t == null) {
+                    t = given.containsKey(p.name())
+                            ? tensor(given.get(p.name()), p, model)
+                            : noise(p, rows, seed, model);
+                    made.add(t);
+                }
                 batch.column(p.name(), t);
             }
-            return new Request(id, seed, batch.build(), png, null, Map.copyOf(overrides));
+            return new Request(id, seed, batch.build(), png, null, Map.copyOf(overrides), Set.copyOf(binaryOutputs));
         } catch (RuntimeException e) {
             made.forEach(BufferTensor::close);
             throw e;
@@ -382,6 +608,30 @@ final class InferenceCodec {
             shape[i] = p.shape().get(i).size();
         }
         return BufferTensor.ofFloats(z, shape);
+    }
+
+    private static void checkDatatype(JsonNode in, PortSpec p, ServedModel model) {
+        String datatype = in.has("datatype") ? text(in.get("datatype"), "input '" + p.name() + "' datatype") : null;
+        if (datatype == null || !datatype.equals(datatype(p.dtype()))) {
+            throw new RequestException(
+                    400,
+                    "input '" + p.name() + "' has " + (datatype == null ? "no datatype" : "datatype " + datatype)
+                            + "; model " + model.name + " takes " + describe(p));
+        }
+    }
+
+    private static void checkShape(long[] shape, PortSpec p, ServedModel model) {
+        boolean fits = shape.length == p.shape().size();
+        for (int i = 1; fits && i < shape.length; i++) {
+            fits = !p.shape().get(i).isFixed() || p.shape().get(i).size() == shape[i];
+        }
+        if (!fits) {
+            throw new RequestException(
+                    400,
+                    "input '" + p.name() + "' has shape "
+                            + Arrays.toString(shape).replace(" ", "") + "; model " + model.name + " takes "
+                            + describe(p));
+        }
     }
 
     private static BufferTensor tensor(JsonNode in, PortSpec p, ServedModel model) {
@@ -612,6 +862,12 @@ final class InferenceCodec {
 
     /** The response for {@code request}: {@code out}'s columns as tensors (images as PNG when asked), and the rows' labels. */
     static byte[] encode(ServedModel model, Request request, Batch out) {
+        return encodeParts(model, request, out).json();
+    }
+
+    /** The answer, with the outputs the request asked for as binary after the JSON (in output order). */
+    static Encoded encodeParts(ServedModel model, Request request, Batch out) {
+        ByteArrayOutputStream binary = new ByteArrayOutputStream();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (JsonGenerator g = JSON.getFactory().createGenerator(bytes)) {
             g.writeStartObject();
@@ -652,9 +908,17 @@ final class InferenceCodec {
                         g.writeNumber(d);
                     }
                     g.writeEndArray();
-                    g.writeArrayFieldStart("data");
-                    writeData(g, t);
-                    g.writeEndArray();
+                    if (request.binaryOutputs().contains(p.name())) {
+                        byte[] raw = leBytes(t);
+                        g.writeObjectFieldStart("parameters");
+                        g.writeNumberField("binary_data_size", raw.length);
+                        g.writeEndObject();
+                        binary.writeBytes(raw);
+                    } else {
+                        g.writeArrayFieldStart("data");
+                        writeData(g, t);
+                        g.writeEndArray();
+                    }
                 }
                 g.writeEndObject();
             }
@@ -678,7 +942,7 @@ final class InferenceCodec {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        return bytes.toByteArray();
+        return new Encoded(bytes.toByteArray(), binary.toByteArray());
     }
 
     private static void writeData(JsonGenerator g, Tensor t) throws IOException {

@@ -19,9 +19,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -268,6 +272,118 @@ class ServerTest {
                 assertEquals(want[i], score.get("data").get(i).doubleValue(), 0.0);
             }
         }
+    }
+
+    static HttpResponse<byte[]> postBinary(String path, byte[] body, String headerLength) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("Content-Type", "application/octet-stream");
+        if (headerLength != null) {
+            b.header("Inference-Header-Content-Length", headerLength);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
+    void binaryTensorsAnswerAsTheirJsonTwinsDo() throws Exception {
+        // the binary tensor data extension: a JSON header, then raw little-endian FP32 pixels
+        float[] pixels;
+        try (BufferTensor t = images.toImages(0, 3)) {
+            pixels = t.toFloatArray();
+        }
+        StringBuilder data = new StringBuilder();
+        for (float v : pixels) {
+            data.append(data.length() == 0 ? "" : ",").append(v);
+        }
+        JsonNode twin = json(post(
+                        "/v2/models/vae-score/infer",
+                        "{\"inputs\": [{\"name\": \"image\", \"shape\": [3, 1, 28, 28], \"datatype\": \"FP32\","
+                                + " \"data\": [" + data + "]}]}"))
+                .get("outputs")
+                .get(0);
+        ByteBuffer raw = ByteBuffer.allocate(pixels.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        raw.asFloatBuffer().put(pixels);
+        byte[] header = ("{\"inputs\": [{\"name\": \"image\", \"shape\": [3, 1, 28, 28], \"datatype\": \"FP32\","
+                        + " \"parameters\": {\"binary_data_size\": " + raw.capacity() + "}}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        HttpResponse<byte[]> binary =
+                postBinary("/v2/models/vae-score/infer", concat(header, raw.array()), Integer.toString(header.length));
+        assertEquals(200, binary.statusCode(), new String(binary.body(), StandardCharsets.UTF_8));
+        assertEquals(
+                twin.get("data").toString(),
+                InferenceCodec.JSON
+                        .readTree(binary.body())
+                        .get("outputs")
+                        .get(0)
+                        .get("data")
+                        .toString());
+        // raw mode: no JSON at all, the body is the one input; rows from its size
+        HttpResponse<byte[]> rawOnly = postBinary("/v2/models/vae-score/infer", raw.array(), "0");
+        assertEquals(200, rawOnly.statusCode(), new String(rawOnly.body(), StandardCharsets.UTF_8));
+        assertEquals(
+                twin.get("data").toString(),
+                InferenceCodec.JSON
+                        .readTree(rawOnly.body())
+                        .get("outputs")
+                        .get(0)
+                        .get("data")
+                        .toString());
+        // binary outputs: the scores as raw FP64 after a JSON header of the length the answer's header gives
+        byte[] askBinary = ("{\"inputs\": [{\"name\": \"image\", \"shape\": [3, 1, 28, 28], \"datatype\": \"FP32\","
+                        + " \"parameters\": {\"binary_data_size\": " + raw.capacity() + "}}],"
+                        + " \"parameters\": {\"binary_data_output\": true}}")
+                .getBytes(StandardCharsets.UTF_8);
+        HttpResponse<byte[]> out = postBinary(
+                "/v2/models/vae-score/infer", concat(askBinary, raw.array()), Integer.toString(askBinary.length));
+        assertEquals(200, out.statusCode());
+        int jsonLength = Integer.parseInt(
+                out.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+        JsonNode answer = InferenceCodec.JSON.readTree(Arrays.copyOf(out.body(), jsonLength));
+        assertEquals(24, answer.at("/outputs/0/parameters/binary_data_size").asInt());
+        assertTrue(answer.at("/outputs/0/data").isMissingNode());
+        ByteBuffer scores = ByteBuffer.wrap(out.body(), jsonLength, 24).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(twin.get("data").get(i).asDouble(), scores.getDouble(), 0.0);
+        }
+        // wrong sizes are 400s that say what would be right
+        Object[][] bad = {
+            {
+                concat(header, Arrays.copyOf(raw.array(), 100)),
+                Integer.toString(header.length),
+                "input 'image' declares binary_data_size 9408 but only 100 bytes of tensors are left in the body"
+            },
+            {
+                concat(header, concat(raw.array(), new byte[4])),
+                Integer.toString(header.length),
+                "the body has 4 bytes after the tensors its inputs' binary_data_size declare"
+            },
+            {
+                Arrays.copyOf(raw.array(), 1000),
+                "0",
+                "a raw body of 1000 bytes is not whole rows of image FP32[n,1,28,28] (3136 bytes a row)"
+            },
+            {header, "99999", "Inference-Header-Content-Length is 99999 but the body has " + header.length + " bytes"},
+            {
+                header,
+                "x",
+                "Inference-Header-Content-Length must be the JSON header's length in bytes (0: the body is"
+                        + " the one input's raw tensor); found 'x'"
+            },
+        };
+        for (Object[] c : bad) {
+            HttpResponse<byte[]> r = postBinary("/v2/models/vae-score/infer", (byte[]) c[0], (String) c[1]);
+            assertEquals(400, r.statusCode());
+            assertEquals(
+                    c[2], InferenceCodec.JSON.readTree(r.body()).get("error").asText());
+        }
+        assertTrue(
+                get("/v2").body().contains("\"binary_tensor_data\""), get("/v2").body());
     }
 
     @Test
