@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# VAE scorer requests over HTTP, out of process with Debian's hey (apt-get install hey): one Fashion-MNIST
+# image (784 floats) per request as JSON, as binary (JSON header + raw float32) and raw (body = the tensor);
+# 32 connections, 15 s each after a 5 s warm-up; server CPU per request from /proc. Run from the repository root:
+#   serve/bench/binary-vs-json.sh
+set -euo pipefail
+dir=$(mktemp -d)
+port=18090
+printf 'port: %s\nmodels:\n  - name: vae-score\n    use: vae-anomaly-scorer\n    with: {method: combined}\n' "$port" > "$dir/v.yaml"
+python3 - "$dir" <<'PY'
+import gzip, json, struct, sys
+d = sys.argv[1]
+raw = gzip.open('data/fashion-mnist/t10k-images-idx3-ubyte.gz').read()[16:16 + 784]
+f = [struct.unpack('<f', struct.pack('<f', b / 255.0))[0] for b in raw]
+b = struct.pack('<%df' % len(f), *f)
+open(d + '/one.bin', 'wb').write(b)
+json.dump({"inputs": [{"name": "image", "shape": [1, 1, 28, 28], "datatype": "FP32", "data": f}]}, open(d + '/one.json', 'w'))
+h = json.dumps({"inputs": [{"name": "image", "shape": [1, 1, 28, 28], "datatype": "FP32",
+                            "parameters": {"binary_data_size": len(b)}}]}).encode()
+open(d + '/one.hdr.bin', 'wb').write(h + b)
+open(d + '/hl', 'w').write(str(len(h)))
+PY
+./genpipe serve "$dir/v.yaml" > "$dir/serve.log" 2>&1 &
+launcher=$!
+for _ in $(seq 60); do curl -sf "http://127.0.0.1:$port/v2/health/ready" > /dev/null && break; sleep 1; done
+pid=$(pgrep -f "serve $dir/v.yaml" | tail -1)
+cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+url="http://127.0.0.1:$port/v2/models/vae-score/infer"
+hey -z 5s -c 32 -m POST -T application/json -D "$dir/one.json" "$url" > /dev/null
+for mode in json binary raw; do
+  c0=$(cpu)
+  case $mode in
+    json) hey -z 15s -c 32 -m POST -T application/json -D "$dir/one.json" "$url" > "$dir/$mode.txt" ;;
+    binary) hey -z 15s -c 32 -m POST -T application/octet-stream -H "Inference-Header-Content-Length: $(cat "$dir/hl")" \
+              -D "$dir/one.hdr.bin" "$url" > "$dir/$mode.txt" ;;
+    raw) hey -z 15s -c 32 -m POST -T application/octet-stream -H "Inference-Header-Content-Length: 0" \
+           -D "$dir/one.bin" "$url" > "$dir/$mode.txt" ;;
+  esac
+  c1=$(cpu)
+  ok=$(awk '/\[200\]/ {print $2}' "$dir/$mode.txt")
+  rps=$(awk '/Requests\/sec/ {print $2}' "$dir/$mode.txt")
+  ticks=$(getconf CLK_TCK)
+  echo "$mode: $rps req/s, $ok answered 200, server CPU $(echo "($c1 - $c0) * 1000 / $ticks / $ok" | bc -l | cut -c1-5) ms/request"
+  grep -E '^\s+\[[0-9]+\]' "$dir/$mode.txt" | grep -v '\[200\]' || true
+done
+kill "$pid" "$launcher" 2> /dev/null || true
