@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # VAE scorer requests over HTTP, out of process with Debian's hey (apt-get install hey): one Fashion-MNIST
 # image (784 floats) per request as JSON, as binary (JSON header + raw float32) and raw (body = the tensor);
-# 32 connections, 15 s each after a 5 s warm-up; server CPU per request from /proc. Run from the repository root:
-#   serve/bench/binary-vs-json.sh
+# 32 connections, 15 s each after a 5 s warm-up of each; server CPU per request from /proc. From the repository root:
+#   serve/bench/binary-vs-json.sh                                         # as the launcher starts serve
+#   GENPIPE_JAVA_OPTS=-XX:TieredStopAtLevel=1 serve/bench/binary-vs-json.sh   # C1 only
+#   GENPIPE_JAVA_OPTS=-XX:TieredStopAtLevel=4 serve/bench/binary-vs-json.sh   # C2
 set -euo pipefail
 dir=$(mktemp -d)
 port=18090
@@ -26,7 +28,12 @@ for _ in $(seq 60); do curl -sf "http://127.0.0.1:$port/v2/health/ready" > /dev/
 pid=$(pgrep -f "serve $dir/v.yaml" | tail -1)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 url="http://127.0.0.1:$port/v2/models/vae-score/infer"
+# every mode warmed up first (5 s each), so that the JIT has compiled all three paths before any is measured
 hey -z 5s -c 32 -m POST -T application/json -D "$dir/one.json" "$url" > /dev/null
+hey -z 5s -c 32 -m POST -T application/octet-stream -H "Inference-Header-Content-Length: $(cat "$dir/hl")" \
+  -D "$dir/one.hdr.bin" "$url" > /dev/null
+hey -z 5s -c 32 -m POST -T application/octet-stream -H "Inference-Header-Content-Length: 0" -D "$dir/one.bin" "$url" \
+  > /dev/null
 for mode in json binary raw; do
   c0=$(cpu)
   case $mode in
