@@ -36,6 +36,7 @@ final class DynamicBatcher implements AutoCloseable {
     private final int maxBatchSize;
     private final long maxDelayNanos;
     private final BlockingQueue<Pending> queue;
+    private final int queueCapacity;
     private final Listener listener;
     private final Thread worker;
     private volatile boolean closing;
@@ -46,6 +47,7 @@ final class DynamicBatcher implements AutoCloseable {
         this.maxBatchSize = maxBatchSize;
         this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxQueueDelayMs);
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.queueCapacity = queueCapacity;
         this.listener = listener;
         this.worker = new Thread(this::work, "genpipe-serve-" + model.name);
         this.worker.setDaemon(true);
@@ -61,8 +63,9 @@ final class DynamicBatcher implements AutoCloseable {
         return queue.size() + (carried != null ? 1 : 0);
     }
 
+    /** The configured queue capacity (size + remaining capacity read apart could race into a wrong sum). */
     int capacity() {
-        return queue.size() + queue.remainingCapacity();
+        return queueCapacity;
     }
 
     /**

@@ -2,9 +2,12 @@ package io.genpipe.serve;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.genpipe.api.RandomSource;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
@@ -33,6 +36,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -45,6 +50,12 @@ import javax.imageio.stream.ImageInputStream;
 final class InferenceCodec {
 
     static final ObjectMapper JSON = new ObjectMapper();
+
+    /** How request bodies are read: a key given twice, or anything after the object, is a bad request. */
+    private static final ObjectMapper REQUESTS = JSON.copy()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     static final List<String> REQUEST_KEYS = List.of("id", "parameters", "inputs", "outputs");
     static final List<String> INPUT_KEYS = List.of("name", "shape", "datatype", "data", "parameters");
     static final List<String> PARAMETERS = List.of("seed", "label", "rows", "format");
@@ -54,6 +65,7 @@ final class InferenceCodec {
     /**
      * @param binaryOutputs the outputs answered as raw bytes after the JSON header (binary tensor data extension;
      *     empty: all in JSON)
+     * @param outputs the outputs the request asks for ({@code outputs}; empty: all)
      */
     record Request(
             String id,
@@ -62,13 +74,14 @@ final class InferenceCodec {
             boolean png,
             TokenListener listener,
             Map<String, String> overrides,
-            Set<String> binaryOutputs) {
+            Set<String> binaryOutputs,
+            Set<String> outputs) {
         Request(String id, long seed, Batch batch, boolean png) {
-            this(id, seed, batch, png, null, Map.of(), Set.of());
+            this(id, seed, batch, png, null, Map.of(), Set.of(), Set.of());
         }
 
         Request(String id, long seed, Batch batch, boolean png, TokenListener listener, Map<String, String> overrides) {
-            this(id, seed, batch, png, listener, overrides, Set.of());
+            this(id, seed, batch, png, listener, overrides, Set.of(), Set.of());
         }
     }
 
@@ -305,6 +318,7 @@ final class InferenceCodec {
             }
         }
         Set<String> binaryOutputs = new LinkedHashSet<>();
+        Set<String> wanted = new LinkedHashSet<>();
         JsonNode requested = root.get("outputs");
         if (requested != null) {
             List<String> names = new ArrayList<>();
@@ -320,6 +334,7 @@ final class InferenceCodec {
                     throw new RequestException(
                             400, "outputs: " + o + " is not one of model " + model.name + "'s outputs " + names);
                 }
+                wanted.add(n);
                 if (o.path("parameters").path("binary_data").asBoolean(false)) {
                     binaryOutputs.add(n);
                 }
@@ -451,7 +466,15 @@ final class InferenceCodec {
                 }
                 batch.column(p.name(), t);
             }
-            return new Request(id, seed, batch.build(), png, null, Map.copyOf(overrides), Set.copyOf(binaryOutputs));
+            return new Request(
+                    id,
+                    seed,
+                    batch.build(),
+                    png,
+                    null,
+                    Map.copyOf(overrides),
+                    Set.copyOf(binaryOutputs),
+                    Set.copyOf(wanted));
         } catch (RuntimeException e) {
             made.forEach(BufferTensor::close);
             throw e;
@@ -561,22 +584,38 @@ final class InferenceCodec {
     private static JsonNode readObject(byte[] body, String what) {
         JsonNode root;
         try {
-            root = JSON.readTree(body);
+            root = REQUESTS.readTree(body);
         } catch (JsonParseException e) {
-            String message = e.getOriginalMessage().replaceAll("\\s*\\(start marker at \\[Source.*?\\]\\)", "");
-            throw new RequestException(
-                    400,
-                    "the request body is not valid JSON: " + message + " (line "
-                            + e.getLocation().getLineNr() + ", column "
-                            + e.getLocation().getColumnNr() + ")");
+            String original = e.getOriginalMessage();
+            String where = " (line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ")";
+            Matcher duplicate = DUPLICATE.matcher(original);
+            if (duplicate.find()) {
+                throw new RequestException(
+                        400, "the request body has the key '" + duplicate.group(1) + "' twice" + where);
+            }
+            String message = original.replaceAll("\\s*\\(start marker at \\[Source.*?\\]\\)", "");
+            throw new RequestException(400, "the request body is not valid JSON: " + message + where);
+        } catch (MismatchedInputException e) {
+            String where = e.getLocation() == null
+                    ? ""
+                    : " (line " + e.getLocation().getLineNr() + ", column "
+                            + e.getLocation().getColumnNr() + ")";
+            if (e.getOriginalMessage().startsWith("Trailing token")) {
+                throw new RequestException(
+                        400, "the request body goes on after its JSON object" + where + "; send one object");
+            }
+            throw new RequestException(400, "the request body is not valid JSON" + where);
         } catch (IOException e) {
-            throw new RequestException(400, "the request body is not valid JSON: " + e.getMessage());
+            throw new RequestException(400, "the request body is not valid JSON");
         }
         if (root == null || !root.isObject()) {
             throw new RequestException(400, "the request body must be " + what);
         }
         return root;
     }
+
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '([^']*)'");
 
     /** A generator's float input the request leaves out: standard normal noise, row i's from (seed, i) alone. */
     private static BufferTensor noise(PortSpec p, int rows, long seed, ServedModel model) {
@@ -881,6 +920,9 @@ final class InferenceCodec {
             g.writeEndObject();
             g.writeArrayFieldStart("outputs");
             for (PortSpec p : model.outputs()) {
+                if (!request.outputs().isEmpty() && !request.outputs().contains(p.name())) {
+                    continue; // the request named the outputs it wants
+                }
                 Tensor t = out.column(p.name());
                 long[] shape = t.shape();
                 g.writeStartObject();
@@ -922,7 +964,9 @@ final class InferenceCodec {
                 }
                 g.writeEndObject();
             }
-            boolean labelled = out.rows() > 0 && out.meta().stream().allMatch(m -> m.label() != null);
+            boolean labelled = out.rows() > 0
+                    && out.meta().stream().allMatch(m -> m.label() != null)
+                    && (request.outputs().isEmpty() || request.outputs().contains(LABEL));
             if (labelled) {
                 g.writeStartObject();
                 g.writeStringField("name", LABEL);

@@ -417,6 +417,24 @@ class ServerTest {
             },
             {
                 "/v2/models/gan/infer",
+                "{\"parameters\": {\"seed\": 1}, \"parameters\": {\"seed\": 2}}",
+                "400",
+                "the request body has the key 'parameters' twice (line 1, column 41)"
+            },
+            {
+                "/v2/models/gan/infer",
+                "{\"parameters\": {\"seed\": 1}} {\"x\": 1}",
+                "400",
+                "the request body goes on after its JSON object (line 1, column 29); send one object"
+            },
+            {
+                "/v2/models/gan/infer",
+                "{\"outputs\": [{\"name\": \"imgae\"}]}",
+                "400",
+                "outputs: {\"name\":\"imgae\"} is not one of model gan's outputs [image, label]"
+            },
+            {
+                "/v2/models/gan/infer",
                 "{\"inputs\": [{\"name\": \"z\", \"shape\": [1, 100], \"datatype\": \"INT64\", \"data\": []}]}",
                 "400",
                 "input 'z' has datatype INT64; model gan takes z FP32[n,100]"
