@@ -138,6 +138,16 @@ public final class GenpipeServer implements AutoCloseable {
                 json(ctx, ready ? 200 : 503, Map.of("name", ctx.pathParam("name"), "ready", ready));
             });
             j.routes.post("/v2/models/{name}/infer", this::infer);
+            // the versions metadata advertises (one: "1")
+            j.routes.get("/v2/models/{name}/versions/{version}", ctx -> {
+                ServedModel m = model(ctx.pathParam("name"));
+                version(ctx);
+                json(ctx, 200, metadata(m));
+            });
+            j.routes.post("/v2/models/{name}/versions/{version}/infer", ctx -> {
+                version(ctx);
+                infer(ctx);
+            });
             j.routes.post("/v2/models/{name}/generate", ctx -> generate(ctx, false));
             j.routes.post("/v2/models/{name}/generate_stream", ctx -> generate(ctx, true));
             j.routes.get(
@@ -332,6 +342,15 @@ public final class GenpipeServer implements AutoCloseable {
         }
     }
 
+    /** Checks the path's model version: a served model has the one version its metadata lists, "1". */
+    private void version(Context ctx) {
+        String v = ctx.pathParam("version");
+        if (!v.equals("1")) {
+            throw new RequestException(
+                    404, "model " + ctx.pathParam("name") + " has no version '" + v + "'; its versions: [1]");
+        }
+    }
+
     /** The request body, refused (413) above limits.maxRequestBytes. */
     private byte[] body(Context ctx) {
         long declared = ctx.contentLength();
@@ -341,7 +360,17 @@ public final class GenpipeServer implements AutoCloseable {
                     "the request body is " + declared + " bytes; at most " + config.maxRequestBytes()
                             + " (limits.maxRequestBytes)");
         }
-        byte[] body = ctx.bodyAsBytes();
+        byte[] body;
+        try {
+            body = ctx.bodyAsBytes();
+        } catch (Exception e) { // Jetty's HttpEofException is an IOException, rethrown unchecked by Javalin
+            // the client stopped sending before the body's end (a half-sent request)
+            throw new RequestException(
+                    400,
+                    "the request body ended early"
+                            + (declared >= 0 ? ": Content-Length says " + declared + " bytes" : "")
+                            + "; send the whole body");
+        }
         if (body.length > config.maxRequestBytes()) {
             throw new RequestException(
                     413,

@@ -15,6 +15,9 @@ import io.genpipe.runtime.io.IdxFile;
 import io.genpipe.runtime.pipeline.PipelineException;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -384,6 +387,37 @@ class ServerTest {
         }
         assertTrue(
                 get("/v2").body().contains("\"binary_tensor_data\""), get("/v2").body());
+    }
+
+    @Test
+    void versionedPathsAndHalfSentBodies() throws Exception {
+        String body = "{\"parameters\": {\"seed\": 5, \"label\": 2}}";
+        HttpResponse<String> plain = post("/v2/models/gan/infer", body);
+        HttpResponse<String> versioned = post("/v2/models/gan/versions/1/infer", body);
+        assertEquals(200, versioned.statusCode(), versioned.body());
+        assertEquals(plain.body(), versioned.body());
+        assertEquals(200, get("/v2/models/gan/versions/1").statusCode());
+        HttpResponse<String> other = post("/v2/models/gan/versions/2/infer", body);
+        assertEquals(404, other.statusCode());
+        assertEquals(
+                "model gan has no version '2'; its versions: [1]",
+                json(other).get("error").asText());
+        // a client that stops sending half way: a 400 in genpipe's words, not a 500 about an EOF
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(
+                    ("POST /v2/models/vae-score/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                    + "Content-Length: 100\r\nConnection: close\r\n\r\n{\"inputs\": [")
+                            .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            socket.shutdownOutput();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+            assertTrue(
+                    answer.contains("{\"error\":\"the request body ended early: Content-Length says 100 bytes; send the"
+                            + " whole body\"}"),
+                    answer);
+        }
     }
 
     @Test
