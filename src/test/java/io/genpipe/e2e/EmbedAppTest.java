@@ -49,23 +49,7 @@ class EmbedAppTest {
         Path project = tmp.resolve("embed-app");
         PluginTemplateTest.copyTree(ROOT.resolve("examples/embed-app"), project);
 
-        String m2 = System.getProperty("genpipe.m2.repository", System.getProperty("user.home") + "/.m2/repository");
-        ProcessBuilder pb = new ProcessBuilder(
-                        project.resolve("mvnw").toString(),
-                        "-B",
-                        "-o",
-                        "-q",
-                        "package",
-                        "-Dmaven.repo.local=" + repo,
-                        "-Dmaven.repo.local.tail=" + m2)
-                .directory(project.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("build.log").toFile());
-        pb.environment().remove("MAVEN_OPTS");
-        Process build = pb.start();
-        assertTrue(build.waitFor(300, TimeUnit.SECONDS), "the starter's build did not finish in 300 s");
-        assertEquals(
-                0, build.exitValue(), "the starter's build failed:\n" + Files.readString(tmp.resolve("build.log")));
+        PluginTemplateTest.packageOffline(project, repo, tmp.resolve("build.log"), "the starter");
 
         Path images = ROOT.resolve("data/fashion-mnist/t10k-images-idx3-ubyte.gz");
         Path labels = ROOT.resolve("data/fashion-mnist/t10k-labels-idx1-ubyte.gz");

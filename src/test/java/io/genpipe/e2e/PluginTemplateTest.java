@@ -60,23 +60,7 @@ class PluginTemplateTest {
         Path project = tmp.resolve("genpipe-sharpness");
         copyTree(TEMPLATE, project);
 
-        String m2 = System.getProperty("genpipe.m2.repository", System.getProperty("user.home") + "/.m2/repository");
-        ProcessBuilder pb = new ProcessBuilder(
-                        project.resolve("mvnw").toString(),
-                        "-B",
-                        "-o",
-                        "-q",
-                        "package",
-                        "-Dmaven.repo.local=" + repo,
-                        "-Dmaven.repo.local.tail=" + m2)
-                .directory(project.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("build.log").toFile());
-        pb.environment().remove("MAVEN_OPTS");
-        Process build = pb.start();
-        assertTrue(build.waitFor(300, TimeUnit.SECONDS), "the template's build did not finish in 300 s");
-        String log = Files.readString(tmp.resolve("build.log"));
-        assertEquals(0, build.exitValue(), "the template's build failed:\n" + log);
+        packageOffline(project, repo, tmp.resolve("build.log"), "the template");
 
         // its conformance suite ran inside that build, and passed
         Path report =
@@ -148,6 +132,29 @@ class PluginTemplateTest {
             }
         }
         assertTrue(Files.readString(out.resolve("report.html")).contains("sharpness.png"));
+    }
+
+    /**
+     * Builds {@code project} with its own Maven wrapper, offline, against the local repository {@code repo} (genpipe's
+     * artifacts as installed there) backed by this machine's, as a developer outside the reactor would.
+     */
+    static void packageOffline(Path project, Path repo, Path log, String what) throws Exception {
+        String m2 = System.getProperty("genpipe.m2.repository", System.getProperty("user.home") + "/.m2/repository");
+        ProcessBuilder pb = new ProcessBuilder(
+                        project.resolve("mvnw").toString(),
+                        "-B",
+                        "-o",
+                        "-q",
+                        "package",
+                        "-Dmaven.repo.local=" + repo,
+                        "-Dmaven.repo.local.tail=" + m2)
+                .directory(project.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().remove("MAVEN_OPTS");
+        Process build = pb.start();
+        assertTrue(build.waitFor(300, TimeUnit.SECONDS), what + "'s build did not finish in 300 s");
+        assertEquals(0, build.exitValue(), what + "'s build failed:\n" + Files.readString(log));
     }
 
     /** Lays out a pom (and jar) as {@code mvn install} does in a local repository. */

@@ -1,10 +1,10 @@
 package io.genpipe.runtime.onnx;
 
-import java.util.Locale;
+import io.genpipe.runtime.component.Labels;
 import java.util.Optional;
 
 /** Where model sessions get their intra-op threads. */
-public enum ThreadPool {
+public enum ThreadPool implements Labels.Labelled {
     /** Every session on the process's one intra-op pool. */
     SHARED("shared"),
     /** Each session with a pool of its own. */
@@ -17,19 +17,14 @@ public enum ThreadPool {
     }
 
     /** As written in files and options: {@code shared} or {@code per-session}. */
+    @Override
     public String label() {
         return label;
     }
 
     /** The pool {@code text} names ({@code shared} or {@code per-session}), if it names one. */
     public static Optional<ThreadPool> parse(String text) {
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        for (ThreadPool p : values()) {
-            if (p.label.equals(t)) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
+        return Labels.parse(ThreadPool.class, text);
     }
 
     @Override

@@ -1,10 +1,10 @@
 package io.genpipe.runtime.pipeline;
 
-import java.util.Locale;
+import io.genpipe.runtime.component.Labels;
 import java.util.Optional;
 
 /** What a NaN or infinite value in a component's output does: a pipeline's {@code nonFinite:}. */
-public enum NonFinitePolicy {
+public enum NonFinitePolicy implements Labels.Labelled {
     /** The step fails, naming the column and row (the default). */
     FAIL("fail"),
     /** A warning names it once, and the value is passed on. */
@@ -17,19 +17,14 @@ public enum NonFinitePolicy {
     }
 
     /** As written in a pipeline file. */
+    @Override
     public String label() {
         return label;
     }
 
     /** The policy {@code text} names, if it names one. */
     public static Optional<NonFinitePolicy> parse(String text) {
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        for (NonFinitePolicy p : values()) {
-            if (p.label.equals(t)) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
+        return Labels.parse(NonFinitePolicy.class, text);
     }
 
     @Override

@@ -55,26 +55,6 @@ public record PipelineDefinition(
         plugins = plugins == null ? List.of() : List.copyOf(plugins);
     }
 
-    /** The same pipeline with another {@code emptyResult:} ({@code --strict}: fail). */
-    public PipelineDefinition withEmptyResult(EmptyResultPolicy policy) {
-        return new PipelineDefinition(
-                file,
-                sha256,
-                name,
-                seed,
-                device,
-                onMissingDevice,
-                batchSize,
-                out,
-                steps,
-                nonFinite,
-                maxRows,
-                threadPool,
-                threads,
-                policy,
-                plugins);
-    }
-
     /** A definition with the default nonFinite (fail) and row limit. */
     public PipelineDefinition(
             Path file,
@@ -110,137 +90,111 @@ public record PipelineDefinition(
     }
 
     public PipelineDefinition withSeed(long newSeed) {
-        return new PipelineDefinition(
-                file,
-                sha256,
-                name,
-                newSeed,
-                device,
-                onMissingDevice,
-                batchSize,
-                out,
-                steps,
-                nonFinite,
-                maxRows,
-                threadPool,
-                threads,
-                emptyResult,
-                plugins);
+        Copy c = new Copy(this);
+        c.seed = newSeed;
+        return c.build();
     }
 
     public PipelineDefinition withDevice(String newDevice, String newOnMissingDevice) {
-        return new PipelineDefinition(
-                file,
-                sha256,
-                name,
-                seed,
-                newDevice,
-                newOnMissingDevice,
-                batchSize,
-                out,
-                steps,
-                nonFinite,
-                maxRows,
-                threadPool,
-                threads,
-                emptyResult,
-                plugins);
+        Copy c = new Copy(this);
+        c.device = newDevice;
+        c.onMissingDevice = newOnMissingDevice;
+        return c.build();
     }
 
     public PipelineDefinition withBatchSize(int newBatchSize) {
-        return new PipelineDefinition(
-                file,
-                sha256,
-                name,
-                seed,
-                device,
-                onMissingDevice,
-                newBatchSize,
-                out,
-                steps,
-                nonFinite,
-                maxRows,
-                threadPool,
-                threads,
-                emptyResult,
-                plugins);
+        Copy c = new Copy(this);
+        c.batchSize = newBatchSize;
+        return c.build();
     }
 
     public PipelineDefinition withThreads(ThreadPool newThreadPool, int newThreads) {
-        return new PipelineDefinition(
-                file,
-                sha256,
-                name,
-                seed,
-                device,
-                onMissingDevice,
-                batchSize,
-                out,
-                steps,
-                nonFinite,
-                maxRows,
-                newThreadPool,
-                newThreads,
-                emptyResult,
-                plugins);
+        Copy c = new Copy(this);
+        c.threadPool = newThreadPool;
+        c.threads = newThreads;
+        return c.build();
     }
 
     public PipelineDefinition withSteps(List<StepDefinition> newSteps) {
-        return new PipelineDefinition(
-                file,
-                sha256,
-                name,
-                seed,
-                device,
-                onMissingDevice,
-                batchSize,
-                out,
-                newSteps,
-                nonFinite,
-                maxRows,
-                threadPool,
-                threads,
-                emptyResult,
-                plugins);
+        Copy c = new Copy(this);
+        c.steps = newSteps;
+        return c.build();
     }
 
     /** This pipeline as if written in {@code other}: its relative paths resolve against that file's folder. */
     public PipelineDefinition withFile(Path other) {
-        return new PipelineDefinition(
-                other,
-                sha256,
-                name,
-                seed,
-                device,
-                onMissingDevice,
-                batchSize,
-                out,
-                steps,
-                nonFinite,
-                maxRows,
-                threadPool,
-                threads,
-                emptyResult,
-                plugins);
+        Copy c = new Copy(this);
+        c.file = other;
+        return c.build();
     }
 
     /** This pipeline with another sha256: that of its file and the files it includes ({@code use: pipeline:}). */
     public PipelineDefinition withSha256(String newSha256) {
-        return new PipelineDefinition(
-                file,
-                newSha256,
-                name,
-                seed,
-                device,
-                onMissingDevice,
-                batchSize,
-                out,
-                steps,
-                nonFinite,
-                maxRows,
-                threadPool,
-                threads,
-                emptyResult,
-                plugins);
+        Copy c = new Copy(this);
+        c.sha256 = newSha256;
+        return c.build();
+    }
+
+    /** The same pipeline with another {@code emptyResult:} ({@code --strict}: fail). */
+    public PipelineDefinition withEmptyResult(EmptyResultPolicy policy) {
+        Copy c = new Copy(this);
+        c.emptyResult = policy;
+        return c.build();
+    }
+
+    /** A definition's fields, to copy it with some changed. */
+    private static final class Copy {
+        Path file;
+        String sha256;
+        String name;
+        long seed;
+        String device;
+        String onMissingDevice;
+        int batchSize;
+        String out;
+        List<StepDefinition> steps;
+        NonFinitePolicy nonFinite;
+        long maxRows;
+        ThreadPool threadPool;
+        int threads;
+        EmptyResultPolicy emptyResult;
+        List<Path> plugins;
+
+        Copy(PipelineDefinition d) {
+            file = d.file;
+            sha256 = d.sha256;
+            name = d.name;
+            seed = d.seed;
+            device = d.device;
+            onMissingDevice = d.onMissingDevice;
+            batchSize = d.batchSize;
+            out = d.out;
+            steps = d.steps;
+            nonFinite = d.nonFinite;
+            maxRows = d.maxRows;
+            threadPool = d.threadPool;
+            threads = d.threads;
+            emptyResult = d.emptyResult;
+            plugins = d.plugins;
+        }
+
+        PipelineDefinition build() {
+            return new PipelineDefinition(
+                    file,
+                    sha256,
+                    name,
+                    seed,
+                    device,
+                    onMissingDevice,
+                    batchSize,
+                    out,
+                    steps,
+                    nonFinite,
+                    maxRows,
+                    threadPool,
+                    threads,
+                    emptyResult,
+                    plugins);
+        }
     }
 }
