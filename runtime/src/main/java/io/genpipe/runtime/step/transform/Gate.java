@@ -1,11 +1,13 @@
 package io.genpipe.runtime.step.transform;
 
 import io.genpipe.api.GenpipeException;
+import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.RowFilter;
+import io.genpipe.runtime.step.ScoreColumn;
 import io.genpipe.runtime.step.SideValue;
 import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
@@ -36,37 +38,59 @@ public final class Gate {
                                 ParameterType.STRING,
                                 "the step whose per-class thresholds to apply (a flag-quantile step, e.g. flag)"),
                         ParameterSpec.optional(
-                                "metric", ParameterType.STRING, "rejected", "metric counting rejected rows")),
+                                "metric", ParameterType.STRING, "rejected", "metric counting rejected rows"),
+                        ParameterSpec.optional(
+                                "score",
+                                ParameterType.STRING,
+                                null,
+                                "compare the score column this scorer step wrote (default: the row's score, the"
+                                        + " latest scorer's)")),
                 1,
                 1,
-                (p, folder) -> new RowFilter(() -> new RowFilter.Test() {
-                    Map<String, ?> thresholds;
-                    long rejected;
+                (p, folder) -> {
+                    ScoreColumn column = ScoreColumn.of(p.findString("score").orElse(null), "gate");
+                    return new RowFilter(
+                            () -> new RowFilter.Test() {
+                                Map<String, ?> thresholds;
+                                long rejected;
+                                Batch bound;
+                                double[] scores;
 
-                    @Override
-                    @SuppressWarnings("unchecked")
-                    public boolean keep(RowMeta m, StepContext context) throws InterruptedException {
-                        if (thresholds == null) {
-                            thresholds = (Map<String, ?>)
-                                    context.side(p.getString("thresholds"), FlagQuantile.THRESHOLDS.name());
-                        }
-                        Object t = SideValue.perClass(thresholds, m.label());
-                        if (m.score() == null || t == null) {
-                            throw new GenpipeException("row " + m.id()
-                                    + (m.score() == null
-                                            ? " has no score; put a scorer" + " step before gate"
-                                            : " has label " + m.label() + ", for which step '"
-                                                    + p.getString("thresholds") + "' published no threshold"));
-                        }
-                        boolean keep = m.score() <= ((Number) t).doubleValue();
-                        rejected += keep ? 0 : 1;
-                        return keep;
-                    }
+                                @Override
+                                public boolean keep(RowMeta m, StepContext context) {
+                                    throw new IllegalStateException("gate tests rows of a batch");
+                                }
 
-                    @Override
-                    public void finish(StepContext context) {
-                        context.metric(p.getString("metric"), null, rejected);
-                    }
-                }));
+                                @Override
+                                @SuppressWarnings("unchecked")
+                                public boolean keep(Batch batch, int row, StepContext context)
+                                        throws InterruptedException {
+                                    if (thresholds == null) {
+                                        thresholds = (Map<String, ?>)
+                                                context.side(p.getString("thresholds"), FlagQuantile.THRESHOLDS.name());
+                                    }
+                                    if (batch != bound) {
+                                        bound = batch;
+                                        scores = column.scores(batch);
+                                    }
+                                    RowMeta m = batch.meta(row);
+                                    Object t = SideValue.perClass(thresholds, m.label());
+                                    if (t == null) {
+                                        throw new GenpipeException(
+                                                "row " + m.id() + " has label " + m.label() + ", for which step '"
+                                                        + p.getString("thresholds") + "' published no threshold");
+                                    }
+                                    boolean keep = scores[row] <= ((Number) t).doubleValue();
+                                    rejected += keep ? 0 : 1;
+                                    return keep;
+                                }
+
+                                @Override
+                                public void finish(StepContext context) {
+                                    context.metric(p.getString("metric"), null, rejected);
+                                }
+                            },
+                            column::check);
+                });
     }
 }

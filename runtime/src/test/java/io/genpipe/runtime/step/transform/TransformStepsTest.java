@@ -287,6 +287,13 @@ class TransformStepsTest {
                 .run(List.of(twoScores(latest, vae)))) {
             assertEquals(List.of("a-2", "a-3"), ids(r));
         }
+        // gate compares that column with the class's threshold
+        try (StepHarness.Result r = StepHarness.of(Gate.definition(), Map.of("thresholds", "flag", "score", "vae"), dir)
+                .side("flag", "thresholds", Map.of("all", 2.5))
+                .run(List.of(twoScores(latest, vae)))) {
+            assertEquals(List.of("a-0", "a-1"), ids(r));
+            assertEquals(2L, r.metrics().get("rejected"));
+        }
         // flag-quantile flags the top share by that column too
         try (StepHarness.Result r = StepHarness.of(
                         FlagQuantile.definition(), Map.of("fraction", 0.25, "by", "none", "score", "vae"), dir)
