@@ -59,7 +59,7 @@ public final class Filter {
 
                 @Override
                 public boolean keep(RowMeta row, StepContext context) {
-                    if (tags.size() < 20) {
+                    if (values.isEmpty() && tags.size() < 20) { // only a filter that matches no row explains itself
                         tags.addAll(row.tags().keySet());
                     }
                     String value = row.tags().get(tag);
