@@ -45,6 +45,7 @@ class BomTest {
                 "genpipe-api",
                 "genpipe-runtime",
                 "genpipe-serve",
+                "genpipe-protocol",
                 "genpipe-testkit",
                 "genpipe-vae",
                 "genpipe-classifier",

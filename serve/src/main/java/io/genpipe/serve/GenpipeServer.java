@@ -50,7 +50,7 @@ public final class GenpipeServer implements AutoCloseable {
     /** The binary tensor data extension's header: the length of the JSON that starts the body. */
     static final String HEADER_LENGTH = "Inference-Header-Content-Length";
 
-    private static final long REQUEST_TIMEOUT_S = 120;
+    static final long REQUEST_TIMEOUT_S = 120;
     /** The playground page at {@code /}: plain HTML and a little JS over the same endpoints. */
     private static final byte[] PLAYGROUND = playground();
 
@@ -65,8 +65,12 @@ public final class GenpipeServer implements AutoCloseable {
     /** The most parameter variants one model runs at once: each is a component with its own sessions' state. */
     static final int MAX_VARIANTS = 16;
 
+    /** The protocol extensions genpipe serve implements, as server metadata lists them. */
+    static final List<String> EXTENSIONS = List.of("binary_tensor_data");
+
     private final ServeMetrics metrics;
     private final Javalin app;
+    private GrpcFrontEnd grpc;
     private volatile boolean ready;
     private volatile boolean closing;
 
@@ -124,13 +128,7 @@ public final class GenpipeServer implements AutoCloseable {
                     ctx -> json(
                             ctx,
                             200,
-                            Map.of(
-                                    "name",
-                                    "genpipe",
-                                    "version",
-                                    genpipeVersion(),
-                                    "extensions",
-                                    List.of("binary_tensor_data"))));
+                            Map.of("name", "genpipe", "version", genpipeVersion(), "extensions", EXTENSIONS)));
             j.routes.get("/v2/models", ctx -> json(ctx, 200, Map.of("models", index())));
             j.routes.get("/v2/models/{name}", ctx -> json(ctx, 200, metadata(model(ctx.pathParam("name")))));
             j.routes.get("/v2/models/{name}/ready", ctx -> {
@@ -272,6 +270,18 @@ public final class GenpipeServer implements AutoCloseable {
     public static GenpipeServer start(ServeConfig config, Genpipe genpipe) {
         GenpipeServer server = new GenpipeServer(config, genpipe);
         server.app.start();
+        int grpcPort = config.grpcPortOrDefault();
+        if (grpcPort >= 0) {
+            try {
+                server.grpc = GrpcFrontEnd.start(server, config.host(), grpcPort, config.maxRequestBytes());
+            } catch (IOException e) {
+                server.close();
+                throw new IllegalStateException(
+                        "cannot listen for gRPC on " + config.host() + ":" + grpcPort + ": " + e.getMessage()
+                                + " (grpcPort: in the config, or --grpc-port; -1: no gRPC)",
+                        e);
+            }
+        }
         server.ready = true;
         return server;
     }
@@ -279,6 +289,11 @@ public final class GenpipeServer implements AutoCloseable {
     /** The port listened on (the one chosen when the config asked for 0). */
     public int port() {
         return app.port();
+    }
+
+    /** The gRPC port listened on, or -1 when the config turned gRPC off. */
+    public int grpcPort() {
+        return grpc == null ? -1 : grpc.port();
     }
 
     public boolean ready() {
@@ -314,13 +329,7 @@ public final class GenpipeServer implements AutoCloseable {
                                     + " input's raw tensor); found '" + headerLength + "'");
                 }
             }
-            InferenceCodec.Request request = InferenceCodec.parse(body, jsonBytes, model, config.maxRowsPerRequest());
-            CompletableFuture<Batch> done = batcher(model, request.overrides()).submit(request);
-            Batch out = answer(done, name);
-            InferenceCodec.Encoded response;
-            try (Batch o = out) {
-                response = InferenceCodec.encodeParts(model, request, o);
-            }
+            InferenceCodec.Encoded response = infer(model, body, jsonBytes);
             status = 200;
             if (response.binary().length == 0) {
                 ctx.status(200).contentType("application/json").result(response.json());
@@ -340,6 +349,26 @@ public final class GenpipeServer implements AutoCloseable {
             metrics.requests.labelValues(name, Integer.toString(status)).inc();
             metrics.requestSeconds.labelValues(name).observe((System.nanoTime() - start) / 1e9);
         }
+    }
+
+    /**
+     * One inference as every front end runs it: the request as the HTTP body carries it ({@code jsonBytes} of
+     * JSON header then raw tensors, 0: one raw tensor, -1: JSON only), checked, batched and answered.
+     *
+     * @throws RequestException with the status and message the request gets
+     */
+    InferenceCodec.Encoded infer(ServedModel model, byte[] body, int jsonBytes) throws InterruptedException {
+        InferenceCodec.Request request = InferenceCodec.parse(body, jsonBytes, model, config.maxRowsPerRequest());
+        CompletableFuture<Batch> done = batcher(model, request.overrides()).submit(request);
+        try (Batch o = answer(done, model.name)) {
+            return InferenceCodec.encodeParts(model, request, o);
+        }
+    }
+
+    /** Counts one answered request of {@code model} with its status, as HTTP statuses name them. */
+    void count(String model, int status, long startNanos) {
+        metrics.requests.labelValues(model, Integer.toString(status)).inc();
+        metrics.requestSeconds.labelValues(model).observe((System.nanoTime() - startNanos) / 1e9);
     }
 
     /** Checks the path's model version: a served model has the one version its metadata lists, "1". */
@@ -469,7 +498,7 @@ public final class GenpipeServer implements AutoCloseable {
      * none, else the variant built for exactly those values (the config's {@code with:} plus the
      * request's, checked by the host's binder like a pipeline step's), made on first use.
      */
-    private DynamicBatcher batcher(ServedModel model, Map<String, String> overrides) {
+    DynamicBatcher batcher(ServedModel model, Map<String, String> overrides) {
         if (overrides.isEmpty()) {
             return batchers.get(model.name);
         }
@@ -521,7 +550,7 @@ public final class GenpipeServer implements AutoCloseable {
     }
 
     /** A request's rows of the output, or the reason as a RequestException (400 for what the component refused). */
-    private static Batch answer(CompletableFuture<Batch> done, String name) throws InterruptedException {
+    static Batch answer(CompletableFuture<Batch> done, String name) throws InterruptedException {
         try {
             return done.get(REQUEST_TIMEOUT_S, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -556,7 +585,7 @@ public final class GenpipeServer implements AutoCloseable {
         }
     }
 
-    private ServedModel model(String name) {
+    ServedModel model(String name) {
         ServedModel m = models.get(name);
         if (m == null) {
             throw new RequestException(
@@ -579,7 +608,7 @@ public final class GenpipeServer implements AutoCloseable {
         return out;
     }
 
-    private Map<String, Object> metadata(ServedModel m) {
+    Map<String, Object> metadata(ServedModel m) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", m.name);
         out.put("versions", List.of("1"));
@@ -634,7 +663,7 @@ public final class GenpipeServer implements AutoCloseable {
         }
     }
 
-    private static String genpipeVersion() {
+    static String genpipeVersion() {
         String v = GenpipeServer.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
     }
@@ -653,6 +682,9 @@ public final class GenpipeServer implements AutoCloseable {
     public void close() {
         ready = false;
         closing = true;
+        if (grpc != null) {
+            grpc.shutdown();
+        }
         batchers.values().forEach(DynamicBatcher::close);
         for (Map<Map<String, String>, DynamicBatcher> mine : variants.values()) {
             synchronized (mine) {
@@ -661,6 +693,9 @@ public final class GenpipeServer implements AutoCloseable {
                     b.model().close();
                 });
             }
+        }
+        if (grpc != null) {
+            grpc.close();
         }
         app.stop();
         models.values().forEach(ServedModel::close);

@@ -224,6 +224,33 @@ final class InferenceCodec {
         return fromBytes(slice, p, shape);
     }
 
+    /** The label input sent as binary: INT64 or INT32 little-endian, one per row, each from 0 to 255. */
+    private static long[] binaryLabels(JsonNode in, ByteBuffer binary, JsonNode size, int rows) {
+        String type = in.path("datatype").asText("");
+        int width = type.equals("INT64") ? 8 : type.equals("INT32") ? 4 : 0;
+        if (width == 0) {
+            throw new RequestException(400, "input 'label' is " + type + "; send labels as INT64 (or INT32)");
+        }
+        long bytes = integer(size, "binary_data_size", 0, Integer.MAX_VALUE);
+        if (bytes != (long) rows * width || binary.remaining() < bytes) {
+            throw new RequestException(
+                    400,
+                    "input 'label' declares binary_data_size " + bytes + "; " + rows + " " + type + " labels are "
+                            + (long) rows * width + " bytes"
+                            + (binary.remaining() < bytes ? " and only " + binary.remaining() + " are left" : ""));
+        }
+        ByteBuffer le = binary.slice().order(ByteOrder.LITTLE_ENDIAN);
+        binary.position(binary.position() + (int) bytes);
+        long[] out = new long[rows];
+        for (int i = 0; i < rows; i++) {
+            out[i] = width == 8 ? le.getLong() : le.getInt();
+            if (out[i] < 0 || out[i] > 255) {
+                throw new RequestException(400, "input 'label' value " + i + " is " + out[i] + "; labels are 0 to 255");
+            }
+        }
+        return out;
+    }
+
     /** Little-endian values as a tensor of {@code p}'s dtype. */
     private static BufferTensor fromBytes(ByteBuffer bytes, PortSpec p, long[] shape) {
         ByteBuffer le = bytes.slice().order(ByteOrder.LITTLE_ENDIAN);
@@ -417,31 +444,19 @@ final class InferenceCodec {
         if (rows == 0) {
             throw new RequestException(400, "the request has 0 rows; send at least one");
         }
-        int[] labels = null;
-        if (given.containsKey(LABEL)) {
-            if (label != null) {
-                throw new RequestException(400, "give the label as parameter label or as input label, not both");
-            }
-            long[] l = longs(given.get(LABEL), LABEL, rows, 0, 255);
-            labels = new int[rows];
-            for (int i = 0; i < rows; i++) {
-                labels[i] = (int) l[i];
-            }
+        if (given.containsKey(LABEL) && label != null) {
+            throw new RequestException(400, "give the label as parameter label or as input label, not both");
         }
-        List<RowMeta> meta = new ArrayList<>(rows);
-        for (int i = 0; i < rows; i++) {
-            RowMeta m = RowMeta.of("seed-" + seed + "/row-" + i);
-            Integer l = labels != null ? Integer.valueOf(labels[i]) : label;
-            meta.add(l == null ? m : m.withLabel(l));
-        }
-        Batch.Builder batch = Batch.builder(rows).meta(meta);
         List<BufferTensor> made = new ArrayList<>();
         try {
             // binary inputs take their bytes in the order the request lists them
             Map<String, BufferTensor> fromBinary = new LinkedHashMap<>();
+            long[] binaryLabels = null;
             for (Map.Entry<String, JsonNode> e : given.entrySet()) {
                 JsonNode size = e.getValue().path("parameters").path("binary_data_size");
-                if (!size.isMissingNode() && ports.containsKey(e.getKey())) {
+                if (!size.isMissingNode() && e.getKey().equals(LABEL)) {
+                    binaryLabels = binaryLabels(e.getValue(), binary, size, rows);
+                } else if (!size.isMissingNode() && ports.containsKey(e.getKey())) {
                     PortSpec p = ports.get(e.getKey());
                     checkDatatype(e.getValue(), p, model);
                     long[] shape = shape(e.getValue(), p.name());
@@ -456,6 +471,21 @@ final class InferenceCodec {
                     fromBinary.put(p.name(), t);
                 }
             }
+            int[] labels = null;
+            if (given.containsKey(LABEL)) {
+                long[] l = binaryLabels != null ? binaryLabels : longs(given.get(LABEL), LABEL, rows, 0, 255);
+                labels = new int[rows];
+                for (int i = 0; i < rows; i++) {
+                    labels[i] = (int) l[i];
+                }
+            }
+            List<RowMeta> meta = new ArrayList<>(rows);
+            for (int i = 0; i < rows; i++) {
+                RowMeta m = RowMeta.of("seed-" + seed + "/row-" + i);
+                Integer l = labels != null ? Integer.valueOf(labels[i]) : label;
+                meta.add(l == null ? m : m.withLabel(l));
+            }
+            Batch.Builder batch = Batch.builder(rows).meta(meta);
             for (PortSpec p : model.inputs()) {
                 BufferTensor t = fromBinary.get(p.name());
                 if (t == null) {

@@ -11,6 +11,8 @@ import java.util.Map;
  * @param file the config file (relative model paths in parameters resolve against its folder)
  * @param host the address to bind (127.0.0.1 unless asked)
  * @param port the port (0: any free one)
+ * @param grpcPort the gRPC port (0: any free one; -1: no gRPC; null: the HTTP port + 1, or any free one when
+ *     that is 0)
  * @param maxRequestBytes the largest request body accepted
  * @param maxRowsPerRequest the most rows one request may carry
  * @param threads the ONNX Runtime shared pool's size (0: its default)
@@ -23,6 +25,7 @@ public record ServeConfig(
         Path file,
         String host,
         int port,
+        Integer grpcPort,
         long maxRequestBytes,
         int maxRowsPerRequest,
         int threads,
@@ -32,8 +35,30 @@ public record ServeConfig(
 
     /** The same config listening elsewhere ({@code --host}, {@code --port}). */
     public ServeConfig at(String newHost, int newPort) {
+        return at(newHost, newPort, grpcPort);
+    }
+
+    /** The same config listening elsewhere ({@code --host}, {@code --port}, {@code --grpc-port}). */
+    public ServeConfig at(String newHost, int newPort, Integer newGrpcPort) {
         return new ServeConfig(
-                file, newHost, newPort, maxRequestBytes, maxRowsPerRequest, threads, device, onMissingDevice, models);
+                file,
+                newHost,
+                newPort,
+                newGrpcPort,
+                maxRequestBytes,
+                maxRowsPerRequest,
+                threads,
+                device,
+                onMissingDevice,
+                models);
+    }
+
+    /** The port gRPC listens on: as given, else the HTTP port + 1 (any free one when HTTP's is 0); -1: none. */
+    public int grpcPortOrDefault() {
+        if (grpcPort != null) {
+            return grpcPort;
+        }
+        return port == 0 ? 0 : port + 1;
     }
 
     /**

@@ -31,6 +31,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * <pre>
  * host: 127.0.0.1          # default; 0.0.0.0 to listen on every interface
  * port: 8080               # 0: any free port
+ * grpcPort: 8081           # gRPC (default: port + 1; 0: any free port; -1: no gRPC)
  * device: cpu              # or cuda / cuda:N / auto; onMissingDevice: fail (default) or fallback
  * limits: {maxRequestBytes: 4194304, maxRowsPerRequest: 256}
  * models:
@@ -44,7 +45,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  */
 public final class ServeConfigReader {
 
-    static final List<String> TOP = List.of("host", "port", "limits", "threads", "device", "onMissingDevice", "models");
+    static final List<String> TOP =
+            List.of("host", "port", "grpcPort", "limits", "threads", "device", "onMissingDevice", "models");
     static final List<String> LIMITS = List.of("maxRequestBytes", "maxRowsPerRequest");
     static final List<String> MODEL =
             List.of("name", "use", "with", "batching", "description", "pipeline", "input", "output");
@@ -106,6 +108,10 @@ public final class ServeConfigReader {
         Map<String, NodeTuple> top = mapping(mappingNode, TOP, "key");
         String host = string(top.get("host"), "127.0.0.1");
         int port = (int) integer(top.get("port"), 8080, 0, 65535);
+        Integer grpcPort = top.containsKey("grpcPort") ? (int) integer(top.get("grpcPort"), -1, -1, 65535) : null;
+        if (grpcPort != null && port != 0 && grpcPort == port) {
+            problem(top.get("grpcPort").getValueNode(), "grpcPort must differ from port (" + port + ")");
+        }
         int threads = (int) integer(top.get("threads"), 0, 0, 1024);
         String device = string(top.get("device"), "cpu");
         try {
@@ -167,7 +173,8 @@ public final class ServeConfigReader {
         if (!problems.isEmpty()) {
             throw new PipelineException(List.copyOf(problems));
         }
-        return new ServeConfig(file, host, port, maxBytes, maxRows, threads, device, onMissing, List.copyOf(models));
+        return new ServeConfig(
+                file, host, port, grpcPort, maxBytes, maxRows, threads, device, onMissing, List.copyOf(models));
     }
 
     private ServeConfig.ModelConfig model(Node n) {

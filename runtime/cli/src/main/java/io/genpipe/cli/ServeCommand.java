@@ -19,15 +19,15 @@ import picocli.CommandLine.Parameters;
 
 /** {@code genpipe serve CONFIG.yaml}: the config's models over HTTP until Ctrl-C / SIGTERM. */
 @Command(
-        header = "Serves components and pipeline files over HTTP (KServe v2), with a playground.",
+        header = "Serves components and pipeline files over HTTP and gRPC (KServe v2), with a playground.",
         name = "serve",
         mixinStandardHelpOptions = true,
         description = {
             "Serves the components a serve config names over HTTP (KServe v2 / Open Inference Protocol: "
                     + "/v2/health/live, /v2/health/ready, /v2/models, /v2/models/NAME, POST "
                     + "/v2/models/NAME/infer; text generators POST /v2/models/NAME/generate and generate_stream, "
-                    + "Server-Sent Events) with dynamic batching per model, Prometheus metrics at /metrics and a "
-                    + "playground page at /. Binds 127.0.0.1 unless --host says otherwise. Ctrl-C / SIGTERM: "
+                    + "Server-Sent Events) and gRPC (inference.GRPCInferenceService, ModelStreamInfer for text) "
+                    + "with dynamic batching per model, Prometheus metrics at /metrics and a playground page at /. Binds 127.0.0.1 unless --host says otherwise. Ctrl-C / SIGTERM: "
                     + "stops taking requests, answers those in flight, exits 0. See docs/SERVING.md."
         })
 final class ServeCommand implements Callable<Integer> {
@@ -40,6 +40,12 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--port", description = "port (default: the config's port:, else 8080; 0: any free port)")
     Integer port;
+
+    @Option(
+            names = "--grpc-port",
+            description = "gRPC port (default: the config's grpcPort:, else the HTTP port + 1; 0: any free port;"
+                    + " -1: no gRPC)")
+    Integer grpcPort;
 
     @Mixin
     PluginOptions plugins;
@@ -58,7 +64,15 @@ final class ServeCommand implements Callable<Integer> {
                 err.flush();
                 return Main.INVALID_INPUT;
             }
-            config = config.at(host != null ? host : config.host(), port != null ? port : config.port());
+            if (grpcPort != null && (grpcPort < -1 || grpcPort > 65535)) {
+                err.printf("genpipe: --grpc-port %d: must be from 0 to 65535, or -1 for no gRPC%n", grpcPort);
+                err.flush();
+                return Main.INVALID_INPUT;
+            }
+            config = config.at(
+                    host != null ? host : config.host(),
+                    port != null ? port : config.port(),
+                    grpcPort != null ? grpcPort : config.grpcPort());
         } catch (PipelineException e) {
             return invalid(e, err);
         }
@@ -109,9 +123,10 @@ final class ServeCommand implements Callable<Integer> {
                 () -> {});
         PrintWriter out = spec.commandLine().getOut();
         out.printf(
-                "genpipe serve: listening on http://%s:%d (%s)%n",
+                "genpipe serve: listening on http://%s:%d%s (%s)%n",
                 config.host(),
                 server.port(),
+                server.grpcPort() < 0 ? "" : " and gRPC " + config.host() + ":" + server.grpcPort(),
                 String.join(
                         ", ",
                         config.models().stream()
