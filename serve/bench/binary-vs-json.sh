@@ -42,8 +42,8 @@ hey -z 5s -c 32 -m POST -T application/octet-stream -H "Inference-Header-Content
   -D "$dir/one.hdr.bin" "$url" > /dev/null
 hey -z 5s -c 32 -m POST -T application/octet-stream -H "Inference-Header-Content-Length: 0" -D "$dir/one.bin" "$url" \
   > /dev/null
-grpc_bench 5 > /dev/null
-for mode in json binary raw grpc; do
+grpc_bench 20 > /dev/null   # longer: the JIT compiles grpc-java's and Netty's paths
+for mode in json binary raw grpc binary-at-grpc-rate; do
   c0=$(cpu)
   case $mode in
     json) hey -z 15s -c 32 -m POST -T application/json -D "$dir/one.json" "$url" > "$dir/$mode.txt" ;;
@@ -52,6 +52,9 @@ for mode in json binary raw grpc; do
     raw) hey -z 15s -c 32 -m POST -T application/octet-stream -H "Inference-Header-Content-Length: 0" \
            -D "$dir/one.bin" "$url" > "$dir/$mode.txt" ;;
     grpc) grpc_bench 15 > "$dir/$mode.txt" ;;
+    # the binary request again, held to the rate the gRPC client reached: server CPU per request at equal load
+    binary-at-grpc-rate) hey -z 15s -c 32 -q "$(echo "$rps / 32" | bc)" -m POST -T application/octet-stream \
+              -H "Inference-Header-Content-Length: $(cat "$dir/hl")" -D "$dir/one.hdr.bin" "$url" > "$dir/$mode.txt" ;;
   esac
   c1=$(cpu)
   if [ "$mode" = grpc ]; then

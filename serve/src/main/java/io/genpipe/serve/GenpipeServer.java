@@ -365,6 +365,29 @@ public final class GenpipeServer implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #infer(ServedModel, byte[], int)} without a waiting thread: the request is checked and queued now,
+     * the answer encoded by whoever completes its batch.
+     *
+     * @throws RequestException for a request refused before it is queued
+     */
+    CompletableFuture<InferenceCodec.Encoded> inferAsync(ServedModel model, byte[] body, int jsonBytes) {
+        InferenceCodec.Request request = InferenceCodec.parse(body, jsonBytes, model, config.maxRowsPerRequest());
+        CompletableFuture<Batch> done = batcher(model, request.overrides()).submit(request);
+        CompletableFuture<InferenceCodec.Encoded> encoded = new CompletableFuture<>();
+        var unused = done.whenComplete((rows, failure) -> {
+            try (Batch o = answer(done, model.name)) {
+                encoded.complete(InferenceCodec.encodeParts(model, request, o));
+            } catch (RuntimeException e) {
+                encoded.completeExceptionally(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                encoded.completeExceptionally(e);
+            }
+        });
+        return encoded;
+    }
+
     /** Counts one answered request of {@code model} with its status, as HTTP statuses name them. */
     void count(String model, int status, long startNanos) {
         metrics.requests.labelValues(model, Integer.toString(status)).inc();

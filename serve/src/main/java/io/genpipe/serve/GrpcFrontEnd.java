@@ -39,6 +39,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -192,7 +193,6 @@ final class GrpcFrontEnd implements AutoCloseable {
         public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
             long start = System.nanoTime();
             String name = request.getModelName();
-            int status = 500;
             try {
                 ServedModel model = server.model(name);
                 version(name, request.getModelVersion());
@@ -202,22 +202,38 @@ final class GrpcFrontEnd implements AutoCloseable {
                             "model " + name + " generates text: call ModelStreamInfer with a BYTES input"
                                     + " text_input (the prompt)");
                 }
-                ModelInferResponse answer = infer(model, request);
-                status = 200;
-                out.onNext(answer);
-                out.onCompleted();
+                // no thread waits for the batch: whoever completes it answers
+                var unused = inferAsync(model, request).whenComplete((answer, failure) -> {
+                    if (failure == null) {
+                        server.count(name, 200, start);
+                        out.onNext(answer);
+                        out.onCompleted();
+                    } else {
+                        Throwable cause = failure instanceof CompletionException c ? c.getCause() : failure;
+                        RequestException e = cause instanceof RequestException r
+                                ? r
+                                : new RequestException(
+                                        500,
+                                        "internal error in model " + name + ": "
+                                                + cause.getClass().getSimpleName());
+                        server.count(name, e.status(), start);
+                        out.onError(status(e));
+                    }
+                });
             } catch (RequestException e) {
-                status = e.status();
+                server.count(name, e.status(), start);
                 out.onError(status(e));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                status = 503;
-                out.onError(Status.UNAVAILABLE
-                        .withDescription("the server is shutting down")
-                        .asRuntimeException());
-            } finally {
-                server.count(name, status, start);
             }
+        }
+
+        private CompletableFuture<ModelInferResponse> inferAsync(ServedModel model, ModelInferRequest request) {
+            ByteArrayOutputStream binary = new ByteArrayOutputStream();
+            byte[] header = header(request, binary);
+            byte[] raw = binary.toByteArray();
+            byte[] body = new byte[header.length + raw.length];
+            System.arraycopy(header, 0, body, 0, header.length);
+            System.arraycopy(raw, 0, body, header.length, raw.length);
+            return server.inferAsync(model, body, header.length).thenApply(Service::response);
         }
 
         private ModelInferResponse infer(ServedModel model, ModelInferRequest request) throws InterruptedException {
