@@ -46,6 +46,7 @@ class BomTest {
                 "genpipe-runtime",
                 "genpipe-serve",
                 "genpipe-protocol",
+                "genpipe-client",
                 "genpipe-testkit",
                 "genpipe-vae",
                 "genpipe-classifier",
