@@ -92,7 +92,7 @@ class ClientTest {
         for (GenpipeClient c : List.of(http, grpc)) {
             assertTrue(c.live());
             assertTrue(c.ready());
-            assertEquals(List.of("binary_tensor_data"), c.extensions());
+            assertEquals(List.of("binary_tensor_data", "model_repository"), c.extensions());
             ModelInfo m = c.model("vae-score");
             assertEquals("vae-score", m.name());
             assertEquals(List.of("1"), m.versions());

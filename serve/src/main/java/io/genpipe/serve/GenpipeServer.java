@@ -1,21 +1,16 @@
 package io.genpipe.serve;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import io.genpipe.api.Component;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genpipe.api.GenpipeException;
-import io.genpipe.api.Role;
 import io.genpipe.api.data.Batch;
-import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.text.TokenListener;
 import io.genpipe.runtime.Genpipe;
-import io.genpipe.runtime.component.RegisteredFactory;
 import io.genpipe.runtime.pipeline.PipelineException;
-import io.genpipe.runtime.pipeline.PipelinePlan;
-import io.genpipe.runtime.pipeline.PipelineRunner;
 import io.genpipe.runtime.pipeline.Problem;
 import io.genpipe.runtime.pipeline.run.RunFailure;
-import io.genpipe.runtime.step.StepKind;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import jakarta.servlet.http.HttpServletResponse;
@@ -26,12 +21,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -55,62 +47,23 @@ public final class GenpipeServer implements AutoCloseable {
     private static final byte[] PLAYGROUND = playground();
 
     private final ServeConfig config;
-    private final Genpipe genpipe;
-    private final Map<String, ServedModel> models = new LinkedHashMap<>();
-    private final Map<String, ServeConfig.ModelConfig> configs = new LinkedHashMap<>();
-    private final Map<String, DynamicBatcher> batchers = new LinkedHashMap<>();
-    private final Map<String, Role> roles = new LinkedHashMap<>();
-    /** Per model, the variants requests asked for with their own parameters, each with its own batcher. */
-    private final Map<String, Map<Map<String, String>, DynamicBatcher>> variants = new ConcurrentHashMap<>();
-    /** The most parameter variants one model runs at once: each is a component with its own sessions' state. */
-    static final int MAX_VARIANTS = 16;
+    /** The served models, one record each (component or pipeline, batcher, variants, version). */
+    final ModelRepository repository;
 
     /** The protocol extensions genpipe serve implements, as server metadata lists them. */
-    static final List<String> EXTENSIONS = List.of("binary_tensor_data");
+    static final List<String> EXTENSIONS = List.of("binary_tensor_data", "model_repository");
 
     private final ServeMetrics metrics;
     private final Javalin app;
     private GrpcFrontEnd grpc;
     private volatile boolean ready;
-    private volatile boolean closing;
 
     private GenpipeServer(ServeConfig config, Genpipe genpipe) {
         this.config = config;
-        this.genpipe = genpipe;
-        List<Problem> problems = new ArrayList<>();
-        for (ServeConfig.ModelConfig m : config.models()) {
-            if (m.pipeline() != null) {
-                servePipeline(m, problems);
-                continue;
-            }
-            try {
-                Optional<RegisteredFactory> f = genpipe.components().find(m.use());
-                if (f.isEmpty()) {
-                    throw new GenpipeException("unknown component '" + m.use() + "'; ./genpipe plugins lists them");
-                }
-                Role role = f.get().factory().role();
-                if (role != Role.GENERATOR && role != Role.SCORER) {
-                    throw new GenpipeException(m.use() + " is " + role.name().toLowerCase(Locale.ROOT)
-                            + "; genpipe serve serves generators and" + " scorers");
-                }
-                Component c = genpipe.create(role, m.use(), m.with());
-                models.put(
-                        m.name(),
-                        new ServedModel(m.name(), m.use(), c, f.get().factory().parameters()));
-                roles.put(m.name(), role);
-                configs.put(m.name(), m);
-            } catch (GenpipeException e) {
-                problems.add(new Problem(m.location(), null, "model '" + m.name() + "': " + e.getMessage()));
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw new PipelineException(problems);
-        }
-        this.metrics = new ServeMetrics(batchers, () -> genpipe.onnx().liveNativeValues());
-        for (ServedModel m : models.values()) {
-            ServeConfig.ModelConfig c = configs.get(m.name);
-            batchers.put(m.name, newBatcher(m, c));
-        }
+        this.repository = new ModelRepository(genpipe, this::newBatcher);
+        this.metrics =
+                new ServeMetrics(repository::batchers, () -> genpipe.onnx().liveNativeValues());
+        repository.start(config.models());
         this.app = Javalin.create(j -> {
             j.startup.showJavalinBanner = false;
             j.jetty.host = config.host();
@@ -130,17 +83,24 @@ public final class GenpipeServer implements AutoCloseable {
                             200,
                             Map.of("name", "genpipe", "version", genpipeVersion(), "extensions", EXTENSIONS)));
             j.routes.get("/v2/models", ctx -> json(ctx, 200, Map.of("models", index())));
-            j.routes.get("/v2/models/{name}", ctx -> json(ctx, 200, metadata(model(ctx.pathParam("name")))));
+            j.routes.get("/v2/models/{name}", ctx -> json(ctx, 200, metadata(repository.peek(ctx.pathParam("name")))));
             j.routes.get("/v2/models/{name}/ready", ctx -> {
-                model(ctx.pathParam("name"));
+                repository.peek(ctx.pathParam("name"));
                 json(ctx, ready ? 200 : 503, Map.of("name", ctx.pathParam("name"), "ready", ready));
             });
             j.routes.post("/v2/models/{name}/infer", this::infer);
-            // the versions metadata advertises (one: "1")
+            // the version metadata advertises (the one served now)
             j.routes.get("/v2/models/{name}/versions/{version}", ctx -> {
-                ServedModel m = model(ctx.pathParam("name"));
+                ModelRepository.Entry r = repository.peek(ctx.pathParam("name"));
                 version(ctx);
-                json(ctx, 200, metadata(m));
+                json(ctx, 200, metadata(r));
+            });
+            // the model repository extension: what is served, loading (again) and unloading
+            j.routes.post("/v2/repository/index", ctx -> json(ctx, 200, repository.index()));
+            j.routes.post("/v2/repository/models/{name}/load", this::load);
+            j.routes.post("/v2/repository/models/{name}/unload", ctx -> {
+                repository.unload(ctx.pathParam("name"));
+                json(ctx, 200, Map.of());
             });
             j.routes.post("/v2/models/{name}/versions/{version}/infer", ctx -> {
                 version(ctx);
@@ -169,97 +129,11 @@ public final class GenpipeServer implements AutoCloseable {
                             "no such endpoint: " + ctx.method() + " " + ctx.path()
                                     + "; genpipe serve answers / (the playground), /v2/health/live,"
                                     + " /v2/health/ready, /v2/models, /v2/models/NAME, POST /v2/models/NAME/infer (tensors),"
-                                    + " POST /v2/models/NAME/generate and generate_stream (text) and /metrics");
+                                    + " POST /v2/models/NAME/generate and generate_stream (text), POST /v2/repository/index"
+                                    + " and /v2/repository/models/NAME/load and unload, and /metrics");
                 }
             });
         });
-    }
-
-    /**
-     * A pipeline file as a model: validated like {@code genpipe validate} (its problems with the pipeline
-     * file's lines), its input a source step and its output a step that passes rows on.
-     */
-    private void servePipeline(ServeConfig.ModelConfig m, List<Problem> problems) {
-        ServeConfig.PipelineRef ref = m.pipeline();
-        String what = "model '" + m.name() + "': ";
-        PipelinePlan plan;
-        try {
-            plan = genpipe.pipeline(ref.file()).plan();
-        } catch (PipelineException e) {
-            problems.add(new Problem(
-                    m.location(),
-                    null,
-                    what + "pipeline " + ref.file() + " is invalid ("
-                            + e.problems().size() + (e.problems().size() == 1 ? " problem" : " problems") + ")"));
-            problems.addAll(e.problems());
-            return;
-        } catch (GenpipeException e) {
-            problems.add(new Problem(m.location(), null, what + e.getMessage()));
-            return;
-        }
-        Map<String, PipelinePlan.Planned> steps = new LinkedHashMap<>();
-        plan.steps().forEach(p -> steps.put(p.id(), p));
-        PipelinePlan.Planned in = steps.get(ref.input());
-        PipelinePlan.Planned out = steps.get(ref.output());
-        List<String> sources = plan.steps().stream()
-                .filter(p -> p.execution() == StepKind.SOURCE)
-                .map(PipelinePlan.Planned::id)
-                .toList();
-        List<String> passing = plan.steps().stream()
-                .filter(p -> p.execution() != StepKind.SINK)
-                .map(PipelinePlan.Planned::id)
-                .toList();
-        if (in == null || in.execution() != StepKind.SOURCE) {
-            problems.add(new Problem(
-                    m.location(),
-                    null,
-                    what + "input: " + ref.input() + " is not a source step of " + ref.file() + " (its sources: "
-                            + String.join(", ", sources) + ")"));
-            return;
-        }
-        if (out == null || out.execution() == StepKind.SINK) {
-            problems.add(new Problem(
-                    m.location(),
-                    null,
-                    what + "output: " + ref.output() + " is not a step of " + ref.file()
-                            + " that passes rows on (" + (out == null ? "no such step" : "it is a sink") + "; steps: "
-                            + String.join(", ", passing) + ")"));
-            return;
-        }
-        if (in.outputs().isEmpty()) {
-            problems.add(
-                    new Problem(
-                            m.location(),
-                            null,
-                            what + "input: " + ref.input() + " emits rows without columns (tags"
-                                    + " only, e.g. text), which a request's tensors cannot fill; serve a pipeline whose input step emits tensors"));
-            return;
-        }
-        PipelineRunner runner = new PipelineRunner(genpipe, line -> {
-            if (line.startsWith("warning: ")) {
-                System.err.println("genpipe serve: model " + m.name() + ": " + line);
-            }
-        });
-        List<PortSpec> outputs = out.outputs();
-        models.put(m.name(), ServedModel.pipeline(m.name(), m.use(), in.outputs(), outputs, rows -> {
-            Batch answer = runner.runOn(plan, ref.input(), rows, ref.output()).rows();
-            return answer.rows() == 0 && !outputs.isEmpty() ? empty(outputs, answer) : answer;
-        }));
-        configs.put(m.name(), m);
-    }
-
-    /** No rows came out: zero-row tensors of the output's ports, so the answer still names them. */
-    private static Batch empty(List<PortSpec> ports, Batch none) {
-        none.close();
-        Batch.Builder b = Batch.builder(0);
-        for (PortSpec p : ports) {
-            long[] shape = new long[p.shape().size()];
-            for (int i = 1; i < shape.length; i++) {
-                shape[i] = p.shape().get(i).isFixed() ? p.shape().get(i).size() : 0;
-            }
-            b.column(p.name(), BufferTensor.allocate(p.dtype(), shape));
-        }
-        return b.build();
     }
 
     /**
@@ -303,7 +177,8 @@ public final class GenpipeServer implements AutoCloseable {
     private void infer(Context ctx) throws Exception {
         long start = System.nanoTime();
         String name = ctx.pathParam("name");
-        ServedModel model = model(name);
+        ModelRepository.Entry record = repository.acquire(name);
+        ServedModel model = record.model;
         int status = 500;
         try {
             byte[] body = body(ctx);
@@ -329,7 +204,7 @@ public final class GenpipeServer implements AutoCloseable {
                                     + " input's raw tensor); found '" + headerLength + "'");
                 }
             }
-            InferenceCodec.Encoded response = infer(model, body, jsonBytes);
+            InferenceCodec.Encoded response = infer(record, body, jsonBytes);
             status = 200;
             if (response.binary().length == 0) {
                 ctx.status(200).contentType("application/json").result(response.json());
@@ -346,6 +221,7 @@ public final class GenpipeServer implements AutoCloseable {
             status = e.status();
             throw e;
         } finally {
+            repository.release(record);
             metrics.requests.labelValues(name, Integer.toString(status)).inc();
             metrics.requestSeconds.labelValues(name).observe((System.nanoTime() - start) / 1e9);
         }
@@ -357,23 +233,27 @@ public final class GenpipeServer implements AutoCloseable {
      *
      * @throws RequestException with the status and message the request gets
      */
-    InferenceCodec.Encoded infer(ServedModel model, byte[] body, int jsonBytes) throws InterruptedException {
+    InferenceCodec.Encoded infer(ModelRepository.Entry record, byte[] body, int jsonBytes) throws InterruptedException {
+        ServedModel model = record.model;
         InferenceCodec.Request request = InferenceCodec.parse(body, jsonBytes, model, config.maxRowsPerRequest());
-        CompletableFuture<Batch> done = batcher(model, request.overrides()).submit(request);
+        CompletableFuture<Batch> done =
+                repository.batcher(record, request.overrides()).submit(request);
         try (Batch o = answer(done, model.name)) {
             return InferenceCodec.encodeParts(model, request, o);
         }
     }
 
     /**
-     * {@link #infer(ServedModel, byte[], int)} without a waiting thread: the request is checked and queued now,
+     * {@link #infer(ModelRepository.Entry, byte[], int)} without a waiting thread: the request is checked and queued now,
      * the answer encoded by whoever completes its batch.
      *
      * @throws RequestException for a request refused before it is queued
      */
-    CompletableFuture<InferenceCodec.Encoded> inferAsync(ServedModel model, byte[] body, int jsonBytes) {
+    CompletableFuture<InferenceCodec.Encoded> inferAsync(ModelRepository.Entry record, byte[] body, int jsonBytes) {
+        ServedModel model = record.model;
         InferenceCodec.Request request = InferenceCodec.parse(body, jsonBytes, model, config.maxRowsPerRequest());
-        CompletableFuture<Batch> done = batcher(model, request.overrides()).submit(request);
+        CompletableFuture<Batch> done =
+                repository.batcher(record, request.overrides()).submit(request);
         CompletableFuture<InferenceCodec.Encoded> encoded = new CompletableFuture<>();
         var unused = done.whenComplete((rows, failure) -> {
             try (Batch o = answer(done, model.name)) {
@@ -388,18 +268,98 @@ public final class GenpipeServer implements AutoCloseable {
         return encoded;
     }
 
+    /**
+     * {@code POST /v2/repository/models/NAME/load}: serves the model as the body's
+     * {@code {"parameters": {"config": ...}}} says (a model entry of a serve config, as JSON text or an object:
+     * use/with/batching, or pipeline/input/output), or else as the serve config file says now (re-read). A
+     * model already served keeps serving until the new one is built, then requests move to it without a gap.
+     */
+    private void load(Context ctx) throws Exception {
+        String name = ctx.pathParam("name");
+        byte[] body = body(ctx);
+        JsonNode given = null;
+        if (body.length > 0) {
+            JsonNode root;
+            try {
+                root = InferenceCodec.JSON.readTree(body);
+            } catch (IOException e) {
+                throw new RequestException(
+                        400, "a load request's body is JSON: {\"parameters\": {\"config\": {...}}} (or empty)");
+            }
+            JsonNode c = root == null ? null : root.path("parameters").path("config");
+            if (c != null && !c.isMissingNode()) {
+                given = c;
+            }
+        }
+        ServeConfig read;
+        try {
+            if (given == null) {
+                read = new ServeConfigReader().read(config.file());
+            } else {
+                JsonNode model = given.isTextual() ? InferenceCodec.JSON.readTree(given.asText()) : given;
+                if (model == null || !model.isObject()) {
+                    throw new RequestException(
+                            400,
+                            "parameters.config must be a model's config (an object, or JSON text of one), e.g."
+                                    + " {\"use\": \"gan-generator\", \"batching\": {\"maxBatchSize\": 32}}");
+                }
+                ObjectNode entry = InferenceCodec.JSON.createObjectNode();
+                entry.put("name", name);
+                entry.setAll((ObjectNode) model);
+                ObjectNode whole = InferenceCodec.JSON.createObjectNode();
+                whole.putArray("models").add(entry);
+                read = new ServeConfigReader()
+                        .read(
+                                config.file().resolveSibling("load-request-" + name + ".json"),
+                                InferenceCodec.JSON.writeValueAsString(whole));
+            }
+        } catch (PipelineException e) {
+            throw new RequestException(400, "cannot load model " + name + ": " + problems(e.problems()));
+        } catch (IOException e) {
+            throw new RequestException(400, "parameters.config is not JSON: " + e.getMessage());
+        }
+        ServeConfig.ModelConfig m = read.models().stream()
+                .filter(x -> x.name().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new RequestException(
+                        400,
+                        "model " + name + " is not in " + config.file().getFileName() + " (its models: "
+                                + read.models().stream()
+                                        .map(ServeConfig.ModelConfig::name)
+                                        .toList()
+                                + "); give its config in the body: {\"parameters\": {\"config\": {\"use\": ...}}}"));
+        int version;
+        try {
+            version = repository.load(m);
+        } catch (ModelRepository.LoadFailure e) {
+            throw new RequestException(400, "cannot load model " + name + ": " + problems(e.problems));
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("name", name);
+        answer.put("version", Integer.toString(version));
+        json(ctx, 200, answer);
+    }
+
+    private static String problems(List<Problem> problems) {
+        return String.join("; ", problems.stream().map(Problem::toString).toList());
+    }
+
     /** Counts one answered request of {@code model} with its status, as HTTP statuses name them. */
     void count(String model, int status, long startNanos) {
         metrics.requests.labelValues(model, Integer.toString(status)).inc();
         metrics.requestSeconds.labelValues(model).observe((System.nanoTime() - startNanos) / 1e9);
     }
 
-    /** Checks the path's model version: a served model has the one version its metadata lists, "1". */
+    /** Checks the path's model version: a served model has the one version its metadata lists. */
     private void version(Context ctx) {
-        String v = ctx.pathParam("version");
-        if (!v.equals("1")) {
+        version(repository.peek(ctx.pathParam("name")), ctx.pathParam("version"));
+    }
+
+    /** Checks a request's model version ("" for any): the one served now. */
+    static void version(ModelRepository.Entry r, String v) {
+        if (!v.isEmpty() && !v.equals(r.model.version)) {
             throw new RequestException(
-                    404, "model " + ctx.pathParam("name") + " has no version '" + v + "'; its versions: [1]");
+                    404, "model " + r.name() + " has no version '" + v + "'; its versions: [" + r.model.version + "]");
         }
     }
 
@@ -440,7 +400,8 @@ public final class GenpipeServer implements AutoCloseable {
     private void generate(Context ctx, boolean stream) throws Exception {
         long start = System.nanoTime();
         String name = ctx.pathParam("name");
-        ServedModel model = model(name);
+        ModelRepository.Entry record = repository.acquire(name);
+        ServedModel model = record.model;
         int status = 500;
         try {
             if (!model.text()) {
@@ -451,7 +412,8 @@ public final class GenpipeServer implements AutoCloseable {
             BlockingQueue<String> events = new LinkedBlockingQueue<>();
             TokenListener listener = stream ? (row, piece) -> events.add(event(Map.of("text_output", piece))) : null;
             InferenceCodec.Request request = InferenceCodec.parseGenerate(body, model, listener);
-            CompletableFuture<Batch> done = batcher(model, request.overrides()).submit(request);
+            CompletableFuture<Batch> done =
+                    repository.batcher(record, request.overrides()).submit(request);
             if (!stream) {
                 try (Batch out = answer(done, name)) {
                     byte[] response = InferenceCodec.encodeGenerate(model, request, out);
@@ -478,6 +440,7 @@ public final class GenpipeServer implements AutoCloseable {
             status = e.status();
             throw e;
         } finally {
+            repository.release(record);
             metrics.requests.labelValues(name, Integer.toString(status)).inc();
             metrics.requestSeconds.labelValues(name).observe((System.nanoTime() - start) / 1e9);
         }
@@ -514,52 +477,6 @@ public final class GenpipeServer implements AutoCloseable {
         }
         out.write(last.getBytes(StandardCharsets.UTF_8));
         out.flush();
-    }
-
-    /**
-     * The batcher for {@code model} with a request's own parameters: the config's when there are
-     * none, else the variant built for exactly those values (the config's {@code with:} plus the
-     * request's, checked by the host's binder like a pipeline step's), made on first use.
-     */
-    DynamicBatcher batcher(ServedModel model, Map<String, String> overrides) {
-        if (overrides.isEmpty()) {
-            return batchers.get(model.name);
-        }
-        Map<Map<String, String>, DynamicBatcher> mine =
-                variants.computeIfAbsent(model.name, k -> new LinkedHashMap<>());
-        synchronized (mine) {
-            DynamicBatcher b = mine.get(overrides);
-            if (b != null) {
-                return b;
-            }
-            if (closing) {
-                throw new RequestException(
-                        503, "the server is shutting down; model " + model.name + " takes no new requests");
-            }
-            if (mine.size() >= MAX_VARIANTS) {
-                throw new RequestException(
-                        400,
-                        "model " + model.name + " already runs " + MAX_VARIANTS + " variants with requests' own"
-                                + " parameters; use one of those or the config's (" + mine.keySet() + ")");
-            }
-            ServeConfig.ModelConfig c = configs.get(model.name);
-            Map<String, Object> with = new LinkedHashMap<>(c.with());
-            with.putAll(overrides);
-            Component component;
-            try {
-                component = genpipe.create(roles.get(model.name), model.use, with);
-            } catch (GenpipeException e) {
-                throw new RequestException(400, "model " + model.name + ": " + e.getMessage());
-            }
-            ServedModel variant = new ServedModel(
-                    model.name,
-                    model.use,
-                    component,
-                    List.copyOf(model.parameters().values()));
-            b = newBatcher(variant, c);
-            mine.put(overrides, b);
-            return b;
-        }
     }
 
     /** A batcher for {@code m} (the config's model or a variant of it) with the config's batching, its timings in the model's metrics. */
@@ -608,18 +525,10 @@ public final class GenpipeServer implements AutoCloseable {
         }
     }
 
-    ServedModel model(String name) {
-        ServedModel m = models.get(name);
-        if (m == null) {
-            throw new RequestException(
-                    404, "no model '" + name + "'; served models: " + new ArrayList<>(models.keySet()));
-        }
-        return m;
-    }
-
     private List<Map<String, Object>> index() {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (ServedModel m : models.values()) {
+        for (ModelRepository.Entry r : repository.served()) {
+            ServedModel m = r.model;
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("name", m.name);
             entry.put("use", m.use);
@@ -631,14 +540,15 @@ public final class GenpipeServer implements AutoCloseable {
         return out;
     }
 
-    Map<String, Object> metadata(ServedModel m) {
+    Map<String, Object> metadata(ModelRepository.Entry r) {
+        ServedModel m = r.model;
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", m.name);
-        out.put("versions", List.of("1"));
+        out.put("versions", List.of(m.version));
         out.put("platform", "genpipe");
         out.put("inputs", ports(m.inputs()));
         out.put("outputs", ports(m.outputs()));
-        ServeConfig.ModelConfig c = configs.get(m.name);
+        ServeConfig.ModelConfig c = r.config;
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("use", m.use);
         p.put("role", m.role());
@@ -704,23 +614,13 @@ public final class GenpipeServer implements AutoCloseable {
     @Override
     public void close() {
         ready = false;
-        closing = true;
         if (grpc != null) {
             grpc.shutdown();
         }
-        batchers.values().forEach(DynamicBatcher::close);
-        for (Map<Map<String, String>, DynamicBatcher> mine : variants.values()) {
-            synchronized (mine) {
-                mine.values().forEach(b -> {
-                    b.close();
-                    b.model().close();
-                });
-            }
-        }
+        repository.close();
         if (grpc != null) {
             grpc.close();
         }
         app.stop();
-        models.values().forEach(ServedModel::close);
     }
 }

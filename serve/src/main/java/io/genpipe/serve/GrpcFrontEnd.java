@@ -144,8 +144,7 @@ final class GrpcFrontEnd implements AutoCloseable {
         @Override
         public void modelReady(ModelReadyRequest request, StreamObserver<ModelReadyResponse> out) {
             try {
-                server.model(request.getName());
-                version(request.getName(), request.getVersion());
+                GenpipeServer.version(server.repository.peek(request.getName()), request.getVersion());
                 out.onNext(
                         ModelReadyResponse.newBuilder().setReady(server.ready()).build());
                 out.onCompleted();
@@ -157,13 +156,13 @@ final class GrpcFrontEnd implements AutoCloseable {
         @Override
         public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
             try {
-                ServedModel m = server.model(request.getName());
-                version(request.getName(), request.getVersion());
+                ModelRepository.Entry r = server.repository.peek(request.getName());
+                GenpipeServer.version(r, request.getVersion());
                 ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder()
-                        .setName(m.name)
-                        .addVersions("1")
+                        .setName(r.name())
+                        .addVersions(r.model.version)
                         .setPlatform("genpipe");
-                Map<String, Object> meta = server.metadata(m);
+                Map<String, Object> meta = server.metadata(r);
                 for (String side : List.of("inputs", "outputs")) {
                     @SuppressWarnings("unchecked")
                     List<Map<String, Object>> ports = (List<Map<String, Object>>) meta.get(side);
@@ -193,17 +192,25 @@ final class GrpcFrontEnd implements AutoCloseable {
         public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
             long start = System.nanoTime();
             String name = request.getModelName();
+            ModelRepository.Entry record;
             try {
-                ServedModel model = server.model(name);
-                version(name, request.getModelVersion());
-                if (model.text()) {
+                record = server.repository.acquire(name);
+            } catch (RequestException e) {
+                server.count(name, e.status(), start);
+                out.onError(status(e));
+                return;
+            }
+            try {
+                GenpipeServer.version(record, request.getModelVersion());
+                if (record.model.text()) {
                     throw new RequestException(
                             400,
                             "model " + name + " generates text: call ModelStreamInfer with a BYTES input"
                                     + " text_input (the prompt)");
                 }
                 // no thread waits for the batch: whoever completes it answers
-                var unused = inferAsync(model, request).whenComplete((answer, failure) -> {
+                var unused = inferAsync(record, request).whenComplete((answer, failure) -> {
+                    server.repository.release(record);
                     if (failure == null) {
                         server.count(name, 200, start);
                         out.onNext(answer);
@@ -221,12 +228,14 @@ final class GrpcFrontEnd implements AutoCloseable {
                     }
                 });
             } catch (RequestException e) {
+                server.repository.release(record);
                 server.count(name, e.status(), start);
                 out.onError(status(e));
             }
         }
 
-        private CompletableFuture<ModelInferResponse> inferAsync(ServedModel model, ModelInferRequest request) {
+        private CompletableFuture<ModelInferResponse> inferAsync(
+                ModelRepository.Entry model, ModelInferRequest request) {
             ByteArrayOutputStream binary = new ByteArrayOutputStream();
             byte[] header = header(request, binary);
             byte[] raw = binary.toByteArray();
@@ -236,7 +245,8 @@ final class GrpcFrontEnd implements AutoCloseable {
             return server.inferAsync(model, body, header.length).thenApply(Service::response);
         }
 
-        private ModelInferResponse infer(ServedModel model, ModelInferRequest request) throws InterruptedException {
+        private ModelInferResponse infer(ModelRepository.Entry model, ModelInferRequest request)
+                throws InterruptedException {
             ByteArrayOutputStream binary = new ByteArrayOutputStream();
             byte[] header = header(request, binary);
             byte[] raw = binary.toByteArray();
@@ -474,13 +484,6 @@ final class GrpcFrontEnd implements AutoCloseable {
         public StreamObserver<ModelInferRequest> modelStreamInfer(StreamObserver<ModelStreamInferResponse> out) {
             return new Stream(server, (ServerCallStreamObserver<ModelStreamInferResponse>) out);
         }
-
-        private void version(String name, String version) {
-            if (!version.isEmpty() && !version.equals("1")) {
-                throw new RequestException(
-                        404, "model " + name + " has no version '" + version + "'; its versions: [1]");
-            }
-        }
     }
 
     /**
@@ -504,17 +507,20 @@ final class GrpcFrontEnd implements AutoCloseable {
             open.incrementAndGet();
             long start = System.nanoTime();
             String name = request.getModelName();
+            ModelRepository.Entry record;
             try {
-                ServedModel model = server.model(name);
-                if (!request.getModelVersion().isEmpty()
-                        && !request.getModelVersion().equals("1")) {
-                    throw new RequestException(
-                            404,
-                            "model " + name + " has no version '" + request.getModelVersion() + "'; its versions: [1]");
-                }
-                if (!model.text()) {
+                record = server.repository.acquire(name);
+            } catch (RequestException e) {
+                server.count(name, e.status(), start);
+                failed(request, e.getMessage());
+                return;
+            }
+            boolean handedOver = false;
+            try {
+                GenpipeServer.version(record, request.getModelVersion());
+                if (!record.model.text()) {
                     // any other model answers once, as ModelInfer would
-                    ModelInferResponse answer = new Service(server).infer(model, request);
+                    ModelInferResponse answer = new Service(server).infer(record, request);
                     send(ModelStreamInferResponse.newBuilder()
                             .setInferResponse(answer.toBuilder().putParameters(FINAL, bool(true)))
                             .build());
@@ -522,7 +528,8 @@ final class GrpcFrontEnd implements AutoCloseable {
                     finished();
                     return;
                 }
-                generate(model, request, start);
+                generate(record, request, start);
+                handedOver = true; // the generation gives the record back when it ends
             } catch (RequestException e) {
                 server.count(name, e.status(), start);
                 failed(request, e.getMessage());
@@ -530,11 +537,16 @@ final class GrpcFrontEnd implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 server.count(name, 503, start);
                 failed(request, "the server is shutting down");
+            } finally {
+                if (!handedOver) {
+                    server.repository.release(record);
+                }
             }
         }
 
         /** A text generation: one response per piece as the model makes it, then the final one. */
-        private void generate(ServedModel model, ModelInferRequest request, long start) {
+        private void generate(ModelRepository.Entry record, ModelInferRequest request, long start) {
+            ServedModel model = record.model;
             String prompt = prompt(model, request);
             ObjectNode body = InferenceCodec.JSON.createObjectNode();
             if (!request.getId().isEmpty()) {
@@ -556,8 +568,9 @@ final class GrpcFrontEnd implements AutoCloseable {
             }
             InferenceCodec.Request parsed = InferenceCodec.parseGenerate(json, model, pieces);
             CompletableFuture<Batch> done =
-                    server.batcher(model, parsed.overrides()).submit(parsed);
+                    server.repository.batcher(record, parsed.overrides()).submit(parsed);
             var unused = done.whenComplete((rows, failure) -> {
+                server.repository.release(record);
                 try (Batch o = GenpipeServer.answer(done, model.name)) {
                     RowMeta m = o.meta(0);
                     ModelInferResponse.Builder last = text(model, request, "")
@@ -629,7 +642,7 @@ final class GrpcFrontEnd implements AutoCloseable {
             raw.putInt(utf8.length).put(utf8);
             return ModelInferResponse.newBuilder()
                     .setModelName(model.name)
-                    .setModelVersion("1")
+                    .setModelVersion(model.version)
                     .setId(request.getId())
                     .addOutputs(ModelInferResponse.InferOutputTensor.newBuilder()
                             .setName("text_output")

@@ -595,7 +595,7 @@ final class InferenceCodec {
     static byte[] encodeGenerate(ServedModel model, Request request, Batch out) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("model_name", model.name);
-        body.put("model_version", "1");
+        body.put("model_version", model.version);
         if (request.id() != null) {
             body.put("id", request.id());
         }
@@ -941,7 +941,7 @@ final class InferenceCodec {
         try (JsonGenerator g = JSON.getFactory().createGenerator(bytes)) {
             g.writeStartObject();
             g.writeStringField("model_name", model.name);
-            g.writeStringField("model_version", "1");
+            g.writeStringField("model_version", model.version);
             if (request.id() != null) {
                 g.writeStringField("id", request.id());
             }

@@ -82,6 +82,22 @@ public final class ServeConfigReader {
                             ? "cannot read the serve config: " + e.getMessage()
                             : "serve config does not exist");
         }
+        return parse(text);
+    }
+
+    /**
+     * Reads a serve config given as text (a model repository load request's config), as if it were the file
+     * {@code path}: relative paths resolve against its folder, problems name it.
+     *
+     * @throws PipelineException listing every problem
+     */
+    public ServeConfig read(Path path, String text) {
+        file = path.toAbsolutePath().normalize();
+        problems.clear();
+        return parse(text);
+    }
+
+    private ServeConfig parse(String text) {
         Node root;
         try {
             LoaderOptions options = new LoaderOptions();

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /** What {@code /metrics} shows, in Prometheus' text format. */
 final class ServeMetrics {
@@ -53,12 +54,12 @@ final class ServeMetrics {
             .classicUpperBounds(ROWS)
             .register(registry);
 
-    ServeMetrics(Map<String, DynamicBatcher> batchers, LongSupplier nativeValues) {
+    ServeMetrics(Supplier<Map<String, DynamicBatcher>> batchers, LongSupplier nativeValues) {
         GaugeWithCallback.builder()
                 .name("genpipe_serve_queue_depth")
                 .help("requests waiting for their batch")
                 .labelNames("model")
-                .callback(cb -> batchers.forEach((name, b) -> cb.call(b.depth(), name)))
+                .callback(cb -> batchers.get().forEach((name, b) -> cb.call(b.depth(), name)))
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("genpipe_serve_native_values")

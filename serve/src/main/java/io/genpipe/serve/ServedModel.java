@@ -30,6 +30,8 @@ final class ServedModel {
 
     final String name;
     final String use;
+    /** The version served (1, then one more each time the repository loads the model again); set before serving. */
+    String version = "1";
     /** The served component, or null for a pipeline. */
     final Component component;
 

@@ -142,7 +142,7 @@ class GrpcTest {
         assertTrue(stub.serverReady(ServerReadyRequest.getDefaultInstance()).getReady());
         var meta = stub.serverMetadata(ServerMetadataRequest.getDefaultInstance());
         assertEquals("genpipe", meta.getName());
-        assertEquals(List.of("binary_tensor_data"), meta.getExtensionsList());
+        assertEquals(List.of("binary_tensor_data", "model_repository"), meta.getExtensionsList());
         assertTrue(stub.modelReady(ModelReadyRequest.newBuilder().setName("gan").build())
                 .getReady());
         ModelMetadataResponse m = stub.modelMetadata(

@@ -93,7 +93,9 @@ class NodeGrpcClientTest {
     void nodeScoresRawTensorsAsHttpDoes() throws Exception {
         JsonNode meta = node("ServerMetadata", "{}").get(0).path("ok");
         assertEquals("genpipe", meta.path("name").asText());
-        assertEquals("[\"binary_tensor_data\"]", meta.path("extensions").toString());
+        assertEquals(
+                "[\"binary_tensor_data\",\"model_repository\"]",
+                meta.path("extensions").toString());
         IdxFile images = IdxFile.read(ServerTest.ROOT.resolve("data/fashion-mnist/t10k-images-idx3-ubyte.gz"));
         float[] v;
         try (BufferTensor t = images.toImages(0, 2)) {
