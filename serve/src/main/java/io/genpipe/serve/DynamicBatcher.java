@@ -213,6 +213,11 @@ final class DynamicBatcher implements AutoCloseable {
                     byRow[row].onFinish(local[row], reason);
                 }
             }
+
+            @Override
+            public boolean cancelled(int row) {
+                return byRow[row] != null && byRow[row].cancelled(local[row]);
+            }
         };
     }
 

@@ -5,14 +5,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
-import io.genpipe.api.text.TokenListener;
+import io.genpipe.api.data.Tensor;
 import io.genpipe.runtime.Genpipe;
+import io.genpipe.runtime.pipeline.NonFinitePolicy;
 import io.genpipe.runtime.pipeline.PipelineException;
 import io.genpipe.runtime.pipeline.Problem;
 import io.genpipe.runtime.pipeline.run.RunFailure;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,8 +25,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +48,8 @@ public final class GenpipeServer implements AutoCloseable {
     static final String HEADER_LENGTH = "Inference-Header-Content-Length";
 
     static final long REQUEST_TIMEOUT_S = 120;
+    /** How long, once asked to stop, the server goes on answering requests in flight before it stops them. */
+    public static final long DRAIN_S = 10;
     /** The playground page at {@code /}: plain HTML and a little JS over the same endpoints. */
     private static final byte[] PLAYGROUND = playground();
 
@@ -57,6 +64,10 @@ public final class GenpipeServer implements AutoCloseable {
     private final Javalin app;
     private GrpcFrontEnd grpc;
     private volatile boolean ready;
+    private final Set<String> warnedNonFinite = ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
+    private volatile long drainBy;
+    private volatile boolean drained = true;
 
     private GenpipeServer(ServeConfig config, Genpipe genpipe) {
         this.config = config;
@@ -69,6 +80,9 @@ public final class GenpipeServer implements AutoCloseable {
             j.jetty.host = config.host();
             j.jetty.port = config.port();
             j.http.maxRequestSize = config.maxRequestBytes();
+            // Jetty's own refusals (bad HTTP, 414, 431, ...) as JSON in genpipe's words, not HTML pages
+            j.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrors()));
+            j.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(new JsonErrors()));
             j.routes.get(
                     "/",
                     ctx -> ctx.status(200)
@@ -165,6 +179,15 @@ public final class GenpipeServer implements AutoCloseable {
         return app.port();
     }
 
+    /**
+     * After {@link #close()}: whether every model finished its work and closed its sessions within the drain
+     * (false: some work was stopped; a model may still be running native code, so its runtime should not be
+     * closed under it — the process should just end).
+     */
+    public boolean drained() {
+        return drained;
+    }
+
     /** The gRPC port listened on, or -1 when the config turned gRPC off. */
     public int grpcPort() {
         return grpc == null ? -1 : grpc.port();
@@ -235,11 +258,12 @@ public final class GenpipeServer implements AutoCloseable {
      */
     InferenceCodec.Encoded infer(ModelRepository.Entry record, byte[] body, int jsonBytes) throws InterruptedException {
         ServedModel model = record.model;
-        InferenceCodec.Request request = InferenceCodec.parse(body, jsonBytes, model, config.maxRowsPerRequest());
+        InferenceCodec.Request request =
+                bounded(InferenceCodec.parse(body, jsonBytes, model, config.maxRowsPerRequest()), record);
         CompletableFuture<Batch> done =
                 repository.batcher(record, request.overrides()).submit(request);
-        try (Batch o = answer(done, model.name)) {
-            return InferenceCodec.encodeParts(model, request, o);
+        try (Batch o = await(done, model.name)) {
+            return InferenceCodec.encodeParts(model, request, finite(model, o));
         }
     }
 
@@ -251,13 +275,14 @@ public final class GenpipeServer implements AutoCloseable {
      */
     CompletableFuture<InferenceCodec.Encoded> inferAsync(ModelRepository.Entry record, byte[] body, int jsonBytes) {
         ServedModel model = record.model;
-        InferenceCodec.Request request = InferenceCodec.parse(body, jsonBytes, model, config.maxRowsPerRequest());
+        InferenceCodec.Request request =
+                bounded(InferenceCodec.parse(body, jsonBytes, model, config.maxRowsPerRequest()), record);
         CompletableFuture<Batch> done =
                 repository.batcher(record, request.overrides()).submit(request);
         CompletableFuture<InferenceCodec.Encoded> encoded = new CompletableFuture<>();
         var unused = done.whenComplete((rows, failure) -> {
             try (Batch o = answer(done, model.name)) {
-                encoded.complete(InferenceCodec.encodeParts(model, request, o));
+                encoded.complete(InferenceCodec.encodeParts(model, request, finite(model, o)));
             } catch (RuntimeException e) {
                 encoded.completeExceptionally(e);
             } catch (InterruptedException e) {
@@ -344,6 +369,139 @@ public final class GenpipeServer implements AutoCloseable {
         return String.join("; ", problems.stream().map(Problem::toString).toList());
     }
 
+    /**
+     * The request if it is within the config's limits; else refused (400 naming the limit), its rows closed.
+     * Checked before the request is queued, so no model ever sees more than the limits allow.
+     */
+    InferenceCodec.Request bounded(InferenceCodec.Request request, ModelRepository.Entry record) {
+        try {
+            ServeConfig.Limits limits = config.limits();
+            int rows = request.batch().rows();
+            String prompt = record.model.text() && rows > 0
+                    ? request.batch().meta(0).tags().get("text")
+                    : null;
+            if (prompt != null) {
+                int bytes = prompt.getBytes(StandardCharsets.UTF_8).length;
+                if (bytes > limits.maxPromptBytes()) {
+                    throw new RequestException(
+                            400,
+                            "the prompt is " + bytes + " bytes (UTF-8); at most " + limits.maxPromptBytes()
+                                    + " (limits.maxPromptBytes)");
+                }
+            }
+            Long tokens = number(request.overrides().get("maxTokens"));
+            if (tokens != null && tokens > limits.maxTokens()) {
+                throw new RequestException(
+                        400,
+                        "maxTokens " + tokens + " is more than a request may ask for; at most " + limits.maxTokens()
+                                + " (limits.maxTokens)");
+            }
+            if (record.model.parameters().containsKey("samples")) {
+                Object given = request.overrides().containsKey("samples")
+                        ? request.overrides().get("samples")
+                        : record.config.with().get("samples");
+                Long samples = number(given == null ? null : given.toString());
+                if (samples != null && samples * (long) rows > limits.maxSamplesTimesRows()) {
+                    throw new RequestException(
+                            400,
+                            "samples " + samples + " x " + rows + " rows = " + samples * rows + "; at most "
+                                    + limits.maxSamplesTimesRows() + " a request (limits.maxSamplesTimesRows)");
+                }
+            }
+            return request;
+        } catch (RequestException e) {
+            request.batch().close();
+            throw e;
+        }
+    }
+
+    /**
+     * The answer if its float outputs are all finite; else, as the config's {@code nonFinite:} says, a 500
+     * naming the output and row (fail) or the answer, with one warning per model on stderr (warn: JSON carries
+     * such values as null).
+     */
+    Batch finite(ServedModel model, Batch out) {
+        for (String column : out.columnNames()) {
+            Tensor t = out.column(column);
+            if (t.dtype() != DType.FLOAT32 && t.dtype() != DType.FLOAT64) {
+                continue;
+            }
+            float[] f = t.dtype() == DType.FLOAT32 ? t.toFloatArray() : null;
+            double[] d = f == null ? t.toDoubleArray() : null;
+            int n = f != null ? f.length : d.length;
+            long perRow = out.rows() == 0 ? 1 : Math.max(1, n / out.rows());
+            for (int i = 0; i < n; i++) {
+                double v = f != null ? f[i] : d[i];
+                if (!Double.isFinite(v)) {
+                    String what =
+                            "model " + model.name + " answered " + v + " in output '" + column + "', row " + i / perRow;
+                    if (config.nonFinite() == NonFinitePolicy.FAIL) {
+                        throw new RequestException(
+                                500, what + " (nonFinite: fail; nonFinite: warn sends it, as null in JSON)");
+                    }
+                    if (warnedNonFinite.add(model.name)) {
+                        System.err.println("genpipe serve: warning: " + what + " (nonFinite: warn; said once)");
+                    }
+                    return out;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A whole number given as text, or null (the component's binder judges anything else). */
+    private static Long number(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A request's rows of the output, waiting at most the request timeout — or, once the server is stopping,
+     * until the drain's time is up: then 503 (the work is dropped; its rows closed when they come).
+     */
+    Batch await(CompletableFuture<Batch> done, String name) throws InterruptedException {
+        return await(done, name, () -> {});
+    }
+
+    /** As {@link #await(CompletableFuture, String)}; {@code giveUp} stops the work when the answer is given up. */
+    Batch await(CompletableFuture<Batch> done, String name, Runnable giveUp) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(REQUEST_TIMEOUT_S);
+        while (System.nanoTime() - deadline < 0) {
+            try {
+                done.get(50, TimeUnit.MILLISECONDS);
+                break;
+            } catch (TimeoutException e) {
+                if (drainOver()) {
+                    giveUp.run();
+                    var unused = done.thenAccept(Batch::close);
+                    throw new RequestException(503, stopped(name));
+                }
+            } catch (ExecutionException e) {
+                break;
+            }
+        }
+        if (!done.isDone()) {
+            giveUp.run(); // the deadline passed: the work stops too, not only the answer (504 below)
+        }
+        return answer(done, name);
+    }
+
+    /** Whether the server is stopping and the drain's time is up. */
+    boolean drainOver() {
+        return draining && System.nanoTime() - drainBy > 0;
+    }
+
+    private static String stopped(String name) {
+        return "the server is shutting down; model " + name + " did not finish this request within the " + DRAIN_S
+                + " s drain";
+    }
+
     /** Counts one answered request of {@code model} with its status, as HTTP statuses name them. */
     void count(String model, int status, long startNanos) {
         metrics.requests.labelValues(model, Integer.toString(status)).inc();
@@ -375,6 +533,14 @@ public final class GenpipeServer implements AutoCloseable {
         byte[] body;
         try {
             body = ctx.bodyAsBytes();
+        } catch (HttpResponseException e) {
+            // a chunked body (no Content-Length) that grew past the limit
+            throw new RequestException(
+                    e.getStatus() == 413 ? 413 : 400,
+                    e.getStatus() == 413
+                            ? "the request body is more than " + config.maxRequestBytes()
+                                    + " bytes (limits.maxRequestBytes)"
+                            : "the request body could not be read: " + e.getMessage());
         } catch (Exception e) { // Jetty's HttpEofException is an IOException, rethrown unchecked by Javalin
             // the client stopped sending before the body's end (a half-sent request)
             throw new RequestException(
@@ -410,12 +576,13 @@ public final class GenpipeServer implements AutoCloseable {
             }
             byte[] body = body(ctx);
             BlockingQueue<String> events = new LinkedBlockingQueue<>();
-            TokenListener listener = stream ? (row, piece) -> events.add(event(Map.of("text_output", piece))) : null;
-            InferenceCodec.Request request = InferenceCodec.parseGenerate(body, model, listener);
+            RequestListener listener = new RequestListener(
+                    stream ? (row, piece) -> events.add(event(Map.of("text_output", piece))) : null, this::drainOver);
+            InferenceCodec.Request request = bounded(InferenceCodec.parseGenerate(body, model, listener), record);
             CompletableFuture<Batch> done =
                     repository.batcher(record, request.overrides()).submit(request);
             if (!stream) {
-                try (Batch out = answer(done, name)) {
+                try (Batch out = await(done, name, listener::cancel)) {
                     byte[] response = InferenceCodec.encodeGenerate(model, request, out);
                     status = 200;
                     ctx.status(200).contentType("application/json").result(response);
@@ -432,7 +599,8 @@ public final class GenpipeServer implements AutoCloseable {
             try {
                 stream(out, events, done, name);
             } catch (IOException gone) {
-                // the client went away: the generation finishes on its own and its rows are closed then
+                // the client went away: its generation stops at the next token, its rows are closed then
+                listener.cancel();
                 var unused = done.thenAccept(Batch::close);
                 status = 499;
             }
@@ -447,10 +615,19 @@ public final class GenpipeServer implements AutoCloseable {
     }
 
     /** Writes the pieces as they come, then the final event (or an error event). */
-    private static void stream(
-            OutputStream out, BlockingQueue<String> events, CompletableFuture<Batch> done, String name)
+    private void stream(OutputStream out, BlockingQueue<String> events, CompletableFuture<Batch> done, String name)
             throws IOException, InterruptedException {
         while (true) {
+            if (drainOver()) {
+                // shutting down and the drain's time is up: the stream ends with an error event, the work is dropped
+                var unused = done.thenAccept(Batch::close);
+                out.write(("event: error\ndata: "
+                                + new String(InferenceCodec.error(stopped(name)), StandardCharsets.UTF_8)
+                                + "\n\n")
+                        .getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                return;
+            }
             String e = events.poll(20, TimeUnit.MILLISECONDS);
             if (e == null && done.isDone()) {
                 e = events.poll();
@@ -614,10 +791,13 @@ public final class GenpipeServer implements AutoCloseable {
     @Override
     public void close() {
         ready = false;
+        drainBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(DRAIN_S);
+        draining = true;
         if (grpc != null) {
             grpc.shutdown();
         }
-        repository.close();
+        // requests in flight get the drain's time; then they are answered 503 (streams: an error event)
+        drained = repository.close(DRAIN_S + 1);
         if (grpc != null) {
             grpc.close();
         }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.RowMeta;
-import io.genpipe.api.text.TokenListener;
 import io.genpipe.protocol.v2.GRPCInferenceServiceGrpc;
 import io.genpipe.protocol.v2.InferParameter;
 import io.genpipe.protocol.v2.InferTensorContents;
@@ -557,16 +556,20 @@ final class GrpcFrontEnd implements AutoCloseable {
             if (!params.isEmpty()) {
                 body.set("parameters", params);
             }
-            TokenListener pieces = (row, piece) -> send(ModelStreamInferResponse.newBuilder()
-                    .setInferResponse(text(model, request, piece).build())
-                    .build());
+            // the generation stops at the next token when the call is cancelled or the server's drain is over
+            RequestListener pieces = new RequestListener(
+                    (row, piece) -> send(ModelStreamInferResponse.newBuilder()
+                            .setInferResponse(text(model, request, piece).build())
+                            .build()),
+                    () -> out.isCancelled() || server.drainOver());
+
             byte[] json;
             try {
                 json = InferenceCodec.JSON.writeValueAsBytes(body);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
-            InferenceCodec.Request parsed = InferenceCodec.parseGenerate(json, model, pieces);
+            InferenceCodec.Request parsed = server.bounded(InferenceCodec.parseGenerate(json, model, pieces), record);
             CompletableFuture<Batch> done =
                     server.repository.batcher(record, parsed.overrides()).submit(parsed);
             var unused = done.whenComplete((rows, failure) -> {

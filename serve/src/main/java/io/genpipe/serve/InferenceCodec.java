@@ -814,7 +814,8 @@ final class InferenceCodec {
                 if (reader == null || !reader.getFormatName().equalsIgnoreCase("png")) {
                     throw new RequestException(400, "input '" + p.name() + "' value " + i + " is not a PNG image");
                 }
-                reader.setInput(stream);
+                // pixels only: text and other ancillary chunks are skipped, never inflated (a zTXt bomb stays 1 MiB)
+                reader.setInput(stream, true, true);
                 if (reader.getWidth(0) != w || reader.getHeight(0) != h) {
                     throw new RequestException(
                             400,
@@ -1023,12 +1024,20 @@ final class InferenceCodec {
         switch (t.dtype()) {
             case FLOAT32 -> {
                 for (float v : t.toFloatArray()) {
-                    g.writeNumber(v);
+                    if (Float.isFinite(v)) {
+                        g.writeNumber(v);
+                    } else {
+                        g.writeNull(); // JSON has no NaN or infinity (only under nonFinite: warn)
+                    }
                 }
             }
             case FLOAT64 -> {
                 for (double v : t.toDoubleArray()) {
-                    g.writeNumber(v);
+                    if (Double.isFinite(v)) {
+                        g.writeNumber(v);
+                    } else {
+                        g.writeNull();
+                    }
                 }
             }
             case INT64 -> {

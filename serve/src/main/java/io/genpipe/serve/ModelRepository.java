@@ -485,7 +485,7 @@ final class ModelRepository implements AutoCloseable {
      * No new loads, variants or requests (503); every model answers what it holds, then closes; returns when all
      * have closed (or after {@code timeoutSeconds}).
      */
-    void close(long timeoutSeconds) {
+    boolean close(long timeoutSeconds) {
         closing = true;
         List<Entry> all;
         synchronized (loading) {
@@ -495,15 +495,17 @@ final class ModelRepository implements AutoCloseable {
         try {
             CompletableFuture.allOf(all.stream().map(r -> r.shut).toArray(CompletableFuture[]::new))
                     .get(timeoutSeconds, TimeUnit.SECONDS);
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         } catch (ExecutionException | TimeoutException e) {
-            // what did not close in time goes with the process
+            return false; // what did not close in time goes with the process
         }
     }
 
     @Override
     public void close() {
-        close(GenpipeServer.REQUEST_TIMEOUT_S);
+        var unused = close(GenpipeServer.REQUEST_TIMEOUT_S);
     }
 }

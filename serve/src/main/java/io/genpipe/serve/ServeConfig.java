@@ -1,6 +1,7 @@
 package io.genpipe.serve;
 
 import io.genpipe.runtime.pipeline.Location;
+import io.genpipe.runtime.pipeline.NonFinitePolicy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,9 @@ import java.util.Map;
  * @param device where the models run: cpu (default), cuda, cuda:N or auto
  * @param onMissingDevice fail (default: a device that does not load stops the server before it is
  *     ready) or fallback (run on CPU)
+ * @param limits what one request may ask of a model (prompt, tokens, samples)
+ * @param nonFinite what a NaN or infinite output does: fail (the request gets a 500 naming it) or warn (sent,
+ *     as null in JSON)
  * @param models the served models, in the file's order
  */
 public record ServeConfig(
@@ -31,6 +35,8 @@ public record ServeConfig(
         int threads,
         String device,
         String onMissingDevice,
+        Limits limits,
+        NonFinitePolicy nonFinite,
         List<ModelConfig> models) {
 
     /** The same config listening elsewhere ({@code --host}, {@code --port}). */
@@ -50,6 +56,8 @@ public record ServeConfig(
                 threads,
                 device,
                 onMissingDevice,
+                limits,
+                nonFinite,
                 models);
     }
 
@@ -59,6 +67,18 @@ public record ServeConfig(
             return grpcPort;
         }
         return port == 0 ? 0 : port + 1;
+    }
+
+    /**
+     * Per-request bounds checked before a request reaches a model (each refusal a 400 naming the limit).
+     *
+     * @param maxPromptBytes the longest prompt a text generator takes (UTF-8 bytes)
+     * @param maxTokens the most tokens a request may ask a text generator for (its maxTokens parameter)
+     * @param maxSamplesTimesRows the most posterior draws a request may ask for: a scorer's samples parameter
+     *     times the request's rows
+     */
+    public record Limits(int maxPromptBytes, int maxTokens, long maxSamplesTimesRows) {
+        public static final Limits DEFAULT = new Limits(16_384, 1_024, 65_536);
     }
 
     /**

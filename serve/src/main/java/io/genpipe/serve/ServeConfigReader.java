@@ -2,6 +2,7 @@ package io.genpipe.serve;
 
 import io.genpipe.runtime.onnx.DeviceSpec;
 import io.genpipe.runtime.pipeline.Location;
+import io.genpipe.runtime.pipeline.NonFinitePolicy;
 import io.genpipe.runtime.pipeline.PipelineException;
 import io.genpipe.runtime.pipeline.Problem;
 import java.io.IOException;
@@ -33,7 +34,9 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * port: 8080               # 0: any free port
  * grpcPort: 8081           # gRPC (default: port + 1; 0: any free port; -1: no gRPC)
  * device: cpu              # or cuda / cuda:N / auto; onMissingDevice: fail (default) or fallback
- * limits: {maxRequestBytes: 4194304, maxRowsPerRequest: 256}
+ * limits: {maxRequestBytes: 4194304, maxRowsPerRequest: 256, maxPromptBytes: 16384, maxTokens: 1024,
+ *          maxSamplesTimesRows: 65536}
+ * nonFinite: fail          # a NaN / infinite output: the request fails (500); warn: sent (null in JSON)
  * models:
  *   - name: gan
  *     use: gan-generator
@@ -45,9 +48,10 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  */
 public final class ServeConfigReader {
 
-    static final List<String> TOP =
-            List.of("host", "port", "grpcPort", "limits", "threads", "device", "onMissingDevice", "models");
-    static final List<String> LIMITS = List.of("maxRequestBytes", "maxRowsPerRequest");
+    static final List<String> TOP = List.of(
+            "host", "port", "grpcPort", "limits", "threads", "device", "onMissingDevice", "nonFinite", "models");
+    static final List<String> LIMITS =
+            List.of("maxRequestBytes", "maxRowsPerRequest", "maxPromptBytes", "maxTokens", "maxSamplesTimesRows");
     static final List<String> MODEL =
             List.of("name", "use", "with", "batching", "description", "pipeline", "input", "output");
     static final List<String> BATCHING = List.of("maxBatchSize", "maxQueueDelayMs", "queueCapacity");
@@ -148,17 +152,31 @@ public final class ServeConfigReader {
         }
         long maxBytes = 4L << 20;
         int maxRows = 256;
+        ServeConfig.Limits bounds = ServeConfig.Limits.DEFAULT;
         NodeTuple limits = top.get("limits");
         if (limits != null) {
             if (limits.getValueNode() instanceof MappingNode m) {
                 Map<String, NodeTuple> l = mapping(m, LIMITS, "limit");
                 maxBytes = integer(l.get("maxRequestBytes"), maxBytes, 1024, 1L << 30);
                 maxRows = (int) integer(l.get("maxRowsPerRequest"), maxRows, 1, 1_000_000);
+                bounds = new ServeConfig.Limits(
+                        (int) integer(l.get("maxPromptBytes"), bounds.maxPromptBytes(), 1, 1 << 30),
+                        (int) integer(l.get("maxTokens"), bounds.maxTokens(), 1, 1_000_000),
+                        integer(l.get("maxSamplesTimesRows"), bounds.maxSamplesTimesRows(), 1, 1L << 40));
             } else {
                 problem(
                         limits.getValueNode(),
                         "limits must be a mapping, e.g. limits: {maxRequestBytes: 4194304, maxRowsPerRequest: 256}");
             }
+        }
+        String nonFiniteText = string(top.get("nonFinite"), "fail");
+        NonFinitePolicy nonFinite = NonFinitePolicy.parse(nonFiniteText).orElse(null);
+        if (nonFinite == null) {
+            problem(
+                    top.get("nonFinite").getValueNode(),
+                    "nonFinite must be fail (a NaN or infinite output fails the request) or warn (sent, null in JSON);"
+                            + " found '" + nonFiniteText + "'");
+            nonFinite = NonFinitePolicy.FAIL;
         }
         List<ServeConfig.ModelConfig> models = new ArrayList<>();
         NodeTuple list = top.get("models");
@@ -190,7 +208,18 @@ public final class ServeConfigReader {
             throw new PipelineException(List.copyOf(problems));
         }
         return new ServeConfig(
-                file, host, port, grpcPort, maxBytes, maxRows, threads, device, onMissing, List.copyOf(models));
+                file,
+                host,
+                port,
+                grpcPort,
+                maxBytes,
+                maxRows,
+                threads,
+                device,
+                onMissing,
+                bounds,
+                nonFinite,
+                List.copyOf(models));
     }
 
     private ServeConfig.ModelConfig model(Node n) {

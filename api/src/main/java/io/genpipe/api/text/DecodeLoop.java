@@ -68,6 +68,15 @@ public final class DecodeLoop {
                     continue;
                 }
                 Row row = state[r];
+                if (listener.cancelled(r)) {
+                    // its request is no longer wanted: the row ends here, the others go on
+                    row.finish = "cancelled";
+                    listener.onFinish(r, row.finish);
+                    active[r] = false;
+                    tokens[r] = eot;
+                    going--;
+                    continue;
+                }
                 if (row.generated < stop.minTokens()) {
                     logits[r * vocab + eot] = Float.NEGATIVE_INFINITY;
                 }

@@ -21,4 +21,16 @@ public interface TokenListener {
 
     /** Called once per row when its generation ends; {@code reason} as in {@link Generation#finish()}. */
     default void onFinish(int row, String reason) {}
+
+    /**
+     * Whether a row's generation should stop now: whoever asked for it no longer wants it (a client gone, a
+     * deadline past, a server stopping). Asked once per row and token; the row then ends, with finish
+     * {@code cancelled}, and the others go on. Must be quick.
+     *
+     * @param row the row's index in the batch being generated
+     * @return true to stop the row
+     */
+    default boolean cancelled(int row) {
+        return false;
+    }
 }

@@ -103,6 +103,36 @@ class DecodeLoopTest {
     }
 
     @Test
+    void aCancelledRowEndsAtOnceAndTheOthersGoOn() {
+        Script model = new Script("abcdefghij", "klmnopqrst");
+        StringBuilder second = new StringBuilder();
+        List<Generation> out = DecodeLoop.run(
+                new int[][] {{0}, {0}},
+                model,
+                V,
+                TokenSampler.greedy(),
+                new StopRule(100, List.of()),
+                randoms(2),
+                new TokenListener() {
+                    @Override
+                    public void onText(int row, String piece) {
+                        if (row == 1) {
+                            second.append(piece);
+                        }
+                    }
+
+                    @Override
+                    public boolean cancelled(int row) {
+                        return row == 1 && second.length() >= 3;
+                    }
+                });
+        assertEquals("abcdefghij", out.get(0).text());
+        assertEquals("end-of-text", out.get(0).finish());
+        assertEquals("klm", out.get(1).text());
+        assertEquals("cancelled", out.get(1).finish());
+    }
+
+    @Test
     void aStopSequenceIsCutAndNeverStreamed() {
         Script model = new Script("hello world\n\nbye");
         List<String> pieces = new ArrayList<>();

@@ -139,7 +139,13 @@ final class ServeCommand implements Callable<Integer> {
             out.flush();
         } finally {
             server.close();
-            genpipe.close();
+            if (server.drained()) {
+                genpipe.close();
+            } else {
+                // a model still runs native code past the drain: its runtime is left to the process's end
+                out.println("genpipe serve: stopped requests still running after " + GenpipeServer.DRAIN_S + " s");
+                out.flush();
+            }
             signals.uninstall();
         }
         return 0;
