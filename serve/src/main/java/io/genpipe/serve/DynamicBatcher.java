@@ -19,12 +19,7 @@ import java.util.concurrent.TimeUnit;
  * request fails by itself and the others still get their answers. Closing stops taking requests,
  * finishes those already queued, then stops the worker.
  */
-final class DynamicBatcher implements AutoCloseable {
-
-    /** What a request gets: its rows of the output (the caller owns them), or why not. */
-    interface Listener {
-        void batch(int rows, double queueSeconds, double inferSeconds);
-    }
+final class DynamicBatcher implements Batcher {
 
     private record Pending(InferenceCodec.Request request, CompletableFuture<Batch> done, long enqueued) {
         int rows() {
@@ -54,12 +49,13 @@ final class DynamicBatcher implements AutoCloseable {
         this.worker.start();
     }
 
-    ServedModel model() {
+    @Override
+    public ServedModel model() {
         return model;
     }
 
-    /** Requests waiting now. */
-    int depth() {
+    @Override
+    public int depth() {
         return queue.size() + (carried != null ? 1 : 0);
     }
 
@@ -73,7 +69,8 @@ final class DynamicBatcher implements AutoCloseable {
      *
      * @throws RequestException 429 when the queue is full, 503 while shutting down
      */
-    CompletableFuture<Batch> submit(InferenceCodec.Request request) {
+    @Override
+    public CompletableFuture<Batch> submit(InferenceCodec.Request request) {
         if (closing) {
             request.batch().close();
             throw new RequestException(

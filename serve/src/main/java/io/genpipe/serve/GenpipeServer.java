@@ -8,6 +8,7 @@ import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.Tensor;
+import io.genpipe.api.text.TokenGenerator;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.pipeline.NonFinitePolicy;
 import io.genpipe.runtime.pipeline.PipelineException;
@@ -657,13 +658,23 @@ public final class GenpipeServer implements AutoCloseable {
     }
 
     /** A batcher for {@code m} (the config's model or a variant of it) with the config's batching, its timings in the model's metrics. */
-    private DynamicBatcher newBatcher(ServedModel m, ServeConfig.ModelConfig c) {
-        return new DynamicBatcher(
-                m, c.maxBatchSize(), c.maxQueueDelayMs(), c.queueCapacity(), (rows, queued, infer) -> {
-                    metrics.batchRows.labelValues(m.name).observe(rows);
-                    metrics.queueSeconds.labelValues(m.name).observe(queued);
-                    metrics.inferSeconds.labelValues(m.name).observe(infer);
-                });
+    private Batcher newBatcher(ServedModel m, ServeConfig.ModelConfig c) {
+        Batcher.Listener timings = (rows, queued, infer) -> {
+            metrics.batchRows.labelValues(m.name).observe(rows);
+            metrics.queueSeconds.labelValues(m.name).observe(queued);
+            metrics.inferSeconds.labelValues(m.name).observe(infer);
+        };
+        if (m.text() && !c.mode().equals("static")) {
+            TokenGenerator joinable = ContinuousBatcher.joinable(m);
+            if (joinable != null) {
+                return new ContinuousBatcher(m, joinable, c.maxBatchSize(), c.queueCapacity(), timings);
+            }
+            if (c.mode().equals("continuous")) {
+                throw new GenpipeException(m.use + " cannot take requests while it decodes (its step model is not"
+                        + " joinable); use batching mode static or auto");
+            }
+        }
+        return new DynamicBatcher(m, c.maxBatchSize(), c.maxQueueDelayMs(), c.queueCapacity(), timings);
     }
 
     /** A request's rows of the output, or the reason as a RequestException (400 for what the component refused). */

@@ -49,9 +49,9 @@ final class ModelRepository implements AutoCloseable {
         final ServedModel model;
         final ServeConfig.ModelConfig config;
         final Role role;
-        final DynamicBatcher batcher;
+        final Batcher batcher;
         /** The variants requests asked for with their own parameters, each with its own batcher. */
-        final Map<Map<String, String>, DynamicBatcher> variants = new LinkedHashMap<>();
+        final Map<Map<String, String>, Batcher> variants = new LinkedHashMap<>();
 
         private final AtomicInteger users = new AtomicInteger();
         private final AtomicBoolean closed = new AtomicBoolean();
@@ -60,7 +60,7 @@ final class ModelRepository implements AutoCloseable {
 
         private volatile boolean retired;
 
-        Entry(ServedModel model, ServeConfig.ModelConfig config, Role role, DynamicBatcher batcher) {
+        Entry(ServedModel model, ServeConfig.ModelConfig config, Role role, Batcher batcher) {
             this.model = model;
             this.config = config;
             this.role = role;
@@ -136,7 +136,7 @@ final class ModelRepository implements AutoCloseable {
 
     /** Builds a model's batcher with the server's metrics. */
     interface Batchers {
-        DynamicBatcher create(ServedModel model, ServeConfig.ModelConfig config);
+        Batcher create(ServedModel model, ServeConfig.ModelConfig config);
     }
 
     private final Genpipe genpipe;
@@ -233,8 +233,8 @@ final class ModelRepository implements AutoCloseable {
     }
 
     /** Every model's batcher (the config's, not the variants'), by model name. */
-    Map<String, DynamicBatcher> batchers() {
-        Map<String, DynamicBatcher> out = new LinkedHashMap<>();
+    Map<String, Batcher> batchers() {
+        Map<String, Batcher> out = new LinkedHashMap<>();
         records.forEach((name, r) -> out.put(name, r.batcher));
         return out;
     }
@@ -348,7 +348,13 @@ final class ModelRepository implements AutoCloseable {
             throw new LoadFailure(problems);
         }
         model.version = Integer.toString(version);
-        return new Entry(model, m, role, batchers.create(model, m));
+        try {
+            return new Entry(model, m, role, batchers.create(model, m));
+        } catch (GenpipeException e) {
+            model.close();
+            throw new LoadFailure(
+                    List.of(new Problem(m.location(), null, "model '" + m.name() + "': " + e.getMessage())));
+        }
     }
 
     /**
@@ -442,12 +448,12 @@ final class ModelRepository implements AutoCloseable {
      * variant built for exactly those values (the config's {@code with:} plus the request's, checked by the
      * host's binder like a pipeline step's), made on first use.
      */
-    DynamicBatcher batcher(Entry r, Map<String, String> overrides) {
+    Batcher batcher(Entry r, Map<String, String> overrides) {
         if (overrides.isEmpty()) {
             return r.batcher;
         }
         synchronized (r.variants) {
-            DynamicBatcher b = r.variants.get(overrides);
+            Batcher b = r.variants.get(overrides);
             if (b != null) {
                 return b;
             }

@@ -92,6 +92,9 @@ public record ServeConfig(
      * @param queueCapacity most requests waiting; more are answered 429
      * @param location where the model is declared
      * @param pipeline a pipeline file served instead of a component, or null
+     * @param mode how requests are batched: {@code continuous} (a text generator's requests join and leave the
+     *     running decode at each step), {@code static} (requests gathered, run together to the end of the
+     *     longest) or {@code auto} (continuous where the model supports it)
      */
     public record ModelConfig(
             String name,
@@ -101,7 +104,20 @@ public record ServeConfig(
             long maxQueueDelayMs,
             int queueCapacity,
             Location location,
-            PipelineRef pipeline) {
+            PipelineRef pipeline,
+            String mode) {
+
+        public ModelConfig(
+                String name,
+                String use,
+                Map<String, Object> with,
+                int maxBatchSize,
+                long maxQueueDelayMs,
+                int queueCapacity,
+                Location location,
+                PipelineRef pipeline) {
+            this(name, use, with, maxBatchSize, maxQueueDelayMs, queueCapacity, location, pipeline, "auto");
+        }
 
         public ModelConfig(
                 String name,

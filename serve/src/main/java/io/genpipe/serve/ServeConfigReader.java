@@ -54,7 +54,8 @@ public final class ServeConfigReader {
             List.of("maxRequestBytes", "maxRowsPerRequest", "maxPromptBytes", "maxTokens", "maxSamplesTimesRows");
     static final List<String> MODEL =
             List.of("name", "use", "with", "batching", "description", "pipeline", "input", "output");
-    static final List<String> BATCHING = List.of("maxBatchSize", "maxQueueDelayMs", "queueCapacity");
+    static final List<String> BATCHING = List.of("maxBatchSize", "maxQueueDelayMs", "queueCapacity", "mode");
+    static final List<String> MODES = List.of("auto", "continuous", "static");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final long MAX_FILE_BYTES = 1 << 20;
 
@@ -296,6 +297,7 @@ public final class ServeConfigReader {
         int maxBatch = pipeline != null ? 1 : 32;
         long delay = 5;
         int capacity = 1024;
+        String mode = "auto";
         NodeTuple b = keys.get("batching");
         if (b != null) {
             if (b.getValueNode() instanceof MappingNode bm) {
@@ -303,6 +305,14 @@ public final class ServeConfigReader {
                 maxBatch = (int) integer(bk.get("maxBatchSize"), maxBatch, 1, 65_536);
                 delay = integer(bk.get("maxQueueDelayMs"), delay, 0, 60_000);
                 capacity = (int) integer(bk.get("queueCapacity"), capacity, 1, 1_000_000);
+                mode = string(bk.get("mode"), mode);
+                if (!MODES.contains(mode)) {
+                    problem(
+                            bk.get("mode").getValueNode(),
+                            "batching mode must be auto (continuous for text generators that support it, else"
+                                    + " static), continuous or static; found '" + mode + "'");
+                    mode = "auto";
+                }
             } else {
                 problem(
                         b.getValueNode(),
@@ -316,7 +326,7 @@ public final class ServeConfigReader {
                             + " steps see that request's rows only): leave maxBatchSize out (1)");
             return null;
         }
-        return new ServeConfig.ModelConfig(name, use, with, maxBatch, delay, capacity, at(n), pipeline);
+        return new ServeConfig.ModelConfig(name, use, with, maxBatch, delay, capacity, at(n), pipeline, mode);
     }
 
     private Object value(Node n) {

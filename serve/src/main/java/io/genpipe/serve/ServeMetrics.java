@@ -54,7 +54,7 @@ final class ServeMetrics {
             .classicUpperBounds(ROWS)
             .register(registry);
 
-    ServeMetrics(Supplier<Map<String, DynamicBatcher>> batchers, LongSupplier nativeValues) {
+    ServeMetrics(Supplier<Map<String, Batcher>> batchers, LongSupplier nativeValues) {
         GaugeWithCallback.builder()
                 .name("genpipe_serve_queue_depth")
                 .help("requests waiting for their batch")

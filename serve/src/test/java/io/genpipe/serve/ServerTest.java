@@ -751,7 +751,7 @@ class ServerTest {
                 List.of(
                         file + ":1:7: port must be between 0 and 65535; found 99999",
                         file
-                                + ":7:33: unknown batching key 'queueSize'; expected one of [maxBatchSize, maxQueueDelayMs, queueCapacity]",
+                                + ":7:33: unknown batching key 'queueSize'; expected one of [maxBatchSize, maxQueueDelayMs, queueCapacity, mode]",
                         file + ":7:30: maxBatchSize must be between 1 and 65536; found 0",
                         file
                                 + ":5:5: model name 'gan' is used twice (first at line 3); each served model needs its own name"),

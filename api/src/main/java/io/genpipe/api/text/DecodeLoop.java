@@ -31,6 +31,27 @@ public final class DecodeLoop {
          */
         float[] step(int[] tokens, boolean[] active);
 
+        /**
+         * Whether rows can join and leave between steps ({@link #join}, {@link #keep}): continuous batching,
+         * where a request joins the running batch at the next step and leaves it when it ends.
+         */
+        default boolean joinable() {
+            return false;
+        }
+
+        /**
+         * Prefills {@code prompts} and appends them as rows after the current ones (the first call starts the
+         * model, as {@link #start} does); their next-token logits, {@code float[prompts.length * vocab]}.
+         */
+        default float[] join(int[][] prompts) {
+            throw new UnsupportedOperationException("this model cannot take rows while it decodes");
+        }
+
+        /** Keeps only the rows at {@code rows} (ascending indices into the current rows); the others' state goes. */
+        default void keep(int[] rows) {
+            throw new UnsupportedOperationException("this model cannot drop rows while it decodes");
+        }
+
         @Override
         default void close() {}
     }
@@ -49,7 +70,6 @@ public final class DecodeLoop {
             RandomSource[] randoms,
             TokenListener listener) {
         int rows = prompts.length;
-        int vocab = vocabulary.size();
         int eot = vocabulary.endOfText();
         Row[] state = new Row[rows];
         for (int r = 0; r < rows; r++) {
@@ -67,47 +87,8 @@ public final class DecodeLoop {
                     tokens[r] = eot;
                     continue;
                 }
-                Row row = state[r];
-                if (listener.cancelled(r)) {
-                    // its request is no longer wanted: the row ends here, the others go on
-                    row.finish = "cancelled";
-                    listener.onFinish(r, row.finish);
-                    active[r] = false;
-                    tokens[r] = eot;
-                    going--;
-                    continue;
-                }
-                if (row.generated < stop.minTokens()) {
-                    logits[r * vocab + eot] = Float.NEGATIVE_INFINITY;
-                }
-                int t = sampler.next(logits, r * vocab, vocab, row.context, row.contextLength, randoms[r]);
-                tokens[r] = t;
-                String finish = null;
-                if (t == eot) {
-                    finish = "end-of-text";
-                } else {
-                    row.append(t, vocabulary.decode(t));
-                    int at = stop.firstStop(row.text, row.text.length() - row.lastPiece - longest + 1);
-                    if (at >= 0) {
-                        row.cut(at);
-                        finish = "stop-sequence";
-                    } else if (row.generated == stop.maxTokens()) {
-                        finish = "max-tokens";
-                    } else {
-                        int visible = row.text.length() - stop.heldBack(row.text);
-                        if (visible > row.emitted) {
-                            listener.onText(r, row.text.substring(row.emitted, visible));
-                            row.emitted = visible;
-                        }
-                    }
-                }
-                if (finish != null) {
-                    if (row.text.length() > row.emitted) {
-                        listener.onText(r, row.text.substring(row.emitted));
-                        row.emitted = row.text.length();
-                    }
-                    row.finish = finish;
-                    listener.onFinish(r, finish);
+                tokens[r] = advance(state[r], logits, r, vocabulary, sampler, stop, longest, randoms[r], listener, r);
+                if (state[r].finish != null) {
                     active[r] = false;
                     tokens[r] = eot;
                     going--;
@@ -119,15 +100,75 @@ public final class DecodeLoop {
         }
         List<Generation> out = new ArrayList<>(rows);
         for (Row row : state) {
-            out.add(new Generation(
-                    Arrays.copyOfRange(row.context, row.promptLength, row.promptLength + row.generated),
-                    row.text.toString(),
-                    row.finish));
+            out.add(row.generation());
         }
         return out;
     }
 
-    private static int longestStop(StopRule stop) {
+    /**
+     * One row's next token from its logits at {@code r * vocab}: the row may be cancelled, its end of text
+     * forbidden below minTokens, the token sampled, the stop rule applied and the new visible text streamed to
+     * {@code listener} as row {@code listenerRow}; {@code row.finish} is set when it ends. Every decoder (the
+     * batch loop here and {@link ContinuousDecoder}) advances rows with this, so a row's text does not depend
+     * on how it was batched.
+     *
+     * @return the sampled token (end of text when the row ended on it or was cancelled)
+     */
+    static int advance(
+            Row row,
+            float[] logits,
+            int r,
+            Vocabulary vocabulary,
+            TokenSampler sampler,
+            StopRule stop,
+            int longest,
+            RandomSource random,
+            TokenListener listener,
+            int listenerRow) {
+        int vocab = vocabulary.size();
+        int eot = vocabulary.endOfText();
+        if (listener.cancelled(listenerRow)) {
+            // its request is no longer wanted: the row ends here, the others go on
+            row.finish = "cancelled";
+            listener.onFinish(listenerRow, row.finish);
+            return eot;
+        }
+        if (row.generated < stop.minTokens()) {
+            logits[r * vocab + eot] = Float.NEGATIVE_INFINITY;
+        }
+        int t = sampler.next(logits, r * vocab, vocab, row.context, row.contextLength, random);
+        String finish = null;
+        if (t == eot) {
+            finish = "end-of-text";
+        } else {
+            row.append(t, vocabulary.decode(t));
+            int at = stop.firstStop(row.text, row.text.length() - row.lastPiece - longest + 1);
+            if (at >= 0) {
+                row.cut(at);
+                finish = "stop-sequence";
+            } else if (row.generated == stop.maxTokens()) {
+                finish = "max-tokens";
+            } else {
+                int visible = row.text.length() - stop.heldBack(row.text);
+                if (visible > row.emitted) {
+                    listener.onText(listenerRow, row.text.substring(row.emitted, visible));
+                    row.emitted = visible;
+                }
+            }
+        }
+        if (finish != null) {
+            if (row.text.length() > row.emitted) {
+                listener.onText(listenerRow, row.text.substring(row.emitted));
+                row.emitted = row.text.length();
+            }
+            row.finish = finish;
+            listener.onFinish(listenerRow, finish);
+            return eot;
+        }
+        return t;
+    }
+
+    static int longestStop(StopRule stop) {
         int n = 1;
         for (String s : stop.stopSequences()) {
             n = Math.max(n, s.length());
@@ -136,7 +177,7 @@ public final class DecodeLoop {
     }
 
     /** One row's progress. */
-    private static final class Row {
+    static final class Row {
         final int promptLength;
         int[] context;
         int contextLength;
@@ -162,6 +203,11 @@ public final class DecodeLoop {
             text.append(piece);
             lastPiece = piece.length();
             pieceEnds.add(text.length());
+        }
+
+        Generation generation() {
+            return new Generation(
+                    Arrays.copyOfRange(context, promptLength, promptLength + generated), text.toString(), finish);
         }
 
         /** Keeps the text before {@code at} and the tokens wholly inside it. */

@@ -9,6 +9,7 @@ import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.spi.Parameters;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A {@link TextGenerator} built from a step model: everything but "how do I get the next logits" is
@@ -56,6 +57,38 @@ public abstract class TokenGenerator implements TextGenerator {
     @Override
     public List<PortSpec> outputs() {
         return List.of(PortSpec.of("tokens", DType.INT64, "batch"));
+    }
+
+    /**
+     * A decoder requests can join while it runs (continuous batching), or null when this generator's step
+     * model cannot take rows while it decodes. The caller closes it.
+     */
+    public ContinuousDecoder continuousDecoder() {
+        DecodeLoop.StepModel model = stepModel();
+        if (!model.joinable()) {
+            model.close();
+            return null;
+        }
+        return new ContinuousDecoder(model, vocabulary, sampler, stop);
+    }
+
+    /**
+     * A one-row batch as a {@link ContinuousDecoder} member: its prompt (its text tag, else the prompt
+     * parameter) and random source exactly as {@link #generate} takes them; {@code done} gets the row
+     * {@link #generate} would answer (the caller owns it).
+     *
+     * @throws io.genpipe.api.GenpipeException when the row's prompt cannot be encoded
+     */
+    public ContinuousDecoder.Member member(
+            Batch row, RandomSource random, TokenListener listener, Consumer<Batch> done) {
+        if (row.rows() != 1) {
+            throw new IllegalArgumentException("a member is one row; found " + row.rows());
+        }
+        String[] prompts = TextRows.texts(row, defaultPrompt, name);
+        int[][] ids = TextRows.prompts(row, prompts, vocabulary);
+        RandomSource[] randoms = TextRows.randoms(row, random);
+        return new ContinuousDecoder.Member(
+                ids[0], randoms[0], listener, g -> done.accept(TextRows.generated(row, prompts, List.of(g))));
     }
 
     @Override

@@ -132,6 +132,119 @@ class DecodeLoopTest {
         assertEquals("cancelled", out.get(1).finish());
     }
 
+    /** A script model rows can join and leave: each row's script is chosen by its prompt's first token. */
+    private static final class Joinable implements DecodeLoop.StepModel {
+        final List<String> scripts = new ArrayList<>();
+        final List<Integer> position = new ArrayList<>();
+        final String[] byFirstToken;
+
+        Joinable(String... byFirstToken) {
+            this.byFirstToken = byFirstToken;
+        }
+
+        float[] logits(int from) {
+            float[] l = new float[(scripts.size() - from) * 97];
+            Arrays.fill(l, -20f);
+            for (int r = from; r < scripts.size(); r++) {
+                String s = scripts.get(r);
+                int p = position.get(r);
+                int t = p < s.length() ? V.encode(s.substring(p, p + 1))[0] : 0;
+                l[(r - from) * 97 + t] = 20f;
+            }
+            return l;
+        }
+
+        @Override
+        public boolean joinable() {
+            return true;
+        }
+
+        @Override
+        public float[] start(int[][] prompts) {
+            scripts.clear();
+            position.clear();
+            return join(prompts);
+        }
+
+        @Override
+        public float[] join(int[][] prompts) {
+            int from = scripts.size();
+            for (int[] p : prompts) {
+                scripts.add(byFirstToken[p[0] % byFirstToken.length]);
+                position.add(0);
+            }
+            return logits(from);
+        }
+
+        @Override
+        public void keep(int[] rows) {
+            List<String> s = new ArrayList<>();
+            List<Integer> p = new ArrayList<>();
+            for (int r : rows) {
+                s.add(scripts.get(r));
+                p.add(position.get(r));
+            }
+            scripts.clear();
+            scripts.addAll(s);
+            position.clear();
+            position.addAll(p);
+        }
+
+        @Override
+        public float[] step(int[] tokens, boolean[] active) {
+            for (int r = 0; r < tokens.length; r++) {
+                position.set(r, position.get(r) + 1);
+            }
+            return logits(0);
+        }
+    }
+
+    @Test
+    void rowsJoiningAndLeavingARunningBatchGetTheirTextsAlone() {
+        String[] scripts = {"short", "a much longer line of text", "mid length", "x"};
+        StopRule stop = new StopRule(12, List.of());
+        ContinuousDecoder d = new ContinuousDecoder(new Joinable(scripts), V, TokenSampler.greedy(), stop);
+        List<String> texts = new ArrayList<>(List.of("", "", "", "", ""));
+        List<StringBuilder> streamed = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            streamed.add(new StringBuilder());
+        }
+        // member i's prompt's first token picks script i % 4; they join at steps 0, 0, 3, 5, 9
+        int[] joinAt = {0, 0, 3, 5, 9};
+        for (int step = 0; step < 40; step++) {
+            List<ContinuousDecoder.Member> joining = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                if (joinAt[i] == step) {
+                    int m = i;
+                    joining.add(new ContinuousDecoder.Member(
+                            new int[] {i % 4},
+                            new RandomSource(1).fork("row-" + i),
+                            (row, piece) -> streamed.get(m).append(piece),
+                            g -> texts.set(m, g.text() + "|" + g.finish())));
+                }
+            }
+            d.join(joining);
+            if (d.rows() > 0) {
+                d.step();
+            }
+        }
+        d.close();
+        for (int i = 0; i < 5; i++) {
+            Generation alone = DecodeLoop.run(
+                            new int[][] {{i % 4}},
+                            new Joinable(scripts),
+                            V,
+                            TokenSampler.greedy(),
+                            stop,
+                            new RandomSource[] {new RandomSource(1).fork("row-" + i)},
+                            TokenListener.NONE)
+                    .get(0);
+            assertEquals(alone.text() + "|" + alone.finish(), texts.get(i), "member " + i);
+            assertEquals(alone.text(), streamed.get(i).toString());
+        }
+        assertEquals("a much longe|max-tokens", texts.get(1));
+    }
+
     @Test
     void aStopSequenceIsCutAndNeverStreamed() {
         Script model = new Script("hello world\n\nbye");

@@ -223,6 +223,123 @@ final class Gpt {
         }
 
         @Override
+        public boolean joinable() {
+            return true;
+        }
+
+        /**
+         * Prefills the new prompts on their own, then merges their caches with the running rows': both
+         * left-padded (zeros, masked out) to the longer past, stacked along the batch.
+         */
+        @Override
+        public float[] join(int[][] prompts) {
+            if (rows == 0) {
+                return start(prompts);
+            }
+            Padded p = Padded.of(prompts);
+            float[][] fresh = new float[cache.length][];
+            long[] freshShape;
+            float[] logits;
+            try (ModelOutputs out = runPrefill(p)) {
+                freshShape = out.get("present_key_0").shape();
+                for (int i = 0; i < layers; i++) {
+                    fresh[2 * i] = out.get("present_key_" + i).toFloatArray();
+                    fresh[2 * i + 1] = out.get("present_value_" + i).toFloatArray();
+                }
+                logits = lastLogits(out, p);
+            }
+            int n = p.rows();
+            int length = Math.max(total, p.length());
+            int h = (int) freshShape[1];
+            int d = (int) freshShape[3];
+            for (int j = 0; j < cache.length; j++) {
+                float[] merged = new float[(rows + n) * h * length * d];
+                place(cache[j].toFloatArray(), 0, rows, total, merged, length, h, d);
+                place(fresh[j], rows, n, p.length(), merged, length, h, d);
+                cache[j].close();
+                cache[j] = BufferTensor.ofFloats(merged, rows + n, h, length, d);
+            }
+            long[] grown = new long[(rows + n) * length];
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(mask, r * total, grown, r * length + length - total, total);
+            }
+            for (int r = 0; r < n; r++) {
+                System.arraycopy(
+                        p.mask(), r * p.length(), grown, (rows + r) * length + length - p.length(), p.length());
+            }
+            mask = grown;
+            rows += n;
+            total = length;
+            ids.close();
+            ids = BufferTensor.allocate(DType.INT64, rows, 1);
+            return logits;
+        }
+
+        /** Copies {@code count} rows of a [count, h, past, d] cache into rows from {@code at} of [*, h, length, d], left-padded. */
+        private static void place(float[] from, int at, int count, int past, float[] into, int length, int h, int d) {
+            for (int r = 0; r < count; r++) {
+                for (int k = 0; k < h; k++) {
+                    System.arraycopy(
+                            from,
+                            ((r * h + k) * past) * d,
+                            into,
+                            (((at + r) * h + k) * length + length - past) * d,
+                            past * d);
+                }
+            }
+        }
+
+        /** Keeps the rows given; positions every kept row has masked out (leading padding) are dropped. */
+        @Override
+        public void keep(int[] kept) {
+            int n = kept.length;
+            if (n == 0) {
+                close();
+                rows = 0;
+                total = 0;
+                mask = new long[0];
+                return;
+            }
+            int drop = total;
+            for (int r : kept) {
+                int first = 0;
+                while (first < total && mask[r * total + first] == 0) {
+                    first++;
+                }
+                drop = Math.min(drop, first);
+            }
+            int length = total - drop;
+            for (int j = 0; j < cache.length; j++) {
+                long[] shape = cache[j].shape();
+                int h = (int) shape[1];
+                int d = (int) shape[3];
+                float[] all = cache[j].toFloatArray();
+                float[] out = new float[n * h * length * d];
+                for (int i = 0; i < n; i++) {
+                    for (int k = 0; k < h; k++) {
+                        System.arraycopy(
+                                all,
+                                ((kept[i] * h + k) * total + drop) * d,
+                                out,
+                                ((i * h + k) * length) * d,
+                                length * d);
+                    }
+                }
+                cache[j].close();
+                cache[j] = BufferTensor.ofFloats(out, n, h, length, d);
+            }
+            long[] m = new long[n * length];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(mask, kept[i] * total + drop, m, i * length, length);
+            }
+            mask = m;
+            rows = n;
+            total = length;
+            ids.close();
+            ids = BufferTensor.allocate(DType.INT64, rows, 1);
+        }
+
+        @Override
         public void close() {
             for (int i = 0; i < cache.length; i++) {
                 if (cache[i] != null) {

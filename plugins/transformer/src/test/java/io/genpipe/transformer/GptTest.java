@@ -15,7 +15,10 @@ import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.data.Tensor;
 import io.genpipe.api.spi.Model;
 import io.genpipe.api.spi.ModelOutputs;
+import io.genpipe.api.text.ContinuousDecoder;
 import io.genpipe.api.text.TextGenerator;
+import io.genpipe.api.text.TokenGenerator;
+import io.genpipe.api.text.TokenListener;
 import io.genpipe.runtime.Genpipe;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -230,5 +233,54 @@ class GptTest {
             }
             assertEquals(before, genpipe.onnx().liveNativeValues());
         }
+    }
+
+    @Test
+    void requestsJoiningARunningDecodeGetTheTextsTheyGetAlone() {
+        TextGenerator g = (TextGenerator)
+                genpipe.generator("gpt-generator", Map.of("maxTokens", 30, "temperature", 0.9, "topK", 40));
+        TokenGenerator tokens = (TokenGenerator) g;
+        String[] prompts = {"The ", "Q: Why did the chicken ", "A", "Never trust ", "You will be ", "It "};
+        int[] joinAt = {0, 0, 2, 5, 9, 9};
+        String[] got = new String[prompts.length];
+        List<Batch> rows = new ArrayList<>();
+        try (ContinuousDecoder d = tokens.continuousDecoder()) {
+            for (int step = 0; step < 200; step++) {
+                List<ContinuousDecoder.Member> joining = new ArrayList<>();
+                for (int i = 0; i < prompts.length; i++) {
+                    if (joinAt[i] == step) {
+                        Batch one = Batch.builder(1)
+                                .meta(List.of(new RowMeta(
+                                        "seed-" + i + "/row-0", null, null, null, Map.of("text", prompts[i]))))
+                                .build();
+                        rows.add(one);
+                        int m = i;
+                        joining.add(tokens.member(one, new RandomSource(0), TokenListener.NONE, b -> {
+                            got[m] = b.meta(0).tags().get("completion") + "|"
+                                    + b.meta(0).tags().get("finish");
+                            b.close();
+                        }));
+                    }
+                }
+                d.join(joining);
+                if (d.rows() > 0) {
+                    d.step();
+                }
+            }
+        }
+        for (int i = 0; i < prompts.length; i++) {
+            try (Batch one = Batch.builder(1)
+                            .meta(List.of(
+                                    new RowMeta("seed-" + i + "/row-0", null, null, null, Map.of("text", prompts[i]))))
+                            .build();
+                    Batch alone = g.generate(one, new RandomSource(0))) {
+                assertEquals(
+                        alone.meta(0).tags().get("completion") + "|"
+                                + alone.meta(0).tags().get("finish"),
+                        got[i],
+                        "prompt " + i);
+            }
+        }
+        rows.forEach(Batch::close);
     }
 }
