@@ -33,6 +33,10 @@ raw = gzip.open('data/fashion-mnist/t10k-images-idx3-ubyte.gz').read()[16:16 + 7
 open(d + '/one.bin', 'wb').write(struct.pack('<784f', *[b / 255.0 for b in raw]))
 open(d + '/gan.json', 'w').write('{"parameters": {"rows": 1, "binary_data_output": true}}')
 PY
+if curl -sf "http://127.0.0.1:$port/v2/health/live" > /dev/null; then
+  echo "port $port is taken (a server left from an earlier run?)" >&2
+  exit 1
+fi
 ./genpipe serve "$dir/b.yaml" > "$dir/serve.log" 2>&1 &
 launcher=$!
 for _ in $(seq 60); do curl -sf "http://127.0.0.1:$port/v2/health/ready" > /dev/null && break; sleep 1; done

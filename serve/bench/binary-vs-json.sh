@@ -26,6 +26,10 @@ import base64
 json.dump({"model_name": "vae-score", "inputs": [{"name": "image", "shape": [1, 1, 28, 28], "datatype": "FP32"}],
            "raw_input_contents": [base64.b64encode(b).decode()]}, open(d + '/one.grpc.json', 'w'))
 PY
+if curl -sf "http://127.0.0.1:$port/v2/health/live" > /dev/null; then
+  echo "port $port is taken (a server left from an earlier run?)" >&2
+  exit 1
+fi
 ./genpipe serve "$dir/v.yaml" > "$dir/serve.log" 2>&1 &
 launcher=$!
 for _ in $(seq 60); do curl -sf "http://127.0.0.1:$port/v2/health/ready" > /dev/null && break; sleep 1; done

@@ -5,6 +5,10 @@
 #   serve/bench/hostile-rss.sh
 set -euo pipefail
 port=18093
+if curl -sf "http://127.0.0.1:$port/v2/health/live" > /dev/null; then
+  echo "port $port is taken (a server left from an earlier run?)" >&2
+  exit 1
+fi
 ./genpipe serve serve/serve.yaml --port "$port" --grpc-port -1 > /tmp/hostile-rss.log 2>&1 &
 launcher=$!
 for _ in $(seq 60); do curl -sf "http://127.0.0.1:$port/v2/health/ready" > /dev/null && break; sleep 1; done

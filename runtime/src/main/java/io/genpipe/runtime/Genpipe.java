@@ -269,6 +269,11 @@ public final class Genpipe implements PipelineHost, AutoCloseable {
         return plugins.plugins();
     }
 
+    /** The folder relative paths in components' parameters resolve against. */
+    public Path baseDir() {
+        return baseDir;
+    }
+
     public OnnxRuntime onnx() {
         return onnx;
     }

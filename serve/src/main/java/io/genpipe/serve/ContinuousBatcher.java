@@ -4,8 +4,10 @@ import io.genpipe.api.GenpipeException;
 import io.genpipe.api.RandomSource;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.text.ContinuousDecoder;
+import io.genpipe.api.text.StopRule;
 import io.genpipe.api.text.TokenGenerator;
 import io.genpipe.api.text.TokenListener;
+import io.genpipe.api.text.TokenSampler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -24,7 +26,12 @@ final class ContinuousBatcher implements Batcher {
 
     private static final RandomSource FIXED = new RandomSource(0);
 
-    private record Pending(InferenceCodec.Request request, CompletableFuture<Batch> done, long enqueued) {}
+    private record Pending(
+            InferenceCodec.Request request,
+            CompletableFuture<Batch> done,
+            long enqueued,
+            TokenSampler sampler,
+            StopRule stop) {}
 
     private final ServedModel model;
     private final TokenGenerator generator;
@@ -70,12 +77,45 @@ final class ContinuousBatcher implements Batcher {
 
     @Override
     public CompletableFuture<Batch> submit(InferenceCodec.Request request) {
+        return submit(request, null, null);
+    }
+
+    /**
+     * A batcher that submits here with a request's own sampler chain and stop rule: requests with different
+     * sampling parameters still decode in one batch, each row with its own.
+     */
+    Batcher with(TokenSampler sampler, StopRule stop) {
+        ContinuousBatcher shared = this;
+        return new Batcher() {
+            @Override
+            public ServedModel model() {
+                return model;
+            }
+
+            @Override
+            public int depth() {
+                return shared.depth();
+            }
+
+            @Override
+            public CompletableFuture<Batch> submit(InferenceCodec.Request request) {
+                return shared.submit(request, sampler, stop);
+            }
+
+            @Override
+            public void close() {
+                // the shared batcher closes with its model
+            }
+        };
+    }
+
+    private CompletableFuture<Batch> submit(InferenceCodec.Request request, TokenSampler sampler, StopRule stop) {
         if (closing) {
             request.batch().close();
             throw new RequestException(
                     503, "the server is shutting down; model " + model.name + " takes no new requests");
         }
-        Pending p = new Pending(request, new CompletableFuture<>(), System.nanoTime());
+        Pending p = new Pending(request, new CompletableFuture<>(), System.nanoTime(), sampler, stop);
         if (!queue.offer(p)) {
             request.batch().close();
             throw new RequestException(
@@ -107,7 +147,7 @@ final class ContinuousBatcher implements Batcher {
                         decoder = generator.continuousDecoder();
                     }
                     admit(decoder, first);
-                } else {
+                } else if (decoder.canJoin()) {
                     admit(decoder, null);
                 }
                 if (running.isEmpty()) {
@@ -166,7 +206,16 @@ final class ContinuousBatcher implements Batcher {
                     : p.request().listener();
             joinedWait = Math.max(joinedWait, (System.nanoTime() - p.enqueued()) / 1e9);
             try {
-                joining.add(generator.member(p.request().batch(), FIXED, pieces, out -> finished(p, out)));
+                joining.add(
+                        p.sampler() == null
+                                ? generator.member(p.request().batch(), FIXED, pieces, out -> finished(p, out))
+                                : generator.member(
+                                        p.request().batch(),
+                                        FIXED,
+                                        pieces,
+                                        out -> finished(p, out),
+                                        p.sampler(),
+                                        p.stop()));
                 admitted.add(p);
             } catch (GenpipeException e) {
                 p.request().batch().close();

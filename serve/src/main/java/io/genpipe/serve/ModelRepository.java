@@ -6,7 +6,12 @@ import io.genpipe.api.Role;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.PortSpec;
+import io.genpipe.api.spi.InvalidParameterException;
+import io.genpipe.api.spi.Parameters;
+import io.genpipe.api.text.StopRule;
+import io.genpipe.api.text.TokenSampler;
 import io.genpipe.runtime.Genpipe;
+import io.genpipe.runtime.component.ParameterBinder;
 import io.genpipe.runtime.component.RegisteredFactory;
 import io.genpipe.runtime.pipeline.PipelineException;
 import io.genpipe.runtime.pipeline.PipelinePlan;
@@ -452,6 +457,27 @@ final class ModelRepository implements AutoCloseable {
         if (overrides.isEmpty()) {
             return r.batcher;
         }
+        if (r.batcher instanceof ContinuousBatcher continuous && sampling(overrides)) {
+            // a request's own sampling parameters: its row decodes with them in the shared batch, no variant
+            Map<String, Object> with = new LinkedHashMap<>(r.config.with());
+            with.putAll(overrides);
+            try {
+                Parameters p = ParameterBinder.bind(
+                        List.copyOf(r.model.parameters().values()),
+                        r.role.label() + " '" + r.model.use + "'",
+                        with,
+                        genpipe.baseDir());
+                return continuous.with(TokenSampler.fromParameters(p), StopRule.fromParameters(p));
+            } catch (InvalidParameterException e) {
+                // worded as the component's factory words it
+                throw new RequestException(
+                        400,
+                        "model " + r.name() + ": parameter '" + e.parameter() + "' of " + r.role.label() + " '"
+                                + r.model.use + "': " + e.getMessage());
+            } catch (GenpipeException e) {
+                throw new RequestException(400, "model " + r.name() + ": " + e.getMessage());
+            }
+        }
         synchronized (r.variants) {
             Batcher b = r.variants.get(overrides);
             if (b != null) {
@@ -485,6 +511,17 @@ final class ModelRepository implements AutoCloseable {
             r.variants.put(overrides, b);
             return b;
         }
+    }
+
+    /** Whether every parameter a request sets is one of a token generator's sampler chain or stop rule. */
+    private static boolean sampling(Map<String, String> overrides) {
+        for (String k : overrides.keySet()) {
+            if (TokenSampler.PARAMETERS.stream().noneMatch(s -> s.name().equals(k))
+                    && StopRule.PARAMETERS.stream().noneMatch(s -> s.name().equals(k))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -22,17 +22,32 @@ public final class ContinuousDecoder implements AutoCloseable {
      * @param random its own random source (a row's draws never depend on the other rows)
      * @param listener its pieces, as row 0, and whether it is cancelled
      * @param done called once with its generation when it ends
+     * @param sampler its own sampler chain (its request's temperature, top-k, ...), or null for the decoder's
+     * @param stop its own stop rule (its request's maxTokens, stop sequences, ...), or null for the decoder's
      */
-    public record Member(int[] prompt, RandomSource random, TokenListener listener, Consumer<Generation> done) {}
+    public record Member(
+            int[] prompt,
+            RandomSource random,
+            TokenListener listener,
+            Consumer<Generation> done,
+            TokenSampler sampler,
+            StopRule stop) {
+
+        /** A member decoded with the decoder's sampler and stop rule. */
+        public Member(int[] prompt, RandomSource random, TokenListener listener, Consumer<Generation> done) {
+            this(prompt, random, listener, done, null, null);
+        }
+    }
 
     private final DecodeLoop.StepModel model;
     private final Vocabulary vocabulary;
     private final TokenSampler sampler;
     private final StopRule stop;
-    private final int longest;
     private final List<DecodeLoop.Row> rows = new ArrayList<>();
     private final List<Member> members = new ArrayList<>();
     private float[] logits = new float[0];
+    /** Rows still decoding (the others ended and wait to leave the model's batch). */
+    private int live;
 
     /**
      * @throws IllegalArgumentException when {@code model} cannot take rows while it decodes
@@ -45,18 +60,31 @@ public final class ContinuousDecoder implements AutoCloseable {
         this.vocabulary = vocabulary;
         this.sampler = sampler;
         this.stop = stop;
-        this.longest = DecodeLoop.longestStop(stop);
     }
 
     /** The rows decoding now. */
     public int rows() {
+        return live;
+    }
+
+    /** The rows in the model's batch now: those decoding and those that ended but have not left it yet. */
+    public int batchRows() {
         return rows.size();
     }
 
-    /** Adds rows: their prompts are prefilled now, and their first token is sampled at the next {@link #step()}. */
+    /** Whether rows may join now (the model may take them at some steps only); always when none is decoding. */
+    public boolean canJoin() {
+        return live == 0 || model.canJoin();
+    }
+
+    /** Adds rows ({@link #canJoin()} must be true): their prompts are prefilled now, and their first token is sampled at the next {@link #step()}. */
     public void join(List<Member> joining) {
         if (joining.isEmpty()) {
             return;
+        }
+        if (live < members.size()) {
+            int[] kept = compact();
+            logits = pickRows(logits, kept);
         }
         int[][] prompts = new int[joining.size()][];
         for (int i = 0; i < prompts.length; i++) {
@@ -68,8 +96,9 @@ public final class ContinuousDecoder implements AutoCloseable {
         System.arraycopy(fresh, 0, all, logits.length, fresh.length);
         logits = all;
         for (Member m : joining) {
-            rows.add(new DecodeLoop.Row(m.prompt(), stop.maxTokens()));
+            rows.add(new DecodeLoop.Row(m.prompt(), stopOf(m).maxTokens()));
             members.add(m);
+            live++;
         }
     }
 
@@ -81,29 +110,64 @@ public final class ContinuousDecoder implements AutoCloseable {
      */
     public boolean step() {
         int n = rows.size();
+        int eot = vocabulary.endOfText();
         int[] tokens = new int[n];
-        int[] keep = new int[n];
-        int kept = 0;
-        List<Member> ended = new ArrayList<>();
-        List<DecodeLoop.Row> endedRows = new ArrayList<>();
+        boolean[] active = new boolean[n];
         for (int r = 0; r < n; r++) {
-            DecodeLoop.Row row = rows.get(r);
             Member m = members.get(r);
-            int t = DecodeLoop.advance(row, logits, r, vocabulary, sampler, stop, longest, m.random(), m.listener(), 0);
+            if (m == null) {
+                tokens[r] = eot; // a row that ended, still in the model's batch until the next compaction
+                continue;
+            }
+            DecodeLoop.Row row = rows.get(r);
+            StopRule rule = stopOf(m);
+            int t = DecodeLoop.advance(
+                    row,
+                    logits,
+                    r,
+                    vocabulary,
+                    m.sampler() != null ? m.sampler() : sampler,
+                    rule,
+                    DecodeLoop.longestStop(rule),
+                    m.random(),
+                    m.listener(),
+                    0);
             if (row.finish != null) {
-                ended.add(m);
-                endedRows.add(row);
+                members.set(r, null);
+                live--;
+                tokens[r] = eot;
+                m.done().accept(row.generation());
             } else {
-                tokens[kept] = t;
-                keep[kept++] = r;
+                tokens[r] = t;
+                active[r] = true;
             }
         }
-        if (kept < n) {
-            int[] which = Arrays.copyOf(keep, kept);
-            model.keep(which);
-            List<DecodeLoop.Row> stillRows = new ArrayList<>(kept);
-            List<Member> still = new ArrayList<>(kept);
-            for (int r : which) {
+        // the rows that ended leave the model's batch when they are half of it (or when rows join): dropping
+        // rows costs a copy of the caches, carrying them costs their share of each step
+        if (live == 0 || (n - live) * 2 > n) {
+            int[] kept = compact();
+            tokens = pick(tokens, kept);
+            active = new boolean[kept.length];
+            Arrays.fill(active, true);
+        }
+        logits = rows.isEmpty() ? new float[0] : model.step(tokens, active);
+        return live > 0;
+    }
+
+    /** Drops the rows that ended from the model and from here; the indices of those kept. */
+    private int[] compact() {
+        int[] kept = new int[live];
+        int k = 0;
+        for (int r = 0; r < members.size(); r++) {
+            if (members.get(r) != null) {
+                kept[k++] = r;
+            }
+        }
+        if (kept.length < members.size()) {
+            model.keep(kept);
+            List<DecodeLoop.Row> stillRows = new ArrayList<>(kept.length);
+            List<Member> still = new ArrayList<>(kept.length);
+            for (int r : kept) {
                 stillRows.add(rows.get(r));
                 still.add(members.get(r));
             }
@@ -112,16 +176,29 @@ public final class ContinuousDecoder implements AutoCloseable {
             members.clear();
             members.addAll(still);
         }
-        for (int i = 0; i < ended.size(); i++) {
-            ended.get(i).done().accept(endedRows.get(i).generation());
+        return kept;
+    }
+
+    private static int[] pick(int[] values, int[] at) {
+        int[] out = new int[at.length];
+        for (int i = 0; i < at.length; i++) {
+            out[i] = values[at[i]];
         }
-        logits = new float[0];
-        if (kept > 0) {
-            boolean[] active = new boolean[kept];
-            Arrays.fill(active, true);
-            logits = model.step(Arrays.copyOf(tokens, kept), active);
+        return out;
+    }
+
+    /** The logits of the rows at {@code at}. */
+    private float[] pickRows(float[] all, int[] at) {
+        int vocab = vocabulary.size();
+        float[] out = new float[at.length * vocab];
+        for (int i = 0; i < at.length; i++) {
+            System.arraycopy(all, at[i] * vocab, out, i * vocab, vocab);
         }
-        return !rows.isEmpty();
+        return out;
+    }
+
+    private StopRule stopOf(Member m) {
+        return m.stop() != null ? m.stop() : stop;
     }
 
     /** Releases the model (rows still decoding are dropped without their callbacks). */

@@ -47,6 +47,14 @@ public final class DecodeLoop {
             throw new UnsupportedOperationException("this model cannot take rows while it decodes");
         }
 
+        /**
+         * Whether rows may {@link #join} now (a model may take them at some steps only, e.g. so that every row's
+         * numbers stay what they are alone); they always may when no row is decoding.
+         */
+        default boolean canJoin() {
+            return true;
+        }
+
         /** Keeps only the rows at {@code rows} (ascending indices into the current rows); the others' state goes. */
         default void keep(int[] rows) {
             throw new UnsupportedOperationException("this model cannot drop rows while it decodes");

@@ -81,6 +81,21 @@ public abstract class TokenGenerator implements TextGenerator {
      */
     public ContinuousDecoder.Member member(
             Batch row, RandomSource random, TokenListener listener, Consumer<Batch> done) {
+        return member(row, random, listener, done, sampler, stop);
+    }
+
+    /**
+     * As {@link #member(Batch, RandomSource, TokenListener, Consumer)}, decoded with its own sampler chain and stop
+     * rule (a request's own sampling parameters, from {@link TokenSampler#fromParameters} and
+     * {@link StopRule#fromParameters}).
+     */
+    public ContinuousDecoder.Member member(
+            Batch row,
+            RandomSource random,
+            TokenListener listener,
+            Consumer<Batch> done,
+            TokenSampler rowSampler,
+            StopRule rowStop) {
         if (row.rows() != 1) {
             throw new IllegalArgumentException("a member is one row; found " + row.rows());
         }
@@ -88,7 +103,12 @@ public abstract class TokenGenerator implements TextGenerator {
         int[][] ids = TextRows.prompts(row, prompts, vocabulary);
         RandomSource[] randoms = TextRows.randoms(row, random);
         return new ContinuousDecoder.Member(
-                ids[0], randoms[0], listener, g -> done.accept(TextRows.generated(row, prompts, List.of(g))));
+                ids[0],
+                randoms[0],
+                listener,
+                g -> done.accept(TextRows.generated(row, prompts, List.of(g))),
+                rowSampler,
+                rowStop);
     }
 
     @Override

@@ -118,10 +118,20 @@ final class Gpt {
     /** Sequences left-padded to one length: ids (pad = end of text) and mask (0 on padding). */
     record Padded(long[] ids, long[] mask, int rows, int length) {
         static Padded of(int[][] sequences) {
+            return of(sequences, 1);
+        }
+
+        /**
+         * Left-padded to a length that is a multiple of {@code align}: a row's tokens then sit at the same offsets
+         * modulo {@code align} however much padding a batch gives it, so vectorised sums over positions (the
+         * softmax's) add the same numbers in the same lanes, and a row's numbers do not depend on its batch.
+         */
+        static Padded of(int[][] sequences, int align) {
             int length = 0;
             for (int[] s : sequences) {
                 length = Math.max(length, s.length);
             }
+            length = (length + align - 1) / align * align;
             int rows = sequences.length;
             long[] ids = new long[rows * length];
             long[] mask = new long[rows * length];
@@ -164,6 +174,12 @@ final class Gpt {
      * buffer. The logits are read from the run's outputs: writing them into a preallocated buffer
      * ({@code Model.run(inputs, into)}) measured slower with ONNX Runtime 1.29 (docs/BENCHMARKS.md).
      */
+    /**
+     * The cached decoder's alignment of positions: rows are left-padded by multiples of it, and join a running
+     * batch only when its length is a multiple of it (see {@link Padded#of(int[][], int)}).
+     */
+    static final int ALIGN = 16;
+
     final class Cached implements DecodeLoop.StepModel {
         private final Tensor[] cache = new Tensor[2 * layers];
         private long[] mask;
@@ -173,7 +189,7 @@ final class Gpt {
 
         @Override
         public float[] start(int[][] prompts) {
-            Padded p = Padded.of(prompts);
+            Padded p = Padded.of(prompts, ALIGN);
             rows = p.rows();
             total = p.length();
             mask = p.mask();
@@ -228,6 +244,15 @@ final class Gpt {
         }
 
         /**
+         * Rows join when the batch's length is a multiple of {@link #ALIGN}: every row then stays padded by a
+         * multiple of it, as it is alone.
+         */
+        @Override
+        public boolean canJoin() {
+            return rows == 0 || total % ALIGN == 0;
+        }
+
+        /**
          * Prefills the new prompts on their own, then merges their caches with the running rows': both
          * left-padded (zeros, masked out) to the longer past, stacked along the batch.
          */
@@ -236,7 +261,10 @@ final class Gpt {
             if (rows == 0) {
                 return start(prompts);
             }
-            Padded p = Padded.of(prompts);
+            if (total % ALIGN != 0) {
+                throw new IllegalStateException("rows join when the batch's length is a multiple of " + ALIGN);
+            }
+            Padded p = Padded.of(prompts, ALIGN);
             float[][] fresh = new float[cache.length][];
             long[] freshShape;
             float[] logits;
@@ -308,6 +336,7 @@ final class Gpt {
                 }
                 drop = Math.min(drop, first);
             }
+            drop = drop / ALIGN * ALIGN; // whole blocks only: every row keeps its alignment
             int length = total - drop;
             for (int j = 0; j < cache.length; j++) {
                 long[] shape = cache[j].shape();

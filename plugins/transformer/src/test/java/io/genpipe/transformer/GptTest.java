@@ -241,14 +241,17 @@ class GptTest {
                 genpipe.generator("gpt-generator", Map.of("maxTokens", 30, "temperature", 0.9, "topK", 40));
         TokenGenerator tokens = (TokenGenerator) g;
         String[] prompts = {"The ", "Q: Why did the chicken ", "A", "Never trust ", "You will be ", "It "};
-        int[] joinAt = {0, 0, 2, 5, 9, 9};
+        int[] joinAt = {0, 0, 2, 5, 19, 40};
         String[] got = new String[prompts.length];
+        boolean[] joined = new boolean[prompts.length];
         List<Batch> rows = new ArrayList<>();
         try (ContinuousDecoder d = tokens.continuousDecoder()) {
-            for (int step = 0; step < 200; step++) {
+            for (int step = 0; step < 400; step++) {
                 List<ContinuousDecoder.Member> joining = new ArrayList<>();
                 for (int i = 0; i < prompts.length; i++) {
-                    if (joinAt[i] == step) {
+                    // a row asks to join at its step and joins at the first step the model takes rows
+                    if (!joined[i] && joinAt[i] <= step && d.canJoin()) {
+                        joined[i] = true;
                         Batch one = Batch.builder(1)
                                 .meta(List.of(new RowMeta(
                                         "seed-" + i + "/row-0", null, null, null, Map.of("text", prompts[i]))))
