@@ -48,14 +48,16 @@ class ServeDrainTest {
             BufferedReader lines =
                     new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
             String first = lines.readLine();
-            Matcher m = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)").matcher(first == null ? "" : first);
+            Matcher m = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)")
+                    .matcher(first == null ? "" : first);
             assertTrue(m.find(), "first line: " + first);
             HttpResponse<Stream<String>> stream = HttpClient.newHttpClient()
                     .send(
-                            HttpRequest.newBuilder(
-                                            URI.create("http://127.0.0.1:" + m.group(1) + "/v2/models/gpt/generate_stream"))
-                                    .POST(HttpRequest.BodyPublishers.ofString(
-                                            "{\"text_input\": \"The \", \"parameters\": {\"maxTokens\": 100000, \"minTokens\": 100000}}"))
+                            HttpRequest.newBuilder(URI.create(
+                                            "http://127.0.0.1:" + m.group(1) + "/v2/models/gpt/generate_stream"))
+                                    .POST(
+                                            HttpRequest.BodyPublishers.ofString(
+                                                    "{\"text_input\": \"The \", \"parameters\": {\"maxTokens\": 100000, \"minTokens\": 100000}}"))
                                     .build(),
                             HttpResponse.BodyHandlers.ofLines());
             assertEquals(200, stream.statusCode());

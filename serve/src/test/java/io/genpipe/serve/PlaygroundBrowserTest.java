@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -93,9 +94,41 @@ class PlaygroundBrowserTest {
             assertTrue(dom.contains("16 images in "), dom);
             assertTrue(dom.contains("row 15, class 9"), dom);
             assertTrue(
-                    dom.contains(
-                            "<option value=\"vae-score\" disabled=\"\">vae-score (vae-anomaly-scorer, scorer)</option>"),
-                    dom);
+                    dom.contains("<option value=\"vae-score\">vae-score (vae-anomaly-scorer, scorer)</option>"), dom);
+            // a scorer: images a served generator makes (the GAN, seed 3, 8 rows) scored by the VAE, each shown
+            // with the score the API gives for the same PNG
+            String scoreUrl =
+                    "http://127.0.0.1:" + server.port() + "/?autorun=1&model=vae-score&source=gan&seed=3&rows=8";
+            String scored = browse(browser, dir.resolve("profile"), "--dump-dom", scoreUrl);
+            assertTrue(scored.contains("data-scored=\"8\""), scored);
+            assertTrue(scored.contains("8 images scored in "), scored);
+            Matcher shownScores = Pattern.compile(
+                            "<img class=\"scored\" alt=\"image (\\d+)\" src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\">"
+                                    + "<figcaption class=\"score\">score (-?[0-9.]+)</figcaption>")
+                    .matcher(scored);
+            int scoredImages = 0;
+            while (shownScores.find()) {
+                HttpResponse<String> one = HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(URI.create(
+                                                "http://127.0.0.1:" + server.port() + "/v2/models/vae-score/infer"))
+                                        .POST(BodyPublishers.ofString(
+                                                "{\"inputs\": [{\"name\": \"image\", \"shape\": [1],"
+                                                        + " \"datatype\": \"BYTES\", \"data\": [\""
+                                                        + shownScores.group(2) + "\"]}]}"))
+                                        .build(),
+                                BodyHandlers.ofString());
+                double want = InferenceCodec.JSON
+                        .readTree(one.body())
+                        .at("/outputs/0/data/0")
+                        .asDouble();
+                assertEquals(
+                        String.format(Locale.ROOT, "%.3f", want),
+                        shownScores.group(3),
+                        "image " + shownScores.group(1));
+                scoredImages++;
+            }
+            assertEquals(8, scoredImages, scored);
             // a text generator: the continuation streams into the page, and is what /generate answers
             String textUrl = "http://127.0.0.1:" + server.port() + "/?autorun=1&model=gpt&seed=7&prompt=The%20ship%20";
             HttpResponse<String> whole = HttpClient.newHttpClient()
