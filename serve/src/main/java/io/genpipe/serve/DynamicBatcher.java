@@ -5,6 +5,7 @@ import io.genpipe.api.data.Batch;
 import io.genpipe.api.text.TokenListener;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -137,6 +138,10 @@ final class DynamicBatcher implements Batcher {
             Throwable failed = null;
             try (Batch in = p.request().batch()) {
                 out = model.apply(in, listenerFor(group));
+                Map<String, Object> metrics = model.takeMetrics();
+                if (metrics != null) {
+                    p.request().answer().put("metrics", metrics); // a served pipeline's metrics go with its answer
+                }
             } catch (Throwable e) {
                 failed = e;
             }

@@ -1,8 +1,5 @@
 package io.genpipe.serve;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.DType;
@@ -12,26 +9,17 @@ import io.genpipe.api.text.TokenGenerator;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.pipeline.NonFinitePolicy;
 import io.genpipe.runtime.pipeline.PipelineException;
-import io.genpipe.runtime.pipeline.Problem;
 import io.genpipe.runtime.pipeline.run.RunFailure;
-import io.javalin.Javalin;
-import io.javalin.http.Context;
-import io.javalin.http.HttpResponseException;
-import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -51,8 +39,6 @@ public final class GenpipeServer implements AutoCloseable {
     static final long REQUEST_TIMEOUT_S = 120;
     /** How long, once asked to stop, the server goes on answering requests in flight before it stops them. */
     public static final long DRAIN_S = 10;
-    /** The playground page at {@code /}: plain HTML and a little JS over the same endpoints. */
-    private static final byte[] PLAYGROUND = playground();
 
     private final ServeConfig config;
     /** The served models, one record each (component or pipeline, batcher, variants, version). */
@@ -61,8 +47,8 @@ public final class GenpipeServer implements AutoCloseable {
     /** The protocol extensions genpipe serve implements, as server metadata lists them. */
     static final List<String> EXTENSIONS = List.of("binary_tensor_data", "model_repository");
 
-    private final ServeMetrics metrics;
-    private final Javalin app;
+    final ServeMetrics metrics;
+    private final HttpFrontEnd http;
     private GrpcFrontEnd grpc;
     private volatile boolean ready;
     private final Set<String> warnedNonFinite = ConcurrentHashMap.newKeySet();
@@ -76,79 +62,7 @@ public final class GenpipeServer implements AutoCloseable {
         this.metrics =
                 new ServeMetrics(repository::batchers, () -> genpipe.onnx().liveNativeValues());
         repository.start(config.models());
-        this.app = Javalin.create(j -> {
-            j.startup.showJavalinBanner = false;
-            j.jetty.host = config.host();
-            j.jetty.port = config.port();
-            j.http.maxRequestSize = config.maxRequestBytes();
-            // Jetty's own refusals (bad HTTP, 414, 431, ...) as JSON in genpipe's words, not HTML pages
-            j.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrors()));
-            j.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(new JsonErrors()));
-            j.routes.get(
-                    "/",
-                    ctx -> ctx.status(200)
-                            .contentType("text/html; charset=utf-8")
-                            .result(PLAYGROUND));
-            j.routes.get("/v2/health/live", ctx -> json(ctx, 200, Map.of("live", true)));
-            j.routes.get("/v2/health/ready", ctx -> json(ctx, ready ? 200 : 503, Map.of("ready", ready)));
-            j.routes.get(
-                    "/v2",
-                    ctx -> json(
-                            ctx,
-                            200,
-                            Map.of("name", "genpipe", "version", genpipeVersion(), "extensions", EXTENSIONS)));
-            j.routes.get("/v2/models", ctx -> json(ctx, 200, Map.of("models", index())));
-            j.routes.get("/v2/models/{name}", ctx -> json(ctx, 200, metadata(repository.peek(ctx.pathParam("name")))));
-            j.routes.get("/v2/models/{name}/ready", ctx -> {
-                repository.peek(ctx.pathParam("name"));
-                json(ctx, ready ? 200 : 503, Map.of("name", ctx.pathParam("name"), "ready", ready));
-            });
-            j.routes.post("/v2/models/{name}/infer", this::infer);
-            // the version metadata advertises (the one served now)
-            j.routes.get("/v2/models/{name}/versions/{version}", ctx -> {
-                ModelRepository.Entry r = repository.peek(ctx.pathParam("name"));
-                version(ctx);
-                json(ctx, 200, metadata(r));
-            });
-            // the model repository extension: what is served, loading (again) and unloading
-            j.routes.post("/v2/repository/index", ctx -> json(ctx, 200, repository.index()));
-            j.routes.post("/v2/repository/models/{name}/load", this::load);
-            j.routes.post("/v2/repository/models/{name}/unload", ctx -> {
-                repository.unload(ctx.pathParam("name"));
-                json(ctx, 200, Map.of());
-            });
-            j.routes.post("/v2/models/{name}/versions/{version}/infer", ctx -> {
-                version(ctx);
-                infer(ctx);
-            });
-            j.routes.post("/v2/models/{name}/generate", ctx -> generate(ctx, false));
-            j.routes.post("/v2/models/{name}/generate_stream", ctx -> generate(ctx, true));
-            j.routes.get(
-                    "/metrics",
-                    ctx -> ctx.status(200)
-                            .contentType("text/plain; version=0.0.4; charset=utf-8")
-                            .result(metrics.scrape()));
-            j.routes.exception(RequestException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
-            j.routes.exception(
-                    Exception.class,
-                    (e, ctx) -> error(
-                            ctx,
-                            500,
-                            "internal error: " + e.getClass().getSimpleName()
-                                    + (e.getMessage() == null ? "" : ": " + e.getMessage())));
-            j.routes.error(404, ctx -> {
-                if (ctx.attribute("genpipe.error") == null) {
-                    error(
-                            ctx,
-                            404,
-                            "no such endpoint: " + ctx.method() + " " + ctx.path()
-                                    + "; genpipe serve answers / (the playground), /v2/health/live,"
-                                    + " /v2/health/ready, /v2/models, /v2/models/NAME, POST /v2/models/NAME/infer (tensors),"
-                                    + " POST /v2/models/NAME/generate and generate_stream (text), POST /v2/repository/index"
-                                    + " and /v2/repository/models/NAME/load and unload, and /metrics");
-                }
-            });
-        });
+        this.http = new HttpFrontEnd(this, config);
     }
 
     /**
@@ -158,7 +72,7 @@ public final class GenpipeServer implements AutoCloseable {
      */
     public static GenpipeServer start(ServeConfig config, Genpipe genpipe) {
         GenpipeServer server = new GenpipeServer(config, genpipe);
-        server.app.start();
+        server.http.start();
         int grpcPort = config.grpcPortOrDefault();
         if (grpcPort >= 0) {
             try {
@@ -177,7 +91,7 @@ public final class GenpipeServer implements AutoCloseable {
 
     /** The port listened on (the one chosen when the config asked for 0). */
     public int port() {
-        return app.port();
+        return http.port();
     }
 
     /**
@@ -198,59 +112,6 @@ public final class GenpipeServer implements AutoCloseable {
         return ready;
     }
 
-    private void infer(Context ctx) throws Exception {
-        long start = System.nanoTime();
-        String name = ctx.pathParam("name");
-        ModelRepository.Entry record = repository.acquire(name);
-        ServedModel model = record.model;
-        int status = 500;
-        try {
-            byte[] body = body(ctx);
-            if (model.text()) {
-                throw new RequestException(
-                        400,
-                        "model " + name + " generates text: POST /v2/models/" + name + "/generate (or"
-                                + " generate_stream, Server-Sent Events) with {\"text_input\": \"...\"}");
-            }
-            // the binary tensor data extension: a JSON header of this many bytes, then raw tensors (0: all raw)
-            String headerLength = ctx.header(HEADER_LENGTH);
-            int jsonBytes = -1;
-            if (headerLength != null) {
-                try {
-                    jsonBytes = Integer.parseInt(headerLength.trim());
-                } catch (NumberFormatException e) {
-                    jsonBytes = -2;
-                }
-                if (jsonBytes < 0) {
-                    throw new RequestException(
-                            400,
-                            HEADER_LENGTH + " must be the JSON header's length in bytes (0: the body is the one"
-                                    + " input's raw tensor); found '" + headerLength + "'");
-                }
-            }
-            InferenceCodec.Encoded response = infer(record, body, jsonBytes);
-            status = 200;
-            if (response.binary().length == 0) {
-                ctx.status(200).contentType("application/json").result(response.json());
-            } else {
-                byte[] whole = new byte[response.json().length + response.binary().length];
-                System.arraycopy(response.json(), 0, whole, 0, response.json().length);
-                System.arraycopy(response.binary(), 0, whole, response.json().length, response.binary().length);
-                ctx.status(200)
-                        .contentType("application/octet-stream")
-                        .header(HEADER_LENGTH, Integer.toString(response.json().length))
-                        .result(whole);
-            }
-        } catch (RequestException e) {
-            status = e.status();
-            throw e;
-        } finally {
-            repository.release(record);
-            metrics.requests.labelValues(name, Integer.toString(status)).inc();
-            metrics.requestSeconds.labelValues(name).observe((System.nanoTime() - start) / 1e9);
-        }
-    }
-
     /**
      * One inference as every front end runs it: the request as the HTTP body carries it ({@code jsonBytes} of
      * JSON header then raw tensors, 0: one raw tensor, -1: JSON only), checked, batched and answered.
@@ -263,7 +124,8 @@ public final class GenpipeServer implements AutoCloseable {
                 bounded(InferenceCodec.parse(body, jsonBytes, model, config.maxRowsPerRequest()), record);
         CompletableFuture<Batch> done =
                 repository.batcher(record, request.overrides()).submit(request);
-        try (Batch o = await(done, model.name)) {
+        // a request given up (deadline, drain) stops a pipeline's run too, not only the answer
+        try (Batch o = await(done, model.name, model::cancel)) {
             return InferenceCodec.encodeParts(model, request, finite(model, o));
         }
     }
@@ -292,82 +154,6 @@ public final class GenpipeServer implements AutoCloseable {
             }
         });
         return encoded;
-    }
-
-    /**
-     * {@code POST /v2/repository/models/NAME/load}: serves the model as the body's
-     * {@code {"parameters": {"config": ...}}} says (a model entry of a serve config, as JSON text or an object:
-     * use/with/batching, or pipeline/input/output), or else as the serve config file says now (re-read). A
-     * model already served keeps serving until the new one is built, then requests move to it without a gap.
-     */
-    private void load(Context ctx) throws Exception {
-        String name = ctx.pathParam("name");
-        byte[] body = body(ctx);
-        JsonNode given = null;
-        if (body.length > 0) {
-            JsonNode root;
-            try {
-                root = InferenceCodec.JSON.readTree(body);
-            } catch (IOException e) {
-                throw new RequestException(
-                        400, "a load request's body is JSON: {\"parameters\": {\"config\": {...}}} (or empty)");
-            }
-            JsonNode c = root == null ? null : root.path("parameters").path("config");
-            if (c != null && !c.isMissingNode()) {
-                given = c;
-            }
-        }
-        ServeConfig read;
-        try {
-            if (given == null) {
-                read = new ServeConfigReader().read(config.file());
-            } else {
-                JsonNode model = given.isTextual() ? InferenceCodec.JSON.readTree(given.asText()) : given;
-                if (model == null || !model.isObject()) {
-                    throw new RequestException(
-                            400,
-                            "parameters.config must be a model's config (an object, or JSON text of one), e.g."
-                                    + " {\"use\": \"gan-generator\", \"batching\": {\"maxBatchSize\": 32}}");
-                }
-                ObjectNode entry = InferenceCodec.JSON.createObjectNode();
-                entry.put("name", name);
-                entry.setAll((ObjectNode) model);
-                ObjectNode whole = InferenceCodec.JSON.createObjectNode();
-                whole.putArray("models").add(entry);
-                read = new ServeConfigReader()
-                        .read(
-                                config.file().resolveSibling("load-request-" + name + ".json"),
-                                InferenceCodec.JSON.writeValueAsString(whole));
-            }
-        } catch (PipelineException e) {
-            throw new RequestException(400, "cannot load model " + name + ": " + problems(e.problems()));
-        } catch (IOException e) {
-            throw new RequestException(400, "parameters.config is not JSON: " + e.getMessage());
-        }
-        ServeConfig.ModelConfig m = read.models().stream()
-                .filter(x -> x.name().equals(name))
-                .findFirst()
-                .orElseThrow(() -> new RequestException(
-                        400,
-                        "model " + name + " is not in " + config.file().getFileName() + " (its models: "
-                                + read.models().stream()
-                                        .map(ServeConfig.ModelConfig::name)
-                                        .toList()
-                                + "); give its config in the body: {\"parameters\": {\"config\": {\"use\": ...}}}"));
-        int version;
-        try {
-            version = repository.load(m);
-        } catch (ModelRepository.LoadFailure e) {
-            throw new RequestException(400, "cannot load model " + name + ": " + problems(e.problems));
-        }
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("name", name);
-        answer.put("version", Integer.toString(version));
-        json(ctx, 200, answer);
-    }
-
-    private static String problems(List<Problem> problems) {
-        return String.join("; ", problems.stream().map(Problem::toString).toList());
     }
 
     /**
@@ -498,7 +284,7 @@ public final class GenpipeServer implements AutoCloseable {
         return draining && System.nanoTime() - drainBy > 0;
     }
 
-    private static String stopped(String name) {
+    static String stopped(String name) {
         return "the server is shutting down; model " + name + " did not finish this request within the " + DRAIN_S
                 + " s drain";
     }
@@ -509,152 +295,12 @@ public final class GenpipeServer implements AutoCloseable {
         metrics.requestSeconds.labelValues(model).observe((System.nanoTime() - startNanos) / 1e9);
     }
 
-    /** Checks the path's model version: a served model has the one version its metadata lists. */
-    private void version(Context ctx) {
-        version(repository.peek(ctx.pathParam("name")), ctx.pathParam("version"));
-    }
-
     /** Checks a request's model version ("" for any): the one served now. */
     static void version(ModelRepository.Entry r, String v) {
         if (!v.isEmpty() && !v.equals(r.model.version)) {
             throw new RequestException(
                     404, "model " + r.name() + " has no version '" + v + "'; its versions: [" + r.model.version + "]");
         }
-    }
-
-    /** The request body, refused (413) above limits.maxRequestBytes. */
-    private byte[] body(Context ctx) {
-        long declared = ctx.contentLength();
-        if (declared > config.maxRequestBytes()) {
-            throw new RequestException(
-                    413,
-                    "the request body is " + declared + " bytes; at most " + config.maxRequestBytes()
-                            + " (limits.maxRequestBytes)");
-        }
-        byte[] body;
-        try {
-            body = ctx.bodyAsBytes();
-        } catch (HttpResponseException e) {
-            // a chunked body (no Content-Length) that grew past the limit
-            throw new RequestException(
-                    e.getStatus() == 413 ? 413 : 400,
-                    e.getStatus() == 413
-                            ? "the request body is more than " + config.maxRequestBytes()
-                                    + " bytes (limits.maxRequestBytes)"
-                            : "the request body could not be read: " + e.getMessage());
-        } catch (Exception e) { // Jetty's HttpEofException is an IOException, rethrown unchecked by Javalin
-            // the client stopped sending before the body's end (a half-sent request)
-            throw new RequestException(
-                    400,
-                    "the request body ended early"
-                            + (declared >= 0 ? ": Content-Length says " + declared + " bytes" : "")
-                            + "; send the whole body");
-        }
-        if (body.length > config.maxRequestBytes()) {
-            throw new RequestException(
-                    413,
-                    "the request body is " + body.length + " bytes; at most " + config.maxRequestBytes()
-                            + " (limits.maxRequestBytes)");
-        }
-        return body;
-    }
-
-    /**
-     * {@code /generate}: the whole continuation as one JSON answer; {@code /generate_stream}:
-     * Server-Sent Events, one {@code data:} event per piece as the model produces it (what the CLI
-     * streams to a terminal), then one with {@code finish} and the whole continuation.
-     */
-    private void generate(Context ctx, boolean stream) throws Exception {
-        long start = System.nanoTime();
-        String name = ctx.pathParam("name");
-        ModelRepository.Entry record = repository.acquire(name);
-        ServedModel model = record.model;
-        int status = 500;
-        try {
-            if (!model.text()) {
-                throw new RequestException(
-                        400, "model " + name + " does not generate text; POST /v2/models/" + name + "/infer");
-            }
-            byte[] body = body(ctx);
-            BlockingQueue<String> events = new LinkedBlockingQueue<>();
-            RequestListener listener = new RequestListener(
-                    stream ? (row, piece) -> events.add(event(Map.of("text_output", piece))) : null, this::drainOver);
-            InferenceCodec.Request request = bounded(InferenceCodec.parseGenerate(body, model, listener), record);
-            CompletableFuture<Batch> done =
-                    repository.batcher(record, request.overrides()).submit(request);
-            if (!stream) {
-                try (Batch out = await(done, name, listener::cancel)) {
-                    byte[] response = InferenceCodec.encodeGenerate(model, request, out);
-                    status = 200;
-                    ctx.status(200).contentType("application/json").result(response);
-                }
-                return;
-            }
-            HttpServletResponse res = ctx.res();
-            res.setStatus(200);
-            res.setContentType("text/event-stream");
-            res.setCharacterEncoding("UTF-8");
-            res.setHeader("Cache-Control", "no-cache");
-            OutputStream out = res.getOutputStream();
-            status = 200;
-            try {
-                stream(out, events, done, name);
-            } catch (IOException gone) {
-                // the client went away: its generation stops at the next token, its rows are closed then
-                listener.cancel();
-                var unused = done.thenAccept(Batch::close);
-                status = 499;
-            }
-        } catch (RequestException e) {
-            status = e.status();
-            throw e;
-        } finally {
-            repository.release(record);
-            metrics.requests.labelValues(name, Integer.toString(status)).inc();
-            metrics.requestSeconds.labelValues(name).observe((System.nanoTime() - start) / 1e9);
-        }
-    }
-
-    /** Writes the pieces as they come, then the final event (or an error event). */
-    private void stream(OutputStream out, BlockingQueue<String> events, CompletableFuture<Batch> done, String name)
-            throws IOException, InterruptedException {
-        while (true) {
-            if (drainOver()) {
-                // shutting down and the drain's time is up: the stream ends with an error event, the work is dropped
-                var unused = done.thenAccept(Batch::close);
-                out.write(("event: error\ndata: "
-                                + new String(InferenceCodec.error(stopped(name)), StandardCharsets.UTF_8)
-                                + "\n\n")
-                        .getBytes(StandardCharsets.UTF_8));
-                out.flush();
-                return;
-            }
-            String e = events.poll(20, TimeUnit.MILLISECONDS);
-            if (e == null && done.isDone()) {
-                e = events.poll();
-                if (e == null) {
-                    break;
-                }
-            }
-            if (e != null) {
-                out.write(("data: " + e + "\n\n").getBytes(StandardCharsets.UTF_8));
-                out.flush();
-            }
-        }
-        String last;
-        try (Batch o = answer(done, name)) {
-            Map<String, Object> end = new LinkedHashMap<>();
-            end.put("text_output", "");
-            end.put("finish", o.meta(0).tags().get("finish"));
-            end.put("completion", o.meta(0).tags().get("completion"));
-            last = "data: " + event(end) + "\n\n";
-        } catch (RequestException failed) {
-            last = "event: error\ndata: "
-                    + new String(InferenceCodec.error(failed.getMessage()), StandardCharsets.UTF_8)
-                    + "\n\n";
-        }
-        out.write(last.getBytes(StandardCharsets.UTF_8));
-        out.flush();
     }
 
     /** A batcher for {@code m} (the config's model or a variant of it) with the config's batching, its timings in the model's metrics. */
@@ -705,29 +351,6 @@ public final class GenpipeServer implements AutoCloseable {
         }
     }
 
-    private static String event(Map<String, Object> fields) {
-        try {
-            return InferenceCodec.JSON.writeValueAsString(fields);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private List<Map<String, Object>> index() {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (ModelRepository.Entry r : repository.served()) {
-            ServedModel m = r.model;
-            Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("name", m.name);
-            entry.put("use", m.use);
-            entry.put("role", m.role());
-            entry.put("text", m.text());
-            entry.put("ready", ready);
-            out.add(entry);
-        }
-        return out;
-    }
-
     Map<String, Object> metadata(ModelRepository.Entry r) {
         ServedModel m = r.model;
         Map<String, Object> out = new LinkedHashMap<>();
@@ -773,29 +396,9 @@ public final class GenpipeServer implements AutoCloseable {
         return out;
     }
 
-    private static byte[] playground() {
-        try (InputStream in = GenpipeServer.class.getResourceAsStream("playground.html")) {
-            if (in == null) {
-                throw new IllegalStateException("playground.html is missing from genpipe-serve's jar");
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     static String genpipeVersion() {
         String v = GenpipeServer.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
-    }
-
-    private static void json(Context ctx, int status, Object body) throws Exception {
-        ctx.status(status).contentType("application/json").result(InferenceCodec.JSON.writeValueAsBytes(body));
-    }
-
-    private static void error(Context ctx, int status, String message) {
-        ctx.attribute("genpipe.error", true);
-        ctx.status(status).contentType("application/json").result(InferenceCodec.error(message));
     }
 
     /** Not ready any more, no new requests; those queued and in flight are answered; then the port closes and the sessions. */
@@ -812,6 +415,6 @@ public final class GenpipeServer implements AutoCloseable {
         if (grpc != null) {
             grpc.close();
         }
-        app.stop();
+        http.stop();
     }
 }

@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -66,6 +67,7 @@ final class InferenceCodec {
      * @param binaryOutputs the outputs answered as raw bytes after the JSON header (binary tensor data extension;
      *     empty: all in JSON)
      * @param outputs the outputs the request asks for ({@code outputs}; empty: all)
+     * @param answer parameters the model adds to the answer (a served pipeline's metrics)
      */
     record Request(
             String id,
@@ -75,13 +77,26 @@ final class InferenceCodec {
             TokenListener listener,
             Map<String, String> overrides,
             Set<String> binaryOutputs,
-            Set<String> outputs) {
+            Set<String> outputs,
+            Map<String, Object> answer) {
         Request(String id, long seed, Batch batch, boolean png) {
             this(id, seed, batch, png, null, Map.of(), Set.of(), Set.of());
         }
 
         Request(String id, long seed, Batch batch, boolean png, TokenListener listener, Map<String, String> overrides) {
             this(id, seed, batch, png, listener, overrides, Set.of(), Set.of());
+        }
+
+        Request(
+                String id,
+                long seed,
+                Batch batch,
+                boolean png,
+                TokenListener listener,
+                Map<String, String> overrides,
+                Set<String> binaryOutputs,
+                Set<String> outputs) {
+            this(id, seed, batch, png, listener, overrides, binaryOutputs, outputs, new ConcurrentHashMap<>());
         }
     }
 
@@ -948,6 +963,9 @@ final class InferenceCodec {
             }
             g.writeObjectFieldStart("parameters");
             g.writeNumberField("seed", request.seed());
+            for (Map.Entry<String, Object> e : new TreeMap<>(request.answer()).entrySet()) {
+                g.writeObjectField(e.getKey(), e.getValue());
+            }
             g.writeEndObject();
             g.writeArrayFieldStart("outputs");
             for (PortSpec p : model.outputs()) {

@@ -428,10 +428,19 @@ final class ModelRepository implements AutoCloseable {
             }
         });
         List<PortSpec> outputs = out.outputs();
-        return ServedModel.pipeline(m.name(), m.use(), in.outputs(), outputs, rows -> {
-            Batch answer = runner.runOn(plan, ref.input(), rows, ref.output()).rows();
-            return answer.rows() == 0 && !outputs.isEmpty() ? empty(outputs, answer) : answer;
-        });
+        return ServedModel.pipeline(
+                m.name(),
+                m.use(),
+                in.outputs(),
+                outputs,
+                rows -> {
+                    PipelineRunner.RowsResult result = runner.runOn(plan, ref.input(), rows, ref.output());
+                    Batch answer = result.rows();
+                    return new PipelineRunner.RowsResult(
+                            answer.rows() == 0 && !outputs.isEmpty() ? empty(outputs, answer) : answer,
+                            result.metrics());
+                },
+                runner::cancel);
     }
 
     /** No rows came out: zero-row tensors of the output's ports, so the answer still names them. */

@@ -11,11 +11,12 @@ import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.text.TextGenerator;
 import io.genpipe.api.text.TokenListener;
+import io.genpipe.runtime.pipeline.PipelineRunner;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
+import java.util.function.Function;
 
 /**
  * A component as served: its name, what it reads and writes, and one call over a batch of rows.
@@ -38,7 +39,10 @@ final class ServedModel {
     private final Map<String, ParameterSpec> parameters;
     private final List<PortSpec> pipelineInputs;
     private final List<PortSpec> pipelineOutputs;
-    private final UnaryOperator<Batch> pipeline;
+    private final Function<Batch, PipelineRunner.RowsResult> pipeline;
+    private final Runnable cancel;
+    /** The metrics of the pipeline run a thread did last (a batcher reads them right after its call). */
+    private static final ThreadLocal<Map<String, Object>> METRICS = new ThreadLocal<>();
 
     ServedModel(String name, String use, Component component) {
         this(name, use, component, List.of());
@@ -62,10 +66,16 @@ final class ServedModel {
         this.pipelineInputs = null;
         this.pipelineOutputs = null;
         this.pipeline = null;
+        this.cancel = null;
     }
 
     private ServedModel(
-            String name, String use, List<PortSpec> inputs, List<PortSpec> outputs, UnaryOperator<Batch> run) {
+            String name,
+            String use,
+            List<PortSpec> inputs,
+            List<PortSpec> outputs,
+            Function<Batch, PipelineRunner.RowsResult> run,
+            Runnable cancel) {
         this.name = name;
         this.use = use;
         this.component = null;
@@ -73,6 +83,7 @@ final class ServedModel {
         this.pipelineInputs = List.copyOf(inputs);
         this.pipelineOutputs = List.copyOf(outputs);
         this.pipeline = run;
+        this.cancel = cancel;
     }
 
     /**
@@ -80,8 +91,27 @@ final class ServedModel {
      * emits come back ({@code run} takes the request's batch and returns those).
      */
     static ServedModel pipeline(
-            String name, String file, List<PortSpec> inputs, List<PortSpec> outputs, UnaryOperator<Batch> run) {
-        return new ServedModel(name, file, inputs, outputs, run);
+            String name,
+            String file,
+            List<PortSpec> inputs,
+            List<PortSpec> outputs,
+            Function<Batch, PipelineRunner.RowsResult> run,
+            Runnable cancel) {
+        return new ServedModel(name, file, inputs, outputs, run, cancel);
+    }
+
+    /** The metrics of the pipeline run this thread did last (then forgotten), or null: a served pipeline's answer carries them. */
+    Map<String, Object> takeMetrics() {
+        Map<String, Object> m = METRICS.get();
+        METRICS.remove();
+        return m;
+    }
+
+    /** Stops the pipeline run in progress (its answer was given up: a deadline passed); components: nothing. */
+    void cancel() {
+        if (cancel != null) {
+            cancel.run();
+        }
     }
 
     /** Whether this serves a pipeline file rather than a component. */
@@ -129,7 +159,9 @@ final class ServedModel {
     /** As {@link #apply(Batch)}, a text generator streaming each row's pieces to {@code listener} as they come. */
     Batch apply(Batch in, TokenListener listener) {
         if (pipeline != null) {
-            return pipeline.apply(in);
+            PipelineRunner.RowsResult r = pipeline.apply(in);
+            METRICS.set(r.metrics());
+            return r.rows();
         }
         if (component instanceof TextGenerator t) {
             return t.generate(in, FIXED, listener);

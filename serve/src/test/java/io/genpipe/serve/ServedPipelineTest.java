@@ -136,6 +136,14 @@ class ServedPipelineTest {
         assertEquals(200, r.statusCode(), r.body());
         JsonNode outputs = ServerTest.json(r).get("outputs");
         assertEquals(List.of("image", "score", "label"), names(outputs));
+        // the run's metrics come with its answer, as run.json would hold them
+        JsonNode metrics = ServerTest.json(r).path("parameters").path("metrics");
+        assertEquals(2, metrics.path("flagged").asInt(), metrics.toString());
+        assertEquals(
+                Math.min(scores.get(worst.get(0)), scores.get(worst.get(1))),
+                metrics.path("flaggedThresholds").path("all").asDouble(),
+                0.0,
+                metrics.toString());
         // a quarter of eight rows, the two highest scores, in row order, with their own images and labels
         assertEquals("[2,1,28,28]", outputs.get(0).get("shape").toString());
         for (int k = 0; k < 2; k++) {

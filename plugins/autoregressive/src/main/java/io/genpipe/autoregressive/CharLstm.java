@@ -163,6 +163,65 @@ final class CharLstm {
             return logits;
         }
 
+        /** Each row's state is its own (prompts are prefilled one at a time): rows may join at any step. */
+        @Override
+        public boolean joinable() {
+            return true;
+        }
+
+        /** Prefills the new prompts (each alone, as {@link #start} does) and appends their states. */
+        @Override
+        public float[] join(int[][] prompts) {
+            if (h == null) {
+                return start(prompts);
+            }
+            int old = (int) h.shape()[1];
+            float[] oldH = h.toFloatArray();
+            float[] oldC = c.toFloatArray();
+            float[] logits = start(prompts);
+            int fresh = prompts.length;
+            float[] newH = h.toFloatArray();
+            float[] newC = c.toFloatArray();
+            int rows = old + fresh;
+            float[] hs = new float[layers * rows * hidden];
+            float[] cs = new float[layers * rows * hidden];
+            for (int layer = 0; layer < layers; layer++) {
+                System.arraycopy(oldH, layer * old * hidden, hs, layer * rows * hidden, old * hidden);
+                System.arraycopy(oldC, layer * old * hidden, cs, layer * rows * hidden, old * hidden);
+                System.arraycopy(newH, layer * fresh * hidden, hs, (layer * rows + old) * hidden, fresh * hidden);
+                System.arraycopy(newC, layer * fresh * hidden, cs, (layer * rows + old) * hidden, fresh * hidden);
+            }
+            close();
+            h = BufferTensor.ofFloats(hs, layers, rows, hidden);
+            c = BufferTensor.ofFloats(cs, layers, rows, hidden);
+            ids = BufferTensor.allocate(DType.INT64, rows, 1);
+            return logits;
+        }
+
+        @Override
+        public void keep(int[] kept) {
+            if (kept.length == 0) {
+                close();
+                return;
+            }
+            int old = (int) h.shape()[1];
+            float[] oldH = h.toFloatArray();
+            float[] oldC = c.toFloatArray();
+            int rows = kept.length;
+            float[] hs = new float[layers * rows * hidden];
+            float[] cs = new float[layers * rows * hidden];
+            for (int layer = 0; layer < layers; layer++) {
+                for (int i = 0; i < rows; i++) {
+                    System.arraycopy(oldH, (layer * old + kept[i]) * hidden, hs, (layer * rows + i) * hidden, hidden);
+                    System.arraycopy(oldC, (layer * old + kept[i]) * hidden, cs, (layer * rows + i) * hidden, hidden);
+                }
+            }
+            close();
+            h = BufferTensor.ofFloats(hs, layers, rows, hidden);
+            c = BufferTensor.ofFloats(cs, layers, rows, hidden);
+            ids = BufferTensor.allocate(DType.INT64, rows, 1);
+        }
+
         @Override
         public float[] step(int[] tokens, boolean[] active) {
             for (int r = 0; r < tokens.length; r++) {

@@ -17,7 +17,9 @@ import io.genpipe.api.data.DType;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.spi.Model;
 import io.genpipe.api.spi.ModelOutputs;
+import io.genpipe.api.text.ContinuousDecoder;
 import io.genpipe.api.text.TextGenerator;
+import io.genpipe.api.text.TokenGenerator;
 import io.genpipe.api.text.TokenListener;
 import io.genpipe.runtime.Genpipe;
 import java.io.InputStream;
@@ -218,6 +220,45 @@ class CharLstmTest {
                     "row x-1 has no text tag; char-lstm-scorer reads texts (from text-source, jsonl-source with text:, or a"
                             + " text generator)",
                     assertThrows(GenpipeException.class, () -> bits.score(in)).getMessage());
+        }
+    }
+
+    @Test
+    void rowsJoiningARunningDecodeGetTheTextsTheyGetAlone() {
+        Map<String, Object> p = Map.of("temperature", 0.9, "topK", 40, "maxTokens", 60);
+        TokenGenerator tokens = (TokenGenerator) generator(p);
+        String[] prompts = {"The ", "Q: Why", "Love is", "A", "Never "};
+        int[] joinAt = {0, 0, 3, 7, 30};
+        String[] got = new String[prompts.length];
+        try (ContinuousDecoder d = tokens.continuousDecoder()) {
+            for (int step = 0; step < 200; step++) {
+                List<ContinuousDecoder.Member> joining = new ArrayList<>();
+                for (int i = 0; i < prompts.length; i++) {
+                    if (joinAt[i] == step) {
+                        Batch one = Batch.builder(1)
+                                .meta(List.of(new RowMeta("p-" + i, null, "test", null, Map.of("text", prompts[i]))))
+                                .build();
+                        int m = i;
+                        joining.add(tokens.member(one, new RandomSource(11), TokenListener.NONE, b -> {
+                            got[m] = b.meta(0).tags().get("text");
+                            b.close();
+                            one.close();
+                        }));
+                    }
+                }
+                d.join(joining);
+                if (d.rows() > 0) {
+                    d.step();
+                }
+            }
+        }
+        for (int i = 0; i < prompts.length; i++) {
+            try (Batch one = Batch.builder(1)
+                            .meta(List.of(new RowMeta("p-" + i, null, "test", null, Map.of("text", prompts[i]))))
+                            .build();
+                    Batch alone = generator(p).generate(one, new RandomSource(11))) {
+                assertEquals(alone.meta(0).tags().get("text"), got[i], "prompt " + i);
+            }
         }
     }
 }
