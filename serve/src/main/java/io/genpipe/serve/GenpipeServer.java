@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code genpipe serve}: the served models over HTTP, KServe v2 / Open Inference Protocol
@@ -323,6 +324,23 @@ public final class GenpipeServer implements AutoCloseable {
         return new DynamicBatcher(m, c.maxBatchSize(), c.maxQueueDelayMs(), c.queueCapacity(), timings);
     }
 
+    private static final AtomicLong INCIDENTS = new AtomicLong();
+
+    /**
+     * A failure that is the server's, not the request's: the answer (500) names the model and the kind of
+     * failure and a reference; the details — messages that may hold model file paths or ONNX Runtime status
+     * codes, the stack — go to the server's standard error under that reference.
+     */
+    static RequestException internal(String where, Throwable cause) {
+        long ref = INCIDENTS.incrementAndGet();
+        System.err.println("genpipe serve: internal error #" + ref + " in " + where + ":");
+        cause.printStackTrace(System.err);
+        return new RequestException(
+                500,
+                "internal error in " + where + " (" + cause.getClass().getSimpleName()
+                        + "); the server's log has the details under #" + ref);
+    }
+
     /** A request's rows of the output, or the reason as a RequestException (400 for what the component refused). */
     static Batch answer(CompletableFuture<Batch> done, String name) throws InterruptedException {
         try {
@@ -336,15 +354,12 @@ public final class GenpipeServer implements AutoCloseable {
                 // a served pipeline's step: what it refused is the request's fault, anything else the server's
                 throw failure.code() == RunFailure.Code.STEP_REFUSED
                         ? new RequestException(400, "model " + name + ": " + failure.describe())
-                        : new RequestException(500, "internal error in model " + name + ": " + failure.describe());
+                        : internal("model " + name, failure);
             }
             if (cause instanceof GenpipeException) {
                 throw new RequestException(400, "model " + name + ": " + cause.getMessage());
             }
-            throw new RequestException(
-                    500,
-                    "internal error in model " + name + ": " + cause.getClass().getSimpleName()
-                            + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
+            throw internal("model " + name, cause);
         } catch (TimeoutException e) {
             var unused = done.thenAccept(Batch::close); // nobody will read it: closed when it comes
             throw new RequestException(504, "model " + name + " did not answer within " + REQUEST_TIMEOUT_S + " s");

@@ -218,10 +218,7 @@ final class GrpcFrontEnd implements AutoCloseable {
                         Throwable cause = failure instanceof CompletionException c ? c.getCause() : failure;
                         RequestException e = cause instanceof RequestException r
                                 ? r
-                                : new RequestException(
-                                        500,
-                                        "internal error in model " + name + ": "
-                                                + cause.getClass().getSimpleName());
+                                : GenpipeServer.internal("model " + name, cause);
                         server.count(name, e.status(), start);
                         out.onError(status(e));
                     }

@@ -110,8 +110,8 @@ final class HttpFrontEnd {
                     (e, ctx) -> error(
                             ctx,
                             500,
-                            "internal error: " + e.getClass().getSimpleName()
-                                    + (e.getMessage() == null ? "" : ": " + e.getMessage())));
+                            GenpipeServer.internal(ctx.method() + " " + ctx.path(), e)
+                                    .getMessage()));
             j.routes.error(404, ctx -> {
                 if (ctx.attribute("genpipe.error") == null) {
                     error(
