@@ -153,7 +153,7 @@ final class GrpcTransport implements Transport {
                 in.addShape(d);
             }
             b.addInputs(in);
-            b.addRawInputContents(ByteString.copyFrom(Tensors.leBytes(t)));
+            b.addRawInputContents(ByteString.copyFrom(t.toLittleEndianBytes()));
         }
         for (String o : request.outputs()) {
             b.addOutputs(

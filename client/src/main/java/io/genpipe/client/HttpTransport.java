@@ -144,7 +144,7 @@ final class HttpTransport implements Transport {
         ByteArrayOutputStream binary = new ByteArrayOutputStream();
         for (Map.Entry<String, Tensor> e : request.inputs().entrySet()) {
             Tensor t = e.getValue();
-            byte[] raw = Tensors.leBytes(t);
+            byte[] raw = t.toLittleEndianBytes();
             ObjectNode in = inputs.addObject();
             in.put("name", e.getKey());
             ArrayNode shape = in.putArray("shape");

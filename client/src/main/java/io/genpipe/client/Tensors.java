@@ -2,9 +2,7 @@ package io.genpipe.client;
 
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.DType;
-import io.genpipe.api.data.Tensor;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /** Tensors as the protocol carries them: datatype names and little-endian bytes. */
 final class Tensors {
@@ -37,57 +35,12 @@ final class Tensors {
         };
     }
 
-    /** A tensor's values, little-endian, row-major. */
-    static byte[] leBytes(Tensor t) {
-        byte[] out = new byte
-                [Math.toIntExact(Tensor.elementCount(t.shape()) * t.dtype().byteSize())];
-        ByteBuffer b = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
-        switch (t.dtype()) {
-            case FLOAT32 -> b.asFloatBuffer().put(t.toFloatArray());
-            case FLOAT64 -> b.asDoubleBuffer().put(t.toDoubleArray());
-            case INT64 -> b.asLongBuffer().put(t.toLongArray());
-            case INT32 -> b.asIntBuffer().put(t.toIntArray());
-            default -> b.put(t.toByteArray());
-        }
-        return out;
-    }
-
-    /** Little-endian bytes as a tensor. */
+    /** Little-endian bytes as a tensor; an answer whose size does not fit its shape is refused. */
     static BufferTensor fromBytes(ByteBuffer bytes, DType dtype, long[] shape) {
-        ByteBuffer le = bytes.slice().order(ByteOrder.LITTLE_ENDIAN);
-        int n = Math.toIntExact(Tensor.elementCount(shape));
-        if ((long) n * dtype.byteSize() != le.remaining()) {
-            throw new GenpipeClientException(
-                    0,
-                    "the answer's tensor has " + le.remaining() + " bytes, not the " + (long) n * dtype.byteSize()
-                            + " its shape and datatype say");
+        try {
+            return BufferTensor.fromLittleEndian(bytes, dtype, shape);
+        } catch (IllegalArgumentException e) {
+            throw new GenpipeClientException(0, "the answer's tensor does not fit its shape: " + e.getMessage());
         }
-        return switch (dtype) {
-            case FLOAT32 -> {
-                float[] v = new float[n];
-                le.asFloatBuffer().get(v);
-                yield BufferTensor.ofFloats(v, shape);
-            }
-            case FLOAT64 -> {
-                double[] v = new double[n];
-                le.asDoubleBuffer().get(v);
-                yield BufferTensor.ofDoubles(v, shape);
-            }
-            case INT64 -> {
-                long[] v = new long[n];
-                le.asLongBuffer().get(v);
-                yield BufferTensor.ofLongs(v, shape);
-            }
-            case INT32 -> {
-                int[] v = new int[n];
-                le.asIntBuffer().get(v);
-                yield BufferTensor.ofInts(v, shape);
-            }
-            default -> {
-                byte[] v = new byte[n];
-                le.get(v);
-                yield BufferTensor.ofBytes(dtype, v, shape);
-            }
-        };
     }
 }

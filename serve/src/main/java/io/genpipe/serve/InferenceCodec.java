@@ -266,60 +266,20 @@ final class InferenceCodec {
         return out;
     }
 
-    /** Little-endian values as a tensor of {@code p}'s dtype. */
+    /** Little-endian values as a tensor of {@code p}'s dtype (BOOL values checked to be 0 or 1). */
     private static BufferTensor fromBytes(ByteBuffer bytes, PortSpec p, long[] shape) {
-        ByteBuffer le = bytes.slice().order(ByteOrder.LITTLE_ENDIAN);
-        int n = (int) Tensor.elementCount(shape);
-        switch (p.dtype()) {
-            case FLOAT32 -> {
-                float[] v = new float[n];
-                le.asFloatBuffer().get(v);
-                return BufferTensor.ofFloats(v, shape);
-            }
-            case FLOAT64 -> {
-                double[] v = new double[n];
-                le.asDoubleBuffer().get(v);
-                return BufferTensor.ofDoubles(v, shape);
-            }
-            case INT64 -> {
-                long[] v = new long[n];
-                le.asLongBuffer().get(v);
-                return BufferTensor.ofLongs(v, shape);
-            }
-            case INT32 -> {
-                int[] v = new int[n];
-                le.asIntBuffer().get(v);
-                return BufferTensor.ofInts(v, shape);
-            }
-            default -> {
-                byte[] v = new byte[n];
-                le.get(v);
-                if (p.dtype() == DType.BOOL) {
-                    for (int i = 0; i < n; i++) {
-                        if (v[i] != 0 && v[i] != 1) {
-                            throw new RequestException(
-                                    400, "input '" + p.name() + "' value " + i + " is " + v[i] + "; BOOL is 0 or 1");
-                        }
-                    }
+        BufferTensor t = BufferTensor.fromLittleEndian(bytes, p.dtype(), shape);
+        if (p.dtype() == DType.BOOL) {
+            byte[] v = t.toByteArray();
+            for (int i = 0; i < v.length; i++) {
+                if (v[i] != 0 && v[i] != 1) {
+                    t.close();
+                    throw new RequestException(
+                            400, "input '" + p.name() + "' value " + i + " is " + v[i] + "; BOOL is 0 or 1");
                 }
-                return BufferTensor.ofBytes(p.dtype(), v, shape);
             }
         }
-    }
-
-    /** A tensor's values, little-endian, for a binary answer. */
-    static byte[] leBytes(Tensor t) {
-        ByteBuffer out = ByteBuffer.allocate(
-                        (int) (Tensor.elementCount(t.shape()) * t.dtype().byteSize()))
-                .order(ByteOrder.LITTLE_ENDIAN);
-        switch (t.dtype()) {
-            case FLOAT32 -> out.asFloatBuffer().put(t.toFloatArray());
-            case FLOAT64 -> out.asDoubleBuffer().put(t.toDoubleArray());
-            case INT64 -> out.asLongBuffer().put(t.toLongArray());
-            case INT32 -> out.asIntBuffer().put(t.toIntArray());
-            default -> out.put(t.toByteArray());
-        }
-        return out.array();
+        return t;
     }
 
     private static Request parseJson(byte[] body, ByteBuffer binary, ServedModel model, int maxRows) {
@@ -1000,7 +960,7 @@ final class InferenceCodec {
                     }
                     g.writeEndArray();
                     if (request.binaryOutputs().contains(p.name())) {
-                        byte[] raw = leBytes(t);
+                        byte[] raw = t.toLittleEndianBytes();
                         g.writeObjectFieldStart("parameters");
                         g.writeNumberField("binary_data_size", raw.length);
                         g.writeEndObject();

@@ -84,6 +84,31 @@ public final class BufferTensor extends Tensor {
         return t;
     }
 
+    /**
+     * A tensor holding a copy of {@code bytes}' remaining little-endian values (the Open Inference Protocol's raw
+     * tensor layout), which must be exactly {@code shape}'s size.
+     */
+    public static BufferTensor fromLittleEndian(ByteBuffer bytes, DType dtype, long... shape) {
+        ByteBuffer le = bytes.slice().order(ByteOrder.LITTLE_ENDIAN);
+        long expected = Math.multiplyExact(elementCount(shape), (long) dtype.byteSize());
+        if (le.remaining() != expected) {
+            throw new IllegalArgumentException(le.remaining() + " bytes do not fill " + dtype + Arrays.toString(shape)
+                    + " (" + expected + " bytes)");
+        }
+        BufferTensor t = allocate(dtype, shape);
+        int width = dtype.byteSize();
+        if (width == 1 || ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+            t.buffer.put(le).rewind();
+            return t;
+        }
+        for (int i = 0; i < expected; i += width) {
+            for (int b = 0; b < width; b++) {
+                t.buffer.put(i + b, le.get(i + width - 1 - b));
+            }
+        }
+        return t;
+    }
+
     /** Bytes of a {@code uint8}, {@code int8} or {@code bool} tensor. */
     public static BufferTensor ofBytes(DType dtype, byte[] data, long... shape) {
         if (dtype.byteSize() != 1) {

@@ -1,6 +1,7 @@
 package io.genpipe.api.data;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -82,6 +83,27 @@ public abstract class Tensor implements AutoCloseable {
         ByteBuffer bytes = readBytes();
         byte[] out = new byte[bytes.remaining()];
         bytes.get(out);
+        return out;
+    }
+
+    /**
+     * The values as little-endian bytes, row-major, without padding: the layout of the Open Inference Protocol's
+     * raw tensors (binary tensor data, gRPC raw contents).
+     */
+    public byte[] toLittleEndianBytes() {
+        ByteBuffer values = readBytes();
+        byte[] out = new byte[values.remaining()];
+        int width = dtype().byteSize();
+        if (width == 1 || values.order() == ByteOrder.LITTLE_ENDIAN) {
+            values.get(out);
+            return out;
+        }
+        // a big-endian platform: each value's bytes reversed
+        for (int i = 0; i < out.length; i += width) {
+            for (int b = 0; b < width; b++) {
+                out[i + b] = values.get(values.position() + i + width - 1 - b);
+            }
+        }
         return out;
     }
 

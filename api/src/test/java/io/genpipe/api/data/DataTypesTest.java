@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -74,5 +75,22 @@ class DataTypesTest {
         assertEquals(
                 "Unknown dtype 'half'; known dtypes: [float32, float64, int8, uint8, int32, int64, bool]",
                 e.getMessage());
+    }
+
+    @Test
+    void littleEndianBytesAreTheProtocolsRawLayout() {
+        // 1.0f and -2.5f as IEEE 754 little-endian
+        byte[] raw = {0, 0, (byte) 0x80, 0x3f, 0, 0, 0x20, (byte) 0xc0};
+        try (BufferTensor t = BufferTensor.fromLittleEndian(ByteBuffer.wrap(raw), DType.FLOAT32, 2)) {
+            assertArrayEquals(new float[] {1f, -2.5f}, t.toFloatArray());
+            assertArrayEquals(raw, t.toLittleEndianBytes());
+        }
+        try (BufferTensor l = BufferTensor.ofLongs(new long[] {258}, 1)) {
+            assertArrayEquals(new byte[] {2, 1, 0, 0, 0, 0, 0, 0}, l.toLittleEndianBytes());
+        }
+        IllegalArgumentException tooShort = assertThrows(
+                IllegalArgumentException.class,
+                () -> BufferTensor.fromLittleEndian(ByteBuffer.wrap(new byte[6]), DType.FLOAT32, 2));
+        assertEquals("6 bytes do not fill float32[2] (8 bytes)", tooShort.getMessage());
     }
 }
