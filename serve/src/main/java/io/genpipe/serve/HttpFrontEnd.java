@@ -227,6 +227,24 @@ final class HttpFrontEnd {
                             "parameters.config must be a model's config (an object, or JSON text of one), e.g."
                                     + " {\"use\": \"gan-generator\", \"batching\": {\"maxBatchSize\": 32}}");
                 }
+                // a request must never make the server read a file it names: files are the serve config's alone
+                String use = model.path("use").asText("");
+                List<String> files = new ArrayList<>();
+                if (model.has("pipeline")) {
+                    files.add("pipeline");
+                }
+                for (String p : repository.fileParameters(use)) {
+                    if (model.path("with").has(p)) {
+                        files.add("with." + p);
+                    }
+                }
+                if (!files.isEmpty()) {
+                    throw new RequestException(
+                            400,
+                            "a load request's config may not name files (" + String.join(", ", files)
+                                    + "); put the model in " + config.file().getFileName()
+                                    + " and load it by name, without a body");
+                }
                 ObjectNode entry = InferenceCodec.JSON.createObjectNode();
                 entry.put("name", name);
                 entry.setAll((ObjectNode) model);

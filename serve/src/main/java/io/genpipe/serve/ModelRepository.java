@@ -7,6 +7,8 @@ import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.spi.InvalidParameterException;
+import io.genpipe.api.spi.ParameterSpec;
+import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.spi.Parameters;
 import io.genpipe.api.text.StopRule;
 import io.genpipe.api.text.TokenSampler;
@@ -322,6 +324,17 @@ final class ModelRepository implements AutoCloseable {
             }
             old.retire();
         }
+    }
+
+    /** The parameters of component {@code use} that name files (none for a component not registered). */
+    List<String> fileParameters(String use) {
+        return genpipe.components()
+                .find(use)
+                .map(f -> f.factory().parameters().stream()
+                        .filter(p -> p.type() == ParameterType.PATH)
+                        .map(ParameterSpec::name)
+                        .toList())
+                .orElse(List.of());
     }
 
     /** Builds one model (its sessions loaded) and its batcher. */

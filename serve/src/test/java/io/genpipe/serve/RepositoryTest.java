@@ -184,6 +184,24 @@ class RepositoryTest {
         assertEquals(
                 "1",
                 json(score("/v2/models/vae-score/infer")).path("model_version").asText());
+        // a request never names a file the server would read: model paths and pipelines are the config's
+        HttpResponse<String> file = post(
+                "/v2/repository/models/vae-score/load",
+                "{\"parameters\": {\"config\": {\"use\": \"vae-anomaly-scorer\", \"with\": {\"encoder\":"
+                        + " \"/etc/passwd\"}}}}");
+        assertEquals(400, file.statusCode());
+        assertEquals(
+                "a load request's config may not name files (with.encoder); put the model in serve.yaml and load it"
+                        + " by name, without a body",
+                json(file).path("error").asText());
+        HttpResponse<String> pipeline = post(
+                "/v2/repository/models/p/load",
+                "{\"parameters\": {\"config\": {\"pipeline\": \"../x.yaml\", \"input\": \"a\", \"output\": \"b\"}}}");
+        assertEquals(400, pipeline.statusCode());
+        assertTrue(json(pipeline)
+                .path("error")
+                .asText()
+                .startsWith("a load request's config may not name files (pipeline)"));
         HttpResponse<String> unknown = post("/v2/repository/models/vae/load", "");
         assertEquals(400, unknown.statusCode());
         assertEquals(
