@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -586,6 +587,14 @@ final class InferenceCodec {
         }
     }
 
+    /** A parser's message in genpipe's words: no parser settings to turn on, no Jackson class names. */
+    private static String plain(String parserMessage) {
+        return parserMessage
+                .replaceAll("\\s*\\(start marker at \\[Source.*?\\]\\)", "")
+                .replaceAll(":?\\s*enable `JsonReadFeature[^`]*` to allow", "")
+                .replaceAll(",? ?from `StreamReadConstraints[^`]*`", "");
+    }
+
     private static JsonNode readObject(byte[] body, String what) {
         JsonNode root;
         try {
@@ -599,8 +608,9 @@ final class InferenceCodec {
                 throw new RequestException(
                         400, "the request body has the key '" + duplicate.group(1) + "' twice" + where);
             }
-            String message = original.replaceAll("\\s*\\(start marker at \\[Source.*?\\]\\)", "");
-            throw new RequestException(400, "the request body is not valid JSON: " + message + where);
+            throw new RequestException(400, "the request body is not valid JSON: " + plain(original) + where);
+        } catch (StreamConstraintsException e) {
+            throw new RequestException(400, "the request body is not valid JSON: " + plain(e.getOriginalMessage()));
         } catch (MismatchedInputException e) {
             String where = e.getLocation() == null
                     ? ""

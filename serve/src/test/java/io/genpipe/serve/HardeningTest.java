@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
@@ -195,6 +196,24 @@ class HardeningTest {
         assertEquals(200, next.statusCode(), next.body());
         // behind a generation that went on, this request would wait minutes
         assertTrue(seconds < 20, "the next request waited " + seconds + " s");
+    }
+
+    @Test
+    void jsonRefusalsNameNoParserSettings() throws Exception {
+        HttpResponse<String> nan = post("/v2/models/score/infer", "{\"parameters\": {\"seed\": NaN}}");
+        assertEquals(400, nan.statusCode());
+        assertTrue(error(nan).startsWith("the request body is not valid JSON: Non-standard token 'NaN'"), error(nan));
+        HttpResponse<String> deep =
+                post("/v2/models/score/infer", "{\"id\": " + "[".repeat(1100) + "]".repeat(1100) + "}");
+        assertEquals(400, deep.statusCode());
+        assertTrue(error(deep).startsWith("the request body is not valid JSON: Document nesting depth"), error(deep));
+        for (String message : List.of(error(nan), error(deep))) {
+            assertTrue(
+                    !message.contains("JsonReadFeature")
+                            && !message.contains("StreamReadConstraints")
+                            && !message.contains("`"),
+                    message);
+        }
     }
 
     @Test
