@@ -536,7 +536,7 @@ final class InferenceCodec {
         if (spec == null) {
             List<String> own = new ArrayList<>();
             model.parameters().values().forEach(q -> {
-                if (q.type() != ParameterType.PATH) {
+                if (!q.type().namesFiles()) {
                     own.add(q.name());
                 }
             });
@@ -552,7 +552,7 @@ final class InferenceCodec {
                             + " take " + requestParameters
                             + (own.isEmpty() ? "" : " and " + model.use + "'s parameters " + own));
         }
-        if (spec.type() == ParameterType.PATH) {
+        if (spec.type().namesFiles()) {
             throw new RequestException(400, "parameter '" + key + "' names a file; only the serve config may set it");
         }
         if (value.isArray()) {

@@ -331,7 +331,7 @@ final class ModelRepository implements AutoCloseable {
         return genpipe.components()
                 .find(use)
                 .map(f -> f.factory().parameters().stream()
-                        .filter(p -> p.type() == ParameterType.PATH)
+                        .filter(p -> p.type().namesFiles())
                         .map(ParameterSpec::name)
                         .toList())
                 .orElse(List.of());

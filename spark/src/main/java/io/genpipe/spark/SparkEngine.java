@@ -15,6 +15,7 @@ import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.Chained;
 import io.genpipe.runtime.step.RowCombine;
+import io.genpipe.runtime.step.ShardedSource;
 import io.genpipe.runtime.step.StepContext;
 import io.genpipe.runtime.step.StepKind;
 import io.genpipe.runtime.step.StepRef;
@@ -297,7 +298,9 @@ public final class SparkEngine {
                 if (p.execution() == StepKind.FINAL) {
                     continue; // the lifecycle runs it from the run's summary
                 }
-                if (p.execution() == StepKind.SOURCE) {
+                if (p.execution() == StepKind.SOURCE && p.step().sharded().isPresent()) {
+                    data.put(p.id(), keep(p, shards(p, p.step().sharded().get())));
+                } else if (p.execution() == StepKind.SOURCE) {
                     data.put(p.id(), keep(p, parallelize(onDriver(p, List.of()))));
                 } else if (p.aggregation() == Aggregation.COMBINE) {
                     data.put(
@@ -339,6 +342,27 @@ public final class SparkEngine {
             for (String tail : new ArrayList<>(pending.keySet())) {
                 dataset(tail).count();
             }
+        }
+
+        /**
+         * A sharded source's rows, read on the executors: the driver lists the shards (files, record ranges), one
+         * partition each; the rows are keyed (shard, position).
+         */
+        private JavaRDD<SparkRow> shards(PipelinePlan.Planned p, ShardedSource source) {
+            int wanted = partitions > 0
+                    ? partitions
+                    : sc.getConf().getInt("spark.genpipe.partitions", sc.defaultParallelism() * 2);
+            List<ShardedSource.Shard> shards;
+            try {
+                shards = source.shards(wanted);
+            } catch (RuntimeException e) {
+                throw RunFailure.inStep(p.id(), p.definition().location(), e);
+            }
+            if (shards.isEmpty()) {
+                return sc.emptyRDD();
+            }
+            return sc.parallelize(shards, shards.size())
+                    .mapPartitionsWithIndex(new ShardRead(spec, p.id(), tallies), true);
         }
 
         /** Rows made on the driver, each keyed by its position, cut into partitions. */

@@ -12,6 +12,12 @@ public enum ParameterType {
     BOOLEAN("boolean"),
     /** A file system path, resolved against the pipeline file's folder. */
     PATH("path"),
+    /**
+     * Where data is read from: a path (resolved against the pipeline file's folder), a glob of paths ({@code
+     * shards/part-*.jsonl}) or a URI ({@code hdfs://...}, {@code s3a://...}, kept as written), or a list of them;
+     * read as a list of strings, in the order written.
+     */
+    LOCATIONS("path, glob or URI, or a list of them"),
     /** One of {@link ParameterSpec#choices()}. */
     CHOICE("choice"),
     /** A list of strings (a YAML list, or comma-separated text). */
@@ -27,5 +33,10 @@ public enum ParameterType {
 
     public String label() {
         return label;
+    }
+
+    /** Whether a value of this type names files (a server never takes one from a request). */
+    public boolean namesFiles() {
+        return this == PATH || this == LOCATIONS;
     }
 }

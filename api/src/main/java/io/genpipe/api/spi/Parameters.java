@@ -21,7 +21,8 @@ public final class Parameters {
     /**
      * Called by the host after checking: values must already be of the Java type their spec's
      * type maps to ({@code String}, {@code Long}, {@code Double}, {@code Boolean}, {@code Path},
-     * {@code String} for a choice, {@code List<String>}).
+     * {@code String} for a choice, {@code List<String>} for
+     * a list of strings or locations).
      */
     public Parameters(List<ParameterSpec> specs, Map<String, ?> values) {
         Map<String, ParameterSpec> bySpec = new LinkedHashMap<>();
@@ -87,6 +88,15 @@ public final class Parameters {
 
     public Optional<Path> findPath(String name) {
         return has(name) ? Optional.of(getPath(name)) : Optional.empty();
+    }
+
+    /**
+     * A locations parameter: paths (resolved against the pipeline file's folder, globs kept) and URIs, in the order
+     * written.
+     */
+    @SuppressWarnings("unchecked")
+    public List<String> getLocations(String name) {
+        return get(name, List.class, ParameterType.LOCATIONS);
     }
 
     @SuppressWarnings("unchecked")

@@ -4,6 +4,7 @@ import io.genpipe.api.spi.ComponentFactory;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.spi.Parameters;
+import io.genpipe.runtime.io.Storages;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -101,6 +102,7 @@ public final class ParameterBinder {
             case STRING_LIST -> "a list of strings";
             case MAP -> "a mapping of names to values, e.g. {high: \"score > 2\", default: rest}";
             case PATH -> "a path";
+            case LOCATIONS -> "a path, a glob, a URI (hdfs://, s3a://, file:) or a list of them";
             default -> "a string";
         };
     }
@@ -154,6 +156,18 @@ public final class ParameterBinder {
                 yield value instanceof String text && !text.isBlank()
                         ? baseDir.resolve(text.trim()).normalize()
                         : null;
+            }
+            case LOCATIONS -> {
+                List<?> items = value instanceof List<?> list ? list : List.of(value);
+                List<String> locations = new ArrayList<>();
+                for (Object item : items) {
+                    if (!(item instanceof String || item instanceof Path)
+                            || item.toString().isBlank()) {
+                        yield null;
+                    }
+                    locations.add(Storages.resolve(baseDir, item.toString().trim()));
+                }
+                yield locations.isEmpty() ? null : List.copyOf(locations);
             }
             case CHOICE -> value instanceof String text && spec.choices().contains(text.trim()) ? text.trim() : null;
             case STRING_LIST -> {

@@ -11,7 +11,6 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
@@ -31,12 +30,14 @@ import java.util.zip.GZIPInputStream;
 public final class IdxFile {
 
     private final Path path;
+    private final String location;
     private final DType dtype;
     private final long[] dims;
     private final byte[] data;
 
-    private IdxFile(Path path, DType dtype, long[] dims, byte[] data) {
+    private IdxFile(Path path, String location, DType dtype, long[] dims, byte[] data) {
         this.path = path;
+        this.location = location;
         this.dtype = dtype;
         this.dims = dims;
         this.data = data;
@@ -49,58 +50,121 @@ public final class IdxFile {
      *     element type, or shorter than its header says
      */
     public static IdxFile read(Path path) {
-        Path file = path.toAbsolutePath().normalize();
-        if (!Files.isRegularFile(file)) {
-            throw new GenpipeException("IDX file " + file + " does not exist");
+        return read(path.toAbsolutePath().normalize().toString(), 0, -1);
+    }
+
+    /** What an IDX file's header says: its element type and dimensions. */
+    public record Header(String location, DType dtype, long[] dims) {
+        /** Number of items: the first dimension. */
+        public long count() {
+            return dims[0];
         }
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file))) {
-            raw.mark(2);
-            int b0 = raw.read();
-            int b1 = raw.read();
-            raw.reset();
-            InputStream in = b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(raw, 1 << 16) : raw;
-            DataInputStream data = new DataInputStream(new BufferedInputStream(in, 1 << 16));
-            int zero = data.readUnsignedShort();
-            int type = data.readUnsignedByte();
-            int rank = data.readUnsignedByte();
-            if (zero != 0 || rank == 0) {
-                throw new GenpipeException("IDX file " + file + " is not an IDX file: it starts with 0x"
-                        + String.format("%04x%02x%02x", zero, type, rank)
-                        + "; IDX starts with two zero bytes, a type code and the number of dimensions");
-            }
-            DType dtype = dtypeOf(type, file);
-            long[] dims = new long[rank];
-            for (int i = 0; i < rank; i++) {
-                dims[i] = Integer.toUnsignedLong(data.readInt());
-            }
+    }
+
+    /**
+     * Reads the header of the file at {@code location} (a path or a URI a {@link Storage} reads).
+     *
+     * @throws GenpipeException naming the file when it is missing, not IDX, or of an unsupported element type
+     */
+    public static Header header(String location) {
+        try (DataInputStream data = open(location)) {
+            return header(location, data);
+        } catch (IOException e) {
+            throw new GenpipeException("IDX file " + location + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads items {@code [first, first + count)} of the file at {@code location} (all from {@code first} when
+     * {@code count} is -1): an IDX file of those items.
+     *
+     * @throws GenpipeException naming the file when it is missing, not IDX, of an unsupported element type, or
+     *     shorter than its header says
+     */
+    public static IdxFile read(String location, long first, long count) {
+        try (DataInputStream data = open(location)) {
+            Header h = header(location, data);
+            long[] dims = h.dims();
+            DType dtype = h.dtype();
+            long item;
             long bytes;
+            long skip;
             try {
-                bytes = Math.multiplyExact(Tensor.elementCount(dims), dtype.byteSize());
+                long[] one = dims.clone();
+                one[0] = 1;
+                item = Math.multiplyExact(Tensor.elementCount(one), dtype.byteSize());
+                long items = count < 0 ? Math.max(0, dims[0] - first) : Math.min(count, Math.max(0, dims[0] - first));
+                bytes = Math.multiplyExact(items, item);
+                skip = Math.multiplyExact(first, item);
             } catch (ArithmeticException e) {
                 bytes = Long.MAX_VALUE;
+                item = 1;
+                skip = 0;
             }
             if (bytes > Integer.MAX_VALUE - 8) {
-                throw new GenpipeException("IDX file " + file + " says it holds " + Arrays.toString(dims) + " " + dtype
-                        + " (more than 2 GiB); genpipe reads IDX files up to 2 GiB");
+                throw new GenpipeException(
+                        "IDX file " + location + " says it holds " + Arrays.toString(dims) + " " + dtype
+                                + " (more than 2 GiB); genpipe reads IDX files up to 2 GiB at once (read it in shards)");
+            }
+            long skipped = data.skip(skip);
+            while (skipped < skip && data.read() >= 0) {
+                skipped++;
+                skipped += data.skip(skip - skipped);
             }
             // read in chunks rather than allocating what the header claims: a lying header costs
             // only the bytes that are really there
-            byte[] body = data.readNBytes((int) bytes);
-            if (body.length < bytes) {
+            byte[] body = skipped < skip ? new byte[0] : data.readNBytes((int) bytes);
+            if (skipped < skip || body.length < bytes) {
                 throw new GenpipeException(
-                        "IDX file " + file + " is truncated: its header says " + Arrays.toString(dims) + " " + dtype
-                                + " (" + bytes + " bytes of data) but " + body.length + " bytes follow");
+                        "IDX file " + location + " is truncated: its header says " + Arrays.toString(dims) + " " + dtype
+                                + " (" + Math.addExact(skip, bytes) + " bytes of data) but " + (skipped + body.length)
+                                + " bytes follow");
             }
             if (dtype.byteSize() > 1) {
                 swapToNativeOrder(body, dtype.byteSize());
             }
-            return new IdxFile(file, dtype, dims, body);
+            long[] own = dims.clone();
+            own[0] = body.length / item;
+            return new IdxFile(
+                    Storages.scheme(location) == null ? Path.of(location) : null, location, dtype, own, body);
         } catch (IOException e) {
-            throw new GenpipeException("IDX file " + file + " cannot be read: " + e.getMessage(), e);
+            throw new GenpipeException("IDX file " + location + " cannot be read: " + e.getMessage(), e);
         }
     }
 
-    private static DType dtypeOf(int type, Path file) {
+    /** The file's data stream, gunzipped when it is gzipped. */
+    private static DataInputStream open(String location) throws IOException {
+        Storage storage = Storages.of(location);
+        if (!storage.isFile(location)) {
+            throw new GenpipeException("IDX file " + location + " does not exist");
+        }
+        InputStream raw = new BufferedInputStream(storage.open(location));
+        raw.mark(2);
+        int b0 = raw.read();
+        int b1 = raw.read();
+        raw.reset();
+        InputStream in = b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(raw, 1 << 16) : raw;
+        return new DataInputStream(new BufferedInputStream(in, 1 << 16));
+    }
+
+    private static Header header(String location, DataInputStream data) throws IOException {
+        int zero = data.readUnsignedShort();
+        int type = data.readUnsignedByte();
+        int rank = data.readUnsignedByte();
+        if (zero != 0 || rank == 0) {
+            throw new GenpipeException("IDX file " + location + " is not an IDX file: it starts with 0x"
+                    + String.format("%04x%02x%02x", zero, type, rank)
+                    + "; IDX starts with two zero bytes, a type code and the number of dimensions");
+        }
+        DType dtype = dtypeOf(type, location);
+        long[] dims = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            dims[i] = Integer.toUnsignedLong(data.readInt());
+        }
+        return new Header(location, dtype, dims);
+    }
+
+    private static DType dtypeOf(int type, String file) {
         return switch (type) {
             case 0x08 -> DType.UINT8;
             case 0x09 -> DType.INT8;
@@ -127,8 +191,14 @@ public final class IdxFile {
         }
     }
 
+    /** The file's path; null when it was read from a URI. */
     public Path path() {
         return path;
+    }
+
+    /** Where the file was read from: its path or URI. */
+    public String location() {
+        return location;
     }
 
     public DType dtype() {
@@ -163,7 +233,7 @@ public final class IdxFile {
     /** Images {@code [from, to)} as {@code float32[to-from,1,h,w]} in [0, 1]. */
     public BufferTensor toImages(int from, int to) {
         if (dtype != DType.UINT8 || dims.length != 3) {
-            throw new GenpipeException("IDX file " + path + " holds " + dtype + Arrays.toString(dims)
+            throw new GenpipeException("IDX file " + location + " holds " + dtype + Arrays.toString(dims)
                     + ", not uint8 images [n, height, width]");
         }
         if (from < 0 || to > count() || from > to) {
@@ -183,7 +253,7 @@ public final class IdxFile {
     public int[] toLabels() {
         if (dtype != DType.UINT8 || dims.length != 1) {
             throw new GenpipeException(
-                    "IDX file " + path + " holds " + dtype + Arrays.toString(dims) + ", not uint8 labels [n]");
+                    "IDX file " + location + " holds " + dtype + Arrays.toString(dims) + ", not uint8 labels [n]");
         }
         int[] labels = new int[data.length];
         for (int i = 0; i < labels.length; i++) {

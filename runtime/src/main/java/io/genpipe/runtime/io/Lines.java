@@ -22,6 +22,15 @@ public final class Lines {
      * @throws GenpipeException naming {@code file} when the line is longer than {@link #MAX_CHARS}
      */
     public static String read(BufferedReader reader, Path file) throws IOException {
+        return read(reader, file.toString());
+    }
+
+    /**
+     * The next line of the file at {@code file} (a path or a URI), as {@link #read(BufferedReader, Path)}.
+     *
+     * @throws GenpipeException naming {@code file} when the line is longer than {@link #MAX_CHARS}
+     */
+    public static String read(BufferedReader reader, String file) throws IOException {
         StringBuilder sb = new StringBuilder();
         int c;
         while ((c = reader.read()) >= 0) {

@@ -58,4 +58,12 @@ public interface Step {
     default Optional<RowCombine<?>> combine() {
         return Optional.empty();
     }
+
+    /**
+     * For a source that reads its rows in shards (files, record ranges of a file): how, so that a runner may read
+     * each shard where its rows are processed. {@link #run} reads every shard in order; empty for other steps.
+     */
+    default Optional<ShardedSource> sharded() {
+        return Optional.empty();
+    }
 }

@@ -5,13 +5,11 @@ import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.io.Csv;
 import io.genpipe.runtime.io.Lines;
+import io.genpipe.runtime.io.Storages;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.StepCategory;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,7 +23,8 @@ public final class CsvSource {
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         List<ParameterSpec> params = new ArrayList<>();
-        params.add(ParameterSpec.required("file", ParameterType.PATH, "CSV file with a header row"));
+        params.add(ParameterSpec.required(
+                "file", ParameterType.LOCATIONS, "CSV file(s) with a header row; a glob or list reads shards"));
         params.addAll(RecordSource.FIELDS);
         return new BuiltinStep(
                 "csv-source",
@@ -35,21 +34,28 @@ public final class CsvSource {
                 0,
                 0,
                 (p, folder) -> {
-                    Path file = p.getPath("file");
+                    List<String> files = Storages.files("file", p.getLocations("file"));
+                    String first = files.get(0);
                     List<String> header;
-                    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                        String first = Lines.read(r, file);
-                        if (first == null) {
-                            throw new GenpipeException("file: " + file + " is empty; a CSV source needs a header row");
+                    try (BufferedReader r = RecordSource.lines(first)) {
+                        String line = Lines.read(r, first);
+                        if (line == null) {
+                            throw new GenpipeException("file: " + first + " is empty; a CSV source needs a header row");
                         }
-                        header = Csv.split(first);
+                        header = Csv.split(line);
                     } catch (IOException e) {
-                        throw new GenpipeException("file: " + file + " cannot be read (" + e.getMessage() + ")");
+                        throw new GenpipeException("file: " + first + " cannot be read (" + e.getMessage() + ")");
                     }
-                    RecordSource.Fields f = RecordSource.Fields.of(p, header, file);
-                    return RecordSource.step(p.getString("column"), f.values.length, () -> {
-                        BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
-                        Lines.read(r, file);
+                    RecordSource.Fields f = RecordSource.Fields.of(p, header, first);
+                    return RecordSource.step(p.getString("column"), f.values.length, files, file -> {
+                        BufferedReader r = RecordSource.lines(file);
+                        String own = Lines.read(r, file);
+                        if (own == null || !Csv.split(own).equals(header)) {
+                            r.close();
+                            throw new GenpipeException(file + ":1: header " + (own == null ? "missing" : Csv.split(own))
+                                    + ", but " + first + " has " + header + "; every shard of a CSV source has the"
+                                    + " same header");
+                        }
                         return new RecordSource.Reader() {
                             int line = 1;
 

@@ -1,17 +1,14 @@
 package io.genpipe.runtime.step.source;
 
-import io.genpipe.api.GenpipeException;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.io.JsonLines;
 import io.genpipe.runtime.io.Lines;
+import io.genpipe.runtime.io.Storages;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.StepCategory;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +23,10 @@ public final class JsonlSource {
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         List<ParameterSpec> params = new ArrayList<>();
-        params.add(ParameterSpec.required("file", ParameterType.PATH, "JSON lines file: one flat object per line"));
+        params.add(ParameterSpec.required(
+                "file",
+                ParameterType.LOCATIONS,
+                "JSON lines file(s): one flat object per line; a glob or list reads shards"));
         params.addAll(RecordSource.FIELDS);
         return new BuiltinStep(
                 "jsonl-source",
@@ -36,13 +36,10 @@ public final class JsonlSource {
                 0,
                 0,
                 (p, folder) -> {
-                    Path file = p.getPath("file");
-                    if (!Files.isRegularFile(file)) {
-                        throw new GenpipeException("file: " + file + " does not exist");
-                    }
-                    RecordSource.Fields f = RecordSource.Fields.of(p, null, file);
-                    return RecordSource.step(p.getString("column"), f.values.length, () -> {
-                        BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+                    List<String> files = Storages.files("file", p.getLocations("file"));
+                    RecordSource.Fields f = RecordSource.Fields.of(p, null, files.get(0));
+                    return RecordSource.step(p.getString("column"), f.values.length, files, file -> {
+                        BufferedReader r = RecordSource.lines(file);
                         return new RecordSource.Reader() {
                             int line;
 

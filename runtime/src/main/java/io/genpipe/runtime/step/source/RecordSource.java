@@ -10,16 +10,21 @@ import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.spi.Parameters;
 import io.genpipe.api.text.TextRows;
+import io.genpipe.runtime.io.Storages;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
+import io.genpipe.runtime.step.ShardedSource;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepContext;
 import io.genpipe.runtime.step.StepInput;
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.file.Path;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /** What csv-source and jsonl-source share: records parsed one by one, batched into rows. */
@@ -37,11 +42,32 @@ final class RecordSource {
         void close() throws IOException;
     }
 
+    /** Opens one file of the source. */
     interface Opener {
-        Reader open() throws IOException;
+        Reader open(String file) throws IOException;
     }
 
-    static Step step(String column, int width, Opener opener) {
+    /**
+     * A source of records read from {@code files} in order, one shard per file. Rows without an id field are
+     * named {@code <step>-<n>}, n counting the file's records (with more than one file: {@code <step>-<file>-<n>}).
+     */
+    static Step step(String column, int width, List<String> files, Opener opener) {
+        ShardedSource shards = new ShardedSource() {
+            @Override
+            public List<Shard> shards(int splits) {
+                List<Shard> list = new ArrayList<>();
+                for (int i = 0; i < files.size(); i++) {
+                    list.add(new Shard(i, files.get(i), 0, -1));
+                }
+                return list;
+            }
+
+            @Override
+            public void read(Shard shard, BatchOutput output, StepContext context) throws Exception {
+                String prefix = context.stepId() + "-" + (files.size() > 1 ? shard.index() + "-" : "");
+                readFile(prefix, column, width, opener.open(shard.location()), output, context);
+            }
+        };
         return new Step() {
             @Override
             public List<PortSpec> outputs(List<StepInput> inputs) {
@@ -50,49 +76,65 @@ final class RecordSource {
 
             @Override
             public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                Reader reader = opener.open();
-                try {
-                    int index = 0;
-                    while (true) {
-                        List<ParsedRecord> records = new ArrayList<>();
-                        ParsedRecord r;
-                        while (records.size() < context.batchSize() && (r = reader.next(index)) != null) {
-                            records.add(r);
-                            index++;
-                        }
-                        if (records.isEmpty()) {
-                            return;
-                        }
-                        List<RowMeta> meta = new ArrayList<>();
-                        float[] values = new float[records.size() * width];
-                        for (int i = 0; i < records.size(); i++) {
-                            ParsedRecord rec = records.get(i);
-                            Map<String, String> tags =
-                                    rec.text() == null ? Map.of() : Map.of(TextRows.TEXT, rec.text());
-                            meta.add(new RowMeta(
-                                    rec.id() != null ? rec.id() : context.stepId() + "-" + (index - records.size() + i),
-                                    rec.label(),
-                                    context.stepId(),
-                                    null,
-                                    tags));
-                            if (width > 0) {
-                                System.arraycopy(rec.values(), 0, values, i * width, width);
-                            }
-                        }
-                        Batch.Builder b = Batch.builder(records.size()).meta(meta);
-                        if (width > 0) {
-                            b.column(column, BufferTensor.ofFloats(values, records.size(), width));
-                        }
-                        output.emit(b.build());
-                        if (records.size() < context.batchSize()) {
-                            return;
-                        }
-                    }
-                } finally {
-                    reader.close();
+                for (ShardedSource.Shard shard : shards.shards(1)) {
+                    shards.read(shard, output, context);
                 }
             }
+
+            @Override
+            public Optional<ShardedSource> sharded() {
+                return Optional.of(shards);
+            }
         };
+    }
+
+    private static void readFile(
+            String idPrefix, String column, int width, Reader reader, BatchOutput output, StepContext context)
+            throws Exception {
+        try {
+            int index = 0;
+            while (true) {
+                List<ParsedRecord> records = new ArrayList<>();
+                ParsedRecord r;
+                while (records.size() < context.batchSize() && (r = reader.next(index)) != null) {
+                    records.add(r);
+                    index++;
+                }
+                if (records.isEmpty()) {
+                    return;
+                }
+                List<RowMeta> meta = new ArrayList<>();
+                float[] values = new float[records.size() * width];
+                for (int i = 0; i < records.size(); i++) {
+                    ParsedRecord rec = records.get(i);
+                    Map<String, String> tags = rec.text() == null ? Map.of() : Map.of(TextRows.TEXT, rec.text());
+                    meta.add(new RowMeta(
+                            rec.id() != null ? rec.id() : idPrefix + (index - records.size() + i),
+                            rec.label(),
+                            context.stepId(),
+                            null,
+                            tags));
+                    if (width > 0) {
+                        System.arraycopy(rec.values(), 0, values, i * width, width);
+                    }
+                }
+                Batch.Builder b = Batch.builder(records.size()).meta(meta);
+                if (width > 0) {
+                    b.column(column, BufferTensor.ofFloats(values, records.size(), width));
+                }
+                output.emit(b.build());
+                if (records.size() < context.batchSize()) {
+                    return;
+                }
+            }
+        } finally {
+            reader.close();
+        }
+    }
+
+    /** A reader of a text file's lines, from any storage. */
+    static BufferedReader lines(String file) throws IOException {
+        return new BufferedReader(new InputStreamReader(Storages.open(file), StandardCharsets.UTF_8), 1 << 16);
     }
 
     static final List<ParameterSpec> FIELDS = List.of(
@@ -118,7 +160,7 @@ final class RecordSource {
             this.text = text;
         }
 
-        static Fields of(Parameters p, List<String> header, Path file) {
+        static Fields of(Parameters p, List<String> header, String file) {
             String[] values = p.has("values") ? p.getStringList("values").toArray(new String[0]) : new String[0];
             String label = p.findString("label").orElse(null);
             String id = p.findString("id").orElse(null);

@@ -1,16 +1,13 @@
 package io.genpipe.runtime.step.source;
 
-import io.genpipe.api.GenpipeException;
 import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.io.Lines;
+import io.genpipe.runtime.io.Storages;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.StepCategory;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -26,16 +23,14 @@ public final class TextSource {
                 "text-source",
                 StepCategory.SOURCE,
                 "one row per non-empty line of a UTF-8 text file, the line as its text tag",
-                List.of(ParameterSpec.required("file", ParameterType.PATH, "text file")),
+                List.of(ParameterSpec.required(
+                        "file", ParameterType.LOCATIONS, "text file(s); a glob or list reads shards")),
                 0,
                 0,
                 (p, folder) -> {
-                    Path file = p.getPath("file");
-                    if (!Files.isRegularFile(file)) {
-                        throw new GenpipeException("file: " + file + " does not exist");
-                    }
-                    return RecordSource.step("x", 0, () -> {
-                        BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+                    List<String> files = Storages.files("file", p.getLocations("file"));
+                    return RecordSource.step("x", 0, files, file -> {
+                        BufferedReader r = RecordSource.lines(file);
                         return new RecordSource.Reader() {
                             @Override
                             public RecordSource.ParsedRecord next(int index) throws IOException {
