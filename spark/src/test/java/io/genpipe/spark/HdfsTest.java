@@ -1,0 +1,180 @@
+package io.genpipe.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.genpipe.api.GenpipeException;
+import io.genpipe.runtime.Genpipe;
+import io.genpipe.runtime.io.IdxFile;
+import io.genpipe.runtime.pipeline.RunResult;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sources on a real HDFS (Hadoop's MiniDFSCluster: a NameNode and a DataNode on loopback, in this JVM), read in
+ * shards on Spark's executors through Hadoop's FileSystem: the same outputs as the local runner reading the same
+ * shards from local files.
+ */
+class HdfsTest {
+
+    private static final Path ROOT = SparkLocalTest.ROOT;
+    private static final Path DATA = ROOT.resolve("data/fashion-mnist");
+
+    private static MiniDFSCluster hdfs;
+    private static Genpipe genpipe;
+    private static SparkSession session;
+    private static Path local;
+    private static String uri;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start(@TempDir Path base) throws Exception {
+        Configuration conf = new Configuration();
+        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.resolve("hdfs").toString());
+        hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+        hdfs.waitActive();
+        uri = "hdfs://127.0.0.1:" + hdfs.getNameNodePort();
+        // the test split's first 3,000 images in shards of 1,000 (the last gzipped), locally and on HDFS
+        local = base.resolve("shards");
+        Files.createDirectories(local);
+        IdxFile images = IdxFile.read(DATA.resolve("t10k-images-idx3-ubyte.gz"));
+        IdxFile labels = IdxFile.read(DATA.resolve("t10k-labels-idx1-ubyte.gz"));
+        FileSystem fs = hdfs.getFileSystem();
+        for (int shard = 0; shard < 3; shard++) {
+            String suffix = shard == 2 ? ".idx.gz" : ".idx";
+            put(fs, "images-" + shard + suffix, idx(images, shard * 1000, 1000, 28 * 28), shard == 2);
+            put(fs, "labels-" + shard + suffix, idx(labels, shard * 1000, 1000, 1), shard == 2);
+        }
+        StringBuilder lines = new StringBuilder();
+        for (int shard = 0; shard < 4; shard++) {
+            lines.setLength(0);
+            for (int i = 0; i < 50 + shard; i++) {
+                lines.append("{\"x\": ")
+                        .append(i * 0.5 - shard)
+                        .append(", \"y\": ")
+                        .append((i + shard) % 3)
+                        .append("}\n");
+            }
+            put(fs, "rows-" + shard + ".jsonl", lines.toString().getBytes(StandardCharsets.UTF_8), false);
+        }
+        genpipe = Genpipe.builder().build();
+        session = SparkEngine.session("local[2]", "genpipe-hdfs-test");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (session != null) {
+            session.stop();
+        }
+        if (genpipe != null) {
+            genpipe.close();
+        }
+        if (hdfs != null) {
+            hdfs.shutdown();
+        }
+    }
+
+    @Test
+    void theFlagshipReadsItsShardsFromHdfs() throws Exception {
+        Path file = ROOT.resolve("pipelines/anomaly-augment.yaml");
+        RunResult a = run(file, List.of("test.images=" + local + "/images-*", "test.labels=" + local + "/labels-*"));
+        RunResult b =
+                spark(file, List.of("test.images=" + uri + "/data/images-*", "test.labels=" + uri + "/data/labels-*"));
+        SparkLocalTest.assertSameOutputs(a, b);
+        assertEquals(3000, a.steps().get(0).rows());
+    }
+
+    @Test
+    void lineShardsFromHdfs() throws Exception {
+        Path file = tmp.resolve("rows.yaml");
+        Files.writeString(
+                file,
+                "batchSize: 16\nsteps:\n"
+                        + "  - id: rows\n    use: jsonl-source\n    with: {file: ROWS, values: [x], label: y}\n"
+                        + "  - id: some\n    use: filter\n    inputs: [rows]\n    with: {where: \"label != 1\"}\n"
+                        + "  - id: n\n    use: count\n    inputs: [some]\n    with: {metric: kept}\n"
+                        + "  - id: out\n    use: jsonl-sink\n    inputs: [n]\n");
+        RunResult a = run(file, List.of("rows.file=" + local + "/rows-*.jsonl"));
+        RunResult b = spark(file, List.of("rows.file=" + uri + "/data/rows-*.jsonl"));
+        SparkLocalTest.assertSameOutputs(a, b);
+        List<String> out = Files.readAllLines(b.outputFolder().resolve("out.jsonl"));
+        assertTrue(out.get(0).startsWith("{\"id\":\"rows-0-0\",\"label\":0"), out.get(0));
+        assertEquals(137, out.size()); // labels 0 and 2 of 206 rows
+    }
+
+    @Test
+    void aMissingShardIsNamed() {
+        Path file = ROOT.resolve("pipelines/anomaly-augment.yaml");
+        GenpipeException e = Assertions.assertThrows(
+                GenpipeException.class, () -> spark(file, List.of("test.images=" + uri + "/data/none-*.idx")));
+        assertTrue(e.getMessage().contains("images: " + uri + "/data/none-*.idx matches no file"), e.getMessage());
+    }
+
+    private RunResult run(Path file, List<String> sets) {
+        var p = genpipe.pipeline(file);
+        sets.forEach(p::set);
+        return p.run(tmp.resolve("local"));
+    }
+
+    private RunResult spark(Path file, List<String> sets) {
+        SparkEngine engine =
+                new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()), null, line -> {});
+        return engine.run(file, new ArrayList<>(sets), null, tmp.resolve("spark"));
+    }
+
+    private static void put(FileSystem fs, String name, byte[] bytes, boolean gzip) throws IOException {
+        Files.write(local.resolve(name), gzip ? gzip(bytes) : bytes);
+        try (OutputStream out = fs.create(new org.apache.hadoop.fs.Path("/data/" + name))) {
+            out.write(gzip ? gzip(bytes) : bytes);
+        }
+    }
+
+    private static byte[] gzip(byte[] bytes) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream z = new GZIPOutputStream(out)) {
+            z.write(bytes);
+        }
+        return out.toByteArray();
+    }
+
+    /** Items [from, from + count) of an IDX file, as an IDX file. */
+    private static byte[] idx(IdxFile file, int from, int count, int itemBytes) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            long[] dims = file.dims();
+            out.writeShort(0);
+            out.writeByte(0x08);
+            out.writeByte(dims.length);
+            out.writeInt(count);
+            for (int i = 1; i < dims.length; i++) {
+                out.writeInt((int) dims[i]);
+            }
+            byte[] body = new byte[count * itemBytes];
+            ByteBuffer all = file.bytes();
+            all.position(from * itemBytes).get(body);
+            out.write(body);
+        }
+        return bytes.toByteArray();
+    }
+}
