@@ -16,6 +16,7 @@ import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.Chained;
 import io.genpipe.runtime.step.RowCombine;
 import io.genpipe.runtime.step.ShardedSource;
+import io.genpipe.runtime.step.SliceDecision;
 import io.genpipe.runtime.step.StepContext;
 import io.genpipe.runtime.step.StepKind;
 import io.genpipe.runtime.step.StepRef;
@@ -23,6 +24,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -30,6 +32,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -472,6 +475,9 @@ public final class SparkEngine {
          * get its metadata and, when it reorders them, their new position as key.
          */
         private JavaRDD<SparkRow> decide(PipelinePlan.Planned p) {
+            if (p.step().decision().isPresent()) {
+                return sliced(p, p.step().decision().get());
+            }
             List<String> inputIds = p.definition().inputs();
             List<JavaRDD<SparkRow>> inputs = new ArrayList<>();
             List<List<byte[]>> metas = new ArrayList<>();
@@ -554,6 +560,103 @@ public final class SparkEngine {
             }
             driverStats.computeIfAbsent(p.id(), k -> new long[2])[0] = decided.size();
             return out;
+        }
+
+        /**
+         * A metadata step that decides in passes over slices of its rows: each partition of its input (of its
+         * inputs, one after the other, their keys under the input's index) is a slice; the passes' accumulators come
+         * to the driver, the step decides there (publishing its side values), and each partition's mapper is applied
+         * where the partition is. The driver never holds a row.
+         */
+        private JavaRDD<SparkRow> sliced(PipelinePlan.Planned p, SliceDecision decision) {
+            List<String> inputIds = p.definition().inputs();
+            JavaRDD<SparkRow> all = null;
+            for (int i = 0; i < inputIds.size(); i++) {
+                JavaRDD<SparkRow> rdd = dataset(inputIds.get(i));
+                if (inputIds.size() > 1) {
+                    rdd = underInput(rdd, i);
+                }
+                all = all == null ? rdd : all.union(rdd);
+            }
+            SliceDecision.Pass<?> pass = decision.first();
+            if (pass != null && !persisted.contains(all)) {
+                all = all.persist(StorageLevel.DISK_ONLY()); // read by every pass and by the mapping
+                persisted.add(all);
+            }
+            Set<String> reads = p.step().readsColumns().orElse(null);
+            int chunk = plan.definition().batchSize();
+            String id = p.id();
+            SparkStepContext context = new SparkStepContext(id, plan.definition(), folder, metrics, sides, log);
+            SliceDecision.Apply apply;
+            if (pass == null) {
+                apply = decision.withoutPasses(all.getNumPartitions());
+            } else {
+                while (true) {
+                    SliceDecision.Outcome outcome = pass(pass, all, reads, chunk, p, context);
+                    if (outcome instanceof SliceDecision.Again again) {
+                        pass = again.pass();
+                    } else {
+                        apply = (SliceDecision.Apply) outcome;
+                        break;
+                    }
+                }
+            }
+            if (apply.mappers().size() != all.getNumPartitions()) {
+                throw new IllegalStateException("step '" + id + "' decided for "
+                        + apply.mappers().size() + " slices, its input has " + all.getNumPartitions());
+            }
+            // each task deserializes its own mapper: a mapper counts as it goes, and a partition may run again
+            List<byte[]> serialized = new ArrayList<>();
+            apply.mappers().forEach(m -> serialized.add(Serialized.bytes(m)));
+            Broadcast<List<byte[]>> mappers = sc.broadcast(serialized);
+            broadcasts.add(mappers);
+            CollectionAccumulator<Segment.Tally> counted = tallies;
+            return all.mapPartitionsWithIndex(
+                    (partition, rows) -> {
+                        SliceDecision.SliceMapper mapper =
+                                Serialized.object(mappers.value().get(partition), SliceDecision.SliceMapper.class);
+                        return new Mapped(rows, mapper, reads, chunk, id, partition, counted);
+                    },
+                    true);
+        }
+
+        private <A extends Serializable> SliceDecision.Outcome pass(
+                SliceDecision.Pass<A> pass,
+                JavaRDD<SparkRow> rows,
+                Set<String> reads,
+                int chunk,
+                PipelinePlan.Planned p,
+                SparkStepContext context) {
+            String id = p.id();
+            List<A> slices = rows.mapPartitions(
+                            (Iterator<SparkRow> it) -> {
+                                A accumulator = pass.create();
+                                List<byte[]> pending = new ArrayList<>(chunk);
+                                while (it.hasNext()) {
+                                    byte[] data = it.next().data();
+                                    pending.add(
+                                            reads == null ? RowCodec.metaOnly(data) : RowCodec.project(data, reads));
+                                    if (pending.size() == chunk || !it.hasNext()) {
+                                        try (Batch b = RowCodec.decode(pending)) {
+                                            accumulator = pass.add(accumulator, b);
+                                        } catch (RuntimeException e) {
+                                            throw RunFailure.inStep(id, null, e);
+                                        }
+                                        pending.clear();
+                                    }
+                                }
+                                return List.of(accumulator).iterator();
+                            },
+                            true)
+                    .collect();
+            try {
+                return pass.next(slices, context);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw RunFailure.interrupted();
+            } catch (RuntimeException e) {
+                throw RunFailure.inStep(id, p.definition().location(), e);
+            }
         }
 
         /** Runs {@code p} on the driver over its inputs' rows streamed in key order; returns what it emitted, encoded. */
@@ -689,6 +792,24 @@ public final class SparkEngine {
         }
     }
 
+    /** The rows with their keys under {@code input}: the rows of a step's {@code input}-th input. */
+    private static JavaRDD<SparkRow> underInput(JavaRDD<SparkRow> rows, long input) {
+        return rows.mapPartitions(
+                it -> new Iterator<SparkRow>() {
+                    @Override
+                    public boolean hasNext() {
+                        return it.hasNext();
+                    }
+
+                    @Override
+                    public SparkRow next() {
+                        SparkRow r = it.next();
+                        return new SparkRow(r.key().under(input), r.data());
+                    }
+                },
+                true);
+    }
+
     private static Object sum(Object a, Object b) {
         if (a instanceof Integer x && b instanceof Integer y) {
             return x + y;
@@ -711,6 +832,78 @@ public final class SparkEngine {
     }
 
     private record Pending(JavaRDD<SparkRow> input, List<String> steps) {}
+
+    /** One partition's rows through its slice mapper: the rows it keeps, with their new metadata and their keys. */
+    private static final class Mapped implements Iterator<SparkRow> {
+        private final Iterator<SparkRow> rows;
+        private final SliceDecision.SliceMapper mapper;
+        private final Set<String> reads;
+        private final int chunk;
+        private final String step;
+        private final int partition;
+        private final CollectionAccumulator<Segment.Tally> tallies;
+        private final ArrayDeque<SparkRow> ready = new ArrayDeque<>();
+        private final long t0 = System.nanoTime();
+        private long kept;
+        private boolean counted;
+
+        Mapped(
+                Iterator<SparkRow> rows,
+                SliceDecision.SliceMapper mapper,
+                Set<String> reads,
+                int chunk,
+                String step,
+                int partition,
+                CollectionAccumulator<Segment.Tally> tallies) {
+            this.rows = rows;
+            this.mapper = mapper;
+            this.reads = reads;
+            this.chunk = chunk;
+            this.step = step;
+            this.partition = partition;
+            this.tallies = tallies;
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (ready.isEmpty() && rows.hasNext()) {
+                List<SparkRow> next = new ArrayList<>(chunk);
+                List<byte[]> projected = new ArrayList<>(chunk);
+                while (next.size() < chunk && rows.hasNext()) {
+                    SparkRow r = rows.next();
+                    next.add(r);
+                    projected.add(reads == null ? RowCodec.metaOnly(r.data()) : RowCodec.project(r.data(), reads));
+                }
+                List<RowMeta> meta;
+                try (Batch b = RowCodec.decode(projected)) {
+                    meta = mapper.map(b);
+                } catch (RuntimeException e) {
+                    throw RunFailure.inStep(step, null, e);
+                }
+                for (int i = 0; i < next.size(); i++) {
+                    RowMeta m = meta.get(i);
+                    if (m != null) {
+                        SparkRow r = next.get(i);
+                        ready.add(new SparkRow(r.key(), RowCodec.withMetaBytes(r.data(), RowCodec.encodeMeta(m))));
+                        kept++;
+                    }
+                }
+            }
+            if (ready.isEmpty() && !counted) {
+                counted = true;
+                tallies.add(new Segment.Tally(step, "", partition, 0, kept, System.nanoTime() - t0, Map.of()));
+            }
+            return !ready.isEmpty();
+        }
+
+        @Override
+        public SparkRow next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            return ready.poll();
+        }
+    }
 
     /** The rows a metadata step kept, with its metadata and key. */
     private static final class Picked implements Iterator<SparkRow> {

@@ -36,6 +36,7 @@ public final class RowFilter implements Step {
     private final Supplier<Test> tests;
     private final Consumer<List<PortSpec>> check;
     private volatile Test last;
+    private SliceDecision decision;
 
     public RowFilter(Supplier<Test> tests) {
         this(tests, columns -> {});
@@ -47,6 +48,17 @@ public final class RowFilter implements Step {
     public RowFilter(Supplier<Test> tests, Consumer<List<PortSpec>> check) {
         this.tests = tests;
         this.check = check;
+    }
+
+    /** This filter as a decision over slices of its rows (a global filter that counts in row order), for runners. */
+    public RowFilter decidedBy(SliceDecision sliced) {
+        this.decision = sliced;
+        return this;
+    }
+
+    @Override
+    public Optional<SliceDecision> decision() {
+        return Optional.ofNullable(decision);
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.runtime.component.DidYouMean;
 import io.genpipe.runtime.component.ParameterException;
+import java.io.Serializable;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -15,7 +16,9 @@ import java.util.Set;
  * column scorer step STEP wrote (a float64 column named after the step), so that a later scorer does not change
  * what an earlier step ranks by.
  */
-public final class ScoreColumn {
+public final class ScoreColumn implements Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private final String column;
     private final String step;

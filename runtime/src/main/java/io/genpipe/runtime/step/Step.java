@@ -66,4 +66,13 @@ public interface Step {
     default Optional<ShardedSource> sharded() {
         return Optional.empty();
     }
+
+    /**
+     * For a global step that decides from its rows' metadata ({@link Aggregation#METADATA}): how it decides in
+     * passes over slices of its rows, so that a runner need not gather them; empty where it cannot (a runner then
+     * runs the step itself over the rows' metadata).
+     */
+    default Optional<SliceDecision> decision() {
+        return Optional.empty();
+    }
 }

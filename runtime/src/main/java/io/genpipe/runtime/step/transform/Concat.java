@@ -8,11 +8,13 @@ import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.Columns;
+import io.genpipe.runtime.step.SliceDecision;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import io.genpipe.runtime.step.StepInput;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The {@code concat} built-in step: all rows of its first input in their order, then the second's, and so on (global: it fixes the order).
@@ -48,6 +50,11 @@ public final class Concat {
                             }
                         }
                         return first;
+                    }
+
+                    @Override
+                    public Optional<SliceDecision> decision() {
+                        return Optional.of(() -> null); // the order alone: every slice of every input, unchanged
                     }
 
                     @Override

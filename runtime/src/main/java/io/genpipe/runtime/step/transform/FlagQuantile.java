@@ -13,6 +13,7 @@ import io.genpipe.runtime.step.BatchSpool;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.ScoreColumn;
 import io.genpipe.runtime.step.SideValue;
+import io.genpipe.runtime.step.SliceDecision;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
@@ -91,6 +92,11 @@ public final class FlagQuantile {
                         @Override
                         public Optional<Set<String>> readsColumns() {
                             return column.reads();
+                        }
+
+                        @Override
+                        public Optional<SliceDecision> decision() {
+                            return Optional.of(new QuantileSelect(fraction, perClass, metric, column));
                         }
 
                         @Override

@@ -10,10 +10,12 @@ import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.PassThroughStep;
+import io.genpipe.runtime.step.SliceDecision;
 import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The {@code relabel} built-in step: sets each row's label to a fixed class or cycles through classes (global: cycle: goes by row position).
@@ -49,7 +51,13 @@ public final class Relabel {
                     if (p.has("cycle") && cycle < 1) {
                         throw new GenpipeException("cycle must be >= 1, got " + cycle);
                     }
+                    Integer to = p.has("to") ? p.getInt("to") : null;
                     return new PassThroughStep() {
+                        @Override
+                        public Optional<SliceDecision> decision() {
+                            return Optional.of(() -> new Positions(to, cycle));
+                        }
+
                         @Override
                         public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
                                 throws Exception {
@@ -67,5 +75,54 @@ public final class Relabel {
                         }
                     };
                 });
+    }
+
+    /** Counts each slice's rows, so that each slice knows the position of its first row. */
+    private record Positions(Integer to, long cycle) implements SliceDecision.Pass<long[]> {
+        @Override
+        public long[] create() {
+            return new long[1];
+        }
+
+        @Override
+        public long[] add(long[] rows, Batch batch) {
+            rows[0] += batch.rows();
+            return rows;
+        }
+
+        @Override
+        public SliceDecision.Outcome next(List<long[]> slices, StepContext context) {
+            List<SliceDecision.SliceMapper> mappers = new ArrayList<>();
+            long first = 0;
+            for (long[] slice : slices) {
+                mappers.add(new Labels(to, cycle, first));
+                first += slice[0];
+            }
+            return new SliceDecision.Apply(mappers);
+        }
+    }
+
+    /** One slice's labels: the fixed one, or its rows' positions modulo the cycle. */
+    private static final class Labels implements SliceDecision.SliceMapper {
+        private static final long serialVersionUID = 1L;
+        private final Integer to;
+        private final long cycle;
+        private long row;
+
+        Labels(Integer to, long cycle, long first) {
+            this.to = to;
+            this.cycle = cycle;
+            this.row = first;
+        }
+
+        @Override
+        public List<RowMeta> map(Batch rows) {
+            List<RowMeta> meta = new ArrayList<>(rows.rows());
+            for (RowMeta m : rows.meta()) {
+                meta.add(m.withLabel(to != null ? to : (int) (row % cycle)));
+                row++;
+            }
+            return meta;
+        }
     }
 }

@@ -8,13 +8,16 @@ import io.genpipe.runtime.step.Aggregation;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
+import io.genpipe.runtime.step.OrderedQuota;
 import io.genpipe.runtime.step.PassThroughStep;
+import io.genpipe.runtime.step.SliceDecision;
 import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The {@code take} built-in step: passes the first n rows on and drops the rest, or with {@code by: label} the first n
@@ -57,8 +60,26 @@ public final class Take {
                     if (n < 0) {
                         throw new GenpipeException("n must be >= 0, got " + n);
                     }
-                    if (p.getString("by").equals("label")) {
+                    boolean byLabel = p.getString("by").equals("label");
+                    SliceDecision sliced = OrderedQuota.of(
+                            m -> byLabel ? String.valueOf(m.label()) : "all", context -> new OrderedQuota.Rule() {
+                                @Override
+                                public String bucket(String group) {
+                                    return group;
+                                }
+
+                                @Override
+                                public Long quota(String bucket) {
+                                    return n;
+                                }
+                            });
+                    if (byLabel) {
                         return new PassThroughStep() {
+                            @Override
+                            public Optional<SliceDecision> decision() {
+                                return Optional.of(sliced);
+                            }
+
                             @Override
                             public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
                                     throws Exception {
@@ -82,6 +103,11 @@ public final class Take {
                         };
                     }
                     return new PassThroughStep() {
+                        @Override
+                        public Optional<SliceDecision> decision() {
+                            return Optional.of(sliced);
+                        }
+
                         @Override
                         public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
                                 throws Exception {

@@ -1,0 +1,73 @@
+package io.genpipe.runtime.step;
+
+import io.genpipe.api.data.Batch;
+import io.genpipe.api.data.RowMeta;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How a global step that decides from its rows' metadata decides where the rows are: passes over the rows, slice
+ * by slice (a partition on Spark), each slice's accumulator handed back in row order; then, per slice, what becomes
+ * of each row (its new metadata, or dropped). The rows keep their order. A runner holds accumulators and the
+ * mappers, never rows: this is how the Spark engine runs flag-quantile, take, take-per-class, relabel and concat
+ * exactly, with the local runner's results.
+ *
+ * <p>With several inputs the slices are the first input's, then the second's, and so on (concat's order).
+ */
+public interface SliceDecision extends Serializable {
+
+    /** The first pass, or null when the step decides without looking at its rows (concat). */
+    Pass<?> first();
+
+    /**
+     * The mappers when {@link #first} is null: every row as it is.
+     *
+     * @param slices how many slices there are
+     */
+    default Apply withoutPasses(int slices) {
+        List<SliceMapper> all = new ArrayList<>();
+        for (int i = 0; i < slices; i++) {
+            all.add(SliceMapper.UNCHANGED);
+        }
+        return new Apply(all);
+    }
+
+    /**
+     * One pass over every slice: an accumulator per slice, fed its batches in row order (each batch carries the
+     * rows' metadata and the columns the step reads).
+     *
+     * @param <A> the accumulator, serializable: it travels from where the slice is to the runner
+     */
+    interface Pass<A extends Serializable> extends Serializable {
+        A create();
+
+        /** {@code accumulator} with {@code rows} added (it may be changed in place); the caller closes rows. */
+        A add(A accumulator, Batch rows);
+
+        /**
+         * What follows, given every slice's accumulator in row order: another pass, or the mappers. Runs where the
+         * runner is (the driver), where the step publishes its side values and records its metrics.
+         */
+        Outcome next(List<A> slices, StepContext context) throws InterruptedException;
+    }
+
+    /** What follows a pass. */
+    sealed interface Outcome permits Again, Apply {}
+
+    /** Another pass. */
+    record Again(Pass<?> pass) implements Outcome {}
+
+    /** The end: one mapper per slice, in order. */
+    record Apply(List<SliceMapper> mappers) implements Outcome {}
+
+    /** What becomes of one slice's rows: fed its batches in order (metadata and the read columns). */
+    interface SliceMapper extends Serializable {
+
+        /** Every row as it is. */
+        SliceMapper UNCHANGED = rows -> rows.meta();
+
+        /** For each row of {@code rows}, in order: its metadata from now on, or null to drop the row. */
+        List<RowMeta> map(Batch rows);
+    }
+}
