@@ -611,13 +611,18 @@ public final class SparkEngine {
             Broadcast<List<byte[]>> mappers = sc.broadcast(serialized);
             broadcasts.add(mappers);
             CollectionAccumulator<Segment.Tally> counted = tallies;
-            return all.mapPartitionsWithIndex(
+            JavaRDD<SparkRow> out = all.mapPartitionsWithIndex(
                     (partition, rows) -> {
                         SliceDecision.SliceMapper mapper =
                                 Serialized.object(mappers.value().get(partition), SliceDecision.SliceMapper.class);
                         return new Mapped(rows, mapper, reads, chunk, id, partition, counted);
                     },
                     true);
+            if (apply.mappers().stream().anyMatch(m -> m instanceof SliceDecision.Reordering)) {
+                // the rows took new places (top-k): in key order again, in as many partitions as there were
+                out = out.sortBy(SparkRow::key, true, all.getNumPartitions());
+            }
+            return out;
         }
 
         private <A extends Serializable> SliceDecision.Outcome pass(
@@ -880,11 +885,14 @@ public final class SparkEngine {
                 } catch (RuntimeException e) {
                     throw RunFailure.inStep(step, null, e);
                 }
+                long[] places = mapper instanceof SliceDecision.Reordering r ? r.positions() : null;
+                int placed = 0;
                 for (int i = 0; i < next.size(); i++) {
                     RowMeta m = meta.get(i);
                     if (m != null) {
                         SparkRow r = next.get(i);
-                        ready.add(new SparkRow(r.key(), RowCodec.withMetaBytes(r.data(), RowCodec.encodeMeta(m))));
+                        RowKey key = places == null ? r.key() : RowKey.of(places[placed++]);
+                        ready.add(new SparkRow(key, RowCodec.withMetaBytes(r.data(), RowCodec.encodeMeta(m))));
                         kept++;
                     }
                 }

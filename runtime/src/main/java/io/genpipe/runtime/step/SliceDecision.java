@@ -70,4 +70,13 @@ public interface SliceDecision extends Serializable {
         /** For each row of {@code rows}, in order: its metadata from now on, or null to drop the row. */
         List<RowMeta> map(Batch rows);
     }
+
+    /**
+     * A mapper of a step that reorders its rows (top-k): besides their metadata, the kept rows' new positions in
+     * the step's output.
+     */
+    interface Reordering extends SliceMapper {
+        /** The positions of the rows the last {@link #map} kept, in the order it returned them. */
+        long[] positions();
+    }
 }

@@ -10,6 +10,7 @@ import io.genpipe.runtime.step.transform.FlagQuantile;
 import io.genpipe.runtime.step.transform.Relabel;
 import io.genpipe.runtime.step.transform.Take;
 import io.genpipe.runtime.step.transform.TakePerClass;
+import io.genpipe.runtime.step.transform.TopK;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -33,12 +34,18 @@ class SliceDecisionTest {
     @TempDir
     Path dir;
 
-    /** 2,000 rows of four classes (one rare), scores from a few values: ties everywhere, a few negative. */
-    private static List<RowMeta> rows() {
+    /**
+     * 2,000 rows of four classes (one rare; some rows without a label, but for flag-quantile's), scores from a few
+     * values: ties everywhere, a few negative.
+     */
+    private static List<RowMeta> rows(boolean unlabelled) {
         Random random = new Random(7);
         List<RowMeta> rows = new ArrayList<>();
         for (int i = 0; i < 2000; i++) {
-            int label = i % 97 == 0 ? 3 : random.nextInt(3);
+            Integer label = i % 97 == 0 ? Integer.valueOf(3) : random.nextInt(3);
+            if (unlabelled && i % 89 == 0) {
+                label = null;
+            }
             double score = (random.nextInt(9) - 2) * 0.25 + (i % 500 == 0 ? 1e-9 : 0);
             rows.add(new RowMeta("r" + i, label, "test", score, Map.of()));
         }
@@ -60,6 +67,9 @@ class SliceDecisionTest {
         check(Take.definition(), Map.of("n", 101L, "by", "label"), Map.of());
         check(Take.definition(), Map.of("n", 0L, "by", "none"), Map.of());
         check(Relabel.definition(), Map.of("cycle", 7L), Map.of());
+        check(TopK.definition(), Map.of("k", 50L, "by", "none"), Map.of());
+        check(TopK.definition(), Map.of("k", 300L, "by", "label"), Map.of());
+        check(TopK.definition(), Map.of("k", 5000L, "by", "label"), Map.of());
         check(Relabel.definition(), Map.of("to", 2L), Map.of());
         // counts as a flag-quantile step publishes them: two classes named, the rest under "all"
         Map<String, Object> sides = Map.of("flag/counts", Map.of("0", 120L, "2", 3L, "all", 40L));
@@ -75,7 +85,7 @@ class SliceDecisionTest {
             }
         });
         Step step = definition.create().apply(new Parameters(definition.parameters(), given), dir);
-        List<RowMeta> rows = rows();
+        List<RowMeta> rows = rows(!definition.name().equals("flag-quantile"));
         Context whole = new Context(sides);
         List<RowMeta> expected = new ArrayList<>();
         Deque<Batch> in = new ArrayDeque<>();
@@ -123,6 +133,7 @@ class SliceDecisionTest {
             }
         }
         List<RowMeta> out = new ArrayList<>();
+        TreeMap<Long, RowMeta> placed = new TreeMap<>();
         for (int s = 0; s < slices.size(); s++) {
             SliceDecision.SliceMapper mapper = apply.mappers().get(s);
             List<RowMeta> slice = slices.get(s);
@@ -130,10 +141,20 @@ class SliceDecisionTest {
                 try (Batch b = Batch.builder(Math.min(50, slice.size() - from))
                         .meta(slice.subList(from, Math.min(slice.size(), from + 50)))
                         .build()) {
-                    mapper.map(b).stream().filter(m -> m != null).forEach(out::add);
+                    List<RowMeta> kept =
+                            mapper.map(b).stream().filter(m -> m != null).toList();
+                    if (mapper instanceof SliceDecision.Reordering r) {
+                        long[] at = r.positions();
+                        for (int i = 0; i < kept.size(); i++) {
+                            placed.put(at[i], kept.get(i));
+                        }
+                    } else {
+                        out.addAll(kept);
+                    }
                 }
             }
         }
+        out.addAll(placed.values());
         return out;
     }
 

@@ -11,6 +11,7 @@ import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.ScoreColumn;
+import io.genpipe.runtime.step.SliceDecision;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
@@ -81,6 +82,11 @@ public final class TopK {
                         @Override
                         public Optional<Set<String>> readsColumns() {
                             return scores.reads();
+                        }
+
+                        @Override
+                        public Optional<SliceDecision> decision() {
+                            return Optional.of(new TopSelect(k, byLabel, scores));
                         }
 
                         @Override
