@@ -316,6 +316,12 @@ public final class SparkEngine {
                                                     + "' aggregates with a combine but declares none"))));
                 } else if (p.aggregation() == Aggregation.METADATA) {
                     data.put(p.id(), keep(p, decide(p)));
+                } else if (p.outputs().isEmpty()
+                        && p.consumers().isEmpty()
+                        && p.step().decision().isPresent()) {
+                    // a sink or evaluation that aggregates in passes (histogram: bin counts): nothing comes to the
+                    // driver but the accumulators
+                    sliced(p, p.step().decision().get(), false);
                 } else if (p.aggregation() == Aggregation.ROUNDS && p.step() instanceof Chained loop) {
                     List<byte[]> rows = rounds(p, loop);
                     if (!p.consumers().isEmpty()) {
@@ -476,7 +482,7 @@ public final class SparkEngine {
          */
         private JavaRDD<SparkRow> decide(PipelinePlan.Planned p) {
             if (p.step().decision().isPresent()) {
-                return sliced(p, p.step().decision().get());
+                return sliced(p, p.step().decision().get(), true);
             }
             List<String> inputIds = p.definition().inputs();
             List<JavaRDD<SparkRow>> inputs = new ArrayList<>();
@@ -568,7 +574,7 @@ public final class SparkEngine {
          * to the driver, the step decides there (publishing its side values), and each partition's mapper is applied
          * where the partition is. The driver never holds a row.
          */
-        private JavaRDD<SparkRow> sliced(PipelinePlan.Planned p, SliceDecision decision) {
+        private JavaRDD<SparkRow> sliced(PipelinePlan.Planned p, SliceDecision decision, boolean rowsWanted) {
             List<String> inputIds = p.definition().inputs();
             JavaRDD<SparkRow> all = null;
             for (int i = 0; i < inputIds.size(); i++) {
@@ -579,11 +585,14 @@ public final class SparkEngine {
                 all = all == null ? rdd : all.union(rdd);
             }
             SliceDecision.Pass<?> pass = decision.first();
+            Set<String> reads = p.step().readsColumns().orElse(null);
+            if (!rowsWanted) {
+                all = projected(all, reads); // the passes read the metadata and these columns only
+            }
             if (pass != null && !persisted.contains(all)) {
                 all = all.persist(StorageLevel.DISK_ONLY()); // read by every pass and by the mapping
                 persisted.add(all);
             }
-            Set<String> reads = p.step().readsColumns().orElse(null);
             int chunk = plan.definition().batchSize();
             String id = p.id();
             SparkStepContext context = new SparkStepContext(id, plan.definition(), folder, metrics, sides, log);
@@ -600,6 +609,9 @@ public final class SparkEngine {
                         break;
                     }
                 }
+            }
+            if (!rowsWanted) {
+                return null;
             }
             if (apply.mappers().size() != all.getNumPartitions()) {
                 throw new IllegalStateException("step '" + id + "' decided for "
@@ -795,6 +807,12 @@ public final class SparkEngine {
             persisted.forEach(r -> r.unpersist(false));
             broadcasts.forEach(b -> b.destroy());
         }
+    }
+
+    /** The rows' metadata and the columns in {@code reads} (the metadata only when null). */
+    private static JavaRDD<SparkRow> projected(JavaRDD<SparkRow> rows, Set<String> reads) {
+        return rows.map(r ->
+                new SparkRow(r.key(), reads == null ? RowCodec.metaOnly(r.data()) : RowCodec.project(r.data(), reads)));
     }
 
     /** The rows with their keys under {@code input}: the rows of a step's {@code input}-th input. */
