@@ -5,9 +5,11 @@ import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.Pipeline;
+import io.genpipe.runtime.io.PartFiles;
 import io.genpipe.runtime.pipeline.PipelinePlan;
 import io.genpipe.runtime.pipeline.RunResult;
 import io.genpipe.runtime.pipeline.run.Cancellation;
+import io.genpipe.runtime.pipeline.run.OutputFolder;
 import io.genpipe.runtime.pipeline.run.RunFailure;
 import io.genpipe.runtime.pipeline.run.RunLifecycle;
 import io.genpipe.runtime.step.Aggregation;
@@ -195,25 +197,69 @@ public final class SparkEngine {
      */
     public RunResult run(Prepared prepared, Path out) {
         return new RunLifecycle(host, log)
-                .run(prepared.plan(), out, new Execution(prepared.spec()), new Cancellation());
+                .run(prepared.plan(), out, new Execution(prepared.spec(), null), new Cancellation());
+    }
+
+    /**
+     * Runs a pipeline {@link #prepare}d on the driver into {@code out}: a local path as {@link #run(Prepared, Path)}
+     * does, or a folder on a Hadoop file system ({@code hdfs://}, {@code s3a://}), which must not exist: there the
+     * JSON-lines, CSV and text sinks write one part file per partition from the executors, the driver adds its files
+     * and the {@code _SUCCESS} manifest, and the folder appears only when the whole run succeeded.
+     *
+     * @return the run's result; for a Hadoop folder, its {@code outputFolder()} is null (the folder is {@code out})
+     * @throws GenpipeException naming the step that failed, or the folder when it exists; nothing is left behind
+     */
+    public RunResult run(Prepared prepared, String out) {
+        if (!RemoteOutput.isRemote(out)) {
+            return run(prepared, Path.of(out));
+        }
+        RemoteOutput remote =
+                RemoteOutput.claim(out, sc.sc().applicationId() + "-" + System.nanoTime(), sc.hadoopConfiguration());
+        Path local;
+        try {
+            local = Files.createTempDirectory("genpipe-out-");
+        } catch (IOException e) {
+            remote.abort();
+            throw new GenpipeException("cannot make a temporary folder for the driver's files: " + e.getMessage(), e);
+        }
+        boolean committed = false;
+        try {
+            Execution execution = new Execution(prepared.spec(), remote);
+            RunResult result = new RunLifecycle(host, log)
+                    .run(prepared.plan(), local.resolve("run"), execution, new Cancellation());
+            Map<String, Object> about = new LinkedHashMap<>();
+            about.put("pipeline", prepared.plan().definition().name());
+            about.put("applicationId", sc.sc().applicationId());
+            remote.commit(result.outputFolder(), execution.parted, about);
+            committed = true;
+            return new RunResult(null, result.metrics(), result.steps(), result.seconds());
+        } finally {
+            if (!committed) {
+                remote.abort();
+            }
+            OutputFolder.deleteTree(local);
+        }
     }
 
     /** How the lifecycle's steps run here: as Spark jobs planned from the step contract. */
     private final class Execution implements RunLifecycle.Engine {
         private final JobSpec spec;
+        private final RemoteOutput remote;
+        private final List<PartFiles.PartedFile> parted = new ArrayList<>();
 
-        Execution(JobSpec spec) {
+        Execution(JobSpec spec, RemoteOutput remote) {
             this.spec = spec;
+            this.remote = remote;
         }
 
         @Override
         public List<RunResult.StepResult> execute(
                 PipelinePlan plan, Path folder, Map<String, Object> metrics, Cancellation cancellation) {
-            Job job = new Job(plan, spec, metrics, folder);
+            Job job = new Job(plan, spec, metrics, folder, remote, parted);
             try {
                 job.execute();
                 return job.results();
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // SparkException is checked, thrown from Scala undeclared
                 throw failure(e);
             } finally {
                 job.release();
@@ -271,8 +317,18 @@ public final class SparkEngine {
         private final List<Broadcast<?>> broadcasts = new ArrayList<>();
         private final CollectionAccumulator<Segment.Tally> tallies;
         private final Path folder;
+        private final RemoteOutput remote;
+        private final List<PartFiles.PartedFile> parted;
 
-        Job(PipelinePlan plan, JobSpec spec, Map<String, Object> metrics, Path folder) {
+        Job(
+                PipelinePlan plan,
+                JobSpec spec,
+                Map<String, Object> metrics,
+                Path folder,
+                RemoteOutput remote,
+                List<PartFiles.PartedFile> parted) {
+            this.remote = remote;
+            this.parted = parted;
             this.plan = plan;
             this.spec = spec;
             this.metrics = metrics;
@@ -316,6 +372,13 @@ public final class SparkEngine {
                                                     + "' aggregates with a combine but declares none"))));
                 } else if (p.aggregation() == Aggregation.METADATA) {
                     data.put(p.id(), keep(p, decide(p)));
+                } else if (remote != null && p.step().parts().isPresent()) {
+                    // a sink writing its file in parts: one per partition, from the executors, into the Hadoop folder
+                    String file = p.step().parts().get().file(p.id());
+                    List<PartFiles.Part> parts = dataset(p.definition().inputs().get(0))
+                            .mapPartitionsWithIndex(new PartWrite(spec, p.id(), remote.partsFolder(file), file), true)
+                            .collect();
+                    parted.add(new PartFiles.PartedFile(file, parts));
                 } else if (p.outputs().isEmpty()
                         && p.consumers().isEmpty()
                         && p.step().decision().isPresent()) {

@@ -50,7 +50,7 @@ public final class SparkMain {
             rest.remove(0);
         }
         Path file = null;
-        Path out = null;
+        String out = null;
         Long seed = null;
         String master = null;
         String plugins = System.getenv("GENPIPE_PLUGINS_DIR");
@@ -60,7 +60,7 @@ public final class SparkMain {
             for (int i = 0; i < rest.size(); i++) {
                 String a = rest.get(i);
                 switch (a) {
-                    case "--out", "-o" -> out = Path.of(value(rest, ++i, a));
+                    case "--out", "-o" -> out = value(rest, ++i, a);
                     case "--set" -> sets.add(value(rest, ++i, a));
                     case "--strict" -> sets.add("emptyResult=fail");
                     case "--seed" -> seed = Long.parseLong(value(rest, ++i, a));
@@ -125,7 +125,7 @@ public final class SparkMain {
         }
         try (Genpipe genpipe = b.build()) {
             if (out == null) {
-                out = Path.of(new PipelineReader().read(file).out());
+                out = new PipelineReader().read(file).out();
             }
             // validated before Spark starts: an invalid file registers no application and asks for no executors
             var check = genpipe.pipeline(file);
@@ -146,11 +146,11 @@ public final class SparkMain {
                 if (partitions > 0) {
                     engine.partitions(partitions);
                 }
-                RunResult result = engine.run(file, sets, seed, out);
+                RunResult result = engine.run(engine.prepare(file, sets, seed), out);
                 System.out.println(String.format(
                         Locale.ROOT,
                         "wrote %s in %.1f s (spark %s, %s)",
-                        result.outputFolder(),
+                        result.outputFolder() != null ? result.outputFolder() : out,
                         result.seconds(),
                         session.sparkContext().applicationId(),
                         session.sparkContext().master()));

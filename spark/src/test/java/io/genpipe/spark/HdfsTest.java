@@ -1,11 +1,13 @@
 package io.genpipe.spark;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genpipe.api.GenpipeException;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.io.IdxFile;
+import io.genpipe.runtime.io.PartFiles;
 import io.genpipe.runtime.pipeline.RunResult;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -121,6 +123,77 @@ class HdfsTest {
         List<String> out = Files.readAllLines(b.outputFolder().resolve("out.jsonl"));
         assertTrue(out.get(0).startsWith("{\"id\":\"rows-0-0\",\"label\":0"), out.get(0));
         assertEquals(137, out.size()); // labels 0 and 2 of 206 rows
+    }
+
+    @Test
+    void outputsGoToHdfsInPartsCommittedWhole() throws Exception {
+        Path file = tmp.resolve("parts.yaml");
+        Files.writeString(
+                file,
+                "batchSize: 16\nsteps:\n"
+                        + "  - id: rows\n    use: jsonl-source\n    with: {file: ROWS, values: [x], label: y}\n"
+                        + "  - id: some\n    use: filter\n    inputs: [rows]\n    with: {where: \"label != 1\"}\n"
+                        + "  - id: first\n    use: take\n    inputs: [some]\n    with: {n: 100}\n"
+                        + "  - id: out\n    use: jsonl-sink\n    inputs: [first]\n"
+                        + "  - id: table\n    use: csv-sink\n    inputs: [some]\n    with: {file: tables/some.csv}\n");
+        RunResult a = run(file, List.of("rows.file=" + local + "/rows-*.jsonl"));
+        String out = uri + "/runs/parts";
+        SparkEngine engine =
+                new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()), null, line -> {});
+        RunResult b = engine.run(engine.prepare(file, List.of("rows.file=" + uri + "/data/rows-*.jsonl"), null), out);
+        assertEquals(a.metrics(), b.metrics());
+        FileSystem fs = hdfs.getFileSystem();
+        // one part per partition of each sink's input (four shards: four partitions), and the manifest
+        assertEquals(4, fs.listStatus(new org.apache.hadoop.fs.Path("/runs/parts/out.jsonl")).length);
+        assertTrue(fs.exists(new org.apache.hadoop.fs.Path("/runs/parts/tables/some.csv/part-00003.csv")));
+        assertTrue(fs.exists(new org.apache.hadoop.fs.Path("/runs/parts/_SUCCESS")));
+        Path copy = tmp.resolve("copy");
+        fs.copyToLocalFile(
+                false, new org.apache.hadoop.fs.Path("/runs/parts"), new org.apache.hadoop.fs.Path(copy.toUri()), true);
+        assertEquals(List.of("out.jsonl", "tables/some.csv"), PartFiles.merge(copy));
+        for (String f : SparkLocalTest.list(a.outputFolder())) {
+            if (!f.equals("run.json") && !f.equals("timings.js")) {
+                assertArrayEquals(
+                        Files.readAllBytes(a.outputFolder().resolve(f)),
+                        Files.readAllBytes(copy.resolve(f)),
+                        f + " differs between the local runner and Spark's merged parts");
+            }
+        }
+        String manifest = Files.readString(copy.resolve("_SUCCESS"));
+        assertTrue(manifest.replaceAll("\\s", "").contains("\"file\":\"out.jsonl\",\"rows\":100,"), manifest);
+        // the folder exists now: a second run into it is refused before anything runs
+        GenpipeException exists = Assertions.assertThrows(
+                GenpipeException.class,
+                () -> engine.run(engine.prepare(file, List.of("rows.file=" + uri + "/data/rows-*.jsonl"), null), out));
+        assertTrue(exists.getMessage().startsWith("output folder " + out + " exists"), exists.getMessage());
+    }
+
+    @Test
+    void aFailedRunLeavesNothingOnHdfs() throws Exception {
+        FileSystem fs = hdfs.getFileSystem();
+        try (OutputStream o = fs.create(new org.apache.hadoop.fs.Path("/bad/rows-0.jsonl"))) {
+            o.write("{\"x\": 1, \"y\": 0}\n{\"x\": 2, \"y\": 1}\n".getBytes(StandardCharsets.UTF_8));
+        }
+        try (OutputStream o = fs.create(new org.apache.hadoop.fs.Path("/bad/rows-1.jsonl"))) {
+            o.write("{\"x\": 3, \"y\": 0}\n{\"x\": oops}\n".getBytes(StandardCharsets.UTF_8));
+        }
+        Path file = tmp.resolve("bad.yaml");
+        Files.writeString(
+                file,
+                "steps:\n  - id: rows\n    use: jsonl-source\n    with: {file: ROWS, values: [x], label: y}\n"
+                        + "  - id: out\n    use: jsonl-sink\n    inputs: [rows]\n");
+        SparkEngine engine =
+                new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()), null, line -> {});
+        GenpipeException e = Assertions.assertThrows(
+                GenpipeException.class,
+                () -> engine.run(
+                        engine.prepare(file, List.of("rows.file=" + uri + "/bad/rows-*.jsonl"), null),
+                        uri + "/runs/bad"));
+        assertTrue(e.getMessage().contains(uri + "/bad/rows-1.jsonl:2"), e.getMessage());
+        assertTrue(!fs.exists(new org.apache.hadoop.fs.Path("/runs/bad")), "no output folder");
+        for (var s : fs.listStatus(new org.apache.hadoop.fs.Path("/runs"))) {
+            assertTrue(!s.getPath().getName().startsWith(".bad"), "staging left: " + s.getPath());
+        }
     }
 
     @Test

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             DoctorCommand.class,
             PluginsCommand.class,
             ServeCommand.class,
+            MergeCommand.class,
             CommandLine.HelpCommand.class
         },
         footer = {"", "Exit codes: 0 ok, 1 a check or run failed, 2 invalid input."})

@@ -75,4 +75,9 @@ public interface Step {
     default Optional<SliceDecision> decision() {
         return Optional.empty();
     }
+
+    /** For a sink whose file is its rows' bytes in order: how it writes that file in parts; empty otherwise. */
+    default Optional<PartedSink> parts() {
+        return Optional.empty();
+    }
 }

@@ -1,6 +1,5 @@
 package io.genpipe.runtime.step.sink;
 
-import io.genpipe.api.GenpipeException;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.DType;
 import io.genpipe.api.data.PortSpec;
@@ -9,18 +8,16 @@ import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.runtime.io.Csv;
 import io.genpipe.runtime.step.BatchInput;
-import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.Numbers;
-import io.genpipe.runtime.step.OutputPaths;
-import io.genpipe.runtime.step.SinkStep;
 import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,7 +48,7 @@ public final class CsvSink {
                 List.of(ParameterSpec.optional("file", ParameterType.STRING, null, "file name (default <step>.csv)")),
                 1,
                 1,
-                (p, folder) -> new SinkStep() {
+                (p, folder) -> new PartedSinkStep(p.findString("file").orElse(null), ".csv") {
                     // the scalar columns and their types, as validation found them (the header of an empty file)
                     private volatile Map<String, DType> declared = Map.of();
 
@@ -66,7 +63,7 @@ public final class CsvSink {
                         declared = scalars;
                     }
 
-                    private void header(BufferedWriter w, List<String> scalars, Batch b) throws IOException {
+                    private void header(Writer w, List<String> scalars, Batch b) throws IOException {
                         w.write("id,label,source,score");
                         for (String s : scalars) {
                             String name = s;
@@ -82,14 +79,13 @@ public final class CsvSink {
                     }
 
                     @Override
-                    public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                        Path file = OutputPaths.resolve(
-                                context.outputFolder(), p.findString("file").orElse(context.stepId() + ".csv"));
-                        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                    public long writePart(int part, BatchInput rows, OutputStream out, StepContext context)
+                            throws Exception {
+                        Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
+                        long n = 0;
+                        {
                             List<String> header = null;
-                            for (Batch next = inputs.get(0).next();
-                                    next != null;
-                                    next = inputs.get(0).next()) {
+                            for (Batch next = rows.next(); next != null; next = rows.next()) {
                                 try (Batch b = next) {
                                     List<String> scalars = new ArrayList<>();
                                     for (String name : b.columnNames()) {
@@ -99,7 +95,9 @@ public final class CsvSink {
                                     }
                                     if (header == null) {
                                         header = scalars;
-                                        header(w, scalars, b);
+                                        if (part == 0) {
+                                            header(w, scalars, b);
+                                        }
                                     }
                                     List<double[]> values = new ArrayList<>();
                                     for (String s : header) {
@@ -118,17 +116,16 @@ public final class CsvSink {
                                             line.append(',').append(v[r]);
                                         }
                                         w.write(line.append('\n').toString());
+                                        n++;
                                     }
                                 }
                             }
-                            if (header == null) {
+                            if (header == null && part == 0) {
                                 header(w, List.copyOf(declared.keySet()), null); // no rows: the header alone
                             }
-                        } catch (IOException e) {
-                            throw new GenpipeException(
-                                    "cannot write " + context.outputFolder().relativize(file) + ": " + e.getMessage(),
-                                    e);
                         }
+                        w.flush();
+                        return n;
                     }
                 });
     }

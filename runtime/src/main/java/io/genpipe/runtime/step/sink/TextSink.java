@@ -7,17 +7,14 @@ import io.genpipe.api.spi.ParameterSpec;
 import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.text.TextRows;
 import io.genpipe.runtime.step.BatchInput;
-import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
-import io.genpipe.runtime.step.OutputPaths;
-import io.genpipe.runtime.step.SinkStep;
 import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import java.io.BufferedWriter;
-import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -40,31 +37,27 @@ public final class TextSink {
                 List.of(ParameterSpec.optional("file", ParameterType.STRING, null, "file name (default <step>.txt)")),
                 1,
                 1,
-                (p, folder) -> new SinkStep() {
+                (p, folder) -> new PartedSinkStep(p.findString("file").orElse(null), ".txt") {
                     @Override
-                    public void run(List<BatchInput> inputs, BatchOutput output, StepContext context) throws Exception {
-                        Path file = OutputPaths.resolve(
-                                context.outputFolder(), p.findString("file").orElse(context.stepId() + ".txt"));
-                        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-                            for (Batch next = inputs.get(0).next();
-                                    next != null;
-                                    next = inputs.get(0).next()) {
-                                try (Batch b = next) {
-                                    for (RowMeta m : b.meta()) {
-                                        String text = m.tags().get(TextRows.TEXT);
-                                        if (text == null) {
-                                            throw new GenpipeException("row " + m.id() + " has no text tag");
-                                        }
-                                        w.write(text.replace('\n', ' ').replace('\r', ' '));
-                                        w.write('\n');
+                    public long writePart(int part, BatchInput rows, OutputStream out, StepContext context)
+                            throws Exception {
+                        Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
+                        long n = 0;
+                        for (Batch next = rows.next(); next != null; next = rows.next()) {
+                            try (Batch b = next) {
+                                for (RowMeta m : b.meta()) {
+                                    String text = m.tags().get(TextRows.TEXT);
+                                    if (text == null) {
+                                        throw new GenpipeException("row " + m.id() + " has no text tag");
                                     }
+                                    w.write(text.replace('\n', ' ').replace('\r', ' '));
+                                    w.write('\n');
+                                    n++;
                                 }
                             }
-                        } catch (IOException e) {
-                            throw new GenpipeException(
-                                    "cannot write " + context.outputFolder().relativize(file) + ": " + e.getMessage(),
-                                    e);
                         }
+                        w.flush();
+                        return n;
                     }
                 });
     }
