@@ -140,6 +140,20 @@ public final class ExecutorRuntime {
         }
     }
 
+    /**
+     * This JVM's runtime for components called on their own (not from a pipeline file: {@link GenpipeTransformer}):
+     * the family plugins on the class path, {@code threads} intra-op threads per session; one session per model,
+     * shared by every task, closed with the executor.
+     */
+    static synchronized Genpipe components(int threads) {
+        return RUNTIMES.computeIfAbsent(
+                "components/" + threads,
+                k -> Genpipe.builder()
+                        .classPathPlugins(true)
+                        .threads(threads, 1)
+                        .build());
+    }
+
     /** Closes every runtime of this JVM (the executor is shutting down). */
     public static synchronized void closeAll() {
         int runtimes = RUNTIMES.size();
