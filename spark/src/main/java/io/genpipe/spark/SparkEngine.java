@@ -649,12 +649,16 @@ public final class SparkEngine {
             }
             SliceDecision.Pass<?> pass = decision.first();
             Set<String> reads = p.step().readsColumns().orElse(null);
-            if (!rowsWanted) {
-                all = projected(all, reads); // the passes read the metadata and these columns only
-            }
-            if (pass != null && !persisted.contains(all)) {
-                all = all.persist(StorageLevel.DISK_ONLY()); // read by every pass and by the mapping
-                persisted.add(all);
+            JavaRDD<SparkRow> slim = all;
+            if (pass != null) {
+                if (rowsWanted && !persisted.contains(all)) {
+                    all = all.persist(StorageLevel.DISK_ONLY()); // computed once: for the passes and the mapping
+                    persisted.add(all);
+                }
+                // the passes read the metadata and the step's columns only, kept apart: a few passes over ~100
+                // bytes a row, not over the images
+                slim = projected(all, reads).persist(StorageLevel.DISK_ONLY());
+                persisted.add(slim);
             }
             int chunk = plan.definition().batchSize();
             String id = p.id();
@@ -664,7 +668,7 @@ public final class SparkEngine {
                 apply = decision.withoutPasses(all.getNumPartitions());
             } else {
                 while (true) {
-                    SliceDecision.Outcome outcome = pass(pass, all, reads, chunk, p, context);
+                    SliceDecision.Outcome outcome = pass(pass, slim, reads, chunk, p, context);
                     if (outcome instanceof SliceDecision.Again again) {
                         pass = again.pass();
                     } else {
