@@ -712,27 +712,32 @@ public final class SparkEngine {
                 PipelinePlan.Planned p,
                 SparkStepContext context) {
             String id = p.id();
-            List<A> slices = rows.mapPartitions(
-                            (Iterator<SparkRow> it) -> {
-                                A accumulator = pass.create();
-                                List<byte[]> pending = new ArrayList<>(chunk);
-                                while (it.hasNext()) {
-                                    byte[] data = it.next().data();
-                                    pending.add(
-                                            reads == null ? RowCodec.metaOnly(data) : RowCodec.project(data, reads));
-                                    if (pending.size() == chunk || !it.hasNext()) {
-                                        try (Batch b = RowCodec.decode(pending)) {
-                                            accumulator = pass.add(accumulator, b);
-                                        } catch (RuntimeException e) {
-                                            throw RunFailure.inStep(id, null, e);
-                                        }
-                                        pending.clear();
-                                    }
+            JavaRDD<A> partials = rows.mapPartitions(
+                    (Iterator<SparkRow> it) -> {
+                        A accumulator = pass.create();
+                        List<byte[]> pending = new ArrayList<>(chunk);
+                        while (it.hasNext()) {
+                            byte[] data = it.next().data();
+                            pending.add(reads == null ? RowCodec.metaOnly(data) : RowCodec.project(data, reads));
+                            if (pending.size() == chunk || !it.hasNext()) {
+                                try (Batch b = RowCodec.decode(pending)) {
+                                    accumulator = pass.add(accumulator, b);
+                                } catch (RuntimeException e) {
+                                    throw RunFailure.inStep(id, null, e);
                                 }
-                                return List.of(accumulator).iterator();
-                            },
-                            true)
-                    .collect();
+                                pending.clear();
+                            }
+                        }
+                        return List.of(accumulator).iterator();
+                    },
+                    true);
+            List<A> slices;
+            if (pass instanceof SliceDecision.Mergeable<A> mergeable) {
+                // merged as the tasks end: the driver holds one accumulator, however many partitions there are
+                slices = List.of(partials.getNumPartitions() == 0 ? pass.create() : partials.reduce(mergeable::merge));
+            } else {
+                slices = partials.collect();
+            }
             try {
                 return pass.next(slices, context);
             } catch (InterruptedException e) {

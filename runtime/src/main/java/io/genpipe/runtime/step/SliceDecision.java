@@ -52,6 +52,17 @@ public interface SliceDecision extends Serializable {
         Outcome next(List<A> slices, StepContext context) throws InterruptedException;
     }
 
+    /**
+     * A pass whose accumulators may be merged in any grouping (sums of counts): the runner may merge them where
+     * they are made and hand {@link Pass#next} one accumulator for all slices (a list of one), so that what it
+     * holds does not grow with the number of slices. Its {@code next} returns {@link Again}, or, for a step that
+     * passes no rows on (a histogram, an evaluation), mappers that are not used.
+     */
+    interface Mergeable<A extends Serializable> extends Pass<A> {
+        /** The two accumulators' rows together (either may be changed in place and returned). */
+        A merge(A a, A b);
+    }
+
     /** What follows a pass. */
     sealed interface Outcome permits Again, Apply {}
 

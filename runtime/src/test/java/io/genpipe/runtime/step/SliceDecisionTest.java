@@ -172,6 +172,14 @@ class SliceDecisionTest {
             }
             accumulators.add(a);
         }
+        if (pass instanceof SliceDecision.Mergeable<A> m && accumulators.size() > 1) {
+            // as a runner may: merged where they are made, in no particular grouping
+            A merged = m.merge(accumulators.get(accumulators.size() - 1), accumulators.get(0));
+            for (int i = 1; i < accumulators.size() - 1; i++) {
+                merged = m.merge(accumulators.get(i), merged);
+            }
+            return pass.next(List.of(merged), context);
+        }
         return pass.next(accumulators, context);
     }
 

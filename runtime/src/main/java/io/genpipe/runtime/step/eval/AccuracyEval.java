@@ -12,10 +12,12 @@ import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
 import io.genpipe.runtime.step.Columns;
 import io.genpipe.runtime.step.Numbers;
+import io.genpipe.runtime.step.SliceDecision;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
 import io.genpipe.runtime.step.StepInput;
+import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +46,11 @@ public final class AccuracyEval {
                 1,
                 1,
                 (p, folder) -> new Step() {
+                    @Override
+                    public Optional<SliceDecision> decision() {
+                        return Optional.of(new Sliced(p.getString("predicted"), p.getString("metric")));
+                    }
+
                     @Override
                     public Optional<Set<String>> readsColumns() {
                         return Optional.of(Set.of(p.getString("predicted")));
@@ -99,5 +106,88 @@ public final class AccuracyEval {
                         });
                     }
                 });
+    }
+
+    /** The counts of one slice of the rows, or of several merged. */
+    private static final class Counts implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final TreeMap<Integer, long[]> perClass = new TreeMap<>();
+        final TreeMap<Integer, TreeMap<Long, Long>> confusion = new TreeMap<>();
+        long right;
+        long total;
+
+        void add(int label, long predicted) {
+            long[] counts = perClass.computeIfAbsent(label, k -> new long[2]);
+            boolean hit = predicted == label;
+            confusion.computeIfAbsent(label, k -> new TreeMap<>()).merge(predicted, 1L, Long::sum);
+            counts[0] += hit ? 1 : 0;
+            counts[1]++;
+            right += hit ? 1 : 0;
+            total++;
+        }
+
+        void add(Counts o) {
+            o.perClass.forEach((l, c) -> {
+                long[] into = perClass.computeIfAbsent(l, k -> new long[2]);
+                into[0] += c[0];
+                into[1] += c[1];
+            });
+            o.confusion.forEach((l, row) -> row.forEach((pred, n) ->
+                    confusion.computeIfAbsent(l, k -> new TreeMap<>()).merge(pred, n, Long::sum)));
+            right += o.right;
+            total += o.total;
+        }
+    }
+
+    /** Accuracy as counts per slice of the rows, summed where the runner is: the same metrics. */
+    private record Sliced(String predicted, String metric) implements SliceDecision {
+        @Override
+        public Pass<?> first() {
+            return new Mergeable<Counts>() {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                public Counts merge(Counts a, Counts b) {
+                    a.add(b);
+                    return a;
+                }
+
+                @Override
+                public Counts create() {
+                    return new Counts();
+                }
+
+                @Override
+                public Counts add(Counts counts, Batch b) {
+                    long[] values = b.column(predicted).toLongArray();
+                    for (int r = 0; r < b.rows(); r++) {
+                        RowMeta m = b.meta(r);
+                        if (m.label() == null) {
+                            throw new GenpipeException("row " + m.id() + " has no label; accuracy needs labelled rows");
+                        }
+                        counts.add(m.label(), values[r]);
+                    }
+                    return counts;
+                }
+
+                @Override
+                public Outcome next(List<Counts> slices, StepContext context) {
+                    Counts all = new Counts();
+                    slices.forEach(all::add);
+                    if (all.total == 0) {
+                        throw new GenpipeException("no rows reached this step; accuracy needs at least one");
+                    }
+                    context.metric(metric, null, Numbers.round((double) all.right / all.total));
+                    all.perClass.forEach((label, c) -> context.metric(
+                            metric + "PerClass", Integer.toString(label), Numbers.round((double) c[0] / c[1])));
+                    all.confusion.forEach((label, row) -> {
+                        Map<String, Object> counts = new LinkedHashMap<>();
+                        row.forEach((pred, n) -> counts.put(Long.toString(pred), n));
+                        context.metric(metric + "Confusion", Integer.toString(label), counts);
+                    });
+                    return withoutPasses(slices.size());
+                }
+            };
+        }
     }
 }

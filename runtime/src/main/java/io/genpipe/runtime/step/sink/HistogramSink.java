@@ -173,8 +173,17 @@ public final class HistogramSink {
 
         @Override
         public Pass<?> first() {
-            return new Pass<Range>() {
+            return new Mergeable<Range>() {
                 private static final long serialVersionUID = 1L;
+
+                @Override
+                public Range merge(Range a, Range b) {
+                    if (b.min <= b.max) {
+                        a.add(b.min);
+                        a.add(b.max);
+                    }
+                    return a;
+                }
 
                 @Override
                 public Range create() {
@@ -205,7 +214,7 @@ public final class HistogramSink {
         }
 
         /** The second pass: each group's counts per bin. */
-        private final class Counts implements Pass<HashMap<String, long[]>> {
+        private final class Counts implements Mergeable<HashMap<String, long[]>> {
             private static final long serialVersionUID = 1L;
             private final Range range;
 
@@ -224,6 +233,17 @@ public final class HistogramSink {
                     counts.computeIfAbsent(group(m), g -> new long[bins])[bin(m.score(), range.min, range.max())]++;
                 }
                 return counts;
+            }
+
+            @Override
+            public HashMap<String, long[]> merge(HashMap<String, long[]> a, HashMap<String, long[]> b) {
+                b.forEach((g, c) -> {
+                    long[] into = a.computeIfAbsent(g, x -> new long[bins]);
+                    for (int i = 0; i < bins; i++) {
+                        into[i] += c[i];
+                    }
+                });
+                return a;
             }
 
             @Override

@@ -75,7 +75,7 @@ final class QuantileSelect implements SliceDecision {
     private record Group(long rows, long k, long prefix, long above) implements Serializable {}
 
     /** One level of the selection: counts per bucket of the next bits, per group, of the rows under its prefix. */
-    private final class Level implements Pass<HashMap<Integer, long[]>> {
+    private final class Level implements Mergeable<HashMap<Integer, long[]>> {
         private static final long serialVersionUID = 1L;
         private final int level;
         private final TreeMap<Integer, Group> groups;
@@ -114,6 +114,21 @@ final class QuantileSelect implements SliceDecision {
         }
 
         @Override
+        public HashMap<Integer, long[]> merge(HashMap<Integer, long[]> a, HashMap<Integer, long[]> b) {
+            b.forEach((g, c) -> {
+                long[] into = a.get(g);
+                if (into == null) {
+                    a.put(g, c);
+                } else {
+                    for (int i = 0; i < c.length; i++) {
+                        into[i] += c[i];
+                    }
+                }
+            });
+            return a;
+        }
+
+        @Override
         public Outcome next(List<HashMap<Integer, long[]>> slices, StepContext context) {
             int width = WIDTHS[level];
             TreeMap<Integer, long[]> merged = new TreeMap<>();
@@ -126,7 +141,6 @@ final class QuantileSelect implements SliceDecision {
                 });
             }
             TreeMap<Integer, Group> found = new TreeMap<>();
-            Map<Integer, Integer> bucketOf = new HashMap<>();
             if (level == 0) {
                 merged.forEach((g, c) -> {
                     long n = 0;
@@ -150,21 +164,46 @@ final class QuantileSelect implements SliceDecision {
                     above += c[b];
                     b--;
                 }
-                bucketOf.put(e.getKey(), b);
                 e.setValue(new Group(g.rows(), g.k(), (g.prefix() << width) | b, above));
             }
             if (level + 1 < WIDTHS.length) {
                 return new Again(new Level(level + 1, found));
             }
-            return decide(found, bucketOf, slices, context);
+            return new Again(new Ties(found));
+        }
+    }
+
+    /** The last pass: each slice's rows at its group's threshold, so that each slice knows its share of the ties. */
+    private final class Ties implements Pass<HashMap<Integer, Long>> {
+        private static final long serialVersionUID = 1L;
+        private final TreeMap<Integer, Group> found;
+
+        Ties(TreeMap<Integer, Group> found) {
+            this.found = found;
+        }
+
+        @Override
+        public HashMap<Integer, Long> create() {
+            return new HashMap<>();
+        }
+
+        @Override
+        public HashMap<Integer, Long> add(HashMap<Integer, Long> ties, Batch rows) {
+            double[] scores = column.scores(rows);
+            for (int r = 0; r < scores.length; r++) {
+                RowMeta m = rows.meta(r);
+                int g = perClass ? m.label() : -1;
+                Group known = found.get(g);
+                if (known != null && known.k() > 0 && key(scores[r]) == known.prefix()) {
+                    ties.merge(g, 1L, Long::sum);
+                }
+            }
+            return ties;
         }
 
         /** Thresholds and counts published; each slice's share of each group's ties. */
-        private Outcome decide(
-                TreeMap<Integer, Group> found,
-                Map<Integer, Integer> bucketOf,
-                List<HashMap<Integer, long[]>> slices,
-                StepContext context) {
+        @Override
+        public Outcome next(List<HashMap<Integer, Long>> slices, StepContext context) {
             HashMap<Integer, Double> thresholds = new HashMap<>();
             HashMap<Integer, Long> ties = new HashMap<>();
             int total = 0;
@@ -175,11 +214,10 @@ final class QuantileSelect implements SliceDecision {
                 total += (int) g.k();
             }
             List<SliceMapper> mappers = new ArrayList<>();
-            for (HashMap<Integer, long[]> slice : slices) {
+            for (HashMap<Integer, Long> slice : slices) {
                 HashMap<Integer, Long> allowed = new HashMap<>();
                 ties.forEach((g, left) -> {
-                    long[] c = slice.get(g);
-                    long here = c == null || !bucketOf.containsKey(g) ? 0 : c[bucketOf.get(g)];
+                    long here = slice.getOrDefault(g, 0L);
                     long take = Math.min(left, here);
                     allowed.put(g, take);
                     ties.put(g, left - take);

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The Spark scale benchmark of docs/BENCHMARKS.md: a pipeline over sharded IDX sources of 100k, 1M and 10M rows
+# (the Fashion-MNIST test split's two files linked 10, 100 and 1,000 times as shards: images-0000.gz, ...), on
+# Spark local[2] and on the local runner, one run at a time on this machine.
+#   spark/bench/scale.sh [PIPELINE [SOURCE-STEP [SIZES...]]]
+#     default: pipelines/shared/vae-flag.yaml images 10 100 1000   (the flagship's scoring chain)
+#     e.g.:    spark/bench/scale.sh pipelines/anomaly-augment.yaml test 10 100   (the flagship)
+# Per run: rows, run.json's seconds (validation, the job, the outputs; not the JVM's or SparkSession's start),
+# rows/s, the driver's peak heap after a collection (the largest "after" of the serial collector's log: what stayed
+# live, not garbage waiting) and the process's peak RSS from GNU time. On local[2] the executor runs in the driver's
+# JVM, so both figures include the executor's work.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+pipeline=${1:-pipelines/shared/vae-flag.yaml}
+step=${2:-images}
+shift $(( $# > 2 ? 2 : $# )) || true
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(10 100 1000)
+engines=${ENGINES:-"spark local"}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+data=$(pwd)/data/fashion-mnist
+printf '%-7s %10s %9s %10s %12s %11s\n' engine rows seconds rows/s heap_MB peakRSS_MB
+for n in "${sizes[@]}"; do
+  shards="$work/shards-$n"
+  mkdir -p "$shards"
+  for i in $(seq -f '%04g' 0 $((n - 1))); do
+    ln -s "$data/t10k-images-idx3-ubyte.gz" "$shards/images-$i.gz"
+    ln -s "$data/t10k-labels-idx1-ubyte.gz" "$shards/labels-$i.gz"
+  done
+  rows=$((n * 10000))
+  for engine in $engines; do
+    out="$work/out-$engine-$n"
+    args=(run "$pipeline" --set "$step.images=$shards/images-*.gz" --set "$step.labels=$shards/labels-*.gz" --out "$out")
+    [ "$engine" = spark ] && args+=(--engine spark --master 'local[2]')
+    GENPIPE_JAVA_OPTS="-Xlog:gc:file=$work/gc-$engine-$n.log" /usr/bin/time -v ./genpipe "${args[@]}" \
+      > "$work/$engine-$n.log" 2>&1 || { tail -20 "$work/$engine-$n.log" >&2; exit 1; }
+    secs=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['seconds'])" "$out/run.json")
+    read_rows=$(python3 -c "import json,sys; print([s['rows'] for s in json.load(open(sys.argv[1]))['steps'] if s['id']==sys.argv[2]][0])" "$out/run.json" "$step")
+    [ "$read_rows" = "$rows" ] || { echo "$step read $read_rows rows, expected $rows" >&2; exit 1; }
+    heap=$(python3 - "$work/gc-$engine-$n.log" <<'PY'
+import re, sys
+peak = 0
+for line in open(sys.argv[1]):
+    m = re.search(r'(\d+)M->(\d+)M\(\d+M\)', line)
+    if m:
+        peak = max(peak, int(m.group(2)))
+print(peak)
+PY
+)
+    rss=$(awk '/Maximum resident set size/ {print int($6/1024)}' "$work/$engine-$n.log")
+    printf '%-7s %10d %9.1f %10.0f %12d %11d\n' "$engine" "$rows" "$secs" "$(python3 -c "print($rows/$secs)")" "$heap" "$rss"
+    rm -rf "$out"
+  done
+  rm -rf "$shards"
+done
