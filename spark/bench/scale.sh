@@ -33,11 +33,11 @@ for n in "${sizes[@]}"; do
   rows=$((n * 10000))
   for engine in $engines; do
     out="$work/out-$engine-$n"
-    args=(run "$pipeline" --set "$step.images=$shards/images-*.gz" --set "$step.labels=$shards/labels-*.gz" --out "$out")
+    args=(run "$pipeline" --set "$step.images=$shards/images-*.gz" --set "$step.labels=$shards/labels-*.gz")
     [ "$engine" = spark ] && args+=(--engine spark --master 'local[2]')
     # run 1, for rows/s and RSS: nothing else running
     GENPIPE_JAVA_OPTS="-Xmx$heap_cap -Xlog:gc:file=$work/gc-$engine-$n.log" /usr/bin/time -v ./genpipe "${args[@]}" \
-      > "$work/$engine-$n.log" 2>&1 || { tail -20 "$work/$engine-$n.log" >&2; exit 1; }
+      --out "$out" > "$work/$engine-$n.log" 2>&1 || { tail -20 "$work/$engine-$n.log" >&2; exit 1; }
     # run 2, for the live heap: the same run with a full collection every 4 s (jcmd GC.run), the largest heap
     # after one of them (its time is not reported: the collections and jcmd's own JVM take a share of the cores)
     GENPIPE_JAVA_OPTS="-Xmx$heap_cap -Xlog:gc:file=$work/live-$engine-$n.log" ./genpipe "${args[@]}" \

@@ -17,7 +17,6 @@ import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.data.Tensor;
 import io.genpipe.api.spi.ParameterSpec;
-import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.text.TokenListener;
 import io.genpipe.runtime.component.DidYouMean;
 import io.genpipe.runtime.io.Png;

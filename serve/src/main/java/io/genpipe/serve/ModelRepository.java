@@ -8,7 +8,6 @@ import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.PortSpec;
 import io.genpipe.api.spi.InvalidParameterException;
 import io.genpipe.api.spi.ParameterSpec;
-import io.genpipe.api.spi.ParameterType;
 import io.genpipe.api.spi.Parameters;
 import io.genpipe.api.text.StopRule;
 import io.genpipe.api.text.TokenSampler;

@@ -223,7 +223,7 @@ class HdfsTest {
         }
     }
 
-    private static byte[] gzip(byte[] bytes) throws IOException {
+    static byte[] gzip(byte[] bytes) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream z = new GZIPOutputStream(out)) {
             z.write(bytes);
@@ -232,7 +232,7 @@ class HdfsTest {
     }
 
     /** Items [from, from + count) of an IDX file, as an IDX file. */
-    private static byte[] idx(IdxFile file, int from, int count, int itemBytes) throws IOException {
+    static byte[] idx(IdxFile file, int from, int count, int itemBytes) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             long[] dims = file.dims();

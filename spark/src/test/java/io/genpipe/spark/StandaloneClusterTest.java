@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.genpipe.runtime.Genpipe;
+import io.genpipe.runtime.io.IdxFile;
+import io.genpipe.runtime.io.PartFiles;
 import io.genpipe.runtime.pipeline.RunResult;
 import java.io.File;
 import java.io.IOException;
@@ -26,6 +28,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -134,6 +139,73 @@ class StandaloneClusterTest {
                         .anyMatch(l -> l.contains(" rebuilt pipeline " + ROOT.resolve("pipelines/anomaly-augment.yaml")
                                 + " (4 model(s), sha256 as on the driver)")),
                 String.join("\n----\n", logs));
+    }
+
+    @Test
+    void theFlagshipWithItsShardsAndItsOutputOnHdfs() throws Exception {
+        // a real HDFS in this JVM; the executors, in the workers' JVMs, read its shards through Hadoop's FileSystem
+        Configuration conf = new Configuration();
+        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("hdfs").toString());
+        MiniDFSCluster hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+        try {
+            hdfs.waitActive();
+            String uri = "hdfs://127.0.0.1:" + hdfs.getNameNodePort();
+            FileSystem fs = hdfs.getFileSystem();
+            IdxFile images = IdxFile.read(ROOT.resolve("data/fashion-mnist/t10k-images-idx3-ubyte.gz"));
+            IdxFile labels = IdxFile.read(ROOT.resolve("data/fashion-mnist/t10k-labels-idx1-ubyte.gz"));
+            Path shards = tmp.resolve("shards");
+            Files.createDirectories(shards);
+            for (int s = 0; s < 2; s++) {
+                String suffix = s == 1 ? ".idx.gz" : ".idx";
+                byte[] im = HdfsTest.idx(images, s * 1000, 1000, 28 * 28);
+                byte[] lb = HdfsTest.idx(labels, s * 1000, 1000, 1);
+                if (s == 1) {
+                    im = HdfsTest.gzip(im);
+                    lb = HdfsTest.gzip(lb);
+                }
+                for (Object[] f : new Object[][] {{"images-" + s + suffix, im}, {"labels-" + s + suffix, lb}}) {
+                    Files.write(shards.resolve((String) f[0]), (byte[]) f[1]);
+                    try (var o = fs.create(new org.apache.hadoop.fs.Path("/data/" + f[0]))) {
+                        o.write((byte[]) f[1]);
+                    }
+                }
+            }
+            String out = uri + "/runs/augment";
+            Result r = submit(List.of(
+                    "--master",
+                    master,
+                    "--class",
+                    SparkMain.class.getName(),
+                    appJar().toString(),
+                    "run",
+                    ROOT.resolve("pipelines/anomaly-augment.yaml").toString(),
+                    "--set",
+                    "test.images=" + uri + "/data/images-*",
+                    "--set",
+                    "test.labels=" + uri + "/data/labels-*",
+                    "--out",
+                    out));
+            assertEquals(0, r.exit, r.output);
+            assertTrue(r.output.contains("wrote " + out), r.output);
+            Path copy = tmp.resolve("copy");
+            fs.copyToLocalFile(
+                    false,
+                    new org.apache.hadoop.fs.Path("/runs/augment"),
+                    new org.apache.hadoop.fs.Path(copy.toUri()),
+                    true);
+            assertTrue(Files.isRegularFile(copy.resolve(PartFiles.SUCCESS)), "the manifest");
+            PartFiles.merge(copy);
+            Files.delete(copy.resolve(PartFiles.SUCCESS));
+            try (Genpipe genpipe = Genpipe.builder().build()) {
+                RunResult local = genpipe.pipeline(ROOT.resolve("pipelines/anomaly-augment.yaml"))
+                        .set("test.images=" + shards + "/images-*")
+                        .set("test.labels=" + shards + "/labels-*")
+                        .run(tmp.resolve("local"));
+                sameOutputs(local.outputFolder(), copy);
+            }
+        } finally {
+            hdfs.shutdown();
+        }
     }
 
     @Test

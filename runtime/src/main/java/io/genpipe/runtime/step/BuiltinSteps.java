@@ -36,9 +36,11 @@ import io.genpipe.runtime.step.transform.Take;
 import io.genpipe.runtime.step.transform.TakePerClass;
 import io.genpipe.runtime.step.transform.Threshold;
 import io.genpipe.runtime.step.transform.TopK;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 
 /**
  * The built-in steps, one class each under {@code step.source}, {@code step.transform},
@@ -51,6 +53,21 @@ public final class BuiltinSteps {
 
     /** Every built-in step's definition, in listing order. */
     public static List<BuiltinStep> definitions() {
+        List<BuiltinStep> found = cached;
+        if (found == null) {
+            List<BuiltinStep> all = new ArrayList<>(own());
+            for (StepProvider p : ServiceLoader.load(StepProvider.class, BuiltinSteps.class.getClassLoader())) {
+                all.addAll(p.steps());
+            }
+            found = List.copyOf(all);
+            cached = found;
+        }
+        return found;
+    }
+
+    private static volatile List<BuiltinStep> cached;
+
+    private static List<BuiltinStep> own() {
         return List.of(
                 IdxSource.definition(),
                 Take.definition(),
