@@ -161,6 +161,16 @@ public final class IdxFile {
         for (int i = 0; i < rank; i++) {
             dims[i] = Integer.toUnsignedLong(data.readInt());
         }
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(Tensor.elementCount(dims), dtype.byteSize());
+        } catch (ArithmeticException e) {
+            bytes = Long.MAX_VALUE;
+        }
+        if (bytes > Integer.MAX_VALUE - 8) {
+            throw new GenpipeException("IDX file " + location + " says it holds " + Arrays.toString(dims) + " " + dtype
+                    + " (more than 2 GiB); genpipe reads IDX files up to 2 GiB");
+        }
         return new Header(location, dtype, dims);
     }
 

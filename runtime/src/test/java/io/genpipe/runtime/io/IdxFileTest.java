@@ -103,7 +103,7 @@ class IdxFileTest {
         GenpipeException huge = assertThrows(GenpipeException.class, () -> IdxFile.read(dir.resolve("huge.idx")));
         assertEquals(
                 "IDX file " + dir.resolve("huge.idx") + " says it holds [4294967295, 4294967295, 28] uint8 (more than"
-                        + " 2 GiB); genpipe reads IDX files up to 2 GiB at once (read it in shards)",
+                        + " 2 GiB); genpipe reads IDX files up to 2 GiB",
                 huge.getMessage());
         GenpipeException missing = assertThrows(GenpipeException.class, () -> IdxFile.read(dir.resolve("none.idx")));
         assertEquals("IDX file " + dir.resolve("none.idx") + " does not exist", missing.getMessage());
