@@ -10,9 +10,11 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeSet;
@@ -78,8 +80,18 @@ public final class Storages {
     private static synchronized Map<String, Storage> schemes() {
         if (byScheme == null) {
             Map<String, Storage> found = new HashMap<>();
-            for (Storage s : ServiceLoader.load(Storage.class, Storages.class.getClassLoader())) {
-                s.schemes().forEach(x -> found.putIfAbsent(x, s));
+            Iterator<Storage> storages = ServiceLoader.load(Storage.class, Storages.class.getClassLoader())
+                    .iterator();
+            while (true) {
+                try {
+                    if (!storages.hasNext()) {
+                        break;
+                    }
+                    Storage s = storages.next();
+                    s.schemes().forEach(x -> found.putIfAbsent(x, s));
+                } catch (ServiceConfigurationError | LinkageError missing) {
+                    // a storage whose libraries are not on the class path (genpipe-spark without Hadoop) reads nothing
+                }
             }
             byScheme = found;
         }

@@ -37,9 +37,11 @@ import io.genpipe.runtime.step.transform.TakePerClass;
 import io.genpipe.runtime.step.transform.Threshold;
 import io.genpipe.runtime.step.transform.TopK;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 
 /**
@@ -56,8 +58,19 @@ public final class BuiltinSteps {
         List<BuiltinStep> found = cached;
         if (found == null) {
             List<BuiltinStep> all = new ArrayList<>(own());
-            for (StepProvider p : ServiceLoader.load(StepProvider.class, BuiltinSteps.class.getClassLoader())) {
-                all.addAll(p.steps());
+            Iterator<StepProvider> providers = ServiceLoader.load(
+                            StepProvider.class, BuiltinSteps.class.getClassLoader())
+                    .iterator();
+            while (true) {
+                try {
+                    if (!providers.hasNext()) {
+                        break;
+                    }
+                    all.addAll(providers.next().steps());
+                } catch (ServiceConfigurationError | LinkageError missing) {
+                    // a provider whose libraries are not on the class path (genpipe-spark without Spark's Parquet
+                    // and Hadoop) provides nothing here
+                }
             }
             found = List.copyOf(all);
             cached = found;
