@@ -53,6 +53,14 @@ public final class ExecutorRuntime {
         }
     }
 
+    /** Step {@code id} of a plan rebuilt here. */
+    static PipelinePlan.Planned step(PipelinePlan plan, String id) {
+        return plan.steps().stream()
+                .filter(p -> p.id().equals(id))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no step " + id + " in the rebuilt plan"));
+    }
+
     /** Gives a plan back for the next task (at the end of the task that borrowed it). */
     public static synchronized void release(JobSpec spec, PipelinePlan plan) {
         IDLE.computeIfAbsent(spec.planKey(), k -> new ArrayDeque<>()).push(plan);

@@ -48,10 +48,7 @@ final class PartWrite implements Function2<Integer, Iterator<SparkRow>, Iterator
     public Iterator<PartFiles.Part> call(Integer partition, Iterator<SparkRow> rows) throws Exception {
         PipelinePlan plan = ExecutorRuntime.borrow(spec);
         try {
-            PipelinePlan.Planned planned = plan.steps().stream()
-                    .filter(p -> p.id().equals(step))
-                    .findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no step " + step + " in the rebuilt plan"));
+            PipelinePlan.Planned planned = ExecutorRuntime.step(plan, step);
             PartedSink sink = planned.step()
                     .parts()
                     .orElseThrow(() -> new IllegalStateException("step " + step + " writes no parts"));

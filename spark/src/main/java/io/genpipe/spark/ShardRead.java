@@ -54,10 +54,7 @@ final class ShardRead implements Function2<Integer, Iterator<ShardedSource.Shard
         }
         ShardedSource.Shard shard = shards.next();
         PipelinePlan plan = ExecutorRuntime.borrow(spec);
-        PipelinePlan.Planned planned = plan.steps().stream()
-                .filter(p -> p.id().equals(step))
-                .findFirst()
-                .orElseThrow(() -> new IllegalStateException("no step " + step + " in the rebuilt plan"));
+        PipelinePlan.Planned planned = ExecutorRuntime.step(plan, step);
         ShardedSource source = planned.step()
                 .sharded()
                 .orElseThrow(() -> new IllegalStateException("step " + step + " reads no shards"));

@@ -95,10 +95,15 @@ public final class SparkEngine {
         return this;
     }
 
-    private int slices(int rows, int batchSize) {
-        int wanted = partitions > 0
+    /** How many partitions the engine would like: set, {@code spark.genpipe.partitions}, or twice the parallelism. */
+    private int wantedPartitions() {
+        return partitions > 0
                 ? partitions
                 : sc.getConf().getInt("spark.genpipe.partitions", sc.defaultParallelism() * 2);
+    }
+
+    private int slices(int rows, int batchSize) {
+        int wanted = wantedPartitions();
         return Math.max(1, Math.min(wanted, (rows + batchSize - 1) / batchSize));
     }
 
@@ -421,12 +426,9 @@ public final class SparkEngine {
          * partition each; the rows are keyed (shard, position).
          */
         private JavaRDD<SparkRow> shards(PipelinePlan.Planned p, ShardedSource source) {
-            int wanted = partitions > 0
-                    ? partitions
-                    : sc.getConf().getInt("spark.genpipe.partitions", sc.defaultParallelism() * 2);
             List<ShardedSource.Shard> shards;
             try {
-                shards = source.shards(wanted);
+                shards = source.shards(wantedPartitions());
             } catch (RuntimeException e) {
                 throw RunFailure.inStep(p.id(), p.definition().location(), e);
             }
