@@ -59,7 +59,10 @@ import org.apache.spark.util.CollectionAccumulator;
  *       concat, relabel) run on the driver over the rows' metadata only: the real step decides, its
  *       decisions (new tags, labels, order) are broadcast and applied to the rows where they are, and the
  *       side values it publishes go to the row-wise steps planned after it;
- *   <li>evaluations, other global steps and sinks run on the driver over the rows streamed to it in key
+ *   <li>evaluations and sinks that declare a {@link SliceDecision} (accuracy, AUROC from sorted partitions, the
+ *       Fréchet distance from exact moments, histogram) aggregate in passes where the rows are; the driver holds
+ *       their accumulators;
+ *   <li>other evaluations, global steps and sinks run on the driver over the rows streamed to it in key
  *       order ({@code toLocalIterator}); run.json and report.html are written there.
  * </ul>
  * Outputs go to a temporary folder renamed into place only when the whole job succeeded.
@@ -642,10 +645,14 @@ public final class SparkEngine {
         private JavaRDD<SparkRow> sliced(PipelinePlan.Planned p, SliceDecision decision, boolean rowsWanted) {
             List<String> inputIds = p.definition().inputs();
             JavaRDD<SparkRow> all = null;
+            List<Integer> inputOf = new ArrayList<>(); // each partition's input: a union keeps them in order
             for (int i = 0; i < inputIds.size(); i++) {
                 JavaRDD<SparkRow> rdd = dataset(inputIds.get(i));
                 if (inputIds.size() > 1) {
                     rdd = underInput(rdd, i);
+                }
+                for (int k = 0; k < rdd.getNumPartitions(); k++) {
+                    inputOf.add(i);
                 }
                 all = all == null ? rdd : all.union(rdd);
             }
@@ -669,8 +676,23 @@ public final class SparkEngine {
             if (pass == null) {
                 apply = decision.withoutPasses(all.getNumPartitions());
             } else {
+                Map<String, JavaRDD<SparkRow>> sorted = new HashMap<>();
                 while (true) {
-                    SliceDecision.Outcome outcome = pass(pass, slim, reads, chunk, p, context);
+                    JavaRDD<SparkRow> rows = slim;
+                    if (pass instanceof SliceDecision.Sorted<?> by) {
+                        // a rank statistic: the slices are the rows in ascending order of the column (a range
+                        // partitioning puts equal values in one partition); kept for a second pass over them
+                        String column = by.orderBy();
+                        JavaRDD<SparkRow> from = slim;
+                        rows = sorted.computeIfAbsent(column, c -> {
+                            JavaRDD<SparkRow> byValue = from.sortBy(
+                                            r -> sortKey(r.data(), c), true, Math.max(1, from.getNumPartitions()))
+                                    .persist(StorageLevel.DISK_ONLY());
+                            persisted.add(byValue);
+                            return byValue;
+                        });
+                    }
+                    SliceDecision.Outcome outcome = pass(pass, rows, reads, chunk, p, context, inputOf);
                     if (outcome instanceof SliceDecision.Again again) {
                         pass = again.pass();
                     } else {
@@ -712,11 +734,14 @@ public final class SparkEngine {
                 Set<String> reads,
                 int chunk,
                 PipelinePlan.Planned p,
-                SparkStepContext context) {
+                SparkStepContext context,
+                List<Integer> inputOf) {
             String id = p.id();
-            JavaRDD<A> partials = rows.mapPartitions(
-                    (Iterator<SparkRow> it) -> {
-                        A accumulator = pass.create();
+            // a sorted pass's slices are not its input's partitions; it has one input
+            List<Integer> inputs = pass instanceof SliceDecision.Sorted ? List.of() : List.copyOf(inputOf);
+            JavaRDD<A> partials = rows.mapPartitionsWithIndex(
+                    (Integer partition, Iterator<SparkRow> it) -> {
+                        A accumulator = partition < inputs.size() ? pass.create(inputs.get(partition)) : pass.create();
                         List<byte[]> pending = new ArrayList<>(chunk);
                         while (it.hasNext()) {
                             byte[] data = it.next().data();
@@ -890,6 +915,13 @@ public final class SparkEngine {
     }
 
     /** The rows with their keys under {@code input}: the rows of a step's {@code input}-th input. */
+    /** A row's value of a float64 column, as a sorted pass orders it. */
+    private static double sortKey(byte[] data, String column) {
+        try (Batch b = RowCodec.decode(List.of(RowCodec.project(data, Set.of(column))))) {
+            return SliceDecision.Sorted.key(b.column(column).toDoubleArray()[0]);
+        }
+    }
+
     private static JavaRDD<SparkRow> underInput(JavaRDD<SparkRow> rows, long input) {
         return rows.mapPartitions(
                 it -> new Iterator<SparkRow>() {

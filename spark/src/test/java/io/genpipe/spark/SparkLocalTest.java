@@ -77,6 +77,15 @@ class SparkLocalTest {
     }
 
     @Test
+    void frechetDistancesFromExactMomentsMatchTheLocalRunner() throws Exception {
+        // four Frechet distances (CNN and ViT features), each from two inputs' moments summed where the rows are
+        compare(
+                ROOT.resolve("pipelines/bench/gan-quality.yaml"),
+                List.of("noise.rows=600", "test.limit=900", "train.limit=700", "batchSize=100"),
+                7);
+    }
+
+    @Test
     void thePartitioningChangesNothing() throws Exception {
         // one partition, a prime number of them, one per batch: the same bytes as the local runner each time
         for (int partitions : new int[] {1, 7, 40}) {

@@ -25,6 +25,27 @@ public final class FrechetDistance {
         double[] mu2 = mean(b, n2, d);
         double[] c1 = covariance(a, n1, d, mu1);
         double[] c2 = covariance(b, n2, d, mu2);
+        return distance(mu1, c1, mu2, c2, d);
+    }
+
+    /**
+     * The Fréchet distance between two sets' exactly summed moments: the same bits however their rows were
+     * grouped when they were summed.
+     */
+    public static double compute(FeatureMoments a, FeatureMoments b) {
+        if (a.rows() < 2 || b.rows() < 2) {
+            throw new IllegalArgumentException(
+                    "Frechet distance needs at least 2 rows per set; got " + a.rows() + " and " + b.rows());
+        }
+        if (a.dimension() != b.dimension()) {
+            throw new IllegalArgumentException(
+                    "the two sets' features differ in size: " + a.dimension() + " and " + b.dimension());
+        }
+        return distance(a.mean(), a.covariance(), b.mean(), b.covariance(), a.dimension());
+    }
+
+    /** The distance between Gaussians of means mu1, mu2 and covariances c1, c2 (row-major [d, d]). */
+    static double distance(double[] mu1, double[] c1, double[] mu2, double[] c2, int d) {
         double diff = 0;
         for (int i = 0; i < d; i++) {
             diff += (mu1[i] - mu2[i]) * (mu1[i] - mu2[i]);

@@ -42,6 +42,15 @@ public interface SliceDecision extends Serializable {
     interface Pass<A extends Serializable> extends Serializable {
         A create();
 
+        /**
+         * The accumulator of a slice of input {@code input}: for a step of several inputs, each slice holds rows of
+         * one input (the slices of input 0 first, then those of input 1, ...), and its accumulator is made knowing
+         * which. A pass of a one-input step need not override this.
+         */
+        default A create(int input) {
+            return create();
+        }
+
         /** {@code accumulator} with {@code rows} added (it may be changed in place); the caller closes rows. */
         A add(A accumulator, Batch rows);
 
@@ -61,6 +70,23 @@ public interface SliceDecision extends Serializable {
     interface Mergeable<A extends Serializable> extends Pass<A> {
         /** The two accumulators' rows together (either may be changed in place and returned). */
         A merge(A a, A b);
+    }
+
+    /**
+     * A pass over the rows in ascending order of one float64 column (an exact rank statistic: AUROC): the runner
+     * sorts the rows (a distributed sort on Spark) and cuts them into slices in that order, never cutting between
+     * rows of equal values ({@code -0.0} and {@code 0.0} are equal); within a slice, rows of equal values come in
+     * no particular order. A sorted pass belongs to a one-input step, and its {@code next} is given the slices'
+     * accumulators in ascending order; a second sorted pass over the same column sees the same slices.
+     */
+    interface Sorted<A extends Serializable> extends Pass<A> {
+        /** The float64 [batch] (or [batch,1]) column that orders the rows. */
+        String orderBy();
+
+        /** A value as the sort compares it: {@code -0.0} as {@code 0.0}. */
+        static double key(double value) {
+            return value == 0 ? 0.0 : value;
+        }
     }
 
     /** What follows a pass. */
