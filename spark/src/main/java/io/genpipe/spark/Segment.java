@@ -34,27 +34,33 @@ import org.apache.spark.util.TaskCompletionListener;
  * into chunks of about the pipeline's batch size (fewer when the chain multiplies rows), each chunk runs through the real steps one after the other
  * (a component re-batches to its own batch size), and the rows that come out get the chunk's first key
  * followed by their position. Row-wise steps depend only on their rows and their per-row-id draws, so
- * chunking changes nothing in what they emit. Each chunk's rows and metrics per step go to the driver
- * through an accumulator, tagged by partition and chunk, so a recomputed partition is counted once.
+ * chunking changes nothing in what they emit. Each partition's rows and metrics per step (summed over its chunks)
+ * go to the driver through an accumulator, tagged by partition, so a recomputed partition is counted once.
  */
 final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<SparkRow>>, Serializable {
 
     private static final long serialVersionUID = 1L;
 
     /**
-     * What one chunk did at one step.
+     * What one step did in one partition (its chunks summed).
      *
      * @param step the step id
      * @param stage "" for the pipeline's own stages, {@code LOOP@rR} for round R of a loop's chain
      * @param partition the partition of the segment's input
-     * @param chunk the chunk within it
      * @param rows rows the step emitted
      * @param nanos time in the step
      * @param metrics what the step recorded (summed over chunks on the driver)
      */
-    record Tally(
-            String step, String stage, int partition, int chunk, long rows, long nanos, Map<String, Object> metrics)
+    record Tally(String step, String stage, int partition, long rows, long nanos, Map<String, Object> metrics)
             implements Serializable {}
+
+    /** Two chunks' tallies of one step in one partition, added. */
+    private static Tally plus(Tally a, Tally b) {
+        Map<String, Object> metrics = new LinkedHashMap<>(a.metrics());
+        // a group (a map) is kept as it is: the driver names it as a metric it cannot sum
+        b.metrics().forEach((k, v) -> metrics.merge(k, v, (x, y) -> x instanceof Map ? x : SparkEngine.sum(x, y)));
+        return new Tally(a.step(), a.stage(), a.partition(), a.rows() + b.rows(), a.nanos() + b.nanos(), metrics);
+    }
 
     private final JobSpec spec;
     private final List<String> steps;
@@ -114,6 +120,8 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
         int chunkRows = plan.definition().batchSize();
         return new Iterator<>() {
             private final Deque<SparkRow> ready = new ArrayDeque<>();
+            private final Map<String, Tally> totals = new LinkedHashMap<>();
+            private boolean told;
             private int chunk;
             private long in;
             private long out;
@@ -121,9 +129,8 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
             @Override
             public boolean hasNext() {
                 if (chunk == 0 && !rows.hasNext()) {
-                    run(
-                            plan, chain, partition, chunk++, List.of(),
-                            ready); // no rows: the steps still record their metrics
+                    run(plan, chain, partition, List.of(), ready, totals); // no rows: the steps still record metrics
+                    chunk++;
                 }
                 while (ready.isEmpty() && rows.hasNext()) {
                     // chunks of the batch size, but a chain that multiplies rows (repeat) gets fewer input rows per
@@ -138,8 +145,14 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
                     }
                     in += next.size();
                     int before = ready.size();
-                    run(plan, chain, partition, chunk++, next, ready);
+                    run(plan, chain, partition, next, ready, totals);
+                    chunk++;
                     out += ready.size() - before;
+                }
+                if (!rows.hasNext() && !told) {
+                    // the partition's totals, once: what the driver holds grows with partitions, not chunks
+                    told = true;
+                    totals.values().forEach(tallies::add);
                 }
                 return !ready.isEmpty();
             }
@@ -155,7 +168,12 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
     }
 
     private void run(
-            PipelinePlan plan, List<Step> chain, int partition, int chunk, List<SparkRow> in, Deque<SparkRow> out) {
+            PipelinePlan plan,
+            List<Step> chain,
+            int partition,
+            List<SparkRow> in,
+            Deque<SparkRow> out,
+            Map<String, Tally> totals) {
         Path scratch = scratch();
         List<byte[]> data = new ArrayList<>(in.size());
         in.forEach(r -> data.add(r.data()));
@@ -194,14 +212,16 @@ final class Segment implements Function2<Integer, Iterator<SparkRow>, Iterator<S
                 for (Batch b : emitted) {
                     rows += b.rows();
                 }
-                tallies.add(new Tally(
+                totals.merge(
                         id,
-                        loop == null ? "" : loop + "@r" + round,
-                        partition,
-                        chunk,
-                        rows,
-                        System.nanoTime() - t0,
-                        metrics));
+                        new Tally(
+                                id,
+                                loop == null ? "" : loop + "@r" + round,
+                                partition,
+                                rows,
+                                System.nanoTime() - t0,
+                                metrics),
+                        Segment::plus);
                 current = emitted;
             }
             long position = 0;

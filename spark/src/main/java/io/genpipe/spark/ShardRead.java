@@ -123,7 +123,7 @@ final class ShardRead implements Function2<Integer, Iterator<ShardedSource.Shard
                     if (item.batch() == null) {
                         done = true;
                         tallies.add(new Segment.Tally(
-                                step, "", partition, 0, position, System.nanoTime() - t0, Map.copyOf(metrics)));
+                                step, "", partition, position, System.nanoTime() - t0, Map.copyOf(metrics)));
                         break;
                     }
                     try (Batch b = item.batch()) {

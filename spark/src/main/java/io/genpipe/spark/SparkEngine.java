@@ -342,7 +342,9 @@ public final class SparkEngine {
             this.metrics = metrics;
             this.folder = folder;
             plan.steps().forEach(p -> byId.put(p.id(), p));
-            this.tallies = sc.sc().collectionAccumulator("genpipe-tallies");
+            // unnamed: Spark keeps a named accumulator's value in every finished task's and stage's status, on the
+            // driver
+            this.tallies = sc.sc().collectionAccumulator();
         }
 
         void execute() {
@@ -867,11 +869,11 @@ public final class SparkEngine {
             return out;
         }
 
-        /** Every step's rows and seconds, the executors' summed over the chunks they ran (each counted once). */
+        /** Every step's rows and seconds, the executors' summed over the partitions they ran (each counted once). */
         List<RunResult.StepResult> results() {
             Map<String, Segment.Tally> unique = new LinkedHashMap<>();
             for (Segment.Tally t : tallies.value()) {
-                unique.putIfAbsent(t.step() + "/" + t.stage() + "/" + t.partition() + "/" + t.chunk(), t);
+                unique.putIfAbsent(t.step() + "/" + t.stage() + "/" + t.partition(), t);
             }
             Map<String, long[]> executed = new HashMap<>();
             Map<String, Map<String, Object>> recorded = new TreeMap<>();
@@ -939,7 +941,7 @@ public final class SparkEngine {
                 true);
     }
 
-    private static Object sum(Object a, Object b) {
+    static Object sum(Object a, Object b) {
         if (a instanceof Integer x && b instanceof Integer y) {
             return x + y;
         }
@@ -1023,7 +1025,7 @@ public final class SparkEngine {
             }
             if (ready.isEmpty() && !counted) {
                 counted = true;
-                tallies.add(new Segment.Tally(step, "", partition, 0, kept, System.nanoTime() - t0, Map.of()));
+                tallies.add(new Segment.Tally(step, "", partition, kept, System.nanoTime() - t0, Map.of()));
             }
             return !ready.isEmpty();
         }
