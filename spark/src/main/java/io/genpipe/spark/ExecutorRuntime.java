@@ -12,8 +12,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.SparkFiles;
 
@@ -30,6 +32,9 @@ public final class ExecutorRuntime {
     private static final Map<String, Genpipe> RUNTIMES = new HashMap<>();
     private static final Map<String, Deque<PipelinePlan>> IDLE = new HashMap<>();
     private static int plans;
+
+    /** The pipelines whose rebuild this executor has logged. */
+    private static final Set<String> LOGGED = new HashSet<>();
 
     private ExecutorRuntime() {}
 
@@ -108,11 +113,15 @@ public final class ExecutorRuntime {
                     String.join("; ", problems) + "; every node needs the same model files (check the"
                             + " files the pipeline names on this node, and that none changed after the driver validated it)");
         }
+        boolean first;
         synchronized (ExecutorRuntime.class) {
             plans++;
+            first = LOGGED.add(spec.file() + "\n" + spec.runtimeKey());
         }
-        System.err.println("genpipe: executor " + executorId() + " rebuilt pipeline " + spec.file() + " (" + here.size()
-                + " model(s), sha256 as on the driver)");
+        if (first) { // once per file on this executor, not once per task slot's plan
+            System.err.println("genpipe: executor " + executorId() + " rebuilt pipeline " + spec.file() + " ("
+                    + here.size() + " model(s), sha256 as on the driver)");
+        }
         return built.getKey();
     }
 

@@ -264,12 +264,17 @@ public final class SparkEngine {
         public List<RunResult.StepResult> execute(
                 PipelinePlan plan, Path folder, Map<String, Object> metrics, Cancellation cancellation) {
             Job job = new Job(plan, spec, metrics, folder, remote, parted);
+            StageProgress progress = new StageProgress(log);
+            sc.sc().addSparkListener(progress);
             try {
                 job.execute();
-                return job.results();
+                List<RunResult.StepResult> steps = job.results();
+                steps.forEach(st -> log.accept(st.line())); // as the local runner logs them
+                return steps;
             } catch (Exception e) { // SparkException is checked, thrown from Scala undeclared
                 throw failure(e);
             } finally {
+                sc.sc().removeSparkListener(progress);
                 job.release();
             }
         }
@@ -440,8 +445,10 @@ public final class SparkEngine {
             if (shards.isEmpty()) {
                 return sc.emptyRDD();
             }
-            return sc.parallelize(shards, shards.size())
+            JavaRDD<SparkRow> read = sc.parallelize(shards, shards.size())
                     .mapPartitionsWithIndex(new ShardRead(spec, p.id(), tallies), true);
+            StageProgress.name(read, p.id());
+            return read;
         }
 
         /** Rows made on the driver, each keyed by its position, cut into partitions. */
@@ -483,6 +490,7 @@ public final class SparkEngine {
             if (seg != null) {
                 Segment segment = new Segment(spec, seg.steps, sides, tallies);
                 JavaRDD<SparkRow> rdd = seg.input.mapPartitionsWithIndex(segment, true);
+                StageProgress.name(rdd, String.join(", ", seg.steps));
                 data.put(id, keep(byId.get(id), rdd));
             }
             JavaRDD<SparkRow> rdd = data.get(id);
@@ -760,6 +768,7 @@ public final class SparkEngine {
                         return List.of(accumulator).iterator();
                     },
                     true);
+            StageProgress.name(partials, id + " (a pass)");
             List<A> slices;
             if (pass instanceof SliceDecision.Mergeable<A> mergeable) {
                 // merged as the tasks end: the driver holds one accumulator, however many partitions there are

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
@@ -154,6 +155,9 @@ public final class SparkMain {
                         result.seconds(),
                         session.sparkContext().applicationId(),
                         session.sparkContext().master()));
+                for (Map.Entry<String, Object> m : result.metrics().entrySet()) {
+                    System.out.println("  " + m.getKey() + ": " + m.getValue());
+                }
                 return 0;
             } finally {
                 session.stop();

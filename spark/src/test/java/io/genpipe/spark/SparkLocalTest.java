@@ -11,6 +11,7 @@ import io.genpipe.runtime.pipeline.RunResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -167,13 +168,21 @@ class SparkLocalTest {
         var local = genpipe.pipeline(file);
         sets.forEach(local::set);
         RunResult a = local.run(tmp.resolve("local"));
+        List<String> logged = new ArrayList<>();
         SparkEngine engine =
-                new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()), null, line -> {});
+                new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()), null, logged::add);
         if (partitions > 0) {
             engine.partitions(partitions);
         }
         RunResult b = engine.run(file, sets, null, tmp.resolve("spark"));
         assertSameOutputs(a, b);
+        // a Spark run reads like a local one: every step's line, with the local runner's rows
+        assertEquals(
+                a.steps().stream().map(st -> st.id() + " " + st.rows()).toList(),
+                b.steps().stream().map(st -> st.id() + " " + st.rows()).toList());
+        for (RunResult.StepResult st : b.steps()) {
+            assertTrue(logged.contains(st.line()), st.line() + " in " + logged);
+        }
         ObjectMapper json = new ObjectMapper();
         assertEquals(
                 json.readValue(a.outputFolder().resolve("run.json").toFile(), Map.class)

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -165,8 +164,9 @@ final class LocalEngine implements RunLifecycle.Engine {
         }
         List<RunResult.StepResult> steps = new ArrayList<>();
         stats.forEach((id, st) -> {
-            log.accept(String.format(Locale.ROOT, "step %-20s %8d rows %8.2f s", id, st.rows.get(), st.seconds));
-            steps.add(new RunResult.StepResult(id, st.use, st.rows.get(), st.seconds));
+            RunResult.StepResult step = new RunResult.StepResult(id, st.use, st.rows.get(), st.seconds);
+            log.accept(step.line());
+            steps.add(step);
         });
         return steps;
     }

@@ -2,6 +2,7 @@ package io.genpipe.runtime.pipeline;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -26,5 +27,10 @@ public record RunResult(Path outputFolder, Map<String, Object> metrics, List<Ste
      * @param rows rows it emitted
      * @param seconds time its thread ran
      */
-    public record StepResult(String id, String use, long rows, double seconds) {}
+    public record StepResult(String id, String use, long rows, double seconds) {
+        /** The line a run logs for the step when it ends: {@code step ID  ROWS rows  SECONDS s}. */
+        public String line() {
+            return String.format(Locale.ROOT, "step %-20s %8d rows %8.2f s", id, rows, seconds);
+        }
+    }
 }
