@@ -411,8 +411,11 @@ public final class SparkEngine {
                     // the images stay on the executors
                     Set<String> reads =
                             p.outputs().isEmpty() ? p.step().readsColumns().orElse(null) : null;
+                    // a step that reads its input's first rows only (a grid's limit): each partition sends at most
+                    // that many (every row is still computed, so every step's rows count as locally)
+                    long first = p.step().readsFirst().orElse(-1);
                     for (String i : p.definition().inputs()) {
-                        JavaRDD<SparkRow> rows = dataset(i);
+                        JavaRDD<SparkRow> rows = first >= 0 ? firstOfEach(dataset(i), first) : dataset(i);
                         inputs.add(
                                 reads == null
                                         ? rows
@@ -926,6 +929,32 @@ public final class SparkEngine {
     }
 
     /** The rows with their keys under {@code input}: the rows of a step's {@code input}-th input. */
+    /** Each partition's first {@code n} rows; the rest are computed (the steps before count them) and dropped. */
+    private static JavaRDD<SparkRow> firstOfEach(JavaRDD<SparkRow> rows, long n) {
+        return rows.mapPartitions(
+                it -> new Iterator<SparkRow>() {
+                    private long given;
+
+                    @Override
+                    public boolean hasNext() {
+                        if (given < n) {
+                            return it.hasNext();
+                        }
+                        while (it.hasNext()) {
+                            it.next();
+                        }
+                        return false;
+                    }
+
+                    @Override
+                    public SparkRow next() {
+                        given++;
+                        return it.next();
+                    }
+                },
+                true);
+    }
+
     /** A row's value of a float64 column, as a sorted pass orders it. */
     private static double sortKey(byte[] data, String column) {
         try (Batch b = RowCodec.decode(List.of(RowCodec.project(data, Set.of(column))))) {

@@ -3,6 +3,7 @@ package io.genpipe.runtime.step;
 import io.genpipe.api.data.PortSpec;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -49,6 +50,14 @@ public interface Step {
      */
     default Optional<Set<String>> readsColumns() {
         return Optional.empty();
+    }
+
+    /**
+     * How many of its input's first rows (in row order) this step reads at most, from its parameters (a grid's
+     * {@code limit}); it ignores the rest. A runner may stop sending it rows after them. Empty: every row.
+     */
+    default OptionalLong readsFirst() {
+        return OptionalLong.empty();
     }
 
     /**

@@ -19,6 +19,9 @@ import io.genpipe.runtime.step.StepContext;
 import io.genpipe.runtime.step.StepInput;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * The {@code image-grid} built-in step: a PNG grid of the first images of a column.
@@ -58,6 +61,16 @@ public final class ImageGridSink {
                 1,
                 (p, folder) -> new Step() {
                     final String column = p.getString("column");
+
+                    @Override
+                    public Optional<Set<String>> readsColumns() {
+                        return Optional.of(Set.of(column));
+                    }
+
+                    @Override
+                    public OptionalLong readsFirst() {
+                        return OptionalLong.of(p.getInt("limit"));
+                    }
 
                     @Override
                     public List<PortSpec> outputs(List<StepInput> inputs) {
