@@ -12,7 +12,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -24,9 +23,9 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function2;
 
 /**
- * One partition of a sink's rows written as one part file where the partition is: into an attempt file first,
- * renamed to {@code part-NNNNN.EXT} when the whole part is written (a retried task writes its part again), its rows
- * and sha256 handed to the driver for the manifest.
+ * One partition of a sink's rows written as one part of each of its files where the partition is: into attempt
+ * files first, renamed to {@code part-NNNNN.EXT} when the whole part is written (a retried task writes its part
+ * again), each part's rows and sha256 handed to the driver for the manifest, in the order of the sink's files.
  */
 final class PartWrite implements Function2<Integer, Iterator<SparkRow>, Iterator<PartFiles.Part>>, Serializable {
 
@@ -34,14 +33,18 @@ final class PartWrite implements Function2<Integer, Iterator<SparkRow>, Iterator
 
     private final JobSpec spec;
     private final String step;
-    private final String folder;
-    private final String file;
+    private final List<String> folders;
+    private final List<String> files;
 
-    PartWrite(JobSpec spec, String step, String folder, String file) {
+    /**
+     * @param folders the Hadoop folder each file's parts go into, in the order of the sink's files
+     * @param files the sink's files
+     */
+    PartWrite(JobSpec spec, String step, List<String> folders, List<String> files) {
         this.spec = spec;
         this.step = step;
-        this.folder = folder;
-        this.file = file;
+        this.folders = List.copyOf(folders);
+        this.files = List.copyOf(files);
     }
 
     @Override
@@ -53,14 +56,13 @@ final class PartWrite implements Function2<Integer, Iterator<SparkRow>, Iterator
                     .parts()
                     .orElseThrow(() -> new IllegalStateException("step " + step + " writes no parts"));
             int chunk = plan.definition().batchSize();
-            String name = PartFiles.partName(file, partition);
             TaskContext task = TaskContext.get();
             long attempt = task == null ? 0 : task.taskAttemptId();
-            org.apache.hadoop.fs.Path part = new org.apache.hadoop.fs.Path(folder + "/" + name);
-            org.apache.hadoop.fs.Path temp =
-                    new org.apache.hadoop.fs.Path(folder + "/_attempt-" + partition + "-" + attempt);
-            FileSystem fs = FileSystem.get(URI.create(folder), HadoopStorage.configuration());
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            List<org.apache.hadoop.fs.Path> parts = new ArrayList<>();
+            List<org.apache.hadoop.fs.Path> temps = new ArrayList<>();
+            List<MessageDigest> shas = new ArrayList<>();
+            List<OutputStream> outs = new ArrayList<>();
+            FileSystem fs = FileSystem.get(URI.create(folders.get(0)), HadoopStorage.configuration());
             long written;
             SparkStepContext context = new SparkStepContext(
                     step,
@@ -70,7 +72,17 @@ final class PartWrite implements Function2<Integer, Iterator<SparkRow>, Iterator
                     new LinkedHashMap<>(),
                     new HashMap<>(),
                     line -> System.err.println("genpipe: step '" + step + "': " + line));
-            try (OutputStream out = new DigestOutputStream(fs.create(temp, true), sha)) {
+            try {
+                for (int f = 0; f < files.size(); f++) {
+                    String folder = folders.get(f);
+                    parts.add(
+                            new org.apache.hadoop.fs.Path(folder + "/" + PartFiles.partName(files.get(f), partition)));
+                    org.apache.hadoop.fs.Path temp =
+                            new org.apache.hadoop.fs.Path(folder + "/_attempt-" + partition + "-" + attempt);
+                    temps.add(temp);
+                    shas.add(MessageDigest.getInstance("SHA-256"));
+                    outs.add(new DigestOutputStream(fs.create(temp, true), shas.get(f)));
+                }
                 written = sink.writePart(
                         partition,
                         () -> {
@@ -83,20 +95,36 @@ final class PartWrite implements Function2<Integer, Iterator<SparkRow>, Iterator
                             }
                             return RowCodec.decode(next);
                         },
-                        out,
+                        outs,
                         context);
+                for (OutputStream out : outs) {
+                    out.close();
+                }
             } catch (Exception e) {
-                fs.delete(temp, false);
+                for (OutputStream out : outs) {
+                    try {
+                        out.close();
+                    } catch (IOException ignored) {
+                        // the step's failure is the one to tell
+                    }
+                }
+                for (org.apache.hadoop.fs.Path temp : temps) {
+                    fs.delete(temp, false);
+                }
                 throw RunFailure.inStep(step, planned.definition().location(), e);
             }
-            fs.delete(part, false);
-            if (!fs.rename(temp, part)) {
-                throw new IOException("cannot rename " + temp + " to " + part);
+            List<PartFiles.Part> done = new ArrayList<>();
+            for (int f = 0; f < files.size(); f++) {
+                fs.delete(parts.get(f), false);
+                if (!fs.rename(temps.get(f), parts.get(f))) {
+                    throw new IOException("cannot rename " + temps.get(f) + " to " + parts.get(f));
+                }
+                done.add(new PartFiles.Part(
+                        parts.get(f).getName(),
+                        written,
+                        HexFormat.of().formatHex(shas.get(f).digest())));
             }
-            return List.of(new PartFiles.Part(name, written, HexFormat.of().formatHex(sha.digest())))
-                    .iterator();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            return done.iterator();
         } finally {
             ExecutorRuntime.release(spec, plan);
         }

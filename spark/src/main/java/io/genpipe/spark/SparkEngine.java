@@ -16,6 +16,7 @@ import io.genpipe.runtime.step.Aggregation;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.Chained;
+import io.genpipe.runtime.step.PartedSink;
 import io.genpipe.runtime.step.RowCombine;
 import io.genpipe.runtime.step.ShardedSource;
 import io.genpipe.runtime.step.SliceDecision;
@@ -389,11 +390,26 @@ public final class SparkEngine {
                     data.put(p.id(), keep(p, decide(p)));
                 } else if (remote != null && p.step().parts().isPresent()) {
                     // a sink writing its file in parts: one per partition, from the executors, into the Hadoop folder
-                    String file = p.step().parts().get().file(p.id());
-                    List<PartFiles.Part> parts = dataset(p.definition().inputs().get(0))
-                            .mapPartitionsWithIndex(new PartWrite(spec, p.id(), remote.partsFolder(file), file), true)
-                            .collect();
-                    parted.add(new PartFiles.PartedFile(file, parts));
+                    PartedSink sink = p.step().parts().get();
+                    List<String> files = sink.files(p.id());
+                    List<String> folders =
+                            files.stream().map(remote::partsFolder).toList();
+                    JavaRDD<SparkRow> rows = dataset(p.definition().inputs().get(0));
+                    Set<String> reads = p.step().readsColumns().orElse(null);
+                    if (reads != null) {
+                        rows = rows.map(r -> new SparkRow(r.key(), RowCodec.project(r.data(), reads)));
+                    }
+                    JavaRDD<PartFiles.Part> written =
+                            rows.mapPartitionsWithIndex(new PartWrite(spec, p.id(), folders, files), true);
+                    StageProgress.name(written, p.id());
+                    List<PartFiles.Part> parts = written.collect(); // each partition's parts, in the files' order
+                    for (int f = 0; f < files.size(); f++) {
+                        List<PartFiles.Part> mine = new ArrayList<>();
+                        for (int k = f; k < parts.size(); k += files.size()) {
+                            mine.add(parts.get(k));
+                        }
+                        parted.add(new PartFiles.PartedFile(files.get(f), mine, sink.joining()));
+                    }
                 } else if (p.outputs().isEmpty()
                         && p.consumers().isEmpty()
                         && p.step().decision().isPresent()) {

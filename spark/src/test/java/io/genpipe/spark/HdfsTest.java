@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.apache.hadoop.conf.Configuration;
@@ -166,6 +167,46 @@ class HdfsTest {
                 GenpipeException.class,
                 () -> engine.run(engine.prepare(file, List.of("rows.file=" + uri + "/data/rows-*.jsonl"), null), out));
         assertTrue(exists.getMessage().startsWith("output folder " + out + " exists"), exists.getMessage());
+    }
+
+    @Test
+    void idxOutputsGoToHdfsAsIdxPartsThatMergeIntoTheLocalFiles() throws Exception {
+        Path file = tmp.resolve("idx.yaml");
+        Files.writeString(
+                file,
+                "batchSize: 100\nsteps:\n"
+                        + "  - id: test\n    use: idx-source\n    with: {images: I, labels: L}\n"
+                        + "  - id: some\n    use: filter\n    inputs: [test]\n    with: {where: \"label != 3\"}\n"
+                        + "  - id: out\n    use: idx-sink\n    inputs: [some]\n");
+        RunResult a = run(file, List.of("test.images=" + local + "/images-*", "test.labels=" + local + "/labels-*"));
+        String out = uri + "/runs/idx";
+        SparkEngine engine =
+                new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()), null, line -> {});
+        engine.partitions(4);
+        engine.run(
+                engine.prepare(
+                        file,
+                        List.of("test.images=" + uri + "/data/images-*", "test.labels=" + uri + "/data/labels-*"),
+                        null),
+                out);
+        FileSystem fs = hdfs.getFileSystem();
+        Path copy = tmp.resolve("idx-copy");
+        fs.copyToLocalFile(
+                false, new org.apache.hadoop.fs.Path("/runs/idx"), new org.apache.hadoop.fs.Path(copy.toUri()), true);
+        // each part is an IDX file of its partition's rows, readable as a shard
+        Path part = copy.resolve("images-idx3-ubyte.gz/part-00001.gz");
+        long partRows = IdxFile.read(part).dims()[0];
+        assertTrue(partRows > 0 && partRows < 3000, partRows + " rows in " + part);
+        assertEquals(List.of("images-idx3-ubyte.gz", "labels-idx1-ubyte.gz"), PartFiles.merge(copy));
+        for (String f : List.of("images-idx3-ubyte.gz", "labels-idx1-ubyte.gz")) {
+            assertArrayEquals(
+                    Files.readAllBytes(a.outputFolder().resolve(f)),
+                    Files.readAllBytes(copy.resolve(f)),
+                    f + " differs between the local runner and Spark's merged parts");
+        }
+        int[] labels = IdxFile.read(DATA.resolve("t10k-labels-idx1-ubyte.gz")).toLabels();
+        long kept = Arrays.stream(labels, 0, 3000).filter(l -> l != 3).count();
+        assertEquals(kept, IdxFile.read(copy.resolve("labels-idx1-ubyte.gz")).dims()[0], "label 3 dropped");
     }
 
     @Test

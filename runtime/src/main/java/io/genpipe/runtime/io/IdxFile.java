@@ -6,14 +6,18 @@ import io.genpipe.api.data.DType;
 import io.genpipe.api.data.Tensor;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * An IDX file (the MNIST / Fashion-MNIST format), plain or gzipped: a big-endian header (two zero
@@ -133,6 +137,32 @@ public final class IdxFile {
     }
 
     /** The file's data stream, gunzipped when it is gzipped. */
+    /** The magic number of an IDX file of uint8 images [n, h, w]. */
+    public static final int IMAGES = 0x00000803;
+
+    /** The magic number of an IDX file of uint8 labels [n]. */
+    public static final int LABELS = 0x00000801;
+
+    /**
+     * Writes a gzipped IDX file to {@code target} (closed at the end): the header (magic number, count, the other
+     * dimensions, big-endian), then {@code body}'s bytes. The one writer of genpipe's IDX files, so that a file
+     * merged from parts has the bytes of the file written whole.
+     */
+    public static void writeGzipped(OutputStream target, int magic, long count, long[] dims, Path body)
+            throws IOException {
+        if (count > Integer.MAX_VALUE) {
+            throw new IOException("IDX counts rows in 32 bits; " + count + " rows do not fit one file");
+        }
+        try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(target))) {
+            out.writeInt(magic);
+            out.writeInt((int) count);
+            for (long d : dims) {
+                out.writeInt((int) d);
+            }
+            Files.copy(body, out);
+        }
+    }
+
     private static DataInputStream open(String location) throws IOException {
         Storage storage = Storages.of(location);
         if (!storage.isFile(location)) {

@@ -1,6 +1,10 @@
 package io.genpipe.runtime.io;
 
 import io.genpipe.api.GenpipeException;
+import io.genpipe.runtime.step.PartedSink;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,11 +17,14 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 import org.yaml.snakeyaml.Yaml;
 
 /**
@@ -46,8 +53,13 @@ public final class PartFiles {
      *
      * @param file its path relative to the output folder (the folder holding the parts)
      * @param parts its parts, in order
+     * @param joining how the parts make the file
      */
-    public record PartedFile(String file, List<Part> parts) {
+    public record PartedFile(String file, List<Part> parts, PartedSink.Joining joining) {
+        public PartedFile(String file, List<Part> parts) {
+            this(file, parts, PartedSink.Joining.CONCAT);
+        }
+
         public long rows() {
             return parts.stream().mapToLong(Part::rows).sum();
         }
@@ -58,6 +70,58 @@ public final class PartFiles {
         String name = file.substring(file.lastIndexOf('/') + 1);
         int dot = name.indexOf('.');
         return String.format("part-%05d%s", index, dot < 0 ? "" : name.substring(dot));
+    }
+
+    /**
+     * One gzipped IDX file from parts that are each one (of the same kind and, where they have rows, the same
+     * dimensions): one header counting every part's rows, then their bodies — the bytes the sink writes whole.
+     */
+    private static void joinIdx(String name, List<Path> parts, Path target) throws IOException {
+        Path body = target.resolveSibling(target.getFileName() + ".body");
+        try {
+            int magic = -1;
+            long rows = 0;
+            long[] dims = null;
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(body), 1 << 16)) {
+                for (Path one : parts) {
+                    try (DataInputStream in = new DataInputStream(
+                            new BufferedInputStream(new GZIPInputStream(Files.newInputStream(one), 1 << 16)))) {
+                        int m = in.readInt();
+                        if ((m & 0xFFFF0000) != 0 || (m & 0xFF) < 1 || (m & 0xFF) > 4) {
+                            throw new GenpipeException(
+                                    name + ": part " + one + " is not an IDX file (magic " + m + ")");
+                        }
+                        if (magic >= 0 && m != magic) {
+                            throw new GenpipeException(name + ": part " + one + " has magic number " + m
+                                    + ", the parts before it " + magic);
+                        }
+                        magic = m;
+                        long count = in.readInt() & 0xFFFFFFFFL;
+                        long[] d = new long[(m & 0xFF) - 1];
+                        for (int k = 0; k < d.length; k++) {
+                            d[k] = in.readInt() & 0xFFFFFFFFL;
+                        }
+                        if (count > 0) {
+                            if (dims != null && !Arrays.equals(dims, d)) {
+                                throw new GenpipeException(name + ": part " + one + " holds rows of "
+                                        + Arrays.toString(d) + ", the parts before it " + Arrays.toString(dims));
+                            }
+                            dims = d;
+                        }
+                        rows += count;
+                        in.transferTo(out);
+                    }
+                }
+            }
+            if (magic < 0) {
+                throw new GenpipeException(name + " has no parts");
+            }
+            try (OutputStream out = Files.newOutputStream(target)) {
+                IdxFile.writeGzipped(out, magic, rows, dims != null ? dims : new long[(magic & 0xFF) - 1], body);
+            }
+        } finally {
+            Files.deleteIfExists(body);
+        }
     }
 
     /** The manifest's JSON. */
@@ -76,6 +140,9 @@ public final class PartFiles {
             Map<String, Object> file = new LinkedHashMap<>();
             file.put("file", f.file());
             file.put("rows", f.rows());
+            if (f.joining() != PartedSink.Joining.CONCAT) {
+                file.put("joining", f.joining().name().toLowerCase(Locale.ROOT));
+            }
             file.put("parts", parts);
             listed.add(file);
         }
@@ -118,7 +185,8 @@ public final class PartFiles {
                 continue; // merged before
             }
             Path temp = parts.resolveSibling("." + parts.getFileName() + ".merging");
-            try (OutputStream out = Files.newOutputStream(temp)) {
+            List<Path> checked = new ArrayList<>();
+            try {
                 for (Object p : (List<?>) file.get("parts")) {
                     Map<?, ?> part = (Map<?, ?>) p;
                     Path one = parts.resolve(String.valueOf(part.get("name")));
@@ -127,13 +195,23 @@ public final class PartFiles {
                     }
                     MessageDigest sha = MessageDigest.getInstance("SHA-256");
                     try (InputStream in = new DigestInputStream(Files.newInputStream(one), sha)) {
-                        in.transferTo(out);
+                        in.transferTo(OutputStream.nullOutputStream());
                     }
                     String found = HexFormat.of().formatHex(sha.digest());
                     if (!found.equals(part.get("sha256"))) {
                         throw new GenpipeException(
                                 name + ": part " + one + " has sha256 " + found + ", the manifest says "
                                         + part.get("sha256") + " (copied incompletely, or changed since)");
+                    }
+                    checked.add(one);
+                }
+                if ("idx".equals(file.get("joining"))) {
+                    joinIdx(name, checked, temp);
+                } else {
+                    try (OutputStream out = Files.newOutputStream(temp)) {
+                        for (Path one : checked) {
+                            Files.copy(one, out);
+                        }
                     }
                 }
             } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {

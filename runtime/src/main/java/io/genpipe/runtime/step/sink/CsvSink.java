@@ -79,8 +79,7 @@ public final class CsvSink {
                     }
 
                     @Override
-                    public long writePart(int part, BatchInput rows, OutputStream out, StepContext context)
-                            throws Exception {
+                    long writePart(int part, BatchInput rows, OutputStream out, StepContext context) throws Exception {
                         Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
                         long n = 0;
                         {

@@ -49,8 +49,7 @@ public final class JsonlSink {
                 1,
                 (p, folder) -> new PartedSinkStep(p.findString("file").orElse(null), ".jsonl") {
                     @Override
-                    public long writePart(int part, BatchInput rows, OutputStream out, StepContext context)
-                            throws Exception {
+                    long writePart(int part, BatchInput rows, OutputStream out, StepContext context) throws Exception {
                         Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
                         long n = 0;
                         for (Batch next = rows.next(); next != null; next = rows.next()) {

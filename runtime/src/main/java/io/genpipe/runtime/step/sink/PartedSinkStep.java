@@ -29,9 +29,27 @@ abstract class PartedSinkStep extends SinkStep implements PartedSink {
         this.extension = extension;
     }
 
-    @Override
-    public String file(String stepId) {
+    /** The file the sink writes, relative to the output folder. */
+    String file(String stepId) {
         return file != null ? file : stepId + extension;
+    }
+
+    @Override
+    public List<String> files(String stepId) {
+        return List.of(file(stepId));
+    }
+
+    /**
+     * Writes part {@code part} of the file: its rows' bytes, as the whole file holds them; part 0 begins with what
+     * the file begins with (a CSV header), even when it has no rows.
+     *
+     * @return how many rows it wrote
+     */
+    abstract long writePart(int part, BatchInput rows, OutputStream out, StepContext context) throws Exception;
+
+    @Override
+    public long writePart(int part, BatchInput rows, List<OutputStream> outs, StepContext context) throws Exception {
+        return writePart(part, rows, outs.get(0), context);
     }
 
     @Override

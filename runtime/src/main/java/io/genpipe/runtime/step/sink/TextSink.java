@@ -39,8 +39,7 @@ public final class TextSink {
                 1,
                 (p, folder) -> new PartedSinkStep(p.findString("file").orElse(null), ".txt") {
                     @Override
-                    public long writePart(int part, BatchInput rows, OutputStream out, StepContext context)
-                            throws Exception {
+                    long writePart(int part, BatchInput rows, OutputStream out, StepContext context) throws Exception {
                         Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
                         long n = 0;
                         for (Batch next = rows.next(); next != null; next = rows.next()) {
