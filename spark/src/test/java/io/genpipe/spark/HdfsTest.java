@@ -238,6 +238,81 @@ class HdfsTest {
     }
 
     @Test
+    void aKilledRunLeavesNothingVisible() throws Exception {
+        // the flagship in another JVM, its output on HDFS in parts, killed (SIGKILL) while its executors write
+        FileSystem fs = hdfs.getFileSystem();
+        String target = uri + "/runs/killed";
+        fs.mkdirs(new org.apache.hadoop.fs.Path("/runs"));
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-Xss4m",
+                "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+                "--add-opens=java.base/java.util=ALL-UNNAMED",
+                "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                SparkMain.class.getName(),
+                "run",
+                ROOT.resolve("pipelines/anomaly-augment.yaml").toString(),
+                "--out",
+                target,
+                "--master",
+                "local[1]",
+                "--partitions",
+                "150",
+                "--set",
+                "test.images=" + uri + "/data/images-*",
+                "--set",
+                "test.labels=" + uri + "/data/labels-*"));
+        Process child = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("killed.log").toFile())
+                .start();
+        boolean writing = false;
+        long deadline = System.nanoTime() + 180_000_000_000L;
+        try {
+            while (!writing && child.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                for (var s : fs.listStatus(new org.apache.hadoop.fs.Path("/runs"))) {
+                    if (s.getPath().getName().startsWith(".killed.genpipe-")) {
+                        var files = fs.listFiles(s.getPath(), true);
+                        while (files.hasNext()) {
+                            String name = files.next().getPath().getName();
+                            writing |= name.startsWith("part-") || name.startsWith("_attempt-");
+                        }
+                    }
+                }
+            }
+        } finally {
+            child.destroyForcibly();
+            child.waitFor();
+        }
+        assertTrue(writing, "the run never wrote a part: " + Files.readString(tmp.resolve("killed.log")));
+        assertTrue(!fs.exists(new org.apache.hadoop.fs.Path("/runs/killed")), "nothing visible at the target");
+        for (var s : fs.listStatus(new org.apache.hadoop.fs.Path("/runs"))) {
+            String name = s.getPath().getName();
+            assertTrue(!name.startsWith("killed"), "visible: " + s.getPath());
+            if (name.startsWith(".killed.genpipe-")) {
+                assertTrue(!fs.exists(new org.apache.hadoop.fs.Path(s.getPath(), PartFiles.SUCCESS)), "no manifest");
+            }
+        }
+        // what a killed driver leaves (its hidden staging folder) does not stand in the way of the next run
+        SparkEngine engine =
+                new SparkEngine(genpipe, JavaSparkContext.fromSparkContext(session.sparkContext()), null, line -> {});
+        Path file = ROOT.resolve("pipelines/anomaly-augment.yaml");
+        engine.run(
+                engine.prepare(
+                        file,
+                        List.of("test.images=" + uri + "/data/images-*", "test.labels=" + uri + "/data/labels-*"),
+                        null),
+                target);
+        assertTrue(fs.exists(new org.apache.hadoop.fs.Path("/runs/killed/" + PartFiles.SUCCESS)));
+    }
+
+    @Test
     void aMissingShardIsNamed() {
         Path file = ROOT.resolve("pipelines/anomaly-augment.yaml");
         GenpipeException e = Assertions.assertThrows(
