@@ -4,13 +4,16 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.genpipe.api.Component;
 import io.genpipe.api.Encoder;
+import io.genpipe.api.Generator;
 import io.genpipe.api.GenpipeException;
+import io.genpipe.api.RandomSource;
 import io.genpipe.api.Role;
 import io.genpipe.api.Scorer;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
 import io.genpipe.api.data.Dim;
 import io.genpipe.api.data.PortSpec;
+import io.genpipe.api.data.RowMeta;
 import io.genpipe.api.data.Tensor;
 import io.genpipe.runtime.Genpipe;
 import java.io.IOException;
@@ -25,6 +28,7 @@ import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.Identifiable$;
@@ -41,12 +45,17 @@ import org.apache.spark.sql.types.StructType;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * A genpipe component as a Spark ML {@link Transformer}: scores or encodes a DataFrame column, batch by batch in each
+ * A genpipe component as a Spark ML {@link Transformer}: scores, encodes or generates from a DataFrame column, batch by
+ * batch in each
  * partition, with one ONNX Runtime session per model per executor (the executor's genpipe runtime, closed when the
  * executor ends). The input column holds each row's input flattened — an ML {@code Vector}, or an array of floats or
  * doubles — shaped to the component's input port ({@code inputShape} where the port's sizes are not fixed); a scorer
- * adds a double column, an encoder an array of floats (its first output, flattened). Rows keep their order, and
- * each row's value is the component's on that row called locally: components compute each row on its own.
+ * adds a double column, an encoder or a generator an array of floats (its first output, flattened: a generated
+ * image's pixels). A generator's rows may take their class from an integer column ({@code labelCol}) and their id
+ * from another ({@code idCol}: a generator that draws — a label it is not given, a sampler's noise — draws from
+ * {@code seed} forked by the row's id, so the same ids give the same samples however the rows are partitioned;
+ * without {@code idCol} a row's id is its position in its partition). Rows keep their order, and each row's value is
+ * the component's on that row called locally: components compute each row on its own.
  *
  * <pre>{@code
  * GenpipeTransformer vae = new GenpipeTransformer()
@@ -68,6 +77,9 @@ public final class GenpipeTransformer extends Transformer {
     private final Param<String> outputCol;
     private final Param<String> inputShape;
     private final IntParam batchSize;
+    private final Param<String> labelCol;
+    private final Param<String> idCol;
+    private final LongParam seed;
 
     public GenpipeTransformer() {
         this(Identifiable$.MODULE$.randomUID("genpipe"));
@@ -75,13 +87,21 @@ public final class GenpipeTransformer extends Transformer {
 
     public GenpipeTransformer(String uid) {
         this.uid = uid;
-        component = new Param<>(this, "component", "the genpipe scorer or encoder to call, e.g. vae-anomaly-scorer");
+        component = new Param<>(
+                this, "component", "the genpipe scorer, encoder or generator to call, e.g. vae-anomaly-scorer");
         parameters = new Param<>(this, "parameters", "the component's parameters as a JSON object");
         inputCol = new Param<>(this, "inputCol", "the column of inputs: an ML Vector or an array of numbers per row");
-        outputCol = new Param<>(this, "outputCol", "the column added: a score (double) or an encoding (floats)");
+        outputCol = new Param<>(
+                this, "outputCol", "the column added: a score (double), or an encoding or a generated sample (floats)");
         inputShape = new Param<>(
                 this, "inputShape", "each row's input shape, e.g. 1,28,28, where the port's sizes are not fixed");
         batchSize = new IntParam(this, "batchSize", "rows per call of the component");
+        labelCol = new Param<>(this, "labelCol", "an integer column: each row's class (a generator's condition)");
+        idCol = new Param<>(this, "idCol", "a column naming each row (a generator draws from seed forked by it)");
+        seed = new LongParam(this, "seed", "the seed a generator draws from");
+        setDefault(labelCol, "");
+        setDefault(idCol, "");
+        setDefault(seed, 0L);
         setDefault(parameters, "{}");
         setDefault(inputCol, "features");
         setDefault(outputCol, "output");
@@ -116,6 +136,33 @@ public final class GenpipeTransformer extends Transformer {
 
     public IntParam batchSize() {
         return batchSize;
+    }
+
+    public Param<String> labelCol() {
+        return labelCol;
+    }
+
+    public Param<String> idCol() {
+        return idCol;
+    }
+
+    public LongParam seed() {
+        return seed;
+    }
+
+    public GenpipeTransformer setLabelCol(String value) {
+        set(labelCol, value);
+        return this;
+    }
+
+    public GenpipeTransformer setIdCol(String value) {
+        set(idCol, value);
+        return this;
+    }
+
+    public GenpipeTransformer setSeed(long value) {
+        set(seed, value);
+        return this;
     }
 
     public GenpipeTransformer setComponent(String value) {
@@ -166,6 +213,20 @@ public final class GenpipeTransformer extends Transformer {
             throw new IllegalArgumentException("input column '" + in + "' is " + type.simpleString()
                     + "; GenpipeTransformer reads an ML Vector or an array of floats or doubles per row");
         }
+        for (Param<String> named : List.of(labelCol, idCol)) {
+            String c = $(named);
+            if (!c.isEmpty() && !Arrays.asList(schema.fieldNames()).contains(c)) {
+                throw new IllegalArgumentException(named.name() + " '" + c + "' is not in the DataFrame; its columns: "
+                        + String.join(", ", schema.fieldNames()));
+            }
+        }
+        if (!$(labelCol).isEmpty()) {
+            DataType label = schema.apply($(labelCol)).dataType();
+            if (!label.equals(DataTypes.IntegerType) && !label.equals(DataTypes.LongType)) {
+                throw new IllegalArgumentException("labelCol '" + $(labelCol) + "' is " + label.simpleString()
+                        + "; a label is an integer (int or bigint)");
+            }
+        }
         if (Arrays.asList(schema.fieldNames()).contains($(outputCol))) {
             throw new IllegalArgumentException("output column '" + $(outputCol) + "' is already in the DataFrame");
         }
@@ -185,7 +246,10 @@ public final class GenpipeTransformer extends Transformer {
                 dataset.schema().fieldIndex($(inputCol)),
                 $(inputShape),
                 (Integer) $(batchSize),
-                threads);
+                threads,
+                $(labelCol).isEmpty() ? -1 : dataset.schema().fieldIndex($(labelCol)),
+                $(idCol).isEmpty() ? -1 : dataset.schema().fieldIndex($(idCol)),
+                (Long) $(seed));
         return dataset.toDF().mapPartitions(call, Encoders.row(out));
     }
 
@@ -195,13 +259,22 @@ public final class GenpipeTransformer extends Transformer {
     }
 
     /** What runs in each partition: the component called on batches of the partition's rows, in order. */
-    private record Call(String component, String parameters, int column, String shape, int batchSize, int threads)
+    private record Call(
+            String component,
+            String parameters,
+            int column,
+            String shape,
+            int batchSize,
+            int threads,
+            int labelColumn,
+            int idColumn,
+            long seed)
             implements MapPartitionsFunction<Row, Row> {
 
         /** The role of the component named {@code name} among the class path's families. */
         static Role role(String name) {
             Genpipe genpipe = ExecutorRuntime.components(1);
-            for (Role r : List.of(Role.SCORER, Role.ENCODER)) {
+            for (Role r : List.of(Role.SCORER, Role.ENCODER, Role.GENERATOR)) {
                 if (genpipe.components()
                         .find(name)
                         .filter(f -> f.factory().role() == r)
@@ -209,8 +282,9 @@ public final class GenpipeTransformer extends Transformer {
                     return r;
                 }
             }
-            throw new IllegalArgumentException("no scorer or encoder named '" + name + "' (GenpipeTransformer calls"
-                    + " scorers and encoders of the model families on the class path)");
+            throw new IllegalArgumentException("no scorer, encoder or generator named '" + name
+                    + "' (GenpipeTransformer calls scorers, encoders and generators of the model families on the class"
+                    + " path)");
         }
 
         @Override
@@ -222,9 +296,11 @@ public final class GenpipeTransformer extends Transformer {
             Component c = genpipe.create(role, component, values);
             long[] rowShape = rowShape(c.inputs().get(0));
             int width = (int) Arrays.stream(rowShape).reduce(1, Math::multiplyExact);
+            RandomSource random = new RandomSource(seed).fork(component);
             return new Iterator<>() {
                 private final List<Row> ready = new ArrayList<>();
                 private int next;
+                private long position;
 
                 @Override
                 public boolean hasNext() {
@@ -248,32 +324,49 @@ public final class GenpipeTransformer extends Transformer {
                     long[] shape = new long[rowShape.length + 1];
                     shape[0] = in.size();
                     System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
+                    List<RowMeta> meta = new ArrayList<>(in.size());
+                    for (Row row : in) {
+                        String id = idColumn >= 0 ? String.valueOf(row.get(idColumn)) : "row-" + position;
+                        Integer label = labelColumn < 0 || row.isNullAt(labelColumn)
+                                ? null
+                                : Math.toIntExact(((Number) row.get(labelColumn)).longValue());
+                        meta.add(new RowMeta(id, label, "spark", null, Map.of()));
+                        position++;
+                    }
                     try (Batch b = Batch.builder(in.size())
+                            .meta(meta)
                             .column(c.inputs().get(0).name(), BufferTensor.ofFloats(x, shape))
                             .build()) {
-                        if (c instanceof Scorer s) {
+                        if (c instanceof Generator g) {
+                            try (Batch made = g.generate(b, random)) {
+                                addFloats(made.column(c.outputs().get(0).name()), in);
+                            }
+                        } else if (c instanceof Scorer s) {
                             double[] scores = s.score(b);
                             for (int r = 0; r < in.size(); r++) {
                                 ready.add(with(in.get(r), scores[r]));
                             }
                         } else {
                             try (Batch encoded = ((Encoder) c).encode(b)) {
-                                Tensor t = encoded.column(c.outputs().get(0).name());
-                                float[] all = t.toFloatArray();
-                                int w = all.length / in.size();
-                                for (int r = 0; r < in.size(); r++) {
-                                    List<Float> v = new ArrayList<>(w);
-                                    for (int i = 0; i < w; i++) {
-                                        v.add(all[r * w + i]);
-                                    }
-                                    ready.add(with(
-                                            in.get(r),
-                                            CollectionConverters.asScala(v).toSeq()));
-                                }
+                                addFloats(encoded.column(c.outputs().get(0).name()), in);
                             }
                         }
                     }
                     return true;
+                }
+
+                /** Each row's part of {@code t}, flattened, as the rows' new column. */
+                private void addFloats(Tensor t, List<Row> in) {
+                    float[] all = t.toFloatArray();
+                    int w = all.length / in.size();
+                    for (int r = 0; r < in.size(); r++) {
+                        List<Float> v = new ArrayList<>(w);
+                        for (int i = 0; i < w; i++) {
+                            v.add(all[r * w + i]);
+                        }
+                        ready.add(
+                                with(in.get(r), CollectionConverters.asScala(v).toSeq()));
+                    }
                 }
 
                 @Override

@@ -5,14 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genpipe.api.Encoder;
+import io.genpipe.api.Generator;
+import io.genpipe.api.RandomSource;
 import io.genpipe.api.Scorer;
 import io.genpipe.api.data.Batch;
 import io.genpipe.api.data.BufferTensor;
+import io.genpipe.api.data.RowMeta;
 import io.genpipe.runtime.Genpipe;
 import io.genpipe.runtime.io.IdxFile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineStage;
@@ -123,6 +127,68 @@ class GenpipeTransformerTest {
     }
 
     @Test
+    void generatedImagesEqualTheGeneratorCalledLocally() {
+        // 300 noise vectors with a class each, in 3 partitions: the GAN's images, row by row
+        int n = 300;
+        Random random = new Random(5);
+        float[] z = new float[n * 100];
+        List<Row> rows = new ArrayList<>();
+        List<RowMeta> meta = new ArrayList<>();
+        for (int r = 0; r < n; r++) {
+            List<Double> v = new ArrayList<>(100);
+            for (int i = 0; i < 100; i++) {
+                z[r * 100 + i] = (float) random.nextGaussian();
+                v.add((double) z[r * 100 + i]);
+            }
+            rows.add(RowFactory.create(
+                    (long) r, r % 10, CollectionConverters.asScala(v).toSeq()));
+            meta.add(new RowMeta(Long.toString(r), r % 10, "spark", null, Map.of()));
+        }
+        StructType schema = new StructType()
+                .add("id", DataTypes.LongType, false)
+                .add("label", DataTypes.IntegerType, false)
+                .add("z", DataTypes.createArrayType(DataTypes.DoubleType, false), false);
+        Dataset<Row> noise = session.createDataFrame(
+                JavaSparkContext.fromSparkContext(session.sparkContext()).parallelize(rows, 3), schema);
+        List<Row> out = new GenpipeTransformer()
+                .setComponent("gan-generator")
+                .setInputCol("z")
+                .setLabelCol("label")
+                .setIdCol("id")
+                .setOutputCol("image")
+                .setBatchSize(64)
+                .transform(noise)
+                .select("image")
+                .collectAsList();
+        float[] expected;
+        try (Genpipe genpipe = Genpipe.builder().build();
+                Generator gan = genpipe.generator("gan-generator", Map.of());
+                Batch b = Batch.builder(n)
+                        .meta(meta)
+                        .column("z", BufferTensor.ofFloats(z, n, 100))
+                        .build();
+                Batch images = gan.generate(b, new RandomSource(0).fork("gan-generator"))) {
+            expected = images.column("image").toFloatArray();
+        }
+        assertEquals(n, out.size());
+        for (int r = 0; r < n; r++) {
+            List<Float> got = out.get(r).getList(0);
+            assertEquals(784, got.size());
+            for (int i = 0; i < 784; i++) {
+                assertEquals(expected[r * 784 + i], got.get(i), "row " + r + " pixel " + i);
+            }
+        }
+        IllegalArgumentException label = Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> new GenpipeTransformer()
+                        .setComponent("gan-generator")
+                        .setInputCol("z")
+                        .setLabelCol("z")
+                        .transform(noise));
+        assertEquals("labelCol 'z' is array<double>; a label is an integer (int or bigint)", label.getMessage());
+    }
+
+    @Test
     void wrongColumnsAreNamed() {
         IllegalArgumentException missing = Assertions.assertThrows(
                 IllegalArgumentException.class,
@@ -144,7 +210,9 @@ class GenpipeTransformerTest {
                         .setComponent("vae-scorer")
                         .setInputCol("pixels")
                         .transform(images));
-        assertTrue(unknown.getMessage().startsWith("no scorer or encoder named 'vae-scorer'"), unknown.getMessage());
+        assertTrue(
+                unknown.getMessage().startsWith("no scorer, encoder or generator named 'vae-scorer'"),
+                unknown.getMessage());
     }
 
     private static Batch batch() {
