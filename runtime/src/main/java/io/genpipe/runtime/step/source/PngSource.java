@@ -12,6 +12,7 @@ import io.genpipe.runtime.io.Png;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
+import io.genpipe.runtime.step.ShardedSource;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -75,6 +77,21 @@ public final class PngSource {
         }
     }
 
+    /**
+     * A list of {@code n} files cut into about {@code splits} shards of consecutive files (at least one file each),
+     * each naming {@code location} and its range of the sorted list.
+     */
+    static List<ShardedSource.Shard> ranges(String location, int n, int splits) {
+        int parts = Math.max(1, Math.min(n, splits));
+        List<ShardedSource.Shard> shards = new ArrayList<>();
+        for (int k = 0; k < parts; k++) {
+            long first = (long) n * k / parts;
+            long end = (long) n * (k + 1) / parts;
+            shards.add(new ShardedSource.Shard(k, location, first, end - first));
+        }
+        return shards;
+    }
+
     /** The step as a pipeline's {@code use:} finds it. */
     public static BuiltinStep definition() {
         return new BuiltinStep(
@@ -110,8 +127,30 @@ public final class PngSource {
                         @Override
                         public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
                                 throws Exception {
-                            for (int from = 0; from < files.size(); from += context.batchSize()) {
-                                int to = Math.min(files.size(), from + context.batchSize());
+                            emit(0, files.size(), output, context);
+                        }
+
+                        @Override
+                        public Optional<ShardedSource> sharded() {
+                            return Optional.of(new ShardedSource() {
+                                @Override
+                                public List<Shard> shards(int splits) {
+                                    return ranges(dir.toString(), files.size(), splits);
+                                }
+
+                                @Override
+                                public void read(Shard shard, BatchOutput output, StepContext context)
+                                        throws InterruptedException {
+                                    emit((int) shard.first(), (int) (shard.first() + shard.count()), output, context);
+                                }
+                            });
+                        }
+
+                        /** The images of files [from, to), in batches. */
+                        private void emit(int start, int end, BatchOutput output, StepContext context)
+                                throws InterruptedException {
+                            for (int from = start; from < end; from += context.batchSize()) {
+                                int to = Math.min(end, from + context.batchSize());
                                 float[] pixels = new float[(to - from) * h * w];
                                 List<RowMeta> meta = new ArrayList<>();
                                 for (int i = from; i < to; i++) {

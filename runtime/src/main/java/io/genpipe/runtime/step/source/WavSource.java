@@ -13,6 +13,7 @@ import io.genpipe.runtime.io.Wav;
 import io.genpipe.runtime.step.BatchInput;
 import io.genpipe.runtime.step.BatchOutput;
 import io.genpipe.runtime.step.BuiltinStep;
+import io.genpipe.runtime.step.ShardedSource;
 import io.genpipe.runtime.step.Step;
 import io.genpipe.runtime.step.StepCategory;
 import io.genpipe.runtime.step.StepContext;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -104,8 +106,33 @@ public final class WavSource {
                         @Override
                         public void run(List<BatchInput> inputs, BatchOutput output, StepContext context)
                                 throws Exception {
-                            for (int from = 0; from < files.size(); from += context.batchSize()) {
-                                int to = Math.min(files.size(), from + context.batchSize());
+                            emit(0, files.size(), output, context);
+                        }
+
+                        @Override
+                        public Optional<ShardedSource> sharded() {
+                            String where = p.has("folder")
+                                    ? p.getPath("folder").toString()
+                                    : files.get(0).toString();
+                            return Optional.of(new ShardedSource() {
+                                @Override
+                                public List<Shard> shards(int splits) {
+                                    return PngSource.ranges(where, files.size(), splits);
+                                }
+
+                                @Override
+                                public void read(Shard shard, BatchOutput output, StepContext context)
+                                        throws InterruptedException {
+                                    emit((int) shard.first(), (int) (shard.first() + shard.count()), output, context);
+                                }
+                            });
+                        }
+
+                        /** The clips of files [from, to), in batches. */
+                        private void emit(int start, int end, BatchOutput output, StepContext context)
+                                throws InterruptedException {
+                            for (int from = start; from < end; from += context.batchSize()) {
+                                int to = Math.min(end, from + context.batchSize());
                                 float[] audio = new float[(to - from) * width];
                                 long[] length = new long[to - from];
                                 List<RowMeta> meta = new ArrayList<>();
